@@ -1,0 +1,22 @@
+// JSON config files (config.json, model_index.json, scheduler_config.json) with errors that name file and key.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace diffii {
+
+nlohmann::json readJsonFile(const std::string& path);
+
+// Typed access with a default; a present key of the wrong type is an error naming file and key.
+template <typename T>
+T jsonValue(const nlohmann::json& j, const std::string& key, const T& fallback, const std::string& file);
+
+// Required key; missing or wrong type is an error naming file and key.
+template <typename T>
+T jsonRequire(const nlohmann::json& j, const std::string& key, const std::string& file);
+
+}  // namespace diffii
+
+#include "core/io/json_config_impl.h"

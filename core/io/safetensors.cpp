@@ -1,0 +1,262 @@
+#include "core/io/safetensors.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <random>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "core/io/error.h"
+
+namespace diffii {
+namespace {
+
+// A header this large is a corrupt length field, not a real file (the reference caps it at 100 MB).
+constexpr uint64_t kMaxHeaderBytes = 100ull * 1024 * 1024;
+
+struct DtypeEntry {
+    const char* name;
+    StDtype dtype;
+    size_t size;
+    c10::ScalarType scalar;
+};
+
+const DtypeEntry kDtypes[] = {
+    {"F32", StDtype::F32, 4, torch::kFloat32},  {"F16", StDtype::F16, 2, torch::kFloat16},
+    {"BF16", StDtype::BF16, 2, torch::kBFloat16}, {"F64", StDtype::F64, 8, torch::kFloat64},
+    {"I64", StDtype::I64, 8, torch::kInt64},    {"I32", StDtype::I32, 4, torch::kInt32},
+    {"I16", StDtype::I16, 2, torch::kInt16},    {"I8", StDtype::I8, 1, torch::kInt8},
+    {"U8", StDtype::U8, 1, torch::kUInt8},      {"BOOL", StDtype::BOOL, 1, torch::kBool},
+};
+
+const DtypeEntry& entryOf(StDtype dtype) {
+    for (const auto& e : kDtypes)
+        if (e.dtype == dtype) return e;
+    throw Error("internal: unknown safetensors dtype");
+}
+
+const DtypeEntry& entryOf(c10::ScalarType scalar, const std::string& name) {
+    for (const auto& e : kDtypes)
+        if (e.scalar == scalar) return e;
+    throw Error("saveSafetensors: tensor '" + name + "' has unsupported dtype " + std::string(c10::toString(scalar)));
+}
+
+std::string errnoText() { return std::strerror(errno); }
+
+}  // namespace
+
+const char* stDtypeName(StDtype dtype) { return entryOf(dtype).name; }
+size_t stDtypeSize(StDtype dtype) { return entryOf(dtype).size; }
+
+int64_t TensorInfo::numel() const {
+    int64_t n = 1;
+    for (int64_t d : shape) n *= d;
+    return n;
+}
+
+SafeTensorsFile::SafeTensorsFile(const std::string& path) : m_path(path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw Error(path + ": cannot open safetensors file: " + errnoText());
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+        ::close(fd);
+        throw Error(path + ": cannot stat: " + errnoText());
+    }
+    m_size = static_cast<size_t>(st.st_size);
+    if (m_size < 8) {
+        ::close(fd);
+        throw Error(path + ": truncated safetensors file: " + std::to_string(m_size) +
+                    " bytes, but the 8-byte header length alone needs 8");
+    }
+    m_map = ::mmap(nullptr, m_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    ::close(fd);
+    if (m_map == MAP_FAILED) {
+        m_map = nullptr;
+        throw Error(path + ": cannot memory-map: " + errnoText());
+    }
+    try {
+        const auto* bytes = static_cast<const unsigned char*>(m_map);
+        uint64_t headerLen = 0;
+        for (int i = 7; i >= 0; --i) headerLen = (headerLen << 8) | bytes[i];
+        if (headerLen > kMaxHeaderBytes)
+            throw Error(path + ": header length " + std::to_string(headerLen) + " exceeds the limit of " +
+                        std::to_string(kMaxHeaderBytes) + " bytes (corrupt or not a safetensors file)");
+        if (headerLen > m_size - 8)
+            throw Error(path + ": header length " + std::to_string(headerLen) + " is longer than the file (" +
+                        std::to_string(m_size - 8) + " bytes after the length field): file truncated?");
+        m_dataStart = 8 + headerLen;
+        const std::string headerText(reinterpret_cast<const char*>(bytes + 8), headerLen);
+        nlohmann::json header;
+        try {
+            header = nlohmann::json::parse(headerText);
+        } catch (const nlohmann::json::exception& e) {
+            throw Error(path + ": header is not well-formed JSON: " + e.what());
+        }
+        if (!header.is_object()) throw Error(path + ": header JSON is not an object");
+        const uint64_t dataSize = m_size - m_dataStart;
+        for (auto it = header.begin(); it != header.end(); ++it) {
+            const std::string& key = it.key();
+            if (key == "__metadata__") {
+                if (!it->is_object()) throw Error(path + ": '__metadata__' is not an object");
+                for (auto m = it->begin(); m != it->end(); ++m) {
+                    if (!m->is_string())
+                        throw Error(path + ": metadata key '" + m.key() + "' is not a string");
+                    m_metadata[m.key()] = m->get<std::string>();
+                }
+                continue;
+            }
+            const auto& v = *it;
+            if (!v.is_object() || !v.contains("dtype") || !v.contains("shape") || !v.contains("data_offsets"))
+                throw Error(path + ": tensor '" + key + "' lacks one of dtype, shape, data_offsets");
+            TensorInfo info;
+            info.name = key;
+            if (!v["dtype"].is_string()) throw Error(path + ": tensor '" + key + "': dtype is not a string");
+            const auto dtypeName = v["dtype"].get<std::string>();
+            const auto found = std::find_if(std::begin(kDtypes), std::end(kDtypes),
+                                            [&](const DtypeEntry& e) { return dtypeName == e.name; });
+            if (found == std::end(kDtypes))
+                throw Error(path + ": tensor '" + key + "' has unknown dtype '" + dtypeName + "'");
+            info.dtype = found->dtype;
+            if (!v["shape"].is_array()) throw Error(path + ": tensor '" + key + "': shape is not an array");
+            for (const auto& d : v["shape"]) {
+                if (!d.is_number_integer() || d.get<int64_t>() < 0)
+                    throw Error(path + ": tensor '" + key + "' has an invalid shape entry " + d.dump());
+                info.shape.push_back(d.get<int64_t>());
+            }
+            const auto& off = v["data_offsets"];
+            if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())
+                throw Error(path + ": tensor '" + key + "': data_offsets must be two non-negative integers");
+            info.begin = off[0].get<uint64_t>();
+            info.end = off[1].get<uint64_t>();
+            if (info.end < info.begin)
+                throw Error(path + ": tensor '" + key + "': data_offsets end " + std::to_string(info.end) +
+                            " < begin " + std::to_string(info.begin));
+            const uint64_t expected = static_cast<uint64_t>(info.numel()) * found->size;
+            if (info.end - info.begin != expected)
+                throw Error(path + ": tensor '" + key + "': shape × dtype size is " + std::to_string(expected) +
+                            " bytes but data_offsets span " + std::to_string(info.end - info.begin));
+            if (info.end > dataSize)
+                throw Error(path + ": tensor '" + key + "': data span [" + std::to_string(info.begin) + ", " +
+                            std::to_string(info.end) + ") runs past the end of the file (data section is " +
+                            std::to_string(dataSize) + " bytes): file truncated?");
+            m_infos.emplace(key, std::move(info));
+        }
+        // Spans must not overlap: sort by begin and compare neighbours.
+        std::vector<const TensorInfo*> order;
+        for (const auto& kv : m_infos) order.push_back(&kv.second);
+        std::sort(order.begin(), order.end(), [](const TensorInfo* a, const TensorInfo* b) {
+            return a->begin != b->begin ? a->begin < b->begin : a->end < b->end;
+        });
+        for (size_t i = 1; i < order.size(); ++i) {
+            if (order[i]->begin < order[i - 1]->end && order[i]->end > order[i]->begin)
+                throw Error(path + ": tensors '" + order[i - 1]->name + "' and '" + order[i]->name +
+                            "' have overlapping data spans");
+        }
+    } catch (...) {
+        ::munmap(m_map, m_size);
+        m_map = nullptr;
+        throw;
+    }
+}
+
+SafeTensorsFile::~SafeTensorsFile() {
+    if (m_map) ::munmap(m_map, m_size);
+}
+
+std::vector<std::string> SafeTensorsFile::keys() const {
+    std::vector<std::string> out;
+    out.reserve(m_infos.size());
+    for (const auto& kv : m_infos) out.push_back(kv.first);
+    return out;
+}
+
+bool SafeTensorsFile::contains(const std::string& name) const { return m_infos.count(name) != 0; }
+
+const TensorInfo& SafeTensorsFile::info(const std::string& name) const {
+    const auto it = m_infos.find(name);
+    if (it == m_infos.end()) throw Error(m_path + ": no tensor named '" + name + "'");
+    return it->second;
+}
+
+at::Tensor SafeTensorsFile::view(const std::string& name) const {
+    const TensorInfo& i = info(name);
+    auto* data = static_cast<char*>(m_map) + m_dataStart + i.begin;
+    const auto scalar = entryOf(i.dtype).scalar;
+    if (i.numel() == 0) return torch::empty(i.shape, torch::TensorOptions().dtype(scalar));
+    // The mapping is read-only (MAP_PRIVATE, PROT_READ): callers must not write into a view.
+    return torch::from_blob(data, i.shape, torch::TensorOptions().dtype(scalar));
+}
+
+at::Tensor SafeTensorsFile::tensor(const std::string& name) const {
+    const TensorInfo& i = info(name);
+    if (i.numel() == 0) return view(name);
+    // Unaligned spans are legal in the format; memcpy into fresh storage avoids misaligned loads.
+    auto out = torch::empty(i.shape, torch::TensorOptions().dtype(entryOf(i.dtype).scalar));
+    std::memcpy(out.data_ptr(), static_cast<char*>(m_map) + m_dataStart + i.begin, i.end - i.begin);
+    return out;
+}
+
+void writeFileAtomic(const std::string& path, const std::string& bytes) {
+    std::random_device rd;
+    const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(rd());
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) throw Error(path + ": cannot write (creating temporary file failed: " + errnoText() + ")");
+    size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            const std::string why = errnoText();
+            ::close(fd);
+            ::unlink(tmp.c_str());
+            throw Error(path + ": write failed: " + why);
+        }
+        done += static_cast<size_t>(n);
+    }
+    if (::fsync(fd) != 0 || ::close(fd) != 0) {
+        const std::string why = errnoText();
+        ::unlink(tmp.c_str());
+        throw Error(path + ": flushing to disk failed: " + why);
+    }
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        const std::string why = errnoText();
+        ::unlink(tmp.c_str());
+        throw Error(path + ": rename of the temporary file failed: " + why);
+    }
+}
+
+void saveSafetensors(const std::string& path, const std::map<std::string, at::Tensor>& tensors,
+                     const std::map<std::string, std::string>& metadata) {
+    nlohmann::json header = nlohmann::json::object();
+    if (!metadata.empty()) header["__metadata__"] = metadata;
+    std::vector<at::Tensor> contiguous;
+    uint64_t offset = 0;
+    for (const auto& kv : tensors) {  // std::map: sorted by name
+        auto t = kv.second.detach().to(torch::kCPU).contiguous();
+        const auto& e = entryOf(t.scalar_type(), kv.first);
+        const uint64_t nbytes = static_cast<uint64_t>(t.numel()) * e.size;
+        header[kv.first] = {{"dtype", e.name}, {"shape", t.sizes().vec()}, {"data_offsets", {offset, offset + nbytes}}};
+        offset += nbytes;
+        contiguous.push_back(std::move(t));
+    }
+    std::string headerText = header.dump();
+    while (headerText.size() % 8 != 0) headerText.push_back(' ');
+    std::string bytes;
+    bytes.reserve(8 + headerText.size() + offset);
+    const uint64_t n = headerText.size();
+    for (int i = 0; i < 8; ++i) bytes.push_back(static_cast<char>((n >> (8 * i)) & 0xff));
+    bytes += headerText;
+    for (const auto& t : contiguous)
+        bytes.append(static_cast<const char*>(t.data_ptr()), t.numel() * t.element_size());
+    writeFileAtomic(path, bytes);
+}
+
+}  // namespace diffii

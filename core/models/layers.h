@@ -1,0 +1,31 @@
+// Small building blocks shared by the UNet, the VAE and the CLIP text encoder.
+// Normalisation always runs in float32: LibTorch 1.13 has no accurate bfloat16 GroupNorm/LayerNorm on CPU,
+// so a bfloat16 model keeps its norm parameters in float32 and casts activations around the norm.
+#pragma once
+
+#include <torch/torch.h>
+
+namespace diffii {
+
+inline torch::Tensor groupNormF32(const torch::nn::GroupNorm& gn, const torch::Tensor& x) {
+    const auto& o = gn->options;
+    if (x.scalar_type() == torch::kFloat32)
+        return torch::group_norm(x, o.num_groups(), gn->weight, gn->bias, o.eps());
+    return torch::group_norm(x.to(torch::kFloat32), o.num_groups(), gn->weight.to(torch::kFloat32),
+                             gn->bias.to(torch::kFloat32), o.eps())
+        .to(x.scalar_type());
+}
+
+inline torch::Tensor layerNormF32(const torch::nn::LayerNorm& ln, const torch::Tensor& x) {
+    const auto& o = ln->options;
+    if (x.scalar_type() == torch::kFloat32)
+        return torch::layer_norm(x, o.normalized_shape(), ln->weight, ln->bias, o.eps());
+    return torch::layer_norm(x.to(torch::kFloat32), o.normalized_shape(), ln->weight.to(torch::kFloat32),
+                             ln->bias.to(torch::kFloat32), o.eps())
+        .to(x.scalar_type());
+}
+
+// Converts a module to dtype, but keeps every GroupNorm/LayerNorm parameter in float32.
+void toComputeDtype(torch::nn::Module& module, torch::Dtype dtype);
+
+}  // namespace diffii

@@ -1,0 +1,42 @@
+// Strict loading of a torch::nn::Module's parameters and buffers from safetensors checkpoints: every missing
+// or unexpected key and every shape mismatch is collected and reported by name in one error.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <torch/nn/module.h>
+
+#include "core/io/safetensors.h"
+
+namespace diffii {
+
+struct LoadOptions {
+    // Maps a checkpoint key to the module's key (legacy names); identity when empty.
+    std::function<std::string(const std::string&)> rename;
+    // Checkpoint keys to skip silently (e.g. text_model.embeddings.position_ids).
+    std::function<bool(const std::string&)> ignore;
+    // Accept [C, C, 1, 1] <-> [C, C] (old checkpoints stored 1x1 convs where diffusers now has Linear).
+    bool allowSqueezedLinear = true;
+};
+
+struct LoadReport {
+    std::vector<std::string> missing;     // in the module, not in the checkpoint
+    std::vector<std::string> unexpected;  // in the checkpoint, not in the module
+    std::vector<std::string> mismatched;  // "key: checkpoint [..] vs model [..]"
+    bool ok() const { return missing.empty() && unexpected.empty() && mismatched.empty(); }
+    std::string describe(const std::string& file) const;
+};
+
+// Copies every checkpoint tensor into the module (converted to the parameter's dtype). Throws diffii::Error
+// listing every problem, naming the file, unless all keys match.
+LoadReport loadStateDict(torch::nn::Module& module, const std::vector<std::string>& files,
+                         const LoadOptions& options = {}, bool strict = true);
+
+// name -> shape of every parameter and buffer, in registration order.
+std::vector<std::pair<std::string, std::vector<int64_t>>> stateDictShapes(const torch::nn::Module& module);
+
+int64_t parameterCount(const torch::nn::Module& module);
+
+}  // namespace diffii
