@@ -11,6 +11,7 @@ PACKAGES=(
   libopencv-dev
   libqcustomplot-dev libqcustomplot2.1-qt6
   nlohmann-json3-dev
+  libicu-dev libxml2-dev
   libopenblas0-pthread libopenblas-dev
   xvfb xauth
   fonts-noto-cjk

@@ -1,0 +1,519 @@
+// CLIP BPE tokenizer: loading the diffusers tokenizer folder, added-token splitting (a port of transformers'
+// Trie.split), byte-to-unicode mapping and BPE with the merges ranking, as transformers.CLIPTokenizer does.
+#include "core/models/clip_tokenizer.h"
+
+#include <algorithm>
+#include <cctype>
+#include <climits>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+
+#include <unicode/utf8.h>
+
+#include "core/io/error.h"
+#include "core/io/json_config.h"
+
+namespace diffii {
+
+namespace {
+
+// CLIPTokenizer reads at most 49152 - 256 - 2 merges (the size of OpenAI's vocabulary without bytes and specials).
+constexpr size_t kMaxMerges = 49152 - 256 - 2;
+constexpr size_t kMaxCacheEntries = 200000;
+
+std::u32string decodeUtf8(const std::string& s) {
+    std::u32string out;
+    out.reserve(s.size());
+    const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+    const int32_t n = static_cast<int32_t>(s.size());
+    int32_t i = 0;
+    while (i < n) {
+        UChar32 c;
+        U8_NEXT(p, i, n, c);
+        out.push_back(c < 0 ? U'\uFFFD' : static_cast<char32_t>(c));
+    }
+    return out;
+}
+
+std::string encodeUtf8(const std::u32string& s) {
+    std::string out;
+    out.reserve(s.size());
+    for (char32_t c : s) {
+        uint8_t buf[4];
+        int32_t len = 0;
+        UBool error = false;
+        U8_APPEND(buf, len, 4, static_cast<UChar32>(c), error);
+        if (error) {
+            len = 0;
+            U8_APPEND_UNSAFE(buf, len, 0xFFFD);
+        }
+        out.append(reinterpret_cast<const char*>(buf), static_cast<size_t>(len));
+    }
+    return out;
+}
+
+// GPT-2 / CLIP bytes_to_unicode(): printable bytes map to themselves, the others to U+0100 upwards.
+std::vector<std::string> makeByteEncoder() {
+    std::vector<int> printable(256, 0);
+    for (int b = '!'; b <= '~'; ++b) printable[b] = 1;
+    for (int b = 0xA1; b <= 0xAC; ++b) printable[b] = 1;
+    for (int b = 0xAE; b <= 0xFF; ++b) printable[b] = 1;
+    std::vector<std::string> enc(256);
+    int next = 0;
+    for (int b = 0; b < 256; ++b) {
+        const char32_t cp = printable[b] ? static_cast<char32_t>(b) : static_cast<char32_t>(256 + next++);
+        enc[b] = encodeUtf8(std::u32string(1, cp));
+    }
+    return enc;
+}
+
+// Splits UTF-8 into its characters (each a BPE symbol before merging).
+std::vector<std::string> utf8Chars(const std::string& s) {
+    std::vector<std::string> out;
+    const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+    const int32_t n = static_cast<int32_t>(s.size());
+    int32_t i = 0;
+    while (i < n) {
+        const int32_t begin = i;
+        U8_FWD_1(p, i, n);
+        out.emplace_back(s, static_cast<size_t>(begin), static_cast<size_t>(i - begin));
+    }
+    return out;
+}
+
+bool isFile(const std::string& path) {
+    std::error_code ec;
+    return std::filesystem::is_regular_file(path, ec);
+}
+
+// A special-token entry: "<|endoftext|>" or {"content": "<|endoftext|>", ...}.
+void readSpecialToken(const nlohmann::json& j, const std::string& key, const std::string& file, std::string* out) {
+    const auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return;
+    if (it->is_string()) {
+        *out = it->get<std::string>();
+    } else if (it->is_object() && it->contains("content") && (*it)["content"].is_string()) {
+        *out = (*it)["content"].get<std::string>();
+    } else {
+        throw Error(file + ": key '" + key + "' should be a token string or an object with 'content', got " +
+                    it->dump());
+    }
+}
+
+void readSpecialTokens(const nlohmann::json& j, const std::string& file, ClipSpecialTokens* specials) {
+    readSpecialToken(j, "bos_token", file, &specials->bos);
+    readSpecialToken(j, "eos_token", file, &specials->eos);
+    readSpecialToken(j, "pad_token", file, &specials->pad);
+    readSpecialToken(j, "unk_token", file, &specials->unk);
+}
+
+// Added tokens (special tokens included) as a character trie, split exactly like transformers' Trie.split.
+struct AddedTokenTrie {
+    struct Node {
+        std::map<char32_t, int> next;
+        bool final = false;
+    };
+    std::vector<Node> nodes{Node{}};
+
+    void add(const std::u32string& word) {
+        int node = 0;
+        for (char32_t c : word) {
+            auto it = nodes[node].next.find(c);
+            if (it == nodes[node].next.end()) {
+                nodes.push_back(Node{});
+                it = nodes[node].next.emplace(c, static_cast<int>(nodes.size() - 1)).first;
+            }
+            node = it->second;
+        }
+        nodes[node].final = true;
+    }
+
+    int child(int node, char32_t c) const {
+        const auto it = nodes[node].next.find(c);
+        return it == nodes[node].next.end() ? -1 : it->second;
+    }
+
+    std::vector<std::u32string> split(const std::u32string& text) const {
+        struct State {
+            size_t start;
+            int node;
+        };
+        const size_t n = text.size();
+        std::vector<State> states;  // in insertion order, i.e. by start
+        std::vector<size_t> offsets;
+        size_t skip = 0;
+        for (size_t current = 0; current < n; ++current) {
+            if (skip && current < skip) continue;
+            std::vector<size_t> toRemove;
+            bool reset = false;
+            for (size_t si = 0; si < states.size(); ++si) {
+                size_t start = states[si].start;
+                if (nodes[states[si].node].final) {
+                    // Lookahead: prefer an earlier partial match that completes, then the longest match.
+                    size_t end = current;
+                    for (const State& look : states) {
+                        if (look.start > start) break;
+                        size_t lookahead = look.start < start ? current + 1 : current;
+                        end = lookahead;
+                        int ptr = look.node;
+                        if (nodes[ptr].final) {
+                            start = look.start;
+                            end = lookahead;
+                            skip = lookahead;
+                        }
+                        while (lookahead < n) {
+                            const int nextNode = child(ptr, text[lookahead]);
+                            if (nextNode < 0) break;
+                            ptr = nextNode;
+                            ++lookahead;
+                            if (nodes[ptr].final) {
+                                start = look.start;
+                                end = lookahead;
+                                skip = lookahead;
+                            }
+                        }
+                    }
+                    offsets.push_back(start);
+                    offsets.push_back(end);
+                    reset = true;
+                    break;
+                }
+                const int nextNode = child(states[si].node, text[current]);
+                if (nextNode >= 0)
+                    states[si].node = nextNode;
+                else
+                    toRemove.push_back(start);
+            }
+            if (reset) {
+                states.clear();
+            } else if (!toRemove.empty()) {
+                states.erase(std::remove_if(states.begin(), states.end(),
+                                            [&](const State& s) {
+                                                return std::find(toRemove.begin(), toRemove.end(), s.start) !=
+                                                       toRemove.end();
+                                            }),
+                             states.end());
+            }
+            if (current >= skip) {
+                const int first = child(0, text[current]);
+                if (first >= 0) states.push_back({current, first});
+            }
+        }
+        for (const State& s : states) {
+            if (nodes[s.node].final) {
+                offsets.push_back(s.start);
+                offsets.push_back(n);
+                break;
+            }
+        }
+        offsets.push_back(n);
+        std::vector<std::u32string> pieces;
+        size_t start = 0;
+        for (size_t end : offsets) {
+            if (start >= end) continue;
+            pieces.push_back(text.substr(start, end - start));
+            start = end;
+        }
+        return pieces;
+    }
+};
+
+}  // namespace
+
+struct ClipTokenizer::Cache {
+    std::mutex mutex;
+    std::unordered_map<std::string, std::vector<std::string>> bpe;
+    AddedTokenTrie trie;
+};
+
+ClipTokenizer::ClipTokenizer(std::unordered_map<std::string, int64_t> vocab,
+                             const std::vector<std::pair<std::string, std::string>>& merges, ClipSpecialTokens specials,
+                             const std::string& source)
+    : m_encoder(std::move(vocab)), m_byteEncoder(makeByteEncoder()), m_cache(std::make_unique<Cache>()) {
+    if (m_encoder.empty()) throw Error(source + ": the vocabulary is empty");
+    m_mergeRanks.reserve(merges.size());
+    for (size_t i = 0; i < merges.size(); ++i)
+        m_mergeRanks[merges[i].first + " " + merges[i].second] =
+            static_cast<int>(i);  // a repeated pair keeps its last rank, like dict(zip(...))
+    const auto idOf = [&](const std::string& token, const char* role) {
+        const auto it = m_encoder.find(token);
+        if (it == m_encoder.end())
+            throw Error(source + ": the " + std::string(role) + " token '" + token + "' is not in the vocabulary");
+        return it->second;
+    };
+    m_bosId = idOf(specials.bos, "bos");
+    m_eosId = idOf(specials.eos, "eos");
+    m_padId = idOf(specials.pad, "pad");
+    m_unkId = idOf(specials.unk, "unk");
+    if (specials.modelMaxLength < 2)
+        throw Error(source + ": model_max_length " + std::to_string(specials.modelMaxLength) + " is below 2");
+    m_maxLength = specials.modelMaxLength;
+    // transformers registers every special token as an added token: matched whole, never normalised or split.
+    for (const std::string* t : {&specials.bos, &specials.eos, &specials.unk, &specials.pad}) addToken(*t);
+}
+
+ClipTokenizer::ClipTokenizer(const ClipTokenizer& other)
+    : m_encoder(other.m_encoder),
+      m_mergeRanks(other.m_mergeRanks),
+      m_addedTokens(other.m_addedTokens),
+      m_byteEncoder(other.m_byteEncoder),
+      m_bosId(other.m_bosId),
+      m_eosId(other.m_eosId),
+      m_padId(other.m_padId),
+      m_unkId(other.m_unkId),
+      m_maxLength(other.m_maxLength),
+      m_cache(std::make_unique<Cache>()) {
+    m_cache->trie = other.m_cache->trie;
+}
+
+ClipTokenizer& ClipTokenizer::operator=(const ClipTokenizer& other) {
+    if (this != &other) {
+        ClipTokenizer copy(other);
+        *this = std::move(copy);
+    }
+    return *this;
+}
+
+ClipTokenizer::ClipTokenizer(ClipTokenizer&& other) noexcept = default;
+ClipTokenizer& ClipTokenizer::operator=(ClipTokenizer&& other) noexcept = default;
+ClipTokenizer::~ClipTokenizer() = default;
+
+ClipTokenizer ClipTokenizer::fromFolder(const std::string& tokenizerDir) {
+    const std::string vocabPath = tokenizerDir + "/vocab.json";
+    const std::string mergesPath = tokenizerDir + "/merges.txt";
+    const std::string configPath = tokenizerDir + "/tokenizer_config.json";
+    const std::string specialPath = tokenizerDir + "/special_tokens_map.json";
+    const std::string addedPath = tokenizerDir + "/added_tokens.json";
+
+    const nlohmann::json vocabJson = readJsonFile(vocabPath);
+    if (!vocabJson.is_object() || vocabJson.empty())
+        throw Error(vocabPath + ": expected a non-empty JSON object mapping tokens to ids");
+    std::unordered_map<std::string, int64_t> vocab;
+    vocab.reserve(vocabJson.size());
+    for (auto it = vocabJson.begin(); it != vocabJson.end(); ++it) {
+        if (!it.value().is_number_integer() || it.value().get<int64_t>() < 0)
+            throw Error(vocabPath + ": token '" + it.key() + "' has id " + it.value().dump() +
+                        ", expected a non-negative integer");
+        vocab.emplace(it.key(), it.value().get<int64_t>());
+    }
+
+    std::ifstream in(mergesPath, std::ios::binary);
+    if (!in) throw Error(mergesPath + ": cannot open BPE merges file (missing?)");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string content = ss.str();
+    // merges_handle.read().strip().split("\n")[1:49152-256-2+1]: the first line is the "#version" header.
+    const auto notSpace = [](unsigned char c) { return !std::isspace(c); };
+    content.erase(content.begin(), std::find_if(content.begin(), content.end(), notSpace));
+    content.erase(std::find_if(content.rbegin(), content.rend(), notSpace).base(), content.end());
+    std::vector<std::pair<std::string, std::string>> merges;
+    std::istringstream lines(content);
+    std::string line;
+    size_t lineNo = 0;
+    while (std::getline(lines, line)) {
+        ++lineNo;
+        if (lineNo == 1) continue;
+        if (merges.size() >= kMaxMerges) break;
+        std::istringstream parts(line);
+        std::string first, second, extra;
+        if (!(parts >> first >> second) || (parts >> extra))
+            throw Error(mergesPath + ": line " + std::to_string(lineNo) +
+                        ": expected two space-separated symbols, got '" + line.substr(0, 80) + "'");
+        merges.emplace_back(std::move(first), std::move(second));
+    }
+    if (merges.empty())
+        throw Error(mergesPath + ": no merges after the '#version' header line (empty or corrupt file)");
+
+    ClipSpecialTokens specials;
+    nlohmann::json config;
+    if (isFile(configPath)) {
+        config = readJsonFile(configPath);
+        if (!config.is_object()) throw Error(configPath + ": expected a JSON object");
+        readSpecialTokens(config, configPath, &specials);
+        const auto ml = config.find("model_max_length");
+        // Tokenizers without a limit store int(1e30); keep CLIP's 77 then.
+        if (ml != config.end() && ml->is_number_integer() && ml->get<double>() >= 2 && ml->get<double>() <= 1e6)
+            specials.modelMaxLength = ml->get<int>();
+        else if (ml != config.end() && !ml->is_number())
+            throw Error(configPath + ": key 'model_max_length' should be a number, got " + ml->dump());
+    }
+    if (isFile(specialPath)) {
+        const nlohmann::json map = readJsonFile(specialPath);
+        if (!map.is_object()) throw Error(specialPath + ": expected a JSON object");
+        readSpecialTokens(map, specialPath, &specials);
+    }
+
+    ClipTokenizer tok(std::move(vocab), merges, specials, vocabPath);
+
+    // Tokens added after training (textual inversion placeholders), saved as added_tokens.json and/or
+    // tokenizer_config.json's added_tokens_decoder; ids must continue the vocabulary.
+    std::map<int64_t, std::pair<std::string, std::string>> added;  // id -> (token, file)
+    if (isFile(addedPath)) {
+        const nlohmann::json j = readJsonFile(addedPath);
+        if (!j.is_object()) throw Error(addedPath + ": expected a JSON object mapping tokens to ids");
+        for (auto it = j.begin(); it != j.end(); ++it) {
+            if (!it.value().is_number_integer())
+                throw Error(addedPath + ": token '" + it.key() + "' has id " + it.value().dump() +
+                            ", expected an integer");
+            added[it.value().get<int64_t>()] = {it.key(), addedPath};
+        }
+    }
+    if (config.is_object() && config.contains("added_tokens_decoder") && config["added_tokens_decoder"].is_object()) {
+        for (auto it = config["added_tokens_decoder"].begin(); it != config["added_tokens_decoder"].end(); ++it) {
+            int64_t id = -1;
+            try {
+                id = std::stoll(it.key());
+            } catch (const std::exception&) {
+            }
+            const auto content = it.value().is_object() ? it.value().find("content") : it.value().end();
+            if (id < 0 || content == it.value().end() || !content->is_string())
+                throw Error(configPath + ": added_tokens_decoder entry '" + it.key() +
+                            "' should map an id to an "
+                            "object with a 'content' string, got " +
+                            it.value().dump());
+            added[id] = {content->get<std::string>(), configPath};
+        }
+    }
+    for (const auto& [id, entry] : added) {
+        const auto& [token, file] = entry;
+        const bool known = tok.hasToken(token);
+        if (known && tok.tokenId(token) != id)
+            throw Error(file + ": added token '" + token + "' has id " + std::to_string(id) +
+                        " but the tokenizer has it as " + std::to_string(tok.tokenId(token)));
+        if (!known && static_cast<size_t>(id) != tok.size())
+            throw Error(file + ": added token '" + token + "' has id " + std::to_string(id) + ", expected " +
+                        std::to_string(tok.size()) + " (the next free id)");
+        tok.addToken(token);
+    }
+    return tok;
+}
+
+int64_t ClipTokenizer::addToken(const std::string& token) {
+    if (token.empty()) throw Error("CLIP tokenizer: cannot add an empty token");
+    const auto it = m_encoder.find(token);
+    if (std::find(m_addedTokens.begin(), m_addedTokens.end(), token) != m_addedTokens.end()) return it->second;
+    int64_t id;
+    if (it != m_encoder.end()) {
+        id = it->second;  // already in the vocabulary: keeps its id, is now matched whole (as transformers does)
+    } else {
+        id = static_cast<int64_t>(m_encoder.size());
+        m_encoder.emplace(token, id);
+    }
+    m_addedTokens.push_back(token);
+    m_cache->trie.add(decodeUtf8(token));
+    return id;
+}
+
+int64_t ClipTokenizer::tokenId(const std::string& token) const {
+    const auto it = m_encoder.find(token);
+    if (it == m_encoder.end()) throw Error("CLIP tokenizer: unknown token '" + token + "'");
+    return it->second;
+}
+
+bool ClipTokenizer::hasToken(const std::string& token) const { return m_encoder.count(token) != 0; }
+
+size_t ClipTokenizer::size() const { return m_encoder.size(); }
+
+std::vector<std::string> ClipTokenizer::bpe(const std::string& word) const {
+    {
+        std::lock_guard<std::mutex> lock(m_cache->mutex);
+        const auto it = m_cache->bpe.find(word);
+        if (it != m_cache->bpe.end()) return it->second;
+    }
+    std::vector<std::string> symbols = utf8Chars(word);
+    symbols.back() += "</w>";
+    while (symbols.size() > 1) {
+        // The lowest-ranked adjacent pair, then every non-overlapping occurrence of it, left to right.
+        int bestRank = INT_MAX;
+        size_t best = 0;
+        for (size_t i = 0; i + 1 < symbols.size(); ++i) {
+            const auto it = m_mergeRanks.find(symbols[i] + " " + symbols[i + 1]);
+            if (it != m_mergeRanks.end() && it->second < bestRank) {
+                bestRank = it->second;
+                best = i;
+            }
+        }
+        if (bestRank == INT_MAX) break;
+        const std::string first = symbols[best];
+        const std::string second = symbols[best + 1];
+        std::vector<std::string> merged;
+        merged.reserve(symbols.size());
+        for (size_t i = 0; i < symbols.size();) {
+            if (i + 1 < symbols.size() && symbols[i] == first && symbols[i + 1] == second) {
+                merged.push_back(first + second);
+                i += 2;
+            } else {
+                merged.push_back(symbols[i]);
+                ++i;
+            }
+        }
+        symbols = std::move(merged);
+    }
+    std::lock_guard<std::mutex> lock(m_cache->mutex);
+    if (m_cache->bpe.size() >= kMaxCacheEntries) m_cache->bpe.clear();
+    m_cache->bpe.emplace(word, symbols);
+    return symbols;
+}
+
+void ClipTokenizer::tokenizeSegment(const std::string& segment, std::vector<std::string>& out) const {
+    for (const std::string& piece : clipPreTokenize(segment)) {
+        // CLIPTokenizer's BPE cache is seeded with the two special tokens, so typed ones come back whole.
+        if (piece == "<|startoftext|>" || piece == "<|endoftext|>") {
+            out.push_back(piece);
+            continue;
+        }
+        std::string mapped;
+        mapped.reserve(piece.size() * 2);
+        for (unsigned char b : piece) mapped += m_byteEncoder[b];
+        for (std::string& s : bpe(mapped)) out.push_back(std::move(s));
+    }
+}
+
+std::vector<std::string> ClipTokenizer::tokenize(const std::string& text) const {
+    std::vector<std::string> out;
+    for (const std::u32string& piece : m_cache->trie.split(decodeUtf8(text))) {
+        std::string utf8 = encodeUtf8(piece);
+        if (std::find(m_addedTokens.begin(), m_addedTokens.end(), utf8) != m_addedTokens.end())
+            out.push_back(std::move(utf8));
+        else
+            tokenizeSegment(utf8, out);
+    }
+    return out;
+}
+
+std::vector<int64_t> ClipTokenizer::tokensToIds(const std::vector<std::string>& tokens) const {
+    std::vector<int64_t> ids;
+    ids.reserve(tokens.size());
+    for (const std::string& t : tokens) {
+        const auto it = m_encoder.find(t);
+        ids.push_back(it == m_encoder.end() ? m_unkId : it->second);
+    }
+    return ids;
+}
+
+std::vector<int64_t> ClipTokenizer::encode(const std::string& text) const {
+    std::vector<int64_t> ids{m_bosId};
+    const std::vector<int64_t> body = tokensToIds(tokenize(text));
+    ids.insert(ids.end(), body.begin(), body.end());
+    ids.push_back(m_eosId);
+    return ids;
+}
+
+std::vector<int64_t> ClipTokenizer::encodePadded(const std::string& text, int maxLength) const {
+    if (maxLength < 2)
+        throw Error("CLIP tokenizer: max length " + std::to_string(maxLength) + " leaves no room for BOS and EOS");
+    std::vector<int64_t> body = tokensToIds(tokenize(text));
+    if (body.size() > static_cast<size_t>(maxLength - 2)) body.resize(static_cast<size_t>(maxLength - 2));
+    std::vector<int64_t> ids;
+    ids.reserve(static_cast<size_t>(maxLength));
+    ids.push_back(m_bosId);
+    ids.insert(ids.end(), body.begin(), body.end());
+    ids.push_back(m_eosId);
+    ids.resize(static_cast<size_t>(maxLength), m_padId);
+    return ids;
+}
+
+}  // namespace diffii
