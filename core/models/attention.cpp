@@ -1,0 +1,196 @@
+#include "core/models/attention.h"
+
+#include <algorithm>
+
+#include "core/models/layers.h"
+
+namespace diffii {
+
+namespace nn = torch::nn;
+
+namespace {
+// Elements of one chunk of attention scores (64 Mi elements: 256 MiB in float32).
+constexpr int64_t kScoreChunkElements = int64_t(1) << 26;
+}  // namespace
+
+torch::Tensor scaledDotProductAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                        double scale, bool upcastScores) {
+    const int64_t bh = q.size(0), n = q.size(1), m = k.size(1);
+    auto out = torch::empty({bh, n, v.size(2)}, v.options());
+    const int64_t chunk = std::max<int64_t>(1, kScoreChunkElements / std::max<int64_t>(1, n * m));
+    for (int64_t s = 0; s < bh; s += chunk) {
+        const int64_t len = std::min(chunk, bh - s);
+        auto qs = q.narrow(0, s, len), ks = k.narrow(0, s, len);
+        if (upcastScores) {
+            qs = qs.to(torch::kFloat32);
+            ks = ks.to(torch::kFloat32);
+        }
+        torch::Tensor scores;
+        if (qs.scalar_type() == torch::kFloat32) {
+            // diffusers get_attention_scores: baddbmm(empty, q, k^T, beta=0, alpha=scale).
+            scores = torch::baddbmm(torch::empty({len, n, m}, qs.options()), qs, ks.transpose(1, 2), 0.0, scale);
+        } else {
+            // The reduced-precision (oneDNN) baddbmm reads the uninitialised input despite beta = 0 (NaN), so the
+            // scale goes into q instead: one rounding of q, well below the bfloat16 error of the scores.
+            scores = torch::bmm((qs.to(torch::kFloat32) * scale).to(qs.scalar_type()), ks.transpose(1, 2));
+        }
+        // Softmax accumulates in float32 whatever the compute dtype; the probabilities go back to v's dtype.
+        auto probs = scores.scalar_type() == torch::kFloat32 ? torch::softmax(scores, -1)
+                                                               : torch::softmax(scores, -1, torch::kFloat32);
+        scores = torch::Tensor();
+        auto outChunk = out.narrow(0, s, len);
+        torch::bmm_out(outChunk, probs.to(v.scalar_type()), v.narrow(0, s, len));
+    }
+    return out;
+}
+
+AttentionImpl::AttentionImpl(const AttentionOptions& options) : m_options(options) {
+    const auto& o = options;
+    const int64_t inner = o.heads * o.dimHead;
+    const int64_t kvDim = o.crossAttentionDim > 0 ? o.crossAttentionDim : o.queryDim;
+    if (o.normNumGroups > 0)
+        group_norm = register_module(
+            "group_norm", nn::GroupNorm(nn::GroupNormOptions(o.normNumGroups, o.queryDim).eps(o.normEps)));
+    to_q = register_module("to_q", nn::Linear(nn::LinearOptions(o.queryDim, inner).bias(o.bias)));
+    to_k = register_module("to_k", nn::Linear(nn::LinearOptions(kvDim, inner).bias(o.bias)));
+    to_v = register_module("to_v", nn::Linear(nn::LinearOptions(kvDim, inner).bias(o.bias)));
+    m_toOut = nn::Linear(nn::LinearOptions(inner, o.queryDim).bias(o.outBias));
+    to_out = register_module("to_out", nn::ModuleList(m_toOut, nn::Dropout(0.0)));
+}
+
+nn::Linear& AttentionImpl::projection(Projection which) {
+    switch (which) {
+        case Query: return to_q;
+        case Key: return to_k;
+        case Value: return to_v;
+        case Out: break;
+    }
+    return m_toOut;
+}
+
+torch::Tensor AttentionImpl::project(Projection which, const torch::Tensor& x) {
+    auto y = projection(which)(x);
+    if (m_hooks[which]) y = y + m_hooks[which](x);
+    return y;
+}
+
+torch::Tensor AttentionImpl::forward(const torch::Tensor& hidden, const torch::Tensor& context) {
+    const auto& o = m_options;
+    const bool spatial = hidden.dim() == 4;
+    const int64_t b = hidden.size(0);
+    torch::Tensor x;
+    if (spatial) {
+        auto flat = hidden.flatten(2);  // [B, C, HW]
+        if (group_norm) flat = groupNormF32(group_norm, flat);
+        x = flat.transpose(1, 2);
+    } else {
+        x = group_norm ? groupNormF32(group_norm, hidden.transpose(1, 2)).transpose(1, 2) : hidden;
+    }
+    const auto& kv = context.defined() ? context : x;
+    const int64_t n = x.size(1), m = kv.size(1), h = o.heads, d = o.dimHead;
+    auto toHeads = [&](const torch::Tensor& t, int64_t len) {
+        return t.view({b, len, h, d}).permute({0, 2, 1, 3}).reshape({b * h, len, d});
+    };
+    auto q = toHeads(project(Query, x), n);
+    auto k = toHeads(project(Key, kv), m);
+    auto v = toHeads(project(Value, kv), m);
+    auto attn = scaledDotProductAttention(q, k, v, 1.0 / std::sqrt(double(d)),
+                                          o.upcastAttention && q.scalar_type() != torch::kFloat32);
+    attn = attn.view({b, h, n, d}).permute({0, 2, 1, 3}).reshape({b, n, h * d});
+    auto out = project(Out, attn);
+    if (spatial) out = out.transpose(1, 2).reshape(hidden.sizes());
+    if (o.residualConnection) out = out + hidden;
+    if (o.rescaleOutputFactor != 1.0) out = out / o.rescaleOutputFactor;
+    return out;
+}
+
+GEGLUImpl::GEGLUImpl(int64_t dimIn, int64_t dimOut) {
+    proj = register_module("proj", nn::Linear(dimIn, dimOut * 2));
+}
+
+torch::Tensor GEGLUImpl::forward(const torch::Tensor& x) {
+    auto parts = proj(x).chunk(2, -1);
+    return parts[0] * torch::gelu(parts[1]);
+}
+
+FeedForwardImpl::FeedForwardImpl(int64_t dim, int64_t mult) {
+    const int64_t inner = dim * mult;
+    m_geglu = GEGLU(dim, inner);
+    m_out = nn::Linear(inner, dim);
+    net = register_module("net", nn::ModuleList(m_geglu, nn::Dropout(0.0), m_out));
+}
+
+torch::Tensor FeedForwardImpl::forward(const torch::Tensor& x) { return m_out(m_geglu(x)); }
+
+BasicTransformerBlockImpl::BasicTransformerBlockImpl(const BasicTransformerBlockOptions& o)
+    : m_onlyCrossAttention(o.onlyCrossAttention) {
+    auto ln = [&] { return nn::LayerNorm(nn::LayerNormOptions({o.dim}).eps(o.normEps)); };
+    AttentionOptions a;
+    a.queryDim = o.dim;
+    a.heads = o.heads;
+    a.dimHead = o.dimHead;
+    a.upcastAttention = o.upcastAttention;
+    norm1 = register_module("norm1", ln());
+    AttentionOptions a1 = a;
+    a1.crossAttentionDim = o.onlyCrossAttention ? o.crossAttentionDim : 0;
+    attn1 = register_module("attn1", Attention(a1));
+    norm2 = register_module("norm2", ln());
+    AttentionOptions a2 = a;
+    a2.crossAttentionDim = o.crossAttentionDim;
+    attn2 = register_module("attn2", Attention(a2));
+    norm3 = register_module("norm3", ln());
+    ff = register_module("ff", FeedForward(o.dim));
+}
+
+torch::Tensor BasicTransformerBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& context) {
+    auto h = attn1(layerNormF32(norm1, x), m_onlyCrossAttention ? context : torch::Tensor()) + x;
+    h = attn2(layerNormF32(norm2, h), context) + h;
+    return ff(layerNormF32(norm3, h)) + h;
+}
+
+Transformer2DModelImpl::Transformer2DModelImpl(const Transformer2DModelOptions& options) : m_options(options) {
+    const auto& o = options;
+    const int64_t inner = o.heads * o.dimHead;
+    norm = register_module("norm", nn::GroupNorm(nn::GroupNormOptions(o.normNumGroups, o.inChannels).eps(1e-6)));
+    if (o.useLinearProjection)
+        m_projInLinear = register_module("proj_in", nn::Linear(o.inChannels, inner));
+    else
+        m_projInConv = register_module("proj_in", nn::Conv2d(nn::Conv2dOptions(o.inChannels, inner, 1)));
+    transformer_blocks = register_module("transformer_blocks", nn::ModuleList());
+    for (int64_t i = 0; i < o.numLayers; ++i) {
+        BasicTransformerBlockOptions bo;
+        bo.dim = inner;
+        bo.heads = o.heads;
+        bo.dimHead = o.dimHead;
+        bo.crossAttentionDim = o.crossAttentionDim;
+        bo.onlyCrossAttention = o.onlyCrossAttention;
+        bo.upcastAttention = o.upcastAttention;
+        blocks.push_back(BasicTransformerBlock(bo));
+        transformer_blocks->push_back(blocks.back());
+    }
+    if (o.useLinearProjection)
+        m_projOutLinear = register_module("proj_out", nn::Linear(inner, o.inChannels));
+    else
+        m_projOutConv = register_module("proj_out", nn::Conv2d(nn::Conv2dOptions(inner, o.inChannels, 1)));
+}
+
+torch::Tensor Transformer2DModelImpl::forward(const torch::Tensor& x, const torch::Tensor& context) {
+    const int64_t b = x.size(0), hgt = x.size(2), wid = x.size(3);
+    auto h = groupNormF32(norm, x);
+    if (m_projInConv) {
+        h = m_projInConv(h);
+        h = h.permute({0, 2, 3, 1}).reshape({b, hgt * wid, h.size(1)});
+    } else {
+        h = m_projInLinear(h.permute({0, 2, 3, 1}).reshape({b, hgt * wid, x.size(1)}));
+    }
+    for (auto& block : blocks) h = block(h, context);
+    if (m_projOutConv) {
+        h = h.reshape({b, hgt, wid, h.size(2)}).permute({0, 3, 1, 2}).contiguous();
+        h = m_projOutConv(h);
+    } else {
+        h = m_projOutLinear(h).reshape({b, hgt, wid, x.size(1)}).permute({0, 3, 1, 2}).contiguous();
+    }
+    return h + x;
+}
+
+}  // namespace diffii

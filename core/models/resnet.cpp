@@ -1,0 +1,60 @@
+#include "core/models/resnet.h"
+
+#include "core/models/layers.h"
+
+namespace diffii {
+
+namespace nn = torch::nn;
+
+torch::Tensor groupNormSilu(const nn::GroupNorm& norm, const torch::Tensor& x) {
+    if (x.scalar_type() == torch::kFloat32) return torch::silu(groupNormF32(norm, x));
+    // One round trip instead of two: the activation runs on the float32 normalised values.
+    const auto& o = norm->options;
+    auto y = torch::group_norm(x.to(torch::kFloat32), o.num_groups(), norm->weight, norm->bias, o.eps());
+    return torch::silu_(y).to(x.scalar_type());
+}
+
+ResnetBlock2DImpl::ResnetBlock2DImpl(const ResnetBlock2DOptions& options) : m_options(options) {
+    const auto& o = options;
+    norm1 = register_module("norm1", nn::GroupNorm(nn::GroupNormOptions(o.groups, o.inChannels).eps(o.eps)));
+    conv1 = register_module("conv1", nn::Conv2d(nn::Conv2dOptions(o.inChannels, o.outChannels, 3).padding(1)));
+    if (o.tembChannels > 0) time_emb_proj = register_module("time_emb_proj", nn::Linear(o.tembChannels, o.outChannels));
+    norm2 = register_module("norm2", nn::GroupNorm(nn::GroupNormOptions(o.groups, o.outChannels).eps(o.eps)));
+    conv2 = register_module("conv2", nn::Conv2d(nn::Conv2dOptions(o.outChannels, o.outChannels, 3).padding(1)));
+    if (o.inChannels != o.outChannels)
+        conv_shortcut = register_module("conv_shortcut", nn::Conv2d(nn::Conv2dOptions(o.inChannels, o.outChannels, 1)));
+}
+
+torch::Tensor ResnetBlock2DImpl::forward(const torch::Tensor& x, const torch::Tensor& temb) {
+    auto h = conv1(groupNormSilu(norm1, x));
+    if (time_emb_proj && temb.defined()) h = h + time_emb_proj(torch::silu(temb)).unsqueeze(-1).unsqueeze(-1);
+    // dropout is 0 in every supported configuration (inference)
+    h = conv2(groupNormSilu(norm2, h));
+    auto shortcut = conv_shortcut ? conv_shortcut(x) : x;
+    auto out = shortcut + h;
+    if (m_options.outputScaleFactor != 1.0) out = out / m_options.outputScaleFactor;
+    return out;
+}
+
+Downsample2DImpl::Downsample2DImpl(int64_t channels, int64_t outChannels, int64_t padding) : m_padding(padding) {
+    conv = register_module("conv",
+                           nn::Conv2d(nn::Conv2dOptions(channels, outChannels, 3).stride(2).padding(padding)));
+}
+
+torch::Tensor Downsample2DImpl::forward(const torch::Tensor& x) {
+    if (m_padding == 0) return conv(torch::constant_pad_nd(x, {0, 1, 0, 1}, 0));
+    return conv(x);
+}
+
+Upsample2DImpl::Upsample2DImpl(int64_t channels, int64_t outChannels) {
+    conv = register_module("conv", nn::Conv2d(nn::Conv2dOptions(channels, outChannels, 3).padding(1)));
+}
+
+torch::Tensor Upsample2DImpl::forward(const torch::Tensor& x, std::optional<std::vector<int64_t>> outputSize) {
+    std::vector<int64_t> size = outputSize ? *outputSize : std::vector<int64_t>{x.size(2) * 2, x.size(3) * 2};
+    // Nearest neighbour with size = 2x picks src = floor(dst / 2), identical to scale_factor=2.
+    auto up = torch::upsample_nearest2d(x, size);
+    return conv(up);
+}
+
+}  // namespace diffii

@@ -1,0 +1,216 @@
+// UNet2DConditionModel against the diffusers 0.25.1 goldens of tiny-sd1-io (float32 and bfloat16), and the errors
+// for unsupported configs and mismatching checkpoints.
+#include <QtTest/QtTest>
+
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "core/io/error.h"
+#include "core/io/json_config.h"
+#include "core/io/safetensors.h"
+#include "core/models/layers.h"
+#include "core/models/state_dict.h"
+#include "core/models/unet_2d_condition.h"
+#include "tests/test_support.h"
+
+using diffii::UNet2DConditionConfig;
+using diffii::UNet2DConditionModel;
+
+namespace {
+
+const double kFloat32Tolerance = 1e-4;
+// Measured max-abs-diff of the bfloat16 model against the float32 goldens (outputs up to |1.9|):
+// square_b2 0.0145, nonsquare_b1 0.0146, odd_b1 0.0124 (softmax accumulated in float32).
+const double kBFloat16Tolerance = 0.04;
+
+std::string unetDir() { return diffii::test::fixture("tiny-sd1/unet"); }
+
+UNet2DConditionModel loadTinyUnet() {
+    UNet2DConditionModel unet(UNet2DConditionConfig::fromFile(unetDir() + "/config.json"));
+    diffii::loadStateDict(*unet, {unetDir() + "/diffusion_pytorch_model.safetensors"});
+    unet->eval();
+    return unet;
+}
+
+// Runs f and expects a diffii::Error whose message contains every fragment.
+template <typename F>
+void expectError(F&& f, std::initializer_list<std::string> fragments) {
+    try {
+        f();
+        QFAIL("no diffii::Error was thrown");
+    } catch (const diffii::Error& e) {
+        const std::string msg = e.what();
+        for (const auto& frag : fragments)
+            QVERIFY2(msg.find(frag) != std::string::npos, ("message lacks '" + frag + "': " + msg).c_str());
+    }
+}
+
+}  // namespace
+
+class TestUnet : public QObject {
+    Q_OBJECT
+
+private:
+    UNet2DConditionModel m_unet{nullptr};
+    std::string m_dir;
+
+private slots:
+    void initTestCase() {
+        torch::set_num_threads(2);
+        m_dir = diffii::test::makeTempDir("unet");
+        m_unet = loadTinyUnet();
+    }
+    void cleanupTestCase() { std::filesystem::remove_all(m_dir); }
+
+    void readsConfig() {
+        const auto c = m_unet->config();
+        QCOMPARE(c.blockOutChannels, (std::vector<int64_t>{32, 32, 64, 64}));
+        QCOMPARE(c.numAttentionHeads, (std::vector<int64_t>{4, 4, 4, 4}));  // attention_head_dim 4 = heads
+        QCOMPARE(c.crossAttentionDim, (std::vector<int64_t>{32, 32, 32, 32}));
+        QCOMPARE(c.layersPerBlock, (std::vector<int64_t>{2, 2, 2, 2}));
+        QCOMPARE(c.normNumGroups, int64_t(8));
+        QCOMPARE(diffii::parameterCount(*m_unet), int64_t(2446788));
+        QCOMPARE(diffii::stateDictShapes(*m_unet).size(), size_t(684));
+    }
+
+    void matchesGolden_data() {
+        QTest::addColumn<QString>("name");
+        QTest::newRow("square_b2") << "square_b2";
+        QTest::newRow("nonsquare_b1") << "nonsquare_b1";
+        QTest::newRow("odd_b1") << "odd_b1";
+    }
+    void matchesGolden() {
+        QFETCH(QString, name);
+        torch::NoGradGuard noGrad;
+        diffii::SafeTensorsFile f(diffii::test::fixture("tiny-sd1-io/unet_" + name.toStdString() + ".safetensors"));
+        diffii::TensorMap inter;
+        const auto out = m_unet->forward(f.tensor("sample"), f.tensor("timestep"), f.tensor("encoder_hidden_states"),
+                                         &inter);
+        DIFFII_COMPARE_TENSORS(out, f.tensor("out"), kFloat32Tolerance, name.toStdString() + " out");
+        int compared = 0;
+        for (const auto& key : f.keys()) {
+            if (key.rfind("intermediate.", 0) != 0) continue;
+            const std::string module = key.substr(std::strlen("intermediate."));
+            QVERIFY2(inter.count(module), ("no intermediate " + module).c_str());
+            DIFFII_COMPARE_TENSORS(inter.at(module), f.tensor(key), kFloat32Tolerance, name.toStdString() + " " + key);
+            ++compared;
+        }
+        if (name == "square_b2") QCOMPARE(compared, 14);  // time_proj .. conv_out, all down/mid/up blocks
+    }
+
+    void timestepDtypesAgree() {
+        torch::NoGradGuard noGrad;
+        diffii::SafeTensorsFile f(diffii::test::fixture("tiny-sd1-io/unet_nonsquare_b1.safetensors"));
+        const auto t = f.tensor("timestep");
+        const auto a = m_unet->forward(f.tensor("sample"), t, f.tensor("encoder_hidden_states"));
+        const auto b = m_unet->forward(f.tensor("sample"), t.to(torch::kFloat32).reshape({1}),
+                                       f.tensor("encoder_hidden_states"));
+        const auto c = m_unet->forward(f.tensor("sample"), t.to(torch::kInt32), f.tensor("encoder_hidden_states"));
+        QVERIFY(torch::equal(a, b));
+        QVERIFY(torch::equal(a, c));
+    }
+
+    void matchesGoldenInBFloat16_data() { matchesGolden_data(); }
+    void matchesGoldenInBFloat16() {
+        QFETCH(QString, name);
+        torch::NoGradGuard noGrad;
+        auto unet = loadTinyUnet();
+        diffii::toComputeDtype(*unet, torch::kBFloat16);
+        QCOMPARE(unet->dtype(), torch::kBFloat16);
+        QCOMPARE(unet->conv_norm_out->weight.scalar_type(), torch::kFloat32);  // norms stay float32
+        diffii::SafeTensorsFile f(diffii::test::fixture("tiny-sd1-io/unet_" + name.toStdString() + ".safetensors"));
+        const auto out = unet->forward(f.tensor("sample"), f.tensor("timestep"), f.tensor("encoder_hidden_states"));
+        QCOMPARE(out.scalar_type(), torch::kBFloat16);
+        DIFFII_COMPARE_TENSORS(out, f.tensor("out"), kBFloat16Tolerance, name.toStdString() + " bf16 out");
+    }
+
+    void rejectsUnknownBlockType() {
+        auto j = diffii::readJsonFile(unetDir() + "/config.json");
+        j["down_block_types"][1] = "FooBlock2D";
+        const std::string path = m_dir + "/config.json";
+        std::ofstream(path) << j.dump(2);
+        expectError([&] { UNet2DConditionConfig::fromFile(path); },
+                    {path, "down_block_types[1]", "'FooBlock2D'", "CrossAttnDownBlock2D"});
+
+        auto j2 = diffii::readJsonFile(unetDir() + "/config.json");
+        j2["up_block_types"][3] = "AttnUpBlock2D";
+        expectError([&] { UNet2DConditionConfig::fromJson(j2, "unet/config.json"); },
+                    {"unet/config.json", "up_block_types[3]", "'AttnUpBlock2D'"});
+        auto j3 = diffii::readJsonFile(unetDir() + "/config.json");
+        j3["mid_block_type"] = "UNetMidBlock2DSimpleCrossAttn";
+        expectError([&] { UNet2DConditionConfig::fromJson(j3, "unet/config.json"); },
+                    {"mid_block_type", "'UNetMidBlock2DSimpleCrossAttn'"});
+    }
+
+    void rejectsUnsupportedOptions() {
+        const auto base = diffii::readJsonFile(unetDir() + "/config.json");
+        auto j = base;
+        j["class_embed_type"] = "timestep";
+        expectError([&] { UNet2DConditionConfig::fromJson(j, "c.json"); }, {"c.json", "class_embed_type", "timestep"});
+        j = base;
+        j["addition_embed_type"] = "text_time";
+        expectError([&] { UNet2DConditionConfig::fromJson(j, "c.json"); }, {"addition_embed_type", "text_time"});
+        j = base;
+        j["dual_cross_attention"] = true;
+        expectError([&] { UNet2DConditionConfig::fromJson(j, "c.json"); }, {"dual_cross_attention", "true"});
+        j = base;
+        j["resnet_time_scale_shift"] = "scale_shift";
+        expectError([&] { UNet2DConditionConfig::fromJson(j, "c.json"); }, {"resnet_time_scale_shift", "scale_shift"});
+        j = base;
+        j["attention_head_dim"] = {4, 4, 4};
+        expectError([&] { UNet2DConditionConfig::fromJson(j, "c.json"); }, {"attention_head_dim", "3 entries", "4"});
+        j = base;
+        j["attention_head_dim"] = 5;
+        expectError([&] { UNet2DConditionConfig::fromJson(j, "c.json"); }, {"block_out_channels[0]", "32", "5"});
+    }
+
+    void readsPerBlockLists() {
+        auto j = diffii::readJsonFile(unetDir() + "/config.json");
+        j["attention_head_dim"] = {2, 4, 8, 8};
+        j["cross_attention_dim"] = {24, 24, 24, 24};
+        j["use_linear_projection"] = true;
+        const auto c = UNet2DConditionConfig::fromJson(j, "c.json");
+        QCOMPARE(c.numAttentionHeads, (std::vector<int64_t>{2, 4, 8, 8}));
+        UNet2DConditionModel unet(c);
+        const auto shapes = diffii::stateDictShapes(*unet);
+        const std::map<std::string, std::vector<int64_t>> m(shapes.begin(), shapes.end());
+        QCOMPARE(m.at("down_blocks.0.attentions.0.proj_in.weight"), (std::vector<int64_t>{32, 32}));
+        QCOMPARE(m.at("down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_k.weight"),
+                 (std::vector<int64_t>{32, 24}));
+        QCOMPARE(m.at("up_blocks.3.attentions.0.transformer_blocks.0.attn2.to_k.weight"),
+                 (std::vector<int64_t>{32, 24}));
+        // a forward with linear projections and mixed heads runs
+        torch::NoGradGuard noGrad;
+        const auto out = unet->forward(torch::randn({1, 4, 8, 8}), torch::tensor(10), torch::randn({1, 5, 24}));
+        QCOMPARE(out.sizes().vec(), (std::vector<int64_t>{1, 4, 8, 8}));
+    }
+
+    void reportsShapeMismatch() {
+        const std::string key = "down_blocks.1.attentions.0.transformer_blocks.0.attn2.to_k.weight";
+        diffii::SafeTensorsFile good(unetDir() + "/diffusion_pytorch_model.safetensors");
+        std::map<std::string, at::Tensor> tensors;
+        for (const auto& k : good.keys()) tensors[k] = good.tensor(k);
+        tensors[key] = torch::zeros({32, 24});
+        const std::string path = m_dir + "/mismatch.safetensors";
+        diffii::saveSafetensors(path, tensors);
+        UNet2DConditionModel unet(UNet2DConditionConfig::fromFile(unetDir() + "/config.json"));
+        expectError([&] { diffii::loadStateDict(*unet, {path}); }, {path, key, "[32, 24]", "[32, 32]"});
+    }
+
+    void reportsMissingKey() {
+        const std::string key = "mid_block.resnets.1.time_emb_proj.bias";
+        diffii::SafeTensorsFile good(unetDir() + "/diffusion_pytorch_model.safetensors");
+        std::map<std::string, at::Tensor> tensors;
+        for (const auto& k : good.keys())
+            if (k != key) tensors[k] = good.tensor(k);
+        const std::string path = m_dir + "/missing.safetensors";
+        diffii::saveSafetensors(path, tensors);
+        UNet2DConditionModel unet(UNet2DConditionConfig::fromFile(unetDir() + "/config.json"));
+        expectError([&] { diffii::loadStateDict(*unet, {path}); }, {path, "missing", key});
+    }
+};
+
+QTEST_APPLESS_MAIN(TestUnet)
+#include "test_unet.moc"
