@@ -21,9 +21,10 @@ using diffii::UNet2DConditionModel;
 namespace {
 
 const double kFloat32Tolerance = 1e-4;
-// Measured max-abs-diff of the bfloat16 model against the float32 goldens (outputs up to |1.9|):
-// square_b2 0.0145, nonsquare_b1 0.0146, odd_b1 0.0124 (softmax accumulated in float32).
-const double kBFloat16Tolerance = 0.04;
+// Measured max-abs-diff of the bfloat16 model against the float32 goldens (outputs up to |1.9|), 2 threads,
+// AVX-512-BF16 CPU: square_b2 0.0246, nonsquare_b1 0.0175, odd_b1 0.0200 (softmax accumulated in float32).
+// The bound leaves room for other kernels (CPUs without native bf16 instructions round differently).
+const double kBFloat16Tolerance = 0.05;
 
 std::string unetDir() { return diffii::test::fixture("tiny-sd1/unet"); }
 
