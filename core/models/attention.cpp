@@ -16,6 +16,13 @@ constexpr int64_t kScoreChunkElements = int64_t(1) << 26;
 torch::Tensor scaledDotProductAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                         double scale, bool upcastScores) {
     const int64_t bh = q.size(0), n = q.size(1), m = k.size(1);
+    if (torch::GradMode::is_enabled() && (q.requires_grad() || k.requires_grad() || v.requires_grad())) {
+        // Training (concept learning): out= kernels have no autograd, so the differentiable, unchunked form.
+        auto qs = upcastScores ? q.to(torch::kFloat32) : q;
+        auto ks = upcastScores ? k.to(torch::kFloat32) : k;
+        auto scores = torch::bmm(qs * scale, ks.transpose(1, 2));
+        return torch::bmm(torch::softmax(scores, -1, torch::kFloat32).to(v.scalar_type()), v);
+    }
     auto out = torch::empty({bh, n, v.size(2)}, v.options());
     const int64_t chunk = std::max<int64_t>(1, kScoreChunkElements / std::max<int64_t>(1, n * m));
     for (int64_t s = 0; s < bh; s += chunk) {
@@ -27,8 +34,10 @@ torch::Tensor scaledDotProductAttention(const torch::Tensor& q, const torch::Ten
         }
         torch::Tensor scores;
         if (qs.scalar_type() == torch::kFloat32) {
-            // diffusers get_attention_scores: baddbmm(empty, q, k^T, beta=0, alpha=scale).
-            scores = torch::baddbmm(torch::empty({len, n, m}, qs.options()), qs, ks.transpose(1, 2), 0.0, scale);
+            // diffusers get_attention_scores computes baddbmm(empty, q, k^T, beta=0, alpha=scale); LibTorch 1.13's
+            // CPU baddbmm can propagate NaN from the uninitialised input despite beta = 0 (seen as intermittent NaN
+            // noise predictions), so: bmm, then scale in place (the same products, one rounding more).
+            scores = torch::bmm(qs, ks.transpose(1, 2)).mul_(scale);
         } else {
             // The reduced-precision (oneDNN) baddbmm reads the uninitialised input despite beta = 0 (NaN), so the
             // scale goes into q instead: one rounding of q, well below the bfloat16 error of the scores.

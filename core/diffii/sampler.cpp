@@ -1,0 +1,130 @@
+#include "core/diffii/sampler.h"
+
+#include "core/io/error.h"
+
+namespace diffii {
+namespace {
+
+torch::Tensor unetCall(StableDiffusion& sd, const torch::Tensor& latents, int64_t t, const torch::Tensor& ehs) {
+    const auto dtype = sd.dtype();
+    auto timestep = torch::tensor(t, torch::kInt64);
+    return sd.unet()->forward(latents.to(dtype), timestep, ehs.to(dtype)).to(torch::kFloat32);
+}
+
+void checkSettings(int steps, double guidance, const char* what) {
+    if (steps < 1 || steps > 1000)
+        throw Error(std::string(what) + ": steps must be in [1, 1000], got " + std::to_string(steps));
+    if (!std::isfinite(guidance) || guidance < 0)
+        throw Error(std::string(what) + ": guidance must be >= 0, got " + std::to_string(guidance));
+}
+
+}  // namespace
+
+PromptEmbeddings encodePrompts(StableDiffusion& sd, const std::string& prompt, const std::string& suffix,
+                               const std::string& negativePrompt) {
+    PromptEmbeddings p;
+    p.plain = sd.encodePrompt(prompt).to(torch::kFloat32);
+    p.suffixed = suffix.empty() ? p.plain : sd.encodePrompt(prompt + " " + suffix).to(torch::kFloat32);
+    p.uncond = sd.encodePrompt(negativePrompt).to(torch::kFloat32);
+    return p;
+}
+
+torch::Tensor encodeImageToLatent(StableDiffusion& sd, const torch::Tensor& image01) {
+    torch::NoGradGuard g;
+    auto x = image01.dim() == 3 ? image01.unsqueeze(0) : image01;
+    const auto dtype = sd.dtype();
+    auto mean = sd.vae()->encodeMeanLogvar((2 * x.to(torch::kFloat32) - 1).to(dtype)).first.to(torch::kFloat32);
+    return mean * sd.vae()->config().scalingFactor;
+}
+
+torch::Tensor decodeLatentToImage(StableDiffusion& sd, const torch::Tensor& latents) {
+    torch::NoGradGuard g;
+    const auto scaled = (1.0 / sd.vae()->config().scalingFactor) * latents.to(torch::kFloat32);
+    auto decoded = sd.vae()->decode(scaled.to(sd.dtype())).to(torch::kFloat32);
+    return (decoded / 2 + 0.5).clamp(0, 1);
+}
+
+torch::Tensor ddimInvert(StableDiffusion& sd, const torch::Tensor& x0, const PromptEmbeddings& prompts,
+                         const InversionSettings& settings, const JobContext* job, InversionTrace* trace,
+                         const LatentCallback& onStep) {
+    checkSettings(settings.steps, settings.guidance, "inversion");
+    torch::NoGradGuard g;
+    DdimInverseScheduler scheduler(sd.schedulerConfig());
+    scheduler.setTimesteps(settings.steps);
+    const bool cfg = settings.guidance > 1.0;
+    const auto ehs = cfg ? torch::cat({prompts.uncond, prompts.plain}) : prompts.plain;
+    auto latents = x0.to(torch::kFloat32) * scheduler.initNoiseSigma();
+    if (trace) trace->latents.push_back(latents);
+    const auto& ts = scheduler.timesteps();
+    for (size_t i = 0; i < ts.size(); ++i) {
+        if (job) job->throwIfCancelled();
+        const auto input = cfg ? torch::cat({latents, latents}) : latents;
+        auto pred = unetCall(sd, input, ts[i], ehs.expand({input.size(0), ehs.size(1), ehs.size(2)}));
+        if (cfg) {
+            auto chunks = pred.chunk(2);
+            pred = chunks[0] + settings.guidance * (chunks[1] - chunks[0]);
+        }
+        latents = scheduler.step(pred, ts[i], latents).prevSample;
+        if (trace) {
+            trace->noisePreds.push_back(pred);
+            trace->latents.push_back(latents);
+        }
+        if (job) job->report("inversion", static_cast<int64_t>(i + 1), static_cast<int64_t>(ts.size()));
+        if (onStep) onStep(static_cast<int>(i), static_cast<int>(ts.size()), latents);
+    }
+    return latents;
+}
+
+double splitThreshold(double split, int64_t numTrainTimesteps) {
+    return static_cast<double>(numTrainTimesteps) * (1.0 - split);
+}
+
+torch::Tensor denoiseTwoStage(StableDiffusion& sd, const torch::Tensor& z, const PromptEmbeddings& prompts,
+                              const DenoiseSettings& settings, const JobContext* job, DenoiseTrace* trace,
+                              const LatentCallback& onStep) {
+    checkSettings(settings.steps, settings.guidance, "denoising");
+    if (!(settings.split >= 0.0 && settings.split <= 1.0))
+        throw Error("denoising: split ratio s must be in [0, 1], got " + std::to_string(settings.split));
+    torch::NoGradGuard g;
+    DdimScheduler scheduler(sd.schedulerConfig());
+    scheduler.setTimesteps(settings.steps);
+    const bool cfg = settings.guidance > 1.0;
+    const double threshold = splitThreshold(settings.split, sd.schedulerConfig().numTrainTimesteps);
+    auto latents = z.to(torch::kFloat32) * scheduler.initNoiseSigma();
+    const int64_t batch = latents.size(0);
+    auto batched = [batch](const torch::Tensor& e) { return e.expand({batch, e.size(1), e.size(2)}); };
+    const auto ehsPlain = cfg ? torch::cat({batched(prompts.uncond), batched(prompts.plain)}) : batched(prompts.plain);
+    const auto ehsSuffix =
+        cfg ? torch::cat({batched(prompts.uncond), batched(prompts.suffixed)}) : batched(prompts.suffixed);
+    if (trace) trace->latents.push_back(latents);
+    const auto& ts = scheduler.timesteps();
+    for (size_t i = 0; i < ts.size(); ++i) {
+        if (job) job->throwIfCancelled();
+        const int64_t t = ts[i];
+        const bool suffixed = static_cast<double>(t) >= threshold;
+        const auto input = cfg ? torch::cat({latents, latents}) : latents;
+        auto pred = unetCall(sd, input, t, suffixed ? ehsSuffix : ehsPlain);
+        torch::Tensor uncond, text;
+        if (cfg) {
+            auto chunks = pred.chunk(2);
+            uncond = chunks[0];
+            text = chunks[1];
+            pred = uncond + settings.guidance * (text - uncond);
+        } else {
+            text = pred;
+        }
+        latents = scheduler.step(pred, t, latents).prevSample;
+        if (trace) {
+            trace->noisePredUncond.push_back(uncond);
+            trace->noisePredText.push_back(text);
+            trace->latents.push_back(latents);
+            trace->suffixed.push_back(suffixed);
+            trace->timesteps.push_back(t);
+        }
+        if (job) job->report("denoising", static_cast<int64_t>(i + 1), static_cast<int64_t>(ts.size()));
+        if (onStep) onStep(static_cast<int>(i), static_cast<int>(ts.size()), latents);
+    }
+    return latents;
+}
+
+}  // namespace diffii

@@ -1,0 +1,72 @@
+// The Diff-II sampling path over a loaded Stable Diffusion: VAE encode, DDIM inversion conditioned on the class
+// prompt, two-stage denoising with classifier-free guidance (suffixed prompt for t >= 1000·(1−s), plain prompt
+// after), VAE decode. Pure functions over tensors; progress and cancellation through JobContext.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "core/jobs/progress.h"
+#include "core/models/stable_diffusion.h"
+
+namespace diffii {
+
+// Text conditioning for one class: plain prompt, suffixed prompt, and the negative (unconditional) prompt.
+struct PromptEmbeddings {
+    torch::Tensor plain;     // (1, 77, C)
+    torch::Tensor suffixed;  // (1, 77, C); equals plain when there is no suffix
+    torch::Tensor uncond;    // (1, 77, C)
+};
+
+PromptEmbeddings encodePrompts(StableDiffusion& sd, const std::string& prompt, const std::string& suffix,
+                               const std::string& negativePrompt = "");
+
+// image (1 or B, 3, H, W) in [0, 1] -> latent mean × scaling factor (the posterior mean, as the official code).
+torch::Tensor encodeImageToLatent(StableDiffusion& sd, const torch::Tensor& image01);
+
+// latents -> image (B, 3, H, W) in [0, 1], clamped. Multiplies by the float 1/scaling_factor as the reference.
+torch::Tensor decodeLatentToImage(StableDiffusion& sd, const torch::Tensor& latents);
+
+struct InversionSettings {
+    int steps = 50;
+    double guidance = 1.0;  // <= 1: no classifier-free guidance (conditional batch only)
+};
+
+// Called after every UNet step with (step index, total, current latents); may be empty.
+using LatentCallback = std::function<void(int, int, const torch::Tensor&)>;
+
+struct InversionTrace {
+    std::vector<torch::Tensor> latents;     // latents[0] = x0, latents[i+1] after step i
+    std::vector<torch::Tensor> noisePreds;  // per step
+};
+
+// DDIM inversion x0 -> z_T with the inverse scheduler (UNet evaluated at the target timestep).
+torch::Tensor ddimInvert(StableDiffusion& sd, const torch::Tensor& x0, const PromptEmbeddings& prompts,
+                         const InversionSettings& settings, const JobContext* job = nullptr,
+                         InversionTrace* trace = nullptr, const LatentCallback& onStep = {});
+
+struct DenoiseSettings {
+    int steps = 25;
+    double guidance = 7.5;
+    double split = 0.5;  // s: timesteps t >= 1000·(1−s) use the suffixed prompt
+};
+
+struct DenoiseTrace {
+    std::vector<torch::Tensor> latents;  // latents[0] = z · init_noise_sigma
+    std::vector<torch::Tensor> noisePredUncond;
+    std::vector<torch::Tensor> noisePredText;
+    std::vector<bool> suffixed;  // per step: which prompt was used
+    std::vector<int64_t> timesteps;
+};
+
+// Threshold in timestep units: t >= splitThreshold(s, T) uses the suffixed prompt.
+double splitThreshold(double split, int64_t numTrainTimesteps = 1000);
+
+torch::Tensor denoiseTwoStage(StableDiffusion& sd, const torch::Tensor& z, const PromptEmbeddings& prompts,
+                              const DenoiseSettings& settings, const JobContext* job = nullptr,
+                              DenoiseTrace* trace = nullptr, const LatentCallback& onStep = {});
+
+}  // namespace diffii

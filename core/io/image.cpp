@@ -1,0 +1,85 @@
+#include "core/io/image.h"
+
+#include <filesystem>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <torch/torch.h>
+
+#include "core/io/error.h"
+#include "core/io/safetensors.h"
+
+namespace diffii {
+
+at::Tensor loadImageRgb(const std::string& path, const ImageLoadOptions& options) {
+    if (!std::filesystem::exists(path)) throw Error(path + ": image file does not exist");
+    cv::Mat raw;
+    try {
+        raw = cv::imread(path, cv::IMREAD_UNCHANGED | cv::IMREAD_IGNORE_ORIENTATION);
+    } catch (const cv::Exception& e) {
+        throw Error(path + ": cannot decode image: " + e.what());
+    }
+    if (raw.empty()) throw Error(path + ": cannot decode image (corrupt, truncated or unsupported format)");
+    if (static_cast<int64_t>(raw.rows) * raw.cols > options.maxPixels)
+        throw Error(path + ": image is " + std::to_string(raw.cols) + "x" + std::to_string(raw.rows) +
+                    " pixels, more than the limit of " + std::to_string(options.maxPixels));
+    // Channel order first (at the native depth), then to float32 in [0, 1] with a true division, as
+    // torchvision's ToTensor does (x / 255, not x * (1/255): they differ in the last bit).
+    double maxValue = 1.0;
+    c10::ScalarType native = torch::kFloat32;
+    switch (raw.depth()) {
+        case CV_8U: maxValue = 255.0; native = torch::kUInt8; break;
+        case CV_16U: maxValue = 65535.0; native = torch::kInt32; break;
+        case CV_32F: maxValue = 1.0; native = torch::kFloat32; break;
+        default: throw Error(path + ": unsupported pixel depth (OpenCV depth " + std::to_string(raw.depth()) + ")");
+    }
+    if (raw.depth() == CV_16U) raw.convertTo(raw, CV_32S);  // torch has no uint16
+    cv::Mat ordered;
+    switch (raw.channels()) {
+        case 1:
+        case 3:
+        case 4: ordered = raw; break;
+        default: throw Error(path + ": unsupported channel count " + std::to_string(raw.channels()));
+    }
+    if (!ordered.isContinuous()) ordered = ordered.clone();
+    auto hwc = torch::from_blob(ordered.data, {ordered.rows, ordered.cols, ordered.channels()}, native)
+                   .to(torch::kFloat32) / maxValue;
+    if (raw.channels() == 1) hwc = hwc.expand({hwc.size(0), hwc.size(1), 3});  // greyscale -> RGB
+    if (raw.channels() == 3) hwc = hwc.flip(2);  // BGR -> RGB
+    if (raw.channels() == 4) {
+        // BGRA -> RGB composited onto white: rgb * a + (1 - a).
+        const auto alpha = hwc.slice(2, 3, 4);
+        hwc = hwc.slice(2, 0, 3).flip(2) * alpha + (1 - alpha);
+    }
+    return hwc.clamp(0, 1).permute({2, 0, 1}).contiguous();
+}
+
+at::Tensor resizeImage(const at::Tensor& image, int64_t height, int64_t width) {
+    if (image.dim() != 3 || image.size(0) != 3) throw Error("resizeImage: expected a (3, H, W) image");
+    if (image.size(1) == height && image.size(2) == width) return image;
+    auto hwc = image.permute({1, 2, 0}).contiguous().to(torch::kFloat32);
+    cv::Mat src(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), CV_32FC3, hwc.data_ptr());
+    cv::Mat dst;
+    const bool down = height < image.size(1) && width < image.size(2);
+    cv::resize(src, dst, cv::Size(static_cast<int>(width), static_cast<int>(height)), 0, 0,
+               down ? cv::INTER_AREA : cv::INTER_CUBIC);
+    cv::min(cv::max(dst, 0.0), 1.0, dst);
+    return torch::from_blob(dst.data, {height, width, 3}, torch::kFloat32).clone().permute({2, 0, 1}).contiguous();
+}
+
+at::Tensor toUint8Hwc(const at::Tensor& image) {
+    if (image.dim() != 3 || image.size(0) != 3) throw Error("image must be (3, H, W)");
+    return (image.detach().to(torch::kFloat32).clamp(0, 1).permute({1, 2, 0}) * 255).to(torch::kUInt8).contiguous();
+}
+
+void saveImagePng(const std::string& path, const at::Tensor& image) {
+    auto hwc = toUint8Hwc(image);
+    cv::Mat rgb(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), CV_8UC3, hwc.data_ptr());
+    cv::Mat bgr;
+    cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+    std::vector<uchar> bytes;
+    if (!cv::imencode(".png", bgr, bytes)) throw Error(path + ": PNG encoding failed");
+    writeFileAtomic(path, std::string(bytes.begin(), bytes.end()));
+}
+
+}  // namespace diffii

@@ -1,0 +1,263 @@
+#include "core/models/stable_diffusion.h"
+
+#include <filesystem>
+#include <set>
+#include <sstream>
+
+#include "core/io/error.h"
+#include "core/io/json_config.h"
+#include "core/io/safetensors.h"
+#include "core/models/layers.h"
+#include "core/models/state_dict.h"
+
+namespace diffii {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<std::string> shardsFromIndex(const std::string& indexPath) {
+    const auto index = readJsonFile(indexPath);
+    const auto it = index.find("weight_map");
+    if (it == index.end() || !it->is_object())
+        throw Error(indexPath + ": key 'weight_map' is missing or not an object");
+    std::set<std::string> files;
+    for (auto kv = it->begin(); kv != it->end(); ++kv) {
+        if (!kv->is_string()) throw Error(indexPath + ": weight_map['" + kv.key() + "'] is not a file name");
+        files.insert(kv->get<std::string>());
+    }
+    std::vector<std::string> out;
+    const auto dir = fs::path(indexPath).parent_path();
+    for (const auto& f : files) {
+        const auto p = dir / f;
+        if (!fs::exists(p)) throw Error(indexPath + ": lists shard '" + f + "' which does not exist");
+        out.push_back(p.string());
+    }
+    return out;
+}
+
+int64_t headerParameterCount(const SafeTensorsFile& f, const LoadOptions& options, ComponentReport* report) {
+    int64_t total = 0;
+    for (const auto& key : f.keys()) {
+        if (options.ignore && options.ignore(key)) continue;
+        const auto& info = f.info(key);
+        total += info.numel();
+        if (report) {
+            report->tensorCount++;
+            report->dtypeCounts[stDtypeName(info.dtype)]++;
+        }
+    }
+    return total;
+}
+
+// Compares the module's names and shapes with the weight headers, without reading any weight.
+void verifyHeaders(const torch::nn::Module& module, const ComponentFiles& files, const LoadOptions& options) {
+    std::map<std::string, std::vector<int64_t>> expected;
+    for (auto& kv : stateDictShapes(module)) expected.emplace(kv.first, kv.second);
+    LoadReport report;
+    std::set<std::string> seen;
+    for (const auto& path : files.weightFiles) {
+        SafeTensorsFile f(path);
+        for (const auto& key : f.keys()) {
+            if (options.ignore && options.ignore(key)) continue;
+            const std::string name = options.rename ? options.rename(key) : key;
+            const auto it = expected.find(name);
+            if (it == expected.end()) {
+                report.unexpected.push_back(key);
+                continue;
+            }
+            seen.insert(name);
+            const auto& shape = f.info(key).shape;
+            auto strip = [](std::vector<int64_t> v) {
+                while (v.size() > 2 && v.back() == 1) v.pop_back();
+                return v;
+            };
+            if (shape != it->second && !(options.allowSqueezedLinear && strip(shape) == strip(it->second))) {
+                std::ostringstream os;
+                os << key << ": checkpoint " << c10::IntArrayRef(shape) << " vs model " << c10::IntArrayRef(it->second);
+                report.mismatched.push_back(os.str());
+            }
+        }
+    }
+    for (const auto& kv : expected)
+        if (!seen.count(kv.first)) report.missing.push_back(kv.first);
+    if (!report.ok()) {
+        std::string list;
+        for (const auto& p : files.weightFiles) list += (list.empty() ? "" : ", ") + p;
+        throw Error(report.describe(list));
+    }
+}
+
+std::string requireDir(const std::string& modelDir) {
+    if (!fs::is_directory(modelDir)) throw Error(modelDir + ": not a directory (expected a diffusers model folder)");
+    const auto index = fs::path(modelDir) / "model_index.json";
+    if (!fs::exists(index))
+        throw Error(index.string() + ": missing (not a diffusers model folder: expected model_index.json with unet, "
+                                     "vae, text_encoder, tokenizer, scheduler)");
+    return index.string();
+}
+
+void checkModelIndex(const nlohmann::json& index, const std::string& path) {
+    for (const char* key : {"unet", "vae", "text_encoder", "tokenizer", "scheduler"}) {
+        const auto it = index.find(key);
+        if (it == index.end() || it->is_null())
+            throw Error(path + ": component '" + std::string(key) + "' is missing from model_index.json");
+    }
+}
+
+}  // namespace
+
+ComponentFiles locateComponent(const std::string& modelDir, const std::string& name) {
+    ComponentFiles c;
+    c.name = name;
+    const auto dir = fs::path(modelDir) / name;
+    if (!fs::is_directory(dir)) throw Error(dir.string() + ": component folder '" + name + "' is missing");
+    c.configPath = (dir / "config.json").string();
+    if (!fs::exists(c.configPath)) throw Error(c.configPath + ": missing config for component '" + name + "'");
+    const std::string stem = name == "text_encoder" ? "model" : "diffusion_pytorch_model";
+    for (const std::string variant : {"", ".fp16"}) {
+        const auto single = dir / (stem + variant + ".safetensors");
+        if (fs::exists(single)) {
+            c.weightFiles = {single.string()};
+            return c;
+        }
+        const auto index = dir / (stem + variant + ".safetensors.index.json");
+        if (fs::exists(index)) {
+            c.weightFiles = shardsFromIndex(index.string());
+            return c;
+        }
+    }
+    for (const char* legacy : {".bin", ".ckpt", ".pt"}) {
+        if (fs::exists(dir / (stem + legacy)))
+            throw Error((dir / (stem + legacy)).string() +
+                        ": only safetensors weights are supported (pickled PyTorch files can run code); "
+                        "convert it to " + stem + ".safetensors");
+    }
+    throw Error(dir.string() + ": no weights found (expected " + stem + ".safetensors or a sharded index)");
+}
+
+LoadOptions loadOptionsFor(const std::string& component) {
+    LoadOptions o;
+    if (component == "vae") o.rename = vaeLegacyKeyRename;
+    if (component == "text_encoder")
+        o.ignore = [](const std::string& key) { return key == "text_model.embeddings.position_ids"; };
+    return o;
+}
+
+std::shared_ptr<StableDiffusion> StableDiffusion::load(const std::string& modelDir, const LoadSettings& settings) {
+    if (settings.dtype != torch::kFloat32 && settings.dtype != torch::kBFloat16)
+        throw Error("unsupported compute dtype: only float32 and bfloat16");
+    const std::string indexPath = requireDir(modelDir);
+    auto sd = std::shared_ptr<StableDiffusion>(new StableDiffusion());
+    sd->m_dir = modelDir;
+    sd->m_dtype = settings.dtype;
+    sd->m_modelIndex = readJsonFile(indexPath);
+    checkModelIndex(sd->m_modelIndex, indexPath);
+
+    torch::NoGradGuard noGrad;
+    sd->m_tokenizer = std::make_unique<ClipTokenizer>(ClipTokenizer::fromFolder((fs::path(modelDir) / "tokenizer").string()));
+
+    const auto te = locateComponent(modelDir, "text_encoder");
+    sd->m_textEncoder = ClipTextModel(ClipTextConfig::fromFile(te.configPath));
+    loadStateDict(*sd->m_textEncoder, te.weightFiles, loadOptionsFor("text_encoder"));
+
+    const auto unet = locateComponent(modelDir, "unet");
+    sd->m_unet = UNet2DConditionModel(UNet2DConditionConfig::fromFile(unet.configPath));
+    loadStateDict(*sd->m_unet, unet.weightFiles, loadOptionsFor("unet"));
+
+    const auto vae = locateComponent(modelDir, "vae");
+    sd->m_vae = AutoencoderKL(AutoencoderKLConfig::fromFile(vae.configPath));
+    loadStateDict(*sd->m_vae, vae.weightFiles, loadOptionsFor("vae"));
+
+    const auto schedulerPath = (fs::path(modelDir) / "scheduler" / "scheduler_config.json").string();
+    sd->m_schedulerConfig = DdimConfig::fromFile(schedulerPath);
+
+    for (torch::nn::Module* m : std::initializer_list<torch::nn::Module*>{sd->m_textEncoder.get(), sd->m_unet.get(), sd->m_vae.get()}) {
+        m->eval();
+        toComputeDtype(*m, settings.dtype);
+    }
+    return sd;
+}
+
+torch::Tensor StableDiffusion::encodePrompt(const std::string& prompt) {
+    torch::NoGradGuard noGrad;
+    const auto ids = m_tokenizer->encodePadded(prompt, m_tokenizer->maxLength());
+    auto input = torch::tensor(ids, torch::kInt64).unsqueeze(0);
+    return m_textEncoder->forward(input).lastHiddenState;
+}
+
+int64_t StableDiffusion::vaeScaleFactor() const { return m_vae->config().downscaleFactor(); }
+
+int64_t StableDiffusion::nativeImageSize() const { return m_unet->config().sampleSize * vaeScaleFactor(); }
+
+ModelFolderReport inspectModelFolder(const std::string& modelDir, bool verifyAgainstConfig) {
+    const std::string indexPath = requireDir(modelDir);
+    ModelFolderReport r;
+    r.dir = modelDir;
+    r.modelIndex = readJsonFile(indexPath);
+    checkModelIndex(r.modelIndex, indexPath);
+    torch::NoGradGuard noGrad;
+    for (const std::string name : {"text_encoder", "unet", "vae"}) {
+        ComponentReport c;
+        c.name = name;
+        const auto files = locateComponent(modelDir, name);
+        c.configPath = files.configPath;
+        c.weightFiles = files.weightFiles;
+        c.config = readJsonFile(files.configPath);
+        const auto& entry = r.modelIndex[name];
+        c.className = entry.is_array() && entry.size() == 2 && entry[1].is_string() ? entry[1].get<std::string>() : "?";
+        const auto options = loadOptionsFor(name);
+        for (const auto& w : files.weightFiles) {
+            SafeTensorsFile f(w);
+            c.parameterCount += headerParameterCount(f, options, &c);
+        }
+        if (verifyAgainstConfig) {
+            if (name == "text_encoder") {
+                ClipTextModel m(ClipTextConfig::fromFile(files.configPath));
+                verifyHeaders(*m, files, options);
+            } else if (name == "unet") {
+                UNet2DConditionModel m(UNet2DConditionConfig::fromFile(files.configPath));
+                verifyHeaders(*m, files, options);
+            } else {
+                AutoencoderKL m(AutoencoderKLConfig::fromFile(files.configPath));
+                verifyHeaders(*m, files, options);
+            }
+        }
+        r.components.push_back(std::move(c));
+    }
+    const auto tok = ClipTokenizer::fromFolder((fs::path(modelDir) / "tokenizer").string());
+    std::ostringstream ts;
+    ts << tok.size() << " tokens, max length " << tok.maxLength() << ", bos " << tok.bosId() << ", eos " << tok.eosId()
+       << ", pad " << tok.padId();
+    r.tokenizerSummary = ts.str();
+    const auto schedulerPath = (fs::path(modelDir) / "scheduler" / "scheduler_config.json").string();
+    const auto sched = DdimConfig::fromFile(schedulerPath);
+    std::ostringstream ss;
+    ss << (sched.className.empty() ? "?" : sched.className) << " (run as DDIM): " << sched.numTrainTimesteps
+       << " train steps, beta " << sched.betaStart << ".." << sched.betaEnd << " " << betaScheduleName(sched.betaSchedule)
+       << ", prediction " << predictionTypeName(sched.predictionType) << ", spacing "
+       << timestepSpacingName(sched.timestepSpacing) << ", steps_offset " << sched.stepsOffset;
+    r.schedulerSummary = ss.str();
+    return r;
+}
+
+std::string ModelFolderReport::format() const {
+    std::ostringstream os;
+    os << "model: " << dir << "\n";
+    int64_t total = 0;
+    for (const auto& c : components) {
+        os << "\n" << c.name << " (" << c.className << ")\n";
+        os << "  config:     " << c.configPath << "\n";
+        for (const auto& w : c.weightFiles) os << "  weights:    " << w << "\n";
+        os << "  parameters: " << c.parameterCount << " in " << c.tensorCount << " tensors\n";
+        os << "  dtype:     ";
+        for (const auto& d : c.dtypeCounts) os << " " << d.first << " (" << d.second << ")";
+        os << "\n  settings:   " << c.config.dump() << "\n";
+        total += c.parameterCount;
+    }
+    os << "\ntokenizer: " << tokenizerSummary << "\n";
+    os << "scheduler: " << schedulerSummary << "\n";
+    os << "\ntotal parameters: " << total << "\n";
+    return os.str();
+}
+
+}  // namespace diffii

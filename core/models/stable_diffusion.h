@@ -1,0 +1,96 @@
+// Loader for Stable Diffusion 1.x/2.x folders in the diffusers layout (model_index.json, unet/, vae/,
+// text_encoder/, tokenizer/, scheduler/), with strict weight matching, plus a header-only inspection used by
+// `diffii info`.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "core/models/autoencoder_kl.h"
+#include "core/models/clip_text_model.h"
+#include "core/models/clip_tokenizer.h"
+#include "core/models/unet_2d_condition.h"
+#include "core/schedulers/ddim.h"
+
+namespace diffii {
+
+// Where one component's config and weights live. Weight files: a single safetensors file, the shards listed
+// in a *.safetensors.index.json, or the fp16 variant when only that exists.
+struct ComponentFiles {
+    std::string name;        // "unet", "vae", "text_encoder"
+    std::string configPath;  // <dir>/<name>/config.json
+    std::vector<std::string> weightFiles;
+};
+
+ComponentFiles locateComponent(const std::string& modelDir, const std::string& name);
+
+struct LoadSettings {
+    torch::Dtype dtype = torch::kFloat32;  // compute dtype (float32 or bfloat16)
+};
+
+class StableDiffusion {
+public:
+    // Throws diffii::Error naming the file and key at fault.
+    static std::shared_ptr<StableDiffusion> load(const std::string& modelDir, const LoadSettings& settings = {});
+
+    const std::string& dir() const { return m_dir; }
+    torch::Dtype dtype() const { return m_dtype; }
+    const nlohmann::json& modelIndex() const { return m_modelIndex; }
+
+    // Conditioning for one prompt: (1, 77, hidden) last hidden state of the text encoder.
+    torch::Tensor encodePrompt(const std::string& prompt);
+
+    ClipTokenizer& tokenizer() { return *m_tokenizer; }
+    ClipTextModel& textEncoder() { return m_textEncoder; }
+    UNet2DConditionModel& unet() { return m_unet; }
+    AutoencoderKL& vae() { return m_vae; }
+    const DdimConfig& schedulerConfig() const { return m_schedulerConfig; }
+
+    // Latent/image factor of the VAE and the model's native image size (unet sample_size × factor).
+    int64_t vaeScaleFactor() const;
+    int64_t nativeImageSize() const;
+
+private:
+    std::string m_dir;
+    torch::Dtype m_dtype = torch::kFloat32;
+    nlohmann::json m_modelIndex;
+    std::unique_ptr<ClipTokenizer> m_tokenizer;
+    ClipTextModel m_textEncoder{nullptr};
+    UNet2DConditionModel m_unet{nullptr};
+    AutoencoderKL m_vae{nullptr};
+    DdimConfig m_schedulerConfig;
+};
+
+// What `diffii info` prints: per component, its class, config, weight files, parameter count and stored dtypes;
+// the module built from each config is checked against the weight headers (names and shapes) without reading
+// the weights. Throws diffii::Error for a broken folder.
+struct ComponentReport {
+    std::string name;
+    std::string className;
+    std::string configPath;
+    nlohmann::json config;
+    std::vector<std::string> weightFiles;
+    int64_t parameterCount = 0;    // from the weight headers
+    int64_t tensorCount = 0;
+    std::map<std::string, int64_t> dtypeCounts;  // stored dtype -> number of tensors
+};
+
+struct ModelFolderReport {
+    std::string dir;
+    nlohmann::json modelIndex;
+    std::vector<ComponentReport> components;
+    std::string tokenizerSummary;
+    std::string schedulerSummary;
+    std::string format() const;
+};
+
+ModelFolderReport inspectModelFolder(const std::string& modelDir, bool verifyAgainstConfig = true);
+
+// Options that map real checkpoints onto our modules (legacy VAE attention names, text-encoder position_ids).
+LoadOptions loadOptionsFor(const std::string& component);
+
+}  // namespace diffii

@@ -1,0 +1,115 @@
+// LoRA interoperability: one LoRA in four key conventions gives the reference UNet outputs at scale 1.0 and 0.5;
+// kohya alpha is honoured; a saved LoRA reloads identically; bad files name the key at fault.
+#include <QtTest/QtTest>
+
+#include <filesystem>
+
+#include "core/io/error.h"
+#include "core/io/safetensors.h"
+#include "core/models/lora.h"
+#include "core/models/stable_diffusion.h"
+#include "tests/test_support.h"
+
+using diffii::test::fixture;
+
+class TestLora : public QObject {
+    Q_OBJECT
+
+private:
+    std::shared_ptr<diffii::StableDiffusion> m_sd;
+    std::string m_tmp;
+
+    void compareCases(const std::string& what, double scale, const char* goldenSuffix) {
+        diffii::SafeTensorsFile g(fixture("tiny-sd1-lora/lora_unet_outputs.safetensors"));
+        torch::NoGradGuard ng;
+        for (const char* c : {"square_b2", "nonsquare_b1", "odd_b1"}) {
+            const std::string k = c;
+            const auto out = m_sd->unet()->forward(g.tensor(k + ".sample"), g.tensor(k + ".timestep"),
+                                                   g.tensor(k + ".encoder_hidden_states"));
+            DIFFII_COMPARE_TENSORS(out, g.tensor(k + goldenSuffix), 1e-4, what + " " + k + " scale " + std::to_string(scale));
+        }
+    }
+
+private slots:
+    void initTestCase() {
+        m_sd = diffii::StableDiffusion::load(fixture("tiny-sd1"));
+        m_tmp = diffii::test::makeTempDir("lora");
+    }
+    void cleanupTestCase() { std::filesystem::remove_all(m_tmp); }
+
+    void allConventions_data() {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<QString>("format");
+        QTest::newRow("diffusers") << "pytorch_lora_weights.safetensors" << "diffusers";
+        QTest::newRow("attn_procs") << "attn_procs_format/pytorch_lora_weights.safetensors" << "attn_procs";
+        QTest::newRow("peft") << "peft_format/pytorch_lora_weights.safetensors" << "peft";
+        QTest::newRow("kohya") << "kohya_format/lora.safetensors" << "kohya";
+    }
+    void allConventions() {
+        QFETCH(QString, file);
+        QFETCH(QString, format);
+        auto lora = diffii::UNetLoraImpl::load(fixture("tiny-sd1-lora/" + file.toStdString()), *m_sd->unet());
+        QCOMPARE(QString::fromStdString(lora->format), format);
+        QCOMPARE(lora->layers().size(), size_t(128));
+        lora->attach(*m_sd->unet(), 1.0);
+        compareCases(format.toStdString(), 1.0, ".out_scale_1_0");
+        lora->attach(*m_sd->unet(), 0.5);
+        compareCases(format.toStdString(), 0.5, ".out_scale_0_5");
+        diffii::UNetLoraImpl::detach(*m_sd->unet());
+        compareCases("detached", 0.0, ".out_base");
+    }
+
+    void kohyaAlphaHalvesTheDelta() {
+        auto lora = diffii::UNetLoraImpl::load(fixture("tiny-sd1-lora/kohya_format/lora_alpha2.safetensors"), *m_sd->unet());
+        lora->attach(*m_sd->unet(), 1.0);
+        compareCases("kohya alpha 2", 1.0, ".out_scale_0_5");
+        diffii::UNetLoraImpl::detach(*m_sd->unet());
+    }
+
+    void savesAndReloads() {
+        auto lora = diffii::UNetLoraImpl::load(fixture("tiny-sd1-lora/kohya_format/lora_alpha2.safetensors"), *m_sd->unet());
+        const auto path = m_tmp + "/saved.safetensors";
+        lora->save(path, {{"producer", "test"}});
+        auto back = diffii::UNetLoraImpl::load(path, *m_sd->unet());
+        QCOMPARE(back->format, std::string("diffusers"));
+        back->attach(*m_sd->unet(), 1.0);
+        compareCases("saved alpha-2 LoRA", 1.0, ".out_scale_0_5");
+        diffii::UNetLoraImpl::detach(*m_sd->unet());
+    }
+
+    void freshLoraIsIdentityAndTrainable() {
+        auto lora = diffii::UNetLoraImpl::create(*m_sd->unet(), 10, 7);
+        QCOMPARE(lora->layers().size(), size_t(128));
+        int64_t n = 0;
+        for (const auto& p : lora->parameters()) n += p.numel();
+        QVERIFY(n > 0);
+        lora->attach(*m_sd->unet(), 1.0);
+        compareCases("fresh LoRA (up = 0)", 1.0, ".out_base");
+        diffii::UNetLoraImpl::detach(*m_sd->unet());
+    }
+
+    void badFilesNameTheKey() {
+        const auto path = m_tmp + "/bad.safetensors";
+        diffii::saveSafetensors(path, {{"unet.mid_block.attentions.0.transformer_blocks.0.attn2.to_q.lora.down.weight",
+                                        torch::zeros({4, 99})},
+                                       {"unet.mid_block.attentions.0.transformer_blocks.0.attn2.to_q.lora.up.weight",
+                                        torch::zeros({64, 4})}});
+        try {
+            diffii::UNetLoraImpl::load(path, *m_sd->unet());
+            QFAIL("no error");
+        } catch (const diffii::Error& e) {
+            const std::string msg = e.what();
+            QVERIFY2(msg.find(path) != std::string::npos && msg.find("attn2.to_q") != std::string::npos, e.what());
+        }
+        diffii::saveSafetensors(path, {{"unet.no_such_block.attn1.to_q.lora.down.weight", torch::zeros({4, 4})}});
+        try {
+            diffii::UNetLoraImpl::load(path, *m_sd->unet());
+            QFAIL("no error");
+        } catch (const diffii::Error& e) {
+            QVERIFY2(std::string(e.what()).find("no_such_block") != std::string::npos, e.what());
+        }
+    }
+};
+
+QTEST_APPLESS_MAIN(TestLora)
+#include "test_lora.moc"

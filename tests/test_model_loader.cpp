@@ -1,0 +1,225 @@
+// The diffusers-folder loader and `diffii info`: the tiny fixture model loads strictly, and every broken
+// folder gives an error naming the file and key at fault (and a non-zero exit from the CLI).
+#include <QtTest/QtTest>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/io/error.h"
+#include "core/io/json_config.h"
+#include "core/io/safetensors.h"
+#include "core/models/stable_diffusion.h"
+#include "tests/test_support.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A writable copy of tiny-sd1 made of symlinks into the fixtures, so a test can replace one file.
+std::string linkedModelCopy(const std::string& root, const std::string& name) {
+    const fs::path src = diffii::test::fixture("tiny-sd1");
+    const fs::path dst = fs::path(root) / name;
+    for (const auto& e : fs::recursive_directory_iterator(src)) {
+        const auto rel = fs::relative(e.path(), src);
+        if (e.is_directory()) fs::create_directories(dst / rel);
+        else fs::create_symlink(e.path(), dst / rel);
+    }
+    return dst.string();
+}
+
+void replaceWithFile(const fs::path& path, const std::string& bytes) {
+    fs::remove(path);
+    std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+std::string readAll(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+template <typename F>
+std::string errorOf(F&& f) {
+    try {
+        f();
+    } catch (const diffii::Error& e) {
+        return e.what();
+    }
+    return {};
+}
+
+#define EXPECT_CONTAINS(haystack, needle) \
+    QVERIFY2(std::string(haystack).find(needle) != std::string::npos, \
+             (std::string("expected '") + (needle) + "' in: " + std::string(haystack)).c_str())
+
+}  // namespace
+
+class TestModelLoader : public QObject {
+    Q_OBJECT
+
+private:
+    std::string m_tmp;
+
+    QString cli() const { return QString::fromStdString(std::string(DIFFII_BINARY_DIR) + "/app/diffii"); }
+
+    int runCli(const QStringList& args, QString* out, QString* err) {
+        QProcess p;
+        p.start(cli(), args);
+        if (!p.waitForFinished(300000)) return -1;
+        *out = QString::fromUtf8(p.readAllStandardOutput());
+        *err = QString::fromUtf8(p.readAllStandardError());
+        return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    }
+
+private slots:
+    void initTestCase() { m_tmp = diffii::test::makeTempDir("loader"); }
+    void cleanupTestCase() { fs::remove_all(m_tmp); }
+
+    void loadsTinyModelStrictly() {
+        auto sd = diffii::StableDiffusion::load(diffii::test::fixture("tiny-sd1"));
+        QCOMPARE(sd->vaeScaleFactor(), int64_t(2));
+        QCOMPARE(sd->nativeImageSize(), int64_t(32));
+        QCOMPARE(sd->tokenizer().encode("a photo of a cat"),
+                 (std::vector<int64_t>{49406, 320, 1125, 539, 320, 2368, 49407}));
+        // The text conditioning equals the golden last_hidden_state of the same padded prompt.
+        diffii::SafeTensorsFile golden(diffii::test::fixture("tiny-sd1-io/text_encoder.safetensors"));
+        const auto ids = golden.tensor("unpadded.input_ids");
+        torch::NoGradGuard g;
+        const auto out = sd->textEncoder()->forward(ids).lastHiddenState;
+        DIFFII_COMPARE_TENSORS(out, golden.tensor("unpadded.last_hidden_state"), 1e-4, "text encoder via loader");
+        QVERIFY(!sd->schedulerConfig().clipSample);
+        QCOMPARE(sd->schedulerConfig().stepsOffset, int64_t(1));
+    }
+
+    void loadsInBfloat16() {
+        diffii::LoadSettings s;
+        s.dtype = torch::kBFloat16;
+        auto sd = diffii::StableDiffusion::load(diffii::test::fixture("tiny-sd1"), s);
+        const auto ehs = sd->encodePrompt("a photo of a cat");
+        QCOMPARE(ehs.scalar_type(), torch::kBFloat16);
+        QCOMPARE(ehs.sizes().vec(), (std::vector<int64_t>{1, 77, 32}));
+    }
+
+    void missingFolderAndIndex() {
+        EXPECT_CONTAINS(errorOf([&] { diffii::StableDiffusion::load(m_tmp + "/nope"); }), m_tmp + "/nope");
+        const auto dir = linkedModelCopy(m_tmp, "noindex");
+        fs::remove(fs::path(dir) / "model_index.json");
+        EXPECT_CONTAINS(errorOf([&] { diffii::StableDiffusion::load(dir); }), "model_index.json");
+    }
+
+    void missingConfig() {
+        const auto dir = linkedModelCopy(m_tmp, "noconfig");
+        fs::remove(fs::path(dir) / "unet" / "config.json");
+        const auto msg = errorOf([&] { diffii::StableDiffusion::load(dir); });
+        EXPECT_CONTAINS(msg, dir + "/unet/config.json");
+        EXPECT_CONTAINS(msg, "missing");
+    }
+
+    void truncatedWeights() {
+        const auto dir = linkedModelCopy(m_tmp, "truncated");
+        const fs::path w = fs::path(dir) / "vae" / "diffusion_pytorch_model.safetensors";
+        const auto bytes = readAll(fs::read_symlink(w));
+        replaceWithFile(w, bytes.substr(0, bytes.size() / 2));
+        const auto msg = errorOf([&] { diffii::StableDiffusion::load(dir); });
+        EXPECT_CONTAINS(msg, w.string());
+        EXPECT_CONTAINS(msg, "past the end");
+    }
+
+    void shapeMismatchAndMissingKey() {
+        const auto dir = linkedModelCopy(m_tmp, "mismatch");
+        const fs::path w = fs::path(dir) / "vae" / "diffusion_pytorch_model.safetensors";
+        std::map<std::string, torch::Tensor> tensors;
+        {
+            diffii::SafeTensorsFile f(fs::read_symlink(w).string());
+            for (const auto& k : f.keys()) tensors[k] = f.tensor(k);
+        }
+        tensors["decoder.conv_out.weight"] = torch::zeros({3, 32, 1, 1});
+        tensors.erase("encoder.conv_in.bias");
+        fs::remove(w);
+        diffii::saveSafetensors(w.string(), tensors);
+        const auto msg = errorOf([&] { diffii::StableDiffusion::load(dir); });
+        EXPECT_CONTAINS(msg, w.string());
+        EXPECT_CONTAINS(msg, "decoder.conv_out.weight");
+        EXPECT_CONTAINS(msg, "[3, 32, 1, 1]");
+        EXPECT_CONTAINS(msg, "[3, 32, 3, 3]");
+        EXPECT_CONTAINS(msg, "encoder.conv_in.bias");
+        // The same folder through inspect (headers only, no weights read) names the same problems.
+        const auto msg2 = errorOf([&] { diffii::inspectModelFolder(dir); });
+        EXPECT_CONTAINS(msg2, "decoder.conv_out.weight");
+        EXPECT_CONTAINS(msg2, "encoder.conv_in.bias");
+    }
+
+    void unknownBlockType() {
+        const auto dir = linkedModelCopy(m_tmp, "badblock");
+        const fs::path c = fs::path(dir) / "unet" / "config.json";
+        auto cfg = diffii::readJsonFile(fs::read_symlink(c).string());
+        cfg["down_block_types"][1] = "FancyDownBlock2D";
+        replaceWithFile(c, cfg.dump(2));
+        const auto msg = errorOf([&] { diffii::StableDiffusion::load(dir); });
+        EXPECT_CONTAINS(msg, c.string());
+        EXPECT_CONTAINS(msg, "down_block_types");
+        EXPECT_CONTAINS(msg, "FancyDownBlock2D");
+    }
+
+    void pickleOnlyWeightsRefused() {
+        const auto dir = linkedModelCopy(m_tmp, "pickle");
+        const fs::path w = fs::path(dir) / "unet" / "diffusion_pytorch_model.safetensors";
+        fs::remove(w);
+        replaceWithFile(fs::path(dir) / "unet" / "diffusion_pytorch_model.bin", "not really a pickle");
+        const auto msg = errorOf([&] { diffii::StableDiffusion::load(dir); });
+        EXPECT_CONTAINS(msg, "diffusion_pytorch_model.bin");
+        EXPECT_CONTAINS(msg, "safetensors");
+    }
+
+    void shardedWeights() {
+        const auto dir = linkedModelCopy(m_tmp, "sharded");
+        const fs::path w = fs::path(dir) / "text_encoder" / "model.safetensors";
+        std::map<std::string, torch::Tensor> a, b;
+        nlohmann::json index;
+        {
+            diffii::SafeTensorsFile f(fs::read_symlink(w).string());
+            size_t i = 0;
+            for (const auto& k : f.keys()) {
+                const bool first = (i++ % 2) == 0;
+                (first ? a : b)[k] = f.tensor(k);
+                index["weight_map"][k] = first ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors";
+            }
+        }
+        fs::remove(w);
+        diffii::saveSafetensors((fs::path(dir) / "text_encoder" / "model-00001-of-00002.safetensors").string(), a);
+        diffii::saveSafetensors((fs::path(dir) / "text_encoder" / "model-00002-of-00002.safetensors").string(), b);
+        replaceWithFile(fs::path(dir) / "text_encoder" / "model.safetensors.index.json", index.dump());
+        auto sd = diffii::StableDiffusion::load(dir);
+        const auto files = diffii::locateComponent(dir, "text_encoder");
+        QCOMPARE(files.weightFiles.size(), size_t(2));
+        QCOMPARE(sd->encodePrompt("a cat").size(2), int64_t(32));
+    }
+
+    void cliInfoReportsComponents() {
+        QString out, err;
+        const int rc = runCli({"info", QString::fromStdString(diffii::test::fixture("tiny-sd1"))}, &out, &err);
+        QVERIFY2(rc == 0, qPrintable(err));
+        QVERIFY(out.contains("UNet2DConditionModel"));
+        QVERIFY(out.contains("AutoencoderKL"));
+        QVERIFY(out.contains("CLIPTextModel"));
+        QVERIFY2(out.contains("2446788"), qPrintable(out));  // UNet parameters, as the fixture README states
+        QVERIFY(out.contains("658375"));
+        QVERIFY(out.contains("1597162"));
+        QVERIFY(out.contains("F32"));
+    }
+
+    void cliInfoFailsClearly() {
+        const auto dir = linkedModelCopy(m_tmp, "cli-broken");
+        fs::remove(fs::path(dir) / "vae" / "config.json");
+        QString out, err;
+        const int rc = runCli({"info", QString::fromStdString(dir)}, &out, &err);
+        QCOMPARE(rc, 1);
+        QVERIFY2(err.contains(QString::fromStdString(dir + "/vae/config.json")), qPrintable(err));
+        QCOMPARE(runCli({"info"}, &out, &err), 2);
+        QCOMPARE(runCli({"frobnicate"}, &out, &err), 2);
+        QCOMPARE(runCli({"info", "--help"}, &out, &err), 0);
+        QVERIFY(out.contains("MODEL_DIR"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestModelLoader)
+#include "test_model_loader.moc"

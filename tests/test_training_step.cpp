@@ -1,0 +1,65 @@
+// One textual-inversion + LoRA training step against the reference (tiny-sd1-train): loss, the placeholder
+// embedding's gradient, the token-embedding gradient rows of the prompt, and every LoRA layer's gradients.
+#include <QtTest/QtTest>
+
+#include "core/diffii/concept_loss.h"
+#include "core/diffii/textual_inversion.h"
+#include "core/io/safetensors.h"
+#include "core/models/lora.h"
+#include "core/models/stable_diffusion.h"
+#include "tests/test_support.h"
+
+using diffii::test::fixture;
+
+class TestTrainingStep : public QObject {
+    Q_OBJECT
+
+private slots:
+    void lossAndGradientsMatchReference() {
+        auto sd = diffii::StableDiffusion::load(fixture("tiny-sd1"));
+        diffii::SafeTensorsFile g(fixture("tiny-sd1-train/ti_lora_step.safetensors"));
+        diffii::setTokenEmbedding(sd->tokenizer(), *sd->textEncoder(), "<bird-0>", g.tensor("placeholder_embedding"));
+        auto lora = diffii::UNetLoraImpl::load(fixture("tiny-sd1-lora/pytorch_lora_weights.safetensors"), *sd->unet());
+        lora->attach(*sd->unet(), 1.0);
+
+        for (auto& p : sd->unet()->parameters()) p.set_requires_grad(false);
+        for (auto& p : sd->textEncoder()->parameters()) p.set_requires_grad(false);
+        auto embedding = sd->textEncoder()->tokenEmbeddingWeight();
+        embedding.set_requires_grad(true);
+        for (auto& p : lora->parameters()) p.set_requires_grad(true);
+
+        const auto ids = torch::tensor(sd->tokenizer().encodePadded("a photo of a <bird-0> bird")).unsqueeze(0);
+        QVERIFY(torch::equal(ids, g.tensor("input_ids")));
+        diffii::DdimScheduler noiseScheduler(sd->schedulerConfig());
+        const auto loss = diffii::conceptTrainingLoss(*sd, noiseScheduler, g.tensor("x0"), g.tensor("noise"),
+                                                      g.tensor("timestep"), ids);
+        DIFFII_COMPARE_TENSORS(loss.reshape({1}), g.tensor("loss").reshape({1}), 1e-5, "loss");
+        loss.backward();
+
+        const auto grad = embedding.grad();
+        QVERIFY(grad.defined());
+        const auto gp = g.tensor("grad.placeholder_embedding");
+        const double scaleP = gp.abs().max().item<double>();
+        DIFFII_COMPARE_TENSORS(grad[49408], gp, 1e-4 * scaleP, "grad.placeholder_embedding");
+        const auto rowIds = g.tensor("grad.token_embedding_rows.ids");
+        const auto rows = g.tensor("grad.token_embedding_rows");
+        DIFFII_COMPARE_TENSORS(grad.index_select(0, rowIds), rows, 1e-4 * rows.abs().max().item<double>(),
+                               "grad.token_embedding_rows");
+
+        int compared = 0;
+        for (const auto& [module, layer] : lora->layers()) {
+            const auto down = g.tensor("grad.unet." + module + ".lora.down.weight");
+            const auto up = g.tensor("grad.unet." + module + ".lora.up.weight");
+            QVERIFY2(layer->down->weight.grad().defined(), module.c_str());
+            DIFFII_COMPARE_TENSORS(layer->down->weight.grad(), down, 1e-4 * std::max(1e-12, down.abs().max().item<double>()),
+                                   "grad " + module + ".down");
+            DIFFII_COMPARE_TENSORS(layer->up->weight.grad(), up, 1e-4 * std::max(1e-12, up.abs().max().item<double>()),
+                                   "grad " + module + ".up");
+            ++compared;
+        }
+        QCOMPARE(compared, 128);
+    }
+};
+
+QTEST_APPLESS_MAIN(TestTrainingStep)
+#include "test_training_step.moc"
