@@ -1,0 +1,167 @@
+#include "core/diffii/inversion_pool.h"
+
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+
+#include "core/io/error.h"
+#include "core/io/image.h"
+#include "core/io/safetensors.h"
+#include "core/diffii/pair.h"
+
+namespace diffii {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string formatDouble(double v) {
+    std::ostringstream os;
+    os.precision(17);
+    os << v;
+    return os.str();
+}
+
+std::string entryPath(const std::string& outDir, const PoolSource& s) {
+    return (fs::path(outDir) / s.className / (s.key + ".safetensors")).string();
+}
+
+bool provenanceMatches(const SafeTensorsFile& f, const std::map<std::string, std::string>& expected) {
+    const auto& meta = f.metadata();
+    for (const auto& [k, v] : expected) {
+        const auto it = meta.find(k);
+        if (it == meta.end() || it->second != v) return false;
+    }
+    return f.contains("z");
+}
+
+PoolEntry entryFromFile(const PoolSource& s, const std::string& file) {
+    PoolEntry e;
+    e.className = s.className;
+    e.key = s.key;
+    e.imagePath = s.imagePath;
+    e.file = file;
+    const auto recon = fs::path(file).replace_extension(".recon.png");
+    if (fs::exists(recon)) e.reconstruction = recon.string();
+    SafeTensorsFile f(file);
+    const auto it = f.metadata().find("psnr");
+    if (it != f.metadata().end()) e.psnr = std::stod(it->second);
+    return e;
+}
+
+}  // namespace
+
+double psnr(const torch::Tensor& a, const torch::Tensor& b) {
+    const double mse = (a.to(torch::kFloat64) - b.to(torch::kFloat64)).pow(2).mean().item<double>();
+    if (mse <= 0) return 99.0;
+    return 10.0 * std::log10(1.0 / mse);
+}
+
+std::map<std::string, std::string> poolProvenance(const PoolSettings& settings, const std::string& prompt,
+                                                  const std::string& modelHash, const std::string& conceptsHash) {
+    return {{"producer", "diffii inversion pool"},
+            {"prompt", prompt},
+            {"steps", std::to_string(settings.steps)},
+            {"guidance", formatDouble(settings.guidance)},
+            {"width", std::to_string(settings.width)},
+            {"height", std::to_string(settings.height)},
+            {"model_hash", modelHash},
+            {"concepts_hash", conceptsHash}};
+}
+
+std::vector<PoolEntry> buildInversionPool(StableDiffusion& sd, const std::vector<PoolSource>& sources,
+                                          const PoolSettings& settings, const std::string& outDir,
+                                          const std::string& modelHash, const std::string& conceptsHash,
+                                          const JobContext* job) {
+    std::error_code ec;
+    fs::create_directories(outDir, ec);
+    if (ec) throw Error(outDir + ": cannot create the inversion pool folder: " + ec.message());
+    const int64_t w = settings.width > 0 ? settings.width : sd.nativeImageSize();
+    const int64_t h = settings.height > 0 ? settings.height : sd.nativeImageSize();
+    std::vector<PoolEntry> out;
+    int64_t done = 0;
+    const auto total = static_cast<int64_t>(sources.size());
+    std::map<std::string, PromptEmbeddings> promptCache;
+    for (const auto& s : sources) {
+        if (job) job->throwIfCancelled();
+        const auto file = entryPath(outDir, s);
+        auto provenance = poolProvenance(settings, s.prompt, modelHash, conceptsHash);
+        provenance["source"] = s.imagePath;
+        if (fs::exists(file)) {
+            try {
+                SafeTensorsFile existing(file);
+                if (provenanceMatches(existing, provenance)) {
+                    out.push_back(entryFromFile(s, file));
+                    if (job) job->report("inversion pool", ++done, total, s.className + "/" + s.key + " (kept)");
+                    continue;
+                }
+            } catch (const Error&) {
+                // A corrupt entry is rebuilt (the atomic writer never leaves one; a user's copy might).
+            }
+        }
+        fs::create_directories(fs::path(file).parent_path(), ec);
+        if (ec) throw Error(fs::path(file).parent_path().string() + ": cannot create folder: " + ec.message());
+        auto pit = promptCache.find(s.prompt);
+        if (pit == promptCache.end()) pit = promptCache.emplace(s.prompt, encodePrompts(sd, s.prompt, "")).first;
+        const auto image = loadImageForModel(s.imagePath, h, w);
+        const auto x0 = encodeImageToLatent(sd, image);
+        InversionSettings inv;
+        inv.steps = settings.steps;
+        inv.guidance = settings.guidance;
+        const auto z = ddimInvert(sd, x0, pit->second, inv, job);
+        PoolEntry e;
+        e.className = s.className;
+        e.key = s.key;
+        e.imagePath = s.imagePath;
+        e.file = file;
+        if (settings.reconstruct) {
+            DenoiseSettings den;
+            den.steps = settings.steps;
+            den.guidance = settings.guidance;
+            den.split = 0.0;
+            const auto recon = decodeLatentToImage(sd, denoiseTwoStage(sd, z, pit->second, den, job))[0];
+            e.psnr = psnr(recon, image);
+            e.reconstruction = fs::path(file).replace_extension(".recon.png").string();
+            saveImagePng(e.reconstruction, recon);
+            provenance["psnr"] = formatDouble(e.psnr);
+        }
+        saveSafetensors(file, {{"z", z.contiguous()}, {"x0", x0.contiguous()}}, provenance);
+        out.push_back(e);
+        if (job) job->report("inversion pool", ++done, total, s.className + "/" + s.key);
+    }
+    return out;
+}
+
+std::vector<PoolEntry> listInversionPool(const std::string& outDir, const std::vector<PoolSource>& sources,
+                                         const PoolSettings& settings, const std::string& modelHash,
+                                         const std::string& conceptsHash) {
+    std::vector<PoolEntry> out;
+    for (const auto& s : sources) {
+        const auto file = entryPath(outDir, s);
+        if (!fs::exists(file)) continue;
+        auto provenance = poolProvenance(settings, s.prompt, modelHash, conceptsHash);
+        provenance["source"] = s.imagePath;
+        try {
+            SafeTensorsFile f(file);
+            auto e = entryFromFile(s, file);
+            e.stale = !provenanceMatches(f, provenance);
+            out.push_back(e);
+        } catch (const Error&) {
+            PoolEntry e;
+            e.className = s.className;
+            e.key = s.key;
+            e.imagePath = s.imagePath;
+            e.file = file;
+            e.stale = true;
+            out.push_back(e);
+        }
+    }
+    return out;
+}
+
+torch::Tensor loadInversion(const std::string& entryFile) {
+    SafeTensorsFile f(entryFile);
+    if (!f.contains("z")) throw Error(entryFile + ": not an inversion pool entry (no tensor 'z')");
+    return f.tensor("z").to(torch::kFloat32);
+}
+
+}  // namespace diffii

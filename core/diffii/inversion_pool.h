@@ -1,0 +1,64 @@
+// The inversion pool of Diff-II: a DDIM inversion of every training image, conditioned on its class prompt
+// "a photo of a <tokens> <metaclass>", stored one safetensors file per image with its provenance, plus a
+// reconstruction (the inversion denoised back with the same prompt and guidance) and its PSNR, so that a user
+// sees how faithful each inversion is.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "core/diffii/sampler.h"
+#include "core/jobs/progress.h"
+
+namespace diffii {
+
+struct PoolSource {
+    std::string className;
+    std::string imagePath;  // absolute or relative to the working directory
+    std::string key;        // stable name of the entry inside the class folder (e.g. the image's file stem)
+    std::string prompt;     // class prompt used for the inversion
+};
+
+struct PoolSettings {
+    int steps = 50;
+    double guidance = 1.0;
+    int64_t width = 0, height = 0;  // 0: the model's native size
+    bool reconstruct = true;        // also denoise back and measure PSNR
+};
+
+struct PoolEntry {
+    std::string className;
+    std::string key;
+    std::string imagePath;
+    std::string file;            // the entry's safetensors file
+    std::string reconstruction;  // PNG of the reconstruction ("" when not made)
+    double psnr = 0.0;           // dB, reconstruction vs the (resized) original; 0 when not made
+    bool stale = false;          // produced by other settings, model or concepts than the current ones
+};
+
+// Settings and hashes that produced a pool entry; stored as the file's metadata. An entry whose recorded
+// provenance differs from the current one is stale and is rebuilt, never reused.
+std::map<std::string, std::string> poolProvenance(const PoolSettings& settings, const std::string& prompt,
+                                                  const std::string& modelHash, const std::string& conceptsHash);
+
+// Builds (or resumes) the pool under outDir/<class>/<key>.safetensors; entries whose files exist with the same
+// provenance are skipped. Reports progress per image; cancellation leaves every finished entry valid.
+std::vector<PoolEntry> buildInversionPool(StableDiffusion& sd, const std::vector<PoolSource>& sources,
+                                          const PoolSettings& settings, const std::string& outDir,
+                                          const std::string& modelHash, const std::string& conceptsHash,
+                                          const JobContext* job = nullptr);
+
+// Reads the pool folder; marks entries stale against the given provenance (when sources are given).
+std::vector<PoolEntry> listInversionPool(const std::string& outDir, const std::vector<PoolSource>& sources,
+                                         const PoolSettings& settings, const std::string& modelHash,
+                                         const std::string& conceptsHash);
+
+// The inverted latent z_T of one entry.
+torch::Tensor loadInversion(const std::string& entryFile);
+
+double psnr(const torch::Tensor& a, const torch::Tensor& b);  // images in [0, 1]
+
+}  // namespace diffii
