@@ -1,0 +1,304 @@
+// core/io/image: every kind of PNG the loader must accept (greyscale, RGBA, 16-bit), its errors, resizing and the
+// PNG writer's truncation semantics. Test images are written by a small PNG encoder below (stored deflate blocks),
+// independent of OpenCV, so the loader is checked against files it did not produce.
+#include <QtTest/QtTest>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "core/io/error.h"
+#include "core/io/image.h"
+#include "tests/test_support.h"
+
+namespace {
+
+uint32_t crc32(const std::string& bytes) {
+    uint32_t table[256];
+    for (uint32_t n = 0; n < 256; ++n) {
+        uint32_t c = n;
+        for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        table[n] = c;
+    }
+    uint32_t crc = 0xFFFFFFFFu;
+    for (unsigned char b : bytes) crc = table[(crc ^ b) & 0xff] ^ (crc >> 8);
+    return crc ^ 0xFFFFFFFFu;
+}
+
+void putBe32(std::string& s, uint32_t v) {
+    for (int i = 3; i >= 0; --i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+void chunk(std::string& png, const char* type, const std::string& data) {
+    putBe32(png, static_cast<uint32_t>(data.size()));
+    const std::string body = std::string(type, 4) + data;
+    png += body;
+    putBe32(png, crc32(body));
+}
+
+// A PNG of width x height with `channels` (1 grey, 2 grey+alpha, 3 RGB, 4 RGBA) samples of `bits` (8 or 16) per pixel,
+// row-major, channel-interleaved; samples are given as integers in the bit depth's range.
+std::string encodePng(int width, int height, int channels, int bits, const std::vector<uint16_t>& samples) {
+    const int colorType = channels == 1 ? 0 : channels == 2 ? 4 : channels == 3 ? 2 : 6;
+    std::string raw;
+    for (int y = 0; y < height; ++y) {
+        raw.push_back('\0');  // filter: none
+        for (int x = 0; x < width * channels; ++x) {
+            const uint16_t v = samples[static_cast<size_t>(y) * width * channels + x];
+            if (bits == 16) raw.push_back(static_cast<char>(v >> 8));
+            raw.push_back(static_cast<char>(v & 0xff));
+        }
+    }
+    // zlib stream with stored (uncompressed) deflate blocks.
+    std::string z = "\x78\x01";
+    size_t pos = 0;
+    do {
+        const size_t n = std::min<size_t>(65535, raw.size() - pos);
+        const bool last = pos + n == raw.size();
+        z.push_back(last ? '\x01' : '\x00');
+        z.push_back(static_cast<char>(n & 0xff));
+        z.push_back(static_cast<char>(n >> 8));
+        z.push_back(static_cast<char>(~n & 0xff));
+        z.push_back(static_cast<char>((~n >> 8) & 0xff));
+        z.append(raw, pos, n);
+        pos += n;
+    } while (pos < raw.size());
+    uint32_t a = 1, b = 0;
+    for (unsigned char c : raw) {
+        a = (a + c) % 65521;
+        b = (b + a) % 65521;
+    }
+    putBe32(z, (b << 16) | a);
+
+    std::string png = "\x89PNG\r\n\x1a\n";
+    std::string ihdr;
+    putBe32(ihdr, static_cast<uint32_t>(width));
+    putBe32(ihdr, static_cast<uint32_t>(height));
+    ihdr += static_cast<char>(bits);
+    ihdr += static_cast<char>(colorType);
+    ihdr += std::string("\0\0\0", 3);  // compression, filter, interlace
+    chunk(png, "IHDR", ihdr);
+    chunk(png, "IDAT", z);
+    chunk(png, "IEND", "");
+    return png;
+}
+
+void writeBytes(const std::string& path, const std::string& bytes) {
+    std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+float px(const torch::Tensor& img, int c, int y, int x) { return img[c][y][x].item<float>(); }
+
+}  // namespace
+
+class TestImageIo : public QObject {
+    Q_OBJECT
+
+private:
+    std::string m_dir;
+
+    // Expects loadImageRgb to throw a diffii::Error naming the file and containing `fragment`.
+    void expectLoadError(const std::string& path, const std::string& fragment, const diffii::ImageLoadOptions& o) {
+        try {
+            diffii::loadImageRgb(path, o);
+            QFAIL(("no error for " + path).c_str());
+        } catch (const diffii::Error& e) {
+            const std::string msg = e.what();
+            QVERIFY2(msg.find(path) != std::string::npos, ("message does not name the file: " + msg).c_str());
+            QVERIFY2(msg.find(fragment) != std::string::npos, ("message lacks '" + fragment + "': " + msg).c_str());
+        }
+    }
+
+private slots:
+    void initTestCase() { m_dir = diffii::test::makeTempDir("image-io"); }
+    void cleanupTestCase() { std::filesystem::remove_all(m_dir); }
+
+    void loadsRgbInRgbOrder() {
+        // 2x1: pure red, pure blue (file order R, G, B; OpenCV decodes BGR internally).
+        const std::string path = m_dir + "/rgb.png";
+        writeBytes(path, encodePng(2, 1, 3, 8, {255, 0, 0, 0, 0, 255}));
+        const auto img = diffii::loadImageRgb(path);
+        QCOMPARE(img.sizes().vec(), (std::vector<int64_t>{3, 1, 2}));
+        QCOMPARE(img.scalar_type(), torch::kFloat32);
+        QCOMPARE(px(img, 0, 0, 0), 1.0f);
+        QCOMPARE(px(img, 1, 0, 0), 0.0f);
+        QCOMPARE(px(img, 2, 0, 0), 0.0f);
+        QCOMPARE(px(img, 0, 0, 1), 0.0f);
+        QCOMPARE(px(img, 2, 0, 1), 1.0f);
+    }
+
+    void greyscaleBecomesEqualChannels() {
+        const std::string path = m_dir + "/grey.png";
+        writeBytes(path, encodePng(3, 2, 1, 8, {0, 51, 102, 153, 204, 255}));
+        const auto img = diffii::loadImageRgb(path);
+        QCOMPARE(img.sizes().vec(), (std::vector<int64_t>{3, 2, 3}));
+        QVERIFY(torch::equal(img[0], img[1]));
+        QVERIFY(torch::equal(img[1], img[2]));
+        QVERIFY(std::abs(px(img, 0, 0, 1) - 51.0f / 255.0f) < 1e-6f);
+        QCOMPARE(px(img, 0, 1, 2), 1.0f);
+    }
+
+    void alphaIsCompositedOnWhite() {
+        // Opaque red, fully transparent black, half-transparent red (alpha 128).
+        const std::string path = m_dir + "/rgba.png";
+        writeBytes(path, encodePng(3, 1, 4, 8, {255, 0, 0, 255, 0, 0, 0, 0, 255, 0, 0, 128}));
+        const auto img = diffii::loadImageRgb(path);
+        QCOMPARE(img.sizes().vec(), (std::vector<int64_t>{3, 1, 3}));
+        QCOMPARE(px(img, 0, 0, 0), 1.0f);
+        QCOMPARE(px(img, 1, 0, 0), 0.0f);
+        for (int c = 0; c < 3; ++c) QCOMPARE(px(img, c, 0, 1), 1.0f);  // transparent -> white
+        const float a = 128.0f / 255.0f;
+        QVERIFY(std::abs(px(img, 0, 0, 2) - 1.0f) < 1e-6f);
+        QVERIFY(std::abs(px(img, 1, 0, 2) - (1.0f - a)) < 1e-6f);
+        QVERIFY(std::abs(px(img, 2, 0, 2) - (1.0f - a)) < 1e-6f);
+    }
+
+    void sixteenBitIsScaledBy65535() {
+        const std::string path = m_dir + "/deep.png";
+        writeBytes(path, encodePng(2, 1, 3, 16, {65535, 32768, 0, 1, 257, 65534}));
+        const auto img = diffii::loadImageRgb(path);
+        QCOMPARE(px(img, 0, 0, 0), 1.0f);
+        QVERIFY(std::abs(px(img, 1, 0, 0) - 32768.0f / 65535.0f) < 1e-7f);
+        QCOMPARE(px(img, 2, 0, 0), 0.0f);
+        QVERIFY(std::abs(px(img, 0, 0, 1) - 1.0f / 65535.0f) < 1e-9f);  // finer than any 8-bit level
+        QVERIFY(std::abs(px(img, 1, 0, 1) - 257.0f / 65535.0f) < 1e-7f);
+        QVERIFY(std::abs(px(img, 2, 0, 1) - 65534.0f / 65535.0f) < 1e-7f);
+    }
+
+    void sixteenBitGreyAndAlpha() {
+        const std::string grey = m_dir + "/grey16.png";
+        writeBytes(grey, encodePng(1, 1, 1, 16, {16384}));
+        const auto g = diffii::loadImageRgb(grey);
+        for (int c = 0; c < 3; ++c) QVERIFY(std::abs(px(g, c, 0, 0) - 16384.0f / 65535.0f) < 1e-7f);
+        const std::string rgba = m_dir + "/rgba16.png";
+        writeBytes(rgba, encodePng(1, 1, 4, 16, {0, 0, 0, 0}));
+        const auto t = diffii::loadImageRgb(rgba);
+        for (int c = 0; c < 3; ++c) QCOMPARE(px(t, c, 0, 0), 1.0f);
+    }
+
+    void greyWithAlphaIsCompositedOnWhite() {
+        // Black at alpha 0 (-> white) and black at alpha 255 (-> black).
+        const std::string path = m_dir + "/grey-alpha.png";
+        writeBytes(path, encodePng(2, 1, 2, 8, {0, 0, 0, 255}));
+        const auto img = diffii::loadImageRgb(path);
+        QCOMPARE(img.sizes().vec(), (std::vector<int64_t>{3, 1, 2}));
+        for (int c = 0; c < 3; ++c) {
+            QCOMPARE(px(img, c, 0, 0), 1.0f);
+            QCOMPARE(px(img, c, 0, 1), 0.0f);
+        }
+    }
+
+    void corruptAndMissingFilesNameTheFile() {
+        const std::string corrupt = m_dir + "/corrupt.png";
+        std::string junk;
+        uint32_t x = 12345;
+        for (int i = 0; i < 4096; ++i) {
+            x = x * 1664525u + 1013904223u;
+            junk.push_back(static_cast<char>(x >> 24));
+        }
+        writeBytes(corrupt, junk);
+        expectLoadError(corrupt, "cannot decode", {});
+        // A valid signature and header followed by garbage.
+        const std::string truncated = m_dir + "/truncated.png";
+        writeBytes(truncated, encodePng(8, 8, 3, 8, std::vector<uint16_t>(8 * 8 * 3, 7)).substr(0, 40));
+        expectLoadError(truncated, "", {});
+        expectLoadError(m_dir + "/missing.png", "does not exist", {});
+    }
+
+    void oversizedImageIsRefused() {
+        const std::string path = m_dir + "/big.png";
+        writeBytes(path, encodePng(5, 4, 3, 8, std::vector<uint16_t>(5 * 4 * 3, 9)));
+        diffii::ImageLoadOptions small;
+        small.maxPixels = 19;
+        expectLoadError(path, "5x4", small);
+        expectLoadError(path, "19", small);
+        small.maxPixels = 20;  // exactly at the limit is fine
+        QCOMPARE(diffii::loadImageRgb(path, small).size(2), int64_t(5));
+    }
+
+    void resizeSameSizeReturnsInput() {
+        const auto img = torch::rand({3, 7, 9});
+        const auto same = diffii::resizeImage(img, 7, 9);
+        QVERIFY(same.is_same(img));
+        QCOMPARE(same.data_ptr(), img.data_ptr());
+    }
+
+    void resizeChangesSizeAndKeepsRange() {
+        const auto constant = torch::full({3, 16, 12}, 0.25f);
+        const auto down = diffii::resizeImage(constant, 8, 6);
+        QCOMPARE(down.sizes().vec(), (std::vector<int64_t>{3, 8, 6}));
+        QVERIFY(diffii::test::maxAbsDiff(down, torch::full({3, 8, 6}, 0.25f)) < 1e-6);
+        // Bicubic upscaling of a sharp edge overshoots; the result is clamped to [0, 1].
+        auto edge = torch::zeros({3, 4, 4});
+        edge.index_put_({torch::indexing::Slice(), torch::indexing::Slice(), torch::indexing::Slice(2)}, 1.0f);
+        const auto up = diffii::resizeImage(edge, 16, 16);
+        QCOMPARE(up.sizes().vec(), (std::vector<int64_t>{3, 16, 16}));
+        QVERIFY(up.min().item<float>() >= 0.0f);
+        QVERIFY(up.max().item<float>() <= 1.0f);
+        // Channels stay apart (no RGB/BGR mix-up through OpenCV).
+        auto colour = torch::zeros({3, 4, 4});
+        colour[0].fill_(1.0f);
+        const auto r = diffii::resizeImage(colour, 2, 2);
+        QVERIFY(diffii::test::maxAbsDiff(r[0], torch::ones({2, 2})) < 1e-6);
+        QVERIFY(diffii::test::maxAbsDiff(r[1], torch::zeros({2, 2})) < 1e-6);
+        QVERIFY_THROWS_EXCEPTION(diffii::Error, diffii::resizeImage(torch::zeros({4, 4}), 2, 2));
+    }
+
+    void pngRoundTripTruncates() {
+        // Values chosen around 8-bit levels: x*255 is truncated, out-of-range values are clamped.
+        auto img = torch::zeros({3, 1, 5});
+        const float row0[5] = {0.5f, 0.999f, 1.5f, -0.2f, 100.5f / 255.0f};
+        for (int x = 0; x < 5; ++x) {
+            img[0][0][x] = row0[x];
+            img[1][0][x] = 1.0f - std::min(std::max(row0[x], 0.0f), 1.0f);
+            img[2][0][x] = 0.25f;
+        }
+        const std::string path = m_dir + "/roundtrip.png";
+        diffii::saveImagePng(path, img);
+        const auto back = diffii::loadImageRgb(path);
+        const auto bytes = (back * 255.0f).round().to(torch::kInt32);
+        const int expectedR[5] = {127, 254, 255, 0, 100};
+        const int expectedG[5] = {127, 0, 0, 255, 154};
+        for (int x = 0; x < 5; ++x) {
+            QCOMPARE(bytes[0][0][x].item<int>(), expectedR[x]);
+            QCOMPARE(bytes[1][0][x].item<int>(), expectedG[x]);
+            QCOMPARE(bytes[2][0][x].item<int>(), 63);
+        }
+        // toUint8Hwc gives exactly the written pixels.
+        const auto hwc = diffii::toUint8Hwc(img);
+        QCOMPARE(hwc.sizes().vec(), (std::vector<int64_t>{1, 5, 3}));
+        QCOMPARE(hwc[0][1][0].item<uint8_t>(), uint8_t(254));
+        // No temporary file is left behind by the atomic write.
+        int files = 0;
+        for (const auto& e : std::filesystem::directory_iterator(m_dir))
+            if (e.path().filename().string().rfind("roundtrip.png", 0) == 0) ++files;
+        QCOMPARE(files, 1);
+    }
+
+    void everyEightBitLevelSurvivesLoadThenSave() {
+        // load (k/255) then save (truncation) must give k back for every level, or each load/save cycle would
+        // darken an image by one level.
+        std::vector<uint16_t> samples;
+        for (int k = 0; k < 256; ++k)
+            for (int c = 0; c < 3; ++c) samples.push_back(static_cast<uint16_t>(c == 1 ? 255 - k : k));
+        const std::string path = m_dir + "/levels.png";
+        writeBytes(path, encodePng(256, 1, 3, 8, samples));
+        const auto hwc = diffii::toUint8Hwc(diffii::loadImageRgb(path));
+        for (int k = 0; k < 256; ++k) {
+            QCOMPARE(int(hwc[0][k][0].item<uint8_t>()), k);
+            QCOMPARE(int(hwc[0][k][1].item<uint8_t>()), 255 - k);
+        }
+        const std::string again = m_dir + "/levels-again.png";
+        diffii::saveImagePng(again, diffii::loadImageRgb(path));
+        QVERIFY(torch::equal(diffii::toUint8Hwc(diffii::loadImageRgb(again)), hwc));
+    }
+
+    void saveRejectsBadShape() {
+        QVERIFY_THROWS_EXCEPTION(diffii::Error, diffii::saveImagePng(m_dir + "/bad.png", torch::zeros({1, 4, 4})));
+    }
+};
+
+QTEST_APPLESS_MAIN(TestImageIo)
+#include "test_image_io.moc"
