@@ -25,10 +25,11 @@ struct AttentionOptions {
     double rescaleOutputFactor = 1.0;
 };
 
-// Scaled dot-product attention over [B*heads, N, D] blocks, chunked over the batch*heads dimension so that the
-// score matrix never takes more than a bounded amount of memory. The softmax accumulates in float32.
+// softmax(scale * q k^T) v over q [B*heads, N, D], k, v [B*heads, M, D], computed in blocks of heads and queries so
+// that the score block stays small (cache-friendly, bounded memory). In a reduced dtype, upcastScores computes q·k
+// and the softmax in float32 (diffusers upcast_attention) and upcastSoftmax the softmax (upcast_softmax).
 torch::Tensor scaledDotProductAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                                        double scale, bool upcastScores);
+                                        double scale, bool upcastScores = false, bool upcastSoftmax = false);
 
 // diffusers Attention. Each projection (to_q, to_k, to_v, to_out.0) is a torch::nn::Linear that keeps diffusers'
 // parameter names; every use of a projection goes through project(), the seam where a low-rank (LoRA) delta is
