@@ -2,7 +2,8 @@
 // weights) on batch 2, 64x64 latents, encoder_hidden_states (2, 77, 768), in float32 and bfloat16.
 // Prints the median seconds per call after a warm-up and the peak resident memory.
 // Environment: DIFFII_BENCH_THREADS (default 2), DIFFII_BENCH_CALLS (default 3), DIFFII_BENCH_DTYPES
-// ("float32,bfloat16" by default; run one dtype per process to see its own peak memory).
+// ("float32,bfloat16" by default; run one dtype per process to see its own peak memory), DIFFII_BENCH_PROFILE
+// (a path prefix: the last call of each dtype is recorded as a Chrome trace <prefix>.<dtype>.json).
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include <ATen/Context.h>
+#include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/torch.h>
 
 #include "core/models/layers.h"
@@ -31,6 +33,13 @@ double peakRssMiB() {
     rusage u{};
     getrusage(RUSAGE_SELF, &u);
     return double(u.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
+// Process CPU seconds (user + system), a steadier figure than wall time on a shared machine.
+double cpuSeconds() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + 1e-6 * double(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
 }
 
 double currentRssMiB() {
@@ -68,18 +77,31 @@ int main() {
         unet->eval();
         if (dtype != torch::kFloat32) diffii::toComputeDtype(*unet, dtype);
         const double weightsRss = currentRssMiB();
-        std::vector<double> seconds;
+        std::vector<double> seconds, cpu;
         torch::Tensor out;
         for (int i = 0; i <= calls; ++i) {  // call 0 is the warm-up
+            const double c0 = cpuSeconds();
             const auto t0 = std::chrono::steady_clock::now();
-            out = unet->forward(sample, timestep, context);
+            const char* profile = std::getenv("DIFFII_BENCH_PROFILE");
+            if (profile && *profile && i == calls) {
+                torch::autograd::profiler::RecordProfile guard(std::string(profile) + "." + name + ".json");
+                out = unet->forward(sample, timestep, context);
+            } else {
+                out = unet->forward(sample, timestep, context);
+            }
             const auto t1 = std::chrono::steady_clock::now();
-            if (i > 0) seconds.push_back(std::chrono::duration<double>(t1 - t0).count());
-            std::printf("  %s call %d: %.3f s\n", name.c_str(), i, std::chrono::duration<double>(t1 - t0).count());
+            const double wall = std::chrono::duration<double>(t1 - t0).count(), used = cpuSeconds() - c0;
+            if (i > 0) {
+                seconds.push_back(wall);
+                cpu.push_back(used);
+            }
+            std::printf("  %s call %d: %.3f s wall, %.3f CPU-s\n", name.c_str(), i, wall, used);
         }
         std::sort(seconds.begin(), seconds.end());
-        std::printf("%s: %.3f s per call (median), output finite: %s, RSS with weights %.0f MiB, peak RSS so far %.0f MiB\n",
-                    name.c_str(), seconds[seconds.size() / 2],
+        std::sort(cpu.begin(), cpu.end());
+        std::printf("%s: %.3f s per call (median; %.3f CPU-s), output finite: %s, RSS with weights %.0f MiB, "
+                    "peak RSS so far %.0f MiB\n",
+                    name.c_str(), seconds[seconds.size() / 2], cpu[cpu.size() / 2],
                     torch::isfinite(out).all().item<bool>() ? "yes" : "no", weightsRss, peakRssMiB());
         std::fflush(stdout);
     }
