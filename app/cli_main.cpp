@@ -2,7 +2,10 @@
 // Argument parsing and wiring only; every piece of work lives in core/.
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <functional>
+#include <atomic>
+#include <csignal>
 #include <map>
 
 #include <unistd.h>
@@ -12,7 +15,13 @@
 #include <QStringList>
 
 #include "core/io/error.h"
+#include "core/data/dataset.h"
+#include "core/data/project.h"
+#include "core/data/splits.h"
+#include "core/data/synthetic_manifest.h"
 #include "core/diffii/pair.h"
+#include "core/diffii/suffixes.h"
+#include "core/diffii/workflow.h"
 #include "core/diffii/textual_inversion.h"
 #include "core/io/image.h"
 #include "core/io/safetensors.h"
@@ -174,6 +183,241 @@ int runPair(const QStringList& args) {
     return 0;
 }
 
+// Ctrl-C asks the running job to stop at its next step (it writes its checkpoint first); a second Ctrl-C kills.
+std::atomic<bool> g_cancel{false};
+
+void onSignal(int) {
+    if (g_cancel.exchange(true)) std::_Exit(130);
+}
+
+diffii::JobContext cliJob() {
+    diffii::JobContext job;
+    job.onProgress = printProgress;
+    job.cancelFlag = &g_cancel;
+    std::signal(SIGINT, onSignal);
+    std::signal(SIGTERM, onSignal);
+    return job;
+}
+
+QString requireProjectArg(QCommandLineParser& parser, const char* command) {
+    const QStringList pos = parser.positionalArguments();
+    if (pos.size() != 1)
+        throw diffii::Error(std::string("diffii ") + command + ": expected exactly one PROJECT_DIR (see --help)");
+    return pos[0];
+}
+
+void addOpt(QCommandLineParser& parser, const char* name, const char* help, const char* valueName = nullptr) {
+    QCommandLineOption o(QString::fromLatin1(name), QString::fromLatin1(help));
+    if (valueName) o.setValueName(QString::fromLatin1(valueName));
+    parser.addOption(o);
+}
+
+int runCreate(const QStringList& args) {
+    QCommandLineParser parser;
+    parser.addPositionalArgument(QStringLiteral("PROJECT_DIR"), QStringLiteral("Folder of the new project"));
+    addOpt(parser, "dataset", "ImageFolder root: one subfolder per class", "DIR");
+    addOpt(parser, "model", "Stable Diffusion folder (diffusers layout)", "DIR");
+    addOpt(parser, "metaclass", "The word the class prompts are built on, e.g. bird", "WORD");
+    addOpt(parser, "seed", "Project seed (default 0)", "N");
+    addOpt(parser, "name", "Project name", "TEXT");
+    parseOrExit(parser, args, QStringLiteral("create"), QStringLiteral("Create a Diff-II project for a dataset and a model."));
+    const auto dir = requireProjectArg(parser, "create").toStdString();
+    for (const char* required : {"dataset", "model", "metaclass"})
+        if (!parser.isSet(QString::fromLatin1(required)))
+            throw diffii::Error(std::string("--") + required + " is required (see --help)");
+    diffii::ProjectConfig config;
+    config.datasetPath = std::filesystem::absolute(parser.value(QStringLiteral("dataset")).toStdString()).string();
+    config.modelPath = std::filesystem::absolute(parser.value(QStringLiteral("model")).toStdString()).string();
+    config.metaclass = parser.value(QStringLiteral("metaclass")).toStdString();
+    config.name = parser.isSet(QStringLiteral("name")) ? parser.value(QStringLiteral("name")).toStdString()
+                                                       : std::filesystem::path(dir).filename().string();
+    if (parser.isSet(QStringLiteral("seed"))) config.seed = static_cast<uint64_t>(parseInt(parser, QStringLiteral("seed")));
+    diffii::ImageFolderDataset dataset(config.datasetPath);  // validates before anything is written
+    diffii::inspectModelFolder(config.modelPath, false);
+    config.settings = diffii::WorkflowSettings().toJson();
+    diffii::Project::create(dir, config);
+    std::printf("created %s: %d classes, %lld images\n", dir.c_str(), dataset.classCount(),
+                static_cast<long long>(dataset.imageCount()));
+    for (const auto& w : dataset.warnings()) std::printf("warning: %s\n", w.c_str());
+    return 0;
+}
+
+int runSplit(const QStringList& args) {
+    QCommandLineParser parser;
+    parser.addPositionalArgument(QStringLiteral("PROJECT_DIR"), QStringLiteral("Project folder"));
+    addOpt(parser, "k-shot", "Keep K training images per class", "K");
+    addOpt(parser, "long-tail", "Long-tail split with this imbalance factor (needs --max-per-class)", "FACTOR");
+    addOpt(parser, "max-per-class", "Images of the largest class in a long-tail split", "N");
+    addOpt(parser, "all", "Train on every image");
+    addOpt(parser, "seed", "Sampler seed (default: the project seed)", "N");
+    parseOrExit(parser, args, QStringLiteral("split"), QStringLiteral("Choose the training subset (saved as split.json)."));
+    const auto dir = requireProjectArg(parser, "split").toStdString();
+    auto project = diffii::Project::open(dir);
+    diffii::ImageFolderDataset dataset(project.datasetDir());
+    const uint64_t seed = parser.isSet(QStringLiteral("seed")) ? static_cast<uint64_t>(parseInt(parser, QStringLiteral("seed")))
+                                                              : project.config().seed;
+    diffii::Split split;
+    if (parser.isSet(QStringLiteral("k-shot"))) {
+        split = diffii::kShot(dataset, static_cast<int>(parseInt(parser, QStringLiteral("k-shot"))), seed);
+    } else if (parser.isSet(QStringLiteral("long-tail"))) {
+        if (!parser.isSet(QStringLiteral("max-per-class"))) throw diffii::Error("--long-tail needs --max-per-class");
+        split = diffii::longTail(dataset, parseDouble(parser, QStringLiteral("long-tail")),
+                                 static_cast<int>(parseInt(parser, QStringLiteral("max-per-class"))), seed);
+    } else if (parser.isSet(QStringLiteral("all"))) {
+        split = diffii::all(dataset, seed);
+    } else {
+        throw diffii::Error("give one of --k-shot K, --long-tail FACTOR --max-per-class N, --all");
+    }
+    diffii::saveSplit(split, dir + "/split.json", dataset.root());
+    std::printf("split %s: %lld training images, %lld held out\n", split.method.c_str(),
+                static_cast<long long>(split.trainCount()), static_cast<long long>(split.heldOutCount()));
+    for (const auto& n : split.notes) std::printf("note: %s\n", n.c_str());
+    return 0;
+}
+
+// Applies the job options given on the command line to the project's settings (and saves them).
+diffii::WorkflowSettings applySettings(diffii::ProjectSession& session, const QCommandLineParser& parser) {
+    auto s = session.settings();
+    auto setInt = [&](const char* name, auto& field) {
+        if (parser.isSet(QString::fromLatin1(name))) field = static_cast<std::decay_t<decltype(field)>>(parseInt(parser, QString::fromLatin1(name)));
+    };
+    auto setDouble = [&](const char* name, double& field) {
+        if (parser.isSet(QString::fromLatin1(name))) field = parseDouble(parser, QString::fromLatin1(name));
+    };
+    const auto names = parser.optionNames();
+    auto has = [&](const char* n) { return names.contains(QString::fromLatin1(n)); };
+    if (has("train-steps")) setInt("train-steps", s.concepts.maxSteps);
+    if (has("rank")) setInt("rank", s.concepts.loraRank);
+    if (has("lr-embedding")) setDouble("lr-embedding", s.concepts.embeddingLr);
+    if (has("lr-lora")) setDouble("lr-lora", s.concepts.loraLr);
+    if (has("batch")) setInt("batch", s.concepts.batchSize);
+    if (has("accumulate")) setInt("accumulate", s.concepts.gradAccumulation);
+    if (has("checkpoint-every")) setInt("checkpoint-every", s.concepts.checkpointEvery);
+    if (has("tokens-per-class")) setInt("tokens-per-class", s.concepts.tokensPerClass);
+    if (has("init-word") && parser.isSet(QStringLiteral("init-word")))
+        s.concepts.initWord = parser.value(QStringLiteral("init-word")).toStdString();
+    if (has("invert-steps")) setInt("invert-steps", s.pool.steps);
+    if (has("invert-guidance")) setDouble("invert-guidance", s.pool.guidance);
+    if (has("expansion")) setDouble("expansion", s.expansionRate);
+    if (has("steps")) setInt("steps", s.denoise.steps);
+    if (has("guidance")) setDouble("guidance", s.denoise.guidance);
+    if (has("split")) setDouble("split", s.denoise.split);
+    session.saveSettings(diffii::WorkflowSettings::fromJson(s.toJson(), session.project().projectFile()));
+    return s;
+}
+
+std::unique_ptr<diffii::ProjectSession> openSession(const QString& dir, bool bf16, diffii::JobContext& job) {
+    return diffii::ProjectSession::open(dir.toStdString(), bf16 ? torch::kBFloat16 : torch::kFloat32, &job);
+}
+
+int runTrain(const QStringList& args) {
+    QCommandLineParser parser;
+    parser.addPositionalArgument(QStringLiteral("PROJECT_DIR"), QStringLiteral("Project folder"));
+    addOpt(parser, "train-steps", "Optimizer steps", "N");
+    addOpt(parser, "rank", "LoRA rank (default 10)", "R");
+    addOpt(parser, "lr-embedding", "Learning rate of the placeholder embeddings", "X");
+    addOpt(parser, "lr-lora", "Learning rate of the LoRA", "X");
+    addOpt(parser, "batch", "Batch size", "N");
+    addOpt(parser, "accumulate", "Gradient accumulation steps", "N");
+    addOpt(parser, "checkpoint-every", "Checkpoint every N steps", "N");
+    addOpt(parser, "tokens-per-class", "Placeholder tokens per class (default 1)", "N");
+    addOpt(parser, "init-word", "Word the placeholder embeddings start from (default: the metaclass)", "WORD");
+    addOpt(parser, "restart", "Start from scratch instead of resuming the checkpoint");
+    parseOrExit(parser, args, QStringLiteral("train"),
+                QStringLiteral("Learn the class concepts (textual inversion + shared LoRA); resumes a checkpoint."));
+    auto job = cliJob();
+    auto session = openSession(requireProjectArg(parser, "train"), false, job);
+    applySettings(*session, parser);
+    const auto r = session->trainConcepts(&job, !parser.isSet(QStringLiteral("restart")));
+    std::printf("concepts: %lld steps, final loss %.5f (smoothed %.5f), %.2f steps/s -> %s\n",
+                static_cast<long long>(r.steps), r.finalLoss, r.smoothedLoss, r.stepsPerSecond, r.outputDir.c_str());
+    return 0;
+}
+
+int runPool(const QStringList& args) {
+    QCommandLineParser parser;
+    parser.addPositionalArgument(QStringLiteral("PROJECT_DIR"), QStringLiteral("Project folder"));
+    addOpt(parser, "invert-steps", "DDIM inversion steps (default 50)", "N");
+    addOpt(parser, "invert-guidance", "Inversion guidance (default 1.0: none)", "G");
+    addOpt(parser, "bf16", "Compute in bfloat16");
+    parseOrExit(parser, args, QStringLiteral("pool"),
+                QStringLiteral("Build (or resume) the inversion pool: one DDIM inversion per training image."));
+    auto job = cliJob();
+    auto session = openSession(requireProjectArg(parser, "pool"), parser.isSet(QStringLiteral("bf16")), job);
+    applySettings(*session, parser);
+    const auto entries = session->buildPool(&job);
+    double mean = 0;
+    for (const auto& e : entries) mean += e.psnr;
+    std::printf("pool: %zu inversions, mean reconstruction PSNR %.2f dB\n", entries.size(),
+                entries.empty() ? 0.0 : mean / static_cast<double>(entries.size()));
+    return 0;
+}
+
+int runGenerate(const QStringList& args) {
+    QCommandLineParser parser;
+    parser.addPositionalArgument(QStringLiteral("PROJECT_DIR"), QStringLiteral("Project folder"));
+    addOpt(parser, "expansion", "Synthetic images per training image (default 5)", "R");
+    addOpt(parser, "steps", "Denoising steps (default 25)", "N");
+    addOpt(parser, "guidance", "Classifier-free guidance (default 7.5)", "G");
+    addOpt(parser, "split", "Split ratio s (default 0.5)", "S");
+    addOpt(parser, "shard", "Generate only shard i of N (e.g. 0/4)", "i/N");
+    addOpt(parser, "bf16", "Compute in bfloat16");
+    parseOrExit(parser, args, QStringLiteral("generate"),
+                QStringLiteral("Generate the synthetic set (resumes; finished images are kept)."));
+    diffii::Shard shard;
+    if (parser.isSet(QStringLiteral("shard"))) shard = diffii::parseShard(parser.value(QStringLiteral("shard")).toStdString());
+    auto job = cliJob();
+    auto session = openSession(requireProjectArg(parser, "generate"), parser.isSet(QStringLiteral("bf16")), job);
+    applySettings(*session, parser);
+    const auto r = session->generate(&job, shard.index, shard.count);
+    std::printf("generated %lld, kept %lld of %lld (shard %d/%d) -> %s\n", static_cast<long long>(r.generated),
+                static_cast<long long>(r.skipped), static_cast<long long>(r.total), shard.index, shard.count,
+                session->project().syntheticDir().c_str());
+    return 0;
+}
+
+int runExport(const QStringList& args) {
+    QCommandLineParser parser;
+    parser.addPositionalArgument(QStringLiteral("PROJECT_DIR"), QStringLiteral("Project folder"));
+    addOpt(parser, "out", "Export folder (ImageFolder + manifest.csv + manifest.jsonl)", "DIR");
+    addOpt(parser, "include-rejected", "Also export images rejected during curation");
+    parseOrExit(parser, args, QStringLiteral("export"), QStringLiteral("Export the synthetic set, leaving out rejected images."));
+    const auto dir = requireProjectArg(parser, "export").toStdString();
+    if (!parser.isSet(QStringLiteral("out"))) throw diffii::Error("--out is required");
+    auto project = diffii::Project::open(dir);
+    auto job = cliJob();
+    const auto n = diffii::exportSyntheticSet(project.syntheticDir(), parser.value(QStringLiteral("out")).toStdString(),
+                                              parser.isSet(QStringLiteral("include-rejected")), &job);
+    std::printf("exported %lld images -> %s\n", static_cast<long long>(n), qPrintable(parser.value(QStringLiteral("out"))));
+    return 0;
+}
+
+int runSuffixes(const QStringList& args) {
+    QCommandLineParser parser;
+    parser.addPositionalArgument(QStringLiteral("PROJECT_DIR"), QStringLiteral("Project folder"));
+    addOpt(parser, "set", "Replace the list with this file (one suffix per line)", "FILE");
+    addOpt(parser, "from-captions", "Summarise a captions file (one caption per line) into at most 10 suffixes", "FILE");
+    addOpt(parser, "reset", "Back to the metaclass defaults");
+    parseOrExit(parser, args, QStringLiteral("suffixes"), QStringLiteral("Show or edit the project's scene suffixes."));
+    const auto dir = requireProjectArg(parser, "suffixes").toStdString();
+    auto project = diffii::Project::open(dir);
+    const auto file = dir + "/suffixes.txt";
+    if (parser.isSet(QStringLiteral("set"))) {
+        diffii::saveSuffixes(file, diffii::loadSuffixes(parser.value(QStringLiteral("set")).toStdString()));
+    } else if (parser.isSet(QStringLiteral("from-captions"))) {
+        const auto captions = diffii::readCaptionsFile(parser.value(QStringLiteral("from-captions")).toStdString());
+        const auto list = diffii::summariseCaptions(captions, project.config().metaclass, 10);
+        if (list.empty()) throw diffii::Error("no scene context found in the captions");
+        diffii::saveSuffixes(file, list);
+    } else if (parser.isSet(QStringLiteral("reset"))) {
+        std::filesystem::remove(file);
+    }
+    const auto list = std::filesystem::exists(file) ? diffii::loadSuffixes(file)
+                                                    : diffii::defaultSuffixes(project.config().metaclass);
+    for (const auto& sfx : list) std::printf("%s\n", sfx.c_str());
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char* argv[]) {
@@ -182,6 +426,13 @@ int main(int argc, char* argv[]) {
     const std::map<QString, Command> commands = {
         {QStringLiteral("info"), {"inspect a Stable Diffusion model folder (diffusers layout)", runInfo}},
         {QStringLiteral("pair"), {"generate one Diff-II image from two images (invert, rotate, denoise)", runPair}},
+        {QStringLiteral("create"), {"create a project for a dataset (ImageFolder) and a model", runCreate}},
+        {QStringLiteral("split"), {"choose the training subset: k-shot, long-tail or all", runSplit}},
+        {QStringLiteral("train"), {"learn the class concepts (textual inversion + LoRA)", runTrain}},
+        {QStringLiteral("pool"), {"build the inversion pool (DDIM inversion of every training image)", runPool}},
+        {QStringLiteral("suffixes"), {"show or edit the scene suffixes", runSuffixes}},
+        {QStringLiteral("generate"), {"generate the synthetic set (expansion rate, shards, resume)", runGenerate}},
+        {QStringLiteral("export"), {"export the curated synthetic set (ImageFolder + manifests)", runExport}},
     };
     QStringList args = QCoreApplication::arguments();
     args.removeFirst();
@@ -203,6 +454,9 @@ int main(int argc, char* argv[]) {
     }
     try {
         return it->second.run(args);
+    } catch (const diffii::Cancelled&) {
+        std::fprintf(stderr, "\ndiffii %s: cancelled; finished work is kept and the next run resumes\n", qPrintable(name));
+        return 130;
     } catch (const diffii::Error& e) {
         std::fprintf(stderr, "diffii %s: error: %s\n", qPrintable(name), e.what());
         return 1;

@@ -3,45 +3,235 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QFileDialog>
+#include <QFormLayout>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QMenuBar>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
 #include <QSettings>
+#include <QSpinBox>
+#include <QSplitter>
 #include <QStackedWidget>
 #include <QStatusBar>
-#include <QSplitter>
+#include <QToolButton>
+
+#include "ui/concepts_page.h"
+#include "ui/curate_page.h"
+#include "ui/dataset_page.h"
+#include "ui/export_page.h"
+#include "ui/pool_page.h"
+#include "ui/preferences_dialog.h"
+#include "ui/preview_page.h"
+#include "ui/studio_controller.h"
 
 namespace diffii::ui {
 
-MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+namespace {
+constexpr int kMaxRecent = 8;
+const char* const kRecentKey = "project/recent";
+}  // namespace
+
+QString formatEta(double seconds) {
+    if (seconds < 0) return QString();
+    const qint64 s = static_cast<qint64>(seconds + 0.5);
+    if (s >= 3600) return QObject::tr("%1 h %2 min").arg(s / 3600).arg((s % 3600) / 60, 2, 10, QLatin1Char('0'));
+    if (s >= 60) return QObject::tr("%1 min %2 s").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
+    return QObject::tr("%1 s").arg(s);
+}
+
+MainWindow::MainWindow(StudioController* controller, QWidget* parent) : QMainWindow(parent), m_controller(controller) {
     setWindowTitle(tr("Diff-II Studio"));
-    auto* steps = new QListWidget(this);
-    auto* pages = new QStackedWidget(this);
-    const QStringList names = {tr("Dataset"), tr("Concepts"), tr("Inversion pool"), tr("Preview"), tr("Curate"),
-                               tr("Export")};
-    for (const QString& name : names) {
-        steps->addItem(name);
-        auto* page = new QLabel(tr("%1: coming with the engine.").arg(name), pages);
-        page->setAlignment(Qt::AlignCenter);
-        pages->addWidget(page);
+    m_steps = new QListWidget(this);
+    m_steps->setObjectName(QStringLiteral("steps"));
+    m_pages = new QStackedWidget(this);
+    const QList<StudioPage*> pages = {new DatasetPage(controller, m_pages), new ConceptsPage(controller, m_pages),
+                                      new PoolPage(controller, m_pages),    new PreviewPage(controller, m_pages),
+                                      new CuratePage(controller, m_pages),  new ExportPage(controller, m_pages)};
+    int n = 1;
+    for (StudioPage* page : pages) {
+        m_steps->addItem(tr("%1. %2").arg(n++).arg(page->title()));
+        m_pages->addWidget(page);
     }
-    connect(steps, &QListWidget::currentRowChanged, pages, &QStackedWidget::setCurrentIndex);
-    steps->setCurrentRow(0);
-    steps->setMaximumWidth(180);
+    // The dataset page's empty state offers the same New/Open as the Project menu.
+    auto* datasetPage = static_cast<DatasetPage*>(pages.first());
+    connect(datasetPage, &DatasetPage::requestNewProject, this, &MainWindow::newProject);
+    connect(datasetPage, &DatasetPage::requestOpenProject, this, &MainWindow::openProjectDialog);
+    connect(m_steps, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
+    m_steps->setCurrentRow(0);
+    m_steps->setMaximumWidth(200);
     auto* splitter = new QSplitter(this);
-    splitter->addWidget(steps);
-    splitter->addWidget(pages);
+    splitter->addWidget(m_steps);
+    splitter->addWidget(m_pages);
     splitter->setStretchFactor(1, 1);
     setCentralWidget(splitter);
 
-    auto* fileMenu = menuBar()->addMenu(tr("&Project"));
-    auto* quit = fileMenu->addAction(tr("&Quit"), this, &QWidget::close);
+    m_statusJob = new QLabel(tr("Idle"), this);
+    m_progress = new QProgressBar(this);
+    m_progress->setMaximumWidth(240);
+    m_progress->setVisible(false);
+    m_eta = new QLabel(this);
+    m_cancel = new QToolButton(this);
+    m_cancel->setText(tr("Cancel"));
+    m_cancel->setToolTip(tr("Stop the running job (Esc); finished work is kept and the job resumes later"));
+    m_cancel->setEnabled(false);
+    connect(m_cancel, &QToolButton::clicked, controller, &StudioController::cancel);
+    statusBar()->addWidget(m_statusJob, 1);
+    statusBar()->addPermanentWidget(m_progress);
+    statusBar()->addPermanentWidget(m_eta);
+    statusBar()->addPermanentWidget(m_cancel);
+
+    auto* worker = controller->worker();
+    connect(worker, &EngineWorker::progress, this, &MainWindow::onProgress);
+    connect(worker, &EngineWorker::jobFailed, this, &MainWindow::onFailed);
+    connect(worker, &EngineWorker::jobFinished, this, [this](const QString& job, const QString& summary) {
+        m_statusJob->setText(summary.isEmpty() ? tr("Ready") : summary);
+        m_progress->setVisible(false);
+        m_eta->clear();
+    });
+    connect(worker, &EngineWorker::jobCancelled, this, [this](const QString& job) {
+        m_statusJob->setText(tr("%1 cancelled; finished work is kept").arg(job));
+        m_progress->setVisible(false);
+        m_eta->clear();
+    });
+    connect(controller, &StudioController::busyChanged, this, [this](bool busy, const QString& job) {
+        m_cancel->setEnabled(busy);
+        if (busy) m_statusJob->setText(tr("Running: %1").arg(job));
+    });
+    connect(controller, &StudioController::projectChanged, this, &MainWindow::onProjectChanged);
+
+    buildMenus();
+    resize(1200, 780);
+    restoreSettings();
+}
+
+StudioPage* MainWindow::page(int index) const { return qobject_cast<StudioPage*>(m_pages->widget(index)); }
+int MainWindow::pageCount() const { return m_pages->count(); }
+void MainWindow::showPage(int index) { m_steps->setCurrentRow(index); }
+
+void MainWindow::buildMenus() {
+    auto* project = menuBar()->addMenu(tr("&Project"));
+    auto* newAction = project->addAction(tr("&New project..."), this, &MainWindow::newProject);
+    newAction->setShortcut(QKeySequence::New);
+    auto* openAction = project->addAction(tr("&Open project..."), this, &MainWindow::openProjectDialog);
+    openAction->setShortcut(QKeySequence::Open);
+    m_recentMenu = project->addMenu(tr("Open &recent"));
+    updateRecentMenu();
+    project->addSeparator();
+    auto* preferences = project->addAction(tr("&Preferences..."), this, [this] { PreferencesDialog(this).exec(); });
+    preferences->setMenuRole(QAction::PreferencesRole);
+    preferences->setShortcut(QKeySequence::Preferences);
+    project->addSeparator();
+    auto* quit = project->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
 
-    m_statusJob = new QLabel(tr("Idle"), this);
-    statusBar()->addPermanentWidget(m_statusJob);
-    resize(1100, 720);
-    restoreSettings();
+    auto* go = menuBar()->addMenu(tr("&Go"));
+    for (int i = 0; i < m_pages->count(); ++i) {
+        auto* a = go->addAction(m_steps->item(i)->text(), this, [this, i] { showPage(i); });
+        a->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_1 + i)));
+    }
+    auto* cancel = new QAction(tr("Cancel job"), this);
+    cancel->setShortcut(QKeySequence(Qt::Key_Escape));
+    connect(cancel, &QAction::triggered, m_controller, &StudioController::cancel);
+    addAction(cancel);
+
+    auto* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About Diff-II Studio"), this, [this] {
+        QMessageBox::about(this, tr("About Diff-II Studio"),
+                           tr("<b>Diff-II Studio</b><br>Diffusion-based image augmentation for data-scarce "
+                              "classification: concept learning, inversion circle interpolation and two-stage "
+                              "denoising."));
+    });
+}
+
+void MainWindow::newProject() {
+    QDialog dialog(this);
+    dialog.setWindowTitle(tr("New project"));
+    auto* form = new QFormLayout(&dialog);
+    auto* dir = new QLineEdit(&dialog);
+    auto* dataset = new QLineEdit(&dialog);
+    auto* model = new QLineEdit(&dialog);
+    auto* metaclass = new QLineEdit(QStringLiteral("bird"), &dialog);
+    auto* seed = new QSpinBox(&dialog);
+    seed->setRange(0, 1 << 30);
+    auto browse = [&dialog](QLineEdit* edit, const QString& caption) {
+        auto* row = new QWidget(&dialog);
+        auto* h = new QHBoxLayout(row);
+        h->setContentsMargins(0, 0, 0, 0);
+        h->addWidget(edit);
+        auto* b = new QPushButton(QObject::tr("Browse..."), row);
+        QObject::connect(b, &QPushButton::clicked, &dialog, [edit, caption, &dialog] {
+            const QString d = QFileDialog::getExistingDirectory(&dialog, caption, edit->text());
+            if (!d.isEmpty()) edit->setText(d);
+        });
+        h->addWidget(b);
+        return row;
+    };
+    form->addRow(tr("Project folder"), browse(dir, tr("Project folder")));
+    form->addRow(tr("Dataset (one folder per class)"), browse(dataset, tr("Dataset folder")));
+    form->addRow(tr("Stable Diffusion model (diffusers)"), browse(model, tr("Model folder")));
+    form->addRow(tr("Metaclass"), metaclass);
+    form->addRow(tr("Seed"), seed);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    form->addRow(buttons);
+    if (dialog.exec() != QDialog::Accepted) return;
+    addRecent(dir->text());
+    m_controller->createProject(dir->text(), dataset->text(), model->text(), metaclass->text(),
+                                static_cast<quint64>(seed->value()));
+}
+
+void MainWindow::openProjectDialog() {
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open project"));
+    if (!dir.isEmpty()) openProjectDir(dir);
+}
+
+void MainWindow::openProjectDir(const QString& dir) {
+    addRecent(dir);
+    m_controller->openProject(dir);
+}
+
+void MainWindow::addRecent(const QString& dir) {
+    QSettings settings;
+    QStringList recent = settings.value(QLatin1String(kRecentKey)).toStringList();
+    recent.removeAll(dir);
+    recent.prepend(dir);
+    while (recent.size() > kMaxRecent) recent.removeLast();
+    settings.setValue(QLatin1String(kRecentKey), recent);
+    updateRecentMenu();
+}
+
+void MainWindow::updateRecentMenu() {
+    m_recentMenu->clear();
+    const QStringList recent = QSettings().value(QLatin1String(kRecentKey)).toStringList();
+    for (const QString& dir : recent) m_recentMenu->addAction(dir, this, [this, dir] { openProjectDir(dir); });
+    m_recentMenu->setEnabled(!recent.isEmpty());
+}
+
+void MainWindow::onProgress(const JobProgress& p) {
+    m_progress->setVisible(true);
+    m_progress->setMaximum(static_cast<int>(std::max<qint64>(1, p.total)));
+    m_progress->setValue(static_cast<int>(p.done));
+    m_statusJob->setText(p.detail.isEmpty() ? p.job : tr("%1: %2").arg(p.job, p.detail));
+    m_eta->setText(p.etaSeconds >= 0 ? tr("ETA %1").arg(formatEta(p.etaSeconds)) : QString());
+}
+
+void MainWindow::onFailed(const QString& job, const QString& message) {
+    m_lastError = message;
+    m_progress->setVisible(false);
+    m_eta->clear();
+    m_statusJob->setText(tr("%1 failed").arg(job));
+    if (!m_quietErrors) QMessageBox::critical(this, tr("%1 failed").arg(job), message);
+}
+
+void MainWindow::onProjectChanged(const ProjectInfo& info) {
+    setWindowTitle(tr("%1 - Diff-II Studio").arg(info.name));
 }
 
 void MainWindow::restoreSettings() {
@@ -54,6 +244,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     QSettings settings;
     settings.setValue(QStringLiteral("mainWindow/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("mainWindow/state"), saveState());
+    m_controller->cancel();
     event->accept();
 }
 

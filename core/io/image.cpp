@@ -15,7 +15,7 @@ at::Tensor loadImageRgb(const std::string& path, const ImageLoadOptions& options
     if (!std::filesystem::exists(path)) throw Error(path + ": image file does not exist");
     cv::Mat raw;
     try {
-        raw = cv::imread(path, cv::IMREAD_UNCHANGED | cv::IMREAD_IGNORE_ORIENTATION);
+        raw = cv::imread(path, cv::IMREAD_UNCHANGED);  // EXIF orientation ignored, as PIL does
     } catch (const cv::Exception& e) {
         throw Error(path + ": cannot decode image: " + e.what());
     }
@@ -56,8 +56,10 @@ at::Tensor loadImageRgb(const std::string& path, const ImageLoadOptions& options
 
 at::Tensor resizeImage(const at::Tensor& image, int64_t height, int64_t width) {
     if (image.dim() != 3 || image.size(0) != 3) throw Error("resizeImage: expected a (3, H, W) image");
+    if (height <= 0 || width <= 0)
+        throw Error("resizeImage: target size " + std::to_string(width) + "x" + std::to_string(height) + " is not positive");
     if (image.size(1) == height && image.size(2) == width) return image;
-    auto hwc = image.permute({1, 2, 0}).contiguous().to(torch::kFloat32);
+    auto hwc = image.permute({1, 2, 0}).to(torch::kCPU, torch::kFloat32).contiguous();
     cv::Mat src(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), CV_32FC3, hwc.data_ptr());
     cv::Mat dst;
     const bool down = height < image.size(1) && width < image.size(2);

@@ -18,6 +18,14 @@ constexpr int64_t kScoreBlockElements = int64_t(1) << 21;
 torch::Tensor scaledDotProductAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                         double scale, bool upcastScores, bool upcastSoftmax) {
     const int64_t bh = q.size(0), n = q.size(1), m = k.size(1);
+    if (torch::GradMode::is_enabled() && (q.requires_grad() || k.requires_grad() || v.requires_grad())) {
+        // Training (concept learning): out= kernels have no autograd, so the differentiable, unblocked form.
+        const bool upcast = upcastScores && q.scalar_type() != torch::kFloat32;
+        auto qs = upcast ? q.to(torch::kFloat32) : q;
+        auto ks = upcast ? k.to(torch::kFloat32) : k;
+        auto scores = torch::bmm(qs * scale, ks.transpose(1, 2));
+        return torch::bmm(torch::softmax(scores, -1, torch::kFloat32).to(v.scalar_type()), v);
+    }
     auto out = torch::empty({bh, n, v.size(2)}, v.options());
     const bool reduced = q.scalar_type() != torch::kFloat32;
     // Blocks of (heads, queries): prefer at least 256 queries per block, then as many heads as fit.
@@ -40,8 +48,10 @@ torch::Tensor scaledDotProductAttention(const torch::Tensor& q, const torch::Ten
             const auto qs = qh.narrow(1, s, len);
             torch::Tensor scores;
             if (qs.scalar_type() == torch::kFloat32) {
-                // diffusers get_attention_scores: baddbmm(empty, q, k^T, beta=0, alpha=scale).
-                scores = torch::baddbmm(torch::empty({hl, len, m}, qs.options()), qs, kh, 0.0, scale);
+                // diffusers computes baddbmm(empty, q, k^T, beta=0, alpha=scale), but LibTorch 1.13's CPU baddbmm
+                // can propagate NaN from the uninitialised input despite beta = 0 (seen as intermittent NaN noise
+                // predictions in the Diff-II parity test): bmm, then scale in place (one rounding more).
+                scores = torch::bmm(qs, kh).mul_(scale);
             } else {
                 scores = torch::bmm(qs, kh);
             }

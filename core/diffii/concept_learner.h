@@ -1,0 +1,119 @@
+// Concept learning of Diff-II (textual inversion + a shared LoRA, as Diff-Mix's train_lora.py with
+// --use_textual_inversion): every class gets its own placeholder tokens, initialised from an init word, and all
+// classes share one UNet LoRA. Only the new token-embedding rows and the LoRA are trained; every other weight
+// (the original vocabulary rows included) stays bit-identical.
+//
+// Output folder: embeddings.safetensors ({token: F32 [C]}), lora.safetensors (diffusers convention),
+// concepts.json (class -> tokens, metaclass, settings), loss.csv, checkpoint.safetensors + checkpoint.json.
+// Every file is written atomically; a cancelled or interrupted job resumes from its last checkpoint and reaches
+// exactly the weights of an uninterrupted run (all random draws of step s are a function of (seed, s)).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/jobs/progress.h"
+#include "core/models/lora.h"
+#include "core/models/stable_diffusion.h"
+
+namespace diffii {
+
+// One class to learn.
+struct ConceptClass {
+    std::string name;                     // e.g. "Black footed Albatross"
+    std::vector<std::string> imagePaths;  // at least one
+    std::vector<std::string> tokens;      // placeholder tokens; empty: "<{slug(name)}-{i}>", i < tokensPerClass
+    std::string initWord;                 // empty: ConceptSettings::initWord, or the metaclass word when that is empty
+};
+
+struct ConceptSettings {
+    int tokensPerClass = 1;
+    std::string initWord;  // default init word for every class; empty: the metaclass word
+    int64_t loraRank = 10;
+    double embeddingLr = 5e-3;
+    double loraLr = 1e-4;
+    double embeddingWeightDecay = 0.0;  // AdamW, per parameter group
+    double loraWeightDecay = 1e-2;
+    int64_t lrWarmupSteps = 0;  // linear warm-up of both learning rates, then constant
+    int batchSize = 1;
+    int gradAccumulation = 1;
+    int64_t maxSteps = 1000;        // optimizer steps
+    int64_t checkpointEvery = 100;  // 0: checkpoint only at cancel and at the end
+    uint64_t seed = 0;
+    // The caller loads the model with LoadSettings{torch::kBFloat16} for bf16 training; this flag only asserts
+    // it (an error when the model's dtype disagrees), so that the settings recorded with the result are true.
+    // The trainable parameters (LoRA and the embedding rows) are float32 master copies either way.
+    bool bf16 = false;
+    int64_t imageSize = 0;  // square training size in pixels; 0: the model's native size (unet sample_size × VAE factor)
+    bool randomFlip = false;
+    double lossSmoothing = 0.9;  // EMA factor of the smoothed loss (bias-corrected)
+
+    nlohmann::json toJson() const;
+};
+
+struct ConceptResult {
+    double finalLoss = 0.0;     // loss of the last step (mean over its micro-batches)
+    double smoothedLoss = 0.0;  // EMA of the loss at the last step
+    double stepsPerSecond = 0.0;  // optimizer steps run by this call / their wall time (0 when none ran)
+    int64_t steps = 0;            // total optimizer steps done (== maxSteps)
+    int64_t resumedFromStep = 0;  // 0 for a fresh run
+    std::vector<std::string> classNames;                         // in input order
+    std::map<std::string, std::vector<std::string>> tokensPerClass;
+    std::string outputDir;
+};
+
+// "a photo of a <tok-0> <tok-1> bird": the training prompt of a class.
+std::string conceptPrompt(const std::vector<std::string>& tokens, const std::string& metaclass);
+
+// Lower-case ASCII letters and digits, every other run of characters -> '-', trimmed ("Black-footed albatross!"
+// -> "black-footed-albatross"); empty when nothing is left.
+std::string conceptSlug(const std::string& className);
+
+class ConceptLearner {
+public:
+    // Validates the classes and settings (diffii::Error naming the class / setting at fault); reads no image yet.
+    ConceptLearner(std::shared_ptr<StableDiffusion> sd, std::vector<ConceptClass> classes, std::string metaclass,
+                   ConceptSettings settings = {});
+
+    // Placeholder tokens of each class (input order), as they will be trained.
+    const std::vector<std::vector<std::string>>& tokens() const { return m_tokens; }
+
+    // Trains and writes the output folder. Progress: job->report("concepts", step, maxSteps, "loss 0.123").
+    // Cancellation is polled between steps; a cancel writes the checkpoint and then throws Cancelled.
+    // resume: continue from outputDir/checkpoint.safetensors when it exists (fresh start otherwise); the
+    // checkpoint must come from the same classes, images, model and settings (maxSteps and checkpointEvery may
+    // differ). Leaves the model with the trained tokens added and the LoRA attached at scale 1; every original
+    // model parameter is left with requires_grad false.
+    ConceptResult train(const std::string& outputDir, const JobContext* job = nullptr, bool resume = false);
+
+    // The LoRA being trained (after train() started), e.g. to detach it.
+    std::shared_ptr<UNetLoraImpl> lora() const { return m_lora; }
+
+private:
+    std::shared_ptr<StableDiffusion> m_sd;
+    std::vector<ConceptClass> m_classes;
+    std::string m_metaclass;
+    ConceptSettings m_settings;
+    std::vector<std::vector<std::string>> m_tokens;
+    std::shared_ptr<UNetLoraImpl> m_lora;
+};
+
+// A trained concept folder loaded into a model.
+struct LoadedConcepts {
+    std::string metaclass;
+    std::vector<std::string> classNames;                         // in training order
+    std::map<std::string, std::vector<std::string>> tokensPerClass;
+    std::shared_ptr<UNetLoraImpl> lora;  // attached to the UNet
+    std::string prompt(const std::string& className) const;      // conceptPrompt(tokens of the class, metaclass)
+};
+
+// concepts.json + loadTextualInversion(embeddings.safetensors) + UNetLoraImpl::load(lora.safetensors) + attach.
+// Errors name the file and the class/token at fault.
+LoadedConcepts loadConcepts(StableDiffusion& sd, const std::string& folder, double loraScale = 1.0);
+
+}  // namespace diffii

@@ -1,0 +1,255 @@
+#include "core/diffii/generator.h"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "core/data/splits.h"
+#include "core/diffii/circle_interpolation.h"
+#include "core/io/error.h"
+#include "core/io/image.h"
+#include "core/io/safetensors.h"
+
+namespace diffii {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr double kTwoPi = 6.283185307179586476925286766559;
+
+std::string imageName(const std::string& cls, int64_t index) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "_%05lld", static_cast<long long>(index));
+    return cls + buf;
+}
+
+// The random stream of one image: fixed order of draws so that a record regenerates identically.
+struct ImageDraws {
+    size_t first = 0, second = 0;
+    size_t suffix = 0;
+    double alphaUnit = 0.0;  // α = alphaUnit × 2π/θ
+};
+
+ImageDraws drawFor(uint64_t seed, size_t poolSize, size_t suffixCount) {
+    std::mt19937_64 rng(seed);
+    ImageDraws d;
+    if (poolSize >= 2) {
+        d.first = uniformBelow(rng, poolSize);
+        d.second = uniformBelow(rng, poolSize - 1);
+        if (d.second >= d.first) ++d.second;
+    }
+    d.suffix = suffixCount ? uniformBelow(rng, suffixCount) : 0;
+    d.alphaUnit = static_cast<double>(rng() >> 11) * 0x1.0p-53;
+    return d;
+}
+
+nlohmann::json recordJson(const SyntheticRecord& r) {
+    const auto line = manifestToJsonl({r});
+    return nlohmann::json::parse(line.substr(0, line.find('\n')));
+}
+
+SyntheticRecord recordFromJson(const nlohmann::json& j, const std::string& file) {
+    auto v = manifestFromJsonl(j.dump() + "\n", file);
+    if (v.size() != 1) throw Error(file + ": expected one record");
+    return v[0];
+}
+
+}  // namespace
+
+std::vector<SyntheticRecord> planGeneration(const std::vector<GenerationClass>& classes,
+                                            const GenerationSettings& settings, uint64_t projectSeed) {
+    if (!(settings.expansionRate > 0)) throw Error("expansion rate must be > 0, got " + std::to_string(settings.expansionRate));
+    std::vector<SyntheticRecord> plan;
+    for (const auto& c : classes) {
+        if (c.pool.empty()) throw Error("class '" + c.name + "' has no inversion pool entries (build the pool first)");
+        const int64_t n = std::max<int64_t>(1, std::llround(settings.expansionRate * static_cast<double>(c.trainImages)));
+        for (int64_t i = 0; i < n; ++i) {
+            SyntheticRecord r;
+            r.className = c.name;
+            r.classIndex = c.classIndex;
+            r.index = i;
+            r.seed = deriveSeed(projectSeed, c.name, i);
+            const auto d = drawFor(r.seed, c.pool.size(), settings.suffixes.size());
+            r.fallbackNoise = c.pool.size() < 2;
+            if (!r.fallbackNoise) {
+                r.sourceA = c.pool[d.first].imagePath;
+                r.sourceB = c.pool[d.second].imagePath;
+            } else {
+                r.sourceA = c.pool[0].imagePath;
+            }
+            r.suffix = settings.suffixes.empty() ? "" : settings.suffixes[d.suffix];
+            r.split = settings.denoise.split;
+            r.steps = settings.denoise.steps;
+            r.inversionSteps = settings.inversionSteps;
+            r.guidance = settings.denoise.guidance;
+            r.modelHash = settings.modelHash;
+            r.conceptsHash = settings.conceptsHash;
+            r.outputPath = c.name + "/" + imageName(c.name, i) + ".png";
+            plan.push_back(std::move(r));
+        }
+    }
+    return plan;
+}
+
+torch::Tensor generateImage(StableDiffusion& sd, const GenerationClass& cls, SyntheticRecord& record,
+                            const GenerationSettings& settings, const JobContext* job, const LatentCallback& onStep) {
+    const auto d = drawFor(record.seed, cls.pool.size(), settings.suffixes.size());
+    torch::Tensor z;
+    if (cls.pool.size() >= 2) {
+        const auto z1 = loadInversion(cls.pool[d.first].file);
+        const auto z2 = loadInversion(cls.pool[d.second].file);
+        const double theta = circleTheta(z1, z2);
+        const double alpha = theta > 0 ? d.alphaUnit * (kTwoPi / theta) : 0.0;
+        const auto circle = circleInterpolate(z1, z2, alpha);
+        z = circle.z;
+        record.theta = circle.theta;
+        record.alpha = circle.alpha;
+        record.fallbackNoise = false;
+    } else {
+        // One training image: nothing to interpolate with, so fresh Gaussian noise of the latent's shape (Diff-II).
+        const auto shape = loadInversion(cls.pool[0].file).sizes().vec();
+        auto gen = at::detail::createCPUGenerator(record.seed);
+        z = torch::randn(shape, gen, torch::TensorOptions().dtype(torch::kFloat32));
+        record.theta = 0.0;
+        record.alpha = 0.0;
+        record.fallbackNoise = true;
+        record.sourceB.clear();
+    }
+    const auto prompts = encodePrompts(sd, cls.prompt, record.suffix, settings.negativePrompt);
+    DenoiseSettings den = settings.denoise;
+    den.split = record.split;
+    den.steps = record.steps;
+    den.guidance = record.guidance;
+    const auto latents = denoiseTwoStage(sd, z, prompts, den, job, nullptr, onStep);
+    return decodeLatentToImage(sd, latents)[0];
+}
+
+GenerationReport runGeneration(StableDiffusion& sd, const std::vector<GenerationClass>& classes,
+                               const GenerationSettings& settings, uint64_t projectSeed, const std::string& outDir,
+                               int shardIndex, int shardCount, const JobContext* job) {
+    std::error_code ec;
+    fs::create_directories(outDir, ec);
+    if (ec || !fs::is_directory(outDir)) throw Error(outDir + ": cannot create the output folder: " + ec.message());
+    {
+        // Fail before any work when the folder is not writable.
+        const auto probe = (fs::path(outDir) / ".write-test").string();
+        writeFileAtomic(probe, "ok");
+        fs::remove(probe);
+    }
+    const auto plan = planGeneration(classes, settings, projectSeed);
+    std::map<std::string, const GenerationClass*> byName;
+    for (const auto& c : classes) byName[c.name] = &c;
+    GenerationReport report;
+    std::vector<const SyntheticRecord*> mine;
+    for (size_t i = 0; i < plan.size(); ++i)
+        if (inShard(static_cast<int64_t>(i), shardIndex, shardCount)) mine.push_back(&plan[i]);
+    report.total = static_cast<int64_t>(mine.size());
+    int64_t done = 0;
+    for (const auto* planned : mine) {
+        if (job) job->throwIfCancelled();
+        const auto png = fs::path(outDir) / planned->outputPath;
+        const auto sidecar = fs::path(png).replace_extension(".json");
+        if (fs::exists(png) && fs::exists(sidecar)) {
+            // Finished by an earlier run with the same plan (same seed, settings and hashes): keep it.
+            try {
+                std::ifstream in(sidecar);
+                const auto old = recordFromJson(nlohmann::json::parse(in), sidecar.string());
+                if (old.seed == planned->seed && old.modelHash == planned->modelHash &&
+                    old.conceptsHash == planned->conceptsHash && old.split == planned->split &&
+                    old.steps == planned->steps && old.guidance == planned->guidance && old.suffix == planned->suffix) {
+                    ++report.skipped;
+                    if (job) job->report("generation", ++done, report.total, planned->outputPath + " (kept)");
+                    continue;
+                }
+            } catch (const std::exception&) {
+                // unreadable sidecar: regenerate
+            }
+        }
+        fs::create_directories(png.parent_path(), ec);
+        if (ec) throw Error(png.parent_path().string() + ": cannot create folder: " + ec.message());
+        SyntheticRecord record = *planned;
+        const auto image = generateImage(sd, *byName.at(record.className), record, settings, job);
+        // PNG first, sidecar second: a sidecar only exists beside a complete image.
+        saveImagePng(png.string(), image);
+        writeFileAtomic(sidecar.string(), recordJson(record).dump() + "\n");
+        ++report.generated;
+        if (job) job->report("generation", ++done, report.total, record.outputPath);
+    }
+    rebuildManifest(outDir);
+    return report;
+}
+
+std::vector<SyntheticRecord> rebuildManifest(const std::string& outDir) {
+    std::map<std::string, SyntheticRecord> previous;
+    const auto manifestJsonl = (fs::path(outDir) / "manifest.jsonl").string();
+    if (fs::exists(manifestJsonl)) {
+        try {
+            for (auto& r : readManifestJsonl(manifestJsonl)) previous[r.outputPath] = r;
+        } catch (const Error&) {
+            // A damaged manifest is rebuilt from the sidecars; curation marks in it are lost (they were unreadable).
+        }
+    }
+    std::vector<SyntheticRecord> records;
+    for (const auto& entry : fs::recursive_directory_iterator(outDir)) {
+        if (!entry.is_regular_file() || entry.path().extension() != ".json") continue;
+        const auto png = fs::path(entry.path()).replace_extension(".png");
+        if (!fs::exists(png)) continue;
+        std::ifstream in(entry.path());
+        nlohmann::json j;
+        try {
+            j = nlohmann::json::parse(in);
+        } catch (const nlohmann::json::exception& e) {
+            throw Error(entry.path().string() + ": damaged sidecar record: " + e.what());
+        }
+        auto r = recordFromJson(j, entry.path().string());
+        const auto it = previous.find(r.outputPath);
+        if (it != previous.end()) {
+            r.curation = it->second.curation;
+            r.tags = it->second.tags;
+        }
+        records.push_back(std::move(r));
+    }
+    std::sort(records.begin(), records.end(), [](const SyntheticRecord& a, const SyntheticRecord& b) {
+        return a.classIndex != b.classIndex ? a.classIndex < b.classIndex : a.index < b.index;
+    });
+    writeManifest(outDir, records);
+    return records;
+}
+
+int64_t exportSyntheticSet(const std::string& syntheticDir, const std::string& exportDir, bool includeRejected,
+                           const JobContext* job) {
+    const auto manifest = (fs::path(syntheticDir) / "manifest.jsonl").string();
+    if (!fs::exists(manifest)) throw Error(manifest + ": no manifest (generate images first)");
+    auto records = readManifestJsonl(manifest);
+    std::error_code ec;
+    fs::create_directories(exportDir, ec);
+    if (ec || !fs::is_directory(exportDir)) throw Error(exportDir + ": cannot create the export folder: " + ec.message());
+    std::vector<SyntheticRecord> exported;
+    int64_t done = 0;
+    for (const auto& r : records) {
+        if (job) job->throwIfCancelled();
+        if (r.curation == Curation::Rejected && !includeRejected) continue;
+        const auto src = fs::path(syntheticDir) / r.outputPath;
+        const auto dst = fs::path(exportDir) / r.outputPath;
+        fs::create_directories(dst.parent_path(), ec);
+        if (ec) throw Error(dst.parent_path().string() + ": cannot create folder: " + ec.message());
+        if (!fs::exists(dst) || fs::file_size(dst) != fs::file_size(src)) {
+            std::ifstream in(src, std::ios::binary);
+            if (!in) throw Error(src.string() + ": missing synthetic image listed in the manifest");
+            std::string bytes((std::istreambuf_iterator<char>(in)), {});
+            writeFileAtomic(dst.string(), bytes);
+        }
+        exported.push_back(r);
+        if (job) job->report("export", ++done, static_cast<int64_t>(records.size()), r.outputPath);
+    }
+    writeManifest(exportDir, exported);
+    return static_cast<int64_t>(exported.size());
+}
+
+}  // namespace diffii

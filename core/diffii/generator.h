@@ -1,0 +1,67 @@
+// Generation at scale: per class, expansion rate × (number of training images) synthetic images. Every image's
+// random choices (source pair, α, suffix, fallback noise) come from one seed derived from (project seed, class,
+// index), so any image regenerates alone and identically, shards split the work disjointly, and a restarted run
+// skips finished images. Output: synthetic/<class>/<class>_<index>.png, a sidecar record per image, and
+// manifest.csv + manifest.jsonl over all finished images.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "core/data/synthetic_manifest.h"
+#include "core/diffii/inversion_pool.h"
+#include "core/diffii/sampler.h"
+
+namespace diffii {
+
+struct GenerationClass {
+    std::string name;
+    int64_t classIndex = 0;
+    std::string prompt;                // "a photo of a <tokens> <metaclass>"
+    std::vector<PoolEntry> pool;       // inversions of the class's training images
+    int64_t trainImages = 0;           // for the expansion rate
+};
+
+struct GenerationSettings {
+    double expansionRate = 5.0;   // images per class = round(rate × training images), at least 1
+    DenoiseSettings denoise;      // steps 25, guidance 7.5, split s
+    int inversionSteps = 50;      // recorded in the manifest (the pool's setting)
+    std::vector<std::string> suffixes;  // one drawn per image; empty: no suffix
+    std::string negativePrompt;
+    std::string modelHash, conceptsHash;
+};
+
+// The deterministic plan of every image (without θ and α, which need the inversions).
+std::vector<SyntheticRecord> planGeneration(const std::vector<GenerationClass>& classes,
+                                            const GenerationSettings& settings, uint64_t projectSeed);
+
+// Generates one planned image; fills theta/alpha/sourceA/sourceB/fallbackNoise of the record. `onStep` receives
+// intermediate latents (for previews).
+torch::Tensor generateImage(StableDiffusion& sd, const GenerationClass& cls, SyntheticRecord& record,
+                            const GenerationSettings& settings, const JobContext* job = nullptr,
+                            const LatentCallback& onStep = {});
+
+struct GenerationReport {
+    int64_t generated = 0;
+    int64_t skipped = 0;  // already finished (resume)
+    int64_t total = 0;    // images of this shard
+};
+
+// Runs the plan (or the shard i/N of it) into outDir. The manifest is rewritten from all finished sidecars, so
+// shards writing into one folder yield one manifest; curation marks already in the manifest are kept.
+GenerationReport runGeneration(StableDiffusion& sd, const std::vector<GenerationClass>& classes,
+                               const GenerationSettings& settings, uint64_t projectSeed, const std::string& outDir,
+                               int shardIndex = 0, int shardCount = 1, const JobContext* job = nullptr);
+
+// Collects every finished image's sidecar record under outDir and writes manifest.csv/jsonl (atomically),
+// keeping the curation marks and tags of a previous manifest. Returns the records.
+std::vector<SyntheticRecord> rebuildManifest(const std::string& outDir);
+
+// Copies the synthetic set into an ImageFolder (class subfolders) with manifest.csv/jsonl, leaving out rejected
+// images (unless includeRejected). Atomic per file; restartable.
+int64_t exportSyntheticSet(const std::string& syntheticDir, const std::string& exportDir, bool includeRejected = false,
+                           const JobContext* job = nullptr);
+
+}  // namespace diffii

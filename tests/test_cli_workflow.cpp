@@ -1,0 +1,182 @@
+// The headless CLI over a whole project on the tiny fixture model: create -> split -> train -> pool -> generate ->
+// export, with resume, sharding through the CLI, and the bad inputs a user meets (no images, newer schema, a
+// model folder that changed under trained concepts, an unwritable export folder, bad options).
+#include <QtTest/QtTest>
+
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "core/data/synthetic_manifest.h"
+#include "core/io/json_config.h"
+#include "core/io/safetensors.h"
+#include "tests/test_support.h"
+
+namespace fs = std::filesystem;
+using diffii::test::fixture;
+
+namespace {
+
+struct Run {
+    int code = -1;
+    QString out, err;
+};
+
+Run diffiiRun(const QStringList& args) {
+    QProcess p;
+    p.start(QString::fromStdString(std::string(DIFFII_BINARY_DIR) + "/app/diffii"), args);
+    Run r;
+    if (!p.waitForFinished(600000)) return r;
+    r.out = QString::fromUtf8(p.readAllStandardOutput());
+    r.err = QString::fromUtf8(p.readAllStandardError());
+    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    return r;
+}
+
+std::string readBytes(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+// A linked copy of tiny-sd1 whose files can be replaced one by one.
+std::string linkedModelCopy(const std::string& dst) {
+    const fs::path src = fixture("tiny-sd1");
+    for (const auto& e : fs::recursive_directory_iterator(src)) {
+        const auto rel = fs::relative(e.path(), src);
+        if (e.is_directory()) fs::create_directories(fs::path(dst) / rel);
+        else fs::create_symlink(e.path(), fs::path(dst) / rel);
+    }
+    return dst;
+}
+
+}  // namespace
+
+#define RUN_OK(...)                                                                     \
+    [&] {                                                                               \
+        const Run r_ = diffiiRun(__VA_ARGS__);                                          \
+        if (r_.code != 0) qWarning("stderr: %s", qPrintable(r_.err));                   \
+        return r_;                                                                      \
+    }()
+
+class TestCliWorkflow : public QObject {
+    Q_OBJECT
+
+private:
+    std::string m_tmp, m_data, m_model, m_project;
+
+    QString q(const std::string& s) const { return QString::fromStdString(s); }
+
+private slots:
+    void initTestCase() {
+        m_tmp = diffii::test::makeTempDir("cli");
+        m_data = m_tmp + "/data";
+        fs::create_directories(m_data + "/finch");
+        fs::create_directories(m_data + "/dodo");
+        fs::create_directories(m_data + "/empty");
+        fs::copy_file(fixture("tiny-sd1-diffii/input_0.png"), m_data + "/finch/a.png");
+        fs::copy_file(fixture("tiny-sd1-diffii/input_1.png"), m_data + "/finch/b.png");
+        fs::copy_file(fixture("tiny-sd1-diffii/input_1.png"), m_data + "/finch/c.png");
+        fs::copy_file(fixture("tiny-sd1-diffii/input_0.png"), m_data + "/dodo/d.png");
+        m_model = linkedModelCopy(m_tmp + "/model");
+        m_project = m_tmp + "/project";
+    }
+    void cleanupTestCase() { fs::remove_all(m_tmp); }
+
+    void fullFlow() {
+        Run r = RUN_OK({"create", q(m_project), "--dataset", q(m_data), "--model", q(m_model), "--metaclass", "bird",
+                        "--seed", "11"});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.contains("single image"), qPrintable(r.out));  // dodo
+        QVERIFY(r.out.contains("empty"));
+        QVERIFY(fs::exists(m_project + "/project.json"));
+
+        r = RUN_OK({"split", q(m_project), "--k-shot", "2", "--seed", "3"});
+        QCOMPARE(r.code, 0);
+        QVERIFY(fs::exists(m_project + "/split.json"));
+
+        r = RUN_OK({"train", q(m_project), "--train-steps", "4", "--checkpoint-every", "2", "--rank", "4"});
+        QCOMPARE(r.code, 0);
+        QVERIFY(r.err.contains("concepts 4/4"));  // the progress line
+        for (const char* f : {"embeddings.safetensors", "lora.safetensors", "loss.csv", "concepts.json"})
+            QVERIFY2(fs::exists(m_project + "/concepts/" + f), f);
+        diffii::SafeTensorsFile emb(m_project + "/concepts/embeddings.safetensors");
+        QCOMPARE(emb.keys().size(), size_t(2));  // one token per class
+
+        r = RUN_OK({"pool", q(m_project), "--invert-steps", "4"});
+        QCOMPARE(r.code, 0);
+        QVERIFY(r.out.contains("pool: 3 inversions"));
+
+        r = RUN_OK({"generate", q(m_project), "--expansion", "1", "--steps", "3", "--shard", "0/2"});
+        QCOMPARE(r.code, 0);
+        r = RUN_OK({"generate", q(m_project), "--expansion", "1", "--steps", "3", "--shard", "1/2"});
+        QCOMPARE(r.code, 0);
+        // Everything done: a third run keeps all 3 images.
+        r = RUN_OK({"generate", q(m_project), "--expansion", "1", "--steps", "3"});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.contains("generated 0, kept 3 of 3"), qPrintable(r.out));
+        const auto records = diffii::readManifestJsonl(m_project + "/synthetic/manifest.jsonl");
+        QCOMPARE(records.size(), size_t(3));
+        for (const auto& rec : records) {
+            QVERIFY(fs::exists(m_project + "/synthetic/" + rec.outputPath));
+            QCOMPARE(rec.steps, 3);
+            QCOMPARE(rec.fallbackNoise, rec.className == "dodo");
+        }
+
+        r = RUN_OK({"export", q(m_project), "--out", q(m_tmp + "/export")});
+        QCOMPARE(r.code, 0);
+        QCOMPARE(diffii::readManifestCsv(m_tmp + "/export/manifest.csv").size(), size_t(3));
+
+        r = RUN_OK({"suffixes", q(m_project)});
+        QVERIFY(r.out.contains("standing on a tree branch"));
+    }
+
+    void changedModelIsDetected() {
+        // Change one config value of the model under the trained concepts: its fingerprint changes.
+        const fs::path cfg = fs::path(m_model) / "scheduler" / "scheduler_config.json";
+        auto j = diffii::readJsonFile(fs::read_symlink(cfg).string());
+        j["steps_offset"] = 0;
+        fs::remove(cfg);
+        std::ofstream(cfg) << j.dump(2);
+        const Run r = diffiiRun({"pool", q(m_project)});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("fingerprint") && r.err.contains("retrain"), qPrintable(r.err));
+    }
+
+    void badInputs() {
+        fs::create_directories(m_tmp + "/nodata/cls");
+        Run r = diffiiRun({"create", q(m_tmp + "/p2"), "--dataset", q(m_tmp + "/nodata"), "--model", q(m_model),
+                           "--metaclass", "bird"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(q(m_tmp + "/nodata")), qPrintable(r.err));
+        QVERIFY(!fs::exists(m_tmp + "/p2/project.json"));  // nothing written
+
+        // A project written by a newer schema.
+        fs::create_directories(m_tmp + "/newer");
+        auto j = diffii::readJsonFile(m_project + "/project.json");
+        j["schemaVersion"] = 99;
+        std::ofstream(m_tmp + "/newer/project.json") << j.dump();
+        r = diffiiRun({"pool", q(m_tmp + "/newer")});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("99") && r.err.contains("project.json"), qPrintable(r.err));
+
+        r = diffiiRun({"export", q(m_project), "--out", "/proc/diffii-cannot-write-here"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("/proc/diffii-cannot-write-here"), qPrintable(r.err));
+
+        r = diffiiRun({"generate", q(m_project), "--shard", "3/2"});
+        QVERIFY(r.code != 0);
+        QVERIFY2(r.err.contains("3/2"), qPrintable(r.err));
+
+        r = diffiiRun({"pair", "--model", q(m_model), "--image", "x.png", "--prompt", "p", "--out", "o.png", "--seed", "1"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("--image"), qPrintable(r.err));
+
+        r = diffiiRun({"train", "--help"});
+        QCOMPARE(r.code, 0);
+        QVERIFY(r.out.contains("--train-steps"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCliWorkflow)
+#include "test_cli_workflow.moc"

@@ -1,0 +1,353 @@
+#include "ui/concepts_page.h"
+
+#include <QCheckBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+#include "ui/main_window.h"
+#include "ui/qcustomplot_compat.h"
+
+namespace diffii::ui {
+
+namespace {
+const QLatin1String kJob("concepts");
+
+QSpinBox* spinBox(QWidget* parent, const char* name, int min, int max, const QString& tip) {
+    auto* s = new QSpinBox(parent);
+    s->setObjectName(QLatin1String(name));
+    s->setRange(min, max);
+    s->setToolTip(tip);
+    s->setAccelerated(true);
+    return s;
+}
+
+QDoubleSpinBox* rateBox(QWidget* parent, const char* name, const QString& tip) {
+    auto* s = new QDoubleSpinBox(parent);
+    s->setObjectName(QLatin1String(name));
+    s->setDecimals(6);
+    s->setRange(0.0, 1.0);
+    s->setSingleStep(1e-4);
+    s->setToolTip(tip);
+    return s;
+}
+}  // namespace
+
+ConceptsPage::ConceptsPage(StudioController* controller, QWidget* parent) : StudioPage(controller, parent) {
+    auto* layout = new QHBoxLayout(this);
+    auto* splitter = new QSplitter(Qt::Horizontal, this);
+    layout->addWidget(splitter);
+
+    // Left: settings and the controls.
+    auto* left = new QWidget(splitter);
+    auto* lv = new QVBoxLayout(left);
+    lv->setContentsMargins(0, 0, 0, 0);
+    auto* intro = new QLabel(tr("Concept learning teaches the model each class: a few placeholder tokens per class "
+                                "(textual inversion) and one LoRA shared by all classes are trained on the training "
+                                "subset, so that \"a photo of a <tokens> <metaclass>\" draws that class."),
+                             left);
+    intro->setWordWrap(true);
+    lv->addWidget(intro);
+
+    auto* settingsBox = new QGroupBox(tr("Training settings"), left);
+    auto* form = new QFormLayout(settingsBox);
+    m_steps = spinBox(settingsBox, "conceptsSteps", 1, 1000000,
+                      tr("Optimizer steps of the whole run (max_steps); a paused run resumes toward this number"));
+    form->addRow(tr("&Steps"), m_steps);
+    m_rank = spinBox(settingsBox, "conceptsRank", 1, 512,
+                     tr("Rank of the LoRA adapters in the UNet's attention layers: higher learns more detail, "
+                        "with more parameters"));
+    form->addRow(tr("LoRA &rank"), m_rank);
+    m_embeddingLr = rateBox(settingsBox, "conceptsEmbeddingLr",
+                            tr("Learning rate of the placeholder token embeddings (textual inversion)"));
+    form->addRow(tr("&Embedding learning rate"), m_embeddingLr);
+    m_loraLr = rateBox(settingsBox, "conceptsLoraLr", tr("Learning rate of the shared LoRA weights"));
+    form->addRow(tr("&LoRA learning rate"), m_loraLr);
+    m_batch = spinBox(settingsBox, "conceptsBatch", 1, 256, tr("Images per micro-batch"));
+    form->addRow(tr("&Batch size"), m_batch);
+    m_accumulation = spinBox(settingsBox, "conceptsAccumulation", 1, 256,
+                             tr("Micro-batches summed into one optimizer step: a larger effective batch without "
+                                "more memory"));
+    form->addRow(tr("Gradient &accumulation"), m_accumulation);
+    m_checkpointEvery = spinBox(settingsBox, "conceptsCheckpointEvery", 0, 1000000,
+                                tr("Save a resumable checkpoint every N steps (0: only when paused and at the end)"));
+    m_checkpointEvery->setSpecialValueText(tr("pause and end only"));
+    form->addRow(tr("&Checkpoint every"), m_checkpointEvery);
+    m_tokensPerClass = spinBox(settingsBox, "conceptsTokensPerClass", 1, 16,
+                               tr("Placeholder tokens learned for each class; more tokens can hold more detail"));
+    form->addRow(tr("&Tokens per class"), m_tokensPerClass);
+    m_initWord = new QLineEdit(settingsBox);
+    m_initWord->setObjectName(QStringLiteral("conceptsInitWord"));
+    m_initWord->setToolTip(tr("The word whose embedding starts every class token; empty: the metaclass"));
+    form->addRow(tr("&Init word"), m_initWord);
+    m_bf16 = new QCheckBox(tr("bfloat16 model"), settingsBox);
+    m_bf16->setObjectName(QStringLiteral("conceptsBf16"));
+    m_bf16->setToolTip(tr("Train on a bfloat16 copy of the model (less memory, faster on recent GPUs); the "
+                          "trained weights stay float32"));
+    form->addRow(tr("&Precision"), m_bf16);
+    m_seed = spinBox(settingsBox, "conceptsSeed", 0, 1 << 30,
+                     tr("Seed of the noise, timesteps and image order: the same seed and settings train the same "
+                        "concepts"));
+    form->addRow(tr("S&eed"), m_seed);
+    lv->addWidget(settingsBox);
+
+    auto* buttons = new QHBoxLayout;
+    m_start = new QPushButton(tr("&Start"), left);
+    m_start->setObjectName(QStringLiteral("conceptsStart"));
+    m_start->setToolTip(tr("Save the settings and train; a paused run continues from its last checkpoint"));
+    m_pause = new QPushButton(tr("&Pause"), left);
+    m_pause->setObjectName(QStringLiteral("conceptsPause"));
+    m_pause->setToolTip(tr("Stop after the current step and write a checkpoint; Start resumes from it (Esc)"));
+    m_restart = new QPushButton(tr("&Restart"), left);
+    m_restart->setObjectName(QStringLiteral("conceptsRestart"));
+    m_restart->setToolTip(tr("Discard the checkpoint and train from step 0"));
+    buttons->addWidget(m_start);
+    buttons->addWidget(m_pause);
+    buttons->addWidget(m_restart);
+    lv->addLayout(buttons);
+
+    auto* progressRow = new QHBoxLayout;
+    m_progress = new QProgressBar(left);
+    m_progress->setObjectName(QStringLiteral("conceptsProgress"));
+    m_progress->setFormat(tr("step %v / %m"));
+    m_progress->setValue(0);
+    m_eta = new QLabel(left);
+    m_eta->setObjectName(QStringLiteral("conceptsEta"));
+    m_eta->setMinimumWidth(110);
+    progressRow->addWidget(m_progress, 1);
+    progressRow->addWidget(m_eta);
+    lv->addLayout(progressRow);
+    m_state = new QLabel(left);
+    m_state->setObjectName(QStringLiteral("conceptsState"));
+    m_state->setWordWrap(true);
+    lv->addWidget(m_state);
+    lv->addStretch();
+
+    // Right: the loss curve and the learned tokens.
+    auto* right = new QSplitter(Qt::Vertical, splitter);
+    m_plot = new QCustomPlot(right);
+    m_plot->setObjectName(QStringLiteral("lossPlot"));
+    m_plot->setMinimumHeight(220);
+    m_plot->setToolTip(tr("Denoising loss per optimizer step (thin) and its exponential moving average (thick). "
+                          "The raw loss is noisy by nature: watch the average."));
+    m_plot->addGraph();
+    m_plot->graph(0)->setName(tr("loss"));
+    m_plot->graph(0)->setPen(QPen(QColor(120, 160, 220, 140), 1));
+    m_plot->addGraph();
+    m_plot->graph(1)->setName(tr("smoothed"));
+    m_plot->graph(1)->setPen(QPen(QColor(200, 60, 40), 2));
+    m_plot->xAxis->setLabel(tr("step"));
+    m_plot->yAxis->setLabel(tr("loss"));
+    m_plot->legend->setVisible(true);
+    m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    right->addWidget(m_plot);
+
+    auto* conceptsBox = new QGroupBox(tr("Learned concepts"), right);
+    auto* cv = new QVBoxLayout(conceptsBox);
+    m_concepts = new QTableWidget(0, 2, conceptsBox);
+    m_concepts->setObjectName(QStringLiteral("conceptsTable"));
+    m_concepts->setHorizontalHeaderLabels({tr("Class"), tr("Tokens")});
+    m_concepts->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
+    m_concepts->verticalHeader()->setVisible(false);
+    m_concepts->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_concepts->setToolTip(tr("The placeholder tokens that stand for each class in the prompts"));
+    cv->addWidget(m_concepts);
+    right->addWidget(conceptsBox);
+    right->setStretchFactor(0, 3);
+    right->setStretchFactor(1, 2);
+
+    splitter->addWidget(left);
+    splitter->addWidget(right);
+    splitter->setStretchFactor(1, 1);
+
+    connect(m_start, &QPushButton::clicked, this, [this] { startTraining(true); });
+    connect(m_restart, &QPushButton::clicked, this, [this] {
+        if (m_project.hasConcepts || m_paused) {
+            const auto answer = QMessageBox::question(
+                this, tr("Restart concept learning"),
+                tr("Discard the trained concepts and checkpoints and train from step 0?"));
+            if (answer != QMessageBox::Yes) return;
+        }
+        startTraining(false);
+    });
+    connect(m_pause, &QPushButton::clicked, controller, &StudioController::cancel);
+    connect(controller, &StudioController::projectChanged, this, &ConceptsPage::onProjectChanged);
+    connect(controller, &StudioController::busyChanged, this, [this](bool busy, const QString& job) {
+        if (job == kJob) m_training = busy;
+        updateButtons();
+    });
+    auto* w = worker();
+    connect(w, &EngineWorker::lossPoint, this, &ConceptsPage::onLossPoint);
+    connect(w, &EngineWorker::progress, this, &ConceptsPage::onProgress);
+    connect(w, &EngineWorker::jobFinished, this, [this](const QString& job, const QString& summary) {
+        if (job != kJob) return;
+        m_paused = false;
+        m_eta->clear();
+        m_state->setText(tr("Finished: %1").arg(summary));
+        updateButtons();
+    });
+    connect(w, &EngineWorker::jobCancelled, this, [this](const QString& job) {
+        if (job != kJob) return;
+        m_paused = true;
+        m_eta->clear();
+        m_state->setText(tr("Paused at step %1; Resume continues from the last checkpoint").arg(m_progress->value()));
+        updateButtons();
+    });
+    connect(w, &EngineWorker::jobFailed, this, [this](const QString& job, const QString& message) {
+        if (job != kJob) return;
+        m_eta->clear();
+        m_state->setText(tr("Failed: %1").arg(message));
+        updateButtons();
+    });
+
+    if (controller->hasProject()) onProjectChanged(controller->project());
+    updateButtons();
+    updateConceptsTable();
+}
+
+void ConceptsPage::loadSettings(const QJsonObject& settings) {
+    const QJsonObject c = settings.value(QLatin1String("concepts")).toObject();
+    // Defaults mirror core's ConceptSettings for a project.json without the key.
+    m_steps->setValue(c.value(QLatin1String("max_steps")).toInt(1000));
+    m_rank->setValue(c.value(QLatin1String("lora_rank")).toInt(10));
+    m_embeddingLr->setValue(c.value(QLatin1String("embedding_lr")).toDouble(5e-3));
+    m_loraLr->setValue(c.value(QLatin1String("lora_lr")).toDouble(1e-4));
+    m_batch->setValue(c.value(QLatin1String("batch_size")).toInt(1));
+    m_accumulation->setValue(c.value(QLatin1String("grad_accumulation")).toInt(1));
+    m_checkpointEvery->setValue(c.value(QLatin1String("checkpoint_every")).toInt(100));
+    m_tokensPerClass->setValue(c.value(QLatin1String("tokens_per_class")).toInt(1));
+    m_initWord->setText(c.value(QLatin1String("init_word")).toString());
+    m_bf16->setChecked(c.value(QLatin1String("bf16")).toBool(false));
+    m_seed->setValue(static_cast<int>(c.value(QLatin1String("seed")).toDouble(0)));
+}
+
+QJsonObject ConceptsPage::mergedSettings() const {
+    QJsonObject settings = controller()->project().settings;
+    QJsonObject c = settings.value(QLatin1String("concepts")).toObject();
+    c.insert(QLatin1String("max_steps"), m_steps->value());
+    c.insert(QLatin1String("lora_rank"), m_rank->value());
+    c.insert(QLatin1String("embedding_lr"), m_embeddingLr->value());
+    c.insert(QLatin1String("lora_lr"), m_loraLr->value());
+    c.insert(QLatin1String("batch_size"), m_batch->value());
+    c.insert(QLatin1String("grad_accumulation"), m_accumulation->value());
+    c.insert(QLatin1String("checkpoint_every"), m_checkpointEvery->value());
+    c.insert(QLatin1String("tokens_per_class"), m_tokensPerClass->value());
+    c.insert(QLatin1String("init_word"), m_initWord->text().trimmed());
+    c.insert(QLatin1String("bf16"), m_bf16->isChecked());
+    c.insert(QLatin1String("seed"), m_seed->value());
+    settings.insert(QLatin1String("concepts"), c);
+    return settings;
+}
+
+void ConceptsPage::onProjectChanged(const ProjectInfo& info) {
+    const bool otherProject = info.dir != m_project.dir;
+    m_project = info;
+    // Reload the form only when the saved settings differ from the form's (a project opened, or another page
+    // saved): edits not yet saved survive a split change or a pool build.
+    if (otherProject || info.settings.value(QLatin1String("concepts")) != m_settings.value(QLatin1String("concepts")))
+        loadSettings(info.settings);
+    m_settings = info.settings;
+    if (otherProject) {
+        m_paused = false;
+        clearPlot();
+        m_progress->setValue(0);
+        m_state->clear();
+    }
+    if (m_state->text().isEmpty() || otherProject)
+        m_state->setText(info.hasConcepts ? tr("Concepts are trained; Start continues to more steps if you raise "
+                                               "Steps, Restart trains again from scratch")
+                                          : tr("Not trained yet"));
+    updateConceptsTable();
+    updateButtons();
+}
+
+void ConceptsPage::updateButtons() {
+    const bool project = !m_project.dir.isEmpty();
+    const bool busy = controller()->busy();
+    m_start->setEnabled(project && !busy);
+    m_restart->setEnabled(project && !busy);
+    m_pause->setEnabled(m_training && controller()->runningJob() == kJob);
+    m_start->setText(m_paused ? tr("Re&sume") : tr("&Start"));
+    for (QWidget* w : std::initializer_list<QWidget*>{m_steps, m_rank, m_embeddingLr, m_loraLr, m_batch,
+                                                      m_accumulation, m_checkpointEvery, m_tokensPerClass,
+                                                      m_initWord, m_bf16, m_seed})
+        w->setEnabled(project && !m_training);
+}
+
+void ConceptsPage::startTraining(bool resume) {
+    if (m_project.dir.isEmpty()) return;
+    const QJsonObject settings = mergedSettings();
+    m_settings = settings;
+    if (!resume) {
+        m_paused = false;
+        clearPlot();
+    }
+    m_progress->setMaximum(m_steps->value());
+    m_state->setText(resume && m_paused ? tr("Resuming...") : tr("Starting..."));
+    // One queued call: the settings are on disk before the job reads them.
+    controller()->post([settings, resume](EngineWorker* w) {
+        w->saveSettings(settings);
+        w->trainConcepts(resume);
+    });
+}
+
+void ConceptsPage::onLossPoint(qint64 step, double loss, double smoothed) {
+    const double key = static_cast<double>(step);
+    // A resumed run restarts from its checkpoint, which may lie before the last plotted step.
+    QCPGraph* raw = m_plot->graph(0);
+    QCPGraph* avg = m_plot->graph(1);
+    if (!raw->data()->isEmpty() && (raw->data()->constEnd() - 1)->key >= key) {
+        raw->data()->removeAfter(key - 0.5);
+        avg->data()->removeAfter(key - 0.5);
+    }
+    raw->addData(key, loss);
+    avg->addData(key, smoothed);
+    m_plot->rescaleAxes();
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void ConceptsPage::onProgress(const JobProgress& p) {
+    if (p.job != kJob) return;
+    if (p.total > 0) {
+        m_progress->setMaximum(static_cast<int>(p.total));
+        m_progress->setValue(static_cast<int>(p.done));
+    }
+    m_eta->setText(p.etaSeconds >= 0 ? tr("ETA %1").arg(formatEta(p.etaSeconds)) : QString());
+    if (!p.detail.isEmpty()) m_state->setText(p.detail);
+}
+
+void ConceptsPage::updateConceptsTable() {
+    m_concepts->setRowCount(0);
+    if (!m_project.hasConcepts) {
+        m_concepts->setEnabled(false);
+        return;
+    }
+    m_concepts->setEnabled(true);
+    m_concepts->setRowCount(static_cast<int>(m_project.classes.size()));
+    for (int r = 0; r < m_project.classes.size(); ++r) {
+        const ClassInfo& c = m_project.classes[r];
+        m_concepts->setItem(r, 0, new QTableWidgetItem(c.name));
+        QString tokens = c.tokens.join(QLatin1Char(' '));
+        if (tokens.isEmpty()) tokens = c.trainImages.isEmpty() ? tr("(no training images)") : tr("trained");
+        m_concepts->setItem(r, 1, new QTableWidgetItem(tokens));
+    }
+}
+
+void ConceptsPage::clearPlot() {
+    m_plot->graph(0)->data()->clear();
+    m_plot->graph(1)->data()->clear();
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+}  // namespace diffii::ui

@@ -1,0 +1,68 @@
+#pragma once
+
+#include <QJsonObject>
+
+#include "ui/studio_page.h"
+
+class QCheckBox;
+class QCustomPlot;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+class QTableWidget;
+
+namespace diffii::ui {
+
+// Step 2: concept learning. The settings of settings.concepts, Start/Resume, Pause (the job checkpoints and Start
+// resumes from there) and Restart, the progress with its ETA, a live loss curve (raw and smoothed) and the tokens
+// learned per class.
+class ConceptsPage : public StudioPage {
+    Q_OBJECT
+
+public:
+    explicit ConceptsPage(StudioController* controller, QWidget* parent = nullptr);
+    QString title() const override { return tr("Concepts"); }
+
+    // project.json "settings" with this page's edits merged into settings.concepts (other keys are kept).
+    QJsonObject mergedSettings() const;
+
+private:
+    void onProjectChanged(const diffii::ui::ProjectInfo& info);
+    void loadSettings(const QJsonObject& settings);
+    void updateButtons();
+    void startTraining(bool resume);
+    void onLossPoint(qint64 step, double loss, double smoothed);
+    void onProgress(const diffii::ui::JobProgress& p);
+    void updateConceptsTable();
+    void clearPlot();
+
+    QSpinBox* m_steps = nullptr;
+    QSpinBox* m_rank = nullptr;
+    QDoubleSpinBox* m_embeddingLr = nullptr;
+    QDoubleSpinBox* m_loraLr = nullptr;
+    QSpinBox* m_batch = nullptr;
+    QSpinBox* m_accumulation = nullptr;
+    QSpinBox* m_checkpointEvery = nullptr;
+    QSpinBox* m_tokensPerClass = nullptr;
+    QLineEdit* m_initWord = nullptr;
+    QCheckBox* m_bf16 = nullptr;
+    QSpinBox* m_seed = nullptr;
+    QPushButton* m_start = nullptr;
+    QPushButton* m_pause = nullptr;
+    QPushButton* m_restart = nullptr;
+    QProgressBar* m_progress = nullptr;
+    QLabel* m_eta = nullptr;
+    QLabel* m_state = nullptr;
+    QCustomPlot* m_plot = nullptr;
+    QTableWidget* m_concepts = nullptr;
+
+    ProjectInfo m_project;
+    QJsonObject m_settings;  // the last settings known saved (project.json, then this page's saves)
+    bool m_paused = false;   // a run of this session was paused: Start resumes it
+    bool m_training = false;
+};
+
+}  // namespace diffii::ui

@@ -1,0 +1,80 @@
+// The engine on its own thread. Every LibTorch call of the application happens in this object, which lives on a
+// worker QThread; widgets talk to it only through queued slots and signals (the GUI thread never blocks). cancel()
+// and supersedePreviews() are the only calls made directly from the GUI thread: they set atomics the running job
+// polls between steps.
+#pragma once
+
+#include <QObject>
+
+#include <atomic>
+#include <memory>
+
+#include "ui/studio_types.h"
+
+namespace diffii {
+class ProjectSession;
+}
+
+namespace diffii::ui {
+
+class EngineWorker : public QObject {
+    Q_OBJECT
+
+public:
+    explicit EngineWorker(QObject* parent = nullptr);
+    ~EngineWorker() override;
+
+    // Thread-safe: asks the running job to stop at its next step (it saves what resumes it first).
+    void cancel() { m_cancel = true; }
+    // Thread-safe: previews with an id below this are abandoned (a newer slider position arrived).
+    void supersedePreviews(qint64 latestId) { m_latestPreview = latestId; }
+
+public Q_SLOTS:
+    void createProject(const QString& dir, const QString& datasetDir, const QString& modelDir, const QString& metaclass,
+                       quint64 seed);
+    void openProject(const QString& dir);
+    void setSplit(const QString& method, int k, double imbalanceFactor, int maxPerClass, quint64 seed);
+    void saveSettings(const QJsonObject& settings);
+    void setSuffixes(const QStringList& suffixes);
+    void importCaptions(const QString& captionsFile);
+    void trainConcepts(bool resume);
+    void buildPool();
+    void refreshPool();
+    void preview(const diffii::ui::PreviewRequest& request);
+    void previewStrip(const diffii::ui::PreviewRequest& request, int count);
+    void sweepSplit(const diffii::ui::PreviewRequest& request, const QList<double>& splits, int samples);
+    void generate();
+    void loadSynthetic();
+    void setCuration(const QString& outputPath, int curation, const QStringList& tags);
+    void exportSet(const QString& dir);
+
+Q_SIGNALS:
+    void progress(const diffii::ui::JobProgress& progress);
+    void jobStarted(const QString& job);
+    void jobFinished(const QString& job, const QString& summary);
+    void jobFailed(const QString& job, const QString& message);
+    void jobCancelled(const QString& job);
+    void projectOpened(const diffii::ui::ProjectInfo& info);
+    void poolChanged(const QList<diffii::ui::PoolItem>& items);
+    void lossPoint(qint64 step, double loss, double smoothed);
+    void previewIntermediate(qint64 id, const QImage& image, int step, int total);
+    void previewReady(const diffii::ui::PreviewResult& result);
+    void stripImage(qint64 id, int index, const QImage& image, double alpha, bool interpolation);
+    void sweepReady(const QList<diffii::ui::SweepPoint>& points);
+    void syntheticChanged(const QList<diffii::ui::SyntheticItem>& items);
+
+private:
+    template <typename F>
+    void runJob(const QString& job, F&& body);
+    ProjectInfo makeProjectInfo() const;
+    void emitPool();
+
+    std::unique_ptr<diffii::ProjectSession> m_session;
+    std::atomic<bool> m_cancel{false};
+    std::atomic<qint64> m_latestPreview{0};
+};
+
+// Registers the value types for queued connections; call once before connecting.
+void registerStudioTypes();
+
+}  // namespace diffii::ui

@@ -1,0 +1,280 @@
+#include "ui/export_page.h"
+
+#include <QDesktopServices>
+#include <QDir>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QGridLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QUrl>
+#include <QVBoxLayout>
+
+#include <algorithm>
+
+namespace diffii::ui {
+
+namespace {
+const QString kGeneration = QStringLiteral("generation");
+const QString kExport = QStringLiteral("export");
+}  // namespace
+
+ExportPage::ExportPage(StudioController* controller, QWidget* parent) : StudioPage(controller, parent) {
+    auto* layout = new QVBoxLayout(this);
+
+    // Generation settings.
+    auto* generation = new QGroupBox(tr("Generation"), this);
+    generation->setObjectName(QStringLiteral("exportGenerationGroup"));
+    auto* form = new QFormLayout(generation);
+    m_expansion = new QDoubleSpinBox(generation);
+    m_expansion->setObjectName(QStringLiteral("generationExpansion"));
+    m_expansion->setRange(0.1, 1000.0);
+    m_expansion->setDecimals(1);
+    m_expansion->setSingleStep(1.0);
+    m_expansion->setValue(5.0);
+    m_expansion->setSuffix(QStringLiteral(" ×"));
+    m_expansion->setToolTip(tr("Synthetic images per training image of each class (at least one per class)"));
+    form->addRow(tr("&Expansion rate"), m_expansion);
+    m_steps = new QSpinBox(generation);
+    m_steps->setObjectName(QStringLiteral("generationSteps"));
+    m_steps->setRange(1, 1000);
+    m_steps->setValue(25);
+    m_steps->setToolTip(tr("DDIM denoising steps per image"));
+    form->addRow(tr("&Denoising steps"), m_steps);
+    m_guidance = new QDoubleSpinBox(generation);
+    m_guidance->setObjectName(QStringLiteral("generationGuidance"));
+    m_guidance->setRange(0.0, 50.0);
+    m_guidance->setDecimals(1);
+    m_guidance->setSingleStep(0.5);
+    m_guidance->setValue(7.5);
+    m_guidance->setToolTip(tr("Classifier-free guidance scale"));
+    form->addRow(tr("&Guidance (CFG)"), m_guidance);
+    m_split = new QDoubleSpinBox(generation);
+    m_split->setObjectName(QStringLiteral("generationSplit"));
+    m_split->setRange(0.0, 1.0);
+    m_split->setDecimals(2);
+    m_split->setSingleStep(0.05);
+    m_split->setValue(0.5);
+    m_split->setToolTip(tr("Split point s of the two-stage denoising: the fraction of steps conditioned on the class "
+                           "prompt alone before the scene suffix joins"));
+    form->addRow(tr("S&plit s"), m_split);
+    m_negative = new QLineEdit(generation);
+    m_negative->setObjectName(QStringLiteral("generationNegative"));
+    m_negative->setPlaceholderText(tr("e.g. blurry, low quality, watermark"));
+    form->addRow(tr("&Negative prompt"), m_negative);
+    m_generate = new QPushButton(tr("Generate / Resume"), generation);
+    m_generate->setObjectName(QStringLiteral("generateButton"));
+    m_generate->setToolTip(tr("Saves the settings in the project and generates the missing images; finished images "
+                              "with the same settings are kept, so a stopped run resumes"));
+    auto* generateRow = new QHBoxLayout();
+    generateRow->addWidget(m_generate);
+    generateRow->addStretch(1);
+    form->addRow(generateRow);
+    connect(m_generate, &QPushButton::clicked, this, &ExportPage::generate);
+    layout->addWidget(generation);
+
+    // Counts of the synthetic set.
+    auto* set = new QGroupBox(tr("Synthetic set"), this);
+    set->setObjectName(QStringLiteral("exportCountsGroup"));
+    auto* counts = new QGridLayout(set);
+    auto addCount = [&](int column, const QString& label, const char* name) {
+        auto* value = new QLabel(QStringLiteral("0"), set);
+        value->setObjectName(QLatin1String(name));
+        QFont f = value->font();
+        f.setPointSizeF(f.pointSizeF() * 1.6);
+        f.setBold(true);
+        value->setFont(f);
+        value->setAlignment(Qt::AlignCenter);
+        auto* caption = new QLabel(label, set);
+        caption->setAlignment(Qt::AlignCenter);
+        counts->addWidget(value, 0, column);
+        counts->addWidget(caption, 1, column);
+        return value;
+    };
+    m_generated = addCount(0, tr("Generated"), "countGenerated");
+    m_accepted = addCount(1, tr("Accepted"), "countAccepted");
+    m_rejected = addCount(2, tr("Rejected"), "countRejected");
+    m_pending = addCount(3, tr("Pending"), "countPending");
+    layout->addWidget(set);
+
+    // Export.
+    auto* exportBox = new QGroupBox(tr("Export"), this);
+    exportBox->setObjectName(QStringLiteral("exportGroup"));
+    auto* exportLayout = new QVBoxLayout(exportBox);
+    auto* dirRow = new QHBoxLayout();
+    auto* dirLabel = new QLabel(tr("&Output folder:"), exportBox);
+    m_dir = new QLineEdit(exportBox);
+    m_dir->setObjectName(QStringLiteral("exportDir"));
+    dirLabel->setBuddy(m_dir);
+    m_browse = new QPushButton(tr("&Browse..."), exportBox);
+    m_browse->setObjectName(QStringLiteral("exportBrowse"));
+    connect(m_browse, &QPushButton::clicked, this, &ExportPage::browse);
+    dirRow->addWidget(dirLabel);
+    dirRow->addWidget(m_dir, 1);
+    dirRow->addWidget(m_browse);
+    exportLayout->addLayout(dirRow);
+    auto* note = new QLabel(tr("The export is an ImageFolder (one folder per class) with manifest.csv and "
+                               "manifest.jsonl. Rejected images are left out; accepted and pending images are "
+                               "exported. When a classifier is trained on it, each real image is replaced by a "
+                               "synthetic image of its class with probability 0.5 (recorded in the manifest)."),
+                            exportBox);
+    note->setObjectName(QStringLiteral("exportNote"));
+    note->setWordWrap(true);
+    exportLayout->addWidget(note);
+    auto* buttons = new QHBoxLayout();
+    m_export = new QPushButton(tr("E&xport"), exportBox);
+    m_export->setObjectName(QStringLiteral("exportButton"));
+    m_open = new QPushButton(tr("Open &folder"), exportBox);
+    m_open->setObjectName(QStringLiteral("openFolderButton"));
+    connect(m_export, &QPushButton::clicked, this, &ExportPage::exportSet);
+    connect(m_open, &QPushButton::clicked, this, &ExportPage::openFolder);
+    buttons->addWidget(m_export);
+    buttons->addWidget(m_open);
+    buttons->addStretch(1);
+    exportLayout->addLayout(buttons);
+    layout->addWidget(exportBox);
+
+    // Progress of the page's jobs.
+    m_progress = new QProgressBar(this);
+    m_progress->setObjectName(QStringLiteral("exportProgress"));
+    m_progress->setRange(0, 1);
+    m_progress->setValue(0);
+    m_progress->setTextVisible(true);
+    m_status = new QLabel(tr("Open a project to generate images."), this);
+    m_status->setObjectName(QStringLiteral("exportStatus"));
+    m_status->setWordWrap(true);
+    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layout->addWidget(m_progress);
+    layout->addWidget(m_status);
+    layout->addStretch(1);
+
+    connect(controller, &StudioController::projectChanged, this, &ExportPage::onProjectChanged);
+    connect(controller, &StudioController::busyChanged, this, [this](bool busy, const QString&) {
+        m_busy = busy;
+        updateEnabled();
+    });
+    connect(worker(), &EngineWorker::syntheticChanged, this, &ExportPage::onSyntheticChanged);
+    connect(worker(), &EngineWorker::progress, this, &ExportPage::onProgress);
+    connect(worker(), &EngineWorker::jobFinished, this, &ExportPage::onFinished);
+    connect(worker(), &EngineWorker::jobFailed, this, &ExportPage::onFailed);
+    connect(worker(), &EngineWorker::jobCancelled, this, [this](const QString& job) {
+        if (job == kGeneration) m_status->setText(tr("Generation stopped; finished images are kept. Press "
+                                                     "\"Generate / Resume\" to continue."));
+        else if (job == kExport) m_status->setText(tr("Export stopped."));
+    });
+    if (controller->hasProject()) onProjectChanged(controller->project());
+    updateEnabled();
+}
+
+void ExportPage::onProjectChanged(const ProjectInfo& info) {
+    const QString oldDefault = m_projectDir.isEmpty() ? QString() : QDir(m_projectDir).filePath(QStringLiteral("export"));
+    m_projectDir = info.dir;
+    m_settings = info.settings;
+    const QJsonObject g = m_settings.value(kGeneration).toObject();
+    m_expansion->setValue(g.value(QStringLiteral("expansion_rate")).toDouble(5.0));
+    m_steps->setValue(g.value(QStringLiteral("steps")).toInt(25));
+    m_guidance->setValue(g.value(QStringLiteral("guidance")).toDouble(7.5));
+    m_split->setValue(g.value(QStringLiteral("split")).toDouble(0.5));
+    m_negative->setText(g.value(QStringLiteral("negative_prompt")).toString());
+    if (m_dir->text().isEmpty() || m_dir->text() == oldDefault)
+        m_dir->setText(QDir(info.dir).filePath(QStringLiteral("export")));
+    m_status->setText(tr("Ready to generate."));
+    updateEnabled();
+}
+
+QJsonObject ExportPage::mergedSettings() const {
+    QJsonObject settings = m_settings;
+    QJsonObject g = settings.value(kGeneration).toObject();
+    g.insert(QStringLiteral("expansion_rate"), m_expansion->value());
+    g.insert(QStringLiteral("steps"), m_steps->value());
+    g.insert(QStringLiteral("guidance"), m_guidance->value());
+    g.insert(QStringLiteral("split"), m_split->value());
+    g.insert(QStringLiteral("negative_prompt"), m_negative->text());
+    settings.insert(kGeneration, g);
+    return settings;
+}
+
+void ExportPage::generate() {
+    if (!controller()->hasProject()) return;
+    m_settings = mergedSettings();
+    const QJsonObject settings = m_settings;
+    m_progress->setRange(0, 0);  // busy until the first progress report
+    m_status->setText(tr("Starting generation..."));
+    controller()->post([settings](EngineWorker* w) {
+        w->saveSettings(settings);
+        w->generate();
+    });
+}
+
+QString ExportPage::exportDir() const { return m_dir->text().trimmed(); }
+
+void ExportPage::exportSet() {
+    const QString dir = exportDir();
+    if (!controller()->hasProject() || dir.isEmpty()) return;
+    m_progress->setRange(0, 0);
+    m_status->setText(tr("Exporting to %1...").arg(QDir::toNativeSeparators(dir)));
+    controller()->post([dir](EngineWorker* w) { w->exportSet(dir); });
+}
+
+void ExportPage::browse() {
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Export folder"), exportDir());
+    if (!dir.isEmpty()) m_dir->setText(dir);
+}
+
+void ExportPage::openFolder() {
+    const QString dir = exportDir();
+    if (!dir.isEmpty() && QDir(dir).exists()) QDesktopServices::openUrl(QUrl::fromLocalFile(dir));
+}
+
+void ExportPage::onSyntheticChanged(const QList<SyntheticItem>& items) {
+    int accepted = 0, rejected = 0, pending = 0;
+    for (const auto& it : items) {
+        if (it.curation == 1) ++accepted;
+        else if (it.curation == 2) ++rejected;
+        else ++pending;
+    }
+    m_generated->setText(QString::number(items.size()));
+    m_accepted->setText(QString::number(accepted));
+    m_rejected->setText(QString::number(rejected));
+    m_pending->setText(QString::number(pending));
+    m_export->setProperty("hasImages", !items.isEmpty());
+    updateEnabled();
+}
+
+void ExportPage::onProgress(const JobProgress& p) {
+    if (p.job != kGeneration && p.job != kExport) return;
+    m_progress->setRange(0, static_cast<int>(std::max<qint64>(1, p.total)));
+    m_progress->setValue(static_cast<int>(p.done));
+    const QString what = p.job == kGeneration ? tr("Generating") : tr("Exporting");
+    m_status->setText(tr("%1: %2 of %3 %4").arg(what).arg(p.done).arg(p.total).arg(p.detail));
+}
+
+void ExportPage::onFinished(const QString& job, const QString& summary) {
+    if (job != kGeneration && job != kExport) return;
+    m_progress->setRange(0, 1);
+    m_progress->setValue(1);
+    if (job == kGeneration) m_status->setText(tr("Generation finished: %1. Curate the images on the Curate page.").arg(summary));
+    else m_status->setText(tr("Export finished: %1.").arg(summary));
+}
+
+void ExportPage::onFailed(const QString& job, const QString& message) {
+    if (job != kGeneration && job != kExport && job != QLatin1String("settings")) return;
+    m_progress->setRange(0, 1);
+    m_progress->setValue(0);
+    m_status->setText(tr("%1 failed: %2").arg(job, message));
+}
+
+void ExportPage::updateEnabled() {
+    const bool project = controller()->hasProject();
+    m_generate->setEnabled(project && !m_busy);
+    m_export->setEnabled(project && !m_busy && m_export->property("hasImages").toBool());
+    m_open->setEnabled(project);
+}
+
+}  // namespace diffii::ui

@@ -1,0 +1,107 @@
+// Plain Qt value types that cross the thread boundary between the engine worker and the widgets (queued signals).
+#pragma once
+
+#include <QImage>
+#include <QJsonObject>
+#include <QList>
+#include <QMetaType>
+#include <QString>
+#include <QStringList>
+
+namespace diffii::ui {
+
+struct ClassInfo {
+    QString name;
+    QStringList images;       // every image of the class (absolute paths)
+    QStringList trainImages;  // the split's training images
+    QStringList tokens;       // placeholder tokens once concepts are trained
+};
+
+struct ProjectInfo {
+    QString dir;
+    QString name;
+    QString datasetDir;
+    QString modelDir;
+    QString metaclass;
+    quint64 seed = 0;
+    QList<ClassInfo> classes;
+    QStringList warnings;
+    bool hasConcepts = false;
+    QStringList suffixes;
+    QJsonObject settings;  // project.json "settings"
+    QString modelHash;
+    int nativeImageSize = 0;
+};
+
+struct PoolItem {
+    QString className;
+    QString key;
+    QString imagePath;
+    QString reconstructionPath;
+    QString file;
+    double psnr = 0.0;
+    bool stale = false;
+};
+
+struct PreviewRequest {
+    qint64 id = 0;
+    QString className;
+    int first = 0;   // index into the class's pool entries
+    int second = 1;
+    double alpha = 0.0;  // rotation parameter of the circle formula
+    double split = 0.5;
+    QString suffix;
+    int steps = 25;
+    double guidance = 7.5;
+    quint64 seed = 0;      // for the one-image fallback noise
+    int intermediateEvery = 5;  // send a decoded intermediate every N steps (0: none)
+};
+
+struct PreviewResult {
+    qint64 id = 0;
+    QImage image;
+    double theta = 0.0;
+    double alpha = 0.0;
+    double period = 0.0;   // 2π/θ
+    bool interpolation = false;
+    bool fallbackNoise = false;
+    double seconds = 0.0;
+};
+
+struct SweepPoint {
+    double split = 0.0;
+    double faithfulness = 0.0;  // mean cosine similarity of generated to source images (pixel features)
+    double diversity = 0.0;     // mean pairwise distance among generated images
+};
+
+struct SyntheticItem {
+    QString path;         // absolute path of the PNG
+    QString outputPath;   // relative path (manifest key)
+    QString className;
+    qint64 index = 0;
+    QString sourceA, sourceB;
+    bool fallbackNoise = false;
+    double alpha = 0.0, theta = 0.0, split = 0.0;
+    QString suffix;
+    quint64 seed = 0;
+    int curation = 0;  // 0 pending, 1 accepted, 2 rejected
+    QStringList tags;
+};
+
+struct JobProgress {
+    QString job;     // "concepts", "pool", "generation", "export", "open", "preview", "sweep"
+    qint64 done = 0;
+    qint64 total = 0;
+    QString detail;
+    double etaSeconds = -1.0;  // < 0: unknown
+};
+
+}  // namespace diffii::ui
+
+Q_DECLARE_METATYPE(diffii::ui::ProjectInfo)
+Q_DECLARE_METATYPE(diffii::ui::PreviewRequest)
+Q_DECLARE_METATYPE(diffii::ui::PreviewResult)
+Q_DECLARE_METATYPE(diffii::ui::JobProgress)
+Q_DECLARE_METATYPE(QList<diffii::ui::PoolItem>)
+Q_DECLARE_METATYPE(QList<diffii::ui::SweepPoint>)
+Q_DECLARE_METATYPE(QList<diffii::ui::SyntheticItem>)
