@@ -334,10 +334,14 @@ void EngineWorker::sweepSplit(const PreviewRequest& request, const QList<double>
         for (const auto& e : m_session->pool())
             if (qs(e.className) == request.className && !e.stale) entries.push_back(e);
         if (entries.size() < 2) throw diffii::Error("the sweep needs two inversions of the class");
-        const auto z1 = diffii::loadInversion(entries[0].file), z2 = diffii::loadInversion(entries[1].file);
+        // The pair on screen, as preview() picks it.
+        const int a = std::clamp(request.first, 0, static_cast<int>(entries.size()) - 1);
+        int b = std::clamp(request.second, 0, static_cast<int>(entries.size()) - 1);
+        if (b == a) b = (a + 1) % static_cast<int>(entries.size());
+        const auto z1 = diffii::loadInversion(entries[a].file), z2 = diffii::loadInversion(entries[b].file);
         const int64_t size = sd.nativeImageSize();
-        const auto src1 = diffii::resizeImage(diffii::loadImageRgb(entries[0].imagePath), size, size).flatten();
-        const auto src2 = diffii::resizeImage(diffii::loadImageRgb(entries[1].imagePath), size, size).flatten();
+        const auto src1 = diffii::resizeImage(diffii::loadImageRgb(entries[a].imagePath), size, size).flatten();
+        const auto src2 = diffii::resizeImage(diffii::loadImageRgb(entries[b].imagePath), size, size).flatten();
         const double theta = diffii::circleTheta(z1, z2);
         const auto prompts = diffii::encodePrompts(sd, m_session->classPrompt(request.className.toStdString()),
                                                    request.suffix.toStdString(), m_session->settings().negativePrompt);
