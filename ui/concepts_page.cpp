@@ -147,6 +147,11 @@ ConceptsPage::ConceptsPage(StudioController* controller, QWidget* parent) : Stud
     m_plot->addGraph();
     m_plot->graph(1)->setName(tr("smoothed"));
     m_plot->graph(1)->setPen(QPen(QColor(200, 60, 40), 2));
+    // Steps are whole numbers: ticks at 1, 2, 5, 10, ... × 10^n, never between two steps.
+    QSharedPointer<QCPAxisTickerFixed> stepTicker(new QCPAxisTickerFixed);
+    stepTicker->setTickStep(1.0);
+    stepTicker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+    m_plot->xAxis->setTicker(stepTicker);
     m_plot->xAxis->setLabel(tr("step"));
     m_plot->yAxis->setLabel(tr("loss"));
     m_plot->legend->setVisible(true);
@@ -167,9 +172,12 @@ ConceptsPage::ConceptsPage(StudioController* controller, QWidget* parent) : Stud
     right->setStretchFactor(0, 3);
     right->setStretchFactor(1, 2);
 
+    right->setMinimumWidth(360);
     splitter->addWidget(left);
     splitter->addWidget(right);
+    splitter->setStretchFactor(0, 0);
     splitter->setStretchFactor(1, 1);
+    splitter->setChildrenCollapsible(false);
 
     connect(m_start, &QPushButton::clicked, this, [this] { startTraining(true); });
     connect(m_restart, &QPushButton::clicked, this, [this] {

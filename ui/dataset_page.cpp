@@ -293,6 +293,7 @@ QWidget* DatasetPage::buildProjectView() {
     m_thumbnailView->setModel(m_thumbnailModel);
     rv->addWidget(m_thumbnailView, 1);
 
+    left->setMinimumWidth(340);  // the four columns of the class table stay readable
     splitter->addWidget(left);
     splitter->addWidget(right);
     splitter->setStretchFactor(0, 2);
