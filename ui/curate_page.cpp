@@ -162,7 +162,11 @@ public:
                 return CuratePage::tr("%1 #%2").arg(it.className).arg(it.index);
             case Qt::DecorationRole: {
                 const QImage thumb = m_thumbs->thumbnail(it.path);
-                return thumb.isNull() ? m_placeholder : thumb;
+                if (thumb.isNull()) return m_placeholder;
+                // Small generated images (tiny models, 32–64 px) are shown at the grid's size, pixels kept sharp.
+                if (thumb.width() < kThumbSize && thumb.height() < kThumbSize)
+                    return thumb.scaled(kThumbSize, kThumbSize, Qt::KeepAspectRatio, Qt::FastTransformation);
+                return thumb;
             }
             case Qt::ToolTipRole:
                 return QStringLiteral("%1\nα %2  s %3\n%4")
@@ -372,6 +376,7 @@ CuratePage::CuratePage(StudioController* controller, QWidget* parent) : StudioPa
     m_suffixFilter = addCombo(tr("Su&ffix:"), "curateSuffixFilter");
     m_pairFilter = addCombo(tr("Source &pair:"), "curatePairFilter");
     m_statusFilter = addCombo(tr("S&tatus:"), "curateStatusFilter");
+    const QSignalBlocker blockStatus(m_statusFilter);
     m_statusFilter->addItem(tr("All"), -1);
     m_statusFilter->addItem(tr("Pending"), 0);
     m_statusFilter->addItem(tr("Accepted"), 1);
@@ -425,6 +430,7 @@ CuratePage::CuratePage(StudioController* controller, QWidget* parent) : StudioPa
     // The detail panel.
     auto* scroll = new QScrollArea(splitter);
     scroll->setWidgetResizable(true);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     auto* detail = new QWidget(scroll);
     auto* detailLayout = new QVBoxLayout(detail);
     m_image = new QLabel(detail);
@@ -582,6 +588,7 @@ void CuratePage::rebuildFilterChoices() {
 }
 
 void CuratePage::applyFilters() {
+    if (!m_grid) return;  // still being built
     m_filter->className = m_classFilter->currentData().toString();
     m_filter->split = m_splitFilter->currentData().toString();
     m_filter->suffix = m_suffixFilter->currentIndex() > 0 ? m_suffixFilter->currentData() : QVariant();
@@ -671,6 +678,8 @@ void CuratePage::showDetail(const SyntheticItem* item) {
         return;
     }
     m_nearestName->setText(tr("Searching..."));
+    m_nearestName->setProperty("nearestPath", QString());
+    m_nearestDistance->clear();
     m_loader->requestNearest(it.path, candidates,
                              [self, request](const QString& path, double distance, const QImage& image) {
                                  if (self) self->onNearest(request, path, distance, image);
@@ -684,7 +693,10 @@ void CuratePage::onLargeImage(qint64 request, const QImage& image) {
         m_image->setText(tr("The image cannot be read"));
         return;
     }
-    m_image->setPixmap(QPixmap::fromImage(image));
+    const int shown = kLargeSize * 2 / 3;
+    m_image->setPixmap(QPixmap::fromImage(image.width() < shown && image.height() < shown
+                                              ? image.scaled(shown, shown, Qt::KeepAspectRatio, Qt::FastTransformation)
+                                              : image));
 }
 
 void CuratePage::onNearest(qint64 request, const QString& path, double distance, const QImage& thumbnail) {
@@ -696,7 +708,11 @@ void CuratePage::onNearest(qint64 request, const QString& path, double distance,
         m_nearestDistance->clear();
         return;
     }
-    m_nearestImage->setPixmap(QPixmap::fromImage(thumbnail));
+    const int shown = kNearestSize * 2 / 3;
+    m_nearestImage->setPixmap(QPixmap::fromImage(
+        thumbnail.width() < shown && thumbnail.height() < shown
+            ? thumbnail.scaled(shown, shown, Qt::KeepAspectRatio, Qt::FastTransformation)
+            : thumbnail));
     m_nearestName->setText(QFileInfo(path).fileName());
     m_nearestName->setToolTip(path);
     m_nearestDistance->setText(tr("Distance %1 (RMS over 32×32 RGB, 0–255)").arg(distance, 0, 'f', 2));

@@ -64,6 +64,8 @@ ExportPage::ExportPage(StudioController* controller, QWidget* parent) : StudioPa
     m_split->setToolTip(tr("Split point s of the two-stage denoising: the fraction of steps conditioned on the class "
                            "prompt alone before the scene suffix joins"));
     form->addRow(tr("S&plit s"), m_split);
+    for (QAbstractSpinBox* box : std::initializer_list<QAbstractSpinBox*>{m_expansion, m_steps, m_guidance, m_split})
+        box->setMaximumWidth(160);
     m_negative = new QLineEdit(generation);
     m_negative->setObjectName(QStringLiteral("generationNegative"));
     m_negative->setPlaceholderText(tr("e.g. blurry, low quality, watermark"));

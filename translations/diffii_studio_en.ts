@@ -1,0 +1,1735 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en" sourcelanguage="en">
+<context>
+    <name>QObject</name>
+    <message>
+        <location filename="../ui/main_window.cpp" line="+43"/>
+        <source>%1 h %2 min</source>
+        <translation>%1 h %2 min</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 min %2 s</source>
+        <translation>%1 min %2 s</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 s</source>
+        <translation>%1 s</translation>
+    </message>
+    <message>
+        <location line="+122"/>
+        <source>Browse...</source>
+        <translation>Browse...</translation>
+    </message>
+</context>
+<context>
+    <name>diffii::ui::ConceptsPage</name>
+    <message>
+        <location filename="../ui/concepts_page.cpp" line="+56"/>
+        <source>Concept learning teaches the model each class: a few placeholder tokens per class (textual inversion) and one LoRA shared by all classes are trained on the training subset, so that &quot;a photo of a &lt;tokens&gt; &lt;metaclass&gt;&quot; draws that class.</source>
+        <translation>Concept learning teaches the model each class: a few placeholder tokens per class (textual inversion) and one LoRA shared by all classes are trained on the training subset, so that &quot;a photo of a &lt;tokens&gt; &lt;metaclass&gt;&quot; draws that class.</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Training settings</source>
+        <translation>Training settings</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Optimizer steps of the whole run (max_steps); a paused run resumes toward this number</source>
+        <translation>Optimizer steps of the whole run (max_steps); a paused run resumes toward this number</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Steps</source>
+        <translation>&amp;Steps</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Rank of the LoRA adapters in the UNet&apos;s attention layers: higher learns more detail, with more parameters</source>
+        <translation>Rank of the LoRA adapters in the UNet&apos;s attention layers: higher learns more detail, with more parameters</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>LoRA &amp;rank</source>
+        <translation>LoRA &amp;rank</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Learning rate of the placeholder token embeddings (textual inversion)</source>
+        <translation>Learning rate of the placeholder token embeddings (textual inversion)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Embedding learning rate</source>
+        <translation>&amp;Embedding learning rate</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Learning rate of the shared LoRA weights</source>
+        <translation>Learning rate of the shared LoRA weights</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;LoRA learning rate</source>
+        <translation>&amp;LoRA learning rate</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Images per micro-batch</source>
+        <translation>Images per micro-batch</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Batch size</source>
+        <translation>&amp;Batch size</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Micro-batches summed into one optimizer step: a larger effective batch without more memory</source>
+        <translation>Micro-batches summed into one optimizer step: a larger effective batch without more memory</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Gradient &amp;accumulation</source>
+        <translation>Gradient &amp;accumulation</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Save a resumable checkpoint every N steps (0: only when paused and at the end)</source>
+        <translation>Save a resumable checkpoint every N steps (0: only when paused and at the end)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>pause and end only</source>
+        <translation>pause and end only</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Checkpoint every</source>
+        <translation>&amp;Checkpoint every</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Placeholder tokens learned for each class; more tokens can hold more detail</source>
+        <translation>Placeholder tokens learned for each class; more tokens can hold more detail</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Tokens per class</source>
+        <translation>&amp;Tokens per class</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The word whose embedding starts every class token; empty: the metaclass</source>
+        <translation>The word whose embedding starts every class token; empty: the metaclass</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Init word</source>
+        <translation>&amp;Init word</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>bfloat16 model</source>
+        <translation>bfloat16 model</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Train on a bfloat16 copy of the model (less memory, faster on recent GPUs); the trained weights stay float32</source>
+        <translation>Train on a bfloat16 copy of the model (less memory, faster on recent GPUs); the trained weights stay float32</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Precision</source>
+        <translation>&amp;Precision</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Seed of the noise, timesteps and image order: the same seed and settings train the same concepts</source>
+        <translation>Seed of the noise, timesteps and image order: the same seed and settings train the same concepts</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>S&amp;eed</source>
+        <translation>S&amp;eed</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <location line="+183"/>
+        <source>&amp;Start</source>
+        <translation>&amp;Start</translation>
+    </message>
+    <message>
+        <location line="-181"/>
+        <source>Save the settings and train; a paused run continues from its last checkpoint</source>
+        <translation>Save the settings and train; a paused run continues from its last checkpoint</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Pause</source>
+        <translation>&amp;Pause</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Stop after the current step and write a checkpoint; Start resumes from it (Esc)</source>
+        <translation>Stop after the current step and write a checkpoint; Start resumes from it (Esc)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Restart</source>
+        <translation>&amp;Restart</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Discard the checkpoint and train from step 0</source>
+        <translation>Discard the checkpoint and train from step 0</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>step %v / %m</source>
+        <translation>step %v / %m</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Denoising loss per optimizer step (thin) and its exponential moving average (thick). The raw loss is noisy by nature: watch the average.</source>
+        <translation>Denoising loss per optimizer step (thin) and its exponential moving average (thick). The raw loss is noisy by nature: watch the average.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <location line="+11"/>
+        <source>loss</source>
+        <translation>loss</translation>
+    </message>
+    <message>
+        <location line="-8"/>
+        <source>smoothed</source>
+        <translation>smoothed</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>step</source>
+        <translation>step</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Learned concepts</source>
+        <translation>Learned concepts</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Class</source>
+        <translation>Class</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Tokens</source>
+        <translation>Tokens</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The placeholder tokens that stand for each class in the prompts</source>
+        <translation>The placeholder tokens that stand for each class in the prompts</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Restart concept learning</source>
+        <translation>Restart concept learning</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Discard the trained concepts and checkpoints and train from step 0?</source>
+        <translation>Discard the trained concepts and checkpoints and train from step 0?</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Finished: %1</source>
+        <translation>Finished: %1</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Paused at step %1; Resume continues from the last checkpoint</source>
+        <translation>Paused at step %1; Resume continues from the last checkpoint</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Failed: %1</source>
+        <translation>Failed: %1</translation>
+    </message>
+    <message>
+        <location line="+58"/>
+        <source>Concepts are trained; Start continues to more steps if you raise Steps, Restart trains again from scratch</source>
+        <translation>Concepts are trained; Start continues to more steps if you raise Steps, Restart trains again from scratch</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Not trained yet</source>
+        <translation>Not trained yet</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Re&amp;sume</source>
+        <translation>Re&amp;sume</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Resuming...</source>
+        <translation>Resuming...</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Starting...</source>
+        <translation>Starting...</translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>ETA %1</source>
+        <translation>ETA %1</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>(no training images)</source>
+        <translation>(no training images)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>trained</source>
+        <translation>trained</translation>
+    </message>
+    <message>
+        <location filename="../ui/concepts_page.h" line="+27"/>
+        <source>Concepts</source>
+        <translation>Concepts</translation>
+    </message>
+</context>
+<context>
+    <name>diffii::ui::CuratePage</name>
+    <message>
+        <location filename="../ui/curate_page.cpp" line="+162"/>
+        <source>%1 #%2</source>
+        <translation>%1 #%2</translation>
+    </message>
+    <message>
+        <location line="+87"/>
+        <location line="+133"/>
+        <source>Accepted</source>
+        <translation>Accepted</translation>
+    </message>
+    <message>
+        <location line="-131"/>
+        <location line="+132"/>
+        <source>Rejected</source>
+        <translation>Rejected</translation>
+    </message>
+    <message>
+        <location line="-130"/>
+        <location line="+128"/>
+        <location line="+100"/>
+        <source>Pending</source>
+        <translation>Pending</translation>
+    </message>
+    <message>
+        <location line="-127"/>
+        <source>&amp;Class:</source>
+        <translation>&amp;Class:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>α from</source>
+        <translation>α from</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>to</source>
+        <translation>to</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>any</source>
+        <translation>any</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rotation parameter α of the inversion circle (0: no bound)</source>
+        <translation>Rotation parameter α of the inversion circle (0: no bound)</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>s:</source>
+        <translation>s:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Split point s of the two-stage denoising</source>
+        <translation>Split point s of the two-stage denoising</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Su&amp;ffix:</source>
+        <translation>Su&amp;ffix:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Source &amp;pair:</source>
+        <translation>Source &amp;pair:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>S&amp;tatus:</source>
+        <translation>S&amp;tatus:</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>All</source>
+        <translation>All</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>No generated images yet. Set the generation settings and press &quot;Generate / Resume&quot; on the Export page.</source>
+        <translation>No generated images yet. Set the generation settings and press &quot;Generate / Resume&quot; on the Export page.</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Keys: A accept · R reject · U pending · T tags · ←/→ previous/next</source>
+        <translation>Keys: A accept · R reject · U pending · T tags · ←/→ previous/next</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Advance after marking</source>
+        <translation>&amp;Advance after marking</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <location line="+193"/>
+        <source>Select an image</source>
+        <translation>Select an image</translation>
+    </message>
+    <message>
+        <location line="-190"/>
+        <source>Generated image</source>
+        <translation>Generated image</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>File</source>
+        <translation>File</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Class</source>
+        <translation>Class</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>α</source>
+        <translation>α</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>θ</source>
+        <translation>θ</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Region</source>
+        <translation>Region</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>s</source>
+        <translation>s</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Suffix</source>
+        <translation>Suffix</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Seed</source>
+        <translation>Seed</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sources</source>
+        <translation>Sources</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Tags</source>
+        <translation>Tags</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Tags, comma-separated (Enter saves, Esc cancels)</source>
+        <translation>Tags, comma-separated (Enter saves, Esc cancels)</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Accept</source>
+        <translation>Accept</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Accept (A)</source>
+        <translation>Accept (A)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Reject</source>
+        <translation>Reject</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Reject (R): left out of the export</source>
+        <translation>Reject (R): left out of the export</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Back to pending (U)</source>
+        <translation>Back to pending (U)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Tags...</source>
+        <translation>Tags...</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Edit tags (T)</source>
+        <translation>Edit tags (T)</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Nearest real image</source>
+        <translation>Nearest real image</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The class&apos;s training image with the smallest pixel distance (L2 over 32×32 RGB thumbnails): a near copy suggests the image adds little.</source>
+        <translation>The class&apos;s training image with the smallest pixel distance (L2 over 32×32 RGB thumbnails): a near copy suggests the image adds little.</translation>
+    </message>
+    <message>
+        <location line="+87"/>
+        <source>All classes</source>
+        <translation>All classes</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Any s</source>
+        <translation>Any s</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+62"/>
+        <source>(no suffix)</source>
+        <translation>(no suffix)</translation>
+    </message>
+    <message>
+        <location line="-61"/>
+        <source>Any suffix</source>
+        <translation>Any suffix</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Any pair</source>
+        <translation>Any pair</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>%1 of %2 shown · %3 accepted · %4 rejected</source>
+        <translation>%1 of %2 shown · %3 accepted · %4 rejected</translation>
+    </message>
+    <message>
+        <location line="+45"/>
+        <source>Gaussian noise (the class has one training image)</source>
+        <translation>Gaussian noise (the class has one training image)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>%1 (period 2π/θ = %2)</source>
+        <translation>%1 (period 2π/θ = %2)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 rad (%2°)</source>
+        <translation>%1 rad (%2°)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Interpolation</source>
+        <translation>Interpolation</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Extrapolation</source>
+        <translation>Extrapolation</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>No training images of this class</source>
+        <translation>No training images of this class</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Searching...</source>
+        <translation>Searching...</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>The image cannot be read</source>
+        <translation>The image cannot be read</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>No readable training image</source>
+        <translation>No readable training image</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Distance %1 (RMS over 32×32 RGB, 0–255)</source>
+        <translation>Distance %1 (RMS over 32×32 RGB, 0–255)</translation>
+    </message>
+    <message>
+        <location filename="../ui/curate_page.h" line="+33"/>
+        <source>Curate</source>
+        <translation>Curate</translation>
+    </message>
+</context>
+<context>
+    <name>diffii::ui::DatasetPage</name>
+    <message>
+        <location filename="../ui/dataset_page.cpp" line="+136"/>
+        <source>&lt;h2&gt;Open a project or create one from a dataset folder&lt;/h2&gt;</source>
+        <translation>&lt;h2&gt;Open a project or create one from a dataset folder&lt;/h2&gt;</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>A dataset folder holds one sub-folder of images per class (ImageFolder layout). A project keeps the trained concepts, the inversion pool and the synthetic images made from it.</source>
+        <translation>A dataset folder holds one sub-folder of images per class (ImageFolder layout). A project keeps the trained concepts, the inversion pool and the synthetic images made from it.</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>&amp;New project...</source>
+        <translation>&amp;New project...</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Create a project from a dataset folder and a Stable Diffusion model folder (Ctrl+N)</source>
+        <translation>Create a project from a dataset folder and a Stable Diffusion model folder (Ctrl+N)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Open project...</source>
+        <translation>&amp;Open project...</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Open an existing project folder (Ctrl+O)</source>
+        <translation>Open an existing project folder (Ctrl+O)</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>The metaclass is the common kind of every class (e.g. &quot;bird&quot;). It ends the class prompt &quot;a photo of a &lt;class tokens&gt; &lt;metaclass&gt;&quot; and initialises the learned concept tokens.</source>
+        <translation>The metaclass is the common kind of every class (e.g. &quot;bird&quot;). It ends the class prompt &quot;a photo of a &lt;class tokens&gt; &lt;metaclass&gt;&quot; and initialises the learned concept tokens.</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Problems found in the dataset folder: empty classes are left out; a class with a single image has no partner for circle interpolation and is paired with noise.</source>
+        <translation>Problems found in the dataset folder: empty classes are left out; a class with a single image has no partner for circle interpolation and is paired with noise.</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Class</source>
+        <translation>Class</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Images</source>
+        <translation>Images</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Training</source>
+        <translation>Training</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Note</source>
+        <translation>Note</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Images of the class in the training subset: concepts are learned and inverted from these only</source>
+        <translation>Images of the class in the training subset: concepts are learned and inverted from these only</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Few-shot / long-tail subset</source>
+        <translation>Few-shot / long-tail subset</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The training images Diff-II uses: all of them, K per class (few-shot), or an imbalanced long-tail subset. Changing it makes trained concepts and the inversion pool stale.</source>
+        <translation>The training images Diff-II uses: all of them, K per class (few-shot), or an imbalanced long-tail subset. Changing it makes trained concepts and the inversion pool stale.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>All images</source>
+        <translation>All images</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>K-shot</source>
+        <translation>K-shot</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Long-tail</source>
+        <translation>Long-tail</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Method</source>
+        <translation>&amp;Method</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Training images per class (classes with fewer keep all of theirs)</source>
+        <translation>Training images per class (classes with fewer keep all of theirs)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;K per class</source>
+        <translation>&amp;K per class</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Ratio of the largest to the smallest class: the per-class counts decay exponentially from &quot;max per class&quot; down to max / factor</source>
+        <translation>Ratio of the largest to the smallest class: the per-class counts decay exponentially from &quot;max per class&quot; down to max / factor</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Imbalance factor</source>
+        <translation>&amp;Imbalance factor</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Training images of the head (largest) class</source>
+        <translation>Training images of the head (largest) class</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Max &amp;per class</source>
+        <translation>Max &amp;per class</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Which images are drawn; the same seed gives the same subset</source>
+        <translation>Which images are drawn; the same seed gives the same subset</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>S&amp;eed</source>
+        <translation>S&amp;eed</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Apply subset</source>
+        <translation>&amp;Apply subset</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Save the subset as split.json in the project</source>
+        <translation>Save the subset as split.json in the project</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>&amp;Training images only</source>
+        <translation>&amp;Training images only</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Hide the images the subset leaves out (shown greyed otherwise)</source>
+        <translation>Hide the images the subset leaves out (shown greyed otherwise)</translation>
+    </message>
+    <message>
+        <location line="+49"/>
+        <source>&lt;b&gt;%1&lt;/b&gt; &amp;nbsp; dataset &lt;code&gt;%2&lt;/code&gt; &amp;nbsp; model &lt;code&gt;%3&lt;/code&gt;</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt; &amp;nbsp; dataset &lt;code&gt;%2&lt;/code&gt; &amp;nbsp; model &lt;code&gt;%3&lt;/code&gt;</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Project folder: %1</source>
+        <translation>Project folder: %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Metaclass: &lt;b&gt;%1&lt;/b&gt;</source>
+        <translation>Metaclass: &lt;b&gt;%1&lt;/b&gt;</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+6"/>
+        <source>%n class(es), %1 images, %2 in the training subset</source>
+        <translation>
+            <numerusform>%n class, %1 images, %2 in the training subset</numerusform>
+            <numerusform>%n classes, %1 images, %2 in the training subset</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>one image</source>
+        <translation>one image</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A single image has no partner for circle interpolation: Diff-II pairs its inversion with Gaussian noise, so the synthetic images vary less</source>
+        <translation>A single image has no partner for circle interpolation: Diff-II pairs its inversion with Gaussian noise, so the synthetic images vary less</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>one training image</source>
+        <translation>one training image</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The subset keeps one image of this class: its inversion is paired with noise</source>
+        <translation>The subset keeps one image of this class: its inversion is paired with noise</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>no training images</source>
+        <translation>no training images</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The subset leaves this class out: no concept is learned for it</source>
+        <translation>The subset leaves this class out: no concept is learned for it</translation>
+    </message>
+    <message>
+        <location line="+32"/>
+        <source>&lt;b&gt;%1&lt;/b&gt;: %2 of %3 images in the training subset</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt;: %2 of %3 images in the training subset</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>Change the training subset</source>
+        <translation>Change the training subset</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The trained concepts and the inversion pool were made from the current subset and become stale. Change the subset?</source>
+        <translation>The trained concepts and the inversion pool were made from the current subset and become stale. Change the subset?</translation>
+    </message>
+    <message>
+        <location filename="../ui/dataset_page.h" line="+29"/>
+        <source>Dataset</source>
+        <translation>Dataset</translation>
+    </message>
+</context>
+<context>
+    <name>diffii::ui::EngineWorker</name>
+    <message>
+        <location filename="../ui/engine_worker.cpp" line="+164"/>
+        <source>Opened %1</source>
+        <translation>Opened %1</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>%1 training images</source>
+        <translation>%1 training images</translation>
+    </message>
+    <message>
+        <location line="+38"/>
+        <source>%1 suffixes from %2 captions</source>
+        <translation>%1 suffixes from %2 captions</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>%1 steps, loss %2</source>
+        <translation>%1 steps, loss %2</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>%1 inversions</source>
+        <translation>%1 inversions</translation>
+    </message>
+    <message>
+        <location line="+154"/>
+        <source>%1 generated, %2 kept</source>
+        <translation>%1 generated, %2 kept</translation>
+    </message>
+    <message>
+        <location line="+55"/>
+        <source>%1 images exported to %2</source>
+        <translation>%1 images exported to %2</translation>
+    </message>
+</context>
+<context>
+    <name>diffii::ui::ExportPage</name>
+    <message>
+        <location filename="../ui/export_page.cpp" line="+32"/>
+        <source>Generation</source>
+        <translation>Generation</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Synthetic images per training image of each class (at least one per class)</source>
+        <translation>Synthetic images per training image of each class (at least one per class)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Expansion rate</source>
+        <translation>&amp;Expansion rate</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>DDIM denoising steps per image</source>
+        <translation>DDIM denoising steps per image</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Denoising steps</source>
+        <translation>&amp;Denoising steps</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Classifier-free guidance scale</source>
+        <translation>Classifier-free guidance scale</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Guidance (CFG)</source>
+        <translation>&amp;Guidance (CFG)</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Split point s of the two-stage denoising: the fraction of steps conditioned on the class prompt alone before the scene suffix joins</source>
+        <translation>Split point s of the two-stage denoising: the fraction of steps conditioned on the class prompt alone before the scene suffix joins</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>S&amp;plit s</source>
+        <translation>S&amp;plit s</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>e.g. blurry, low quality, watermark</source>
+        <translation>e.g. blurry, low quality, watermark</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Negative prompt</source>
+        <translation>&amp;Negative prompt</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Generate / Resume</source>
+        <translation>Generate / Resume</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Saves the settings in the project and generates the missing images; finished images with the same settings are kept, so a stopped run resumes</source>
+        <translation>Saves the settings in the project and generates the missing images; finished images with the same settings are kept, so a stopped run resumes</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Synthetic set</source>
+        <translation>Synthetic set</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Generated</source>
+        <translation>Generated</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Accepted</source>
+        <translation>Accepted</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rejected</source>
+        <translation>Rejected</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Pending</source>
+        <translation>Pending</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <location filename="../ui/export_page.h" line="+24"/>
+        <source>Export</source>
+        <translation>Export</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&amp;Output folder:</source>
+        <translation>&amp;Output folder:</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&amp;Browse...</source>
+        <translation>&amp;Browse...</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>The export is an ImageFolder (one folder per class) with manifest.csv and manifest.jsonl. Rejected images are left out; accepted and pending images are exported. When a classifier is trained on it, each real image is replaced by a synthetic image of its class with probability 0.5 (recorded in the manifest).</source>
+        <translation>The export is an ImageFolder (one folder per class) with manifest.csv and manifest.jsonl. Rejected images are left out; accepted and pending images are exported. When a classifier is trained on it, each real image is replaced by a synthetic image of its class with probability 0.5 (recorded in the manifest).</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>E&amp;xport</source>
+        <translation>E&amp;xport</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Open &amp;folder</source>
+        <translation>Open &amp;folder</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Open a project to generate images.</source>
+        <translation>Open a project to generate images.</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Generation stopped; finished images are kept. Press &quot;Generate / Resume&quot; to continue.</source>
+        <translation>Generation stopped; finished images are kept. Press &quot;Generate / Resume&quot; to continue.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Export stopped.</source>
+        <translation>Export stopped.</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Ready to generate.</source>
+        <translation>Ready to generate.</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Starting generation...</source>
+        <translation>Starting generation...</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Exporting to %1...</source>
+        <translation>Exporting to %1...</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Export folder</source>
+        <translation>Export folder</translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>Generating</source>
+        <translation>Generating</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Exporting</source>
+        <translation>Exporting</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1: %2 of %3 %4</source>
+        <translation>%1: %2 of %3 %4</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Generation finished: %1. Curate the images on the Curate page.</source>
+        <translation>Generation finished: %1. Curate the images on the Curate page.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Export finished: %1.</source>
+        <translation>Export finished: %1.</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>%1 failed: %2</source>
+        <translation>%1 failed: %2</translation>
+    </message>
+</context>
+<context>
+    <name>diffii::ui::MainWindow</name>
+    <message>
+        <location filename="../ui/main_window.cpp" line="-118"/>
+        <source>Diff-II Studio</source>
+        <translation>Diff-II Studio</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>%1. %2</source>
+        <translation>%1. %2</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Idle</source>
+        <translation>Idle</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stop the running job (Esc); finished work is kept and the job resumes later</source>
+        <translation>Stop the running job (Esc); finished work is kept and the job resumes later</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Ready</source>
+        <translation>Ready</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>%1 cancelled; finished work is kept</source>
+        <translation>%1 cancelled; finished work is kept</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Running: %1</source>
+        <translation>Running: %1</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>&amp;Project</source>
+        <translation>&amp;Project</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;New project...</source>
+        <translation>&amp;New project...</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Open project...</source>
+        <translation>&amp;Open project...</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Open &amp;recent</source>
+        <translation>Open &amp;recent</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Preferences...</source>
+        <translation>&amp;Preferences...</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&amp;Quit</source>
+        <translation>&amp;Quit</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Go</source>
+        <translation>&amp;Go</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Cancel job</source>
+        <translation>Cancel job</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;Help</source>
+        <translation>&amp;Help</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;About Diff-II Studio</source>
+        <translation>&amp;About Diff-II Studio</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>About Diff-II Studio</source>
+        <translation>About Diff-II Studio</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&lt;b&gt;Diff-II Studio&lt;/b&gt;&lt;br&gt;Diffusion-based image augmentation for data-scarce classification: concept learning, inversion circle interpolation and two-stage denoising.</source>
+        <translation>&lt;b&gt;Diff-II Studio&lt;/b&gt;&lt;br&gt;Diffusion-based image augmentation for data-scarce classification: concept learning, inversion circle interpolation and two-stage denoising.</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>New project</source>
+        <translation>New project</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Project folder</source>
+        <translation>Project folder</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Dataset (one folder per class)</source>
+        <translation>Dataset (one folder per class)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Dataset folder</source>
+        <translation>Dataset folder</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stable Diffusion model (diffusers)</source>
+        <translation>Stable Diffusion model (diffusers)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Model folder</source>
+        <translation>Model folder</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Metaclass</source>
+        <translation>Metaclass</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Seed</source>
+        <translation>Seed</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Open project</source>
+        <translation>Open project</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ETA %1</source>
+        <translation>ETA %1</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <location line="+1"/>
+        <source>%1 failed</source>
+        <translation>%1 failed</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1 - Diff-II Studio</source>
+        <translation>%1 - Diff-II Studio</translation>
+    </message>
+</context>
+<context>
+    <name>diffii::ui::PoolPage</name>
+    <message>
+        <location filename="../ui/pool_page.cpp" line="+204"/>
+        <source>The inversion pool holds one DDIM inversion per training image: the noise latent that denoises back to that image under its class prompt. Generation interpolates between two inversions of a class on a circle, so a faithful inversion (high PSNR) gives faithful synthetic images.</source>
+        <translation>The inversion pool holds one DDIM inversion per training image: the noise latent that denoises back to that image under its class prompt. Generation interpolates between two inversions of a class on a circle, so a faithful inversion (high PSNR) gives faithful synthetic images.</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Pool settings</source>
+        <translation>Pool settings</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>DDIM steps of the inversion (and of the reconstruction): more steps invert more faithfully and take longer</source>
+        <translation>DDIM steps of the inversion (and of the reconstruction): more steps invert more faithfully and take longer</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Inversion &amp;steps</source>
+        <translation>Inversion &amp;steps</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Classifier-free guidance scale during inversion; 1 (no guidance) inverts most faithfully</source>
+        <translation>Classifier-free guidance scale during inversion; 1 (no guidance) inverts most faithfully</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Guidance</source>
+        <translation>&amp;Guidance</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&amp;Build pool</source>
+        <translation>&amp;Build pool</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Save the settings and invert every training image that has no current inversion (missing or stale); finished entries are kept if you cancel</source>
+        <translation>Save the settings and invert every training image that has no current inversion (missing or stale); finished entries are kept if you cancel</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Re&amp;fresh</source>
+        <translation>Re&amp;fresh</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Read the pool from the project folder again</source>
+        <translation>Read the pool from the project folder again</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Show the entries of one class</source>
+        <translation>Show the entries of one class</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Class</source>
+        <translation>&amp;Class</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stale entries &amp;only</source>
+        <translation>Stale entries &amp;only</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Show only the entries that must be rebuilt</source>
+        <translation>Show only the entries that must be rebuilt</translation>
+    </message>
+    <message>
+        <location line="+80"/>
+        <source>All classes</source>
+        <translation>All classes</translation>
+    </message>
+    <message>
+        <location line="+39"/>
+        <source>%1 of %2 training images inverted</source>
+        <translation>%1 of %2 training images inverted</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>, mean PSNR %1 dB</source>
+        <translation>, mean PSNR %1 dB</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+3"/>
+        <source>%n stale</source>
+        <translation>
+            <numerusform>%n stale</numerusform>
+            <numerusform>%n stale</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>, none stale</source>
+        <translation>, none stale</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Open a project first (Dataset page).</source>
+        <translation>Open a project first (Dataset page).</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>No inversions yet. Train the concepts first (Concepts page), then Build the pool: inverting with the class prompt of trained concepts keeps images faithful.</source>
+        <translation>No inversions yet. Train the concepts first (Concepts page), then Build the pool: inverting with the class prompt of trained concepts keeps images faithful.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>No inversions yet: press Build pool.</source>
+        <translation>No inversions yet: press Build pool.</translation>
+    </message>
+    <message>
+        <location filename="../ui/pool_page.h" line="+27"/>
+        <source>Inversion pool</source>
+        <translation>Inversion pool</translation>
+    </message>
+</context>
+<context>
+    <name>diffii::ui::PreferencesDialog</name>
+    <message>
+        <location filename="../ui/preferences_dialog.cpp" line="+15"/>
+        <source>Preferences</source>
+        <translation>Preferences</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>System default</source>
+        <translation>System default</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>&amp;Language:</source>
+        <translation>&amp;Language:</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The language changes when Diff-II Studio is restarted.</source>
+        <translation>The language changes when Diff-II Studio is restarted.</translation>
+    </message>
+</context>
+<context>
+    <name>diffii::ui::PreviewPage</name>
+    <message>
+        <location filename="../ui/preview_page.cpp" line="+82"/>
+        <source>cancelled</source>
+        <translation>cancelled</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Circle strip: %1 / %2</source>
+        <translation>Circle strip: %1 / %2</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Sweep of s: %1 / %2 samples</source>
+        <translation>Sweep of s: %1 / %2 samples</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Build the pool first</source>
+        <translation>Build the pool first</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Class</source>
+        <translation>Class</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>First inversion z1: the image at α = 0</source>
+        <translation>First inversion z1: the image at α = 0</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Second inversion z2: the image at α = −1 (≡ period − 1)</source>
+        <translation>Second inversion z2: the image at α = −1 (≡ period − 1)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Image z1</source>
+        <translation>Image z1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Image z2</source>
+        <translation>Image z2</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Random pair</source>
+        <translation>Random pair</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Pick two different inversions of the class at random</source>
+        <translation>Pick two different inversions of the class at random</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Seed of the Gaussian noise used when the class has one image, and of the sweep&apos;s α samples</source>
+        <translation>Seed of the Gaussian noise used when the class has one image, and of the sweep&apos;s α samples</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Seed</source>
+        <translation>Seed</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The great circle through z1 and z2. Green: the short arc between them (interpolation); the rest of the circle extrapolates. Click or drag to move the point.</source>
+        <translation>The great circle through z1 and z2. Green: the short arc between them (interpolation); the rest of the circle extrapolates. Click or drag to move the point.</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>α, the rotation along the circle: 0 is z1, period − 1 is z2 (period = 2π/θ); the slider walks the whole circle once</source>
+        <translation>α, the rotation along the circle: 0 is z1, period − 1 is z2 (period = 2π/θ); the slider walks the whole circle once</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>α</source>
+        <translation>α</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>θ is the angle between the two inverted latents; α·θ is the point&apos;s angle from z1</source>
+        <translation>θ is the angle between the two inverted latents; α·θ is the point&apos;s angle from z1</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Split ratio s: the noisiest fraction s of the steps uses the prompt with the scene suffix, the rest the plain prompt. Low s stays faithful to the sources, high s brings more diversity.</source>
+        <translation>Split ratio s: the noisiest fraction s of the steps uses the prompt with the scene suffix, the rest the plain prompt. Low s stays faithful to the sources, high s brings more diversity.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Split s</source>
+        <translation>Split s</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>faithful ← → diverse</source>
+        <translation>faithful ← → diverse</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Scene suffix appended to the prompt for the first stage of denoising (type your own)</source>
+        <translation>Scene suffix appended to the prompt for the first stage of denoising (type your own)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Suffix</source>
+        <translation>Suffix</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>DDIM denoising steps</source>
+        <translation>DDIM denoising steps</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Steps</source>
+        <translation>Steps</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Classifier-free guidance scale</source>
+        <translation>Classifier-free guidance scale</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Guidance</source>
+        <translation>Guidance</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Circle strip</source>
+        <translation>Circle strip</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Render %1 images evenly spaced around the circle</source>
+        <translation>Render %1 images evenly spaced around the circle</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sweep s</source>
+        <translation>Sweep s</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Measure faithfulness and diversity for s = 0, 0.2, …, 1 (%1 samples each)</source>
+        <translation>Measure faithfulness and diversity for s = 0, 0.2, …, 1 (%1 samples each)</translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>Source of z1</source>
+        <translation>Source of z1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Source of z2</source>
+        <translation>Source of z2</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>z1</source>
+        <translation>z1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>z2</source>
+        <translation>z2</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>No preview yet</source>
+        <translation>No preview yet</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>Images along the circle; click one to move α there</source>
+        <translation>Images along the circle; click one to move α there</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>faithfulness</source>
+        <translation>faithfulness</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>diversity</source>
+        <translation>diversity</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>split ratio s</source>
+        <translation>split ratio s</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>faithfulness (cosine to source)</source>
+        <translation>faithfulness (cosine to source)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>diversity (pairwise RMS)</source>
+        <translation>diversity (pairwise RMS)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Faithfulness falls and diversity rises as s grows; pick s where the trade-off suits you</source>
+        <translation>Faithfulness falls and diversity rises as s grows; pick s where the trade-off suits you</translation>
+    </message>
+    <message>
+        <location line="+59"/>
+        <location line="+16"/>
+        <source>s = %1</source>
+        <translation>s = %1</translation>
+    </message>
+    <message>
+        <location line="+47"/>
+        <location line="+115"/>
+        <location line="+80"/>
+        <source>(none)</source>
+        <translation>(none)</translation>
+    </message>
+    <message>
+        <location line="-106"/>
+        <source>noise</source>
+        <translation>noise</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>one image in the class: Gaussian noise (seed %1)</source>
+        <translation>one image in the class: Gaussian noise (seed %1)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <location line="+111"/>
+        <source>interpolation</source>
+        <translation>interpolation</translation>
+    </message>
+    <message>
+        <location line="-111"/>
+        <location line="+111"/>
+        <source>extrapolation</source>
+        <translation>extrapolation</translation>
+    </message>
+    <message>
+        <location line="-108"/>
+        <source>The point lies on the short arc between z1 and z2</source>
+        <translation>The point lies on the short arc between z1 and z2</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The point lies on the long way round the circle, beyond z1 or z2</source>
+        <translation>The point lies on the long way round the circle, beyond z1 or z2</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>θ = %1°</source>
+        <translation>θ = %1°</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>θ ≈ %1° (until the first preview)</source>
+        <translation>θ ≈ %1° (until the first preview)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>α = %1 of %2 · %3</source>
+        <translation>α = %1 of %2 · %3</translation>
+    </message>
+    <message>
+        <location line="+66"/>
+        <source>Denoising… step %1 of %2</source>
+        <translation>Denoising… step %1 of %2</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>θ is %1°: moving to the chosen point of the circle…</source>
+        <translation>θ is %1°: moving to the chosen point of the circle…</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Gaussian noise (one image in the class, seed %1) · s = %2 · suffix: %3 · %4 s</source>
+        <translation>Gaussian noise (one image in the class, seed %1) · s = %2 · suffix: %3 · %4 s</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>α = %1 · θ = %2° · %3 · s = %4 · suffix: %5 · %6 s</source>
+        <translation>α = %1 · θ = %2° · %3 · s = %4 · suffix: %5 · %6 s</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Preview failed: %1</source>
+        <translation>Preview failed: %1</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1 failed: %2</source>
+        <translation>%1 failed: %2</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Circle strip queued…</source>
+        <translation>Circle strip queued…</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>α = %1
+%2</source>
+        <translation>α = %1
+%2</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>interp</source>
+        <translation>interp</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>extrap</source>
+        <translation>extrap</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>On the short arc between z1 and z2: interpolation</source>
+        <translation>On the short arc between z1 and z2: interpolation</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Beyond z1 or z2: extrapolation</source>
+        <translation>Beyond z1 or z2: extrapolation</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Sweep of s queued…</source>
+        <translation>Sweep of s queued…</translation>
+    </message>
+    <message>
+        <location filename="../ui/preview_page.h" line="+34"/>
+        <source>Preview</source>
+        <translation>Preview</translation>
+    </message>
+</context>
+<context>
+    <name>diffii::ui::ThumbnailModel</name>
+    <message>
+        <location filename="../ui/dataset_page.cpp" line="-338"/>
+        <source>In the training split</source>
+        <translation>In the training split</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Not in the training split (left out by the subset)</source>
+        <translation>Not in the training split (left out by the subset)</translation>
+    </message>
+</context>
+</TS>

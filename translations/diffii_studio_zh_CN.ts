@@ -1,0 +1,1733 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN" sourcelanguage="en">
+<context>
+    <name>QObject</name>
+    <message>
+        <location filename="../ui/main_window.cpp" line="+43"/>
+        <source>%1 h %2 min</source>
+        <translation>%1 小时 %2 分</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 min %2 s</source>
+        <translation>%1 分 %2 秒</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <location line="+122"/>
+        <source>Browse...</source>
+        <translation>浏览...</translation>
+    </message>
+</context>
+<context>
+    <name>diffii::ui::ConceptsPage</name>
+    <message>
+        <location filename="../ui/concepts_page.cpp" line="+56"/>
+        <source>Concept learning teaches the model each class: a few placeholder tokens per class (textual inversion) and one LoRA shared by all classes are trained on the training subset, so that &quot;a photo of a &lt;tokens&gt; &lt;metaclass&gt;&quot; draws that class.</source>
+        <translation>概念学习让模型认识每个类别：在训练子集上为每个类别训练若干占位词元（文本反演），并训练一个所有类别共享的 LoRA，使 &quot;a photo of a &lt;tokens&gt; &lt;metaclass&gt;&quot; 能画出该类别。</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Training settings</source>
+        <translation>训练设置</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Optimizer steps of the whole run (max_steps); a paused run resumes toward this number</source>
+        <translation>整个训练的优化步数（max_steps）；暂停的训练恢复后继续向该步数推进</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Steps</source>
+        <translation>步数(&amp;S)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Rank of the LoRA adapters in the UNet&apos;s attention layers: higher learns more detail, with more parameters</source>
+        <translation>UNet 注意力层中 LoRA 适配器的秩：越高学到的细节越多，参数也越多</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>LoRA &amp;rank</source>
+        <translation>LoRA 秩(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Learning rate of the placeholder token embeddings (textual inversion)</source>
+        <translation>占位词元嵌入的学习率（文本反演）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Embedding learning rate</source>
+        <translation>嵌入学习率(&amp;E)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Learning rate of the shared LoRA weights</source>
+        <translation>共享 LoRA 权重的学习率</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;LoRA learning rate</source>
+        <translation>LoRA 学习率(&amp;L)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Images per micro-batch</source>
+        <translation>每个微批次的图像数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Batch size</source>
+        <translation>批大小(&amp;B)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Micro-batches summed into one optimizer step: a larger effective batch without more memory</source>
+        <translation>累加为一次优化步的微批次数：不增加显存即可获得更大的有效批大小</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Gradient &amp;accumulation</source>
+        <translation>梯度累积(&amp;A)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Save a resumable checkpoint every N steps (0: only when paused and at the end)</source>
+        <translation>每 N 步保存一个可恢复的检查点（0：仅在暂停和结束时保存）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>pause and end only</source>
+        <translation>仅暂停和结束时</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Checkpoint every</source>
+        <translation>检查点间隔(&amp;C)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Placeholder tokens learned for each class; more tokens can hold more detail</source>
+        <translation>每个类别学习的占位词元数；词元越多可容纳的细节越多</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Tokens per class</source>
+        <translation>每类词元数(&amp;T)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The word whose embedding starts every class token; empty: the metaclass</source>
+        <translation>用其嵌入初始化每个类别词元的单词；留空则使用元类别</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Init word</source>
+        <translation>初始化单词(&amp;I)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>bfloat16 model</source>
+        <translation>bfloat16 模型</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Train on a bfloat16 copy of the model (less memory, faster on recent GPUs); the trained weights stay float32</source>
+        <translation>在模型的 bfloat16 副本上训练（占用内存更少，在较新的 GPU 上更快）；训练得到的权重仍为 float32</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Precision</source>
+        <translation>精度(&amp;P)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Seed of the noise, timesteps and image order: the same seed and settings train the same concepts</source>
+        <translation>噪声、时间步和图像顺序的随机种子：相同的种子和设置会训练出相同的概念</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>S&amp;eed</source>
+        <translation>种子(&amp;E)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <location line="+183"/>
+        <source>&amp;Start</source>
+        <translation>开始(&amp;S)</translation>
+    </message>
+    <message>
+        <location line="-181"/>
+        <source>Save the settings and train; a paused run continues from its last checkpoint</source>
+        <translation>保存设置并开始训练；已暂停的训练从上一个检查点继续</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Pause</source>
+        <translation>暂停(&amp;P)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Stop after the current step and write a checkpoint; Start resumes from it (Esc)</source>
+        <translation>在当前步完成后停止并写入检查点；“开始”将从该处恢复（Esc）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Restart</source>
+        <translation>重新开始(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Discard the checkpoint and train from step 0</source>
+        <translation>丢弃检查点，从第 0 步开始训练</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>step %v / %m</source>
+        <translation>第 %v / %m 步</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Denoising loss per optimizer step (thin) and its exponential moving average (thick). The raw loss is noisy by nature: watch the average.</source>
+        <translation>每个优化步的去噪损失（细线）及其指数移动平均（粗线）。原始损失本身波动较大：请关注平均值。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <location line="+11"/>
+        <source>loss</source>
+        <translation>损失</translation>
+    </message>
+    <message>
+        <location line="-8"/>
+        <source>smoothed</source>
+        <translation>平滑</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>step</source>
+        <translation>步</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Learned concepts</source>
+        <translation>已学习的概念</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Class</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Tokens</source>
+        <translation>词元</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The placeholder tokens that stand for each class in the prompts</source>
+        <translation>在提示词中代表各类别的占位词元</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Restart concept learning</source>
+        <translation>重新开始概念学习</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Discard the trained concepts and checkpoints and train from step 0?</source>
+        <translation>要丢弃已训练的概念和检查点并从第 0 步重新训练吗？</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Finished: %1</source>
+        <translation>已完成：%1</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Paused at step %1; Resume continues from the last checkpoint</source>
+        <translation>已在第 %1 步暂停；“继续”将从上一个检查点恢复</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Failed: %1</source>
+        <translation>失败：%1</translation>
+    </message>
+    <message>
+        <location line="+58"/>
+        <source>Concepts are trained; Start continues to more steps if you raise Steps, Restart trains again from scratch</source>
+        <translation>概念已训练完成；若调高步数，“开始”会继续训练更多步，“重新开始”则从头训练</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Not trained yet</source>
+        <translation>尚未训练</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Re&amp;sume</source>
+        <translation>继续(&amp;S)</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Resuming...</source>
+        <translation>正在恢复...</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Starting...</source>
+        <translation>正在开始...</translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>ETA %1</source>
+        <translation>预计剩余 %1</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>(no training images)</source>
+        <translation>（无训练图像）</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>trained</source>
+        <translation>已训练</translation>
+    </message>
+    <message>
+        <location filename="../ui/concepts_page.h" line="+27"/>
+        <source>Concepts</source>
+        <translation>概念</translation>
+    </message>
+</context>
+<context>
+    <name>diffii::ui::CuratePage</name>
+    <message>
+        <location filename="../ui/curate_page.cpp" line="+162"/>
+        <source>%1 #%2</source>
+        <translation>%1 #%2</translation>
+    </message>
+    <message>
+        <location line="+87"/>
+        <location line="+133"/>
+        <source>Accepted</source>
+        <translation>已接受</translation>
+    </message>
+    <message>
+        <location line="-131"/>
+        <location line="+132"/>
+        <source>Rejected</source>
+        <translation>已拒绝</translation>
+    </message>
+    <message>
+        <location line="-130"/>
+        <location line="+128"/>
+        <location line="+100"/>
+        <source>Pending</source>
+        <translation>待定</translation>
+    </message>
+    <message>
+        <location line="-127"/>
+        <source>&amp;Class:</source>
+        <translation>类别(&amp;C)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>α from</source>
+        <translation>α 从</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>to</source>
+        <translation>到</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>any</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rotation parameter α of the inversion circle (0: no bound)</source>
+        <translation>反演圆上的旋转参数 α（0：不限制）</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>s:</source>
+        <translation>s：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Split point s of the two-stage denoising</source>
+        <translation>两阶段去噪的分割点 s</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Su&amp;ffix:</source>
+        <translation>后缀(&amp;F)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Source &amp;pair:</source>
+        <translation>源图像对(&amp;P)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>S&amp;tatus:</source>
+        <translation>状态(&amp;T)：</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>All</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>No generated images yet. Set the generation settings and press &quot;Generate / Resume&quot; on the Export page.</source>
+        <translation>尚无生成的图像。请在“导出”页设置生成参数，然后点击“生成 / 继续”。</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Keys: A accept · R reject · U pending · T tags · ←/→ previous/next</source>
+        <translation>按键：A 接受 · R 拒绝 · U 待定 · T 标签 · ←/→ 上一张/下一张</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Advance after marking</source>
+        <translation>标记后自动前进(&amp;A)</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <location line="+193"/>
+        <source>Select an image</source>
+        <translation>请选择一张图像</translation>
+    </message>
+    <message>
+        <location line="-190"/>
+        <source>Generated image</source>
+        <translation>生成的图像</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Class</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>α</source>
+        <translation>α</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>θ</source>
+        <translation>θ</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Region</source>
+        <translation>区间</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>s</source>
+        <translation>s</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Suffix</source>
+        <translation>后缀</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Seed</source>
+        <translation>种子</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sources</source>
+        <translation>源图像</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Tags</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Tags, comma-separated (Enter saves, Esc cancels)</source>
+        <translation>标签，以逗号分隔（Enter 保存，Esc 取消）</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Accept</source>
+        <translation>接受</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Accept (A)</source>
+        <translation>接受（A）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Reject</source>
+        <translation>拒绝</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Reject (R): left out of the export</source>
+        <translation>拒绝（R）：导出时排除</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Back to pending (U)</source>
+        <translation>恢复为待定（U）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Tags...</source>
+        <translation>标签...</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Edit tags (T)</source>
+        <translation>编辑标签（T）</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Nearest real image</source>
+        <translation>最相近的真实图像</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The class&apos;s training image with the smallest pixel distance (L2 over 32×32 RGB thumbnails): a near copy suggests the image adds little.</source>
+        <translation>该类别中像素距离最小的训练图像（在 32×32 RGB 缩略图上计算 L2 距离）：若几乎相同，说明这张图像带来的新信息很少。</translation>
+    </message>
+    <message>
+        <location line="+87"/>
+        <source>All classes</source>
+        <translation>全部类别</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Any s</source>
+        <translation>任意 s</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+62"/>
+        <source>(no suffix)</source>
+        <translation>（无后缀）</translation>
+    </message>
+    <message>
+        <location line="-61"/>
+        <source>Any suffix</source>
+        <translation>任意后缀</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Any pair</source>
+        <translation>任意图像对</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>%1 of %2 shown · %3 accepted · %4 rejected</source>
+        <translation>显示 %1 / %2 · 已接受 %3 · 已拒绝 %4</translation>
+    </message>
+    <message>
+        <location line="+45"/>
+        <source>Gaussian noise (the class has one training image)</source>
+        <translation>高斯噪声（该类别只有一张训练图像）</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>%1 (period 2π/θ = %2)</source>
+        <translation>%1（周期 2π/θ = %2）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 rad (%2°)</source>
+        <translation>%1 rad（%2°）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Interpolation</source>
+        <translation>内插</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Extrapolation</source>
+        <translation>外推</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>No training images of this class</source>
+        <translation>该类别没有训练图像</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Searching...</source>
+        <translation>正在查找...</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>The image cannot be read</source>
+        <translation>无法读取该图像</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>No readable training image</source>
+        <translation>没有可读取的训练图像</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Distance %1 (RMS over 32×32 RGB, 0–255)</source>
+        <translation>距离 %1（32×32 RGB 上的 RMS，0–255）</translation>
+    </message>
+    <message>
+        <location filename="../ui/curate_page.h" line="+33"/>
+        <source>Curate</source>
+        <translation>审核</translation>
+    </message>
+</context>
+<context>
+    <name>diffii::ui::DatasetPage</name>
+    <message>
+        <location filename="../ui/dataset_page.cpp" line="+136"/>
+        <source>&lt;h2&gt;Open a project or create one from a dataset folder&lt;/h2&gt;</source>
+        <translation>&lt;h2&gt;打开项目，或从数据集文件夹新建项目&lt;/h2&gt;</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>A dataset folder holds one sub-folder of images per class (ImageFolder layout). A project keeps the trained concepts, the inversion pool and the synthetic images made from it.</source>
+        <translation>数据集文件夹中每个类别对应一个图像子文件夹（ImageFolder 结构）。项目保存训练得到的概念、反演池以及由其生成的合成图像。</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>&amp;New project...</source>
+        <translation>新建项目(&amp;N)...</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Create a project from a dataset folder and a Stable Diffusion model folder (Ctrl+N)</source>
+        <translation>用数据集文件夹和 Stable Diffusion 模型文件夹新建项目（Ctrl+N）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Open project...</source>
+        <translation>打开项目(&amp;O)...</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Open an existing project folder (Ctrl+O)</source>
+        <translation>打开已有的项目文件夹（Ctrl+O）</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>The metaclass is the common kind of every class (e.g. &quot;bird&quot;). It ends the class prompt &quot;a photo of a &lt;class tokens&gt; &lt;metaclass&gt;&quot; and initialises the learned concept tokens.</source>
+        <translation>元类别是所有类别共同的大类（例如 &quot;bird&quot;）。它位于类别提示词 &quot;a photo of a &lt;class tokens&gt; &lt;metaclass&gt;&quot; 的末尾，并用于初始化学习的概念词元。</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Problems found in the dataset folder: empty classes are left out; a class with a single image has no partner for circle interpolation and is paired with noise.</source>
+        <translation>数据集文件夹中发现问题：空类别将被忽略；只有一张图像的类别没有可用于圆插值的配对图像，将与噪声配对。</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Class</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Images</source>
+        <translation>图像</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Training</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Images of the class in the training subset: concepts are learned and inverted from these only</source>
+        <translation>该类别在训练子集中的图像：仅用这些图像学习概念和进行反演</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Few-shot / long-tail subset</source>
+        <translation>小样本 / 长尾子集</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The training images Diff-II uses: all of them, K per class (few-shot), or an imbalanced long-tail subset. Changing it makes trained concepts and the inversion pool stale.</source>
+        <translation>Diff-II 使用的训练图像：全部图像、每类 K 张（小样本）或不均衡的长尾子集。更改后，已训练的概念和反演池将失效。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>All images</source>
+        <translation>全部图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>K-shot</source>
+        <translation>K-shot（每类 K 张）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Long-tail</source>
+        <translation>长尾</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Method</source>
+        <translation>方式(&amp;M)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Training images per class (classes with fewer keep all of theirs)</source>
+        <translation>每个类别的训练图像数（不足的类别保留全部图像）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;K per class</source>
+        <translation>每类 K 张(&amp;K)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Ratio of the largest to the smallest class: the per-class counts decay exponentially from &quot;max per class&quot; down to max / factor</source>
+        <translation>最大类与最小类的数量之比：各类数量从“每类最多”按指数递减到 最多值 / 因子</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Imbalance factor</source>
+        <translation>不均衡因子(&amp;I)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Training images of the head (largest) class</source>
+        <translation>头部（最大）类别的训练图像数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Max &amp;per class</source>
+        <translation>每类最多(&amp;P)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Which images are drawn; the same seed gives the same subset</source>
+        <translation>决定抽取哪些图像；相同的种子得到相同的子集</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>S&amp;eed</source>
+        <translation>种子(&amp;E)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Apply subset</source>
+        <translation>应用子集(&amp;A)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Save the subset as split.json in the project</source>
+        <translation>将子集保存为项目中的 split.json</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>&amp;Training images only</source>
+        <translation>仅显示训练图像(&amp;T)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Hide the images the subset leaves out (shown greyed otherwise)</source>
+        <translation>隐藏子集之外的图像（否则以灰色显示）</translation>
+    </message>
+    <message>
+        <location line="+49"/>
+        <source>&lt;b&gt;%1&lt;/b&gt; &amp;nbsp; dataset &lt;code&gt;%2&lt;/code&gt; &amp;nbsp; model &lt;code&gt;%3&lt;/code&gt;</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt; &amp;nbsp; 数据集 &lt;code&gt;%2&lt;/code&gt; &amp;nbsp; 模型 &lt;code&gt;%3&lt;/code&gt;</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Project folder: %1</source>
+        <translation>项目文件夹：%1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Metaclass: &lt;b&gt;%1&lt;/b&gt;</source>
+        <translation>元类别：&lt;b&gt;%1&lt;/b&gt;</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+6"/>
+        <source>%n class(es), %1 images, %2 in the training subset</source>
+        <translation>
+            <numerusform>%n 个类别，%1 张图像，其中 %2 张在训练子集中</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>one image</source>
+        <translation>仅一张图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A single image has no partner for circle interpolation: Diff-II pairs its inversion with Gaussian noise, so the synthetic images vary less</source>
+        <translation>单张图像没有可用于圆插值的配对：Diff-II 会将其反演与高斯噪声配对，因此合成图像的变化较少</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>one training image</source>
+        <translation>仅一张训练图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The subset keeps one image of this class: its inversion is paired with noise</source>
+        <translation>子集只保留了该类别的一张图像：其反演将与噪声配对</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>no training images</source>
+        <translation>无训练图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The subset leaves this class out: no concept is learned for it</source>
+        <translation>子集排除了该类别：不会为其学习概念</translation>
+    </message>
+    <message>
+        <location line="+32"/>
+        <source>&lt;b&gt;%1&lt;/b&gt;: %2 of %3 images in the training subset</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt;：%3 张图像中有 %2 张在训练子集中</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>Change the training subset</source>
+        <translation>更改训练子集</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The trained concepts and the inversion pool were made from the current subset and become stale. Change the subset?</source>
+        <translation>已训练的概念和反演池基于当前子集生成，更改后将失效。确定要更改子集吗？</translation>
+    </message>
+    <message>
+        <location filename="../ui/dataset_page.h" line="+29"/>
+        <source>Dataset</source>
+        <translation>数据集</translation>
+    </message>
+</context>
+<context>
+    <name>diffii::ui::EngineWorker</name>
+    <message>
+        <location filename="../ui/engine_worker.cpp" line="+164"/>
+        <source>Opened %1</source>
+        <translation>已打开 %1</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>%1 training images</source>
+        <translation>%1 张训练图像</translation>
+    </message>
+    <message>
+        <location line="+38"/>
+        <source>%1 suffixes from %2 captions</source>
+        <translation>从 %2 条描述中得到 %1 个后缀</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>%1 steps, loss %2</source>
+        <translation>%1 步，损失 %2</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>%1 inversions</source>
+        <translation>%1 个反演</translation>
+    </message>
+    <message>
+        <location line="+154"/>
+        <source>%1 generated, %2 kept</source>
+        <translation>新生成 %1 张，保留 %2 张</translation>
+    </message>
+    <message>
+        <location line="+55"/>
+        <source>%1 images exported to %2</source>
+        <translation>已导出 %1 张图像到 %2</translation>
+    </message>
+</context>
+<context>
+    <name>diffii::ui::ExportPage</name>
+    <message>
+        <location filename="../ui/export_page.cpp" line="+32"/>
+        <source>Generation</source>
+        <translation>生成</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Synthetic images per training image of each class (at least one per class)</source>
+        <translation>每个类别每张训练图像对应的合成图像数（每类至少一张）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Expansion rate</source>
+        <translation>扩充倍率(&amp;E)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>DDIM denoising steps per image</source>
+        <translation>每张图像的 DDIM 去噪步数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Denoising steps</source>
+        <translation>去噪步数(&amp;D)</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Classifier-free guidance scale</source>
+        <translation>无分类器引导（CFG）强度</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Guidance (CFG)</source>
+        <translation>引导强度 CFG(&amp;G)</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Split point s of the two-stage denoising: the fraction of steps conditioned on the class prompt alone before the scene suffix joins</source>
+        <translation>两阶段去噪的分割点 s：在加入场景后缀之前，仅以类别提示词为条件的步数比例</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>S&amp;plit s</source>
+        <translation>分割点 s(&amp;P)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>e.g. blurry, low quality, watermark</source>
+        <translation>例如 blurry, low quality, watermark</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Negative prompt</source>
+        <translation>负面提示词(&amp;N)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Generate / Resume</source>
+        <translation>生成 / 继续</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Saves the settings in the project and generates the missing images; finished images with the same settings are kept, so a stopped run resumes</source>
+        <translation>将设置保存到项目并生成缺少的图像；设置相同的已完成图像会保留，因此中断的生成可以继续</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Synthetic set</source>
+        <translation>合成数据集</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Generated</source>
+        <translation>已生成</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Accepted</source>
+        <translation>已接受</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rejected</source>
+        <translation>已拒绝</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Pending</source>
+        <translation>待定</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <location filename="../ui/export_page.h" line="+24"/>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&amp;Output folder:</source>
+        <translation>输出文件夹(&amp;O)：</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&amp;Browse...</source>
+        <translation>浏览(&amp;B)...</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>The export is an ImageFolder (one folder per class) with manifest.csv and manifest.jsonl. Rejected images are left out; accepted and pending images are exported. When a classifier is trained on it, each real image is replaced by a synthetic image of its class with probability 0.5 (recorded in the manifest).</source>
+        <translation>导出结果为 ImageFolder（每个类别一个文件夹），附带 manifest.csv 和 manifest.jsonl。已拒绝的图像不会导出；已接受和待定的图像都会导出。用其训练分类器时，每张真实图像以 0.5 的概率被替换为同类别的合成图像（记录在 manifest 中）。</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>E&amp;xport</source>
+        <translation>导出(&amp;X)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Open &amp;folder</source>
+        <translation>打开文件夹(&amp;F)</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Open a project to generate images.</source>
+        <translation>请打开项目以生成图像。</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Generation stopped; finished images are kept. Press &quot;Generate / Resume&quot; to continue.</source>
+        <translation>生成已停止；已完成的图像会保留。点击“生成 / 继续”以继续。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Export stopped.</source>
+        <translation>导出已停止。</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Ready to generate.</source>
+        <translation>可以开始生成。</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Starting generation...</source>
+        <translation>正在开始生成...</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Exporting to %1...</source>
+        <translation>正在导出到 %1...</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Export folder</source>
+        <translation>导出文件夹</translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>Generating</source>
+        <translation>正在生成</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Exporting</source>
+        <translation>正在导出</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1: %2 of %3 %4</source>
+        <translation>%1：%2 / %3 %4</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Generation finished: %1. Curate the images on the Curate page.</source>
+        <translation>生成完成：%1。请到“审核”页检查图像。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Export finished: %1.</source>
+        <translation>导出完成：%1。</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>%1 failed: %2</source>
+        <translation>%1 失败：%2</translation>
+    </message>
+</context>
+<context>
+    <name>diffii::ui::MainWindow</name>
+    <message>
+        <location filename="../ui/main_window.cpp" line="-118"/>
+        <source>Diff-II Studio</source>
+        <translation>Diff-II Studio</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>%1. %2</source>
+        <translation>%1. %2</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Idle</source>
+        <translation>空闲</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stop the running job (Esc); finished work is kept and the job resumes later</source>
+        <translation>停止正在运行的任务（Esc）；已完成的部分会保留，任务稍后可继续</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>%1 cancelled; finished work is kept</source>
+        <translation>%1 已取消；已完成的部分会保留</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Running: %1</source>
+        <translation>正在运行：%1</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>&amp;Project</source>
+        <translation>项目(&amp;P)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;New project...</source>
+        <translation>新建项目(&amp;N)...</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Open project...</source>
+        <translation>打开项目(&amp;O)...</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Open &amp;recent</source>
+        <translation>最近打开(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Preferences...</source>
+        <translation>首选项(&amp;P)...</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Go</source>
+        <translation>转到(&amp;G)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Cancel job</source>
+        <translation>取消任务</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;About Diff-II Studio</source>
+        <translation>关于 Diff-II Studio(&amp;A)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>About Diff-II Studio</source>
+        <translation>关于 Diff-II Studio</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&lt;b&gt;Diff-II Studio&lt;/b&gt;&lt;br&gt;Diffusion-based image augmentation for data-scarce classification: concept learning, inversion circle interpolation and two-stage denoising.</source>
+        <translation>&lt;b&gt;Diff-II Studio&lt;/b&gt;&lt;br&gt;面向数据稀缺分类任务的扩散模型图像增强：概念学习、反演圆插值与两阶段去噪。</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>New project</source>
+        <translation>新建项目</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Project folder</source>
+        <translation>项目文件夹</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Dataset (one folder per class)</source>
+        <translation>数据集（每个类别一个文件夹）</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Dataset folder</source>
+        <translation>数据集文件夹</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stable Diffusion model (diffusers)</source>
+        <translation>Stable Diffusion 模型（diffusers 格式）</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Model folder</source>
+        <translation>模型文件夹</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Metaclass</source>
+        <translation>元类别</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Seed</source>
+        <translation>种子</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Open project</source>
+        <translation>打开项目</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ETA %1</source>
+        <translation>预计剩余 %1</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <location line="+1"/>
+        <source>%1 failed</source>
+        <translation>%1 失败</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1 - Diff-II Studio</source>
+        <translation>%1 - Diff-II Studio</translation>
+    </message>
+</context>
+<context>
+    <name>diffii::ui::PoolPage</name>
+    <message>
+        <location filename="../ui/pool_page.cpp" line="+204"/>
+        <source>The inversion pool holds one DDIM inversion per training image: the noise latent that denoises back to that image under its class prompt. Generation interpolates between two inversions of a class on a circle, so a faithful inversion (high PSNR) gives faithful synthetic images.</source>
+        <translation>反演池为每张训练图像保存一个 DDIM 反演：即在其类别提示词下可去噪还原为该图像的噪声潜变量。生成时在同一类别的两个反演之间沿圆插值，因此反演越忠实（PSNR 越高），合成图像就越忠实。</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Pool settings</source>
+        <translation>反演池设置</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>DDIM steps of the inversion (and of the reconstruction): more steps invert more faithfully and take longer</source>
+        <translation>反演（及重建）的 DDIM 步数：步数越多反演越忠实，耗时也越长</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Inversion &amp;steps</source>
+        <translation>反演步数(&amp;S)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Classifier-free guidance scale during inversion; 1 (no guidance) inverts most faithfully</source>
+        <translation>反演时的无分类器引导强度；1（无引导）的反演最忠实</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Guidance</source>
+        <translation>引导强度(&amp;G)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&amp;Build pool</source>
+        <translation>构建反演池(&amp;B)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Save the settings and invert every training image that has no current inversion (missing or stale); finished entries are kept if you cancel</source>
+        <translation>保存设置，并反演所有没有有效反演（缺失或已失效）的训练图像；取消时已完成的条目会保留</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Re&amp;fresh</source>
+        <translation>刷新(&amp;F)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Read the pool from the project folder again</source>
+        <translation>从项目文件夹重新读取反演池</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Show the entries of one class</source>
+        <translation>只显示一个类别的条目</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Class</source>
+        <translation>类别(&amp;C)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stale entries &amp;only</source>
+        <translation>仅显示失效条目(&amp;O)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Show only the entries that must be rebuilt</source>
+        <translation>只显示需要重建的条目</translation>
+    </message>
+    <message>
+        <location line="+80"/>
+        <source>All classes</source>
+        <translation>全部类别</translation>
+    </message>
+    <message>
+        <location line="+39"/>
+        <source>%1 of %2 training images inverted</source>
+        <translation>已反演 %1 / %2 张训练图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>, mean PSNR %1 dB</source>
+        <translation>，平均 PSNR %1 dB</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+3"/>
+        <source>%n stale</source>
+        <translation>
+            <numerusform>%n 个失效</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>, none stale</source>
+        <translation>，无失效条目</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Open a project first (Dataset page).</source>
+        <translation>请先打开项目（数据集页）。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>No inversions yet. Train the concepts first (Concepts page), then Build the pool: inverting with the class prompt of trained concepts keeps images faithful.</source>
+        <translation>尚无反演。请先训练概念（概念页），再构建反演池：用已训练概念的类别提示词进行反演可保持图像忠实。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>No inversions yet: press Build pool.</source>
+        <translation>尚无反演：请点击“构建反演池”。</translation>
+    </message>
+    <message>
+        <location filename="../ui/pool_page.h" line="+27"/>
+        <source>Inversion pool</source>
+        <translation>反演池</translation>
+    </message>
+</context>
+<context>
+    <name>diffii::ui::PreferencesDialog</name>
+    <message>
+        <location filename="../ui/preferences_dialog.cpp" line="+15"/>
+        <source>Preferences</source>
+        <translation>首选项</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>System default</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>&amp;Language:</source>
+        <translation>语言(&amp;L)：</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The language changes when Diff-II Studio is restarted.</source>
+        <translation>语言将在重新启动 Diff-II Studio 后生效。</translation>
+    </message>
+</context>
+<context>
+    <name>diffii::ui::PreviewPage</name>
+    <message>
+        <location filename="../ui/preview_page.cpp" line="+82"/>
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Circle strip: %1 / %2</source>
+        <translation>圆周图像条：%1 / %2</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Sweep of s: %1 / %2 samples</source>
+        <translation>s 扫描：%1 / %2 个样本</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Build the pool first</source>
+        <translation>请先构建反演池</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Class</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>First inversion z1: the image at α = 0</source>
+        <translation>第一个反演 z1：α = 0 处的图像</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Second inversion z2: the image at α = −1 (≡ period − 1)</source>
+        <translation>第二个反演 z2：α = −1（≡ 周期 − 1）处的图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Image z1</source>
+        <translation>图像 z1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Image z2</source>
+        <translation>图像 z2</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Random pair</source>
+        <translation>随机配对</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Pick two different inversions of the class at random</source>
+        <translation>随机选取该类别的两个不同反演</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Seed of the Gaussian noise used when the class has one image, and of the sweep&apos;s α samples</source>
+        <translation>类别只有一张图像时所用高斯噪声的种子，以及扫描中 α 采样的种子</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Seed</source>
+        <translation>种子</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The great circle through z1 and z2. Green: the short arc between them (interpolation); the rest of the circle extrapolates. Click or drag to move the point.</source>
+        <translation>经过 z1 和 z2 的大圆。绿色：两者之间的短弧（内插）；圆的其余部分为外推。单击或拖动以移动点。</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>α, the rotation along the circle: 0 is z1, period − 1 is z2 (period = 2π/θ); the slider walks the whole circle once</source>
+        <translation>α 为沿圆的旋转量：0 为 z1，周期 − 1 为 z2（周期 = 2π/θ）；滑块正好走完整个圆一周</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>α</source>
+        <translation>α</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>θ is the angle between the two inverted latents; α·θ is the point&apos;s angle from z1</source>
+        <translation>θ 为两个反演潜变量之间的夹角；α·θ 为该点相对 z1 的角度</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Split ratio s: the noisiest fraction s of the steps uses the prompt with the scene suffix, the rest the plain prompt. Low s stays faithful to the sources, high s brings more diversity.</source>
+        <translation>分割比例 s：噪声最大的前 s 比例的步数使用带场景后缀的提示词，其余步数使用普通提示词。s 越低越忠实于源图像，s 越高多样性越强。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Split s</source>
+        <translation>分割点 s</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>faithful ← → diverse</source>
+        <translation>忠实 ← → 多样</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Scene suffix appended to the prompt for the first stage of denoising (type your own)</source>
+        <translation>在第一阶段去噪时附加到提示词后的场景后缀（可自行输入）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Suffix</source>
+        <translation>后缀</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>DDIM denoising steps</source>
+        <translation>DDIM 去噪步数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Steps</source>
+        <translation>步数</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Classifier-free guidance scale</source>
+        <translation>无分类器引导（CFG）强度</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Guidance</source>
+        <translation>引导强度</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Circle strip</source>
+        <translation>圆周图像条</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Render %1 images evenly spaced around the circle</source>
+        <translation>沿圆周均匀生成 %1 张图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sweep s</source>
+        <translation>扫描 s</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Measure faithfulness and diversity for s = 0, 0.2, …, 1 (%1 samples each)</source>
+        <translation>测量 s = 0, 0.2, …, 1 时的忠实度与多样性（每个取值 %1 个样本）</translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>Source of z1</source>
+        <translation>z1 的源图像</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Source of z2</source>
+        <translation>z2 的源图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>z1</source>
+        <translation>z1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>z2</source>
+        <translation>z2</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>No preview yet</source>
+        <translation>尚无预览</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>Images along the circle; click one to move α there</source>
+        <translation>沿圆周的图像；单击某张可将 α 移到该处</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>faithfulness</source>
+        <translation>忠实度</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>diversity</source>
+        <translation>多样性</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>split ratio s</source>
+        <translation>分割比例 s</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>faithfulness (cosine to source)</source>
+        <translation>忠实度（与源图像的余弦相似度）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>diversity (pairwise RMS)</source>
+        <translation>多样性（两两 RMS 距离）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Faithfulness falls and diversity rises as s grows; pick s where the trade-off suits you</source>
+        <translation>随着 s 增大，忠实度下降而多样性上升；请选择权衡合适的 s</translation>
+    </message>
+    <message>
+        <location line="+59"/>
+        <location line="+16"/>
+        <source>s = %1</source>
+        <translation>s = %1</translation>
+    </message>
+    <message>
+        <location line="+47"/>
+        <location line="+115"/>
+        <location line="+80"/>
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <location line="-106"/>
+        <source>noise</source>
+        <translation>噪声</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>one image in the class: Gaussian noise (seed %1)</source>
+        <translation>该类别仅有一张图像：高斯噪声（种子 %1）</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <location line="+111"/>
+        <source>interpolation</source>
+        <translation>内插</translation>
+    </message>
+    <message>
+        <location line="-111"/>
+        <location line="+111"/>
+        <source>extrapolation</source>
+        <translation>外推</translation>
+    </message>
+    <message>
+        <location line="-108"/>
+        <source>The point lies on the short arc between z1 and z2</source>
+        <translation>该点位于 z1 与 z2 之间的短弧上</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The point lies on the long way round the circle, beyond z1 or z2</source>
+        <translation>该点位于圆的长弧上，超出 z1 或 z2</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>θ = %1°</source>
+        <translation>θ = %1°</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>θ ≈ %1° (until the first preview)</source>
+        <translation>θ ≈ %1°（首次预览前）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>α = %1 of %2 · %3</source>
+        <translation>α = %1 / %2 · %3</translation>
+    </message>
+    <message>
+        <location line="+66"/>
+        <source>Denoising… step %1 of %2</source>
+        <translation>去噪中… 第 %1 / %2 步</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>θ is %1°: moving to the chosen point of the circle…</source>
+        <translation>θ 为 %1°：正在移动到圆上选定的点…</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Gaussian noise (one image in the class, seed %1) · s = %2 · suffix: %3 · %4 s</source>
+        <translation>高斯噪声（该类别仅一张图像，种子 %1）· s = %2 · 后缀：%3 · %4 秒</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>α = %1 · θ = %2° · %3 · s = %4 · suffix: %5 · %6 s</source>
+        <translation>α = %1 · θ = %2° · %3 · s = %4 · 后缀：%5 · %6 秒</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Preview failed: %1</source>
+        <translation>预览失败：%1</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1 failed: %2</source>
+        <translation>%1 失败：%2</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Circle strip queued…</source>
+        <translation>圆周图像条已排队…</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>α = %1
+%2</source>
+        <translation>α = %1
+%2</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>interp</source>
+        <translation>内插</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>extrap</source>
+        <translation>外推</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>On the short arc between z1 and z2: interpolation</source>
+        <translation>位于 z1 与 z2 之间的短弧上：内插</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Beyond z1 or z2: extrapolation</source>
+        <translation>超出 z1 或 z2：外推</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Sweep of s queued…</source>
+        <translation>s 扫描已排队…</translation>
+    </message>
+    <message>
+        <location filename="../ui/preview_page.h" line="+34"/>
+        <source>Preview</source>
+        <translation>预览</translation>
+    </message>
+</context>
+<context>
+    <name>diffii::ui::ThumbnailModel</name>
+    <message>
+        <location filename="../ui/dataset_page.cpp" line="-338"/>
+        <source>In the training split</source>
+        <translation>在训练子集中</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Not in the training split (left out by the subset)</source>
+        <translation>不在训练子集中（被子集排除）</translation>
+    </message>
+</context>
+</TS>
