@@ -106,6 +106,7 @@ ProjectInfo EngineWorker::makeProjectInfo() const {
         ClassInfo ci;
         ci.name = qs(c.name);
         for (const auto& img : c.images) ci.images << qs(img);
+        for (const auto& t : s.classTokens(c.name)) ci.tokens << qs(t);
         for (const auto& sc : s.split().classes)
             if (sc.name == c.name)
                 for (const auto& img : sc.train) ci.trainImages << qs(img);

@@ -124,6 +124,12 @@ std::string ProjectSession::conceptsHash() const {
     return fingerprintFiles({(dir / "embeddings.safetensors").string(), (dir / "lora.safetensors").string()});
 }
 
+std::vector<std::string> ProjectSession::classTokens(const std::string& className) const {
+    if (!m_concepts) return {};
+    const auto it = m_concepts->tokensPerClass.find(className);
+    return it == m_concepts->tokensPerClass.end() ? std::vector<std::string>{} : it->second;
+}
+
 std::string ProjectSession::classPrompt(const std::string& className) const {
     if (m_concepts && m_concepts->tokensPerClass.count(className)) return m_concepts->prompt(className);
     return "a photo of a " + className + " " + m_project->config().metaclass;
@@ -139,12 +145,14 @@ ConceptResult ProjectSession::trainConcepts(const JobContext* job, bool resume) 
         classes.push_back(std::move(cc));
     }
     if (classes.empty()) throw Error(m_project->dir() + ": the split has no training images");
-    // Training starts from the base model: reload it without the old concepts.
-    if (m_concepts) {
-        m_concepts.reset();
-        m_sd = StableDiffusion::load(m_project->modelDir(), LoadSettings{m_sd->dtype()});
-    }
     const auto s = settings();
+    // Training starts from the base model (without old concepts), in the dtype the settings ask for.
+    const torch::Dtype workDtype = m_sd->dtype();
+    const torch::Dtype trainDtype = s.concepts.bf16 ? torch::kBFloat16 : torch::kFloat32;
+    if (m_concepts || trainDtype != workDtype) {
+        m_concepts.reset();
+        m_sd = StableDiffusion::load(m_project->modelDir(), LoadSettings{trainDtype});
+    }
     ConceptLearner learner(m_sd, classes, m_project->config().metaclass, s.concepts);
     const auto result = learner.train(m_project->conceptsDir(), job, resume);
     Provenance prov;
@@ -153,8 +161,8 @@ ConceptResult ProjectSession::trainConcepts(const JobContext* job, bool resume) 
     prov.settings = s.concepts.toJson();
     prov.created = isoTimeNow();
     writeFileAtomic((fs::path(m_project->conceptsDir()) / kConceptsProvenance).string(), prov.toJson().dump(2));
-    // Use exactly what was saved (the same path as a later open()).
-    m_sd = StableDiffusion::load(m_project->modelDir(), LoadSettings{m_sd->dtype()});
+    // Use exactly what was saved (the same path as a later open()), in the session's dtype.
+    m_sd = StableDiffusion::load(m_project->modelDir(), LoadSettings{workDtype});
     loadTrainedConcepts();
     return result;
 }

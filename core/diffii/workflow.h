@@ -53,6 +53,7 @@ public:
     bool hasConcepts() const { return m_concepts.has_value(); }
     // The class prompt: "a photo of a <tokens> <metaclass>" with trained concepts, else "a photo of a <class> <metaclass>".
     std::string classPrompt(const std::string& className) const;
+    std::vector<std::string> classTokens(const std::string& className) const;  // empty without concepts
 
     // The jobs. Each reports progress, honours cancellation and can be resumed by calling it again.
     ConceptResult trainConcepts(const JobContext* job = nullptr, bool resume = true);
