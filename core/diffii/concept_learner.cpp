@@ -492,6 +492,33 @@ ConceptResult ConceptLearner::train(const std::string& outputDir, const JobConte
         result.tokensPerClass[m_classes[c].name] = m_tokens[c];
     }
 
+    // The token-embedding gradient of one backward -> the master rows' gradient; the rest of the table never
+    // enters the optimizer. Taken after every micro-batch: LibTorch 1.13 cannot add sparse bfloat16 gradients.
+    auto takeEmbeddingGrad = [&](torch::Tensor& rowsGrad) {
+        torch::NoGradGuard g;
+        auto grad = weight.grad();
+        if (!grad.defined()) return;
+        if (grad.is_sparse()) {
+            grad = grad.coalesce();
+            const auto idx = grad.indices()[0].contiguous();
+            const auto values = grad.values().to(torch::kFloat32);
+            const auto* idp = idx.data_ptr<int64_t>();
+            std::vector<int64_t> src, dst;
+            for (int64_t i = 0; i < idx.numel(); ++i) {
+                const auto it = rowOfId.find(idp[i]);
+                if (it == rowOfId.end()) continue;
+                src.push_back(i);
+                dst.push_back(it->second);
+            }
+            if (!src.empty())
+                rowsGrad.index_add_(0, torch::tensor(dst, torch::kLong),
+                                    values.index_select(0, torch::tensor(src, torch::kLong)));
+        } else {
+            rowsGrad.add_(grad.index_select(0, idsTensor).to(torch::kFloat32));
+        }
+        weight.mutable_grad() = torch::Tensor();
+    };
+
     const auto t0 = std::chrono::steady_clock::now();
     int64_t step = startStep;
     while (step < s.maxSteps) {
@@ -505,6 +532,7 @@ ConceptResult ConceptLearner::train(const std::string& outputDir, const JobConte
         static_cast<torch::optim::AdamWOptions&>(optimizer.param_groups()[1].options()).lr(s.loraLr * f);
 
         auto gen = derivedGenerator(s.seed, kStepDraws, static_cast<uint64_t>(step));
+        auto rowsGrad = torch::zeros_like(rows);
         double lossSum = 0.0;
         for (int micro = 0; micro < s.gradAccumulation; ++micro) {
             std::vector<int64_t> picks;
@@ -521,36 +549,10 @@ ConceptResult ConceptLearner::train(const std::string& outputDir, const JobConte
             const auto loss = conceptTrainingLoss(sd, noiseScheduler, x0, noise, timesteps, inputIds);
             (s.gradAccumulation > 1 ? loss / static_cast<double>(s.gradAccumulation) : loss).backward();
             lossSum += loss.item<double>();
+            takeEmbeddingGrad(rowsGrad);
         }
 
-        // The token-embedding gradient -> the master rows; the rest of the table never enters the optimizer.
-        {
-            torch::NoGradGuard g;
-            auto rowsGrad = torch::zeros_like(rows);
-            auto grad = weight.grad();
-            if (grad.defined()) {
-                if (grad.is_sparse()) {
-                    grad = grad.coalesce();
-                    const auto idx = grad.indices()[0].contiguous();
-                    const auto values = grad.values().to(torch::kFloat32);
-                    const auto* idp = idx.data_ptr<int64_t>();
-                    std::vector<int64_t> src, dst;
-                    for (int64_t i = 0; i < idx.numel(); ++i) {
-                        const auto it = rowOfId.find(idp[i]);
-                        if (it == rowOfId.end()) continue;
-                        src.push_back(i);
-                        dst.push_back(it->second);
-                    }
-                    if (!src.empty())
-                        rowsGrad.index_add_(0, torch::tensor(dst, torch::kLong),
-                                            values.index_select(0, torch::tensor(src, torch::kLong)));
-                } else {
-                    rowsGrad.copy_(grad.index_select(0, idsTensor).to(torch::kFloat32));
-                }
-            }
-            rows.mutable_grad() = rowsGrad;
-            weight.mutable_grad() = torch::Tensor();
-        }
+        rows.mutable_grad() = rowsGrad;
         optimizer.step();
         optimizer.zero_grad();
         writeRows();

@@ -1,0 +1,135 @@
+// Benchmark (not a CTest test): concept training (textual inversion + LoRA rank 10) on the tiny fixture model,
+// batch 4, 32x32 images (16x16 latents), in float32 and bfloat16. Prints the median seconds per optimizer step
+// (from the progress callback, first step excluded), steps/s, and a forward / backward split of one step.
+// Environment: DIFFII_BENCH_THREADS (default 2), DIFFII_BENCH_STEPS (default 20), DIFFII_BENCH_DTYPES
+// ("float32,bfloat16" by default), DIFFII_BENCH_BATCH (default 4).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <ATen/Context.h>
+#include <torch/torch.h>
+
+#include "core/diffii/concept_learner.h"
+#include "core/diffii/concept_loss.h"
+#include "core/io/image.h"
+#include "core/models/stable_diffusion.h"
+#include "tests/test_support.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int envInt(const char* name, int fallback) {
+    const char* v = std::getenv(name);
+    return v && *v ? std::atoi(v) : fallback;
+}
+
+double median(std::vector<double> v) {
+    if (v.empty()) return 0.0;
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+}  // namespace
+
+int main() {
+    at::globalContext().setFlushDenormal(true);
+    const int threads = envInt("DIFFII_BENCH_THREADS", 2);
+    const int steps = std::max(3, envInt("DIFFII_BENCH_STEPS", 20));
+    const int batch = std::max(1, envInt("DIFFII_BENCH_BATCH", 4));
+    const char* dtypesEnv = std::getenv("DIFFII_BENCH_DTYPES");
+    const std::string dtypes = dtypesEnv && *dtypesEnv ? dtypesEnv : "float32,bfloat16";
+    torch::set_num_threads(threads);
+    std::printf("bench_concepts: tiny-sd1, 2 classes x 2 images (32x32), batch %d, LoRA rank 10, %d steps, %d threads\n",
+                batch, steps, threads);
+
+    const auto dir = diffii::test::makeTempDir("bench-concepts");
+    std::vector<diffii::ConceptClass> classes = {
+        {"bird a",
+         {diffii::test::fixture("tiny-sd1-diffii/input_0.png"), diffii::test::fixture("tiny-sd1-diffii/input_1.png")},
+         {},
+         {}},
+        {"bird b", {}, {}, {}}};
+    for (int i = 0; i < 2; ++i) {
+        torch::manual_seed(i);
+        const auto path = dir + "/b" + std::to_string(i) + ".png";
+        diffii::saveImagePng(path, torch::rand({3, 32, 32}));
+        classes[1].imagePaths.push_back(path);
+    }
+
+    for (const auto& [name, dtype] : std::vector<std::pair<std::string, torch::Dtype>>{
+             {"float32", torch::kFloat32}, {"bfloat16", torch::kBFloat16}}) {
+        if (dtypes.find(name) == std::string::npos) continue;
+        try {
+            auto sd = diffii::StableDiffusion::load(diffii::test::fixture("tiny-sd1"), diffii::LoadSettings{dtype});
+            diffii::ConceptSettings s;
+            s.batchSize = batch;
+            s.maxSteps = steps;
+            s.checkpointEvery = 0;
+            s.bf16 = dtype == torch::kBFloat16;
+            s.randomFlip = true;
+            diffii::ConceptLearner learner(sd, classes, "bird", s);
+            std::vector<double> stepSeconds;
+            auto last = Clock::now();
+            diffii::JobContext job;
+            job.onProgress = [&](const diffii::Progress& p) {
+                if (p.done <= 0) {
+                    last = Clock::now();
+                    return;
+                }
+                stepSeconds.push_back(since(last));
+                last = Clock::now();
+            };
+            const auto t0 = Clock::now();
+            const auto result = learner.train(dir + "/out-" + name, &job);
+            const double total = since(t0);
+            stepSeconds.erase(stepSeconds.begin());  // warm-up
+            const double med = median(stepSeconds);
+            std::printf("  %-8s train: %.3f s/step median, %.2f steps/s (median), %.2f steps/s (job's own figure), "
+                        "%.1f s in all, final loss %.4f\n",
+                        name.c_str(), med, med > 0 ? 1.0 / med : 0.0, result.stepsPerSecond, total, result.finalLoss);
+
+            // Where a step's time goes: forward (text encoder + UNet + loss) and backward.
+            auto& tokenEmbedding = sd->textEncoder()->textModel->embeddings->tokenEmbedding;
+            tokenEmbedding->weight.set_requires_grad(true);
+            tokenEmbedding->options.sparse(true);
+            diffii::DdimScheduler scheduler(sd->schedulerConfig());
+            const auto x0 = torch::randn({batch, 4, 16, 16});
+            const auto noise = torch::randn({batch, 4, 16, 16});
+            const auto t = torch::randint(0, 1000, {batch}, torch::kLong);
+            const auto ids = torch::tensor(sd->tokenizer().encodePadded(diffii::conceptPrompt(learner.tokens()[0], "bird")))
+                                 .unsqueeze(0)
+                                 .repeat({batch, 1});
+            std::vector<double> fwd, bwd;
+            for (int i = 0; i < 6; ++i) {
+                const auto a = Clock::now();
+                const auto loss = diffii::conceptTrainingLoss(*sd, scheduler, x0, noise, t, ids);
+                const double f = since(a);
+                const auto b = Clock::now();
+                loss.backward();
+                const double g = since(b);
+                if (i > 0) {
+                    fwd.push_back(f);
+                    bwd.push_back(g);
+                }
+                for (auto& p : learner.lora()->parameters()) p.mutable_grad() = torch::Tensor();
+                tokenEmbedding->weight.mutable_grad() = torch::Tensor();
+            }
+            tokenEmbedding->options.sparse(false);
+            tokenEmbedding->weight.set_requires_grad(false);
+            std::printf("  %-8s one step: forward %.3f s, backward %.3f s (medians)\n", name.c_str(), median(fwd),
+                        median(bwd));
+        } catch (const std::exception& e) {
+            std::printf("  %-8s failed: %s\n", name.c_str(), e.what());
+        }
+    }
+    std::filesystem::remove_all(dir);
+    return 0;
+}
