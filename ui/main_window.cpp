@@ -64,7 +64,8 @@ MainWindow::MainWindow(StudioController* controller, QWidget* parent) : QMainWin
     connect(datasetPage, &DatasetPage::requestOpenProject, this, &MainWindow::openProjectDialog);
     connect(m_steps, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
     m_steps->setCurrentRow(0);
-    m_steps->setMaximumWidth(200);
+    m_steps->setMinimumWidth(m_steps->sizeHintForColumn(0) + 12);
+    m_steps->setMaximumWidth(240);
     auto* splitter = new QSplitter(this);
     splitter->addWidget(m_steps);
     splitter->addWidget(m_pages);
