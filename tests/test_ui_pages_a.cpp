@@ -235,6 +235,10 @@ void TestUiPagesA::conceptsTraining() {
     QTRY_VERIFY(plot->graph(0)->dataCount() >= 1);
     QVERIFY(plot->graph(0)->dataCount() <= 3);
     QCOMPARE(plot->graph(1)->dataCount(), plot->graph(0)->dataCount());
+    // Sample images arrive while training (every max(1, steps/8) steps: 3 for a 3-step run).
+    auto* samples = find<QListWidget>("conceptSamples");
+    QTRY_COMPARE_WITH_TIMEOUT(samples->count(), 3, 30000);
+    QVERIFY(!samples->item(0)->icon().isNull());
     QCOMPARE(find<QProgressBar>("conceptsProgress")->value(), 3);
 
     // The settings reached project.json (the controller's copy follows saves).

@@ -8,6 +8,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
@@ -157,6 +158,16 @@ ConceptsPage::ConceptsPage(StudioController* controller, QWidget* parent) : Stud
     m_plot->legend->setVisible(true);
     m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     right->addWidget(m_plot);
+    m_samples = new QListWidget(right);
+    m_samples->setObjectName(QStringLiteral("conceptSamples"));
+    m_samples->setViewMode(QListView::IconMode);
+    m_samples->setFlow(QListView::LeftToRight);
+    m_samples->setWrapping(false);
+    m_samples->setIconSize(QSize(96, 96));
+    m_samples->setFixedHeight(140);
+    m_samples->setToolTip(tr("Samples rendered while training: seeded noise denoised with each class prompt as "
+                             "learned so far (one class per sample, in turn)"));
+    right->addWidget(m_samples);
 
     auto* conceptsBox = new QGroupBox(tr("Learned concepts"), right);
     auto* cv = new QVBoxLayout(conceptsBox);
@@ -197,6 +208,7 @@ ConceptsPage::ConceptsPage(StudioController* controller, QWidget* parent) : Stud
     });
     auto* w = worker();
     connect(w, &EngineWorker::lossPoint, this, &ConceptsPage::onLossPoint);
+    connect(w, &EngineWorker::conceptSample, this, &ConceptsPage::onConceptSample);
     connect(w, &EngineWorker::progress, this, &ConceptsPage::onProgress);
     connect(w, &EngineWorker::jobFinished, this, [this](const QString& job, const QString& summary) {
         if (job != kJob) return;
@@ -356,6 +368,17 @@ void ConceptsPage::clearPlot() {
     m_plot->graph(0)->data()->clear();
     m_plot->graph(1)->data()->clear();
     m_plot->replot(QCustomPlot::rpQueuedReplot);
+    m_samples->clear();
+}
+
+void ConceptsPage::onConceptSample(qint64 step, const QString& className, const QImage& image) {
+    // Small images are scaled by whole factors without smoothing so that 32x32 samples stay crisp.
+    const int factor = std::max(1, 96 / std::max(1, image.width()));
+    const QPixmap pixmap = QPixmap::fromImage(image.scaled(image.width() * factor, image.height() * factor,
+                                                           Qt::KeepAspectRatio, Qt::FastTransformation));
+    auto* item = new QListWidgetItem(QIcon(pixmap), QStringLiteral("%1 · %2").arg(step).arg(className));
+    m_samples->addItem(item);
+    m_samples->scrollToItem(item);
 }
 
 }  // namespace diffii::ui

@@ -14,6 +14,8 @@ class QPushButton;
 class QSpinBox;
 class QTableWidget;
 
+class QListWidget;
+
 namespace diffii::ui {
 
 // Step 2: concept learning. The settings of settings.concepts, Start/Resume, Pause (the job checkpoints and Start
@@ -38,6 +40,7 @@ private:
     void onProgress(const diffii::ui::JobProgress& p);
     void updateConceptsTable();
     void clearPlot();
+    void onConceptSample(qint64 step, const QString& className, const QImage& image);
 
     QSpinBox* m_steps = nullptr;
     QSpinBox* m_rank = nullptr;
@@ -58,6 +61,7 @@ private:
     QLabel* m_state = nullptr;
     QCustomPlot* m_plot = nullptr;
     QTableWidget* m_concepts = nullptr;
+    QListWidget* m_samples = nullptr;  // sample images rendered during training
 
     ProjectInfo m_project;
     QJsonObject m_settings;  // the last settings known saved (project.json, then this page's saves)

@@ -221,7 +221,22 @@ void EngineWorker::importCaptions(const QString& captionsFile) {
 void EngineWorker::trainConcepts(bool resume) {
     runJob(QStringLiteral("concepts"), [&](diffii::JobContext& ctx) {
         if (!m_session) throw diffii::Error("no project is open");
-        const auto r = m_session->trainConcepts(&ctx, resume);
+        // A sample image every ~1/8 of the run: seeded noise denoised with the class prompt as trained so far.
+        const int64_t maxSteps = m_session->settings().concepts.maxSteps;
+        const int64_t every = std::max<int64_t>(1, maxSteps / 8);
+        auto onSample = [this](int64_t step, const std::string& className, const std::string& prompt) {
+            auto& sd = m_session->model();
+            const int64_t size = sd.unet()->config().sampleSize;
+            auto gen = at::detail::createCPUGenerator(static_cast<uint64_t>(step));
+            const auto z = torch::randn({1, sd.unet()->config().inChannels, size, size}, gen);
+            diffii::DenoiseSettings den;
+            den.steps = 15;
+            den.split = 0.0;
+            const auto prompts = diffii::encodePrompts(sd, prompt, "");
+            const auto image = diffii::decodeLatentToImage(sd, diffii::denoiseTwoStage(sd, z, prompts, den))[0];
+            Q_EMIT conceptSample(step, qs(className), toQImage(image));
+        };
+        const auto r = m_session->trainConcepts(&ctx, resume, every, onSample);
         Q_EMIT projectOpened(makeProjectInfo());
         emitPool();
         return tr("%1 steps, loss %2").arg(r.steps).arg(r.smoothedLoss, 0, 'f', 4);

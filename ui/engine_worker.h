@@ -57,6 +57,8 @@ Q_SIGNALS:
     void projectOpened(const diffii::ui::ProjectInfo& info);
     void poolChanged(const QList<diffii::ui::PoolItem>& items);
     void lossPoint(qint64 step, double loss, double smoothed);
+    // A sample image rendered during concept training (every ~1/8 of the steps).
+    void conceptSample(qint64 step, const QString& className, const QImage& image);
     void previewIntermediate(qint64 id, const QImage& image, int step, int total);
     void previewReady(const diffii::ui::PreviewResult& result);
     void stripImage(qint64 id, int index, const QImage& image, double alpha, bool interpolation);

@@ -566,6 +566,7 @@ ConceptResult ConceptLearner::train(const std::string& outputDir, const JobConte
             job->report("concepts", step, s.maxSteps, detail);
         }
         if (s.checkpointEvery > 0 && step % s.checkpointEvery == 0 && step < s.maxSteps) writeCheckpoint(step);
+        if (m_onStep) m_onStep(step);
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const int64_t ran = step - startStep;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -94,7 +95,12 @@ public:
     // The LoRA being trained (after train() started), e.g. to detach it.
     std::shared_ptr<UNetLoraImpl> lora() const { return m_lora; }
 
+    // Called after every optimizer step with the step number, while the model holds the current embeddings and
+    // LoRA (e.g. to render sample images); runs on the training thread, between steps.
+    void setStepCallback(std::function<void(int64_t step)> callback) { m_onStep = std::move(callback); }
+
 private:
+    std::function<void(int64_t)> m_onStep;
     std::shared_ptr<StableDiffusion> m_sd;
     std::vector<ConceptClass> m_classes;
     std::string m_metaclass;

@@ -135,7 +135,8 @@ std::string ProjectSession::classPrompt(const std::string& className) const {
     return "a photo of a " + className + " " + m_project->config().metaclass;
 }
 
-ConceptResult ProjectSession::trainConcepts(const JobContext* job, bool resume) {
+ConceptResult ProjectSession::trainConcepts(const JobContext* job, bool resume, int64_t sampleEvery,
+                                            const std::function<void(int64_t, const std::string&, const std::string&)>& onSample) {
     std::vector<ConceptClass> classes;
     for (const auto& c : m_split.classes) {
         if (c.train.empty()) continue;
@@ -154,6 +155,14 @@ ConceptResult ProjectSession::trainConcepts(const JobContext* job, bool resume) 
         m_sd = StableDiffusion::load(m_project->modelDir(), LoadSettings{trainDtype});
     }
     ConceptLearner learner(m_sd, classes, m_project->config().metaclass, s.concepts);
+    if (sampleEvery > 0 && onSample) {
+        learner.setStepCallback([&](int64_t step) {
+            if (step % sampleEvery != 0) return;
+            // One class per sample, in turn, so every class is seen as training goes on.
+            const size_t c = static_cast<size_t>(step / sampleEvery - 1) % classes.size();
+            onSample(step, classes[c].name, conceptPrompt(learner.tokens()[c], m_project->config().metaclass));
+        });
+    }
     const auto result = learner.train(m_project->conceptsDir(), job, resume);
     Provenance prov;
     prov.producer = "diffii concepts";

@@ -56,7 +56,10 @@ public:
     std::vector<std::string> classTokens(const std::string& className) const;  // empty without concepts
 
     // The jobs. Each reports progress, honours cancellation and can be resumed by calling it again.
-    ConceptResult trainConcepts(const JobContext* job = nullptr, bool resume = true);
+    // onSample(step, class name, prompt) is called every sampleEvery steps (0: never) while the model holds the
+    // concepts as trained so far, so a front-end can render a sample image.
+    ConceptResult trainConcepts(const JobContext* job = nullptr, bool resume = true, int64_t sampleEvery = 0,
+                                const std::function<void(int64_t, const std::string&, const std::string&)>& onSample = {});
     std::vector<PoolEntry> buildPool(const JobContext* job = nullptr);
     std::vector<PoolEntry> pool() const;  // what is on disk, stale entries marked
     GenerationReport generate(const JobContext* job = nullptr, int shardIndex = 0, int shardCount = 1);
