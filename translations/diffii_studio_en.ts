@@ -19,7 +19,7 @@
         <translation>%1 s</translation>
     </message>
     <message>
-        <location line="+122"/>
+        <location line="+123"/>
         <source>Browse...</source>
         <translation>Browse...</translation>
     </message>
@@ -27,7 +27,7 @@
 <context>
     <name>diffii::ui::ConceptsPage</name>
     <message>
-        <location filename="../ui/concepts_page.cpp" line="+56"/>
+        <location filename="../ui/concepts_page.cpp" line="+57"/>
         <source>Concept learning teaches the model each class: a few placeholder tokens per class (textual inversion) and one LoRA shared by all classes are trained on the training subset, so that &quot;a photo of a &lt;tokens&gt; &lt;metaclass&gt;&quot; draws that class.</source>
         <translation>Concept learning teaches the model each class: a few placeholder tokens per class (textual inversion) and one LoRA shared by all classes are trained on the training subset, so that &quot;a photo of a &lt;tokens&gt; &lt;metaclass&gt;&quot; draws that class.</translation>
     </message>
@@ -158,12 +158,12 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+183"/>
+        <location line="+194"/>
         <source>&amp;Start</source>
         <translation>&amp;Start</translation>
     </message>
     <message>
-        <location line="-181"/>
+        <location line="-192"/>
         <source>Save the settings and train; a paused run continues from its last checkpoint</source>
         <translation>Save the settings and train; a paused run continues from its last checkpoint</translation>
     </message>
@@ -214,7 +214,12 @@
         <translation>step</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+12"/>
+        <source>Samples rendered while training: seeded noise denoised with each class prompt as learned so far (one class per sample, in turn)</source>
+        <translation>Samples rendered while training: seeded noise denoised with each class prompt as learned so far (one class per sample, in turn)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Learned concepts</source>
         <translation>Learned concepts</translation>
     </message>
@@ -244,7 +249,7 @@
         <translation>Discard the trained concepts and checkpoints and train from step 0?</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+19"/>
         <source>Finished: %1</source>
         <translation>Finished: %1</translation>
     </message>
@@ -299,7 +304,7 @@
         <translation>trained</translation>
     </message>
     <message>
-        <location filename="../ui/concepts_page.h" line="+27"/>
+        <location filename="../ui/concepts_page.h" line="+29"/>
         <source>Concepts</source>
         <translation>Concepts</translation>
     </message>
@@ -852,7 +857,7 @@
         <translation>%1 suffixes from %2 captions</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+25"/>
         <source>%1 steps, loss %2</source>
         <translation>%1 steps, loss %2</translation>
     </message>
@@ -1064,7 +1069,7 @@
 <context>
     <name>diffii::ui::MainWindow</name>
     <message>
-        <location filename="../ui/main_window.cpp" line="-118"/>
+        <location filename="../ui/main_window.cpp" line="-119"/>
         <source>Diff-II Studio</source>
         <translation>Diff-II Studio</translation>
     </message>
@@ -1074,7 +1079,7 @@
         <translation>%1. %2</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+17"/>
         <source>Idle</source>
         <translation>Idle</translation>
     </message>

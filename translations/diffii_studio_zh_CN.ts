@@ -19,7 +19,7 @@
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location line="+122"/>
+        <location line="+123"/>
         <source>Browse...</source>
         <translation>浏览...</translation>
     </message>
@@ -27,7 +27,7 @@
 <context>
     <name>diffii::ui::ConceptsPage</name>
     <message>
-        <location filename="../ui/concepts_page.cpp" line="+56"/>
+        <location filename="../ui/concepts_page.cpp" line="+57"/>
         <source>Concept learning teaches the model each class: a few placeholder tokens per class (textual inversion) and one LoRA shared by all classes are trained on the training subset, so that &quot;a photo of a &lt;tokens&gt; &lt;metaclass&gt;&quot; draws that class.</source>
         <translation>概念学习让模型认识每个类别：在训练子集上为每个类别训练若干占位词元（文本反演），并训练一个所有类别共享的 LoRA，使 &quot;a photo of a &lt;tokens&gt; &lt;metaclass&gt;&quot; 能画出该类别。</translation>
     </message>
@@ -158,12 +158,12 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+183"/>
+        <location line="+194"/>
         <source>&amp;Start</source>
         <translation>开始(&amp;S)</translation>
     </message>
     <message>
-        <location line="-181"/>
+        <location line="-192"/>
         <source>Save the settings and train; a paused run continues from its last checkpoint</source>
         <translation>保存设置并开始训练；已暂停的训练从上一个检查点继续</translation>
     </message>
@@ -214,7 +214,12 @@
         <translation>步</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+12"/>
+        <source>Samples rendered while training: seeded noise denoised with each class prompt as learned so far (one class per sample, in turn)</source>
+        <translation>训练过程中生成的样例：用当前学到的各类别提示词对固定种子的噪声去噪（每次一个类别，轮流）</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Learned concepts</source>
         <translation>已学习的概念</translation>
     </message>
@@ -244,7 +249,7 @@
         <translation>要丢弃已训练的概念和检查点并从第 0 步重新训练吗？</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+19"/>
         <source>Finished: %1</source>
         <translation>已完成：%1</translation>
     </message>
@@ -299,7 +304,7 @@
         <translation>已训练</translation>
     </message>
     <message>
-        <location filename="../ui/concepts_page.h" line="+27"/>
+        <location filename="../ui/concepts_page.h" line="+29"/>
         <source>Concepts</source>
         <translation>概念</translation>
     </message>
@@ -851,7 +856,7 @@
         <translation>从 %2 条描述中得到 %1 个后缀</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+25"/>
         <source>%1 steps, loss %2</source>
         <translation>%1 步，损失 %2</translation>
     </message>
@@ -1063,7 +1068,7 @@
 <context>
     <name>diffii::ui::MainWindow</name>
     <message>
-        <location filename="../ui/main_window.cpp" line="-118"/>
+        <location filename="../ui/main_window.cpp" line="-119"/>
         <source>Diff-II Studio</source>
         <translation>Diff-II Studio</translation>
     </message>
@@ -1073,7 +1078,7 @@
         <translation>%1. %2</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+17"/>
         <source>Idle</source>
         <translation>空闲</translation>
     </message>
