@@ -34,6 +34,29 @@ QJsonObject toQJson(const nlohmann::json& j) { return QJsonDocument::fromJson(QB
 
 constexpr double kTwoPi = 6.283185307179586476925286766559;
 
+// The class's current (non-stale) pool entries, and the pair a request names: indices clamped into range and made
+// distinct, so that preview, strip and sweep always agree on which two images are on screen.
+struct ClassPool {
+    std::vector<diffii::PoolEntry> entries;
+    int first = 0, second = 0;
+};
+
+ClassPool classPool(const diffii::ProjectSession& session, const PreviewRequest& request, size_t minimum,
+                    const char* what) {
+    ClassPool p;
+    for (const auto& e : session.pool())
+        if (qs(e.className) == request.className && !e.stale) p.entries.push_back(e);
+    if (p.entries.size() < minimum)
+        throw diffii::Error(std::string(what) + ": class '" + request.className.toStdString() + "' has " +
+                            std::to_string(p.entries.size()) + " current inversions, needs " +
+                            std::to_string(minimum) + " (build the pool first)");
+    const int n = static_cast<int>(p.entries.size());
+    p.first = std::clamp(request.first, 0, n - 1);
+    p.second = std::clamp(request.second, 0, n - 1);
+    if (n > 1 && p.second == p.first) p.second = (p.first + 1) % n;
+    return p;
+}
+
 }  // namespace
 
 void registerStudioTypes() {
@@ -266,18 +289,13 @@ void EngineWorker::preview(const PreviewRequest& request) {
         QElapsedTimer timer;
         timer.start();
         auto& sd = m_session->model();
-        std::vector<diffii::PoolEntry> entries;
-        for (const auto& e : m_session->pool())
-            if (qs(e.className) == request.className && !e.stale) entries.push_back(e);
-        if (entries.empty())
-            throw diffii::Error("class '" + request.className.toStdString() + "' has no inversions: build the pool first");
+        const auto pool = classPool(*m_session, request, 1, "preview");
+        const auto& entries = pool.entries;
+        const int a = pool.first, b = pool.second;
         PreviewResult result;
         result.id = request.id;
         torch::Tensor z;
         if (entries.size() >= 2) {
-            const int a = std::clamp(request.first, 0, static_cast<int>(entries.size()) - 1);
-            int b = std::clamp(request.second, 0, static_cast<int>(entries.size()) - 1);
-            if (b == a) b = (a + 1) % static_cast<int>(entries.size());
             const auto circle = diffii::circleInterpolate(diffii::loadInversion(entries[a].file),
                                                           diffii::loadInversion(entries[b].file), request.alpha);
             z = circle.z;
@@ -315,13 +333,9 @@ void EngineWorker::previewStrip(const PreviewRequest& request, int count) {
     runJob(QStringLiteral("strip"), [&](diffii::JobContext& ctx) {
         if (!m_session) throw diffii::Error("no project is open");
         auto& sd = m_session->model();
-        std::vector<diffii::PoolEntry> entries;
-        for (const auto& e : m_session->pool())
-            if (qs(e.className) == request.className && !e.stale) entries.push_back(e);
-        if (entries.size() < 2) throw diffii::Error("the circle needs two inversions of the class");
-        const int a = std::clamp(request.first, 0, static_cast<int>(entries.size()) - 1);
-        int b = std::clamp(request.second, 0, static_cast<int>(entries.size()) - 1);
-        if (b == a) b = (a + 1) % static_cast<int>(entries.size());
+        const auto pool = classPool(*m_session, request, 2, "circle strip");
+        const auto& entries = pool.entries;
+        const int a = pool.first, b = pool.second;
         const auto z1 = diffii::loadInversion(entries[a].file), z2 = diffii::loadInversion(entries[b].file);
         const double theta = diffii::circleTheta(z1, z2);
         const auto prompts = diffii::encodePrompts(sd, m_session->classPrompt(request.className.toStdString()),
@@ -346,14 +360,9 @@ void EngineWorker::sweepSplit(const PreviewRequest& request, const QList<double>
     runJob(QStringLiteral("sweep"), [&](diffii::JobContext& ctx) {
         if (!m_session) throw diffii::Error("no project is open");
         auto& sd = m_session->model();
-        std::vector<diffii::PoolEntry> entries;
-        for (const auto& e : m_session->pool())
-            if (qs(e.className) == request.className && !e.stale) entries.push_back(e);
-        if (entries.size() < 2) throw diffii::Error("the sweep needs two inversions of the class");
-        // The pair on screen, as preview() picks it.
-        const int a = std::clamp(request.first, 0, static_cast<int>(entries.size()) - 1);
-        int b = std::clamp(request.second, 0, static_cast<int>(entries.size()) - 1);
-        if (b == a) b = (a + 1) % static_cast<int>(entries.size());
+        const auto pool = classPool(*m_session, request, 2, "sweep");
+        const auto& entries = pool.entries;
+        const int a = pool.first, b = pool.second;
         const auto z1 = diffii::loadInversion(entries[a].file), z2 = diffii::loadInversion(entries[b].file);
         const int64_t size = sd.nativeImageSize();
         const auto src1 = diffii::resizeImage(diffii::loadImageRgb(entries[a].imagePath), size, size).flatten();
