@@ -49,44 +49,6 @@ int64_t headerParameterCount(const SafeTensorsFile& f, const LoadOptions& option
     return total;
 }
 
-// Compares the module's names and shapes with the weight headers, without reading any weight.
-void verifyHeaders(const torch::nn::Module& module, const ComponentFiles& files, const LoadOptions& options) {
-    std::map<std::string, std::vector<int64_t>> expected;
-    for (auto& kv : stateDictShapes(module)) expected.emplace(kv.first, kv.second);
-    LoadReport report;
-    std::set<std::string> seen;
-    for (const auto& path : files.weightFiles) {
-        SafeTensorsFile f(path);
-        for (const auto& key : f.keys()) {
-            if (options.ignore && options.ignore(key)) continue;
-            const std::string name = options.rename ? options.rename(key) : key;
-            const auto it = expected.find(name);
-            if (it == expected.end()) {
-                report.unexpected.push_back(key);
-                continue;
-            }
-            seen.insert(name);
-            const auto& shape = f.info(key).shape;
-            auto strip = [](std::vector<int64_t> v) {
-                while (v.size() > 2 && v.back() == 1) v.pop_back();
-                return v;
-            };
-            if (shape != it->second && !(options.allowSqueezedLinear && strip(shape) == strip(it->second))) {
-                std::ostringstream os;
-                os << key << ": checkpoint " << c10::IntArrayRef(shape) << " vs model " << c10::IntArrayRef(it->second);
-                report.mismatched.push_back(os.str());
-            }
-        }
-    }
-    for (const auto& kv : expected)
-        if (!seen.count(kv.first)) report.missing.push_back(kv.first);
-    if (!report.ok()) {
-        std::string list;
-        for (const auto& p : files.weightFiles) list += (list.empty() ? "" : ", ") + p;
-        throw Error(report.describe(list));
-    }
-}
-
 std::string requireDir(const std::string& modelDir) {
     if (!fs::is_directory(modelDir)) throw Error(modelDir + ": not a directory (expected a diffusers model folder)");
     const auto index = fs::path(modelDir) / "model_index.json";
@@ -216,13 +178,13 @@ ModelFolderReport inspectModelFolder(const std::string& modelDir, bool verifyAga
         if (verifyAgainstConfig) {
             if (name == "text_encoder") {
                 ClipTextModel m(ClipTextConfig::fromFile(files.configPath));
-                verifyHeaders(*m, files, options);
+                checkStateDict(*m, files.weightFiles, options);
             } else if (name == "unet") {
                 UNet2DConditionModel m(UNet2DConditionConfig::fromFile(files.configPath));
-                verifyHeaders(*m, files, options);
+                checkStateDict(*m, files.weightFiles, options);
             } else {
                 AutoencoderKL m(AutoencoderKLConfig::fromFile(files.configPath));
-                verifyHeaders(*m, files, options);
+                checkStateDict(*m, files.weightFiles, options);
             }
         }
         r.components.push_back(std::move(c));

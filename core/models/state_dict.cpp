@@ -42,18 +42,24 @@ std::string LoadReport::describe(const std::string& file) const {
     return os.str();
 }
 
-LoadReport loadStateDict(torch::nn::Module& module, const std::vector<std::string>& files,
-                         const LoadOptions& options, bool strict) {
+namespace {
+
+// The one rule for whether a checkpoint tensor fits a module tensor.
+bool shapesCompatible(c10::IntArrayRef checkpoint, c10::IntArrayRef model, const LoadOptions& options) {
+    if (checkpoint.equals(model)) return true;
+    return options.allowSqueezedLinear && stripTrailingOnes(checkpoint) == stripTrailingOnes(model);
+}
+
+// Walks every checkpoint key against the module's tensors; `onMatch` receives each fitting (file, key, target).
+template <typename OnMatch>
+LoadReport matchStateDict(torch::nn::Module& module, const std::vector<std::string>& files, const LoadOptions& options,
+                          OnMatch&& onMatch) {
     std::map<std::string, torch::Tensor> targets;
     for (const auto& p : module.named_parameters(true)) targets.emplace(p.key(), p.value());
     for (const auto& b : module.named_buffers(true)) targets.emplace(b.key(), b.value());
-
     LoadReport report;
     std::map<std::string, bool> seen;
-    torch::NoGradGuard noGrad;
-    std::string fileList;
     for (const auto& path : files) {
-        fileList += (fileList.empty() ? "" : ", ") + path;
         SafeTensorsFile file(path);
         for (const auto& key : file.keys()) {
             if (options.ignore && options.ignore(key)) continue;
@@ -63,25 +69,43 @@ LoadReport loadStateDict(torch::nn::Module& module, const std::vector<std::strin
                 report.unexpected.push_back(key);
                 continue;
             }
-            const auto& info = file.info(key);
-            auto& target = it->second;
-            c10::IntArrayRef src(info.shape);
-            bool same = src.equals(target.sizes());
-            if (!same && options.allowSqueezedLinear)
-                same = stripTrailingOnes(src) == stripTrailingOnes(target.sizes()) && info.numel() == target.numel();
-            if (!same) {
+            const c10::IntArrayRef src(file.info(key).shape);
+            if (!shapesCompatible(src, it->second.sizes(), options)) {
                 report.mismatched.push_back(key + ": checkpoint " + shapeText(src) + " vs model " +
-                                            shapeText(target.sizes()));
+                                            shapeText(it->second.sizes()));
                 continue;
             }
-            target.copy_(file.view(key).reshape(target.sizes()).to(target.scalar_type()));
+            onMatch(file, key, it->second);
             seen[name] = true;
         }
     }
     for (const auto& kv : targets)
         if (!seen.count(kv.first)) report.missing.push_back(kv.first);
-    if (strict && !report.ok()) throw Error(report.describe(fileList));
     return report;
+}
+
+std::string fileList(const std::vector<std::string>& files) {
+    std::string out;
+    for (const auto& f : files) out += (out.empty() ? "" : ", ") + f;
+    return out;
+}
+
+}  // namespace
+
+LoadReport loadStateDict(torch::nn::Module& module, const std::vector<std::string>& files,
+                         const LoadOptions& options, bool strict) {
+    torch::NoGradGuard noGrad;
+    auto report = matchStateDict(module, files, options,
+                                 [](const SafeTensorsFile& file, const std::string& key, torch::Tensor& target) {
+                                     target.copy_(file.view(key).reshape(target.sizes()).to(target.scalar_type()));
+                                 });
+    if (strict && !report.ok()) throw Error(report.describe(fileList(files)));
+    return report;
+}
+
+void checkStateDict(torch::nn::Module& module, const std::vector<std::string>& files, const LoadOptions& options) {
+    const auto report = matchStateDict(module, files, options, [](const SafeTensorsFile&, const std::string&, torch::Tensor&) {});
+    if (!report.ok()) throw Error(report.describe(fileList(files)));
 }
 
 std::vector<std::pair<std::string, std::vector<int64_t>>> stateDictShapes(const torch::nn::Module& module) {

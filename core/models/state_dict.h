@@ -34,6 +34,10 @@ struct LoadReport {
 LoadReport loadStateDict(torch::nn::Module& module, const std::vector<std::string>& files,
                          const LoadOptions& options = {}, bool strict = true);
 
+// The same matching as loadStateDict against the weight headers only (no weight is read or copied); throws the
+// same error. Used to check a model folder without loading it.
+void checkStateDict(torch::nn::Module& module, const std::vector<std::string>& files, const LoadOptions& options = {});
+
 // name -> shape of every parameter and buffer, in registration order.
 std::vector<std::pair<std::string, std::vector<int64_t>>> stateDictShapes(const torch::nn::Module& module);
 
