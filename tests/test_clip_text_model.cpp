@@ -24,6 +24,8 @@ using diffii::ClipTextModel;
 
 namespace {
 
+using diffii::test::expectError;
+
 // Suggested bound for an independent float32 implementation; the measured difference is ~1e-6 (the reference's
 // own float32-vs-float64 error is 1.1e-6 on outputs of max abs 3).
 constexpr double kF32Tolerance = 1e-4;
@@ -33,19 +35,6 @@ constexpr double kF32Tolerance = 1e-4;
 constexpr double kBf16Tolerance = 0.1;
 
 const char* kPositionIds = "text_model.embeddings.position_ids";
-
-template <typename F>
-void expectError(F&& f, std::initializer_list<std::string> fragments) {
-    try {
-        f();
-    } catch (const diffii::Error& e) {
-        const std::string msg = e.what();
-        for (const auto& frag : fragments)
-            QVERIFY2(msg.find(frag) != std::string::npos, ("message lacks '" + frag + "': " + msg).c_str());
-        return;
-    }
-    QFAIL("no diffii::Error thrown");
-}
 
 std::map<std::string, torch::Tensor> readAll(const std::string& path) {
     diffii::SafeTensorsFile f(path);

@@ -23,6 +23,8 @@ using diffii::DdimScheduler;
 
 namespace {
 
+using diffii::test::expectError;
+
 // Single steps are float32 elementwise ops in the same order as diffusers: 1e-6 abs is the suggested bound.
 constexpr double kStepTolerance = 1e-6;
 
@@ -35,20 +37,6 @@ void printDiff(const std::string& what, const torch::Tensor& a, const torch::Ten
     if (std::getenv("DIFFII_PRINT_DIFFS"))
         std::fprintf(stderr, "  %s: max-abs-diff %.3g%s\n", what.c_str(), diffii::test::maxAbsDiff(a, b),
                      torch::equal(a, b) ? " (bit-exact)" : "");
-}
-
-// Expects a diffii::Error whose message contains every fragment.
-template <typename F>
-void expectError(F&& f, std::initializer_list<std::string> fragments) {
-    try {
-        f();
-    } catch (const diffii::Error& e) {
-        const std::string msg = e.what();
-        for (const auto& frag : fragments)
-            QVERIFY2(msg.find(frag) != std::string::npos, ("message lacks '" + frag + "': " + msg).c_str());
-        return;
-    }
-    QFAIL("no diffii::Error thrown");
 }
 
 }  // namespace

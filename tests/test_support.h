@@ -1,9 +1,13 @@
 // Helpers shared by the Qt Test classes: fixture paths and tensor comparisons.
 #pragma once
 
+#include <initializer_list>
 #include <string>
 
+#include <QtTest/QtTest>
 #include <torch/torch.h>
+
+#include "core/io/error.h"
 
 namespace diffii::test {
 
@@ -18,6 +22,20 @@ double maxAbsDiff(const torch::Tensor& a, const torch::Tensor& b);
 // Asserts equal shapes and max|a-b| <= tol; the failure message names what was compared.
 bool closeOrReport(const torch::Tensor& actual, const torch::Tensor& expected, double tol, const std::string& what,
                    std::string* message);
+
+// Runs f and expects a diffii::Error whose message contains every fragment (fails the current test otherwise).
+template <typename F>
+void expectError(F&& f, std::initializer_list<std::string> fragments) {
+    try {
+        f();
+    } catch (const diffii::Error& e) {
+        const std::string msg = e.what();
+        for (const auto& frag : fragments)
+            QVERIFY2(msg.find(frag) != std::string::npos, ("message lacks '" + frag + "': " + msg).c_str());
+        return;
+    }
+    QFAIL("no diffii::Error thrown");
+}
 
 }  // namespace diffii::test
 

@@ -20,6 +20,8 @@ using diffii::UNet2DConditionModel;
 
 namespace {
 
+using diffii::test::expectError;
+
 const double kFloat32Tolerance = 1e-4;
 // Measured max-abs-diff of the bfloat16 model against the float32 goldens (outputs up to |1.9|), 2 threads,
 // AVX-512-BF16 CPU: square_b2 0.0184, nonsquare_b1 0.0177, odd_b1 0.0164 (bfloat16 softmax; with a float32 softmax
@@ -33,19 +35,6 @@ UNet2DConditionModel loadTinyUnet() {
     diffii::loadStateDict(*unet, {unetDir() + "/diffusion_pytorch_model.safetensors"});
     unet->eval();
     return unet;
-}
-
-// Runs f and expects a diffii::Error whose message contains every fragment.
-template <typename F>
-void expectError(F&& f, std::initializer_list<std::string> fragments) {
-    try {
-        f();
-        QFAIL("no diffii::Error was thrown");
-    } catch (const diffii::Error& e) {
-        const std::string msg = e.what();
-        for (const auto& frag : fragments)
-            QVERIFY2(msg.find(frag) != std::string::npos, ("message lacks '" + frag + "': " + msg).c_str());
-    }
 }
 
 }  // namespace
