@@ -223,6 +223,8 @@ struct AddedTokenTrie {
 
 }  // namespace
 
+std::vector<std::string> clipBytesToUnicode() { return makeByteEncoder(); }
+
 struct ClipTokenizer::Cache {
     std::mutex mutex;
     std::unordered_map<std::string, std::vector<std::string>> bpe;

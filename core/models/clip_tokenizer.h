@@ -95,4 +95,7 @@ std::string clipFixText(const std::string& text);
 // [^\s\p{L}\p{N}]+  (case-insensitive), as UTF-8 strings.
 std::vector<std::string> clipPreTokenize(const std::string& text);
 
+// GPT-2 / CLIP bytes_to_unicode(): the printable stand-in (UTF-8) of every byte, indexed by byte value.
+std::vector<std::string> clipBytesToUnicode();
+
 }  // namespace diffii
