@@ -1,5 +1,6 @@
 // diffii: the headless command-line front over the same core jobs as the GUI.
 // Argument parsing and wiring only; every piece of work lives in core/.
+#include <chrono>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
@@ -19,7 +20,9 @@
 #include "core/data/project.h"
 #include "core/data/splits.h"
 #include "core/data/synthetic_manifest.h"
+#include "core/diffii/demo.h"
 #include "core/diffii/pair.h"
+#include "core/diffii/pretrainer.h"
 #include "core/diffii/suffixes.h"
 #include "core/diffii/workflow.h"
 #include "core/diffii/textual_inversion.h"
@@ -418,6 +421,85 @@ int runSuffixes(const QStringList& args) {
     return 0;
 }
 
+int runPretrain(const QStringList& args) {
+    QCommandLineParser parser;
+    addOpt(parser, "recipe", "Pretraining recipe (resources/models/emoji-sd-tiny-recipe.json)", "FILE");
+    addOpt(parser, "corpus", "Captioned corpus folder with captions.jsonl (resources/emoji-birds/rebuild.sh)", "DIR");
+    addOpt(parser, "work", "Work folder: checkpoints, latents and the model being trained; a rerun resumes", "DIR");
+    addOpt(parser, "export", "Write the trained model of --work as a float16 diffusers folder and stop", "DIR");
+    parseOrExit(parser, args, QStringLiteral("pretrain"),
+                QStringLiteral("Pretrain the embedded tiny model from a captioned corpus: BPE vocabulary, VAE, then "
+                               "UNet + text encoder (noise prediction). Resumes from the work folder's checkpoints."));
+    if (!parser.isSet(QStringLiteral("work"))) throw diffii::Error("--work is required (see --help)");
+    const std::string work = parser.value(QStringLiteral("work")).toStdString();
+    if (parser.isSet(QStringLiteral("export"))) {
+        diffii::exportPretrainedModel(work, parser.value(QStringLiteral("export")).toStdString());
+        std::printf("exported %s -> %s\n", work.c_str(), qPrintable(parser.value(QStringLiteral("export"))));
+        return 0;
+    }
+    for (const char* required : {"recipe", "corpus"})
+        if (!parser.isSet(QString::fromLatin1(required)))
+            throw diffii::Error(std::string("--") + required + " is required (see --help)");
+    const auto recipe = diffii::PretrainRecipe::fromFile(parser.value(QStringLiteral("recipe")).toStdString());
+    auto job = cliJob();
+    const auto r = diffii::pretrainModel(recipe, parser.value(QStringLiteral("corpus")).toStdString(), work, &job);
+    std::printf("pretrain: stage %s, VAE %lld steps (loss %.4f), UNet %lld steps (loss %.4f), scaling %.5f, "
+                "%.2f steps/s -> %s\n",
+                r.stage.c_str(), static_cast<long long>(r.vaeStep), r.vaeLoss, static_cast<long long>(r.unetStep),
+                r.unetLoss, r.scalingFactor, r.stepsPerSecond, r.modelDir.c_str());
+    return 0;
+}
+
+int runDemo(const QStringList& args) {
+    QCommandLineParser parser;
+    addOpt(parser, "dir", "Demo project folder (default ~/.local/share/diffii-studio/demo-project)", "DIR");
+    addOpt(parser, "train", "Learn the concepts here instead of using the shipped ones (about 2 minutes)");
+    addOpt(parser, "no-generate", "Stop after the inversion pool");
+    addOpt(parser, "bf16", "Compute in bfloat16");
+    parseOrExit(parser, args, QStringLiteral("demo"),
+                QStringLiteral("Run the embedded demo: the emoji-birds dataset (18 classes, 5 shots) with the tiny "
+                               "pretrained model. Creates or reuses the demo project, builds the inversion pool and "
+                               "generates 5 images per class. Every step resumes."));
+    const auto res = diffii::locateDemoResources();
+    const std::string dir = parser.isSet(QStringLiteral("dir")) ? parser.value(QStringLiteral("dir")).toStdString()
+                                                                 : diffii::defaultDemoProjectDir();
+    const bool train = parser.isSet(QStringLiteral("train"));
+    const auto projectDir = diffii::prepareDemoProject(dir, res, !train);
+    std::printf("demo project: %s\n  dataset %s\n  model   %s\n", projectDir.c_str(), res.trainImages.c_str(),
+                res.model.c_str());
+    auto job = cliJob();
+    const auto t0 = std::chrono::steady_clock::now();
+    auto lap = [t = t0]() mutable {
+        const auto now = std::chrono::steady_clock::now();
+        const double s = std::chrono::duration<double>(now - t).count();
+        t = now;
+        return s;
+    };
+    auto session = openSession(QString::fromStdString(projectDir), parser.isSet(QStringLiteral("bf16")), job);
+    if (train || !session->hasConcepts()) {
+        auto settings = session->settings();
+        settings.concepts.bf16 = parser.isSet(QStringLiteral("bf16"));
+        session->saveSettings(settings);
+        const auto r = session->trainConcepts(&job, true);
+        std::printf("concepts: %lld steps, loss %.4f, %.1f s\n", static_cast<long long>(r.steps), r.smoothedLoss, lap());
+    } else {
+        std::printf("concepts: shipped with the demo (diffii demo --train learns them here)\n");
+        lap();
+    }
+    const auto pool = session->buildPool(&job);
+    double psnr = 0;
+    for (const auto& e : pool) psnr += e.psnr;
+    std::printf("pool: %zu inversions, mean reconstruction PSNR %.2f dB, %.1f s\n", pool.size(),
+                pool.empty() ? 0.0 : psnr / static_cast<double>(pool.size()), lap());
+    if (!parser.isSet(QStringLiteral("no-generate"))) {
+        const auto r = session->generate(&job);
+        std::printf("generated %lld (kept %lld) -> %s, %.1f s\n", static_cast<long long>(r.generated),
+                    static_cast<long long>(r.skipped), session->project().syntheticDir().c_str(), lap());
+    }
+    std::printf("open it in the app: diffii-studio %s\n", projectDir.c_str());
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char* argv[]) {
@@ -433,6 +515,8 @@ int main(int argc, char* argv[]) {
         {QStringLiteral("suffixes"), {"show or edit the scene suffixes", runSuffixes}},
         {QStringLiteral("generate"), {"generate the synthetic set (expansion rate, shards, resume)", runGenerate}},
         {QStringLiteral("export"), {"export the curated synthetic set (ImageFolder + manifests)", runExport}},
+        {QStringLiteral("demo"), {"run the embedded emoji-birds demo (tiny model, pool, 5 images per class)", runDemo}},
+        {QStringLiteral("pretrain"), {"pretrain the embedded tiny model from a captioned corpus (resumable)", runPretrain}},
     };
     QStringList args = QCoreApplication::arguments();
     args.removeFirst();
