@@ -496,7 +496,49 @@ int runDemo(const QStringList& args) {
         std::printf("generated %lld (kept %lld) -> %s, %.1f s\n", static_cast<long long>(r.generated),
                     static_cast<long long>(r.skipped), session->project().syntheticDir().c_str(), lap());
     }
+    if (!parser.isSet(QStringLiteral("no-generate"))) {
+        const auto gen = diffii::syntheticImages(session->project().syntheticDir());
+        auto real = diffii::labelledImages(res.trainImages);
+        const auto test = diffii::labelledImages(res.testImages);
+        real.insert(real.end(), test.begin(), test.end());
+        const auto f = diffii::nearestRealImageFaithfulness(gen, real);
+        std::printf("faithfulness: %lld of %lld generated images (%.1f%%) have a nearest real image (32x32 RGB pixels, "
+                    "train + test styles) of their own class\n",
+                    static_cast<long long>(f.sameClass), static_cast<long long>(f.total), 100.0 * f.rate());
+    }
     std::printf("open it in the app: diffii-studio %s\n", projectDir.c_str());
+    return 0;
+}
+
+int runContactSheet(const QStringList& args) {
+    QCommandLineParser parser;
+    parser.addPositionalArgument(QStringLiteral("PROJECT_DIR"), QStringLiteral("Project folder (pool built)"));
+    addOpt(parser, "out", "Output folder: <class>.png per class and overview.png", "DIR");
+    addOpt(parser, "alphas", "Comma-separated alphas (default 0,0.15,0.35,0.5,0.75,1.5)", "LIST");
+    addOpt(parser, "splits", "Comma-separated split ratios s (default 0.3,0.5,0.7)", "LIST");
+    addOpt(parser, "suffix", "Scene suffix of the first stage (default none)", "TEXT");
+    addOpt(parser, "bf16", "Compute in bfloat16");
+    parseOrExit(parser, args, QStringLiteral("contact-sheet"),
+                QStringLiteral("Write one contact sheet per class: the training images, then one row per split "
+                               "ratio s with one column per alpha (generated from the class's first two inversions)."));
+    if (!parser.isSet(QStringLiteral("out"))) throw diffii::Error("--out is required (see --help)");
+    diffii::ContactSheetSettings cs;
+    auto list = [&](const char* name, std::vector<double>& into) {
+        if (!parser.isSet(QString::fromLatin1(name))) return;
+        into.clear();
+        for (const auto& part : parser.value(QString::fromLatin1(name)).split(QLatin1Char(','))) {
+            bool ok = false;
+            into.push_back(part.trimmed().toDouble(&ok));
+            if (!ok) throw diffii::Error(std::string("--") + name + ": '" + part.toStdString() + "' is not a number");
+        }
+    };
+    list("alphas", cs.alphas);
+    list("splits", cs.splits);
+    cs.suffix = parser.value(QStringLiteral("suffix")).toStdString();
+    auto job = cliJob();
+    auto session = openSession(requireProjectArg(parser, "contact-sheet"), parser.isSet(QStringLiteral("bf16")), job);
+    const auto files = diffii::writeContactSheets(*session, parser.value(QStringLiteral("out")).toStdString(), cs, &job);
+    std::printf("wrote %zu contact sheets -> %s\n", files.size(), qPrintable(parser.value(QStringLiteral("out"))));
     return 0;
 }
 
@@ -515,6 +557,7 @@ int main(int argc, char* argv[]) {
         {QStringLiteral("suffixes"), {"show or edit the scene suffixes", runSuffixes}},
         {QStringLiteral("generate"), {"generate the synthetic set (expansion rate, shards, resume)", runGenerate}},
         {QStringLiteral("export"), {"export the curated synthetic set (ImageFolder + manifests)", runExport}},
+        {QStringLiteral("contact-sheet"), {"render contact sheets (real vs generated at several alpha and s)", runContactSheet}},
         {QStringLiteral("demo"), {"run the embedded emoji-birds demo (tiny model, pool, 5 images per class)", runDemo}},
         {QStringLiteral("pretrain"), {"pretrain the embedded tiny model from a captioned corpus (resumable)", runPretrain}},
     };

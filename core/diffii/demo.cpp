@@ -3,7 +3,16 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include <algorithm>
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/torch.h>
+
 #include "core/data/project.h"
+#include "core/data/synthetic_manifest.h"
+#include "core/diffii/circle_interpolation.h"
+#include "core/diffii/sampler.h"
+#include "core/io/image.h"
 #include "core/io/error.h"
 
 #ifndef DIFFII_SOURCE_DIR
@@ -118,6 +127,121 @@ std::string prepareDemoProject(const std::string& dir, const DemoResources& reso
         fs::rename(tmp, conceptsDir / "concepts.json");
     }
     return project.dir();
+}
+
+namespace {
+
+torch::Tensor pixelFeature(const std::string& path, int64_t size) {
+    return resizeImage(loadImageRgb(path), size, size).flatten();
+}
+
+}  // namespace
+
+std::vector<LabelledImage> labelledImages(const std::string& root) {
+    ImageFolderDataset ds(root);
+    std::vector<LabelledImage> out;
+    for (const auto& c : ds.classes())
+        for (const auto& img : c.images) out.push_back({img, c.name});
+    return out;
+}
+
+std::vector<LabelledImage> syntheticImages(const std::string& syntheticDir) {
+    const fs::path manifest = fs::path(syntheticDir) / "manifest.jsonl";
+    if (!fs::exists(manifest)) throw Error(manifest.string() + ": missing (generate the synthetic set first)");
+    std::vector<LabelledImage> out;
+    for (const auto& r : readManifestJsonl(manifest.string())) {
+        fs::path p(r.outputPath);
+        if (p.is_relative()) p = fs::path(syntheticDir) / p;
+        out.push_back({p.string(), r.className});
+    }
+    return out;
+}
+
+FaithfulnessReport nearestRealImageFaithfulness(const std::vector<LabelledImage>& generated,
+                                                const std::vector<LabelledImage>& real, int64_t featureSize) {
+    if (real.empty()) throw Error("faithfulness: no real images to compare with");
+    std::vector<torch::Tensor> rf;
+    for (const auto& r : real) rf.push_back(pixelFeature(r.path, featureSize));
+    const auto realFeatures = torch::stack(rf);  // [R, D]
+    FaithfulnessReport rep;
+    for (const auto& g : generated) {
+        const auto f = pixelFeature(g.path, featureSize);
+        const auto d = (realFeatures - f.unsqueeze(0)).pow(2).sum(1);
+        const auto nearest = d.argmin().item<int64_t>();
+        const bool same = real[static_cast<size_t>(nearest)].className == g.className;
+        ++rep.total;
+        auto& pc = rep.perClass[g.className];
+        ++pc.second;
+        if (same) {
+            ++rep.sameClass;
+            ++pc.first;
+        }
+    }
+    return rep;
+}
+
+std::vector<std::string> writeContactSheets(ProjectSession& session, const std::string& outDir,
+                                            const ContactSheetSettings& cs, const JobContext* job) {
+    torch::NoGradGuard ng;
+    fs::create_directories(outDir);
+    auto& sd = session.model();
+    const auto settings = session.settings();
+    const int64_t size = sd.nativeImageSize();
+    const int64_t rule = 2;
+    const int64_t cols = static_cast<int64_t>(std::max<size_t>(cs.alphas.size(), 5));
+    const int64_t rows = 1 + static_cast<int64_t>(cs.splits.size());
+    auto blank = [&](int64_t r, int64_t c) {
+        return torch::full({3, r * size + (r + 1) * rule, c * size + (c + 1) * rule}, 0.75);
+    };
+    auto place = [&](torch::Tensor& sheet, int64_t r, int64_t c, const torch::Tensor& img, int64_t rowOffset = 0) {
+        const int64_t y = (rowOffset + r) * (size + rule) + rule, x = c * (size + rule) + rule;
+        sheet.slice(1, y, y + size).slice(2, x, x + size).copy_(resizeImage(img, size, size));
+    };
+    const auto classes = session.generationClasses();
+    const int64_t total = static_cast<int64_t>(classes.size()) * static_cast<int64_t>(cs.alphas.size() * cs.splits.size());
+    int64_t done = 0;
+    std::vector<std::string> written;
+    auto overview = blank(static_cast<int64_t>(classes.size()) * rows, cols);
+    for (size_t ci = 0; ci < classes.size(); ++ci) {
+        const std::string& name = classes[ci].name;
+        auto sheet = blank(rows, cols);
+        const auto& imgs = session.dataset().classes()[static_cast<size_t>(session.dataset().classIndex(name))].images;
+        for (size_t i = 0; i < imgs.size() && static_cast<int64_t>(i) < cols; ++i)
+            place(sheet, 0, static_cast<int64_t>(i), loadImageRgb(imgs[i]));
+        std::vector<std::string> inv;
+        for (const auto& e : classes[ci].pool)
+            if (!e.stale) inv.push_back(e.file);
+        if (inv.empty()) throw Error("contact sheet: class '" + name + "' has no inversion in the pool (build the pool first)");
+        const auto prompts = encodePrompts(sd, session.classPrompt(name), cs.suffix, settings.negativePrompt);
+        for (size_t si = 0; si < cs.splits.size(); ++si) {
+            for (size_t ai = 0; ai < cs.alphas.size(); ++ai) {
+                if (job) {
+                    job->throwIfCancelled();
+                    job->report("contact sheets", ++done, total, name);
+                }
+                torch::Tensor z;
+                if (inv.size() >= 2) {
+                    z = circleInterpolate(loadInversion(inv[0]), loadInversion(inv[1]), cs.alphas[ai]).z;
+                } else {
+                    auto gen = at::detail::createCPUGenerator(static_cast<uint64_t>(ai + 1));
+                    z = torch::randn(loadInversion(inv[0]).sizes().vec(), gen);
+                }
+                DenoiseSettings den = settings.denoise;
+                den.split = cs.splits[si];
+                const auto img = decodeLatentToImage(sd, denoiseTwoStage(sd, z, prompts, den))[0];
+                place(sheet, 1 + static_cast<int64_t>(si), static_cast<int64_t>(ai), img);
+            }
+        }
+        const auto path = (fs::path(outDir) / (name + ".png")).string();
+        saveImagePng(path, sheet);
+        written.push_back(path);
+        overview.slice(1, static_cast<int64_t>(ci) * rows * (size + rule), (static_cast<int64_t>(ci) * rows) * (size + rule) + sheet.size(1))
+            .copy_(sheet);
+    }
+    const auto path = (fs::path(outDir) / "overview.png").string();
+    saveImagePng(path, overview);
+    written.push_back(path);
+    return written;
 }
 
 }  // namespace diffii
