@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
   qt6-base-dev qt6-base-dev-tools qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
-  libqt6svg6-dev qt6-translations-l10n libgl-dev
+  qt6-svg-dev qt6-image-formats-plugins qt6-translations-l10n libgl-dev
   libtorch-dev
   libopencv-dev
   libqcustomplot-dev libqcustomplot2.1-qt6
