@@ -27,6 +27,7 @@
 #include "core/diffii/workflow.h"
 #include "core/diffii/textual_inversion.h"
 #include "core/io/image.h"
+#include "core/jobs/threads.h"
 #include "core/io/safetensors.h"
 #include "core/models/lora.h"
 #include "core/models/stable_diffusion.h"
@@ -580,6 +581,7 @@ int main(int argc, char* argv[]) {
         return 2;
     }
     try {
+        diffii::configureComputeThreads();
         return it->second.run(args);
     } catch (const diffii::Cancelled&) {
         std::fprintf(stderr, "\ndiffii %s: cancelled; finished work is kept and the next run resumes\n", qPrintable(name));

@@ -1,4 +1,6 @@
 // Diff-II Studio: the desktop application.
+#include <cstdio>
+
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QLibraryInfo>
@@ -6,6 +8,7 @@
 #include <QSettings>
 #include <QTranslator>
 
+#include "core/jobs/threads.h"
 #include "ui/main_window.h"
 #include "ui/studio_controller.h"
 
@@ -22,6 +25,13 @@ int main(int argc, char* argv[]) {
     parser.addPositionalArgument(QStringLiteral("PROJECT"), QStringLiteral("Project folder to open"));
     QCommandLineOption language(QStringLiteral("language"), QStringLiteral("UI language (en, zh_CN)"), QStringLiteral("LANG"));
     parser.addOption(language);
+    QCommandLineOption demo(QStringLiteral("demo"),
+                            QStringLiteral("Open the embedded emoji-birds demo project (created and its inversion pool "
+                                           "built on first use)"));
+    parser.addOption(demo);
+    QCommandLineOption demoDir(QStringLiteral("demo-dir"), QStringLiteral("Folder of the demo project"),
+                               QStringLiteral("DIR"));
+    parser.addOption(demoDir);
     parser.process(app);
 
     // Language: command line, then preferences, then the system locale.
@@ -35,9 +45,18 @@ int main(int argc, char* argv[]) {
                           QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
         QApplication::installTranslator(&qtTranslator);
 
+    try {
+        diffii::configureComputeThreads();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "diffii-studio: %s\n", e.what());
+        return 2;
+    }
     diffii::ui::StudioController controller;
     diffii::ui::MainWindow window(&controller);
     window.show();
-    if (!parser.positionalArguments().isEmpty()) window.openProjectDir(parser.positionalArguments().first());
+    if (!parser.positionalArguments().isEmpty())
+        window.openProjectDir(parser.positionalArguments().first());
+    else if (parser.isSet(demo) || parser.isSet(demoDir))
+        window.openDemo(parser.value(demoDir));
     return app.exec();
 }

@@ -10,6 +10,7 @@
 
 #include "core/data/synthetic_manifest.h"
 #include "core/diffii/circle_interpolation.h"
+#include "core/diffii/demo.h"
 #include "core/diffii/suffixes.h"
 #include "core/diffii/workflow.h"
 #include "core/io/error.h"
@@ -185,6 +186,22 @@ void EngineWorker::openProject(const QString& dir) {
         emitPool();
         loadSynthetic();
         return tr("Opened %1").arg(dir);
+    });
+}
+
+void EngineWorker::openDemo(const QString& dir) {
+    runJob(QStringLiteral("demo"), [&](diffii::JobContext& ctx) {
+        const auto resources = diffii::locateDemoResources();
+        const auto projectDir = diffii::prepareDemoProject(
+            dir.isEmpty() ? diffii::defaultDemoProjectDir() : dir.toStdString(), resources);
+        m_session.reset();
+        m_session = diffii::ProjectSession::open(projectDir, torch::kFloat32, &ctx);
+        Q_EMIT projectOpened(makeProjectInfo());
+        emitPool();
+        loadSynthetic();
+        const auto entries = m_session->buildPool(&ctx);
+        emitPool();
+        return tr("Demo project ready: %1 inversions in %2").arg(entries.size()).arg(QString::fromStdString(projectDir));
     });
 }
 

@@ -33,6 +33,9 @@ public Q_SLOTS:
     void createProject(const QString& dir, const QString& datasetDir, const QString& modelDir, const QString& metaclass,
                        quint64 seed);
     void openProject(const QString& dir);
+    // Creates (or reuses) the embedded emoji-birds demo project in dir ("" : the default place), opens it and
+    // builds its inversion pool, so that previews work as soon as it finishes.
+    void openDemo(const QString& dir);
     void setSplit(const QString& method, int k, double imbalanceFactor, int maxPerClass, quint64 seed);
     void saveSettings(const QJsonObject& settings);
     void setSuffixes(const QStringList& suffixes);

@@ -121,6 +121,7 @@ void MainWindow::buildMenus() {
     newAction->setShortcut(QKeySequence::New);
     auto* openAction = project->addAction(tr("&Open project..."), this, &MainWindow::openProjectDialog);
     openAction->setShortcut(QKeySequence::Open);
+    project->addAction(tr("Open &demo project (emoji birds)"), this, [this] { openDemo(); });
     m_recentMenu = project->addMenu(tr("Open &recent"));
     updateRecentMenu();
     project->addSeparator();
@@ -196,6 +197,11 @@ void MainWindow::openProjectDialog() {
 void MainWindow::openProjectDir(const QString& dir) {
     addRecent(dir);
     m_controller->openProject(dir);
+}
+
+void MainWindow::openDemo(const QString& dir) {
+    m_controller->openDemo(dir);
+    showPage(3);  // the preview page: sliders work once the pool is built
 }
 
 void MainWindow::addRecent(const QString& dir) {

@@ -35,6 +35,8 @@ public:
     QString lastError() const { return m_lastError; }
 
     void openProjectDir(const QString& dir);
+    // Opens the embedded demo project (created on first use) on the preview page.
+    void openDemo(const QString& dir = QString());
 
 protected:
     void closeEvent(QCloseEvent* event) override;

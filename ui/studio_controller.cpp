@@ -37,6 +37,10 @@ void StudioController::openProject(const QString& dir) {
     post([dir](EngineWorker* w) { w->openProject(dir); });
 }
 
+void StudioController::openDemo(const QString& dir) {
+    post([dir](EngineWorker* w) { w->openDemo(dir); });
+}
+
 void StudioController::createProject(const QString& dir, const QString& dataset, const QString& model,
                                      const QString& metaclass, quint64 seed) {
     post([=](EngineWorker* w) { w->createProject(dir, dataset, model, metaclass, seed); });

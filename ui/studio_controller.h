@@ -30,6 +30,7 @@ public:
     }
 
     void openProject(const QString& dir);
+    void openDemo(const QString& dir = QString());
     void createProject(const QString& dir, const QString& dataset, const QString& model, const QString& metaclass,
                        quint64 seed);
     void cancel();
