@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One entry point for the README's two commands:
-#   bash packaging/dev.sh app    install what is missing, build (Release), start Diff-II Studio
+#   bash packaging/dev.sh app    install what is missing, build (Release), start Diff-II Studio on the demo
+#                                project (emoji-birds + the embedded tiny model) unless arguments are given
 #   bash packaging/dev.sh test   install what is missing, build (Release), run the whole test suite
 # BUILD_DIR (default: build) and JOBS (default: nproc) may be set in the environment.
 set -euo pipefail
@@ -17,6 +18,7 @@ cmake --build "$BUILD_DIR" -j "$JOBS"
 
 case "$mode" in
   app)
+    [[ $# -eq 0 ]] && set -- --demo
     if [[ -z "${DISPLAY:-}" && -z "${WAYLAND_DISPLAY:-}" && -z "${QT_QPA_PLATFORM:-}" ]]; then
       echo "dev.sh: no display found; starting under Xvfb (xvfb-run)" >&2
       exec xvfb-run -a "$BUILD_DIR/app/diffii-studio" "$@"

@@ -19,7 +19,7 @@
         <translation>%1 s</translation>
     </message>
     <message>
-        <location line="+123"/>
+        <location line="+124"/>
         <source>Browse...</source>
         <translation>Browse...</translation>
     </message>
@@ -842,9 +842,14 @@
 <context>
     <name>diffii::ui::EngineWorker</name>
     <message>
-        <location filename="../ui/engine_worker.cpp" line="+164"/>
+        <location filename="../ui/engine_worker.cpp" line="+188"/>
         <source>Opened %1</source>
         <translation>Opened %1</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Demo project ready: %1 inversions in %2</source>
+        <translation>Demo project ready: %1 inversions in %2</translation>
     </message>
     <message>
         <location line="+15"/>
@@ -867,7 +872,7 @@
         <translation>%1 inversions</translation>
     </message>
     <message>
-        <location line="+154"/>
+        <location line="+140"/>
         <source>%1 generated, %2 kept</source>
         <translation>%1 generated, %2 kept</translation>
     </message>
@@ -1069,7 +1074,7 @@
 <context>
     <name>diffii::ui::MainWindow</name>
     <message>
-        <location filename="../ui/main_window.cpp" line="-119"/>
+        <location filename="../ui/main_window.cpp" line="-120"/>
         <source>Diff-II Studio</source>
         <translation>Diff-II Studio</translation>
     </message>
@@ -1125,6 +1130,11 @@
     </message>
     <message>
         <location line="+2"/>
+        <source>Open &amp;demo project (emoji birds)</source>
+        <translation>Open &amp;demo project (emoji birds)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Open &amp;recent</source>
         <translation>Open &amp;recent</translation>
     </message>
@@ -1214,7 +1224,7 @@
         <translation>Open project</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+35"/>
         <source>%1: %2</source>
         <translation>%1: %2</translation>
     </message>

@@ -19,7 +19,7 @@
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location line="+123"/>
+        <location line="+124"/>
         <source>Browse...</source>
         <translation>浏览...</translation>
     </message>
@@ -841,9 +841,14 @@
 <context>
     <name>diffii::ui::EngineWorker</name>
     <message>
-        <location filename="../ui/engine_worker.cpp" line="+164"/>
+        <location filename="../ui/engine_worker.cpp" line="+188"/>
         <source>Opened %1</source>
         <translation>已打开 %1</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Demo project ready: %1 inversions in %2</source>
+        <translation>演示项目已就绪：%2 中有 %1 个反演</translation>
     </message>
     <message>
         <location line="+15"/>
@@ -866,7 +871,7 @@
         <translation>%1 个反演</translation>
     </message>
     <message>
-        <location line="+154"/>
+        <location line="+140"/>
         <source>%1 generated, %2 kept</source>
         <translation>新生成 %1 张，保留 %2 张</translation>
     </message>
@@ -1068,7 +1073,7 @@
 <context>
     <name>diffii::ui::MainWindow</name>
     <message>
-        <location filename="../ui/main_window.cpp" line="-119"/>
+        <location filename="../ui/main_window.cpp" line="-120"/>
         <source>Diff-II Studio</source>
         <translation>Diff-II Studio</translation>
     </message>
@@ -1124,6 +1129,11 @@
     </message>
     <message>
         <location line="+2"/>
+        <source>Open &amp;demo project (emoji birds)</source>
+        <translation>打开演示项目（表情符号鸟类）(&amp;D)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Open &amp;recent</source>
         <translation>最近打开(&amp;R)</translation>
     </message>
@@ -1213,7 +1223,7 @@
         <translation>打开项目</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+35"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>

@@ -10,6 +10,7 @@
 
 #include "core/data/project.h"
 #include "core/data/synthetic_manifest.h"
+#include "core/diffii/suffixes.h"
 #include "core/diffii/circle_interpolation.h"
 #include "core/diffii/sampler.h"
 #include "core/io/image.h"
@@ -58,6 +59,13 @@ DemoResources locateDemoResources() {
     }
     throw Error("the demo resources (emoji-birds dataset and the emoji-sd-tiny model) were not found; tried:" + tried +
                 "\nset DIFFII_RESOURCES to the resources folder");
+}
+
+std::vector<std::string> demoSuffixes() {
+    // The emoji corpus's "contexts" are its art styles (captions "a photo of a <name>, <style> emoji"), so the
+    // demo's scene suffixes vary the style in the first stage of denoising.
+    return {", 3d emoji", ", flat emoji", ", outline emoji", ", high contrast emoji", ", noto emoji", ", twemoji emoji",
+            ", fluent emoji", ", openmoji emoji"};
 }
 
 WorkflowSettings demoWorkflowSettings() {
@@ -111,6 +119,8 @@ std::string prepareDemoProject(const std::string& dir, const DemoResources& reso
         (void)Project::create(dir, cfg);
     }
     auto project = Project::open(dir);
+    const fs::path suffixFile = fs::path(project.dir()) / "suffixes.txt";
+    if (!fs::exists(suffixFile)) saveSuffixes(suffixFile.string(), demoSuffixes());
     const fs::path conceptsDir(project.conceptsDir());
     if (installConcepts && !resources.concepts.empty() && !fs::exists(conceptsDir / "concepts.json")) {
         // Copy into a temporary folder, then move the files in: concepts.json last, because it is what marks a

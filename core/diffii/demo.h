@@ -26,6 +26,9 @@ struct DemoResources {
 // from. Throws diffii::Error listing the places tried when none holds the demo dataset and model.
 DemoResources locateDemoResources();
 
+// The demo's scene suffixes: the art styles of the emoji corpus (", 3d emoji", ", flat emoji", ...).
+std::vector<std::string> demoSuffixes();
+
 // The demo's job settings: concept learning sized for 2 CPU cores, 25-step previews, 5 images per class.
 WorkflowSettings demoWorkflowSettings();
 

@@ -1,0 +1,132 @@
+// Benchmark (not a CTest test): the embedded demo measured end to end on this machine.
+//   time:          concept learning from scratch (demo settings) + inversion pool + 5 images per class; target
+//                  under 15 minutes on 2 cores; and one preview (25 steps with classifier-free guidance, decode
+//                  included), target under 0.5 s.
+//   faithfulness:  of the generated images, the share whose nearest real image is of the same class. Feature
+//                  space: RGB pixels area-resized to 32x32 in [0, 1], Euclidean distance; real images: the 18
+//                  classes' training styles and held-out test styles (144 images). Target at least 70%. The share
+//                  against the held-out test styles alone is printed too.
+// Environment: DIFFII_THREADS (default every core), DIFFII_BENCH_DIR (keep the project there instead of a temporary
+// folder), DIFFII_BENCH_BF16=1 (bfloat16 model and training).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "core/diffii/circle_interpolation.h"
+#include "core/diffii/demo.h"
+#include "core/diffii/inversion_pool.h"
+#include "core/diffii/sampler.h"
+#include "core/jobs/threads.h"
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+diffii::JobContext progressLine() {
+    diffii::JobContext job;
+    job.onProgress = [last = std::string()](const diffii::Progress& p) mutable {
+        if (p.done == p.total || p.done % 50 == 0 || p.stage != last) {
+            std::fprintf(stderr, "  %s %lld/%lld %s\n", p.stage.c_str(), static_cast<long long>(p.done),
+                         static_cast<long long>(p.total), p.detail.c_str());
+            last = p.stage;
+        }
+    };
+    return job;
+}
+
+}  // namespace
+
+int main() {
+    try {
+        const int threads = diffii::configureComputeThreads();
+        const bool bf16 = std::getenv("DIFFII_BENCH_BF16") && std::string(std::getenv("DIFFII_BENCH_BF16")) == "1";
+        const auto res = diffii::locateDemoResources();
+        const char* keep = std::getenv("DIFFII_BENCH_DIR");
+        const std::string dir = keep && *keep ? std::string(keep)
+                                              : (fs::temp_directory_path() / ("diffii-bench-demo-" + std::to_string(::getpid()))).string();
+        if (fs::exists(dir)) fs::remove_all(dir);
+        std::printf("bench_demo: %d threads, %s, project %s\n", threads, bf16 ? "bfloat16" : "float32", dir.c_str());
+        diffii::prepareDemoProject(dir, res, /*installConcepts=*/false);
+        auto job = progressLine();
+        auto session = diffii::ProjectSession::open(dir, bf16 ? torch::kBFloat16 : torch::kFloat32);
+        auto settings = session->settings();
+        settings.concepts.bf16 = bf16;
+        session->saveSettings(settings);
+
+        auto t0 = Clock::now();
+        const auto concepts = session->trainConcepts(&job, false);
+        const double tConcepts = since(t0);
+        t0 = Clock::now();
+        const auto pool = session->buildPool(&job);
+        const double tPool = since(t0);
+        t0 = Clock::now();
+        const auto gen = session->generate(&job);
+        const double tGenerate = since(t0);
+        const double total = tConcepts + tPool + tGenerate;
+        double psnr = 0;
+        for (const auto& e : pool) psnr += e.psnr;
+        std::printf("time: concepts %.1f s (%lld steps, loss %.4f) + pool %.1f s (%zu inversions, %d steps, mean PSNR "
+                    "%.2f dB) + generation %.1f s (%lld images, %d steps, guidance %.1f, s = %.2f) = %.1f min -> %s "
+                    "(target < 15 min)\n",
+                    tConcepts, static_cast<long long>(concepts.steps), concepts.smoothedLoss, tPool, pool.size(),
+                    settings.pool.steps, pool.empty() ? 0.0 : psnr / static_cast<double>(pool.size()), tGenerate,
+                    static_cast<long long>(gen.generated), settings.denoise.steps, settings.denoise.guidance,
+                    settings.denoise.split, total / 60.0, total < 15 * 60 ? "PASS" : "FAIL");
+
+        const auto generated = diffii::syntheticImages(session->project().syntheticDir());
+        const auto train = diffii::labelledImages(res.trainImages);
+        const auto test = diffii::labelledImages(res.testImages);
+        auto real = train;
+        real.insert(real.end(), test.begin(), test.end());
+        const auto f = diffii::nearestRealImageFaithfulness(generated, real);
+        const auto fTest = diffii::nearestRealImageFaithfulness(generated, test);
+        std::printf("faithfulness: %lld of %lld (%.1f%%) generated images have a nearest real image (32x32 RGB "
+                    "pixels, Euclidean; 144 train + test images) of their own class -> %s (target >= 70%%); against "
+                    "the held-out test styles only: %.1f%%\n",
+                    static_cast<long long>(f.sameClass), static_cast<long long>(f.total), 100.0 * f.rate(),
+                    f.rate() >= 0.7 ? "PASS" : "FAIL", 100.0 * fTest.rate());
+        std::printf("  per class:");
+        for (const auto& [name, c] : f.perClass)
+            std::printf(" %s %lld/%lld;", name.c_str(), static_cast<long long>(c.first), static_cast<long long>(c.second));
+        std::printf("\n");
+
+        // One preview as the app computes it: circle point of two inversions, prompts, 25 DDIM steps with CFG, decode.
+        torch::NoGradGuard ng;
+        auto& sd = session->model();
+        const auto classes = session->generationClasses();
+        std::vector<double> times;
+        for (size_t i = 0; i < classes.size() && times.size() < 9; i += 2) {
+            const auto& c = classes[i];
+            if (c.pool.size() < 2) continue;
+            const auto t1 = Clock::now();
+            const auto circle = diffii::circleInterpolate(diffii::loadInversion(c.pool[0].file),
+                                                          diffii::loadInversion(c.pool[1].file), 0.3);
+            const auto prompts = diffii::encodePrompts(sd, session->classPrompt(c.name), "standing on a tree branch",
+                                                       settings.negativePrompt);
+            diffii::DenoiseSettings den = settings.denoise;
+            den.steps = 25;
+            const auto image = diffii::decodeLatentToImage(sd, diffii::denoiseTwoStage(sd, circle.z, prompts, den));
+            times.push_back(since(t1));
+        }
+        std::sort(times.begin(), times.end());
+        const double median = times[times.size() / 2];
+        std::printf("preview: median %.3f s over %zu previews (25 steps, CFG %.1f, decode included; min %.3f, max "
+                    "%.3f) -> %s (target < 0.5 s)\n",
+                    median, times.size(), settings.denoise.guidance, times.front(), times.back(),
+                    median < 0.5 ? "PASS" : "FAIL");
+        if (!(keep && *keep)) fs::remove_all(dir);
+        return 0;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "bench_demo: %s\n", e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,166 @@
+// The embedded demo: the emoji-birds dataset (split by style), the shipped tiny model (small, loadable by the
+// same loader as users' models, its own vocabulary, made by the recipe in the repository), the shipped concepts,
+// and the demo project end to end (pool, generation, faithfulness, contact sheets).
+#include <QtTest/QtTest>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "core/data/dataset.h"
+#include "core/diffii/demo.h"
+#include "core/diffii/pretrainer.h"
+#include "core/io/error.h"
+#include "core/io/image.h"
+#include "core/io/json_config.h"
+#include "core/io/safetensors.h"
+#include "core/models/stable_diffusion.h"
+#include "tests/test_support.h"
+
+namespace fs = std::filesystem;
+using diffii::test::expectError;
+
+namespace {
+
+std::set<std::string> stems(const std::string& dir) {
+    std::set<std::string> out;
+    for (const auto& e : fs::directory_iterator(dir)) out.insert(e.path().stem().string());
+    return out;
+}
+
+std::string readText(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+}  // namespace
+
+class TestDemo : public QObject {
+    Q_OBJECT
+
+    diffii::DemoResources res;
+
+private Q_SLOTS:
+    void initTestCase() { res = diffii::locateDemoResources(); }
+
+    void datasetIsSplitByStyle() {
+        const std::set<std::string> trainStyles{"fluent-color", "fluent-flat", "fluent-high-contrast", "openmoji-color",
+                                                "openmoji-black"};
+        const std::set<std::string> testStyles{"noto", "twemoji", "fluent-3d"};
+        diffii::ImageFolderDataset train(res.trainImages), test(res.testImages);
+        QCOMPARE(train.classCount(), 18);
+        QCOMPARE(test.classCount(), 18);
+        const std::set<std::string> expected{"rooster", "chicken", "hatching chick", "baby chick",
+                                             "front-facing baby chick", "bird", "penguin", "dove", "turkey", "eagle",
+                                             "duck", "owl", "peacock", "parrot", "swan", "dodo", "flamingo", "goose"};
+        for (const auto& c : train.classes()) {
+            QVERIFY2(expected.count(c.name), c.name.c_str());
+            QCOMPARE(stems(res.trainImages + "/" + c.name), trainStyles);
+            QCOMPARE(stems(res.testImages + "/" + c.name), testStyles);
+            for (const auto& img : c.images) {
+                const auto t = diffii::loadImageRgb(img);
+                QCOMPARE(t.size(1), int64_t{64});
+                QCOMPARE(t.size(2), int64_t{64});
+                // On white: the corners are white.
+                QVERIFY2(t.index({torch::indexing::Slice(), 0, 0}).min().item<float>() > 0.95f, img.c_str());
+            }
+        }
+        const auto attribution = readText(res.root + "/emoji-birds/ATTRIBUTION.md");
+        for (const char* licence : {"Apache-2.0", "CC-BY-4.0", "CC-BY-SA-4.0", "MIT"})
+            QVERIFY2(attribution.find(licence) != std::string::npos, licence);
+        for (const char* forbidden : {"apple", "facebook", "joypixels"}) {
+            for (const auto& e : fs::recursive_directory_iterator(res.root + "/emoji-birds")) {
+                std::string name = e.path().filename().string();
+                std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+                QVERIFY2(name.find(forbidden) == std::string::npos, name.c_str());
+            }
+        }
+    }
+
+    void shippedModelIsSmallAndOurs() {
+        uintmax_t bytes = 0;
+        for (const auto& e : fs::recursive_directory_iterator(res.model))
+            if (e.is_regular_file()) bytes += e.file_size();
+        QVERIFY2(bytes < 20u * 1000 * 1000, std::to_string(bytes).c_str());
+        auto sd = diffii::StableDiffusion::load(res.model);
+        // Its own vocabulary (not CLIP's 49408 tokens), consistent with the text encoder.
+        QVERIFY(sd->tokenizer().size() < 49408);
+        QCOMPARE(sd->textEncoder()->config().vocabSize, static_cast<int64_t>(sd->tokenizer().size()));
+        QVERIFY(!sd->tokenizer().tokenize("a photo of a bird").empty());
+        QCOMPARE(sd->nativeImageSize(), int64_t{64});
+        // Made by the recipe in the repository.
+        const auto recipe = diffii::PretrainRecipe::fromFile(res.root + "/models/emoji-sd-tiny-recipe.json");
+        const auto info = diffii::readJsonFile(res.model + "/pretraining.json");
+        QCOMPARE(info["identity"], recipe.identity());
+        QVERIFY(info["unet_steps_done"].get<int64_t>() > 0);
+        QCOMPARE(info["weights_dtype"].get<std::string>(), std::string("float16"));
+    }
+
+    void faithfulnessMeasure() {
+        const auto real = diffii::labelledImages(res.trainImages);
+        QCOMPARE(real.size(), size_t{90});
+        // Every real image is its own nearest neighbour.
+        const auto self = diffii::nearestRealImageFaithfulness(real, real);
+        QCOMPARE(self.total, int64_t{90});
+        QCOMPARE(self.sameClass, int64_t{90});
+        QCOMPARE(self.perClass.size(), size_t{18});
+        // Wrong labels: none matches.
+        auto wrong = real;
+        for (auto& w : wrong) w.className = "not a class";
+        QCOMPARE(diffii::nearestRealImageFaithfulness(wrong, real).sameClass, int64_t{0});
+        expectError([&] { diffii::nearestRealImageFaithfulness(real, {}); }, {"no real images"});
+    }
+
+    void demoProjectEndToEnd() {
+        const auto tmp = diffii::test::makeTempDir("demo");
+        const auto dir = tmp + "/project";
+        QCOMPARE(diffii::prepareDemoProject(dir, res), fs::weakly_canonical(dir).string());
+        auto session = diffii::ProjectSession::open(dir);
+        QVERIFY(!res.concepts.empty());
+        QVERIFY(session->hasConcepts());  // the shipped concepts
+        QCOMPARE(session->dataset().classCount(), 18);
+        QVERIFY(session->classPrompt("penguin").find('<') != std::string::npos);
+        // Fewer steps than the demo's settings, to keep the test short.
+        auto settings = session->settings();
+        QCOMPARE(settings.expansionRate, 1.0);
+        settings.pool.steps = 10;
+        settings.pool.reconstruct = false;
+        settings.denoise.steps = 8;
+        session->saveSettings(settings);
+        QCOMPARE(session->buildPool().size(), size_t{90});
+        const auto report = session->generate();
+        QCOMPARE(report.generated, int64_t{90});
+        const auto generated = diffii::syntheticImages(session->project().syntheticDir());
+        QCOMPARE(generated.size(), size_t{90});
+        auto real = diffii::labelledImages(res.trainImages);
+        const auto test = diffii::labelledImages(res.testImages);
+        real.insert(real.end(), test.begin(), test.end());
+        const auto f = diffii::nearestRealImageFaithfulness(generated, real);
+        qInfo("faithfulness with 10 inversion / 8 denoising steps: %.1f%%", 100.0 * f.rate());
+        QVERIFY2(f.rate() > 0.3, std::to_string(f.rate()).c_str());  // chance is 1/18
+
+        diffii::ContactSheetSettings cs;
+        cs.alphas = {0.0, 0.5};
+        cs.splits = {0.5};
+        const auto sheets = diffii::writeContactSheets(*session, tmp + "/sheets", cs);
+        QCOMPARE(sheets.size(), size_t{19});
+        const auto overview = diffii::loadImageRgb(tmp + "/sheets/overview.png");
+        QCOMPARE(overview.size(1), int64_t{18 * 2 * 66});
+        QCOMPARE(overview.size(2), int64_t{5 * 66 + 2});
+
+        // Reopening reuses the project; a non-empty folder that is not a project is refused.
+        QCOMPARE(diffii::prepareDemoProject(dir, res), fs::weakly_canonical(dir).string());
+        QVERIFY(fs::exists(dir + "/inversions"));
+        fs::create_directories(tmp + "/other");
+        std::ofstream(tmp + "/other/notes.txt") << "mine";
+        expectError([&] { diffii::prepareDemoProject(tmp + "/other", res); }, {"other", "not a project"});
+        QVERIFY(fs::exists(tmp + "/other/notes.txt"));
+        fs::remove_all(tmp);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestDemo)
+#include "test_demo.moc"
