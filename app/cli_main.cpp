@@ -41,7 +41,7 @@ struct Command {
 
 void printUsage(const std::map<QString, Command>& commands) {
     std::printf("usage: diffii <command> [options]\n\ncommands:\n");
-    for (const auto& [name, cmd] : commands) std::printf("  %-10s %s\n", qPrintable(name), cmd.summary);
+    for (const auto& [name, cmd] : commands) std::printf("  %-14s %s\n", qPrintable(name), cmd.summary);
     std::printf("\n'diffii <command> --help' describes a command's options.\n");
 }
 
@@ -543,6 +543,33 @@ int runContactSheet(const QStringList& args) {
     return 0;
 }
 
+int runFaithfulness(const QStringList& args) {
+    QCommandLineParser parser;
+    parser.addPositionalArgument(QStringLiteral("PROJECT_DIR"), QStringLiteral("Project folder (synthetic set generated)"));
+    addOpt(parser, "real", "ImageFolder of real images to compare with; repeatable (default: the project's dataset)", "DIR");
+    addOpt(parser, "feature-size", "Side of the pixel feature (default 32)", "N");
+    parseOrExit(parser, args, QStringLiteral("faithfulness"),
+                QStringLiteral("Share of the generated images whose nearest real image (Euclidean distance of the RGB "
+                               "pixels area-resized to N x N) is of the same class."));
+    const auto project = diffii::Project::open(requireProjectArg(parser, "faithfulness").toStdString());
+    std::vector<diffii::LabelledImage> real;
+    QStringList dirs = parser.values(QStringLiteral("real"));
+    if (dirs.isEmpty()) dirs << QString::fromStdString(project.datasetDir());
+    for (const auto& d : dirs) {
+        const auto imgs = diffii::labelledImages(d.toStdString());
+        real.insert(real.end(), imgs.begin(), imgs.end());
+    }
+    const int64_t size = parser.isSet(QStringLiteral("feature-size")) ? parseInt(parser, QStringLiteral("feature-size")) : 32;
+    const auto f = diffii::nearestRealImageFaithfulness(diffii::syntheticImages(project.syntheticDir()), real, size);
+    for (const auto& [name, c] : f.perClass)
+        std::printf("  %-28s %lld/%lld\n", name.c_str(), static_cast<long long>(c.first), static_cast<long long>(c.second));
+    std::printf("faithfulness: %lld of %lld (%.1f%%) have a nearest real image of their own class (%zu real images, "
+                "%lldx%lld pixels)\n",
+                static_cast<long long>(f.sameClass), static_cast<long long>(f.total), 100.0 * f.rate(), real.size(),
+                static_cast<long long>(size), static_cast<long long>(size));
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char* argv[]) {
@@ -559,6 +586,7 @@ int main(int argc, char* argv[]) {
         {QStringLiteral("generate"), {"generate the synthetic set (expansion rate, shards, resume)", runGenerate}},
         {QStringLiteral("export"), {"export the curated synthetic set (ImageFolder + manifests)", runExport}},
         {QStringLiteral("contact-sheet"), {"render contact sheets (real vs generated at several alpha and s)", runContactSheet}},
+        {QStringLiteral("faithfulness"), {"share of generated images whose nearest real image is of their class", runFaithfulness}},
         {QStringLiteral("demo"), {"run the embedded emoji-birds demo (tiny model, pool, 5 images per class)", runDemo}},
         {QStringLiteral("pretrain"), {"pretrain the embedded tiny model from a captioned corpus (resumable)", runPretrain}},
     };
