@@ -78,17 +78,19 @@ WorkflowSettings demoWorkflowSettings() {
     c.loraWeightDecay = 1e-2;
     c.lrWarmupSteps = 20;
     c.batchSize = 8;
-    c.maxSteps = 600;
+    c.maxSteps = 1000;
     c.checkpointEvery = 100;
     c.seed = 0;
     c.bf16 = false;
     c.randomFlip = true;
-    w.pool.steps = 50;
+    // 25 inversion steps and no reconstruction: the pool of the 90 images is built in about a minute on first open.
+    w.pool.steps = 25;
     w.pool.guidance = 1.0;
-    w.pool.reconstruct = true;
+    w.pool.reconstruct = false;
     w.expansionRate = 1.0;  // 5 training images per class -> 5 synthetic images per class
     w.denoise.steps = 25;
-    w.denoise.guidance = 5.0;
+    // Measured on the demo (faithfulness, 90 images): guidance 1: 52%, 2: 56%, 3: 50%, 5: 46%, 7.5: 38%.
+    w.denoise.guidance = 2.0;
     w.denoise.split = 0.5;
     return w;
 }
