@@ -148,7 +148,7 @@ private Q_SLOTS:
         const auto sheets = diffii::writeContactSheets(*session, tmp + "/sheets", cs);
         QCOMPARE(sheets.size(), size_t{19});
         const auto overview = diffii::loadImageRgb(tmp + "/sheets/overview.png");
-        QCOMPARE(overview.size(1), int64_t{18 * 2 * 66});
+        QCOMPARE(overview.size(1), int64_t{18 * 2 * 66 + 2});
         QCOMPARE(overview.size(2), int64_t{5 * 66 + 2});
 
         // Reopening reuses the project; a non-empty folder that is not a project is refused.
