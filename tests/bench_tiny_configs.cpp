@@ -13,10 +13,10 @@
 #include <vector>
 
 #include <ATen/Context.h>
-#include <ATen/autocast_mode.h>
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include "core/diffii/training_state.h"
 #include "core/models/autoencoder_kl.h"
 #include "core/models/unet_2d_condition.h"
 
@@ -42,19 +42,6 @@ int64_t paramCount(torch::nn::Module& m) {
     return n;
 }
 
-struct AutocastScope {
-    explicit AutocastScope(bool on) : enabled(on) {
-        if (!on) return;
-        at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-        at::autocast::set_cpu_enabled(true);
-    }
-    ~AutocastScope() {
-        if (!enabled) return;
-        at::autocast::set_cpu_enabled(false);
-        at::autocast::clear_cache();
-    }
-    bool enabled;
-};
 
 template <typename StepFn>
 double timeSteps(int steps, StepFn&& step) {
@@ -88,7 +75,7 @@ int main(int argc, char** argv) {
             torch::optim::AdamW opt(unet->parameters(), torch::optim::AdamWOptions(1e-4));
             for (bool bf16 : {false, true}) {
                 const double sec = timeSteps(steps, [&] {
-                    AutocastScope scope(bf16);
+                    diffii::BFloat16Autocast scope(bf16);
                     auto x = torch::randn({batch, cfg.inChannels, s, s});
                     auto t = torch::randint(0, 1000, {batch}, torch::kLong);
                     auto e = torch::randn({batch, 77, ctx});
@@ -99,7 +86,7 @@ int main(int argc, char** argv) {
                 });
                 torch::NoGradGuard ng;
                 const double fwd = timeSteps(steps * 3, [&] {
-                    AutocastScope scope(bf16);
+                    diffii::BFloat16Autocast scope(bf16);
                     auto x = torch::randn({2, cfg.inChannels, s, s});
                     auto t = torch::full({2}, 500, torch::kLong);
                     auto e = torch::randn({2, 77, ctx});
@@ -118,7 +105,7 @@ int main(int argc, char** argv) {
             torch::optim::AdamW opt(vae->parameters(), torch::optim::AdamWOptions(1e-4));
             for (bool bf16 : {false, true}) {
                 const double sec = timeSteps(steps, [&] {
-                    AutocastScope scope(bf16);
+                    diffii::BFloat16Autocast scope(bf16);
                     auto x = torch::rand({batch, 3, s, s}) * 2 - 1;
                     auto post = vae->encode(x);
                     auto rec = vae->decode(post.sample(torch::randn_like(post.mean))).to(torch::kFloat32);

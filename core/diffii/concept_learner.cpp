@@ -12,6 +12,7 @@
 #include <ATen/Parallel.h>
 
 #include "core/diffii/concept_loss.h"
+#include "core/diffii/training_state.h"
 #include "core/diffii/sampler.h"
 #include "core/diffii/textual_inversion.h"
 #include "core/io/error.h"
@@ -78,8 +79,6 @@ private:
     torch::nn::Embedding m_embedding;
     bool m_sparse = false;
 };
-
-std::string adamKey(const torch::Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); }
 
 std::string formatDouble(double v) {
     char buf[64];
@@ -386,25 +385,7 @@ ConceptResult ConceptLearner::train(const std::string& outputDir, const JobConte
 
     std::vector<double> lossLog;
     if (checkpoint) {
-        const auto expectTensor = [&](const std::string& key, const torch::Tensor& like) {
-            if (!checkpoint->contains(key)) throw Error(checkpointPath + ": key '" + key + "' is missing");
-            auto t = checkpoint->tensor(key);
-            if (!t.sizes().equals(like.sizes()))
-                throw Error(checkpointPath + ": key '" + key + "' has shape " + c10::str(t.sizes()) + ", expected " +
-                            c10::str(like.sizes()));
-            return t.to(like.scalar_type());
-        };
-        torch::NoGradGuard g;
-        for (auto& [name, p] : namedParams) {
-            p.copy_(expectTensor(name, p));
-            const std::string stepKey = "adamw." + name + ".step";
-            if (!checkpoint->contains(stepKey)) continue;  // no optimizer step yet
-            auto state = std::make_unique<torch::optim::AdamWParamState>();
-            state->step(checkpoint->tensor(stepKey).to(torch::kLong).item<int64_t>());
-            state->exp_avg(expectTensor("adamw." + name + ".exp_avg", p));
-            state->exp_avg_sq(expectTensor("adamw." + name + ".exp_avg_sq", p));
-            optimizer.state()[adamKey(p)] = std::move(state);
-        }
+        restoreTrainingState(optimizer, namedParams, *checkpoint);
         if (checkpoint->contains("log.loss")) {
             const auto log = checkpoint->tensor("log.loss").to(torch::kFloat64).contiguous();
             lossLog.assign(log.data_ptr<double>(), log.data_ptr<double>() + log.numel());
@@ -446,15 +427,7 @@ ConceptResult ConceptLearner::train(const std::string& outputDir, const JobConte
     for (size_t c = 0; c < m_classes.size(); ++c) tokensJson[m_classes[c].name] = m_tokens[c];
     auto writeCheckpoint = [&](int64_t step) {
         std::map<std::string, torch::Tensor> tensors;
-        for (const auto& [name, p] : namedParams) {
-            tensors[name] = p.detach().to(torch::kFloat32).clone();
-            const auto it = optimizer.state().find(adamKey(p));
-            if (it == optimizer.state().end()) continue;
-            const auto& st = static_cast<const torch::optim::AdamWParamState&>(*it->second);
-            tensors["adamw." + name + ".exp_avg"] = st.exp_avg().to(torch::kFloat32).clone();
-            tensors["adamw." + name + ".exp_avg_sq"] = st.exp_avg_sq().to(torch::kFloat32).clone();
-            tensors["adamw." + name + ".step"] = torch::tensor({st.step()}, torch::kLong);
-        }
+        storeTrainingState(optimizer, namedParams, tensors);
         tensors["log.loss"] = torch::tensor(lossLog, torch::kFloat64);
         nlohmann::json j = identity;
         j["format"] = kCheckpointFormat;

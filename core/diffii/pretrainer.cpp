@@ -10,12 +10,12 @@
 #include <memory>
 #include <sstream>
 
-#include <ATen/autocast_mode.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
 #include "core/data/stable_hash.h"
 #include "core/diffii/concept_loss.h"
+#include "core/diffii/training_state.h"
 #include "core/io/error.h"
 #include "core/io/image.h"
 #include "core/io/json_config.h"
@@ -32,7 +32,7 @@ namespace {
 constexpr const char* kRunFormat = "diffii-pretrain-run";
 constexpr int kRunVersion = 1;
 
-using NamedParams = std::vector<std::pair<std::string, torch::Tensor>>;
+using NamedParams = NamedTensors;
 
 std::string readFileBytes(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -75,28 +75,10 @@ void saveComponent(torch::nn::Module& m, const fs::path& modelDir, const std::st
                     {{"format", "pt"}});
 }
 
-std::string adamKey(const torch::Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); }
-
 at::Generator stepGenerator(uint64_t seed, uint64_t stageSalt, int64_t step) {
     return at::make_generator<at::CPUGeneratorImpl>(
         splitmix64(seed ^ splitmix64(stageSalt + 0x9E3779B97F4A7C15ull * static_cast<uint64_t>(step + 1))));
 }
-
-struct AutocastScope {
-    explicit AutocastScope(bool on) : enabled(on) {
-        if (!enabled) return;
-        at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-        at::autocast::set_cpu_enabled(true);
-    }
-    ~AutocastScope() {
-        if (!enabled) return;
-        at::autocast::set_cpu_enabled(false);
-        at::autocast::clear_cache();
-    }
-    AutocastScope(const AutocastScope&) = delete;
-    AutocastScope& operator=(const AutocastScope&) = delete;
-    bool enabled;
-};
 
 double since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -156,21 +138,7 @@ StageOutcome runStage(const StageRun& run, const fs::path& workDir, const JobCon
         const auto it = meta.find("stage");
         if (it != meta.end() && it->second == run.name) {
             start = std::stoll(meta.at("step"));
-            torch::NoGradGuard ng;
-            for (auto& [name, p] : all) {
-                if (!ckpt.contains(name)) throw Error(ckptPath.string() + ": key '" + name + "' is missing");
-                auto t = ckpt.tensor(name);
-                if (!t.sizes().equals(p.sizes()))
-                    throw Error(ckptPath.string() + ": key '" + name + "' has shape " + c10::str(t.sizes()) +
-                                ", expected " + c10::str(p.sizes()));
-                p.copy_(t);
-                if (!ckpt.contains("adamw." + name + ".step")) continue;
-                auto st = std::make_unique<torch::optim::AdamWParamState>();
-                st->step(ckpt.tensor("adamw." + name + ".step").to(torch::kLong).item<int64_t>());
-                st->exp_avg(ckpt.tensor("adamw." + name + ".exp_avg").to(torch::kFloat32).clone());
-                st->exp_avg_sq(ckpt.tensor("adamw." + name + ".exp_avg_sq").to(torch::kFloat32).clone());
-                optimizer.state()[adamKey(p)] = std::move(st);
-            }
+            restoreTrainingState(optimizer, all, ckpt);
             if (ckpt.contains("log.loss")) {
                 const auto log = ckpt.tensor("log.loss").to(torch::kFloat64).contiguous();
                 lossLog.assign(log.data_ptr<double>(), log.data_ptr<double>() + log.numel());
@@ -189,15 +157,7 @@ StageOutcome runStage(const StageRun& run, const fs::path& workDir, const JobCon
     };
     auto writeCheckpoint = [&](int64_t step) {
         std::map<std::string, at::Tensor> tensors;
-        for (const auto& [name, p] : all) {
-            tensors[name] = p.detach().to(torch::kFloat32).clone();
-            const auto it = optimizer.state().find(adamKey(p));
-            if (it == optimizer.state().end()) continue;
-            const auto& st = static_cast<const torch::optim::AdamWParamState&>(*it->second);
-            tensors["adamw." + name + ".exp_avg"] = st.exp_avg().to(torch::kFloat32).clone();
-            tensors["adamw." + name + ".exp_avg_sq"] = st.exp_avg_sq().to(torch::kFloat32).clone();
-            tensors["adamw." + name + ".step"] = torch::tensor({st.step()}, torch::kLong);
-        }
+        storeTrainingState(optimizer, all, tensors);
         tensors["log.loss"] = torch::tensor(lossLog, torch::kFloat64);
         run.saveWeights();
         saveSafetensors(ckptPath.string(), tensors, {{"stage", run.name}, {"step", std::to_string(step)}});
@@ -461,7 +421,7 @@ PretrainResult pretrainModel(const PretrainRecipe& recipe, const std::string& co
             const auto gen = stepGenerator(recipe.seed, 1, step);
             const auto idx = torch::randint(n, {recipe.vaeBatch}, gen, torch::kLong);
             const auto x = batchImages(idx, gen);
-            AutocastScope ac(autocast);
+            BFloat16Autocast ac(autocast);
             const auto post = vae->encode(x);
             const auto mean = post.mean.to(torch::kFloat32);
             const auto logvar = post.logvar.to(torch::kFloat32);
@@ -497,7 +457,7 @@ PretrainResult pretrainModel(const PretrainRecipe& recipe, const std::string& co
                 }
                 auto x = images.slice(0, i, std::min(n, i + chunk)).to(torch::kFloat32).div(127.5).sub(1.0);
                 if (flip) x = x.flip({3});
-                AutocastScope ac(autocast);
+                BFloat16Autocast ac(autocast);
                 auto [mean, logvar] = vae->encodeMeanLogvar(x);
                 means.push_back(mean.to(torch::kFloat32));
                 logvars.push_back(logvar.to(torch::kFloat32));
@@ -562,7 +522,7 @@ PretrainResult pretrainModel(const PretrainRecipe& recipe, const std::string& co
             batchIds = torch::where(drop, emptyIds.expand_as(batchIds), batchIds);
             const auto noise = torch::randn(x0.sizes(), gen);
             const auto t = torch::randint(T, {B}, gen, torch::kLong);
-            AutocastScope ac(autocast);
+            BFloat16Autocast ac(autocast);
             return conceptTrainingLoss(*sd, noiseScheduler, x0, noise, t, batchIds);
         };
         const auto o = runStage(st, workDir, job);

@@ -1,0 +1,66 @@
+#include "core/diffii/training_state.h"
+
+#include <ATen/autocast_mode.h>
+
+#include "core/io/error.h"
+#include "core/io/safetensors.h"
+
+namespace diffii {
+
+namespace {
+
+std::string adamKey(const torch::Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); }
+
+}  // namespace
+
+void storeTrainingState(const torch::optim::AdamW& optimizer, const NamedTensors& params,
+                        std::map<std::string, at::Tensor>& out) {
+    auto& state = const_cast<torch::optim::AdamW&>(optimizer).state();
+    for (const auto& [name, p] : params) {
+        out[name] = p.detach().to(torch::kFloat32).clone();
+        const auto it = state.find(adamKey(p));
+        if (it == state.end()) continue;
+        const auto& st = static_cast<const torch::optim::AdamWParamState&>(*it->second);
+        out["adamw." + name + ".exp_avg"] = st.exp_avg().to(torch::kFloat32).clone();
+        out["adamw." + name + ".exp_avg_sq"] = st.exp_avg_sq().to(torch::kFloat32).clone();
+        out["adamw." + name + ".step"] = torch::tensor({st.step()}, torch::kLong);
+    }
+}
+
+void restoreTrainingState(torch::optim::AdamW& optimizer, const NamedTensors& params, const SafeTensorsFile& checkpoint) {
+    const auto expectTensor = [&](const std::string& key, const torch::Tensor& like) {
+        if (!checkpoint.contains(key)) throw Error(checkpoint.path() + ": key '" + key + "' is missing");
+        auto t = checkpoint.tensor(key);
+        if (!t.sizes().equals(like.sizes()))
+            throw Error(checkpoint.path() + ": key '" + key + "' has shape " + c10::str(t.sizes()) + ", expected " +
+                        c10::str(like.sizes()));
+        return t.to(like.scalar_type());
+    };
+    torch::NoGradGuard noGrad;
+    for (const auto& [name, p] : params) {
+        auto param = p;
+        param.copy_(expectTensor(name, p));
+        const std::string stepKey = "adamw." + name + ".step";
+        if (!checkpoint.contains(stepKey)) continue;  // no optimizer step yet
+        auto state = std::make_unique<torch::optim::AdamWParamState>();
+        state->step(checkpoint.tensor(stepKey).to(torch::kLong).item<int64_t>());
+        state->exp_avg(expectTensor("adamw." + name + ".exp_avg", p));
+        state->exp_avg_sq(expectTensor("adamw." + name + ".exp_avg_sq", p));
+        optimizer.state()[adamKey(p)] = std::move(state);
+    }
+}
+
+BFloat16Autocast::BFloat16Autocast(bool enabled) : m_enabled(enabled) {
+    if (!m_enabled) return;
+    m_previous = at::autocast::is_cpu_enabled();
+    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+    at::autocast::set_cpu_enabled(true);
+}
+
+BFloat16Autocast::~BFloat16Autocast() {
+    if (!m_enabled) return;
+    at::autocast::set_cpu_enabled(m_previous);
+    if (!m_previous) at::autocast::clear_cache();
+}
+
+}  // namespace diffii
