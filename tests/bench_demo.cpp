@@ -7,7 +7,8 @@
 //                  classes' training styles and held-out test styles (144 images). Target at least 70%. The share
 //                  against the held-out test styles alone is printed too.
 // Environment: DIFFII_THREADS (default every core), DIFFII_BENCH_DIR (keep the project there instead of a temporary
-// folder), DIFFII_BENCH_BF16=1 (bfloat16 model and training).
+// folder), DIFFII_BENCH_BF16=1 (bfloat16 model and training), DIFFII_BENCH_PREVIEW_ONLY=1 (reuse the project in
+// DIFFII_BENCH_DIR, pool built, and only time previews, with a breakdown).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -23,6 +24,7 @@
 #include "core/diffii/inversion_pool.h"
 #include "core/diffii/sampler.h"
 #include "core/jobs/threads.h"
+#include "core/models/lora.h"
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -53,6 +55,48 @@ int main() {
         const char* keep = std::getenv("DIFFII_BENCH_DIR");
         const std::string dir = keep && *keep ? std::string(keep)
                                               : (fs::temp_directory_path() / ("diffii-bench-demo-" + std::to_string(::getpid()))).string();
+        const bool previewOnly = std::getenv("DIFFII_BENCH_PREVIEW_ONLY") &&
+                                 std::string(std::getenv("DIFFII_BENCH_PREVIEW_ONLY")) == "1" && keep && *keep;
+        if (previewOnly) {
+            auto session = diffii::ProjectSession::open(dir, bf16 ? torch::kBFloat16 : torch::kFloat32);
+            const auto settings = session->settings();
+            torch::NoGradGuard ng;
+            auto& sd = session->model();
+            const auto classes = session->generationClasses();
+            const auto& c = classes.front();
+            const auto circle = diffii::circleInterpolate(diffii::loadInversion(c.pool[0].file),
+                                                          diffii::loadInversion(c.pool[1].file), 0.3);
+            diffii::DenoiseSettings den = settings.denoise;
+            den.steps = 25;
+            for (int rep = 0; rep < 3; ++rep) {
+                auto t1 = Clock::now();
+                const auto prompts = diffii::encodePrompts(sd, session->classPrompt(c.name), "standing on a tree branch",
+                                                           settings.negativePrompt);
+                const double tPrompts = since(t1);
+                t1 = Clock::now();
+                const auto latents = diffii::denoiseTwoStage(sd, circle.z, prompts, den);
+                const double tDenoise = since(t1);
+                t1 = Clock::now();
+                (void)diffii::decodeLatentToImage(sd, latents);
+                const double tDecode = since(t1);
+                t1 = Clock::now();
+                const auto x = torch::cat({circle.z, circle.z});
+                const auto ehs = torch::cat({prompts.uncond, prompts.plain});
+                for (int i = 0; i < 25; ++i) (void)sd.unet()->forward(x, torch::full({2}, 500, torch::kLong), ehs);
+                const double tUnet = since(t1) / 25;
+                double tUnetNoLora = 0.0;
+                if (rep == 2) {  // last: without the LoRA
+                    diffii::UNetLoraImpl::detach(*sd.unet());
+                    t1 = Clock::now();
+                    for (int i = 0; i < 25; ++i) (void)sd.unet()->forward(x, torch::full({2}, 500, torch::kLong), ehs);
+                    tUnetNoLora = since(t1) / 25;
+                }
+                std::printf("preview breakdown: prompts %.3f s, denoise %.3f s (25 steps, guidance %.1f), decode %.3f "
+                            "s; one UNet call at batch 2 %.4f s (%.4f s without the LoRA)\n",
+                            tPrompts, tDenoise, den.guidance, tDecode, tUnet, tUnetNoLora);
+            }
+            return 0;
+        }
         if (fs::exists(dir)) fs::remove_all(dir);
         std::printf("bench_demo: %d threads, %s, project %s\n", threads, bf16 ? "bfloat16" : "float32", dir.c_str());
         diffii::prepareDemoProject(dir, res, /*installConcepts=*/false);
