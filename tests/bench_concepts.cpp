@@ -18,24 +18,12 @@
 #include "core/diffii/concept_loss.h"
 #include "core/io/image.h"
 #include "core/models/stable_diffusion.h"
+#include "tests/bench_support.h"
 #include "tests/test_support.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-int envInt(const char* name, int fallback) {
-    const char* v = std::getenv(name);
-    return v && *v ? std::atoi(v) : fallback;
-}
-
-double median(std::vector<double> v) {
-    if (v.empty()) return 0.0;
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-}
-
-double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+using namespace diffii::bench;
 
 }  // namespace
 

@@ -25,13 +25,13 @@
 #include "core/diffii/sampler.h"
 #include "core/jobs/threads.h"
 #include "core/models/lora.h"
+#include "tests/bench_support.h"
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
+using diffii::bench::Clock;
+using diffii::bench::since;
 
 namespace {
-
-double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 diffii::JobContext progressLine() {
     diffii::JobContext job;

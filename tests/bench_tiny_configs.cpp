@@ -19,22 +19,11 @@
 #include "core/diffii/training_state.h"
 #include "core/models/autoencoder_kl.h"
 #include "core/models/unet_2d_condition.h"
+#include "tests/bench_support.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-int envInt(const char* name, int fallback) {
-    const char* v = std::getenv(name);
-    return v && *v ? std::atoi(v) : fallback;
-}
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v.empty() ? 0.0 : v[v.size() / 2];
-}
-
-double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+using namespace diffii::bench;
 
 int64_t paramCount(torch::nn::Module& m) {
     int64_t n = 0;

@@ -20,14 +20,12 @@
 
 #include "core/models/layers.h"
 #include "core/models/unet_2d_condition.h"
+#include "tests/bench_support.h"
 #include "tests/test_support.h"
 
 namespace {
 
-int envInt(const char* name, int fallback) {
-    const char* v = std::getenv(name);
-    return v && *v ? std::atoi(v) : fallback;
-}
+using diffii::bench::envInt;
 
 double peakRssMiB() {
     rusage u{};
