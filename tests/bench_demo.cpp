@@ -86,7 +86,7 @@ int main() {
                 const double tUnet = since(t1) / 25;
                 double tUnetNoLora = 0.0;
                 if (rep == 2) {  // last: without the LoRA
-                    diffii::UNetLoraImpl::detach(*sd.unet());
+                    if (session->concepts()) session->concepts()->lora->unfuse(*sd.unet());
                     t1 = Clock::now();
                     for (int i = 0; i < 25; ++i) (void)sd.unet()->forward(x, torch::full({2}, 500, torch::kLong), ehs);
                     tUnetNoLora = since(t1) / 25;

@@ -299,8 +299,18 @@ private slots:
         QVERIFY(torch::equal(sd->textEncoder()->tokenEmbeddingWeight()[id], emb.tensor("<laysan-albatross-0>")));
 
         const auto ctx = sd->encodePrompt("a photo of a bird");
+        QVERIFY(concepts.lora->fused());
         const auto withLora = sd->unet()->forward(sample, t, ctx);
-        diffii::UNetLoraImpl::detach(*sd->unet());
+        // Fused weights compute what the adapters attached as hooks compute (to float32 rounding).
+        concepts.lora->attach(*sd->unet(), 1.0);
+        QVERIFY(!concepts.lora->fused());
+        const auto withHooks = sd->unet()->forward(sample, t, ctx);
+        const double fuseDiff = diffii::test::maxAbsDiff(withLora, withHooks);
+        qInfo("fused vs attached LoRA: max abs diff %g", fuseDiff);
+        QVERIFY(fuseDiff < 1e-4);
+        concepts.lora->fuse(*sd->unet(), 1.0);
+        QVERIFY(torch::equal(sd->unet()->forward(sample, t, ctx), withLora));
+        concepts.lora->unfuse(*sd->unet());  // restores the base weights exactly
         const auto withoutLora = sd->unet()->forward(sample, t, ctx);
         QVERIFY(torch::equal(withoutLora, plain));
         const double diff = diffii::test::maxAbsDiff(withLora, withoutLora);

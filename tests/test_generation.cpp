@@ -93,6 +93,28 @@ private slots:
         for (const auto& e : listed) QVERIFY(e.stale);
         const auto fresh = diffii::listInversionPool(poolDir(), m_sources, m_poolSettings, "model-x", "concepts-y");
         for (const auto& e : fresh) QVERIFY(!e.stale);
+        {
+            // Entries are matched by the images' content, not their paths: a moved copy of the dataset keeps the
+            // pool, an edited image makes its entry (only) stale.
+            const auto moved = m_tmp + "/moved-images";
+            fs::create_directories(moved);
+            auto sources = m_sources;
+            for (auto& s : sources) {
+                const auto to = moved + "/" + fs::path(s.imagePath).filename().string();
+                if (!fs::exists(to)) fs::copy_file(s.imagePath, to);
+                s.imagePath = to;
+            }
+            for (const auto& e : diffii::listInversionPool(poolDir(), sources, m_poolSettings, "model-x", "concepts-y"))
+                QVERIFY(!e.stale);
+            auto bytes = readBytes(sources[0].imagePath);
+            bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x5a);
+            { std::ofstream(sources[0].imagePath, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size())); }
+            const auto edited = diffii::listInversionPool(poolDir(), sources, m_poolSettings, "model-x", "concepts-y");
+            QVERIFY(edited[0].stale);
+            QVERIFY(!edited[1].stale);  // input_1, untouched
+            fs::remove(sources[1].imagePath);
+            QVERIFY(diffii::listInversionPool(poolDir(), sources, m_poolSettings, "model-x", "concepts-y")[1].stale);
+        }
 
         m_classes.clear();
         diffii::GenerationClass finch{"finch", 0, "a photo of a finch bird", {entries[0], entries[1]}, 2};

@@ -604,7 +604,7 @@ LoadedConcepts loadConcepts(StableDiffusion& sd, const std::string& folder, doub
                 throw Error(embeddingsPath + ": token '" + t + "' of class '" + name + "' (named in " + conceptsPath +
                             ") is not in the file");
     result.lora = UNetLoraImpl::load(loraPath, *sd.unet());
-    result.lora->attach(*sd.unet(), loraScale);
+    result.lora->fuse(*sd.unet(), loraScale);
     return result;
 }
 

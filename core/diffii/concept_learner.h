@@ -114,11 +114,12 @@ struct LoadedConcepts {
     std::string metaclass;
     std::vector<std::string> classNames;                         // in training order
     std::map<std::string, std::vector<std::string>> tokensPerClass;
-    std::shared_ptr<UNetLoraImpl> lora;  // attached to the UNet
+    std::shared_ptr<UNetLoraImpl> lora;  // fused into the UNet's weights (unfuse() restores the base model)
     std::string prompt(const std::string& className) const;      // conceptPrompt(tokens of the class, metaclass)
 };
 
-// concepts.json + loadTextualInversion(embeddings.safetensors) + UNetLoraImpl::load(lora.safetensors) + attach.
+// concepts.json + loadTextualInversion(embeddings.safetensors) + UNetLoraImpl::load(lora.safetensors), the LoRA
+// fused into the UNet's weights (for inference: a UNet call then costs what the base model's costs).
 // Errors name the file and the class/token at fault.
 LoadedConcepts loadConcepts(StableDiffusion& sd, const std::string& folder, double loraScale = 1.0);
 

@@ -53,6 +53,8 @@ DemoResources locateDemoResources() {
             r.testImages = (root / "emoji-birds" / "test").string();
             r.model = (root / "models" / "emoji-sd-tiny").string();
             if (fs::exists(root / "demo" / "concepts" / "concepts.json")) r.concepts = (root / "demo" / "concepts").string();
+            if (!r.concepts.empty() && fs::is_directory(root / "demo" / "inversions"))
+                r.pool = (root / "demo" / "inversions").string();
             return r;
         }
         tried += "\n  " + c.string();
@@ -137,6 +139,18 @@ std::string prepareDemoProject(const std::string& dir, const DemoResources& reso
         const fs::path tmp = conceptsDir / ".concepts.json.tmp";
         fs::copy_file(fs::path(resources.concepts) / "concepts.json", tmp, fs::copy_options::overwrite_existing);
         fs::rename(tmp, conceptsDir / "concepts.json");
+        if (!resources.pool.empty()) {
+            const fs::path poolDir(project.inversionsDir());
+            for (const auto& e : fs::recursive_directory_iterator(resources.pool)) {
+                if (!e.is_regular_file() || e.path().extension() != ".safetensors") continue;
+                const fs::path to = poolDir / fs::relative(e.path(), resources.pool);
+                if (fs::exists(to)) continue;
+                fs::create_directories(to.parent_path());
+                const fs::path tmp = to.parent_path() / ("." + to.filename().string() + ".tmp");
+                fs::copy_file(e.path(), tmp, fs::copy_options::overwrite_existing);
+                fs::rename(tmp, to);
+            }
+        }
     }
     return project.dir();
 }

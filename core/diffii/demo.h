@@ -19,6 +19,7 @@ struct DemoResources {
     std::string testImages;   // emoji-birds/test (Noto, Twemoji, Fluent 3D; never used for training)
     std::string model;        // models/emoji-sd-tiny (diffusers layout)
     std::string concepts;     // demo/concepts ("" when none are shipped)
+    std::string pool;         // demo/inversions: the inversion pool built with those concepts ("" when none)
 };
 
 // Looks for the resources folder in: $DIFFII_RESOURCES, <executable>/../share/diffii-studio/resources,
@@ -34,7 +35,9 @@ WorkflowSettings demoWorkflowSettings();
 
 // Creates the demo project in dir (a new folder, or one that holds a demo project already: then it is reused as
 // it is) over the training images and the model, with demoWorkflowSettings(); copies the shipped concepts when the
-// project has none yet and installConcepts is set. Returns the project folder.
+// project has none yet and installConcepts is set, and with them the shipped inversion pool (entries the project
+// lacks; each is checked against the project's provenance when the pool is listed or built, so a pool that no
+// longer matches is rebuilt, never used). Returns the project folder.
 std::string prepareDemoProject(const std::string& dir, const DemoResources& resources, bool installConcepts = true);
 
 // Where the GUI and `diffii demo` keep the demo project by default: $XDG_DATA_HOME (or ~/.local/share)

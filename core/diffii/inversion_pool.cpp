@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "core/data/project.h"
 #include "core/io/error.h"
 #include "core/io/image.h"
 #include "core/io/safetensors.h"
@@ -85,7 +86,7 @@ std::vector<PoolEntry> buildInversionPool(StableDiffusion& sd, const std::vector
         if (job) job->throwIfCancelled();
         const auto file = entryPath(outDir, s);
         auto provenance = poolProvenance(settings, s.prompt, modelHash, conceptsHash);
-        provenance["source"] = s.imagePath;
+        provenance["source_fingerprint"] = fingerprintFiles({s.imagePath});
         if (fs::exists(file)) {
             try {
                 SafeTensorsFile existing(file);
@@ -124,6 +125,7 @@ std::vector<PoolEntry> buildInversionPool(StableDiffusion& sd, const std::vector
             saveImagePng(e.reconstruction, recon);
             provenance["psnr"] = formatDouble(e.psnr);
         }
+        provenance["source"] = s.imagePath;  // informational: an entry is matched by content, so a moved pool stays valid
         saveSafetensors(file, {{"z", z.contiguous()}, {"x0", x0.contiguous()}}, provenance);
         out.push_back(e);
         if (job) job->report("inversion pool", ++done, total, s.className + "/" + s.key);
@@ -138,9 +140,9 @@ std::vector<PoolEntry> listInversionPool(const std::string& outDir, const std::v
     for (const auto& s : sources) {
         const auto file = entryPath(outDir, s);
         if (!fs::exists(file)) continue;
-        auto provenance = poolProvenance(settings, s.prompt, modelHash, conceptsHash);
-        provenance["source"] = s.imagePath;
         try {
+            auto provenance = poolProvenance(settings, s.prompt, modelHash, conceptsHash);
+            provenance["source_fingerprint"] = fingerprintFiles({s.imagePath});  // a missing image: stale
             SafeTensorsFile f(file);
             auto e = entryFromFile(s, file);
             e.stale = !provenanceMatches(f, provenance);

@@ -39,8 +39,10 @@ struct PoolEntry {
     bool stale = false;          // produced by other settings, model or concepts than the current ones
 };
 
-// Settings and hashes that produced a pool entry; stored as the file's metadata. An entry whose recorded
-// provenance differs from the current one is stale and is rebuilt, never reused.
+// Settings and hashes that produced a pool entry; stored as the file's metadata, with the source image's content
+// fingerprint ("source_fingerprint") and path ("source", informational). An entry whose recorded provenance
+// differs from the current one is stale and is rebuilt, never reused: an edited image invalidates its entry, a
+// moved project or dataset does not.
 std::map<std::string, std::string> poolProvenance(const PoolSettings& settings, const std::string& prompt,
                                                   const std::string& modelHash, const std::string& conceptsHash);
 

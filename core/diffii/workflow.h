@@ -51,6 +51,7 @@ public:
     const std::string& modelHash() const { return m_modelHash; }
     std::string conceptsHash() const;  // "" when no concepts are trained
     bool hasConcepts() const { return m_concepts.has_value(); }
+    const std::optional<LoadedConcepts>& concepts() const { return m_concepts; }  // LoRA fused into model()
     // The class prompt: "a photo of a <tokens> <metaclass>" with trained concepts, else "a photo of a <class> <metaclass>".
     std::string classPrompt(const std::string& className) const;
     std::vector<std::string> classTokens(const std::string& className) const;  // empty without concepts

@@ -199,6 +199,7 @@ void UNetLoraImpl::save(const std::string& path, const std::map<std::string, std
 
 void UNetLoraImpl::attach(UNet2DConditionModelImpl& unet, double scale) {
     detach(unet);
+    unfuse(unet);
     if (scale == 0.0) return;
     for (const auto& a : attentionModules(unet)) {
         for (int i = 0; i < 4; ++i) {
@@ -212,6 +213,39 @@ void UNetLoraImpl::attach(UNet2DConditionModelImpl& unet, double scale) {
                                       });
         }
     }
+}
+
+void UNetLoraImpl::fuse(UNet2DConditionModelImpl& unet, double scale) {
+    detach(unet);
+    unfuse(unet);
+    if (scale == 0.0) return;
+    torch::NoGradGuard noGrad;
+    for (const auto& a : attentionModules(unet)) {
+        for (int i = 0; i < 4; ++i) {
+            const std::string path = a.path + "." + kProjNames[i];
+            const auto it = m_layers.find(path);
+            if (it == m_layers.end()) continue;
+            const LoraLayer& layer = it->second;
+            auto& weight = a.attn->projection(static_cast<AttentionImpl::Projection>(i))->weight;
+            const auto delta = torch::mm(layer->up->weight.to(torch::kFloat32), layer->down->weight.to(torch::kFloat32)) *
+                               (layer->multiplier() * scale);
+            m_unfusedWeights.emplace(path, weight.detach().clone());
+            weight.copy_((weight.to(torch::kFloat32) + delta).to(weight.scalar_type()));
+        }
+    }
+}
+
+void UNetLoraImpl::unfuse(UNet2DConditionModelImpl& unet) {
+    if (m_unfusedWeights.empty()) return;
+    torch::NoGradGuard noGrad;
+    for (const auto& a : attentionModules(unet)) {
+        for (int i = 0; i < 4; ++i) {
+            const auto it = m_unfusedWeights.find(a.path + "." + kProjNames[i]);
+            if (it != m_unfusedWeights.end())
+                a.attn->projection(static_cast<AttentionImpl::Projection>(i))->weight.copy_(it->second);
+        }
+    }
+    m_unfusedWeights.clear();
 }
 
 void UNetLoraImpl::detach(UNet2DConditionModelImpl& unet) {

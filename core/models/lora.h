@@ -52,12 +52,21 @@ public:
     void attach(UNet2DConditionModelImpl& unet, double scale = 1.0);
     static void detach(UNet2DConditionModelImpl& unet);
 
+    // Merges the adapters into the projections' weights for inference: W += scale · (alpha/rank) · up · down,
+    // computed in float32 and stored in the weight's dtype. A forward pass then costs what the base model costs.
+    // The weights it replaces are kept, so unfuse() (or a later fuse()/attach()) restores them exactly.
+    // Training needs attach(): a fused adapter has no gradient path.
+    void fuse(UNet2DConditionModelImpl& unet, double scale = 1.0);
+    void unfuse(UNet2DConditionModelImpl& unet);
+    bool fused() const { return !m_unfusedWeights.empty(); }
+
     LoraLayer add(const std::string& modulePath, int64_t in, int64_t out, int64_t rank, double networkAlpha = 0.0);
     const std::map<std::string, LoraLayer>& layers() const { return m_layers; }
     std::string format;  // convention it was read from: "diffusers", "attn_procs", "peft", "kohya", or "new"
 
 private:
     std::map<std::string, LoraLayer> m_layers;
+    std::map<std::string, torch::Tensor> m_unfusedWeights;  // module path -> weight before fuse()
 };
 TORCH_MODULE(UNetLora);
 
