@@ -502,10 +502,13 @@ int runDemo(const QStringList& args) {
         auto real = diffii::labelledImages(res.trainImages);
         const auto test = diffii::labelledImages(res.testImages);
         real.insert(real.end(), test.begin(), test.end());
-        const auto f = diffii::nearestRealImageFaithfulness(gen, real);
-        std::printf("faithfulness: %lld of %lld generated images (%.1f%%) have a nearest real image (32x32 RGB pixels, "
-                    "train + test styles) of their own class\n",
-                    static_cast<long long>(f.sameClass), static_cast<long long>(f.total), 100.0 * f.rate());
+        for (const auto space : {diffii::FeatureSpace::Hog, diffii::FeatureSpace::Pixels}) {
+            const auto f = diffii::nearestRealImageFaithfulness(gen, real, space);
+            std::printf("faithfulness (%s): %lld of %lld generated images (%.1f%%) have a nearest real image (train + "
+                        "test styles) of their own class\n",
+                        space == diffii::FeatureSpace::Hog ? "HOG features" : "32x32 RGB pixels",
+                        static_cast<long long>(f.sameClass), static_cast<long long>(f.total), 100.0 * f.rate());
+        }
     }
     std::printf("open it in the app: diffii-studio %s\n", projectDir.c_str());
     return 0;
@@ -547,10 +550,12 @@ int runFaithfulness(const QStringList& args) {
     QCommandLineParser parser;
     parser.addPositionalArgument(QStringLiteral("PROJECT_DIR"), QStringLiteral("Project folder (synthetic set generated)"));
     addOpt(parser, "real", "ImageFolder of real images to compare with; repeatable (default: the project's dataset)", "DIR");
+    addOpt(parser, "features", "Feature space: hog (histograms of oriented gradients of the grey 64x64 image) or "
+           "pixels (RGB, area-resized to N x N); default hog", "SPACE");
     addOpt(parser, "feature-size", "Side of the pixel feature (default 32)", "N");
     parseOrExit(parser, args, QStringLiteral("faithfulness"),
-                QStringLiteral("Share of the generated images whose nearest real image (Euclidean distance of the RGB "
-                               "pixels area-resized to N x N) is of the same class."));
+                QStringLiteral("Share of the generated images whose nearest real image (Euclidean distance in the "
+                               "feature space) is of the same class."));
     const auto project = diffii::Project::open(requireProjectArg(parser, "faithfulness").toStdString());
     std::vector<diffii::LabelledImage> real;
     QStringList dirs = parser.values(QStringLiteral("real"));
@@ -560,13 +565,18 @@ int runFaithfulness(const QStringList& args) {
         real.insert(real.end(), imgs.begin(), imgs.end());
     }
     const int64_t size = parser.isSet(QStringLiteral("feature-size")) ? parseInt(parser, QStringLiteral("feature-size")) : 32;
-    const auto f = diffii::nearestRealImageFaithfulness(diffii::syntheticImages(project.syntheticDir()), real, size);
+    const auto space = diffii::parseFeatureSpace(
+        parser.isSet(QStringLiteral("features")) ? parser.value(QStringLiteral("features")).toStdString() : "hog");
+    const auto f = diffii::nearestRealImageFaithfulness(diffii::syntheticImages(project.syntheticDir()), real, space, size);
     for (const auto& [name, c] : f.perClass)
         std::printf("  %-28s %lld/%lld\n", name.c_str(), static_cast<long long>(c.first), static_cast<long long>(c.second));
+    const std::string spaceText = space == diffii::FeatureSpace::Hog
+                                      ? std::string("HOG features")
+                                      : std::to_string(size) + "x" + std::to_string(size) + " RGB pixels";
     std::printf("faithfulness: %lld of %lld (%.1f%%) have a nearest real image of their own class (%zu real images, "
-                "%lldx%lld pixels)\n",
+                "%s)\n",
                 static_cast<long long>(f.sameClass), static_cast<long long>(f.total), 100.0 * f.rate(), real.size(),
-                static_cast<long long>(size), static_cast<long long>(size));
+                spaceText.c_str());
     return 0;
 }
 

@@ -2,14 +2,20 @@
 //   time:          concept learning from scratch (demo settings) + inversion pool + 5 images per class; target
 //                  under 15 minutes on 2 cores; and one preview (25 steps with classifier-free guidance, decode
 //                  included), target under 0.5 s.
-//   faithfulness:  of the generated images, the share whose nearest real image is of the same class. Feature
-//                  space: RGB pixels area-resized to 32x32 in [0, 1], Euclidean distance; real images: the 18
-//                  classes' training styles and held-out test styles (144 images). Target at least 70%. The share
-//                  against the held-out test styles alone is printed too.
+//   faithfulness:  of the generated images, the share whose nearest real image is of the same class
+//                  (core/eval/faithfulness.h). Feature spaces: HOG (the one the target is read in: shape and
+//                  outline, not colour) and RGB pixels at 32x32; real images: the 18 classes' training styles and
+//                  held-out test styles (144 images). Target at least 70%. The share against the held-out test
+//                  styles alone is printed too, and so is each feature space's own class separation across styles
+//                  (held-out test images against the training images: no generated image involved).
 // Environment: DIFFII_THREADS (default every core), DIFFII_BENCH_DIR (keep the project there instead of a temporary
-// folder), DIFFII_BENCH_BF16=1 (bfloat16 model and training), DIFFII_BENCH_PREVIEW_ONLY=1 (reuse the project in
-// DIFFII_BENCH_DIR, pool built, and only time previews, with a breakdown).
+// folder), DIFFII_BENCH_BF16=1 (bfloat16 model and training), DIFFII_BENCH_SHIPPED=1 (use the shipped concepts and
+// pool instead of learning them: measures generation alone), DIFFII_BENCH_GUIDANCE and DIFFII_BENCH_SPLIT (override
+// the demo's guidance and split ratio), DIFFII_BENCH_PREVIEW_ONLY=1 (reuse the project in DIFFII_BENCH_DIR, pool
+// built, and only time previews, with a breakdown).
 #include <algorithm>
+#include <array>
+#include <cmath>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -19,6 +25,7 @@
 
 #include <torch/torch.h>
 
+#include "core/data/synthetic_manifest.h"
 #include "core/diffii/circle_interpolation.h"
 #include "core/diffii/demo.h"
 #include "core/diffii/inversion_pool.h"
@@ -97,17 +104,22 @@ int main() {
             }
             return 0;
         }
+        const bool shipped = diffii::bench::envInt("DIFFII_BENCH_SHIPPED", 0) == 1;
         if (fs::exists(dir)) fs::remove_all(dir);
-        std::printf("bench_demo: %d threads, %s, project %s\n", threads, bf16 ? "bfloat16" : "float32", dir.c_str());
-        diffii::prepareDemoProject(dir, res, /*installConcepts=*/false);
+        std::printf("bench_demo: %d threads, %s, project %s%s\n", threads, bf16 ? "bfloat16" : "float32", dir.c_str(),
+                    shipped ? ", shipped concepts and pool" : "");
+        diffii::prepareDemoProject(dir, res, /*installConcepts=*/shipped);
         auto job = progressLine();
         auto session = diffii::ProjectSession::open(dir, bf16 ? torch::kBFloat16 : torch::kFloat32);
         auto settings = session->settings();
         settings.concepts.bf16 = bf16;
+        settings.denoise.guidance = diffii::bench::envDouble("DIFFII_BENCH_GUIDANCE", settings.denoise.guidance);
+        settings.denoise.split = diffii::bench::envDouble("DIFFII_BENCH_SPLIT", settings.denoise.split);
         session->saveSettings(settings);
 
         auto t0 = Clock::now();
-        const auto concepts = session->trainConcepts(&job, false);
+        diffii::ConceptResult concepts;
+        if (!shipped) concepts = session->trainConcepts(&job, false);
         const double tConcepts = since(t0);
         t0 = Clock::now();
         const auto pool = session->buildPool(&job);
@@ -124,20 +136,53 @@ int main() {
                     tConcepts, static_cast<long long>(concepts.steps), concepts.smoothedLoss, tPool, pool.size(),
                     settings.pool.steps, pool.empty() ? 0.0 : psnr / static_cast<double>(pool.size()), tGenerate,
                     static_cast<long long>(gen.generated), settings.denoise.steps, settings.denoise.guidance,
-                    settings.denoise.split, total / 60.0, total < 15 * 60 ? "PASS" : "FAIL");
+                    settings.denoise.split, total / 60.0, shipped ? "not judged (shipped concepts, none learned)" : total < 15 * 60 ? "PASS" : "FAIL");
 
         const auto generated = diffii::syntheticImages(session->project().syntheticDir());
         const auto train = diffii::labelledImages(res.trainImages);
         const auto test = diffii::labelledImages(res.testImages);
         auto real = train;
         real.insert(real.end(), test.begin(), test.end());
-        const auto f = diffii::nearestRealImageFaithfulness(generated, real);
-        const auto fTest = diffii::nearestRealImageFaithfulness(generated, test);
-        std::printf("faithfulness: %lld of %lld (%.1f%%) generated images have a nearest real image (32x32 RGB "
-                    "pixels, Euclidean; 144 train + test images) of their own class -> %s (target >= 70%%); against "
-                    "the held-out test styles only: %.1f%%\n",
+        for (const auto space : {diffii::FeatureSpace::Hog, diffii::FeatureSpace::Pixels}) {
+            const auto sep = diffii::nearestRealImageFaithfulness(test, train, space);
+            std::printf("feature space %s: class separation across styles (held-out test images whose nearest "
+                        "training image is of their class) %lld of %lld (%.1f%%)\n",
+                        diffii::featureSpaceName(space), static_cast<long long>(sep.sameClass),
+                        static_cast<long long>(sep.total), 100.0 * sep.rate());
+        }
+        const auto fPixels = diffii::nearestRealImageFaithfulness(generated, real, diffii::FeatureSpace::Pixels);
+        const auto f = diffii::nearestRealImageFaithfulness(generated, real, diffii::FeatureSpace::Hog);
+        const auto fTest = diffii::nearestRealImageFaithfulness(generated, test, diffii::FeatureSpace::Hog);
+        std::printf("faithfulness: %lld of %lld (%.1f%%) generated images have a nearest real image (HOG features, "
+                    "Euclidean; 144 train + test images) of their own class -> %s (target >= 70%%); against the "
+                    "held-out test styles only: %.1f%%; in 32x32 RGB pixels: %.1f%%\n",
                     static_cast<long long>(f.sameClass), static_cast<long long>(f.total), 100.0 * f.rate(),
-                    f.rate() >= 0.7 ? "PASS" : "FAIL", 100.0 * fTest.rate());
+                    f.rate() >= 0.7 ? "PASS" : "FAIL", 100.0 * fTest.rate(), 100.0 * fPixels.rate());
+        {
+            // By position on the circle: the share of the turn from the first inversion, phi = alpha * theta / 2pi,
+            // in quarters (0: from z1 towards -z2's side; 1: the arc between -z2 and -z1; 2: from -z1 to z2; 3: back
+            // between z2 and z1). The arcs away from both inversions test the concepts, the others the pool.
+            const auto records = diffii::readManifestJsonl(session->project().syntheticDir() + "/manifest.jsonl");
+            std::array<std::pair<int, int>, 4> quarter{};
+            int fallback[2] = {0, 0};
+            for (size_t i = 0; i < records.size() && i < f.nearestClass.size(); ++i) {
+                const bool same = f.nearestClass[i] == records[i].className;
+                if (records[i].fallbackNoise) {
+                    fallback[0] += same;
+                    ++fallback[1];
+                    continue;
+                }
+                const double turn = records[i].alpha * records[i].theta / (2.0 * M_PI);
+                auto& q = quarter[static_cast<size_t>(std::clamp(static_cast<int>(turn * 4.0), 0, 3))];
+                q.first += same;
+                ++q.second;
+            }
+            std::printf("  by position on the circle (quarter of the turn from the first inversion):");
+            for (size_t q = 0; q < 4; ++q)
+                std::printf(" %zu: %d/%d;", q, quarter[q].first, quarter[q].second);
+            if (fallback[1] > 0) std::printf(" Gaussian fallback: %d/%d", fallback[0], fallback[1]);
+            std::printf("\n");
+        }
         std::printf("  per class:");
         for (const auto& [name, c] : f.perClass)
             std::printf(" %s %lld/%lld;", name.c_str(), static_cast<long long>(c.first), static_cast<long long>(c.second));

@@ -16,6 +16,12 @@ inline int envInt(const char* name, int fallback) {
     return v && *v ? std::atoi(v) : fallback;
 }
 
+// The number in environment variable `name`, or fallback when it is unset or empty.
+inline double envDouble(const char* name, double fallback) {
+    const char* v = std::getenv(name);
+    return v && *v ? std::atof(v) : fallback;
+}
+
 inline double median(std::vector<double> v) {
     if (v.empty()) return 0.0;
     std::sort(v.begin(), v.end());

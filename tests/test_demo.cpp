@@ -3,6 +3,7 @@
 // and the demo project end to end (pool, generation, faithfulness, contact sheets).
 #include <QtTest/QtTest>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -102,16 +103,39 @@ private Q_SLOTS:
     void faithfulnessMeasure() {
         const auto real = diffii::labelledImages(res.trainImages);
         QCOMPARE(real.size(), size_t{90});
-        // Every real image is its own nearest neighbour.
-        const auto self = diffii::nearestRealImageFaithfulness(real, real);
-        QCOMPARE(self.total, int64_t{90});
-        QCOMPARE(self.sameClass, int64_t{90});
-        QCOMPARE(self.perClass.size(), size_t{18});
-        // Wrong labels: none matches.
-        auto wrong = real;
-        for (auto& w : wrong) w.className = "not a class";
-        QCOMPARE(diffii::nearestRealImageFaithfulness(wrong, real).sameClass, int64_t{0});
-        expectError([&] { diffii::nearestRealImageFaithfulness(real, {}); }, {"no real images"});
+        for (const auto space : {diffii::FeatureSpace::Pixels, diffii::FeatureSpace::Hog}) {
+            // Every real image is its own nearest neighbour.
+            const auto self = diffii::nearestRealImageFaithfulness(real, real, space);
+            QCOMPARE(self.total, int64_t{90});
+            QCOMPARE(self.sameClass, int64_t{90});
+            QCOMPARE(self.perClass.size(), size_t{18});
+            QCOMPARE(self.nearestClass.size(), size_t{90});
+            for (size_t i = 0; i < real.size(); ++i) QCOMPARE(self.nearestClass[i], real[i].className);
+            // Wrong labels: none matches.
+            auto wrong = real;
+            for (auto& w : wrong) w.className = "not a class";
+            QCOMPARE(diffii::nearestRealImageFaithfulness(wrong, real, space).sameClass, int64_t{0});
+            expectError([&] { diffii::nearestRealImageFaithfulness(real, {}, space); }, {"no real images"});
+        }
+        // HOG reads shape, not colour: an image with inverted contrast still finds its original; in pixels it
+        // does not (for most of them).
+        const auto tmp = diffii::test::makeTempDir("faithfulness");
+        std::vector<diffii::LabelledImage> inverted;
+        for (size_t i = 0; i < real.size(); i += 9) {
+            const auto path = tmp + "/inverted_" + std::to_string(i) + ".png";
+            diffii::saveImagePng(path, 1.0 - diffii::loadImageRgb(real[i].path));
+            inverted.push_back({path, real[i].className});
+        }
+        const auto hog = diffii::nearestRealImageFaithfulness(inverted, real, diffii::FeatureSpace::Hog);
+        const auto pixels = diffii::nearestRealImageFaithfulness(inverted, real, diffii::FeatureSpace::Pixels);
+        qInfo("inverted images found by class: HOG %lld/%lld, pixels %lld/%lld", static_cast<long long>(hog.sameClass),
+              static_cast<long long>(hog.total), static_cast<long long>(pixels.sameClass),
+              static_cast<long long>(pixels.total));
+        QCOMPARE(hog.sameClass, hog.total);
+        QVERIFY(pixels.sameClass < pixels.total);
+        QCOMPARE(diffii::parseFeatureSpace("hog"), diffii::FeatureSpace::Hog);
+        QCOMPARE(diffii::parseFeatureSpace("pixels"), diffii::FeatureSpace::Pixels);
+        expectError([] { diffii::parseFeatureSpace("clip"); }, {"'clip'", "pixels or hog"});
     }
 
     void demoProjectEndToEnd() {
@@ -123,14 +147,22 @@ private Q_SLOTS:
         QVERIFY(session->hasConcepts());  // the shipped concepts
         QCOMPARE(session->dataset().classCount(), 18);
         QVERIFY(session->classPrompt("penguin").find('<') != std::string::npos);
-        // Fewer steps than the demo's settings, to keep the test short.
+        // The shipped pool matches the shipped concepts and model: every entry is used as it is, nothing is rebuilt.
+        QVERIFY(!res.pool.empty());
+        const auto shipped = session->pool();
+        QCOMPARE(shipped.size(), size_t{90});
+        for (const auto& e : shipped) QVERIFY2(!e.stale, e.file.c_str());
+        const auto t0 = std::chrono::steady_clock::now();
+        QCOMPARE(session->buildPool().size(), size_t{90});
+        const double poolSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        qInfo("pool ready in %.2f s", poolSeconds);
+        QVERIFY2(poolSeconds < 5.0, std::to_string(poolSeconds).c_str());
+        for (const auto& e : session->pool()) QVERIFY2(!e.stale, e.file.c_str());
+        // Fewer denoising steps than the demo's settings, to keep the test short.
         auto settings = session->settings();
         QCOMPARE(settings.expansionRate, 1.0);
-        settings.pool.steps = 10;
-        settings.pool.reconstruct = false;
         settings.denoise.steps = 8;
         session->saveSettings(settings);
-        QCOMPARE(session->buildPool().size(), size_t{90});
         const auto report = session->generate();
         QCOMPARE(report.generated, int64_t{90});
         const auto generated = diffii::syntheticImages(session->project().syntheticDir());
@@ -139,7 +171,7 @@ private Q_SLOTS:
         const auto test = diffii::labelledImages(res.testImages);
         real.insert(real.end(), test.begin(), test.end());
         const auto f = diffii::nearestRealImageFaithfulness(generated, real);
-        qInfo("faithfulness with 10 inversion / 8 denoising steps: %.1f%%", 100.0 * f.rate());
+        qInfo("faithfulness with 8 denoising steps: %.1f%%", 100.0 * f.rate());
         QVERIFY2(f.rate() > 0.3, std::to_string(f.rate()).c_str());  // chance is 1/18
 
         diffii::ContactSheetSettings cs;

@@ -65,9 +65,10 @@ DemoResources locateDemoResources() {
 
 std::vector<std::string> demoSuffixes() {
     // The emoji corpus's "contexts" are its art styles (captions "a photo of a <name>, <style> emoji"), so the
-    // demo's scene suffixes vary the style in the first stage of denoising.
-    return {", 3d emoji", ", flat emoji", ", outline emoji", ", high contrast emoji", ", noto emoji", ", twemoji emoji",
-            ", fluent emoji", ", openmoji emoji"};
+    // demo's scene suffixes vary the style in the first stage of denoising. Suffixes summarise the contexts of the
+    // training images, so these are the five training styles only: the held-out styles (Noto, Twemoji, Fluent 3D)
+    // are never named.
+    return {", fluent emoji", ", flat emoji", ", high contrast emoji", ", openmoji emoji", ", outline emoji"};
 }
 
 WorkflowSettings demoWorkflowSettings() {
@@ -85,10 +86,11 @@ WorkflowSettings demoWorkflowSettings() {
     c.seed = 0;
     c.bf16 = false;
     c.randomFlip = true;
-    // 25 inversion steps and no reconstruction: the pool of the 90 images is built in about a minute on first open.
+    // 25 inversion steps, with reconstructions for the pool browser. The demo ships this pool (resources/demo/
+    // inversions), built with the shipped concepts, so opening the demo builds nothing; a rebuild takes ~2 minutes.
     w.pool.steps = 25;
     w.pool.guidance = 1.0;
-    w.pool.reconstruct = false;
+    w.pool.reconstruct = true;
     w.expansionRate = 1.0;  // 5 training images per class -> 5 synthetic images per class
     w.denoise.steps = 25;
     // Measured on the demo (faithfulness, 90 images): guidance 1: 52%, 2: 56%, 3: 50%, 5: 46%, 7.5: 38%.
@@ -142,7 +144,9 @@ std::string prepareDemoProject(const std::string& dir, const DemoResources& reso
         if (!resources.pool.empty()) {
             const fs::path poolDir(project.inversionsDir());
             for (const auto& e : fs::recursive_directory_iterator(resources.pool)) {
-                if (!e.is_regular_file() || e.path().extension() != ".safetensors") continue;
+                // Entries and their reconstructions.
+                if (!e.is_regular_file() || (e.path().extension() != ".safetensors" && e.path().extension() != ".png"))
+                    continue;
                 const fs::path to = poolDir / fs::relative(e.path(), resources.pool);
                 if (fs::exists(to)) continue;
                 fs::create_directories(to.parent_path());
@@ -153,57 +157,6 @@ std::string prepareDemoProject(const std::string& dir, const DemoResources& reso
         }
     }
     return project.dir();
-}
-
-namespace {
-
-torch::Tensor pixelFeature(const std::string& path, int64_t size) {
-    return resizeImage(loadImageRgb(path), size, size).flatten();
-}
-
-}  // namespace
-
-std::vector<LabelledImage> labelledImages(const std::string& root) {
-    ImageFolderDataset ds(root);
-    std::vector<LabelledImage> out;
-    for (const auto& c : ds.classes())
-        for (const auto& img : c.images) out.push_back({img, c.name});
-    return out;
-}
-
-std::vector<LabelledImage> syntheticImages(const std::string& syntheticDir) {
-    const fs::path manifest = fs::path(syntheticDir) / "manifest.jsonl";
-    if (!fs::exists(manifest)) throw Error(manifest.string() + ": missing (generate the synthetic set first)");
-    std::vector<LabelledImage> out;
-    for (const auto& r : readManifestJsonl(manifest.string())) {
-        fs::path p(r.outputPath);
-        if (p.is_relative()) p = fs::path(syntheticDir) / p;
-        out.push_back({p.string(), r.className});
-    }
-    return out;
-}
-
-FaithfulnessReport nearestRealImageFaithfulness(const std::vector<LabelledImage>& generated,
-                                                const std::vector<LabelledImage>& real, int64_t featureSize) {
-    if (real.empty()) throw Error("faithfulness: no real images to compare with");
-    std::vector<torch::Tensor> rf;
-    for (const auto& r : real) rf.push_back(pixelFeature(r.path, featureSize));
-    const auto realFeatures = torch::stack(rf);  // [R, D]
-    FaithfulnessReport rep;
-    for (const auto& g : generated) {
-        const auto f = pixelFeature(g.path, featureSize);
-        const auto d = (realFeatures - f.unsqueeze(0)).pow(2).sum(1);
-        const auto nearest = d.argmin().item<int64_t>();
-        const bool same = real[static_cast<size_t>(nearest)].className == g.className;
-        ++rep.total;
-        auto& pc = rep.perClass[g.className];
-        ++pc.second;
-        if (same) {
-            ++rep.sameClass;
-            ++pc.first;
-        }
-    }
-    return rep;
 }
 
 std::vector<std::string> writeContactSheets(ProjectSession& session, const std::string& outDir,

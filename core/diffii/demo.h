@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/diffii/workflow.h"
+#include "core/eval/faithfulness.h"
 
 namespace diffii {
 
@@ -27,7 +28,7 @@ struct DemoResources {
 // from. Throws diffii::Error listing the places tried when none holds the demo dataset and model.
 DemoResources locateDemoResources();
 
-// The demo's scene suffixes: the art styles of the emoji corpus (", 3d emoji", ", flat emoji", ...).
+// The demo's scene suffixes: the five training styles (", fluent emoji", ", flat emoji", ...).
 std::vector<std::string> demoSuffixes();
 
 // The demo's job settings: concept learning sized for 2 CPU cores, 25-step previews, 5 images per class.
@@ -44,25 +45,7 @@ std::string prepareDemoProject(const std::string& dir, const DemoResources& reso
 // /diffii-studio/demo-project.
 std::string defaultDemoProjectDir();
 
-// Faithfulness as the demo measures it: the share of generated images whose nearest real image (Euclidean
-// distance of the RGB pixels, area-resized to featureSize x featureSize, in [0, 1]) belongs to the same class.
-struct LabelledImage {
-    std::string path;
-    std::string className;
-};
-struct FaithfulnessReport {
-    int64_t total = 0;
-    int64_t sameClass = 0;
-    std::map<std::string, std::pair<int64_t, int64_t>> perClass;  // class -> (same class, total)
-    double rate() const { return total > 0 ? static_cast<double>(sameClass) / static_cast<double>(total) : 0.0; }
-};
-FaithfulnessReport nearestRealImageFaithfulness(const std::vector<LabelledImage>& generated,
-                                                const std::vector<LabelledImage>& real, int64_t featureSize = 32);
-
-// Every image of an ImageFolder root, labelled by its folder.
-std::vector<LabelledImage> labelledImages(const std::string& imageFolderRoot);
-// The finished images of a project's synthetic/ folder (manifest.jsonl), labelled by their class.
-std::vector<LabelledImage> syntheticImages(const std::string& syntheticDir);
+// Faithfulness (core/eval/faithfulness.h) is what the demo measures: bench_demo, `diffii demo`, `diffii faithfulness`.
 
 // One contact sheet per class, written as outDir/<class>.png, plus outDir/overview.png (one row per class):
 // row 0: the class's training images; then one row per split ratio s, one column per alpha, every image generated

@@ -1,6 +1,9 @@
 #include "core/diffii/inversion_pool.h"
 
 #include <cmath>
+#include <map>
+#include <mutex>
+#include <tuple>
 #include <filesystem>
 #include <sstream>
 
@@ -49,6 +52,28 @@ PoolEntry entryFromFile(const PoolSource& s, const std::string& file) {
     return e;
 }
 
+// The content fingerprint of a source image, cached by (path, size, modification time): listing the pool, which
+// the GUI does for every preview, then reads no image twice.
+std::string sourceFingerprint(const std::string& imagePath) {
+    static std::mutex mutex;
+    static std::map<std::string, std::tuple<uintmax_t, fs::file_time_type, std::string>> cache;
+    std::error_code ec;
+    const auto size = fs::file_size(imagePath, ec);
+    const auto mtime = ec ? fs::file_time_type{} : fs::last_write_time(imagePath, ec);
+    if (!ec) {
+        std::lock_guard<std::mutex> lock(mutex);
+        const auto it = cache.find(imagePath);
+        if (it != cache.end() && std::get<0>(it->second) == size && std::get<1>(it->second) == mtime)
+            return std::get<2>(it->second);
+    }
+    auto fingerprint = fingerprintFiles({imagePath});  // throws, naming the file, when it is gone
+    if (!ec) {
+        std::lock_guard<std::mutex> lock(mutex);
+        cache[imagePath] = {size, mtime, fingerprint};
+    }
+    return fingerprint;
+}
+
 }  // namespace
 
 double psnr(const torch::Tensor& a, const torch::Tensor& b) {
@@ -86,7 +111,7 @@ std::vector<PoolEntry> buildInversionPool(StableDiffusion& sd, const std::vector
         if (job) job->throwIfCancelled();
         const auto file = entryPath(outDir, s);
         auto provenance = poolProvenance(settings, s.prompt, modelHash, conceptsHash);
-        provenance["source_fingerprint"] = fingerprintFiles({s.imagePath});
+        provenance["source_fingerprint"] = sourceFingerprint(s.imagePath);
         if (fs::exists(file)) {
             try {
                 SafeTensorsFile existing(file);
@@ -142,7 +167,7 @@ std::vector<PoolEntry> listInversionPool(const std::string& outDir, const std::v
         if (!fs::exists(file)) continue;
         try {
             auto provenance = poolProvenance(settings, s.prompt, modelHash, conceptsHash);
-            provenance["source_fingerprint"] = fingerprintFiles({s.imagePath});  // a missing image: stale
+            provenance["source_fingerprint"] = sourceFingerprint(s.imagePath);  // a missing image: stale
             SafeTensorsFile f(file);
             auto e = entryFromFile(s, file);
             e.stale = !provenanceMatches(f, provenance);
