@@ -519,6 +519,8 @@ int runContactSheet(const QStringList& args) {
     parser.addPositionalArgument(QStringLiteral("PROJECT_DIR"), QStringLiteral("Project folder (pool built)"));
     addOpt(parser, "out", "Output folder: <class>.png per class and overview.png", "DIR");
     addOpt(parser, "alphas", "Comma-separated alphas (default 0,0.15,0.35,0.5,0.75,1.5)", "LIST");
+    addOpt(parser, "turns", "Columns by position on the circle instead: comma-separated fractions of a full turn "
+           "from the first inversion (alpha = turn x 2pi/theta)", "LIST");
     addOpt(parser, "splits", "Comma-separated split ratios s (default 0.3,0.5,0.7)", "LIST");
     addOpt(parser, "suffix", "Scene suffix of the first stage (default none)", "TEXT");
     addOpt(parser, "bf16", "Compute in bfloat16");
@@ -538,6 +540,7 @@ int runContactSheet(const QStringList& args) {
     };
     list("alphas", cs.alphas);
     list("splits", cs.splits);
+    list("turns", cs.turns);
     cs.suffix = parser.value(QStringLiteral("suffix")).toStdString();
     auto job = cliJob();
     auto session = openSession(requireProjectArg(parser, "contact-sheet"), parser.isSet(QStringLiteral("bf16")), job);

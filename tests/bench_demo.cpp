@@ -11,7 +11,8 @@
 // Environment: DIFFII_THREADS (default every core), DIFFII_BENCH_DIR (keep the project there instead of a temporary
 // folder), DIFFII_BENCH_BF16=1 (bfloat16 model and training), DIFFII_BENCH_SHIPPED=1 (use the shipped concepts and
 // pool instead of learning them: measures generation alone), DIFFII_BENCH_GUIDANCE and DIFFII_BENCH_SPLIT (override
-// the demo's guidance and split ratio), DIFFII_BENCH_PREVIEW_ONLY=1 (reuse the project in DIFFII_BENCH_DIR, pool
+// the demo's guidance and split ratio), DIFFII_BENCH_CONCEPT_STEPS, DIFFII_BENCH_LORA_RANK and DIFFII_BENCH_TOKENS
+// (override the concept settings), DIFFII_BENCH_PREVIEW_ONLY=1 (reuse the project in DIFFII_BENCH_DIR, pool
 // built, and only time previews, with a breakdown).
 #include <algorithm>
 #include <array>
@@ -113,10 +114,14 @@ int main() {
         auto session = diffii::ProjectSession::open(dir, bf16 ? torch::kBFloat16 : torch::kFloat32);
         auto settings = session->settings();
         settings.concepts.bf16 = bf16;
+        settings.concepts.maxSteps = diffii::bench::envInt("DIFFII_BENCH_CONCEPT_STEPS", static_cast<int>(settings.concepts.maxSteps));
+        settings.concepts.loraRank = diffii::bench::envInt("DIFFII_BENCH_LORA_RANK", static_cast<int>(settings.concepts.loraRank));
+        settings.concepts.tokensPerClass = diffii::bench::envInt("DIFFII_BENCH_TOKENS", static_cast<int>(settings.concepts.tokensPerClass));
         settings.denoise.guidance = diffii::bench::envDouble("DIFFII_BENCH_GUIDANCE", settings.denoise.guidance);
         settings.denoise.split = diffii::bench::envDouble("DIFFII_BENCH_SPLIT", settings.denoise.split);
         session->saveSettings(settings);
 
+        std::printf("compute threads once the model is loaded: %d\n", at::get_num_threads());
         auto t0 = Clock::now();
         diffii::ConceptResult concepts;
         if (!shipped) concepts = session->trainConcepts(&job, false);
@@ -163,10 +168,11 @@ int main() {
             // in quarters (0: from z1 towards -z2's side; 1: the arc between -z2 and -z1; 2: from -z1 to z2; 3: back
             // between z2 and z1). The arcs away from both inversions test the concepts, the others the pool.
             const auto records = diffii::readManifestJsonl(session->project().syntheticDir() + "/manifest.jsonl");
+            for (const auto* rep : {&f, &fPixels}) {
             std::array<std::pair<int, int>, 4> quarter{};
             int fallback[2] = {0, 0};
-            for (size_t i = 0; i < records.size() && i < f.nearestClass.size(); ++i) {
-                const bool same = f.nearestClass[i] == records[i].className;
+            for (size_t i = 0; i < records.size() && i < rep->nearestClass.size(); ++i) {
+                const bool same = rep->nearestClass[i] == records[i].className;
                 if (records[i].fallbackNoise) {
                     fallback[0] += same;
                     ++fallback[1];
@@ -177,11 +183,13 @@ int main() {
                 q.first += same;
                 ++q.second;
             }
-            std::printf("  by position on the circle (quarter of the turn from the first inversion):");
+            std::printf("  %s, by position on the circle (quarter of the turn from the first inversion):",
+                        rep == &f ? "HOG" : "pixels");
             for (size_t q = 0; q < 4; ++q)
                 std::printf(" %zu: %d/%d;", q, quarter[q].first, quarter[q].second);
             if (fallback[1] > 0) std::printf(" Gaussian fallback: %d/%d", fallback[0], fallback[1]);
             std::printf("\n");
+            }
         }
         std::printf("  per class:");
         for (const auto& [name, c] : f.perClass)

@@ -9,6 +9,8 @@
 #include <set>
 #include <sstream>
 
+#include <ATen/Parallel.h>
+
 #include "core/data/dataset.h"
 #include "core/diffii/demo.h"
 #include "core/diffii/pretrainer.h"
@@ -16,6 +18,7 @@
 #include "core/io/image.h"
 #include "core/io/json_config.h"
 #include "core/io/safetensors.h"
+#include "core/jobs/threads.h"
 #include "core/models/stable_diffusion.h"
 #include "tests/test_support.h"
 
@@ -100,6 +103,29 @@ private Q_SLOTS:
         QCOMPARE(info["weights_dtype"].get<std::string>(), std::string("float16"));
     }
 
+    void computeThreadsFollowModelSize() {
+        const QByteArray saved = qgetenv("DIFFII_THREADS");
+        qunsetenv("DIFFII_THREADS");
+        const int every = diffii::configureComputeThreads();
+        QVERIFY(every >= 1);
+        // Not chosen: a small model computes on one thread, a full-size one (SD 1.5: 860 M) on every core.
+        QCOMPARE(diffii::configureThreadsForModel(5'300'000), 1);
+        QCOMPARE(diffii::configureThreadsForModel(859'520'964), every);
+        // Chosen (a request, or DIFFII_THREADS): kept whatever the model.
+        QCOMPARE(diffii::configureComputeThreads(3), 3);
+        QCOMPARE(diffii::configureThreadsForModel(5'300'000), 3);
+        qputenv("DIFFII_THREADS", "2");
+        QCOMPARE(diffii::configureComputeThreads(), 2);
+        QCOMPARE(diffii::configureThreadsForModel(5'300'000), 2);
+        qputenv("DIFFII_THREADS", "two");
+        expectError([] { diffii::configureComputeThreads(); }, {"DIFFII_THREADS='two'"});
+        if (saved.isEmpty())
+            qunsetenv("DIFFII_THREADS");
+        else
+            qputenv("DIFFII_THREADS", saved);
+        diffii::configureComputeThreads();
+    }
+
     void faithfulnessMeasure() {
         const auto real = diffii::labelledImages(res.trainImages);
         QCOMPARE(real.size(), size_t{90});
@@ -143,6 +169,8 @@ private Q_SLOTS:
         const auto dir = tmp + "/project";
         QCOMPARE(diffii::prepareDemoProject(dir, res), fs::weakly_canonical(dir).string());
         auto session = diffii::ProjectSession::open(dir);
+        // The tiny model computes on one thread of this thread (configureThreadsForModel).
+        if (qgetenv("DIFFII_THREADS").isEmpty()) QCOMPARE(at::get_num_threads(), 1);
         QVERIFY(!res.concepts.empty());
         QVERIFY(session->hasConcepts());  // the shipped concepts
         QCOMPARE(session->dataset().classCount(), 18);
@@ -182,6 +210,20 @@ private Q_SLOTS:
         const auto overview = diffii::loadImageRgb(tmp + "/sheets/overview.png");
         QCOMPARE(overview.size(1), int64_t{18 * 2 * 66 + 2});
         QCOMPARE(overview.size(2), int64_t{5 * 66 + 2});
+        // By position on the circle: a full turn comes back to the first inversion, and turn 0 is alpha 0.
+        cs.alphas = {1.5};
+        cs.turns = {0.0, 1.0};
+        cs.suffix = ", flat emoji";
+        (void)diffii::writeContactSheets(*session, tmp + "/turns", cs);
+        const auto byTurn = diffii::loadImageRgb(tmp + "/turns/penguin.png");
+        const auto byAlpha = diffii::loadImageRgb(tmp + "/sheets/penguin.png");
+        auto tile = [](const torch::Tensor& sheet, int64_t col) {
+            return sheet.slice(1, 68, 68 + 64).slice(2, col * 66 + 2, col * 66 + 66);
+        };
+        const double fullTurn = (tile(byTurn, 0) - tile(byTurn, 1)).abs().max().item<double>();
+        QVERIFY2(fullTurn < 0.05, std::to_string(fullTurn).c_str());
+        // Turn 0 with a suffix against alpha 0 without: the same start, a different first stage.
+        QVERIFY((tile(byTurn, 0) - tile(byAlpha, 0)).abs().max().item<double>() > 0.02);
 
         // Reopening reuses the project; a non-empty folder that is not a project is refused.
         QCOMPARE(diffii::prepareDemoProject(dir, res), fs::weakly_canonical(dir).string());

@@ -1,5 +1,6 @@
 #include "core/diffii/demo.h"
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 
@@ -81,7 +82,7 @@ WorkflowSettings demoWorkflowSettings() {
     c.loraWeightDecay = 1e-2;
     c.lrWarmupSteps = 20;
     c.batchSize = 8;
-    c.maxSteps = 1000;
+    c.maxSteps = 2500;  // faithfulness (HOG) 77.8% at 1,000 steps, 85.6% at 2,500; ~5 minutes on one core
     c.checkpointEvery = 100;
     c.seed = 0;
     c.bf16 = false;
@@ -167,7 +168,9 @@ std::vector<std::string> writeContactSheets(ProjectSession& session, const std::
     const auto settings = session.settings();
     const int64_t size = sd.nativeImageSize();
     const int64_t rule = 2;
-    const int64_t cols = static_cast<int64_t>(std::max<size_t>(cs.alphas.size(), 5));
+    const bool byTurn = !cs.turns.empty();
+    const auto& columns = byTurn ? cs.turns : cs.alphas;
+    const int64_t cols = static_cast<int64_t>(std::max<size_t>(columns.size(), 5));
     const int64_t rows = 1 + static_cast<int64_t>(cs.splits.size());
     auto blank = [&](int64_t r, int64_t c) {
         return torch::full({3, r * size + (r + 1) * rule, c * size + (c + 1) * rule}, 0.75);
@@ -177,7 +180,7 @@ std::vector<std::string> writeContactSheets(ProjectSession& session, const std::
         sheet.slice(1, y, y + size).slice(2, x, x + size).copy_(resizeImage(img, size, size));
     };
     const auto classes = session.generationClasses();
-    const int64_t total = static_cast<int64_t>(classes.size()) * static_cast<int64_t>(cs.alphas.size() * cs.splits.size());
+    const int64_t total = static_cast<int64_t>(classes.size()) * static_cast<int64_t>(columns.size() * cs.splits.size());
     int64_t done = 0;
     std::vector<std::string> written;
     auto overview = blank(static_cast<int64_t>(classes.size()) * rows, cols);
@@ -192,15 +195,17 @@ std::vector<std::string> writeContactSheets(ProjectSession& session, const std::
             if (!e.stale) inv.push_back(e.file);
         if (inv.empty()) throw Error("contact sheet: class '" + name + "' has no inversion in the pool (build the pool first)");
         const auto prompts = encodePrompts(sd, session.classPrompt(name), cs.suffix, settings.negativePrompt);
+        const double theta = inv.size() >= 2 ? circleTheta(loadInversion(inv[0]), loadInversion(inv[1])) : 0.0;
         for (size_t si = 0; si < cs.splits.size(); ++si) {
-            for (size_t ai = 0; ai < cs.alphas.size(); ++ai) {
+            for (size_t ai = 0; ai < columns.size(); ++ai) {
                 if (job) {
                     job->throwIfCancelled();
                     job->report("contact sheets", ++done, total, name);
                 }
                 torch::Tensor z;
                 if (inv.size() >= 2) {
-                    z = circleInterpolate(loadInversion(inv[0]), loadInversion(inv[1]), cs.alphas[ai]).z;
+                    const double alpha = !byTurn ? columns[ai] : theta > 0 ? columns[ai] * 2.0 * M_PI / theta : 0.0;
+                    z = circleInterpolate(loadInversion(inv[0]), loadInversion(inv[1]), alpha).z;
                 } else {
                     auto gen = at::detail::createCPUGenerator(static_cast<uint64_t>(ai + 1));
                     z = torch::randn(loadInversion(inv[0]).sizes().vec(), gen);

@@ -1,7 +1,7 @@
 // The embedded demo: the "emoji-birds" dataset (18 bird classes, 5 training styles) with the tiny pretrained
 // model, as a ready project so that a fresh checkout (or install) runs the whole Diff-II flow at once. The shipped
-// concepts (trained by `diffii demo --train`, see resources/demo/README.md) are copied into the project, so the
-// inversion pool is the only thing to compute before previews work.
+// concepts and their inversion pool (see resources/demo/README.md) are copied into the project, so nothing
+// is computed before previews work.
 #pragma once
 
 #include <map>
@@ -51,8 +51,12 @@ std::string defaultDemoProjectDir();
 // row 0: the class's training images; then one row per split ratio s, one column per alpha, every image generated
 // from the class's first two pool inversions (Gaussian noise for a one-image class) with the project's denoising
 // settings otherwise. Tiles are separated by a 2-pixel grey rule. Requires the pool (buildPool) to be built.
+// With `turns` set, the columns are positions on the circle as fractions of a full turn from z1 instead (α =
+// turn × 2π/θ for each class's own θ), so every sheet shows the same points of the circle the generator samples
+// uniformly: turn 0 is z1, (π − θ)/2π is −z2, 1/2 is −z1, (2π − θ)/2π is z2.
 struct ContactSheetSettings {
     std::vector<double> alphas{0.0, 0.15, 0.35, 0.5, 0.75, 1.5};
+    std::vector<double> turns;  // when not empty: columns by fraction of a turn, alphas ignored
     std::vector<double> splits{0.3, 0.5, 0.7};
     std::string suffix;  // scene suffix of the first stage ("" : none)
 };

@@ -3,10 +3,25 @@
 #include <filesystem>
 
 #include "core/diffii/suffixes.h"
+#include "core/jobs/threads.h"
 #include "core/io/error.h"
 #include "core/io/json_config.h"
 
 namespace diffii {
+
+namespace {
+
+// The model, with this thread's compute threads chosen for its size (configureThreadsForModel).
+std::shared_ptr<StableDiffusion> loadModelForThisThread(const std::string& modelDir, const LoadSettings& settings) {
+    auto sd = StableDiffusion::load(modelDir, settings);
+    int64_t parameters = 0;
+    for (const auto& p : sd->unet()->parameters()) parameters += p.numel();
+    configureThreadsForModel(parameters);
+    return sd;
+}
+
+}  // namespace
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -84,7 +99,7 @@ std::unique_ptr<ProjectSession> ProjectSession::open(const std::string& projectD
     if (job) job->report("open", 2, 3, "model");
     LoadSettings ls;
     ls.dtype = dtype;
-    s->m_sd = StableDiffusion::load(project.modelDir(), ls);
+    s->m_sd = loadModelForThisThread(project.modelDir(), ls);
     s->loadTrainedConcepts();
     if (job) job->report("open", 3, 3, "ready");
     return s;
@@ -152,7 +167,7 @@ ConceptResult ProjectSession::trainConcepts(const JobContext* job, bool resume, 
     const torch::Dtype trainDtype = s.concepts.bf16 ? torch::kBFloat16 : torch::kFloat32;
     if (m_concepts || trainDtype != workDtype) {
         m_concepts.reset();
-        m_sd = StableDiffusion::load(m_project->modelDir(), LoadSettings{trainDtype});
+        m_sd = loadModelForThisThread(m_project->modelDir(), LoadSettings{trainDtype});
     }
     ConceptLearner learner(m_sd, classes, m_project->config().metaclass, s.concepts);
     if (sampleEvery > 0 && onSample) {
@@ -171,7 +186,7 @@ ConceptResult ProjectSession::trainConcepts(const JobContext* job, bool resume, 
     prov.created = isoTimeNow();
     writeFileAtomic((fs::path(m_project->conceptsDir()) / kConceptsProvenance).string(), prov.toJson().dump(2));
     // Use exactly what was saved (the same path as a later open()), in the session's dtype.
-    m_sd = StableDiffusion::load(m_project->modelDir(), LoadSettings{workDtype});
+    m_sd = loadModelForThisThread(m_project->modelDir(), LoadSettings{workDtype});
     loadTrainedConcepts();
     return result;
 }

@@ -2,9 +2,9 @@
 
 #include <filesystem>
 
+#include <torch/torch.h>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect.hpp>
-#include <torch/torch.h>
 
 #include "core/data/dataset.h"
 #include "core/data/synthetic_manifest.h"
@@ -34,17 +34,17 @@ torch::Tensor hogFeature(const torch::Tensor& rgb) {
 torch::Tensor feature(const std::string& path, FeatureSpace space, int64_t size) {
     const auto rgb = loadImageRgb(path);
     switch (space) {
-        case FeatureSpace::Pixels: return resizeImage(rgb, size, size).flatten();
-        case FeatureSpace::Hog: return hogFeature(rgb);
+        case FeatureSpace::Pixels:
+            return resizeImage(rgb, size, size).flatten();
+        case FeatureSpace::Hog:
+            return hogFeature(rgb);
     }
     throw Error("faithfulness: unknown feature space");
 }
 
 }  // namespace
 
-const char* featureSpaceName(FeatureSpace space) {
-    return space == FeatureSpace::Hog ? "hog" : "pixels";
-}
+const char* featureSpaceName(FeatureSpace space) { return space == FeatureSpace::Hog ? "hog" : "pixels"; }
 
 FeatureSpace parseFeatureSpace(const std::string& name) {
     if (name == "pixels") return FeatureSpace::Pixels;

@@ -1,5 +1,6 @@
 #include "core/jobs/threads.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <string>
 #include <thread>
@@ -12,8 +13,14 @@
 
 namespace diffii {
 
+namespace {
+std::atomic<bool> g_chosen{false};  // threads set by DIFFII_THREADS or an explicit request
+std::atomic<int> g_default{0};      // what configureComputeThreads settled on
+}  // namespace
+
 int configureComputeThreads(int requested) {
     int n = requested;
+    bool chosen = requested > 0;
     if (n <= 0) {
         if (const char* env = std::getenv("DIFFII_THREADS"); env && *env) {
             char* end = nullptr;
@@ -21,6 +28,7 @@ int configureComputeThreads(int requested) {
             if (*end != '\0' || v <= 0 || v > 1024)
                 throw Error(std::string("DIFFII_THREADS='") + env + "' is not a positive number of threads");
             n = static_cast<int>(v);
+            chosen = true;
         }
     }
     if (n <= 0) {
@@ -30,7 +38,16 @@ int configureComputeThreads(int requested) {
         if (n <= 0) n = static_cast<int>(std::thread::hardware_concurrency());
         if (n <= 0) n = 1;
     }
+    g_chosen = chosen;
+    g_default = n;
     at::set_num_threads(n);
+    return at::get_num_threads();
+}
+
+int configureThreadsForModel(int64_t unetParameters) {
+    if (g_default.load() == 0) configureComputeThreads();
+    const int n = !g_chosen.load() && unetParameters < kSmallModelParameters ? 1 : g_default.load();
+    if (at::get_num_threads() != n) at::set_num_threads(n);
     return at::get_num_threads();
 }
 
