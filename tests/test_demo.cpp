@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include <ATen/Parallel.h>
+#include <dlfcn.h>
 
 #include "core/data/dataset.h"
 #include "core/diffii/demo.h"
@@ -110,7 +111,12 @@ private Q_SLOTS:
         QVERIFY(every >= 1);
         // Not chosen: a small model computes on one thread, a full-size one (SD 1.5: 860 M) on every core.
         QCOMPARE(diffii::configureThreadsForModel(5'300'000), 1);
+        // OpenBLAS's own pool follows (when LibTorch runs on OpenBLAS, as on Debian).
+        using GetThreads = int (*)();
+        const auto blasThreads = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+        if (blasThreads) QCOMPARE(blasThreads(), 1);
         QCOMPARE(diffii::configureThreadsForModel(859'520'964), every);
+        if (blasThreads) QCOMPARE(blasThreads(), every);
         // Chosen (a request, or DIFFII_THREADS): kept whatever the model.
         QCOMPARE(diffii::configureComputeThreads(3), 3);
         QCOMPARE(diffii::configureThreadsForModel(5'300'000), 3);

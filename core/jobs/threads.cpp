@@ -5,6 +5,7 @@
 #include <string>
 #include <thread>
 
+#include <dlfcn.h>
 #include <sched.h>
 
 #include <ATen/Parallel.h>
@@ -16,6 +17,16 @@ namespace diffii {
 namespace {
 std::atomic<bool> g_chosen{false};  // threads set by DIFFII_THREADS or an explicit request
 std::atomic<int> g_default{0};      // what configureComputeThreads settled on
+
+// LibTorch sets OpenMP's (and MKL's) threads but not OpenBLAS's, whose pthread pool (Debian's libopenblas0-pthread)
+// splits every large enough matrix product over all cores and then busy-waits between calls: with LibTorch on one
+// thread, one core stayed 100% busy spinning. Found by name, so a build against another BLAS runs unchanged.
+void setBlasThreads(int n) {
+    using SetThreads = void (*)(int);
+    static const auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+    if (set) set(n);
+}
+
 }  // namespace
 
 int configureComputeThreads(int requested) {
@@ -41,6 +52,7 @@ int configureComputeThreads(int requested) {
     g_chosen = chosen;
     g_default = n;
     at::set_num_threads(n);
+    setBlasThreads(n);
     return at::get_num_threads();
 }
 
@@ -48,6 +60,7 @@ int configureThreadsForModel(int64_t unetParameters) {
     if (g_default.load() == 0) configureComputeThreads();
     const int n = !g_chosen.load() && unetParameters < kSmallModelParameters ? 1 : g_default.load();
     if (at::get_num_threads() != n) at::set_num_threads(n);
+    setBlasThreads(n);
     return at::get_num_threads();
 }
 
