@@ -204,9 +204,12 @@ private Q_SLOTS:
         auto real = diffii::labelledImages(res.trainImages);
         const auto test = diffii::labelledImages(res.testImages);
         real.insert(real.end(), test.begin(), test.end());
-        const auto f = diffii::nearestRealImageFaithfulness(generated, real);
-        qInfo("faithfulness with 8 denoising steps: %.1f%%", 100.0 * f.rate());
-        QVERIFY2(f.rate() > 0.3, std::to_string(f.rate()).c_str());  // chance is 1/18
+        const auto f = diffii::nearestRealImageFaithfulness(generated, real, diffii::FeatureSpace::Pixels);
+        const auto fHog = diffii::nearestRealImageFaithfulness(generated, real, diffii::FeatureSpace::Hog);
+        qInfo("faithfulness with 8 denoising steps: HOG %.1f%%, pixels %.1f%%", 100.0 * fHog.rate(), 100.0 * f.rate());
+        // Chance is 1/18; bench_demo measures the demo's own settings (25 steps) against the 70% target.
+        QVERIFY2(f.rate() > 0.3, std::to_string(f.rate()).c_str());
+        QVERIFY2(fHog.rate() >= 0.7, std::to_string(fHog.rate()).c_str());
 
         diffii::ContactSheetSettings cs;
         cs.alphas = {0.0, 0.5};
