@@ -68,7 +68,9 @@ std::vector<std::string> demoSuffixes() {
     // The emoji corpus's "contexts" are its art styles (captions "a photo of a <name>, <style> emoji"), so the
     // demo's scene suffixes vary the style in the first stage of denoising. Suffixes summarise the contexts of the
     // training images, so these are the five training styles only: the held-out styles (Noto, Twemoji, Fluent 3D)
-    // are never named.
+    // are never named. The first is the preview page's default: "fluent" keeps the training image's look, while
+    // "outline", the style the tiny model follows most strongly, shows the faithfulness/diversity trade-off of s
+    // best (colour -> outline) but at s >= 0.5 turns some classes (baby chick) into the outline of another bird.
     return {", fluent emoji", ", flat emoji", ", high contrast emoji", ", openmoji emoji", ", outline emoji"};
 }
 
