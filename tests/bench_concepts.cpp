@@ -18,6 +18,7 @@
 #include "core/diffii/concept_loss.h"
 #include "core/io/image.h"
 #include "core/models/stable_diffusion.h"
+#include "core/jobs/threads.h"
 #include "tests/bench_support.h"
 #include "tests/test_support.h"
 
@@ -34,7 +35,7 @@ int main() {
     const int batch = std::max(1, envInt("DIFFII_BENCH_BATCH", 4));
     const char* dtypesEnv = std::getenv("DIFFII_BENCH_DTYPES");
     const std::string dtypes = dtypesEnv && *dtypesEnv ? dtypesEnv : "float32,bfloat16";
-    torch::set_num_threads(threads);
+    diffii::configureComputeThreads(threads);
     std::printf("bench_concepts: tiny-sd1, 2 classes x 2 images (32x32), batch %d, LoRA rank 10, %d steps, %d threads\n",
                 batch, steps, threads);
 

@@ -19,6 +19,7 @@
 #include "core/diffii/training_state.h"
 #include "core/models/autoencoder_kl.h"
 #include "core/models/unet_2d_condition.h"
+#include "core/jobs/threads.h"
 #include "tests/bench_support.h"
 
 namespace {
@@ -47,7 +48,7 @@ double timeSteps(int steps, StepFn&& step) {
 
 int main(int argc, char** argv) {
     at::globalContext().setFlushDenormal(true);
-    torch::set_num_threads(envInt("DIFFII_BENCH_THREADS", 2));
+    diffii::configureComputeThreads(envInt("DIFFII_BENCH_THREADS", 2));
     const int batch = envInt("DIFFII_BENCH_BATCH", 32);
     const int steps = envInt("DIFFII_BENCH_STEPS", 6);
     torch::manual_seed(0);

@@ -20,6 +20,7 @@
 
 #include "core/models/layers.h"
 #include "core/models/unet_2d_condition.h"
+#include "core/jobs/threads.h"
 #include "tests/bench_support.h"
 #include "tests/test_support.h"
 
@@ -55,7 +56,7 @@ int main() {
     const int calls = std::max(1, envInt("DIFFII_BENCH_CALLS", 3));
     const char* dtypesEnv = std::getenv("DIFFII_BENCH_DTYPES");
     const std::string dtypes = dtypesEnv && *dtypesEnv ? dtypesEnv : "float32,bfloat16";
-    torch::set_num_threads(threads);
+    diffii::configureComputeThreads(threads);
     torch::NoGradGuard noGrad;
     std::printf("bench_unet: SD 1.5 UNet, batch 2, 64x64 latents, context (2, 77, 768), %d threads, median of %d calls\n",
                 threads, calls);

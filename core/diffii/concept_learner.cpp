@@ -12,13 +12,14 @@
 #include <ATen/Parallel.h>
 
 #include "core/diffii/concept_loss.h"
-#include "core/diffii/training_state.h"
 #include "core/diffii/sampler.h"
 #include "core/diffii/textual_inversion.h"
+#include "core/diffii/training_state.h"
 #include "core/io/error.h"
 #include "core/io/image.h"
 #include "core/io/json_config.h"
 #include "core/io/safetensors.h"
+#include "core/jobs/threads.h"
 
 namespace diffii {
 namespace {
@@ -227,11 +228,8 @@ std::string LoadedConcepts::prompt(const std::string& className) const {
 ConceptResult ConceptLearner::train(const std::string& outputDir, const JobContext* job, bool resume) {
     const auto& s = m_settings;
     ensureWritableFolder(outputDir);
-    // Denormals in the backward pass made a step ~47x slower on CPU. The flag lives in each thread's MXCSR, so
-    // the intra-op pool's threads (which may already exist) are set too: one chunk per thread.
-    at::globalContext().setFlushDenormal(true);
-    const int64_t poolThreads = at::get_num_threads();
-    at::parallel_for(0, poolThreads, 1, [](int64_t, int64_t) { at::globalContext().setFlushDenormal(true); });
+    // Denormals in the backward pass made a step ~47x slower on CPU; the flag lives in each thread's MXCSR.
+    flushDenormalsOnComputeThreads();
 
     StableDiffusion& sd = *m_sd;
     auto& tokenizer = sd.tokenizer();

@@ -8,6 +8,7 @@
 #include <dlfcn.h>
 #include <sched.h>
 
+#include <ATen/Context.h>
 #include <ATen/Parallel.h>
 
 #include "core/io/error.h"
@@ -18,9 +19,12 @@ namespace {
 std::atomic<bool> g_chosen{false};  // threads set by DIFFII_THREADS or an explicit request
 std::atomic<int> g_default{0};      // what configureComputeThreads settled on
 
-// LibTorch sets OpenMP's (and MKL's) threads but not OpenBLAS's, whose pthread pool (Debian's libopenblas0-pthread)
-// splits every large enough matrix product over all cores and then busy-waits between calls: with LibTorch on one
-// thread, one core stayed 100% busy spinning. Found by name, so a build against another BLAS runs unchanged.
+// LibTorch sets OpenMP's (and MKL's) threads but not OpenBLAS's. Debian's libopenblas0-pthread has a pool of its
+// own that splits large enough matrix products over every core on top of LibTorch's OpenMP threads, and busy-waits
+// between calls: the cores are oversubscribed. Measured on the 2-core machine class with LibTorch on two threads:
+// SD 1.5 UNet call in float32 12.0 s with OpenBLAS on one thread against 15.8 s on two (bfloat16: 3.7 / 3.9 s); the
+// tiny UNet's preview 0.22 s against 0.57 s. So OpenBLAS runs on the calling thread, always. Found by name, so a
+// build against another BLAS runs unchanged.
 void setBlasThreads(int n) {
     using SetThreads = void (*)(int);
     static const auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
@@ -28,6 +32,11 @@ void setBlasThreads(int n) {
 }
 
 }  // namespace
+
+void flushDenormalsOnComputeThreads() {
+    at::globalContext().setFlushDenormal(true);
+    at::parallel_for(0, at::get_num_threads(), 1, [](int64_t, int64_t) { at::globalContext().setFlushDenormal(true); });
+}
 
 int configureComputeThreads(int requested) {
     int n = requested;
@@ -52,7 +61,8 @@ int configureComputeThreads(int requested) {
     g_chosen = chosen;
     g_default = n;
     at::set_num_threads(n);
-    setBlasThreads(n);
+    setBlasThreads(1);
+    flushDenormalsOnComputeThreads();
     return at::get_num_threads();
 }
 
@@ -60,7 +70,7 @@ int configureThreadsForModel(int64_t unetParameters) {
     if (g_default.load() == 0) configureComputeThreads();
     const int n = !g_chosen.load() && unetParameters < kSmallModelParameters ? 1 : g_default.load();
     if (at::get_num_threads() != n) at::set_num_threads(n);
-    setBlasThreads(n);
+    flushDenormalsOnComputeThreads();
     return at::get_num_threads();
 }
 

@@ -13,10 +13,17 @@ int configureComputeThreads(int requested = 0);
 
 // Called on the thread that computes, once a model is loaded. Unless the number of threads was chosen (DIFFII_THREADS
 // or a request to configureComputeThreads), a small model (a UNet under kSmallModelParameters: the embedded default,
-// test models) computes on one thread: its operations are too small to pay for splitting them, and measured on the
-// 2-core machine class one thread ran the tiny UNet 3x faster than two (10.5 vs 34 ms a batch-2 call) and concept
-// training 2.5x faster. Larger models keep the default. LibTorch's thread count is per thread, so this affects the
-// calling thread only. Returns the number now in effect there.
+// test models) computes on one thread. On a quiet 2-core machine two threads run its previews 1.3x faster (0.22 s
+// against 0.29 s for 25 steps), but with one core taken by another process they collapse to 0.7 s while one thread
+// stays at 0.29 s: for an interactive preview, the steady figure wins. Full-size models keep every core (SD 1.5
+// bfloat16 UNet call 3.9 s on two threads, 6.7 s on one). LibTorch's thread count is per thread, so this affects
+// the calling thread only. Returns the number now in effect there. OpenBLAS always runs on the calling thread
+// (see threads.cpp).
+// Denormal floats made a training step 47x slower on this machine class. Flushing them is a flag of each thread's
+// MXCSR register, so this sets it on the calling thread and on every thread of LibTorch's intra-op pool (one chunk
+// per thread). Called by configureComputeThreads and configureThreadsForModel.
+void flushDenormalsOnComputeThreads();
+
 constexpr int64_t kSmallModelParameters = 50'000'000;
 int configureThreadsForModel(int64_t unetParameters);
 

@@ -116,7 +116,8 @@ std::shared_ptr<StableDiffusion> StableDiffusion::load(const std::string& modelD
     checkModelIndex(sd->m_modelIndex, indexPath);
 
     // Denormal floats made a training step 47x slower on this machine class; flushing them costs no accuracy
-    // that matters here (process-wide: every job runs on a loaded model).
+    // that matters here. The flag is per thread: this sets the loading thread's; flushDenormalsOnComputeThreads
+    // (core/jobs/threads.h) sets LibTorch's pool threads as well.
     at::globalContext().setFlushDenormal(true);
     torch::NoGradGuard noGrad;
     sd->m_tokenizer = std::make_unique<ClipTokenizer>(ClipTokenizer::fromFolder((fs::path(modelDir) / "tokenizer").string()));
