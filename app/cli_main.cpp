@@ -454,7 +454,7 @@ int runPretrain(const QStringList& args) {
 int runDemo(const QStringList& args) {
     QCommandLineParser parser;
     addOpt(parser, "dir", "Demo project folder (default ~/.local/share/diffii-studio/demo-project)", "DIR");
-    addOpt(parser, "train", "Learn the concepts here instead of using the shipped ones (about 2 minutes)");
+    addOpt(parser, "train", "Learn the concepts here instead of using the shipped ones (about 5 minutes)");
     addOpt(parser, "no-generate", "Stop after the inversion pool");
     addOpt(parser, "bf16", "Compute in bfloat16");
     parseOrExit(parser, args, QStringLiteral("demo"),
