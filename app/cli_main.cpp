@@ -506,7 +506,7 @@ int runDemo(const QStringList& args) {
             const auto f = diffii::nearestRealImageFaithfulness(gen, real, space);
             std::printf("faithfulness (%s): %lld of %lld generated images (%.1f%%) have a nearest real image (train + "
                         "test styles) of their own class\n",
-                        space == diffii::FeatureSpace::Hog ? "HOG features" : "32x32 RGB pixels",
+                        diffii::describeFeatureSpace(space).c_str(),
                         static_cast<long long>(f.sameClass), static_cast<long long>(f.total), 100.0 * f.rate());
         }
     }
@@ -570,16 +570,14 @@ int runFaithfulness(const QStringList& args) {
     const int64_t size = parser.isSet(QStringLiteral("feature-size")) ? parseInt(parser, QStringLiteral("feature-size")) : 32;
     const auto space = diffii::parseFeatureSpace(
         parser.isSet(QStringLiteral("features")) ? parser.value(QStringLiteral("features")).toStdString() : "hog");
-    const auto f = diffii::nearestRealImageFaithfulness(diffii::syntheticImages(project.syntheticDir()), real, space, size);
+    const auto f =
+        diffii::nearestRealImageFaithfulness(diffii::syntheticImages(project.syntheticDir()), real, space, size);
     for (const auto& [name, c] : f.perClass)
         std::printf("  %-28s %lld/%lld\n", name.c_str(), static_cast<long long>(c.first), static_cast<long long>(c.second));
-    const std::string spaceText = space == diffii::FeatureSpace::Hog
-                                      ? std::string("HOG features")
-                                      : std::to_string(size) + "x" + std::to_string(size) + " RGB pixels";
     std::printf("faithfulness: %lld of %lld (%.1f%%) have a nearest real image of their own class (%zu real images, "
                 "%s)\n",
                 static_cast<long long>(f.sameClass), static_cast<long long>(f.total), 100.0 * f.rate(), real.size(),
-                spaceText.c_str());
+                diffii::describeFeatureSpace(space, size).c_str());
     return 0;
 }
 

@@ -114,9 +114,12 @@ int main() {
         auto session = diffii::ProjectSession::open(dir, bf16 ? torch::kBFloat16 : torch::kFloat32);
         auto settings = session->settings();
         settings.concepts.bf16 = bf16;
-        settings.concepts.maxSteps = diffii::bench::envInt("DIFFII_BENCH_CONCEPT_STEPS", static_cast<int>(settings.concepts.maxSteps));
-        settings.concepts.loraRank = diffii::bench::envInt("DIFFII_BENCH_LORA_RANK", static_cast<int>(settings.concepts.loraRank));
-        settings.concepts.tokensPerClass = diffii::bench::envInt("DIFFII_BENCH_TOKENS", static_cast<int>(settings.concepts.tokensPerClass));
+        settings.concepts.maxSteps =
+            diffii::bench::envInt("DIFFII_BENCH_CONCEPT_STEPS", static_cast<int>(settings.concepts.maxSteps));
+        settings.concepts.loraRank =
+            diffii::bench::envInt("DIFFII_BENCH_LORA_RANK", static_cast<int>(settings.concepts.loraRank));
+        settings.concepts.tokensPerClass =
+            diffii::bench::envInt("DIFFII_BENCH_TOKENS", static_cast<int>(settings.concepts.tokensPerClass));
         settings.denoise.guidance = diffii::bench::envDouble("DIFFII_BENCH_GUIDANCE", settings.denoise.guidance);
         settings.denoise.split = diffii::bench::envDouble("DIFFII_BENCH_SPLIT", settings.denoise.split);
         session->saveSettings(settings);
@@ -135,13 +138,17 @@ int main() {
         const double total = tConcepts + tPool + tGenerate;
         double psnr = 0;
         for (const auto& e : pool) psnr += e.psnr;
-        std::printf("time: concepts %.1f s (%lld steps, loss %.4f) + pool %.1f s (%zu inversions, %d steps, mean PSNR "
-                    "%.2f dB) + generation %.1f s (%lld images, %d steps, guidance %.1f, s = %.2f) = %.1f min -> %s "
-                    "(target < 15 min)\n",
-                    tConcepts, static_cast<long long>(concepts.steps), concepts.smoothedLoss, tPool, pool.size(),
-                    settings.pool.steps, pool.empty() ? 0.0 : psnr / static_cast<double>(pool.size()), tGenerate,
-                    static_cast<long long>(gen.generated), settings.denoise.steps, settings.denoise.guidance,
-                    settings.denoise.split, total / 60.0, shipped ? "not judged (shipped concepts, none learned)" : total < 15 * 60 ? "PASS" : "FAIL");
+        std::printf(
+            "time: concepts %.1f s (%lld steps, loss %.4f) + pool %.1f s (%zu inversions, %d steps, mean PSNR "
+            "%.2f dB) + generation %.1f s (%lld images, %d steps, guidance %.1f, s = %.2f) = %.1f min -> %s "
+            "(target < 15 min)\n",
+            tConcepts, static_cast<long long>(concepts.steps), concepts.smoothedLoss, tPool, pool.size(),
+            settings.pool.steps, pool.empty() ? 0.0 : psnr / static_cast<double>(pool.size()), tGenerate,
+            static_cast<long long>(gen.generated), settings.denoise.steps, settings.denoise.guidance,
+            settings.denoise.split, total / 60.0,
+            shipped           ? "not judged (shipped concepts, none learned)"
+            : total < 15 * 60 ? "PASS"
+                              : "FAIL");
 
         const auto generated = diffii::syntheticImages(session->project().syntheticDir());
         const auto train = diffii::labelledImages(res.trainImages);
@@ -169,26 +176,25 @@ int main() {
             // between z2 and z1). The arcs away from both inversions test the concepts, the others the pool.
             const auto records = diffii::readManifestJsonl(session->project().syntheticDir() + "/manifest.jsonl");
             for (const auto* rep : {&f, &fPixels}) {
-            std::array<std::pair<int, int>, 4> quarter{};
-            int fallback[2] = {0, 0};
-            for (size_t i = 0; i < records.size() && i < rep->nearestClass.size(); ++i) {
-                const bool same = rep->nearestClass[i] == records[i].className;
-                if (records[i].fallbackNoise) {
-                    fallback[0] += same;
-                    ++fallback[1];
-                    continue;
+                std::array<std::pair<int, int>, 4> quarter{};
+                int fallback[2] = {0, 0};
+                for (size_t i = 0; i < records.size() && i < rep->nearestClass.size(); ++i) {
+                    const bool same = rep->nearestClass[i] == records[i].className;
+                    if (records[i].fallbackNoise) {
+                        fallback[0] += same;
+                        ++fallback[1];
+                        continue;
+                    }
+                    const double turn = records[i].alpha * records[i].theta / (2.0 * M_PI);
+                    auto& q = quarter[static_cast<size_t>(std::clamp(static_cast<int>(turn * 4.0), 0, 3))];
+                    q.first += same;
+                    ++q.second;
                 }
-                const double turn = records[i].alpha * records[i].theta / (2.0 * M_PI);
-                auto& q = quarter[static_cast<size_t>(std::clamp(static_cast<int>(turn * 4.0), 0, 3))];
-                q.first += same;
-                ++q.second;
-            }
-            std::printf("  %s, by position on the circle (quarter of the turn from the first inversion):",
-                        rep == &f ? "HOG" : "pixels");
-            for (size_t q = 0; q < 4; ++q)
-                std::printf(" %zu: %d/%d;", q, quarter[q].first, quarter[q].second);
-            if (fallback[1] > 0) std::printf(" Gaussian fallback: %d/%d", fallback[0], fallback[1]);
-            std::printf("\n");
+                std::printf("  %s, by position on the circle (quarter of the turn from the first inversion):",
+                            rep == &f ? "HOG" : "pixels");
+                for (size_t q = 0; q < 4; ++q) std::printf(" %zu: %d/%d;", q, quarter[q].first, quarter[q].second);
+                if (fallback[1] > 0) std::printf(" Gaussian fallback: %d/%d", fallback[0], fallback[1]);
+                std::printf("\n");
             }
         }
         std::printf("  per class:");

@@ -9,7 +9,6 @@
 #include <sstream>
 
 #include <ATen/Context.h>
-#include <ATen/Parallel.h>
 
 #include "core/diffii/concept_loss.h"
 #include "core/diffii/sampler.h"

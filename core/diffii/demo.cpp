@@ -182,7 +182,8 @@ std::vector<std::string> writeContactSheets(ProjectSession& session, const std::
         sheet.slice(1, y, y + size).slice(2, x, x + size).copy_(resizeImage(img, size, size));
     };
     const auto classes = session.generationClasses();
-    const int64_t total = static_cast<int64_t>(classes.size()) * static_cast<int64_t>(columns.size() * cs.splits.size());
+    const int64_t total =
+        static_cast<int64_t>(classes.size()) * static_cast<int64_t>(columns.size() * cs.splits.size());
     int64_t done = 0;
     std::vector<std::string> written;
     auto overview = blank(static_cast<int64_t>(classes.size()) * rows, cols);
@@ -197,7 +198,10 @@ std::vector<std::string> writeContactSheets(ProjectSession& session, const std::
             if (!e.stale) inv.push_back(e.file);
         if (inv.empty()) throw Error("contact sheet: class '" + name + "' has no inversion in the pool (build the pool first)");
         const auto prompts = encodePrompts(sd, session.classPrompt(name), cs.suffix, settings.negativePrompt);
-        const double theta = inv.size() >= 2 ? circleTheta(loadInversion(inv[0]), loadInversion(inv[1])) : 0.0;
+        // The class's two inversions, read once for every tile of its sheet.
+        const auto z1 = loadInversion(inv[0]);
+        const auto z2 = inv.size() >= 2 ? loadInversion(inv[1]) : torch::Tensor();
+        const double theta = z2.defined() ? circleTheta(z1, z2) : 0.0;
         for (size_t si = 0; si < cs.splits.size(); ++si) {
             for (size_t ai = 0; ai < columns.size(); ++ai) {
                 if (job) {
@@ -205,12 +209,12 @@ std::vector<std::string> writeContactSheets(ProjectSession& session, const std::
                     job->report("contact sheets", ++done, total, name);
                 }
                 torch::Tensor z;
-                if (inv.size() >= 2) {
+                if (z2.defined()) {
                     const double alpha = !byTurn ? columns[ai] : theta > 0 ? columns[ai] * 2.0 * M_PI / theta : 0.0;
-                    z = circleInterpolate(loadInversion(inv[0]), loadInversion(inv[1]), alpha).z;
+                    z = circleInterpolate(z1, z2, alpha).z;
                 } else {
                     auto gen = at::detail::createCPUGenerator(static_cast<uint64_t>(ai + 1));
-                    z = torch::randn(loadInversion(inv[0]).sizes().vec(), gen);
+                    z = torch::randn(z1.sizes().vec(), gen);
                 }
                 DenoiseSettings den = settings.denoise;
                 den.split = cs.splits[si];

@@ -3,24 +3,11 @@
 #include <filesystem>
 
 #include "core/diffii/suffixes.h"
-#include "core/jobs/threads.h"
 #include "core/io/error.h"
 #include "core/io/json_config.h"
+#include "core/jobs/threads.h"
 
 namespace diffii {
-
-namespace {
-
-// The model, with this thread's compute threads chosen for its size (configureThreadsForModel).
-std::shared_ptr<StableDiffusion> loadModelForThisThread(const std::string& modelDir, const LoadSettings& settings) {
-    auto sd = StableDiffusion::load(modelDir, settings);
-    int64_t parameters = 0;
-    for (const auto& p : sd->unet()->parameters()) parameters += p.numel();
-    configureThreadsForModel(parameters);
-    return sd;
-}
-
-}  // namespace
 
 namespace fs = std::filesystem;
 
@@ -31,6 +18,15 @@ constexpr const char* kSuffixFile = "suffixes.txt";
 constexpr const char* kConceptsProvenance = "provenance.json";
 
 std::string fileStem(const std::string& path) { return fs::path(path).stem().string(); }
+
+// The model, with this thread's compute threads chosen for its size (configureThreadsForModel).
+std::shared_ptr<StableDiffusion> loadModelForThisThread(const std::string& modelDir, const LoadSettings& settings) {
+    auto sd = StableDiffusion::load(modelDir, settings);
+    int64_t parameters = 0;
+    for (const auto& p : sd->unet()->parameters()) parameters += p.numel();
+    configureThreadsForModel(parameters);
+    return sd;
+}
 
 }  // namespace
 

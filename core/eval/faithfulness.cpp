@@ -46,6 +46,11 @@ torch::Tensor feature(const std::string& path, FeatureSpace space, int64_t size)
 
 const char* featureSpaceName(FeatureSpace space) { return space == FeatureSpace::Hog ? "hog" : "pixels"; }
 
+std::string describeFeatureSpace(FeatureSpace space, int64_t featureSize) {
+    if (space == FeatureSpace::Hog) return "HOG features";
+    return std::to_string(featureSize) + "x" + std::to_string(featureSize) + " RGB pixels";
+}
+
 FeatureSpace parseFeatureSpace(const std::string& name) {
     if (name == "pixels") return FeatureSpace::Pixels;
     if (name == "hog") return FeatureSpace::Hog;

@@ -28,6 +28,8 @@ enum class FeatureSpace {
 };
 
 const char* featureSpaceName(FeatureSpace space);
+// For reports: "HOG features" or "32x32 RGB pixels" (featureSize x featureSize).
+std::string describeFeatureSpace(FeatureSpace space, int64_t featureSize = 32);
 // "pixels" or "hog"; throws diffii::Error naming the value otherwise.
 FeatureSpace parseFeatureSpace(const std::string& name);
 
