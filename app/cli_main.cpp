@@ -27,6 +27,7 @@
 #include "core/diffii/workflow.h"
 #include "core/diffii/textual_inversion.h"
 #include "core/io/image.h"
+#include "core/jobs/precision.h"
 #include "core/jobs/threads.h"
 #include "core/io/safetensors.h"
 #include "core/models/lora.h"
@@ -43,6 +44,17 @@ void printUsage(const std::map<QString, Command>& commands) {
     std::printf("usage: diffii <command> [options]\n\ncommands:\n");
     for (const auto& [name, cmd] : commands) std::printf("  %-14s %s\n", qPrintable(name), cmd.summary);
     std::printf("\n'diffii <command> --help' describes a command's options.\n");
+}
+
+constexpr const char* kPrecisionHelp =
+    "Compute precision: auto (default: bfloat16 where the CPU has it natively and the model is full-size, else "
+    "float32; diffii info --system tells which), float32 or bfloat16";
+
+// --precision P, or --bf16 (kept as a short form of --precision bfloat16).
+diffii::Precision precisionOf(const QCommandLineParser& parser) {
+    if (parser.isSet(QStringLiteral("bf16"))) return diffii::Precision::BFloat16;
+    if (!parser.isSet(QStringLiteral("precision"))) return diffii::Precision::Auto;
+    return diffii::parsePrecision(parser.value(QStringLiteral("precision")).toStdString(), "--precision");
 }
 
 // Parses a subcommand's arguments; exits on --help or a usage error.
@@ -67,10 +79,19 @@ int runInfo(const QStringList& args) {
     QCommandLineOption noVerify(QStringLiteral("no-verify"),
                                 QStringLiteral("Only read headers; do not build the models to check names and shapes"));
     parser.addOption(noVerify);
+    QCommandLineOption system(QStringLiteral("system"),
+                              QStringLiteral("Print this computer's CPU model and features, the thread plan and the "
+                                             "precision that auto chooses, with its reason (MODEL_DIR optional)"));
+    parser.addOption(system);
     parseOrExit(parser, args, QStringLiteral("info"),
                 QStringLiteral("Print a model folder's components, configs, parameter counts and stored dtypes, and "
                                "check every weight name and shape against the model built from its config."));
     const QStringList pos = parser.positionalArguments();
+    if (parser.isSet(system)) {
+        std::printf("%s", diffii::systemReport().c_str());
+        if (pos.isEmpty()) return 0;
+        std::printf("\n");
+    }
     if (pos.size() != 1) {
         std::fprintf(stderr, "diffii info: expected exactly one MODEL_DIR (see --help)\n");
         return 2;
@@ -128,7 +149,8 @@ int runPair(const QStringList& args) {
     opt("invert-guidance", "Guidance of the inversion (<= 1: none)", "G", "1.0");
     opt("out", "Output PNG", "PNG");
     opt("raw", "Also write the decoded image as float32 safetensors tensor 'image' (3, H, W) in [0, 1]", "FILE");
-    opt("bf16", "Compute in bfloat16 (faster, not bit-comparable with the float32 reference)");
+    opt("precision", kPrecisionHelp, "P", "auto");
+    opt("bf16", "Same as --precision bfloat16");
     parseOrExit(parser, args, QStringLiteral("pair"),
                 QStringLiteral("Invert two images with the prompt, rotate along the circle through their inversions "
                                "by alpha, denoise in two stages and write the PNG."));
@@ -141,13 +163,13 @@ int runPair(const QStringList& args) {
         throw diffii::Error("give exactly one of --alpha X or --seed N");
 
     diffii::LoadSettings settings;
-    if (parser.isSet(QStringLiteral("bf16"))) settings.dtype = torch::kBFloat16;
+    settings.precision = precisionOf(parser);
     auto sd = diffii::StableDiffusion::load(parser.value(QStringLiteral("model")).toStdString(), settings);
     for (const QString& e : parser.values(QStringLiteral("embeddings")))
         diffii::loadTextualInversion(e.toStdString(), sd->tokenizer(), *sd->textEncoder());
     if (parser.isSet(QStringLiteral("lora"))) {
         auto lora = diffii::UNetLoraImpl::load(parser.value(QStringLiteral("lora")).toStdString(), *sd->unet());
-        if (settings.dtype != torch::kFloat32) lora->to(settings.dtype);
+        if (sd->dtype() != torch::kFloat32) lora->to(sd->dtype());
         lora->attach(*sd->unet(), 1.0);
     }
 
@@ -310,8 +332,16 @@ diffii::WorkflowSettings applySettings(diffii::ProjectSession& session, const QC
     return s;
 }
 
-std::unique_ptr<diffii::ProjectSession> openSession(const QString& dir, bool bf16, diffii::JobContext& job) {
-    return diffii::ProjectSession::open(dir.toStdString(), bf16 ? torch::kBFloat16 : torch::kFloat32, &job);
+void addPrecisionOpts(QCommandLineParser& parser) {
+    addOpt(parser, "precision", kPrecisionHelp, "P");
+    addOpt(parser, "bf16", "Same as --precision bfloat16");
+}
+
+std::unique_ptr<diffii::ProjectSession> openSession(const QString& dir, diffii::Precision precision,
+                                                    diffii::JobContext& job) {
+    auto session = diffii::ProjectSession::open(dir.toStdString(), precision, &job);
+    std::fprintf(stderr, "model: %s\n", session->model().precisionReason().c_str());
+    return session;
 }
 
 int runTrain(const QStringList& args) {
@@ -327,11 +357,19 @@ int runTrain(const QStringList& args) {
     addOpt(parser, "tokens-per-class", "Placeholder tokens per class (default 1)", "N");
     addOpt(parser, "init-word", "Word the placeholder embeddings start from (default: the metaclass)", "WORD");
     addOpt(parser, "restart", "Start from scratch instead of resuming the checkpoint");
+    addOpt(parser, "precision", "Training precision, saved in the project: auto (bfloat16 where the CPU has it "
+           "natively and the model is full-size), float32 or bfloat16", "P");
+    addOpt(parser, "bf16", "Same as --precision bfloat16");
     parseOrExit(parser, args, QStringLiteral("train"),
                 QStringLiteral("Learn the class concepts (textual inversion + shared LoRA); resumes a checkpoint."));
     auto job = cliJob();
-    auto session = openSession(requireProjectArg(parser, "train"), false, job);
+    auto session = openSession(requireProjectArg(parser, "train"), diffii::Precision::Auto, job);
     applySettings(*session, parser);
+    if (parser.isSet(QStringLiteral("precision")) || parser.isSet(QStringLiteral("bf16"))) {
+        auto settings = session->settings();
+        settings.conceptsPrecision = precisionOf(parser);
+        session->saveSettings(settings);
+    }
     const auto r = session->trainConcepts(&job, !parser.isSet(QStringLiteral("restart")));
     std::printf("concepts: %lld steps, final loss %.5f (smoothed %.5f), %.2f steps/s -> %s\n",
                 static_cast<long long>(r.steps), r.finalLoss, r.smoothedLoss, r.stepsPerSecond, r.outputDir.c_str());
@@ -343,11 +381,11 @@ int runPool(const QStringList& args) {
     parser.addPositionalArgument(QStringLiteral("PROJECT_DIR"), QStringLiteral("Project folder"));
     addOpt(parser, "invert-steps", "DDIM inversion steps (default 50)", "N");
     addOpt(parser, "invert-guidance", "Inversion guidance (default 1.0: none)", "G");
-    addOpt(parser, "bf16", "Compute in bfloat16");
+    addPrecisionOpts(parser);
     parseOrExit(parser, args, QStringLiteral("pool"),
                 QStringLiteral("Build (or resume) the inversion pool: one DDIM inversion per training image."));
     auto job = cliJob();
-    auto session = openSession(requireProjectArg(parser, "pool"), parser.isSet(QStringLiteral("bf16")), job);
+    auto session = openSession(requireProjectArg(parser, "pool"), precisionOf(parser), job);
     applySettings(*session, parser);
     const auto entries = session->buildPool(&job);
     double mean = 0;
@@ -365,13 +403,13 @@ int runGenerate(const QStringList& args) {
     addOpt(parser, "guidance", "Classifier-free guidance (default 7.5)", "G");
     addOpt(parser, "split", "Split ratio s (default 0.5)", "S");
     addOpt(parser, "shard", "Generate only shard i of N (e.g. 0/4)", "i/N");
-    addOpt(parser, "bf16", "Compute in bfloat16");
+    addPrecisionOpts(parser);
     parseOrExit(parser, args, QStringLiteral("generate"),
                 QStringLiteral("Generate the synthetic set (resumes; finished images are kept)."));
     diffii::Shard shard;
     if (parser.isSet(QStringLiteral("shard"))) shard = diffii::parseShard(parser.value(QStringLiteral("shard")).toStdString());
     auto job = cliJob();
-    auto session = openSession(requireProjectArg(parser, "generate"), parser.isSet(QStringLiteral("bf16")), job);
+    auto session = openSession(requireProjectArg(parser, "generate"), precisionOf(parser), job);
     applySettings(*session, parser);
     const auto r = session->generate(&job, shard.index, shard.count);
     std::printf("generated %lld, kept %lld of %lld (shard %d/%d) -> %s\n", static_cast<long long>(r.generated),
@@ -456,7 +494,7 @@ int runDemo(const QStringList& args) {
     addOpt(parser, "dir", "Demo project folder (default ~/.local/share/diffii-studio/demo-project)", "DIR");
     addOpt(parser, "train", "Learn the concepts here instead of using the shipped ones (about 5 minutes)");
     addOpt(parser, "no-generate", "Stop after the inversion pool");
-    addOpt(parser, "bf16", "Compute in bfloat16");
+    addPrecisionOpts(parser);
     parseOrExit(parser, args, QStringLiteral("demo"),
                 QStringLiteral("Run the embedded demo: the emoji-birds dataset (18 classes, 5 shots) with the tiny "
                                "pretrained model. Creates or reuses the demo project, builds the inversion pool and "
@@ -476,10 +514,10 @@ int runDemo(const QStringList& args) {
         t = now;
         return s;
     };
-    auto session = openSession(QString::fromStdString(projectDir), parser.isSet(QStringLiteral("bf16")), job);
+    auto session = openSession(QString::fromStdString(projectDir), precisionOf(parser), job);
     if (train || !session->hasConcepts()) {
         auto settings = session->settings();
-        settings.concepts.bf16 = parser.isSet(QStringLiteral("bf16"));
+        settings.conceptsPrecision = precisionOf(parser);
         session->saveSettings(settings);
         const auto r = session->trainConcepts(&job, true);
         std::printf("concepts: %lld steps, loss %.4f, %.1f s\n", static_cast<long long>(r.steps), r.smoothedLoss, lap());
@@ -523,7 +561,7 @@ int runContactSheet(const QStringList& args) {
            "from the first inversion (alpha = turn x 2pi/theta)", "LIST");
     addOpt(parser, "splits", "Comma-separated split ratios s (default 0.3,0.5,0.7)", "LIST");
     addOpt(parser, "suffix", "Scene suffix of the first stage (default none)", "TEXT");
-    addOpt(parser, "bf16", "Compute in bfloat16");
+    addPrecisionOpts(parser);
     parseOrExit(parser, args, QStringLiteral("contact-sheet"),
                 QStringLiteral("Write one contact sheet per class: the training images, then one row per split "
                                "ratio s with one column per alpha (generated from the class's first two inversions)."));
@@ -543,7 +581,7 @@ int runContactSheet(const QStringList& args) {
     list("turns", cs.turns);
     cs.suffix = parser.value(QStringLiteral("suffix")).toStdString();
     auto job = cliJob();
-    auto session = openSession(requireProjectArg(parser, "contact-sheet"), parser.isSet(QStringLiteral("bf16")), job);
+    auto session = openSession(requireProjectArg(parser, "contact-sheet"), precisionOf(parser), job);
     const auto files = diffii::writeContactSheets(*session, parser.value(QStringLiteral("out")).toStdString(), cs, &job);
     std::printf("wrote %zu contact sheets -> %s\n", files.size(), qPrintable(parser.value(QStringLiteral("out"))));
     return 0;

@@ -2,7 +2,7 @@
 // batch 4, 32x32 images (16x16 latents), in float32 and bfloat16. Prints the median seconds per optimizer step
 // (from the progress callback, first step excluded), steps/s, and a forward / backward split of one step.
 // Environment: DIFFII_BENCH_THREADS (default 2), DIFFII_BENCH_STEPS (default 20), DIFFII_BENCH_DTYPES
-// ("float32,bfloat16" by default), DIFFII_BENCH_BATCH (default 4).
+// (default auto: float32, and bfloat16 where it is native), DIFFII_BENCH_BATCH (default 4).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -33,8 +33,7 @@ int main() {
     const int threads = envInt("DIFFII_BENCH_THREADS", 2);
     const int steps = std::max(3, envInt("DIFFII_BENCH_STEPS", 20));
     const int batch = std::max(1, envInt("DIFFII_BENCH_BATCH", 4));
-    const char* dtypesEnv = std::getenv("DIFFII_BENCH_DTYPES");
-    const std::string dtypes = dtypesEnv && *dtypesEnv ? dtypesEnv : "float32,bfloat16";
+    const auto dtypes = diffii::bench::benchDtypes();
     diffii::configureComputeThreads(threads);
     std::printf("bench_concepts: tiny-sd1, 2 classes x 2 images (32x32), batch %d, LoRA rank 10, %d steps, %d threads\n",
                 batch, steps, threads);
@@ -55,7 +54,7 @@ int main() {
 
     for (const auto& [name, dtype] : std::vector<std::pair<std::string, torch::Dtype>>{
              {"float32", torch::kFloat32}, {"bfloat16", torch::kBFloat16}}) {
-        if (dtypes.find(name) == std::string::npos) continue;
+        if (!diffii::bench::benchWants(dtypes, name)) continue;
         try {
             auto sd = diffii::StableDiffusion::load(diffii::test::fixture("tiny-sd1"), diffii::LoadSettings{dtype});
             diffii::ConceptSettings s;

@@ -58,7 +58,9 @@ diffii::JobContext progressLine() {
 int main() {
     try {
         const int threads = diffii::configureComputeThreads();
+        // DIFFII_BENCH_BF16=1 asks for bfloat16; otherwise auto (float32 for the demo model on every CPU).
         const bool bf16 = std::getenv("DIFFII_BENCH_BF16") && std::string(std::getenv("DIFFII_BENCH_BF16")) == "1";
+        const auto precision = bf16 ? diffii::Precision::BFloat16 : diffii::Precision::Auto;
         const auto res = diffii::locateDemoResources();
         const char* keep = std::getenv("DIFFII_BENCH_DIR");
         const std::string dir = keep && *keep ? std::string(keep)
@@ -66,7 +68,7 @@ int main() {
         const bool previewOnly = std::getenv("DIFFII_BENCH_PREVIEW_ONLY") &&
                                  std::string(std::getenv("DIFFII_BENCH_PREVIEW_ONLY")) == "1" && keep && *keep;
         if (previewOnly) {
-            auto session = diffii::ProjectSession::open(dir, bf16 ? torch::kBFloat16 : torch::kFloat32);
+            auto session = diffii::ProjectSession::open(dir, precision);
             const auto settings = session->settings();
             torch::NoGradGuard ng;
             auto& sd = session->model();
@@ -107,13 +109,13 @@ int main() {
         }
         const bool shipped = diffii::bench::envInt("DIFFII_BENCH_SHIPPED", 0) == 1;
         if (fs::exists(dir)) fs::remove_all(dir);
-        std::printf("bench_demo: %d threads, %s, project %s%s\n", threads, bf16 ? "bfloat16" : "float32", dir.c_str(),
+        std::printf("bench_demo: %d threads, %s, project %s%s\n", threads, bf16 ? "bfloat16" : "precision auto", dir.c_str(),
                     shipped ? ", shipped concepts and pool" : "");
         diffii::prepareDemoProject(dir, res, /*installConcepts=*/shipped);
         auto job = progressLine();
-        auto session = diffii::ProjectSession::open(dir, bf16 ? torch::kBFloat16 : torch::kFloat32);
+        auto session = diffii::ProjectSession::open(dir, precision);
         auto settings = session->settings();
-        settings.concepts.bf16 = bf16;
+        settings.conceptsPrecision = precision;
         settings.concepts.maxSteps =
             diffii::bench::envInt("DIFFII_BENCH_CONCEPT_STEPS", static_cast<int>(settings.concepts.maxSteps));
         settings.concepts.loraRank =

@@ -13,6 +13,7 @@
 #include "core/diffii/sampler.h"
 #include "core/io/image.h"
 #include "core/models/stable_diffusion.h"
+#include "tests/bench_support.h"
 #include "tests/test_support.h"
 
 namespace {
@@ -64,7 +65,8 @@ int main(int argc, char** argv) {
     at::globalContext().setFlushDenormal(true);
     torch::set_num_threads(threads);
     std::printf("bench_pipeline: %s, %d threads\n", model.c_str(), threads);
+    const auto dtypes = diffii::bench::benchDtypes();
     run(model, torch::kFloat32, 3);
-    run(model, torch::kBFloat16, 3);
+    if (diffii::bench::benchWants(dtypes, "bfloat16")) run(model, torch::kBFloat16, 3);
     return 0;
 }

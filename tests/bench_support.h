@@ -3,8 +3,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <vector>
+
+#include "core/jobs/precision.h"
 
 namespace diffii::bench {
 
@@ -26,6 +30,28 @@ inline double median(std::vector<double> v) {
     if (v.empty()) return 0.0;
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];
+}
+
+// The dtypes a benchmark measures: $DIFFII_BENCH_DTYPES ("float32,bfloat16", ...) when set, else "auto": float32,
+// and bfloat16 only where it is native (core/jobs/precision.h; elsewhere it is emulated, slower and inaccurate, and
+// the line printed says why it was left out).
+inline std::vector<std::string> benchDtypes() {
+    const char* v = std::getenv("DIFFII_BENCH_DTYPES");
+    const std::string spec = v && *v ? v : "auto";
+    std::printf("  CPU: %s; %s\n", diffii::cpuFeatures().model.c_str(), diffii::cpuFeatures().bf16Reason.c_str());
+    if (spec != "auto") {
+        std::vector<std::string> out;
+        for (const char* name : {"float32", "bfloat16"})
+            if (spec.find(name) != std::string::npos) out.push_back(name);
+        return out;
+    }
+    if (diffii::cpuFeatures().nativeBf16) return {"float32", "bfloat16"};
+    std::printf("  bfloat16 left out (DIFFII_BENCH_DTYPES=float32,bfloat16 measures it anyway)\n");
+    return {"float32"};
+}
+
+inline bool benchWants(const std::vector<std::string>& dtypes, const std::string& name) {
+    return std::find(dtypes.begin(), dtypes.end(), name) != dtypes.end();
 }
 
 inline double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }

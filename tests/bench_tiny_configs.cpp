@@ -52,6 +52,8 @@ int main(int argc, char** argv) {
     const int batch = envInt("DIFFII_BENCH_BATCH", 32);
     const int steps = envInt("DIFFII_BENCH_STEPS", 6);
     torch::manual_seed(0);
+    std::vector<bool> precisions = {false};
+    if (diffii::bench::benchWants(diffii::bench::benchDtypes(), "bfloat16")) precisions.push_back(true);
     for (int a = 1; a < argc; ++a) {
         std::ifstream in(argv[a]);
         const auto j = nlohmann::json::parse(in);
@@ -63,7 +65,7 @@ int main(int argc, char** argv) {
             std::printf("%s: UNet %.2fM parameters, latents %lldx%lld\n", argv[a], paramCount(*unet) / 1e6,
                         (long long)s, (long long)s);
             torch::optim::AdamW opt(unet->parameters(), torch::optim::AdamWOptions(1e-4));
-            for (bool bf16 : {false, true}) {
+            for (bool bf16 : precisions) {
                 const double sec = timeSteps(steps, [&] {
                     diffii::BFloat16Autocast scope(bf16);
                     auto x = torch::randn({batch, cfg.inChannels, s, s});
@@ -93,7 +95,7 @@ int main(int argc, char** argv) {
             std::printf("%s: VAE %.2fM parameters, images %lldx%lld\n", argv[a], paramCount(*vae) / 1e6,
                         (long long)s, (long long)s);
             torch::optim::AdamW opt(vae->parameters(), torch::optim::AdamWOptions(1e-4));
-            for (bool bf16 : {false, true}) {
+            for (bool bf16 : precisions) {
                 const double sec = timeSteps(steps, [&] {
                     diffii::BFloat16Autocast scope(bf16);
                     auto x = torch::rand({batch, 3, s, s}) * 2 - 1;

@@ -2,7 +2,7 @@
 // weights) on batch 2, 64x64 latents, encoder_hidden_states (2, 77, 768), in float32 and bfloat16.
 // Prints the median seconds per call after a warm-up and the peak resident memory.
 // Environment: DIFFII_BENCH_THREADS (default 2), DIFFII_BENCH_CALLS (default 3), DIFFII_BENCH_DTYPES
-// ("float32,bfloat16" by default; run one dtype per process to see its own peak memory), DIFFII_BENCH_PROFILE
+// (default auto: float32, and bfloat16 where it is native; run one dtype per process to see its own peak memory), DIFFII_BENCH_PROFILE
 // (a path prefix: the last call of each dtype is recorded as a Chrome trace <prefix>.<dtype>.json).
 #include <sys/resource.h>
 
@@ -54,8 +54,7 @@ int main() {
     at::globalContext().setFlushDenormal(true);
     const int threads = envInt("DIFFII_BENCH_THREADS", 2);
     const int calls = std::max(1, envInt("DIFFII_BENCH_CALLS", 3));
-    const char* dtypesEnv = std::getenv("DIFFII_BENCH_DTYPES");
-    const std::string dtypes = dtypesEnv && *dtypesEnv ? dtypesEnv : "float32,bfloat16";
+    const auto dtypes = diffii::bench::benchDtypes();
     diffii::configureComputeThreads(threads);
     torch::NoGradGuard noGrad;
     std::printf("bench_unet: SD 1.5 UNet, batch 2, 64x64 latents, context (2, 77, 768), %d threads, median of %d calls\n",
@@ -71,7 +70,7 @@ int main() {
 
     for (const auto& [name, dtype] : std::vector<std::pair<std::string, torch::Dtype>>{
              {"float32", torch::kFloat32}, {"bfloat16", torch::kBFloat16}}) {
-        if (dtypes.find(name) == std::string::npos) continue;
+        if (!diffii::bench::benchWants(dtypes, name)) continue;
         diffii::UNet2DConditionModel unet(config);
         unet->eval();
         if (dtype != torch::kFloat32) diffii::toComputeDtype(*unet, dtype);

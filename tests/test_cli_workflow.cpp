@@ -12,6 +12,7 @@
 #include "core/io/json_config.h"
 #include "core/io/safetensors.h"
 #include "tests/test_support.h"
+#include "tests/test_registry.h"
 
 namespace fs = std::filesystem;
 using diffii::test::fixture;
@@ -178,5 +179,5 @@ private slots:
     }
 };
 
-QTEST_GUILESS_MAIN(TestCliWorkflow)
+DIFFII_TEST_MAIN(TestCliWorkflow, Core)
 #include "test_cli_workflow.moc"

@@ -18,6 +18,7 @@
 #include "core/models/clip_bpe_trainer.h"
 #include "core/models/clip_tokenizer.h"
 #include "tests/test_support.h"
+#include "tests/test_registry.h"
 
 using diffii::BpeTrainingSettings;
 using diffii::ClipBpeVocabulary;
@@ -378,5 +379,5 @@ private slots:
     }
 };
 
-QTEST_APPLESS_MAIN(TestClipBpeTrainer)
+DIFFII_TEST_MAIN(TestClipBpeTrainer, None)
 #include "test_clip_bpe_trainer.moc"

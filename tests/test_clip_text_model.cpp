@@ -18,6 +18,7 @@
 #include "core/models/layers.h"
 #include "core/models/state_dict.h"
 #include "tests/test_support.h"
+#include "tests/test_registry.h"
 
 using diffii::ClipTextConfig;
 using diffii::ClipTextModel;
@@ -165,6 +166,7 @@ private slots:
     }
 
     void matchesGoldenBfloat16() {
+        DIFFII_REQUIRE_NATIVE_BF16();
         torch::NoGradGuard noGrad;
         ClipTextModel model = diffii::loadClipTextModel(m_dir);
         diffii::toComputeDtype(*model, torch::kBFloat16);
@@ -302,5 +304,5 @@ private slots:
     }
 };
 
-QTEST_APPLESS_MAIN(TestClipTextModel)
+DIFFII_TEST_MAIN(TestClipTextModel, None)
 #include "test_clip_text_model.moc"

@@ -13,6 +13,7 @@
 #include "core/io/safetensors.h"
 #include "core/models/clip_tokenizer.h"
 #include "tests/test_support.h"
+#include "tests/test_registry.h"
 
 using diffii::ClipTokenizer;
 
@@ -264,5 +265,5 @@ private slots:
     }
 };
 
-QTEST_APPLESS_MAIN(TestClipTokenizer)
+DIFFII_TEST_MAIN(TestClipTokenizer, None)
 #include "test_clip_tokenizer.moc"

@@ -16,6 +16,7 @@
 #include "core/models/lora.h"
 #include "core/models/stable_diffusion.h"
 #include "tests/test_support.h"
+#include "tests/test_registry.h"
 
 using diffii::test::fixture;
 
@@ -385,5 +386,5 @@ private slots:
     }
 };
 
-QTEST_APPLESS_MAIN(TestConceptLearner)
+DIFFII_TEST_MAIN(TestConceptLearner, None)
 #include "test_concept_learner.moc"

@@ -20,6 +20,7 @@
 #include "core/io/image.h"
 #include "core/jobs/progress.h"
 #include "tests/test_support.h"
+#include "tests/test_registry.h"
 
 namespace fs = std::filesystem;
 using diffii::ImageFolderDataset;
@@ -492,5 +493,5 @@ private slots:
     }
 };
 
-QTEST_APPLESS_MAIN(TestDataset)
+DIFFII_TEST_MAIN(TestDataset, None)
 #include "test_dataset.moc"

@@ -16,6 +16,7 @@
 #include "core/io/safetensors.h"
 #include "core/schedulers/ddim.h"
 #include "tests/test_support.h"
+#include "tests/test_registry.h"
 
 using diffii::DdimConfig;
 using diffii::DdimInverseScheduler;
@@ -342,5 +343,5 @@ private slots:
     }
 };
 
-QTEST_APPLESS_MAIN(TestDdimScheduler)
+DIFFII_TEST_MAIN(TestDdimScheduler, None)
 #include "test_ddim_scheduler.moc"

@@ -22,6 +22,7 @@
 #include "core/jobs/threads.h"
 #include "core/models/stable_diffusion.h"
 #include "tests/test_support.h"
+#include "tests/test_registry.h"
 
 namespace fs = std::filesystem;
 using diffii::test::expectError;
@@ -245,5 +246,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestDemo)
+DIFFII_TEST_MAIN(TestDemo, Core)
 #include "test_demo.moc"

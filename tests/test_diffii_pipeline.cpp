@@ -13,6 +13,7 @@
 #include "core/models/lora.h"
 #include "core/models/stable_diffusion.h"
 #include "tests/test_support.h"
+#include "tests/test_registry.h"
 
 using diffii::test::fixture;
 
@@ -165,5 +166,5 @@ private slots:
     }
 };
 
-QTEST_GUILESS_MAIN(TestDiffiiPipeline)
+DIFFII_TEST_MAIN(TestDiffiiPipeline, Core)
 #include "test_diffii_pipeline.moc"

@@ -15,6 +15,7 @@
 #include "core/io/image.h"
 #include "core/models/stable_diffusion.h"
 #include "tests/test_support.h"
+#include "tests/test_registry.h"
 
 namespace fs = std::filesystem;
 using diffii::test::fixture;
@@ -262,5 +263,5 @@ private slots:
     }
 };
 
-QTEST_APPLESS_MAIN(TestGeneration)
+DIFFII_TEST_MAIN(TestGeneration, None)
 #include "test_generation.moc"

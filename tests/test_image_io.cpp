@@ -12,6 +12,7 @@
 #include "core/io/error.h"
 #include "core/io/image.h"
 #include "tests/test_support.h"
+#include "tests/test_registry.h"
 
 namespace {
 
@@ -300,5 +301,5 @@ private slots:
     }
 };
 
-QTEST_APPLESS_MAIN(TestImageIo)
+DIFFII_TEST_MAIN(TestImageIo, None)
 #include "test_image_io.moc"

@@ -9,6 +9,7 @@
 #include "core/models/lora.h"
 #include "core/models/stable_diffusion.h"
 #include "tests/test_support.h"
+#include "tests/test_registry.h"
 
 using diffii::test::fixture;
 
@@ -111,5 +112,5 @@ private slots:
     }
 };
 
-QTEST_APPLESS_MAIN(TestLora)
+DIFFII_TEST_MAIN(TestLora, None)
 #include "test_lora.moc"

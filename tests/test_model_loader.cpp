@@ -10,6 +10,7 @@
 #include "core/io/safetensors.h"
 #include "core/models/stable_diffusion.h"
 #include "tests/test_support.h"
+#include "tests/test_registry.h"
 
 namespace fs = std::filesystem;
 
@@ -221,5 +222,5 @@ private slots:
     }
 };
 
-QTEST_GUILESS_MAIN(TestModelLoader)
+DIFFII_TEST_MAIN(TestModelLoader, Core)
 #include "test_model_loader.moc"

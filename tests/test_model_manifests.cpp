@@ -14,6 +14,7 @@
 #include "core/models/state_dict.h"
 #include "core/models/unet_2d_condition.h"
 #include "tests/test_support.h"
+#include "tests/test_registry.h"
 
 namespace {
 
@@ -106,5 +107,5 @@ private slots:
     }
 };
 
-QTEST_APPLESS_MAIN(TestModelManifests)
+DIFFII_TEST_MAIN(TestModelManifests, None)
 #include "test_model_manifests.moc"

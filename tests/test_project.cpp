@@ -16,6 +16,7 @@
 #include "core/io/error.h"
 #include "core/io/safetensors.h"
 #include "tests/test_support.h"
+#include "tests/test_registry.h"
 
 namespace fs = std::filesystem;
 using diffii::Project;
@@ -385,5 +386,5 @@ private slots:
     }
 };
 
-QTEST_APPLESS_MAIN(TestProject)
+DIFFII_TEST_MAIN(TestProject, None)
 #include "test_project.moc"

@@ -11,6 +11,7 @@
 #include "core/io/error.h"
 #include "core/io/safetensors.h"
 #include "tests/test_support.h"
+#include "tests/test_registry.h"
 
 using diffii::SafeTensorsFile;
 
@@ -163,5 +164,5 @@ private slots:
     }
 };
 
-QTEST_APPLESS_MAIN(TestSafetensors)
+DIFFII_TEST_MAIN(TestSafetensors, None)
 #include "test_safetensors.moc"

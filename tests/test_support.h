@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 
 #include "core/io/error.h"
+#include "core/jobs/precision.h"
 
 namespace diffii::test {
 
@@ -45,4 +46,12 @@ void expectError(F&& f, std::initializer_list<std::string> fragments) {
         std::string diffiiMsg_;                                                              \
         const bool diffiiOk_ = diffii::test::closeOrReport((actual), (expected), (tol), (what), &diffiiMsg_); \
         QVERIFY2(diffiiOk_, diffiiMsg_.c_str());                                             \
+    } while (false)
+
+// bfloat16 parity holds its measured bound only where bfloat16 is native (core/jobs/precision.h); elsewhere
+// LibTorch's fallback kernels accumulate in bfloat16, and the test is skipped with the reason.
+#define DIFFII_REQUIRE_NATIVE_BF16()                                                                     \
+    do {                                                                                                 \
+        if (!diffii::cpuFeatures().nativeBf16)                                                           \
+            QSKIP(("bfloat16 is not native here: " + diffii::cpuFeatures().bf16Reason).c_str());         \
     } while (false)

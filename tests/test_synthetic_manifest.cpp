@@ -13,6 +13,7 @@
 #include "core/data/synthetic_manifest.h"
 #include "core/io/error.h"
 #include "tests/test_support.h"
+#include "tests/test_registry.h"
 
 namespace fs = std::filesystem;
 using diffii::SyntheticRecord;
@@ -298,5 +299,5 @@ private slots:
     }
 };
 
-QTEST_APPLESS_MAIN(TestSyntheticManifest)
+DIFFII_TEST_MAIN(TestSyntheticManifest, None)
 #include "test_synthetic_manifest.moc"

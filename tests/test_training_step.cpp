@@ -8,6 +8,7 @@
 #include "core/models/lora.h"
 #include "core/models/stable_diffusion.h"
 #include "tests/test_support.h"
+#include "tests/test_registry.h"
 
 using diffii::test::fixture;
 
@@ -61,5 +62,5 @@ private slots:
     }
 };
 
-QTEST_APPLESS_MAIN(TestTrainingStep)
+DIFFII_TEST_MAIN(TestTrainingStep, None)
 #include "test_training_step.moc"

@@ -26,6 +26,7 @@
 #include "ui/preferences_dialog.h"
 #include "ui/studio_controller.h"
 #include "ui/studio_page.h"
+#include "tests/test_registry.h"
 
 using diffii::ui::MainWindow;
 using diffii::ui::StudioController;
@@ -213,5 +214,5 @@ void TestTranslations::preferencesStoresLanguage() {
     QVERIFY(!QSettings().contains(QStringLiteral("ui/language")));
 }
 
-QTEST_MAIN(TestTranslations)
+DIFFII_TEST_MAIN(TestTranslations, Gui)
 #include "test_translations.moc"

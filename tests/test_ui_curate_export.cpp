@@ -22,6 +22,7 @@
 #include "ui/export_page.h"
 #include "ui/main_window.h"
 #include "ui/studio_controller.h"
+#include "tests/test_registry.h"
 
 using diffii::ui::CuratePage;
 using diffii::ui::ExportPage;
@@ -261,5 +262,5 @@ void TestUiCurateExport::cleanupTestCase() {
     delete m_controller;
 }
 
-QTEST_MAIN(TestUiCurateExport)
+DIFFII_TEST_MAIN(TestUiCurateExport, Gui)
 #include "test_ui_curate_export.moc"

@@ -15,6 +15,7 @@
 #include "ui/main_window.h"
 #include "ui/preview_page.h"
 #include "ui/studio_controller.h"
+#include "tests/test_registry.h"
 
 using diffii::ui::MainWindow;
 using diffii::ui::PreviewPage;
@@ -90,5 +91,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_MAIN(TestUiDemo)
+DIFFII_TEST_MAIN(TestUiDemo, Gui)
 #include "test_ui_demo.moc"

@@ -28,6 +28,7 @@
 #include "ui/qcustomplot_compat.h"
 #include "ui/studio_controller.h"
 #include "ui/thumbnail_cache.h"
+#include "tests/test_registry.h"
 
 using namespace diffii::ui;
 
@@ -346,5 +347,5 @@ void TestUiPagesA::thumbnailCacheLoadsScaled() {
     QVERIFY(!cache.contains(path));
 }
 
-QTEST_MAIN(TestUiPagesA)
+DIFFII_TEST_MAIN(TestUiPagesA, Gui)
 #include "test_ui_pages_a.moc"

@@ -21,6 +21,7 @@
 #include "ui/preview_page.h"
 #include "ui/qcustomplot_compat.h"
 #include "ui/studio_controller.h"
+#include "tests/test_registry.h"
 
 using diffii::ui::PreviewPage;
 using diffii::ui::StudioController;
@@ -289,5 +290,5 @@ void TestUiPreview::cleanupTestCase() {
     delete m_controller;  // stops the engine thread
 }
 
-QTEST_MAIN(TestUiPreview)
+DIFFII_TEST_MAIN(TestUiPreview, Gui)
 #include "test_ui_preview.moc"

@@ -16,6 +16,7 @@
 #include "ui/main_window.h"
 #include "ui/studio_controller.h"
 #include "ui/studio_page.h"
+#include "tests/test_registry.h"
 
 using diffii::ui::MainWindow;
 using diffii::ui::StudioController;
@@ -114,5 +115,5 @@ void TestUiScreenshots::pages() {
     QCoreApplication::removeTranslator(&translator);
 }
 
-QTEST_MAIN(TestUiScreenshots)
+DIFFII_TEST_MAIN(TestUiScreenshots, Gui)
 #include "test_ui_screenshots.moc"

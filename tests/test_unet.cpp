@@ -14,6 +14,7 @@
 #include "core/models/state_dict.h"
 #include "core/models/unet_2d_condition.h"
 #include "tests/test_support.h"
+#include "tests/test_registry.h"
 
 using diffii::UNet2DConditionConfig;
 using diffii::UNet2DConditionModel;
@@ -104,6 +105,7 @@ private slots:
 
     void matchesGoldenInBFloat16_data() { matchesGolden_data(); }
     void matchesGoldenInBFloat16() {
+        DIFFII_REQUIRE_NATIVE_BF16();
         QFETCH(QString, name);
         torch::NoGradGuard noGrad;
         auto unet = loadTinyUnet();
@@ -202,5 +204,5 @@ private slots:
     }
 };
 
-QTEST_APPLESS_MAIN(TestUnet)
+DIFFII_TEST_MAIN(TestUnet, None)
 #include "test_unet.moc"

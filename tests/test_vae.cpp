@@ -14,6 +14,7 @@
 #include "core/models/layers.h"
 #include "core/models/state_dict.h"
 #include "tests/test_support.h"
+#include "tests/test_registry.h"
 
 using diffii::AutoencoderKL;
 using diffii::AutoencoderKLConfig;
@@ -168,6 +169,7 @@ private slots:
     }
 
     void matchesGoldenInBFloat16() {
+        DIFFII_REQUIRE_NATIVE_BF16();
         torch::NoGradGuard noGrad;
         auto vae = loadTinyVae();
         diffii::toComputeDtype(*vae, torch::kBFloat16);
@@ -199,5 +201,5 @@ private slots:
     }
 };
 
-QTEST_APPLESS_MAIN(TestVae)
+DIFFII_TEST_MAIN(TestVae, None)
 #include "test_vae.moc"

@@ -1,5 +1,7 @@
 #include "ui/circle_widget.h"
 
+#include "core/diffii/circle_math.h"
+
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPainterPath>
@@ -8,7 +10,6 @@
 
 namespace diffii::ui {
 namespace {
-constexpr double kTwoPi = 6.283185307179586476925286766559;
 constexpr double kRadToDeg = 57.295779513082320876798154814105;
 
 // Screen y grows downwards: a mathematical (counter-clockwise) angle φ sits at (cx + r cos φ, cy − r sin φ).
@@ -19,12 +20,6 @@ CircleWidget::CircleWidget(QWidget* parent) : QWidget(parent) {
     setMouseTracking(false);
     setCursor(Qt::PointingHandCursor);
     setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Preferred);
-}
-
-bool CircleWidget::isInterpolation(double theta, double alpha) {
-    double ang = std::fmod(-alpha * theta, kTwoPi);
-    if (ang < 0) ang += kTwoPi;
-    return ang <= theta + 1e-12;
 }
 
 void CircleWidget::setTheta(double theta) {
@@ -47,8 +42,8 @@ double CircleWidget::radius() const { return std::max(10.0, std::min(width(), he
 double CircleWidget::positionAt(const QPointF& p) const {
     const QPointF d = p - centre();
     double angle = std::atan2(-d.y(), d.x());  // the point walks counter-clockwise from z1 as α grows
-    if (angle < 0) angle += kTwoPi;
-    const double u = angle / kTwoPi;
+    if (angle < 0) angle += diffii::kTwoPi;
+    const double u = angle / diffii::kTwoPi;
     return u >= 1.0 ? 0.0 : u;
 }
 
@@ -84,7 +79,7 @@ void CircleWidget::paintEvent(QPaintEvent*) {
     if (haveTheta) marker(onCircle(c, r, -m_theta), QColor(220, 120, 30), QStringLiteral("z2"), -m_theta);
 
     // The current point: angle αθ = 2π·u whatever θ is, which is why the slider is in u.
-    const double angle = kTwoPi * m_position;
+    const double angle = diffii::kTwoPi * m_position;
     const QPointF point = onCircle(c, r, angle);
     p.setPen(QPen(pal.color(QPalette::Highlight), 1.5, Qt::DashLine));
     p.drawLine(c, point);

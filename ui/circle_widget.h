@@ -19,10 +19,6 @@ public:
     void setPosition(double u);
     double position() const { return m_position; }
 
-    // Mirrors diffii::isInterpolation (core is not included in widget files): z(α) lies on the short arc from z1 to
-    // z2 exactly when −αθ mod 2π ≤ θ, i.e. α ∈ [−1, 0] modulo the period 2π/θ.
-    static bool isInterpolation(double theta, double alpha);
-
     QSize sizeHint() const override { return {180, 180}; }
     QSize minimumSizeHint() const override { return {120, 120}; }
     bool hasHeightForWidth() const override { return true; }

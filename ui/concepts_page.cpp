@@ -1,6 +1,8 @@
 #include "ui/concepts_page.h"
 
-#include <QCheckBox>
+#include <algorithm>
+
+#include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QGroupBox>
@@ -17,6 +19,7 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include "core/jobs/precision.h"
 #include "ui/main_window.h"
 #include "ui/qcustomplot_compat.h"
 
@@ -92,11 +95,16 @@ ConceptsPage::ConceptsPage(StudioController* controller, QWidget* parent) : Stud
     m_initWord->setObjectName(QStringLiteral("conceptsInitWord"));
     m_initWord->setToolTip(tr("The word whose embedding starts every class token; empty: the metaclass"));
     form->addRow(tr("&Init word"), m_initWord);
-    m_bf16 = new QCheckBox(tr("bfloat16 model"), settingsBox);
-    m_bf16->setObjectName(QStringLiteral("conceptsBf16"));
-    m_bf16->setToolTip(tr("Train on a bfloat16 copy of the model (less memory, faster on recent GPUs); the "
-                          "trained weights stay float32"));
-    form->addRow(tr("&Precision"), m_bf16);
+    m_precision = new QComboBox(settingsBox);
+    m_precision->setObjectName(QStringLiteral("conceptsPrecision"));
+    m_precision->addItem(tr("Auto (follows the CPU)"), QStringLiteral("auto"));
+    m_precision->addItem(tr("float32"), QStringLiteral("float32"));
+    m_precision->addItem(tr("bfloat16"), QStringLiteral("bfloat16"));
+    m_precision->setToolTip(
+        tr("Auto trains a full-size model in bfloat16 where the CPU has it natively, otherwise in float32; the "
+           "trained weights stay float32 either way. On this CPU: %1")
+            .arg(QString::fromStdString(diffii::cpuFeatures().bf16Reason)));
+    form->addRow(tr("&Precision"), m_precision);
     m_seed = spinBox(settingsBox, "conceptsSeed", 0, 1 << 30,
                      tr("Seed of the noise, timesteps and image order: the same seed and settings train the same "
                         "concepts"));
@@ -248,7 +256,12 @@ void ConceptsPage::loadSettings(const QJsonObject& settings) {
     m_checkpointEvery->setValue(c.value(QLatin1String("checkpoint_every")).toInt(100));
     m_tokensPerClass->setValue(c.value(QLatin1String("tokens_per_class")).toInt(1));
     m_initWord->setText(c.value(QLatin1String("init_word")).toString());
-    m_bf16->setChecked(c.value(QLatin1String("bf16")).toBool(false));
+    // A legacy "bf16": true reads as bfloat16 (as core's WorkflowSettings does).
+    const QString precision = c.contains(QLatin1String("precision"))
+                                  ? c.value(QLatin1String("precision")).toString()
+                                  : (c.value(QLatin1String("bf16")).toBool(false) ? QStringLiteral("bfloat16")
+                                                                                  : QStringLiteral("auto"));
+    m_precision->setCurrentIndex(std::max(0, m_precision->findData(precision)));
     m_seed->setValue(static_cast<int>(c.value(QLatin1String("seed")).toDouble(0)));
 }
 
@@ -264,7 +277,8 @@ QJsonObject ConceptsPage::mergedSettings() const {
     c.insert(QLatin1String("checkpoint_every"), m_checkpointEvery->value());
     c.insert(QLatin1String("tokens_per_class"), m_tokensPerClass->value());
     c.insert(QLatin1String("init_word"), m_initWord->text().trimmed());
-    c.insert(QLatin1String("bf16"), m_bf16->isChecked());
+    c.remove(QLatin1String("bf16"));
+    c.insert(QLatin1String("precision"), m_precision->currentData().toString());
     c.insert(QLatin1String("seed"), m_seed->value());
     settings.insert(QLatin1String("concepts"), c);
     return settings;
@@ -301,7 +315,7 @@ void ConceptsPage::updateButtons() {
     m_start->setText(m_paused ? tr("Re&sume") : tr("&Start"));
     for (QWidget* w : std::initializer_list<QWidget*>{m_steps, m_rank, m_embeddingLr, m_loraLr, m_batch,
                                                       m_accumulation, m_checkpointEvery, m_tokensPerClass,
-                                                      m_initWord, m_bf16, m_seed})
+                                                      m_initWord, m_precision, m_seed})
         w->setEnabled(project && !m_training);
 }
 

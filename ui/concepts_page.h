@@ -4,7 +4,7 @@
 
 #include "ui/studio_page.h"
 
-class QCheckBox;
+class QComboBox;
 class QCustomPlot;
 class QDoubleSpinBox;
 class QLabel;
@@ -51,7 +51,7 @@ private:
     QSpinBox* m_checkpointEvery = nullptr;
     QSpinBox* m_tokensPerClass = nullptr;
     QLineEdit* m_initWord = nullptr;
-    QCheckBox* m_bf16 = nullptr;
+    QComboBox* m_precision = nullptr;
     QSpinBox* m_seed = nullptr;
     QPushButton* m_start = nullptr;
     QPushButton* m_pause = nullptr;

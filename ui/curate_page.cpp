@@ -1,5 +1,7 @@
 #include "ui/curate_page.h"
 
+#include "core/diffii/circle_math.h"
+
 #include <QAbstractListModel>
 #include <QCheckBox>
 #include <QComboBox>
@@ -42,7 +44,6 @@ constexpr int kThumbSize = 128;
 constexpr int kLargeSize = 384;
 constexpr int kNearestSize = 192;
 constexpr int kFeatureSize = 32;  // nearest real image: L2 over 32×32 RGB
-constexpr double kTwoPi = 6.283185307179586476925286766559;
 
 enum Roles { CurationRole = Qt::UserRole + 1, OutputPathRole, TagsRole };
 
@@ -234,13 +235,6 @@ QString pairKey(const SyntheticItem& it) {
     QString a = QFileInfo(it.sourceA).fileName(), b = QFileInfo(it.sourceB).fileName();
     if (b < a) std::swap(a, b);
     return a + QStringLiteral(" ↔ ") + b;
-}
-
-// Interpolation when the point lies on the arc between the two sources: (−α·θ mod 2π) ≤ θ.
-bool isInterpolation(double alpha, double theta) {
-    double v = std::fmod(-alpha * theta, kTwoPi);
-    if (v < 0) v += kTwoPi;
-    return v <= theta + 1e-12;
 }
 
 QString curationText(int c) {
@@ -651,12 +645,12 @@ void CuratePage::showDetail(const SyntheticItem* item) {
         m_values[QStringLiteral("region")]->setText(tr("Gaussian noise (the class has one training image)"));
         m_values[QStringLiteral("sources")]->setText(QFileInfo(it.sourceA).fileName());
     } else {
-        const double period = it.theta > 0 ? kTwoPi / it.theta : 0.0;
+        const double period = diffii::circlePeriod(it.theta);
         m_values[QStringLiteral("alpha")]->setText(
             tr("%1 (period 2π/θ = %2)").arg(it.alpha, 0, 'f', 3).arg(period, 0, 'f', 2));
         m_values[QStringLiteral("theta")]->setText(
-            tr("%1 rad (%2°)").arg(it.theta, 0, 'f', 4).arg(it.theta * 360.0 / kTwoPi, 0, 'f', 1));
-        m_values[QStringLiteral("region")]->setText(isInterpolation(it.alpha, it.theta) ? tr("Interpolation")
+            tr("%1 rad (%2°)").arg(it.theta, 0, 'f', 4).arg(it.theta * 360.0 / diffii::kTwoPi, 0, 'f', 1));
+        m_values[QStringLiteral("region")]->setText(diffii::isInterpolation(it.theta, it.alpha) ? tr("Interpolation")
                                                                                        : tr("Extrapolation"));
         m_values[QStringLiteral("sources")]->setText(
             QStringLiteral("%1 ↔ %2").arg(QFileInfo(it.sourceA).fileName(), QFileInfo(it.sourceB).fileName()));

@@ -1,5 +1,7 @@
 #include "ui/engine_worker.h"
 
+#include "core/diffii/circle_math.h"
+
 #include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QRegularExpression>
@@ -33,7 +35,6 @@ nlohmann::json toJson(const QJsonObject& o) {
 
 QJsonObject toQJson(const nlohmann::json& j) { return QJsonDocument::fromJson(QByteArray::fromStdString(j.dump())).object(); }
 
-constexpr double kTwoPi = 6.283185307179586476925286766559;
 
 // The class's current (non-stale) pool entries, and the pair a request names: indices clamped into range and made
 // distinct, so that preview, strip and sweep always agree on which two images are on screen.
@@ -181,7 +182,7 @@ void EngineWorker::createProject(const QString& dir, const QString& datasetDir, 
 void EngineWorker::openProject(const QString& dir) {
     runJob(QStringLiteral("open"), [&](diffii::JobContext& ctx) {
         m_session.reset();
-        m_session = diffii::ProjectSession::open(dir.toStdString(), torch::kFloat32, &ctx);
+        m_session = diffii::ProjectSession::open(dir.toStdString(), diffii::Precision::Auto, &ctx);
         Q_EMIT projectOpened(makeProjectInfo());
         emitPool();
         loadSynthetic();
@@ -195,7 +196,7 @@ void EngineWorker::openDemo(const QString& dir) {
         const auto projectDir = diffii::prepareDemoProject(
             dir.isEmpty() ? diffii::defaultDemoProjectDir() : dir.toStdString(), resources);
         m_session.reset();
-        m_session = diffii::ProjectSession::open(projectDir, torch::kFloat32, &ctx);
+        m_session = diffii::ProjectSession::open(projectDir, diffii::Precision::Auto, &ctx);
         Q_EMIT projectOpened(makeProjectInfo());
         emitPool();
         loadSynthetic();
@@ -363,7 +364,7 @@ void EngineWorker::previewStrip(const PreviewRequest& request, int count) {
         den.split = request.split;
         for (int i = 0; i < count; ++i) {
             ctx.throwIfCancelled();
-            const double alpha = theta > 0 ? (kTwoPi / theta) * i / count : 0.0;
+            const double alpha = diffii::alphaForTurn(theta, static_cast<double>(i) / count);
             const auto circle = diffii::circleInterpolate(z1, z2, alpha);
             const auto image = diffii::decodeLatentToImage(sd, diffii::denoiseTwoStage(sd, circle.z, prompts, den))[0];
             Q_EMIT stripImage(request.id, i, toQImage(image), alpha, diffii::isInterpolation(theta, alpha));

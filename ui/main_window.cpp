@@ -21,6 +21,7 @@
 #include <QStatusBar>
 #include <QToolButton>
 
+#include "core/jobs/precision.h"
 #include "ui/concepts_page.h"
 #include "ui/curate_page.h"
 #include "ui/dataset_page.h"
@@ -147,7 +148,10 @@ void MainWindow::buildMenus() {
         QMessageBox::about(this, tr("About Diff-II Studio"),
                            tr("<b>Diff-II Studio</b><br>Diffusion-based image augmentation for data-scarce "
                               "classification: concept learning, inversion circle interpolation and two-stage "
-                              "denoising."));
+                              "denoising.") +
+                               QStringLiteral("<p><b>%1</b></p><pre>%2</pre>")
+                                   .arg(tr("This computer (as diffii info --system prints it)"),
+                                        QString::fromStdString(diffii::systemReport()).toHtmlEscaped()));
     });
 }
 

@@ -1,5 +1,7 @@
 #include "ui/preview_page.h"
 
+#include "core/diffii/circle_math.h"
+
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFileInfo>
@@ -28,7 +30,6 @@
 namespace diffii::ui {
 namespace {
 
-constexpr double kTwoPi = 6.283185307179586476925286766559;
 constexpr double kRadToDeg = 57.295779513082320876798154814105;
 // The α slider counts tenths of a degree of the point's angle αθ: u = value / kAlphaTicks.
 constexpr int kAlphaTicks = 3600;
@@ -356,11 +357,11 @@ void PreviewPage::showEvent(QShowEvent* event) {
     if (m_image.isNull() && !m_pending && !classItems().isEmpty()) scheduleRequest();
 }
 
-double PreviewPage::period() const { return kTwoPi / m_theta; }
+double PreviewPage::period() const { return diffii::circlePeriod(m_theta); }
 
 double PreviewPage::alpha() const { return static_cast<double>(m_alphaSlider->value()) / kAlphaTicks * period(); }
 
-bool PreviewPage::showsInterpolation() const { return !m_fallback && CircleWidget::isInterpolation(m_theta, alpha()); }
+bool PreviewPage::showsInterpolation() const { return !m_fallback && diffii::isInterpolation(m_theta, alpha()); }
 
 QList<PoolItem> PreviewPage::classItems() const {
     // The same filter and order as the engine, whose request indices point into this list.
@@ -572,7 +573,7 @@ void PreviewPage::onReady(const PreviewResult& result) {
         learnTheta(pair, result.theta);
         // Until θ is known the α of a slider position is a guess. The user aimed at a point of the circle (slider
         // position u), so keep the point and compute the α that really lies there; the guess's image shows meanwhile.
-        const double aimed = m_requestedPosition * kTwoPi / result.theta;
+        const double aimed = diffii::alphaForTurn(result.theta, m_requestedPosition);
         if (std::abs(aimed - result.alpha) > 1e-6 * std::max(1.0, aimed)) {
             showImage(m_preview, result.image, kPreviewSide);
             m_caption->setText(tr("θ is %1°: moving to the chosen point of the circle…")
@@ -637,7 +638,7 @@ void PreviewPage::requestStrip() {
 void PreviewPage::onStripImage(qint64 id, int index, const QImage& image, double alpha, bool interpolation) {
     if (id != m_stripId) return;
     // The engine spaces the strip evenly in α over one period: α_i = (2π/θ)·i/n, which tells θ.
-    if (index > 0 && alpha > 0.0) learnTheta(m_strip->property("pair").toString(), kTwoPi * index / (kStripCount * alpha));
+    if (index > 0 && alpha > 0.0) learnTheta(m_strip->property("pair").toString(), diffii::kTwoPi * index / (kStripCount * alpha));
     auto* item = new QListWidgetItem(QIcon(fitPixmap(image, kStripSide)),
                                      tr("α = %1\n%2").arg(alpha, 0, 'f', 2)
                                          .arg(interpolation ? tr("interp") : tr("extrap")));

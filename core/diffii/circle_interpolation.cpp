@@ -9,7 +9,6 @@
 
 namespace diffii {
 namespace {
-constexpr double kTwoPi = 6.283185307179586476925286766559;
 // Below this sin θ, θ itself is float32 rounding noise (acos near ±1 resolves ~3e-4 rad) and 1/sin θ amplifies it.
 constexpr double kMinSinTheta = 1e-3;
 }  // namespace
@@ -27,7 +26,7 @@ CircleInterpolation circleInterpolate(const at::Tensor& z1, const at::Tensor& z2
     CircleInterpolation r;
     r.theta = circleTheta(z1, z2);
     r.alpha = alpha;
-    r.period = r.theta > 0 ? kTwoPi / r.theta : INFINITY;
+    r.period = r.theta > 0 ? circlePeriod(r.theta) : INFINITY;
     const auto a = z1.to(torch::kFloat32), b = z2.to(torch::kFloat32);
     const double s = std::sin(r.theta);
     if (std::isfinite(r.theta) && s > kMinSinTheta) {
@@ -60,14 +59,7 @@ double sampleCircleAlpha(double theta, uint64_t seed) {
     std::mt19937_64 rng(seed);
     // 53 random bits -> [0, 1), portable (std::uniform_real_distribution is implementation-defined).
     const double u = static_cast<double>(rng() >> 11) * 0x1.0p-53;
-    return u * (kTwoPi / theta);
-}
-
-bool isInterpolation(double theta, double alpha) {
-    // z(α) sits at angle -αθ from z1 measured towards z2 (α = -1 is z2); mod 2π.
-    double ang = std::fmod(-alpha * theta, kTwoPi);
-    if (ang < 0) ang += kTwoPi;
-    return ang <= theta + 1e-12;
+    return u * circlePeriod(theta);
 }
 
 }  // namespace diffii

@@ -9,6 +9,8 @@
 
 #include <ATen/core/Tensor.h>
 
+#include "core/diffii/circle_math.h"
+
 namespace diffii {
 
 struct CircleInterpolation {
@@ -29,8 +31,5 @@ CircleInterpolation circleInterpolate(const at::Tensor& z1, const at::Tensor& z2
 // α ~ U(0, 2π/θ) from a seed (std::mt19937_64; the same seed gives the same α on every platform).
 double sampleCircleAlpha(double theta, uint64_t seed);
 
-// Where on the circle α lies: angle from z1 in [0, 2π); z2 sits at angle 2π − θ (i.e. α = −1 ≡ 2π/θ − 1).
-// "interpolation" when the point lies on the short arc between z1 and z2, else "extrapolation".
-bool isInterpolation(double theta, double alpha);
 
 }  // namespace diffii

@@ -80,7 +80,7 @@ private:
     bool m_sparse = false;
 };
 
-std::string formatDouble(double v) {
+std::string shortNumber(double v) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.9g", v);
     return buf;
@@ -154,16 +154,16 @@ ConceptLearner::ConceptLearner(std::shared_ptr<StableDiffusion> sd, std::vector<
     };
     require(s.tokensPerClass >= 1, "tokensPerClass", std::to_string(s.tokensPerClass), ">= 1");
     require(s.loraRank >= 1, "loraRank", std::to_string(s.loraRank), ">= 1");
-    require(s.embeddingLr >= 0, "embeddingLr", formatDouble(s.embeddingLr), ">= 0");
-    require(s.loraLr >= 0, "loraLr", formatDouble(s.loraLr), ">= 0");
-    require(s.embeddingWeightDecay >= 0, "embeddingWeightDecay", formatDouble(s.embeddingWeightDecay), ">= 0");
-    require(s.loraWeightDecay >= 0, "loraWeightDecay", formatDouble(s.loraWeightDecay), ">= 0");
+    require(s.embeddingLr >= 0, "embeddingLr", shortNumber(s.embeddingLr), ">= 0");
+    require(s.loraLr >= 0, "loraLr", shortNumber(s.loraLr), ">= 0");
+    require(s.embeddingWeightDecay >= 0, "embeddingWeightDecay", shortNumber(s.embeddingWeightDecay), ">= 0");
+    require(s.loraWeightDecay >= 0, "loraWeightDecay", shortNumber(s.loraWeightDecay), ">= 0");
     require(s.lrWarmupSteps >= 0, "lrWarmupSteps", std::to_string(s.lrWarmupSteps), ">= 0");
     require(s.batchSize >= 1, "batchSize", std::to_string(s.batchSize), ">= 1");
     require(s.gradAccumulation >= 1, "gradAccumulation", std::to_string(s.gradAccumulation), ">= 1");
     require(s.maxSteps >= 0, "maxSteps", std::to_string(s.maxSteps), ">= 0");
     require(s.checkpointEvery >= 0, "checkpointEvery", std::to_string(s.checkpointEvery), ">= 0");
-    require(s.lossSmoothing >= 0 && s.lossSmoothing < 1, "lossSmoothing", formatDouble(s.lossSmoothing), "in [0, 1)");
+    require(s.lossSmoothing >= 0 && s.lossSmoothing < 1, "lossSmoothing", shortNumber(s.lossSmoothing), "in [0, 1)");
     const int64_t factor = m_sd->vaeScaleFactor();
     require(s.imageSize == 0 || (s.imageSize > 0 && s.imageSize % factor == 0), "imageSize", std::to_string(s.imageSize),
             "0 (native) or a positive multiple of the VAE factor " + std::to_string(factor));
@@ -415,8 +415,8 @@ ConceptResult ConceptLearner::train(const std::string& outputDir, const JobConte
         csv << "step,loss,smoothed_loss,lr_embedding,lr_lora\n";
         for (size_t i = 0; i < lossLog.size(); ++i) {
             const double f = lrFactor(static_cast<int64_t>(i) + 1);
-            csv << (i + 1) << ',' << formatDouble(lossLog[i]) << ',' << formatDouble(sm[i]) << ','
-                << formatDouble(s.embeddingLr * f) << ',' << formatDouble(s.loraLr * f) << '\n';
+            csv << (i + 1) << ',' << shortNumber(lossLog[i]) << ',' << shortNumber(sm[i]) << ','
+                << shortNumber(s.embeddingLr * f) << ',' << shortNumber(s.loraLr * f) << '\n';
         }
         writeFileAtomic((out / "loss.csv").string(), csv.str());
     };

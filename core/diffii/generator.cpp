@@ -21,7 +21,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr double kTwoPi = 6.283185307179586476925286766559;
 
 std::string imageName(const std::string& cls, int64_t index) {
     char buf[32];
@@ -105,7 +104,7 @@ torch::Tensor generateImage(StableDiffusion& sd, const GenerationClass& cls, Syn
         const auto z1 = loadInversion(cls.pool[d.first].file);
         const auto z2 = loadInversion(cls.pool[d.second].file);
         const double theta = circleTheta(z1, z2);
-        const double alpha = theta > 0 ? d.alphaUnit * (kTwoPi / theta) : 0.0;
+        const double alpha = alphaForTurn(theta, d.alphaUnit);
         const auto circle = circleInterpolate(z1, z2, alpha);
         z = circle.z;
         record.theta = circle.theta;

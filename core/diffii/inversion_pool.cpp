@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string formatDouble(double v) {
+std::string exactNumber(double v) {
     std::ostringstream os;
     os.precision(17);
     os << v;
@@ -87,7 +87,7 @@ std::map<std::string, std::string> poolProvenance(const PoolSettings& settings, 
     return {{"producer", "diffii inversion pool"},
             {"prompt", prompt},
             {"steps", std::to_string(settings.steps)},
-            {"guidance", formatDouble(settings.guidance)},
+            {"guidance", exactNumber(settings.guidance)},
             {"width", std::to_string(settings.width)},
             {"height", std::to_string(settings.height)},
             {"model_hash", modelHash},
@@ -148,7 +148,7 @@ std::vector<PoolEntry> buildInversionPool(StableDiffusion& sd, const std::vector
             e.psnr = psnr(recon, image);
             e.reconstruction = fs::path(file).replace_extension(".recon.png").string();
             saveImagePng(e.reconstruction, recon);
-            provenance["psnr"] = formatDouble(e.psnr);
+            provenance["psnr"] = exactNumber(e.psnr);
         }
         provenance["source"] = s.imagePath;  // informational: an entry is matched by content, so a moved pool stays valid
         saveSafetensors(file, {{"z", z.contiguous()}, {"x0", x0.contiguous()}}, provenance);

@@ -245,7 +245,10 @@ PretrainRecipe PretrainRecipe::fromFile(const std::string& path) {
     r.weightDecay = recipeValue<double>(u, "weight_decay", r.weightDecay, path, "unet_training");
     r.captionDropout = recipeValue<double>(u, "caption_dropout", r.captionDropout, path, "unet_training");
     r.randomFlip = jsonValue<bool>(j, "random_flip", true, path);
-    r.bf16Autocast = jsonValue<bool>(j, "bf16_autocast", true, path);
+    if (j.contains("precision"))
+        r.precision = parsePrecision(jsonValue<std::string>(j, "precision", "auto", path), path + " key 'precision'");
+    else if (j.contains("bf16_autocast"))
+        r.precision = jsonValue<bool>(j, "bf16_autocast", true, path) ? Precision::BFloat16 : Precision::Float32;
     r.checkpointEvery = jsonValue<int64_t>(j, "checkpoint_every", 200, path);
     for (const char* key : {"unet", "vae", "text_encoder", "scheduler"})
         if (!j.contains(key) || !j[key].is_object()) throw Error(path + ": key '" + key + "' (a config object) is missing");
@@ -263,7 +266,7 @@ PretrainRecipe PretrainRecipe::fromFile(const std::string& path) {
 }
 
 nlohmann::json PretrainRecipe::identity() const {
-    return {{"seed", seed},
+    nlohmann::json id = {{"seed", seed},
             {"image_size", imageSize},
             {"vocab_size", vocabSize},
             {"min_pair_frequency", minPairFrequency},
@@ -271,8 +274,11 @@ nlohmann::json PretrainRecipe::identity() const {
             {"vae", {vaeSteps, vaeBatch, vaeLr, vaeWarmup, klWeight, l1Weight, mseWeight}},
             {"unet", {unetBatch, unetLr, textLr, unetWarmup, weightDecay, captionDropout}},
             {"random_flip", randomFlip},
-            {"bf16_autocast", bf16Autocast},
             {"configs", {unetConfig, vaeConfig, textEncoderConfig, schedulerConfig}}};
+    // An explicit precision keeps the key that earlier runs (and the shipped model's record) used.
+    if (precision == Precision::Auto) id["precision"] = "auto";
+    else id["bf16_autocast"] = precision == Precision::BFloat16;
+    return id;
 }
 
 std::vector<CorpusItem> readCaptionCorpus(const std::string& corpusDir) {
@@ -393,7 +399,9 @@ PretrainResult pretrainModel(const PretrainRecipe& recipe, const std::string& co
     auto sd = StableDiffusion::load(modelDir.string());
     for (auto* m : std::initializer_list<torch::nn::Module*>{sd->unet().get(), sd->vae().get(), sd->textEncoder().get()})
         for (auto& p : m->parameters()) p.set_requires_grad(false);
-    const bool autocast = recipe.bf16Autocast;
+    const auto precision = choosePrecision(recipe.precision);
+    const bool autocast = precision.bfloat16;
+    run["compute_precision"] = precision.reason;
     PretrainResult result;
     result.modelDir = modelDir.string();
     double speed = 0.0;
@@ -573,6 +581,7 @@ void exportPretrainedModel(const std::string& workDirArg, const std::string& out
                            {"unet_steps_done", run.value("unet_step", 0)},
                            {"vae_loss", run.value("vae_loss", 0.0)},
                            {"unet_loss", run.value("unet_loss", 0.0)},
+                           {"compute_precision", run.value("compute_precision", "")},
                            {"weights_dtype", "float16"}};
     writeJsonAtomic(tmp / "pretraining.json", info);
     (void)StableDiffusion::load(tmp.string());

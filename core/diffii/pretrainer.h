@@ -11,6 +11,8 @@
 // (float16 weights).
 #pragma once
 
+#include "core/jobs/precision.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -45,7 +47,9 @@ struct PretrainRecipe {
     double weightDecay = 0.01;
     double captionDropout = 0.1;
     bool randomFlip = true;
-    bool bf16Autocast = true;
+    // "precision": auto (bfloat16 autocast where the CPU has it natively), float32 or bfloat16; a legacy
+    // "bf16_autocast": true/false reads as bfloat16/float32.
+    Precision precision = Precision::Auto;
     int64_t checkpointEvery = 200;
     nlohmann::json unetConfig, vaeConfig, textEncoderConfig, schedulerConfig;
 

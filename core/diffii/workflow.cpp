@@ -49,6 +49,10 @@ WorkflowSettings WorkflowSettings::fromJson(const nlohmann::json& s, const std::
     cs.checkpointEvery = jsonValue<int64_t>(c, "checkpoint_every", cs.checkpointEvery, cf);
     cs.seed = jsonValue<uint64_t>(c, "seed", cs.seed, cf);
     cs.bf16 = jsonValue<bool>(c, "bf16", cs.bf16, cf);
+    if (c.contains("precision"))
+        w.conceptsPrecision = parsePrecision(jsonValue<std::string>(c, "precision", "auto", cf), cf + ".precision");
+    else
+        w.conceptsPrecision = cs.bf16 ? Precision::BFloat16 : Precision::Auto;
     cs.imageSize = jsonValue<int64_t>(c, "image_size", cs.imageSize, cf);
     cs.randomFlip = jsonValue<bool>(c, "random_flip", cs.randomFlip, cf);
     cs.lossSmoothing = jsonValue<double>(c, "loss_smoothing", cs.lossSmoothing, cf);
@@ -71,7 +75,10 @@ WorkflowSettings WorkflowSettings::fromJson(const nlohmann::json& s, const std::
 }
 
 nlohmann::json WorkflowSettings::toJson() const {
-    return {{"concepts", concepts.toJson()},
+    auto c = concepts.toJson();
+    c.erase("bf16");  // resolved when training starts; what the user chose is "precision"
+    c["precision"] = precisionName(conceptsPrecision);
+    return {{"concepts", c},
             {"pool", {{"steps", pool.steps}, {"guidance", pool.guidance}, {"reconstruct", pool.reconstruct}}},
             {"generation",
              {{"expansion_rate", expansionRate},
@@ -81,7 +88,7 @@ nlohmann::json WorkflowSettings::toJson() const {
               {"negative_prompt", negativePrompt}}}};
 }
 
-std::unique_ptr<ProjectSession> ProjectSession::open(const std::string& projectDir, torch::Dtype dtype,
+std::unique_ptr<ProjectSession> ProjectSession::open(const std::string& projectDir, Precision precision,
                                                      const JobContext* job) {
     std::unique_ptr<ProjectSession> s(new ProjectSession());
     s->m_project = Project::open(projectDir);
@@ -94,7 +101,7 @@ std::unique_ptr<ProjectSession> ProjectSession::open(const std::string& projectD
     s->m_modelHash = modelFingerprint(project.modelDir());
     if (job) job->report("open", 2, 3, "model");
     LoadSettings ls;
-    ls.dtype = dtype;
+    ls.precision = precision;
     s->m_sd = loadModelForThisThread(project.modelDir(), ls);
     s->loadTrainedConcepts();
     if (job) job->report("open", 3, 3, "ready");
@@ -157,13 +164,16 @@ ConceptResult ProjectSession::trainConcepts(const JobContext* job, bool resume, 
         classes.push_back(std::move(cc));
     }
     if (classes.empty()) throw Error(m_project->dir() + ": the split has no training images");
-    const auto s = settings();
-    // Training starts from the base model (without old concepts), in the dtype the settings ask for.
+    auto s = settings();
+    // Training starts from the base model (without old concepts), in the precision the settings ask for.
     const torch::Dtype workDtype = m_sd->dtype();
+    int64_t unetParameters = 0;
+    for (const auto& p : m_sd->unet()->parameters()) unetParameters += p.numel();
+    s.concepts.bf16 = choosePrecision(s.conceptsPrecision, unetParameters).bfloat16;
     const torch::Dtype trainDtype = s.concepts.bf16 ? torch::kBFloat16 : torch::kFloat32;
     if (m_concepts || trainDtype != workDtype) {
         m_concepts.reset();
-        m_sd = loadModelForThisThread(m_project->modelDir(), LoadSettings{trainDtype});
+        m_sd = loadModelForThisThread(m_project->modelDir(), LoadSettings{trainDtype, std::nullopt});
     }
     ConceptLearner learner(m_sd, classes, m_project->config().metaclass, s.concepts);
     if (sampleEvery > 0 && onSample) {
@@ -182,7 +192,7 @@ ConceptResult ProjectSession::trainConcepts(const JobContext* job, bool resume, 
     prov.created = isoTimeNow();
     writeFileAtomic((fs::path(m_project->conceptsDir()) / kConceptsProvenance).string(), prov.toJson().dump(2));
     // Use exactly what was saved (the same path as a later open()), in the session's dtype.
-    m_sd = loadModelForThisThread(m_project->modelDir(), LoadSettings{workDtype});
+    m_sd = loadModelForThisThread(m_project->modelDir(), LoadSettings{workDtype, std::nullopt});
     loadTrainedConcepts();
     return result;
 }

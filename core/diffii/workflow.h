@@ -21,7 +21,9 @@ namespace diffii {
 
 // The settings of every job, stored under "settings" in project.json; missing keys take the defaults.
 struct WorkflowSettings {
-    ConceptSettings concepts;
+    ConceptSettings concepts;  // concepts.bf16 is resolved from conceptsPrecision when training starts
+    // settings.concepts.precision: "auto" (default), "float32" or "bfloat16"; a legacy "bf16": true reads as bfloat16.
+    Precision conceptsPrecision = Precision::Auto;
     PoolSettings pool;
     double expansionRate = 5.0;
     DenoiseSettings denoise;  // steps 25, guidance 7.5, split 0.5
@@ -36,7 +38,9 @@ public:
     // Opens the project, its dataset and split (split.json in the project, else every image), and loads the model
     // with the trained concepts when concepts/ holds a finished training. Throws diffii::Error naming what is wrong
     // (a model whose fingerprint differs from the one the concepts were trained on included).
-    static std::unique_ptr<ProjectSession> open(const std::string& projectDir, torch::Dtype dtype = torch::kFloat32,
+    // precision: of the model for pool, preview and generation (core/jobs/precision.h); concept training uses the
+    // settings' own.
+    static std::unique_ptr<ProjectSession> open(const std::string& projectDir, Precision precision = Precision::Auto,
                                                 const JobContext* job = nullptr);
 
     Project& project() { return *m_project; }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace diffii {
 
@@ -23,6 +24,9 @@ int configureComputeThreads(int requested = 0);
 // MXCSR register, so this sets it on the calling thread and on every thread of LibTorch's intra-op pool (one chunk
 // per thread). Called by configureComputeThreads and configureThreadsForModel.
 void flushDenormalsOnComputeThreads();
+
+// One line for `diffii info --system`: the threads a full-size and a small model get, and why.
+std::string describeThreadPlan();
 
 constexpr int64_t kSmallModelParameters = 50'000'000;
 int configureThreadsForModel(int64_t unetParameters);

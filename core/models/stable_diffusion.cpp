@@ -7,6 +7,7 @@
 #include "core/io/error.h"
 #include "core/io/json_config.h"
 #include "core/io/safetensors.h"
+#include "core/jobs/precision.h"
 #include "core/models/layers.h"
 #include "core/models/state_dict.h"
 
@@ -112,6 +113,7 @@ std::shared_ptr<StableDiffusion> StableDiffusion::load(const std::string& modelD
     auto sd = std::shared_ptr<StableDiffusion>(new StableDiffusion());
     sd->m_dir = modelDir;
     sd->m_dtype = settings.dtype;
+    sd->m_precisionReason = settings.dtype == torch::kFloat32 ? "float32: asked for" : "bfloat16: asked for";
     sd->m_modelIndex = readJsonFile(indexPath);
     checkModelIndex(sd->m_modelIndex, indexPath);
 
@@ -128,6 +130,13 @@ std::shared_ptr<StableDiffusion> StableDiffusion::load(const std::string& modelD
 
     const auto unet = locateComponent(modelDir, "unet");
     sd->m_unet = UNet2DConditionModel(UNet2DConditionConfig::fromFile(unet.configPath));
+    if (settings.precision) {
+        int64_t parameters = 0;
+        for (const auto& p : sd->m_unet->parameters()) parameters += p.numel();
+        const auto choice = choosePrecision(*settings.precision, parameters);
+        sd->m_dtype = choice.bfloat16 ? torch::kBFloat16 : torch::kFloat32;
+        sd->m_precisionReason = choice.reason;
+    }
     loadStateDict(*sd->m_unet, unet.weightFiles, loadOptionsFor("unet"));
 
     const auto vae = locateComponent(modelDir, "vae");
@@ -139,7 +148,7 @@ std::shared_ptr<StableDiffusion> StableDiffusion::load(const std::string& modelD
 
     for (torch::nn::Module* m : std::initializer_list<torch::nn::Module*>{sd->m_textEncoder.get(), sd->m_unet.get(), sd->m_vae.get()}) {
         m->eval();
-        toComputeDtype(*m, settings.dtype);
+        toComputeDtype(*m, sd->m_dtype);
     }
     return sd;
 }

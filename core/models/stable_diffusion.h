@@ -4,12 +4,14 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include "core/jobs/precision.h"
 #include "core/models/autoencoder_kl.h"
 #include "core/models/clip_text_model.h"
 #include "core/models/clip_tokenizer.h"
@@ -29,7 +31,9 @@ struct ComponentFiles {
 ComponentFiles locateComponent(const std::string& modelDir, const std::string& name);
 
 struct LoadSettings {
-    torch::Dtype dtype = torch::kFloat32;  // compute dtype (float32 or bfloat16)
+    torch::Dtype dtype = torch::kFloat32;  // compute dtype (float32 or bfloat16) when precision is not set
+    // When set, it chooses the dtype instead (core/jobs/precision.h): Auto looks at the CPU and the UNet's size.
+    std::optional<Precision> precision;
 };
 
 class StableDiffusion {
@@ -39,6 +43,8 @@ public:
 
     const std::string& dir() const { return m_dir; }
     torch::Dtype dtype() const { return m_dtype; }
+    // Why the model computes in dtype(): "float32: asked for", "bfloat16: auto, and this CPU has native ...".
+    const std::string& precisionReason() const { return m_precisionReason; }
     const nlohmann::json& modelIndex() const { return m_modelIndex; }
 
     // Conditioning for one prompt: (1, 77, hidden) last hidden state of the text encoder.
@@ -57,6 +63,7 @@ public:
 private:
     std::string m_dir;
     torch::Dtype m_dtype = torch::kFloat32;
+    std::string m_precisionReason;
     nlohmann::json m_modelIndex;
     std::unique_ptr<ClipTokenizer> m_tokenizer;
     ClipTextModel m_textEncoder{nullptr};

@@ -1,0 +1,189 @@
+#include "core/jobs/precision.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <sstream>
+
+#include <cpuid.h>
+
+#include "core/io/error.h"
+#include "core/jobs/threads.h"
+
+namespace diffii {
+
+namespace {
+
+std::string upper(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    return s;
+}
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+std::string envOr(const char* name) {
+    const char* v = std::getenv(name);
+    return v ? std::string(v) : std::string();
+}
+
+std::string brandString() {
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    if (!__get_cpuid(0x80000000u, &a, &b, &c, &d) || a < 0x80000004u) return "unknown CPU";
+    char brand[49] = {};
+    for (unsigned i = 0; i < 3; ++i) {
+        __get_cpuid(0x80000002u + i, &a, &b, &c, &d);
+        std::memcpy(brand + 16 * i, &a, 4);
+        std::memcpy(brand + 16 * i + 4, &b, 4);
+        std::memcpy(brand + 16 * i + 8, &c, 4);
+        std::memcpy(brand + 16 * i + 12, &d, 4);
+    }
+    std::string s(brand);
+    const auto first = s.find_first_not_of(' ');
+    const auto last = s.find_last_not_of(' ');
+    return first == std::string::npos ? "unknown CPU" : s.substr(first, last - first + 1);
+}
+
+unsigned long long xcr0() {
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE)) return 0;
+    unsigned lo = 0, hi = 0;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return (static_cast<unsigned long long>(hi) << 32) | lo;
+}
+
+// oneDNN's ISA names (dnnl::cpu_isa, as ONEDNN_MAX_CPU_ISA takes them) that include bfloat16 instructions.
+bool onednnIsaHasBf16(const std::string& isa) {
+    const std::string u = upper(isa);
+    return u == "ALL" || u.rfind("AVX512_CORE_BF16", 0) == 0 || u.rfind("AVX512_CORE_AMX", 0) == 0 ||
+           u.rfind("AVX512_CORE_FP16", 0) == 0 || u.rfind("AVX10", 0) == 0;
+}
+
+CpuFeatures detect() {
+    CpuFeatures f;
+    f.model = brandString();
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    const unsigned long long x = xcr0();
+    const bool osAvx = (x & 0x6) == 0x6;                    // XMM and YMM state
+    const bool osAvx512 = osAvx && (x & 0xe0) == 0xe0;      // opmask, ZMM_Hi256, Hi16_ZMM
+    const bool osAmx = (x & 0x60000) == 0x60000;            // XTILECFG, XTILEDATA
+    if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) {
+        f.avx2 = osAvx && (b & (1u << 5));
+        f.avx512f = osAvx512 && (b & (1u << 16));
+        f.amxBf16 = osAmx && (d & (1u << 22));
+        const unsigned maxSub = a;
+        if (maxSub >= 1 && __get_cpuid_count(7, 1, &a, &b, &c, &d)) f.avx512bf16 = f.avx512f && (a & (1u << 5));
+    }
+    f.atenCapability = envOr("ATEN_CPU_CAPABILITY");
+    f.onednnMaxIsa = envOr("ONEDNN_MAX_CPU_ISA");
+    if (f.onednnMaxIsa.empty()) f.onednnMaxIsa = envOr("DNNL_MAX_CPU_ISA");
+
+    const std::string aten = lower(f.atenCapability);
+    if (!f.avx512bf16 && !f.amxBf16) {
+        f.bf16Reason = "this CPU has no native bfloat16 (no AVX512_BF16 or AMX-BF16): bfloat16 kernels are emulated, "
+                       "about 12x slower than float32 and far less accurate";
+    } else if (aten == "avx2" || aten == "default") {
+        f.bf16Reason = "ATEN_CPU_CAPABILITY=" + f.atenCapability +
+                       " holds LibTorch's kernels below AVX-512, so bfloat16 is not native in this process";
+    } else if (!f.onednnMaxIsa.empty() && !onednnIsaHasBf16(f.onednnMaxIsa)) {
+        f.bf16Reason = (std::getenv("ONEDNN_MAX_CPU_ISA") ? "ONEDNN_MAX_CPU_ISA=" : "DNNL_MAX_CPU_ISA=") +
+                       f.onednnMaxIsa + " holds oneDNN below AVX512_CORE_BF16, so bfloat16 is not native in this process";
+    } else {
+        f.nativeBf16 = true;
+        f.bf16Reason = std::string("this CPU has native bfloat16 (") + (f.avx512bf16 ? "AVX512_BF16" : "AMX-BF16") + ")";
+    }
+    return f;
+}
+
+std::atomic<bool> g_warned{false};
+
+}  // namespace
+
+std::vector<std::string> CpuFeatures::featureNames() const {
+    std::vector<std::string> out;
+    if (avx2) out.push_back("AVX2");
+    if (avx512f) out.push_back("AVX-512F");
+    if (avx512bf16) out.push_back("AVX512_BF16");
+    if (amxBf16) out.push_back("AMX-BF16");
+    return out;
+}
+
+const CpuFeatures& cpuFeatures() {
+    static const CpuFeatures features = detect();
+    return features;
+}
+
+Precision parsePrecision(const std::string& name, const std::string& where) {
+    const std::string n = lower(name);
+    if (n == "auto") return Precision::Auto;
+    if (n == "float32" || n == "fp32") return Precision::Float32;
+    if (n == "bfloat16" || n == "bf16") return Precision::BFloat16;
+    throw Error(where + ": precision '" + name + "' is not one of auto, float32, bfloat16");
+}
+
+const char* precisionName(Precision p) {
+    switch (p) {
+        case Precision::Auto: return "auto";
+        case Precision::Float32: return "float32";
+        case Precision::BFloat16: return "bfloat16";
+    }
+    return "?";
+}
+
+PrecisionChoice choosePrecision(Precision requested, int64_t unetParameters) {
+    const auto& cpu = cpuFeatures();
+    PrecisionChoice c;
+    switch (requested) {
+        case Precision::Float32:
+            c.reason = "float32: asked for";
+            break;
+        case Precision::BFloat16:
+            c.bfloat16 = true;
+            c.reason = "bfloat16: asked for";
+            if (!cpu.nativeBf16) {
+                c.warning = "bfloat16 was asked for, but " + cpu.bf16Reason + "; it will be slower and less accurate "
+                            "than float32 here (precision auto chooses float32 on this CPU)";
+                if (!g_warned.exchange(true)) std::fprintf(stderr, "diffii: warning: %s\n", c.warning.c_str());
+            }
+            break;
+        case Precision::Auto:
+            if (!cpu.nativeBf16) {
+                c.reason = "float32: auto, and " + cpu.bf16Reason;
+            } else if (unetParameters >= 0 && unetParameters < kSmallModelForPrecision) {
+                char size[32];
+                std::snprintf(size, sizeof size, "%.1f M", static_cast<double>(unetParameters) / 1e6);
+                c.reason = std::string("float32: auto, and the model is small (UNet ") + size +
+                           " parameters, under 50 M): bfloat16 does not pay there, and float32 gives the same "
+                           "results on every CPU";
+            } else {
+                c.bfloat16 = true;
+                c.reason = "bfloat16: auto, and " + cpu.bf16Reason;
+            }
+            break;
+    }
+    return c;
+}
+
+std::string systemReport() {
+    const auto& cpu = cpuFeatures();
+    std::ostringstream out;
+    out << "cpu: " << cpu.model << "\n";
+    std::string features;
+    for (const auto& f : cpu.featureNames()) features += (features.empty() ? "" : " ") + f;
+    out << "features: " << (features.empty() ? "(none of AVX2, AVX-512F, AVX512_BF16, AMX-BF16)" : features) << "\n";
+    out << "ATEN_CPU_CAPABILITY: " << (cpu.atenCapability.empty() ? "(unset)" : cpu.atenCapability) << "\n";
+    out << "ONEDNN_MAX_CPU_ISA: " << (cpu.onednnMaxIsa.empty() ? "(unset)" : cpu.onednnMaxIsa) << "\n";
+    out << "native bfloat16: " << (cpu.nativeBf16 ? "yes" : "no") << " (" << cpu.bf16Reason << ")\n";
+    out << "threads: " << describeThreadPlan() << "\n";
+    out << "precision (auto, full-size model): " << choosePrecision(Precision::Auto, kSmallModelForPrecision).reason
+        << "\n";
+    out << "precision (auto, UNet under 50 M parameters, such as the demo model): float32\n";
+    return out.str();
+}
+
+}  // namespace diffii

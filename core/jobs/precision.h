@@ -1,0 +1,66 @@
+// The one place that decides the compute precision from the CPU. Machines of this class differ: a Zen 4 CPU has
+// AVX512_BF16, where oneDNN's bfloat16 convolutions and matrix products are 3-4x faster than float32 and accurate
+// to bfloat16 rounding; a Zen 3 CPU (AVX2 only) has no bfloat16 instructions, and LibTorch 1.13 falls back to kernels
+// that accumulate in bfloat16: a 320->320 3x3 convolution 12x slower than float32 and with a max error of 0.68
+// against float64 (0.011 from rounding the inputs alone). So bfloat16 pays only where it is native.
+//
+// Native means: the CPU reports AVX512_BF16 or AMX-BF16 (CPUID leaf 7; AVX-512 state enabled by the OS), and neither
+// of the documented ISA limits holds the kernels below it: ATEN_CPU_CAPABILITY (default, avx2, avx512) for ATen's
+// own kernels, ONEDNN_MAX_CPU_ISA / DNNL_MAX_CPU_ISA (SSE41, AVX, AVX2, AVX2_VNNI, AVX512_CORE, AVX512_CORE_VNNI,
+// AVX512_CORE_BF16, AVX512_CORE_AMX, ALL, ...) for oneDNN's. Setting ATEN_CPU_CAPABILITY=avx2 and
+// ONEDNN_MAX_CPU_ISA=AVX2 on a Zen 4 reproduces a Zen 3 for every decision made here.
+//
+// No LibTorch here: the fronts include this header to name and report precisions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace diffii {
+
+struct CpuFeatures {
+    std::string model;  // "AMD EPYC 9R14 96-Core Processor", from the CPUID brand string
+    bool avx2 = false;
+    bool avx512f = false;
+    bool avx512bf16 = false;
+    bool amxBf16 = false;
+    std::string atenCapability;  // ATEN_CPU_CAPABILITY as set ("" when unset)
+    std::string onednnMaxIsa;    // ONEDNN_MAX_CPU_ISA, else DNNL_MAX_CPU_ISA ("" when unset)
+    bool nativeBf16 = false;     // the decision: see above
+    std::string bf16Reason;      // why nativeBf16 is what it is, in one sentence
+
+    std::vector<std::string> featureNames() const;  // {"AVX2", "AVX-512F", "AVX512_BF16"} as present
+};
+
+// Detected once per process (the environment variables are read then too).
+const CpuFeatures& cpuFeatures();
+
+// What a user asks for. Auto is the default of every front (GUI, CLI, the pretraining recipe, the benchmarks).
+enum class Precision { Auto, Float32, BFloat16 };
+
+// "auto", "float32" (also "fp32"), "bfloat16" (also "bf16"); throws diffii::Error naming `where` and the value.
+Precision parsePrecision(const std::string& name, const std::string& where);
+const char* precisionName(Precision p);  // "auto", "float32", "bfloat16"
+
+// A model this small computes in float32 under Auto even where bfloat16 is native: its calls are too short for
+// the faster matrix kernels to pay for the casts around every norm, and its results (the demo's shipped pool,
+// the test models) stay the same on every CPU. Measured in threads.cpp's terms: see kSmallModelParameters.
+constexpr int64_t kSmallModelForPrecision = 50'000'000;
+
+struct PrecisionChoice {
+    bool bfloat16 = false;
+    std::string reason;   // "float32: auto, and this CPU has no native bfloat16 (no AVX512_BF16 or AMX-BF16)"
+    std::string warning;  // non-empty when bfloat16 was asked for where it is not native
+};
+
+// Resolves a request. unetParameters < 0: the model size is unknown or does not matter (training autocast of the
+// pretraining recipe), so only the CPU decides. An explicit bfloat16 request on a CPU without native bfloat16 is
+// honoured, and its warning is printed to stderr once per process.
+PrecisionChoice choosePrecision(Precision requested, int64_t unetParameters = -1);
+
+// `diffii info --system` and the GUI's About box: CPU model, features, ISA limits, the thread plan and the
+// precision choice with its reason, one "key: value" line each.
+std::string systemReport();
+
+}  // namespace diffii

@@ -1,0 +1,131 @@
+// Precision follows the CPU (core/jobs/precision.h): the names, the auto rule for every CPU this suite may meet,
+// the warning for an explicit bfloat16 request without native support, the loader's choice, and
+// `diffii info --system` under the ISA-limiting variables that make a Zen 4 behave like an AVX2-only Zen 3.
+#include <QtTest/QtTest>
+
+#include <QProcess>
+#include <QProcessEnvironment>
+
+#include "core/jobs/precision.h"
+#include "core/models/stable_diffusion.h"
+#include "tests/test_support.h"
+#include "tests/test_registry.h"
+
+using diffii::Precision;
+
+namespace {
+
+struct Run {
+    int code = -1;
+    QString out, err;
+};
+
+Run runDiffii(const QStringList& args, const QProcessEnvironment& env) {
+    QProcess p;
+    p.setProcessEnvironment(env);
+    p.start(QString::fromStdString(std::string(DIFFII_BINARY_DIR) + "/app/diffii"), args);
+    Run r;
+    if (!p.waitForFinished(120000)) return r;
+    r.out = QString::fromUtf8(p.readAllStandardOutput());
+    r.err = QString::fromUtf8(p.readAllStandardError());
+    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    return r;
+}
+
+QString lineOf(const QString& text, const QString& key) {
+    for (const QString& line : text.split(QLatin1Char('\n')))
+        if (line.startsWith(key + QLatin1String(": "))) return line.mid(key.size() + 2);
+    return {};
+}
+
+}  // namespace
+
+class TestPrecision : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void parsesNames() {
+        QCOMPARE(diffii::parsePrecision("auto", "x"), Precision::Auto);
+        QCOMPARE(diffii::parsePrecision("float32", "x"), Precision::Float32);
+        QCOMPARE(diffii::parsePrecision("FP32", "x"), Precision::Float32);
+        QCOMPARE(diffii::parsePrecision("bfloat16", "x"), Precision::BFloat16);
+        QCOMPARE(diffii::parsePrecision("bf16", "x"), Precision::BFloat16);
+        diffii::test::expectError([] { diffii::parsePrecision("half", "--precision"); }, {"--precision", "'half'"});
+        for (auto p : {Precision::Auto, Precision::Float32, Precision::BFloat16})
+            QCOMPARE(diffii::parsePrecision(diffii::precisionName(p), "x"), p);
+    }
+
+    void detectsTheCpu() {
+        const auto& cpu = diffii::cpuFeatures();
+        QVERIFY(!cpu.model.empty());
+        QVERIFY(!cpu.bf16Reason.empty());
+        // Native bfloat16 needs the instructions; AVX512_BF16 implies AVX-512F implies AVX2 on every CPU made.
+        if (cpu.nativeBf16) QVERIFY(cpu.avx512bf16 || cpu.amxBf16);
+        if (cpu.avx512bf16) QVERIFY(cpu.avx512f);
+        if (cpu.avx512f) QVERIFY(cpu.avx2);
+        qInfo("%s: %s", cpu.model.c_str(), cpu.bf16Reason.c_str());
+    }
+
+    void autoFollowsTheCpuAndTheModelSize() {
+        const bool native = diffii::cpuFeatures().nativeBf16;
+        const auto full = diffii::choosePrecision(Precision::Auto, 860'000'000);
+        QCOMPARE(full.bfloat16, native);
+        QVERIFY(full.warning.empty());
+        QVERIFY2(full.reason.find(native ? "bfloat16: auto" : "float32: auto") == 0, full.reason.c_str());
+        if (!native) QVERIFY2(full.reason.find(diffii::cpuFeatures().bf16Reason) != std::string::npos, full.reason.c_str());
+        // A small model stays float32 on every CPU; unknown size (training autocast): the CPU alone decides.
+        QVERIFY(!diffii::choosePrecision(Precision::Auto, 7'600'000).bfloat16);
+        QCOMPARE(diffii::choosePrecision(Precision::Auto).bfloat16, native);
+    }
+
+    void explicitRequestsAreHonoured() {
+        const auto f = diffii::choosePrecision(Precision::Float32, 860'000'000);
+        QVERIFY(!f.bfloat16);
+        const auto b = diffii::choosePrecision(Precision::BFloat16, 1000);
+        QVERIFY(b.bfloat16);
+        // The warning exists exactly where bfloat16 is not native, and says why.
+        QCOMPARE(b.warning.empty(), diffii::cpuFeatures().nativeBf16);
+        if (!b.warning.empty()) QVERIFY2(b.warning.find("slower and less accurate") != std::string::npos, b.warning.c_str());
+    }
+
+    void loaderResolvesAuto() {
+        diffii::LoadSettings s;
+        s.precision = Precision::Auto;
+        auto sd = diffii::StableDiffusion::load(diffii::test::fixture("tiny-sd1"), s);
+        // The tiny fixture is far under 50 M parameters: float32 on every CPU, with the reason.
+        QCOMPARE(sd->dtype(), torch::kFloat32);
+        QVERIFY2(sd->precisionReason().find("small") != std::string::npos, sd->precisionReason().c_str());
+        s.precision = Precision::BFloat16;
+        QCOMPARE(diffii::StableDiffusion::load(diffii::test::fixture("tiny-sd1"), s)->dtype(), torch::kBFloat16);
+    }
+
+    // ATEN_CPU_CAPABILITY=avx2 and ONEDNN_MAX_CPU_ISA=AVX2 make any CPU an AVX2-only one for these decisions.
+    void infoSystemReportsFloat32WhereLimited() {
+        auto env = QProcessEnvironment::systemEnvironment();
+        const Run plain = runDiffii({"info", "--system"}, env);
+        QCOMPARE(plain.code, 0);
+        QVERIFY2(!lineOf(plain.out, "cpu").isEmpty(), qPrintable(plain.out));
+        QVERIFY2(!lineOf(plain.out, "threads").isEmpty(), qPrintable(plain.out));
+        const QString full = lineOf(plain.out, "precision (auto, full-size model)");
+        QVERIFY2(full.startsWith(diffii::cpuFeatures().nativeBf16 ? "bfloat16" : "float32"), qPrintable(plain.out));
+
+        for (const auto& [name, value] : {std::pair{"ATEN_CPU_CAPABILITY", "avx2"}, {"ONEDNN_MAX_CPU_ISA", "AVX2"},
+                                          {"DNNL_MAX_CPU_ISA", "AVX2"}}) {
+            auto limited = env;
+            limited.remove(QStringLiteral("ATEN_CPU_CAPABILITY"));
+            limited.remove(QStringLiteral("ONEDNN_MAX_CPU_ISA"));
+            limited.remove(QStringLiteral("DNNL_MAX_CPU_ISA"));
+            limited.insert(QString::fromLatin1(name), QString::fromLatin1(value));
+            const Run r = runDiffii({"info", "--system"}, limited);
+            QCOMPARE(r.code, 0);
+            const QString choice = lineOf(r.out, "precision (auto, full-size model)");
+            QVERIFY2(choice.startsWith(QLatin1String("float32: auto")), qPrintable(r.out));
+            QCOMPARE(lineOf(r.out, "native bfloat16").left(2), QStringLiteral("no"));
+            if (diffii::cpuFeatures().avx512bf16 || diffii::cpuFeatures().amxBf16)
+                QVERIFY2(choice.contains(QLatin1String(name)), qPrintable(r.out));
+        }
+    }
+};
+
+DIFFII_TEST_MAIN(TestPrecision, Core)
+#include "test_precision.moc"
