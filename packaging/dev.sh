@@ -3,7 +3,7 @@
 #   bash packaging/dev.sh app    install what is missing, build (Release), start Diff-II Studio on the demo
 #                                project (emoji-birds + the embedded tiny model) unless arguments are given
 #   bash packaging/dev.sh test   install what is missing, build (Release), run the whole test suite
-# BUILD_DIR (default: build) and JOBS (default: nproc) may be set in the environment.
+# BUILD_DIR (default: build), JOBS (default: nproc) and TEST_JOBS (default: JOBS) may be set in the environment.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-app}
@@ -27,7 +27,8 @@ case "$mode" in
     ;;
   test)
     cd "$BUILD_DIR"
-    exec ctest --output-on-failure --timeout 1200 "$@"
+    # Two classes at a time: most compute on one thread (small models), so the cores are shared, not oversubscribed.
+    exec ctest --output-on-failure --timeout 1200 -j "${TEST_JOBS:-$JOBS}" "$@"
     ;;
   *)
     echo "usage: bash packaging/dev.sh app|test" >&2

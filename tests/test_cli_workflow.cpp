@@ -70,6 +70,7 @@ private:
 
 private slots:
     void initTestCase() {
+        DIFFII_REQUIRE_FIXTURES();
         m_tmp = diffii::test::makeTempDir("cli");
         m_data = m_tmp + "/data";
         fs::create_directories(m_data + "/finch");

@@ -175,6 +175,7 @@ private:
 
 private slots:
     void initTestCase() {
+        DIFFII_REQUIRE_FIXTURES();
         m_dir = diffii::test::makeTempDir("clip-bpe-trainer");
         BpeTrainingSettings settings;
         settings.vocabSize = m_vocabSize;

@@ -63,6 +63,7 @@ private:
 
 private slots:
     void initTestCase() {
+        DIFFII_REQUIRE_FIXTURES();
         m_dir = diffii::test::fixture("tiny-sd1/text_encoder");
         m_tmp = diffii::test::makeTempDir("clip");
         m_model = diffii::loadClipTextModel(m_dir);  // strict: every key present, no extra key

@@ -76,6 +76,7 @@ private:
 
 private slots:
     void initTestCase() {
+        DIFFII_REQUIRE_FIXTURES();
         m_tok = std::make_unique<ClipTokenizer>(ClipTokenizer::fromFolder(tokenizerDir()));
         m_dir = diffii::test::makeTempDir("clip-tokenizer");
     }

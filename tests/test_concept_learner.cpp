@@ -104,6 +104,7 @@ private:
 
 private slots:
     void initTestCase() {
+        DIFFII_REQUIRE_FIXTURES();
         // One intra-op thread: the tiny model's ops are too small to gain from more, and on a loaded machine
         // (parallel builds, parallel ctest) two spinning OpenMP threads made a step 20x slower.
         torch::set_num_threads(1);
@@ -323,6 +324,7 @@ private slots:
 
     // bf16: the model computes in bfloat16, the trained rows and the LoRA stay float32 master copies.
     void bf16TrainingRuns() {
+        DIFFII_REQUIRE_BF16_RUNS();
         auto sd = diffii::StableDiffusion::load(fixture("tiny-sd1"), diffii::LoadSettings{torch::kBFloat16});
         const auto vocabBefore = sd->textEncoder()->tokenEmbeddingWeight().detach().clone();
         auto s = quickSettings();

@@ -59,6 +59,7 @@ private:
 
 private slots:
     void initTestCase() {
+        DIFFII_REQUIRE_FIXTURES();
         m_golden =
             std::make_unique<diffii::SafeTensorsFile>(diffii::test::fixture("tiny-sd1-io/schedulers.safetensors"));
         m_cases = diffii::readJsonFile(diffii::test::fixture("tiny-sd1-io/schedulers.json"));

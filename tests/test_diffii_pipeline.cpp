@@ -133,6 +133,8 @@ private:
     }
 
 private slots:
+    void initTestCase() { DIFFII_REQUIRE_FIXTURES(); }
+
     void cliPairMatchesReference() { runCliPair(fixture("tiny-sd1-diffii"), false, 1); }
     void cliPairMatchesReferenceWithLora() { runCliPair(fixture("tiny-sd1-diffii/with_lora"), true, 0); }
 

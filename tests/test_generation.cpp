@@ -52,6 +52,7 @@ private:
 
 private slots:
     void initTestCase() {
+        DIFFII_REQUIRE_FIXTURES();
         m_sd = diffii::StableDiffusion::load(fixture("tiny-sd1"));
         m_tmp = diffii::test::makeTempDir("generation");
         const std::string a = fixture("tiny-sd1-diffii/input_0.png"), b = fixture("tiny-sd1-diffii/input_1.png");

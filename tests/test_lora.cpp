@@ -33,6 +33,7 @@ private:
 
 private slots:
     void initTestCase() {
+        DIFFII_REQUIRE_FIXTURES();
         m_sd = diffii::StableDiffusion::load(fixture("tiny-sd1"));
         m_tmp = diffii::test::makeTempDir("lora");
     }

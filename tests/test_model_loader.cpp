@@ -72,7 +72,8 @@ private:
     }
 
 private slots:
-    void initTestCase() { m_tmp = diffii::test::makeTempDir("loader"); }
+    void initTestCase() {
+        DIFFII_REQUIRE_FIXTURES(); m_tmp = diffii::test::makeTempDir("loader"); }
     void cleanupTestCase() { fs::remove_all(m_tmp); }
 
     void loadsTinyModelStrictly() {
@@ -92,6 +93,7 @@ private slots:
     }
 
     void loadsInBfloat16() {
+        DIFFII_REQUIRE_BF16_RUNS();
         diffii::LoadSettings s;
         s.dtype = torch::kBFloat16;
         auto sd = diffii::StableDiffusion::load(diffii::test::fixture("tiny-sd1"), s);

@@ -62,6 +62,8 @@ class TestModelManifests : public QObject {
     Q_OBJECT
 
 private slots:
+    void initTestCase() { DIFFII_REQUIRE_FIXTURES(); }
+
     void matchesManifest_data() {
         QTest::addColumn<QString>("model");
         QTest::addColumn<QString>("component");

@@ -103,6 +103,7 @@ private:
 
 private slots:
     void initTestCase() {
+        DIFFII_REQUIRE_FIXTURES();
         m_dir = diffii::test::makeTempDir("project");
         m_model = m_dir + "/model";
         makeFakeModel(m_model);

@@ -50,7 +50,8 @@ private:
     std::string m_dir;
 
 private slots:
-    void initTestCase() { m_dir = diffii::test::makeTempDir("safetensors"); }
+    void initTestCase() {
+        DIFFII_REQUIRE_FIXTURES(); m_dir = diffii::test::makeTempDir("safetensors"); }
     void cleanupTestCase() { std::filesystem::remove_all(m_dir); }
 
     void readsFixture() {

@@ -11,6 +11,8 @@ std::string fixturesDir() {
     return std::filesystem::weakly_canonical(std::filesystem::path(DIFFII_SHARED_DIR) / "fixtures").string();
 }
 
+bool fixturesPresent() { return std::filesystem::is_directory(fixturesDir()); }
+
 std::string fixture(const std::string& relative) { return fixturesDir() + "/" + relative; }
 
 std::string makeTempDir(const std::string& tag) {

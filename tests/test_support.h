@@ -12,8 +12,9 @@
 
 namespace diffii::test {
 
-// ../shared/fixtures relative to the project root (absolute path).
+// ../shared/fixtures relative to the project root (absolute path), or $DIFFII_FIXTURES.
 std::string fixturesDir();
+bool fixturesPresent();  // fixturesDir() holds the reference fixtures (its README.md)
 std::string fixture(const std::string& relative);
 // A fresh temporary directory (removed by the OS-level tmp cleanup; tests remove what they make).
 std::string makeTempDir(const std::string& tag);
@@ -54,4 +55,20 @@ void expectError(F&& f, std::initializer_list<std::string> fragments) {
     do {                                                                                                 \
         if (!diffii::cpuFeatures().nativeBf16)                                                           \
             QSKIP(("bfloat16 is not native here: " + diffii::cpuFeatures().bf16Reason).c_str());         \
+    } while (false)
+
+// The reference fixtures are not in the checkout: a fresh clone without ../shared passes its test command with the
+// parity tests reported as skipped (.ci/run refuses to run without them). In initTestCase: skips the whole class.
+#define DIFFII_REQUIRE_FIXTURES()                                                                         \
+    do {                                                                                                  \
+        if (!diffii::test::fixturesPresent())                                                             \
+            QSKIP(("reference fixtures not found at " + diffii::test::fixturesDir() +                     \
+                   " (../shared/fixtures beside the project, or set DIFFII_FIXTURES)").c_str());           \
+    } while (false)
+
+// bfloat16 can compute at all (it cannot where ONEDNN_MAX_CPU_ISA holds oneDNN below it on a CPU that has it).
+#define DIFFII_REQUIRE_BF16_RUNS()                                                                       \
+    do {                                                                                                 \
+        if (!diffii::cpuFeatures().bf16Runs)                                                             \
+            QSKIP("bfloat16 cannot run in this process (oneDNN held below it by ONEDNN_MAX_CPU_ISA)");     \
     } while (false)

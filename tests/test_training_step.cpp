@@ -16,6 +16,8 @@ class TestTrainingStep : public QObject {
     Q_OBJECT
 
 private slots:
+    void initTestCase() { DIFFII_REQUIRE_FIXTURES(); }
+
     void lossAndGradientsMatchReference() {
         auto sd = diffii::StableDiffusion::load(fixture("tiny-sd1"));
         diffii::SafeTensorsFile g(fixture("tiny-sd1-train/ti_lora_step.safetensors"));

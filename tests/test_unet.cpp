@@ -49,6 +49,7 @@ private:
 
 private slots:
     void initTestCase() {
+        DIFFII_REQUIRE_FIXTURES();
         torch::set_num_threads(2);
         m_dir = diffii::test::makeTempDir("unet");
         m_unet = loadTinyUnet();

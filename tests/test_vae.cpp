@@ -66,6 +66,7 @@ private:
 
 private slots:
     void initTestCase() {
+        DIFFII_REQUIRE_FIXTURES();
         torch::set_num_threads(2);
         m_vae = loadTinyVae();
     }

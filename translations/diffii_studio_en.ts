@@ -4,7 +4,7 @@
 <context>
     <name>QObject</name>
     <message>
-        <location filename="../ui/main_window.cpp" line="+43"/>
+        <location filename="../ui/main_window.cpp" line="+44"/>
         <source>%1 h %2 min</source>
         <translation>%1 h %2 min</translation>
     </message>
@@ -19,7 +19,7 @@
         <translation>%1 s</translation>
     </message>
     <message>
-        <location line="+124"/>
+        <location line="+127"/>
         <source>Browse...</source>
         <translation>Browse...</translation>
     </message>
@@ -27,7 +27,7 @@
 <context>
     <name>diffii::ui::ConceptsPage</name>
     <message>
-        <location filename="../ui/concepts_page.cpp" line="+57"/>
+        <location filename="../ui/concepts_page.cpp" line="+60"/>
         <source>Concept learning teaches the model each class: a few placeholder tokens per class (textual inversion) and one LoRA shared by all classes are trained on the training subset, so that &quot;a photo of a &lt;tokens&gt; &lt;metaclass&gt;&quot; draws that class.</source>
         <translation>Concept learning teaches the model each class: a few placeholder tokens per class (textual inversion) and one LoRA shared by all classes are trained on the training subset, so that &quot;a photo of a &lt;tokens&gt; &lt;metaclass&gt;&quot; draws that class.</translation>
     </message>
@@ -132,17 +132,27 @@
         <translation>&amp;Init word</translation>
     </message>
     <message>
+        <location line="+3"/>
+        <source>Auto (follows the CPU)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location line="+1"/>
-        <source>bfloat16 model</source>
-        <translation>bfloat16 model</translation>
+        <source>float32</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>bfloat16</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+2"/>
-        <source>Train on a bfloat16 copy of the model (less memory, faster on recent GPUs); the trained weights stay float32</source>
-        <translation>Train on a bfloat16 copy of the model (less memory, faster on recent GPUs); the trained weights stay float32</translation>
+        <source>Auto trains a full-size model in bfloat16 where the CPU has it natively, otherwise in float32; the trained weights stay float32 either way. On this CPU: %1</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>&amp;Precision</source>
         <translation>&amp;Precision</translation>
     </message>
@@ -158,12 +168,12 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+194"/>
+        <location line="+200"/>
         <source>&amp;Start</source>
         <translation>&amp;Start</translation>
     </message>
     <message>
-        <location line="-192"/>
+        <location line="-198"/>
         <source>Save the settings and train; a paused run continues from its last checkpoint</source>
         <translation>Save the settings and train; a paused run continues from its last checkpoint</translation>
     </message>
@@ -264,7 +274,7 @@
         <translation>Failed: %1</translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+64"/>
         <source>Concepts are trained; Start continues to more steps if you raise Steps, Restart trains again from scratch</source>
         <translation>Concepts are trained; Start continues to more steps if you raise Steps, Restart trains again from scratch</translation>
     </message>
@@ -312,12 +322,12 @@
 <context>
     <name>diffii::ui::CuratePage</name>
     <message>
-        <location filename="../ui/curate_page.cpp" line="+162"/>
+        <location filename="../ui/curate_page.cpp" line="+163"/>
         <source>%1 #%2</source>
         <translation>%1 #%2</translation>
     </message>
     <message>
-        <location line="+87"/>
+        <location line="+80"/>
         <location line="+133"/>
         <source>Accepted</source>
         <translation>Accepted</translation>
@@ -842,7 +852,7 @@
 <context>
     <name>diffii::ui::EngineWorker</name>
     <message>
-        <location filename="../ui/engine_worker.cpp" line="+188"/>
+        <location filename="../ui/engine_worker.cpp" line="+189"/>
         <source>Opened %1</source>
         <translation>Opened %1</translation>
     </message>
@@ -1074,7 +1084,7 @@
 <context>
     <name>diffii::ui::MainWindow</name>
     <message>
-        <location filename="../ui/main_window.cpp" line="-120"/>
+        <location filename="../ui/main_window.cpp" line="-123"/>
         <source>Diff-II Studio</source>
         <translation>Diff-II Studio</translation>
     </message>
@@ -1179,7 +1189,12 @@
         <translation>&lt;b&gt;Diff-II Studio&lt;/b&gt;&lt;br&gt;Diffusion-based image augmentation for data-scarce classification: concept learning, inversion circle interpolation and two-stage denoising.</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+4"/>
+        <source>This computer (as diffii info --system prints it)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>New project</source>
         <translation>New project</translation>
     </message>
@@ -1392,7 +1407,7 @@
 <context>
     <name>diffii::ui::PreviewPage</name>
     <message>
-        <location filename="../ui/preview_page.cpp" line="+82"/>
+        <location filename="../ui/preview_page.cpp" line="+83"/>
         <source>cancelled</source>
         <translation>cancelled</translation>
     </message>

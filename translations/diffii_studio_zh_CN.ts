@@ -4,7 +4,7 @@
 <context>
     <name>QObject</name>
     <message>
-        <location filename="../ui/main_window.cpp" line="+43"/>
+        <location filename="../ui/main_window.cpp" line="+44"/>
         <source>%1 h %2 min</source>
         <translation>%1 小时 %2 分</translation>
     </message>
@@ -19,7 +19,7 @@
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location line="+124"/>
+        <location line="+127"/>
         <source>Browse...</source>
         <translation>浏览...</translation>
     </message>
@@ -27,7 +27,7 @@
 <context>
     <name>diffii::ui::ConceptsPage</name>
     <message>
-        <location filename="../ui/concepts_page.cpp" line="+57"/>
+        <location filename="../ui/concepts_page.cpp" line="+60"/>
         <source>Concept learning teaches the model each class: a few placeholder tokens per class (textual inversion) and one LoRA shared by all classes are trained on the training subset, so that &quot;a photo of a &lt;tokens&gt; &lt;metaclass&gt;&quot; draws that class.</source>
         <translation>概念学习让模型认识每个类别：在训练子集上为每个类别训练若干占位词元（文本反演），并训练一个所有类别共享的 LoRA，使 &quot;a photo of a &lt;tokens&gt; &lt;metaclass&gt;&quot; 能画出该类别。</translation>
     </message>
@@ -132,17 +132,27 @@
         <translation>初始化单词(&amp;I)</translation>
     </message>
     <message>
+        <location line="+3"/>
+        <source>Auto (follows the CPU)</source>
+        <translation>自动（随 CPU 而定）</translation>
+    </message>
+    <message>
         <location line="+1"/>
-        <source>bfloat16 model</source>
-        <translation>bfloat16 模型</translation>
+        <source>float32</source>
+        <translation>float32</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>bfloat16</source>
+        <translation>bfloat16</translation>
     </message>
     <message>
         <location line="+2"/>
-        <source>Train on a bfloat16 copy of the model (less memory, faster on recent GPUs); the trained weights stay float32</source>
-        <translation>在模型的 bfloat16 副本上训练（占用内存更少，在较新的 GPU 上更快）；训练得到的权重仍为 float32</translation>
+        <source>Auto trains a full-size model in bfloat16 where the CPU has it natively, otherwise in float32; the trained weights stay float32 either way. On this CPU: %1</source>
+        <translation>自动：CPU 原生支持 bfloat16 时，完整尺寸的模型以 bfloat16 训练，否则以 float32 训练；训练得到的权重始终为 float32。本机 CPU：%1</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>&amp;Precision</source>
         <translation>精度(&amp;P)</translation>
     </message>
@@ -158,12 +168,12 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+194"/>
+        <location line="+200"/>
         <source>&amp;Start</source>
         <translation>开始(&amp;S)</translation>
     </message>
     <message>
-        <location line="-192"/>
+        <location line="-198"/>
         <source>Save the settings and train; a paused run continues from its last checkpoint</source>
         <translation>保存设置并开始训练；已暂停的训练从上一个检查点继续</translation>
     </message>
@@ -264,7 +274,7 @@
         <translation>失败：%1</translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+64"/>
         <source>Concepts are trained; Start continues to more steps if you raise Steps, Restart trains again from scratch</source>
         <translation>概念已训练完成；若调高步数，“开始”会继续训练更多步，“重新开始”则从头训练</translation>
     </message>
@@ -312,12 +322,12 @@
 <context>
     <name>diffii::ui::CuratePage</name>
     <message>
-        <location filename="../ui/curate_page.cpp" line="+162"/>
+        <location filename="../ui/curate_page.cpp" line="+163"/>
         <source>%1 #%2</source>
         <translation>%1 #%2</translation>
     </message>
     <message>
-        <location line="+87"/>
+        <location line="+80"/>
         <location line="+133"/>
         <source>Accepted</source>
         <translation>已接受</translation>
@@ -841,7 +851,7 @@
 <context>
     <name>diffii::ui::EngineWorker</name>
     <message>
-        <location filename="../ui/engine_worker.cpp" line="+188"/>
+        <location filename="../ui/engine_worker.cpp" line="+189"/>
         <source>Opened %1</source>
         <translation>已打开 %1</translation>
     </message>
@@ -1073,7 +1083,7 @@
 <context>
     <name>diffii::ui::MainWindow</name>
     <message>
-        <location filename="../ui/main_window.cpp" line="-120"/>
+        <location filename="../ui/main_window.cpp" line="-123"/>
         <source>Diff-II Studio</source>
         <translation>Diff-II Studio</translation>
     </message>
@@ -1178,7 +1188,12 @@
         <translation>&lt;b&gt;Diff-II Studio&lt;/b&gt;&lt;br&gt;面向数据稀缺分类任务的扩散模型图像增强：概念学习、反演圆插值与两阶段去噪。</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+4"/>
+        <source>This computer (as diffii info --system prints it)</source>
+        <translation>本机信息（与 diffii info --system 的输出相同）</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>New project</source>
         <translation>新建项目</translation>
     </message>
@@ -1390,7 +1405,7 @@
 <context>
     <name>diffii::ui::PreviewPage</name>
     <message>
-        <location filename="../ui/preview_page.cpp" line="+82"/>
+        <location filename="../ui/preview_page.cpp" line="+83"/>
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>

@@ -84,13 +84,15 @@ CpuFeatures detect() {
     if (f.onednnMaxIsa.empty()) f.onednnMaxIsa = envOr("DNNL_MAX_CPU_ISA");
 
     const std::string aten = lower(f.atenCapability);
+    const bool onednnLimited = !f.onednnMaxIsa.empty() && !onednnIsaHasBf16(f.onednnMaxIsa);
+    if ((f.avx512bf16 || f.amxBf16) && onednnLimited) f.bf16Runs = false;
     if (!f.avx512bf16 && !f.amxBf16) {
         f.bf16Reason = "this CPU has no native bfloat16 (no AVX512_BF16 or AMX-BF16): bfloat16 kernels are emulated, "
                        "about 12x slower than float32 and far less accurate";
     } else if (aten == "avx2" || aten == "default") {
         f.bf16Reason = "ATEN_CPU_CAPABILITY=" + f.atenCapability +
                        " holds LibTorch's kernels below AVX-512, so bfloat16 is not native in this process";
-    } else if (!f.onednnMaxIsa.empty() && !onednnIsaHasBf16(f.onednnMaxIsa)) {
+    } else if (onednnLimited) {
         f.bf16Reason = (std::getenv("ONEDNN_MAX_CPU_ISA") ? "ONEDNN_MAX_CPU_ISA=" : "DNNL_MAX_CPU_ISA=") +
                        f.onednnMaxIsa + " holds oneDNN below AVX512_CORE_BF16, so bfloat16 is not native in this process";
     } else {
@@ -145,6 +147,10 @@ PrecisionChoice choosePrecision(Precision requested, int64_t unetParameters) {
         case Precision::BFloat16:
             c.bfloat16 = true;
             c.reason = "bfloat16: asked for";
+            if (!cpu.bf16Runs)
+                throw Error("bfloat16 cannot run in this process: " + cpu.onednnMaxIsa + " as the oneDNN ISA limit "
+                            "(ONEDNN_MAX_CPU_ISA / DNNL_MAX_CPU_ISA) leaves no bfloat16 kernel, while LibTorch sends "
+                            "bfloat16 to oneDNN on this CPU; unset the variable or use precision float32 or auto");
             if (!cpu.nativeBf16) {
                 c.warning = "bfloat16 was asked for, but " + cpu.bf16Reason + "; it will be slower and less accurate "
                             "than float32 here (precision auto chooses float32 on this CPU)";
@@ -179,6 +185,9 @@ std::string systemReport() {
     out << "ATEN_CPU_CAPABILITY: " << (cpu.atenCapability.empty() ? "(unset)" : cpu.atenCapability) << "\n";
     out << "ONEDNN_MAX_CPU_ISA: " << (cpu.onednnMaxIsa.empty() ? "(unset)" : cpu.onednnMaxIsa) << "\n";
     out << "native bfloat16: " << (cpu.nativeBf16 ? "yes" : "no") << " (" << cpu.bf16Reason << ")\n";
+    if (!cpu.bf16Runs)
+        out << "bfloat16 runs: no (oneDNN is held below bfloat16 while LibTorch sends bfloat16 to it: an explicit "
+               "bfloat16 request is refused)\n";
     out << "threads: " << describeThreadPlan() << "\n";
     out << "precision (auto, full-size model): " << choosePrecision(Precision::Auto, kSmallModelForPrecision).reason
         << "\n";

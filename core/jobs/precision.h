@@ -29,6 +29,10 @@ struct CpuFeatures {
     std::string onednnMaxIsa;    // ONEDNN_MAX_CPU_ISA, else DNNL_MAX_CPU_ISA ("" when unset)
     bool nativeBf16 = false;     // the decision: see above
     std::string bf16Reason;      // why nativeBf16 is what it is, in one sentence
+    // False when oneDNN is held below bfloat16 on a CPU that has it: LibTorch 1.13 decides from the hardware
+    // (cpuinfo) to send bfloat16 convolutions and matrix products to oneDNN, which then has no kernel for them and
+    // throws dnnl::error. On a CPU that really lacks bfloat16, LibTorch uses its own (slow) kernels instead.
+    bool bf16Runs = true;
 
     std::vector<std::string> featureNames() const;  // {"AVX2", "AVX-512F", "AVX512_BF16"} as present
 };
@@ -56,7 +60,8 @@ struct PrecisionChoice {
 
 // Resolves a request. unetParameters < 0: the model size is unknown or does not matter (training autocast of the
 // pretraining recipe), so only the CPU decides. An explicit bfloat16 request on a CPU without native bfloat16 is
-// honoured, and its warning is printed to stderr once per process.
+// honoured, and its warning is printed to stderr once per process; where bfloat16 cannot run at all (bf16Runs)
+// it throws diffii::Error naming the variable.
 PrecisionChoice choosePrecision(Precision requested, int64_t unetParameters = -1);
 
 // `diffii info --system` and the GUI's About box: CPU model, features, ISA limits, the thread plan and the

@@ -86,9 +86,8 @@ done
 
 # Build the tool (only its target) when needed.
 TOOL="$BUILD_DIR/app/diffii-emoji-dataset"
-if [[ ! -f "$BUILD_DIR/CMakeCache.txt" ]]; then
-  cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release
-fi
+# The tool is built on request only (DIFFII_BUILD_DEMO_TOOLS); configuring again keeps the folder's other settings.
+cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DDIFFII_BUILD_DEMO_TOOLS=ON >/dev/null
 cmake --build "$BUILD_DIR" --target diffii-emoji-dataset -j"${JOBS:-2}"
 [[ -x "$TOOL" ]] || { echo "rebuild.sh: $TOOL was not built (is DIFFII_BUILD_GUI on?)" >&2; exit 1; }
 
