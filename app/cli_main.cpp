@@ -1,12 +1,12 @@
 // diffii: the headless command-line front over the same core jobs as the GUI.
 // Argument parsing and wiring only; every piece of work lives in core/.
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
 #include <functional>
-#include <atomic>
-#include <csignal>
 #include <map>
 
 #include <unistd.h>
@@ -15,23 +15,20 @@
 #include <QCoreApplication>
 #include <QStringList>
 
-#include "core/io/error.h"
 #include "core/data/dataset.h"
 #include "core/data/project.h"
 #include "core/data/splits.h"
 #include "core/data/synthetic_manifest.h"
-#include "core/diffii/demo.h"
+#include "core/demo/demo.h"
 #include "core/diffii/pair.h"
 #include "core/diffii/pretrainer.h"
 #include "core/diffii/suffixes.h"
 #include "core/diffii/workflow.h"
-#include "core/diffii/textual_inversion.h"
+#include "core/io/error.h"
 #include "core/io/image.h"
+#include "core/io/safetensors.h"
 #include "core/jobs/precision.h"
 #include "core/jobs/threads.h"
-#include "core/io/safetensors.h"
-#include "core/models/lora.h"
-#include "core/models/stable_diffusion.h"
 
 namespace {
 
@@ -75,7 +72,8 @@ void parseOrExit(QCommandLineParser& parser, const QStringList& args, const QStr
 
 int runInfo(const QStringList& args) {
     QCommandLineParser parser;
-    parser.addPositionalArgument(QStringLiteral("MODEL_DIR"), QStringLiteral("Stable Diffusion folder in the diffusers layout"));
+    parser.addPositionalArgument(QStringLiteral("MODEL_DIR"),
+                                 QStringLiteral("Stable Diffusion folder in the diffusers layout"));
     QCommandLineOption noVerify(QStringLiteral("no-verify"),
                                 QStringLiteral("Only read headers; do not build the models to check names and shapes"));
     parser.addOption(noVerify);
@@ -96,8 +94,7 @@ int runInfo(const QStringList& args) {
         std::fprintf(stderr, "diffii info: expected exactly one MODEL_DIR (see --help)\n");
         return 2;
     }
-    const auto report = diffii::inspectModelFolder(pos[0].toStdString(), !parser.isSet(noVerify));
-    std::printf("%s", report.format().c_str());
+    std::printf("%s", diffii::modelFolderReport(pos[0].toStdString(), !parser.isSet(noVerify)).c_str());
     std::printf("status: ok%s\n", parser.isSet(noVerify) ? " (headers only)" : " (all weights match their configs)");
     return 0;
 }
@@ -114,14 +111,17 @@ void printProgress(const diffii::Progress& p) {
 double parseDouble(const QCommandLineParser& parser, const QString& name) {
     bool ok = false;
     const double v = parser.value(name).toDouble(&ok);
-    if (!ok) throw diffii::Error("--" + name.toStdString() + ": '" + parser.value(name).toStdString() + "' is not a number");
+    if (!ok)
+        throw diffii::Error("--" + name.toStdString() + ": '" + parser.value(name).toStdString() + "' is not a number");
     return v;
 }
 
 long long parseInt(const QCommandLineParser& parser, const QString& name) {
     bool ok = false;
     const long long v = parser.value(name).toLongLong(&ok);
-    if (!ok) throw diffii::Error("--" + name.toStdString() + ": '" + parser.value(name).toStdString() + "' is not an integer");
+    if (!ok)
+        throw diffii::Error("--" + name.toStdString() + ": '" + parser.value(name).toStdString() +
+                            "' is not an integer");
     return v;
 }
 
@@ -158,20 +158,16 @@ int runPair(const QStringList& args) {
         if (!parser.isSet(QString::fromLatin1(required)))
             throw diffii::Error(std::string("--") + required + " is required (see --help)");
     const QStringList images = parser.values(QStringLiteral("image"));
-    if (images.size() != 2) throw diffii::Error("--image must be given exactly twice, got " + std::to_string(images.size()));
+    if (images.size() != 2)
+        throw diffii::Error("--image must be given exactly twice, got " + std::to_string(images.size()));
     if (parser.isSet(QStringLiteral("alpha")) == parser.isSet(QStringLiteral("seed")))
         throw diffii::Error("give exactly one of --alpha X or --seed N");
 
-    diffii::LoadSettings settings;
-    settings.precision = precisionOf(parser);
-    auto sd = diffii::StableDiffusion::load(parser.value(QStringLiteral("model")).toStdString(), settings);
-    for (const QString& e : parser.values(QStringLiteral("embeddings")))
-        diffii::loadTextualInversion(e.toStdString(), sd->tokenizer(), *sd->textEncoder());
-    if (parser.isSet(QStringLiteral("lora"))) {
-        auto lora = diffii::UNetLoraImpl::load(parser.value(QStringLiteral("lora")).toStdString(), *sd->unet());
-        if (sd->dtype() != torch::kFloat32) lora->to(sd->dtype());
-        lora->attach(*sd->unet(), 1.0);
-    }
+    diffii::PairModel model;
+    model.modelDir = parser.value(QStringLiteral("model")).toStdString();
+    model.precision = precisionOf(parser);
+    for (const QString& e : parser.values(QStringLiteral("embeddings"))) model.embeddings.push_back(e.toStdString());
+    model.lora = parser.value(QStringLiteral("lora")).toStdString();
 
     diffii::PairRequest req;
     req.imageA = images[0].toStdString();
@@ -188,8 +184,10 @@ int runPair(const QStringList& args) {
     }
     req.prompt = parser.value(QStringLiteral("prompt")).toStdString();
     req.suffix = parser.value(QStringLiteral("suffix")).toStdString();
-    if (parser.isSet(QStringLiteral("alpha"))) req.alpha = parseDouble(parser, QStringLiteral("alpha"));
-    else req.seed = static_cast<uint64_t>(parseInt(parser, QStringLiteral("seed")));
+    if (parser.isSet(QStringLiteral("alpha")))
+        req.alpha = parseDouble(parser, QStringLiteral("alpha"));
+    else
+        req.seed = static_cast<uint64_t>(parseInt(parser, QStringLiteral("seed")));
     req.denoise.split = parseDouble(parser, QStringLiteral("split"));
     req.denoise.steps = static_cast<int>(parseInt(parser, QStringLiteral("steps")));
     req.denoise.guidance = parseDouble(parser, QStringLiteral("guidance"));
@@ -198,11 +196,12 @@ int runPair(const QStringList& args) {
 
     diffii::JobContext job;
     job.onProgress = printProgress;
-    const auto result = diffii::generatePair(*sd, req, &job);
+    const auto result = diffii::generatePair(model, req, &job);
     diffii::saveImagePng(parser.value(QStringLiteral("out")).toStdString(), result.image);
     if (parser.isSet(QStringLiteral("raw")))
-        diffii::saveSafetensors(parser.value(QStringLiteral("raw")).toStdString(), {{"image", result.image.contiguous()}},
-                                {{"theta", std::to_string(result.circle.theta)}, {"alpha", std::to_string(result.circle.alpha)}});
+        diffii::saveSafetensors(
+            parser.value(QStringLiteral("raw")).toStdString(), {{"image", result.image.contiguous()}},
+            {{"theta", std::to_string(result.circle.theta)}, {"alpha", std::to_string(result.circle.alpha)}});
     std::printf("theta %.6f alpha %.6f (%s) -> %s\n", result.circle.theta, result.circle.alpha,
                 diffii::isInterpolation(result.circle.theta, result.circle.alpha) ? "interpolation" : "extrapolation",
                 qPrintable(parser.value(QStringLiteral("out"))));
@@ -246,7 +245,8 @@ int runCreate(const QStringList& args) {
     addOpt(parser, "metaclass", "The word the class prompts are built on, e.g. bird", "WORD");
     addOpt(parser, "seed", "Project seed (default 0)", "N");
     addOpt(parser, "name", "Project name", "TEXT");
-    parseOrExit(parser, args, QStringLiteral("create"), QStringLiteral("Create a Diff-II project for a dataset and a model."));
+    parseOrExit(parser, args, QStringLiteral("create"),
+                QStringLiteral("Create a Diff-II project for a dataset and a model."));
     const auto dir = requireProjectArg(parser, "create").toStdString();
     for (const char* required : {"dataset", "model", "metaclass"})
         if (!parser.isSet(QString::fromLatin1(required)))
@@ -257,9 +257,10 @@ int runCreate(const QStringList& args) {
     config.metaclass = parser.value(QStringLiteral("metaclass")).toStdString();
     config.name = parser.isSet(QStringLiteral("name")) ? parser.value(QStringLiteral("name")).toStdString()
                                                        : std::filesystem::path(dir).filename().string();
-    if (parser.isSet(QStringLiteral("seed"))) config.seed = static_cast<uint64_t>(parseInt(parser, QStringLiteral("seed")));
+    if (parser.isSet(QStringLiteral("seed")))
+        config.seed = static_cast<uint64_t>(parseInt(parser, QStringLiteral("seed")));
     diffii::ImageFolderDataset dataset(config.datasetPath);  // validates before anything is written
-    diffii::inspectModelFolder(config.modelPath, false);
+    (void)diffii::modelFolderReport(config.modelPath, false);
     config.settings = diffii::WorkflowSettings().toJson();
     diffii::Project::create(dir, config);
     std::printf("created %s: %d classes, %lld images\n", dir.c_str(), dataset.classCount(),
@@ -276,12 +277,14 @@ int runSplit(const QStringList& args) {
     addOpt(parser, "max-per-class", "Images of the largest class in a long-tail split", "N");
     addOpt(parser, "all", "Train on every image");
     addOpt(parser, "seed", "Sampler seed (default: the project seed)", "N");
-    parseOrExit(parser, args, QStringLiteral("split"), QStringLiteral("Choose the training subset (saved as split.json)."));
+    parseOrExit(parser, args, QStringLiteral("split"),
+                QStringLiteral("Choose the training subset (saved as split.json)."));
     const auto dir = requireProjectArg(parser, "split").toStdString();
     auto project = diffii::Project::open(dir);
     diffii::ImageFolderDataset dataset(project.datasetDir());
-    const uint64_t seed = parser.isSet(QStringLiteral("seed")) ? static_cast<uint64_t>(parseInt(parser, QStringLiteral("seed")))
-                                                              : project.config().seed;
+    const uint64_t seed = parser.isSet(QStringLiteral("seed"))
+                              ? static_cast<uint64_t>(parseInt(parser, QStringLiteral("seed")))
+                              : project.config().seed;
     diffii::Split split;
     if (parser.isSet(QStringLiteral("k-shot"))) {
         split = diffii::kShot(dataset, static_cast<int>(parseInt(parser, QStringLiteral("k-shot"))), seed);
@@ -294,7 +297,7 @@ int runSplit(const QStringList& args) {
     } else {
         throw diffii::Error("give one of --k-shot K, --long-tail FACTOR --max-per-class N, --all");
     }
-    diffii::saveSplit(split, dir + "/split.json", dataset.root());
+    diffii::writeProjectSplit(project, split, dataset.root());
     std::printf("split %s: %lld training images, %lld held out\n", split.method.c_str(),
                 static_cast<long long>(split.trainCount()), static_cast<long long>(split.heldOutCount()));
     for (const auto& n : split.notes) std::printf("note: %s\n", n.c_str());
@@ -305,7 +308,8 @@ int runSplit(const QStringList& args) {
 diffii::WorkflowSettings applySettings(diffii::ProjectSession& session, const QCommandLineParser& parser) {
     auto s = session.settings();
     auto setInt = [&](const char* name, auto& field) {
-        if (parser.isSet(QString::fromLatin1(name))) field = static_cast<std::decay_t<decltype(field)>>(parseInt(parser, QString::fromLatin1(name)));
+        if (parser.isSet(QString::fromLatin1(name)))
+            field = static_cast<std::decay_t<decltype(field)>>(parseInt(parser, QString::fromLatin1(name)));
     };
     auto setDouble = [&](const char* name, double& field) {
         if (parser.isSet(QString::fromLatin1(name))) field = parseDouble(parser, QString::fromLatin1(name));
@@ -357,8 +361,10 @@ int runTrain(const QStringList& args) {
     addOpt(parser, "tokens-per-class", "Placeholder tokens per class (default 1)", "N");
     addOpt(parser, "init-word", "Word the placeholder embeddings start from (default: the metaclass)", "WORD");
     addOpt(parser, "restart", "Start from scratch instead of resuming the checkpoint");
-    addOpt(parser, "precision", "Training precision, saved in the project: auto (bfloat16 where the CPU has it "
-           "natively and the model is full-size), float32 or bfloat16", "P");
+    addOpt(parser, "precision",
+           "Training precision, saved in the project: auto (bfloat16 where the CPU has it "
+           "natively and the model is full-size), float32 or bfloat16",
+           "P");
     addOpt(parser, "bf16", "Same as --precision bfloat16");
     parseOrExit(parser, args, QStringLiteral("train"),
                 QStringLiteral("Learn the class concepts (textual inversion + shared LoRA); resumes a checkpoint."));
@@ -407,7 +413,8 @@ int runGenerate(const QStringList& args) {
     parseOrExit(parser, args, QStringLiteral("generate"),
                 QStringLiteral("Generate the synthetic set (resumes; finished images are kept)."));
     diffii::Shard shard;
-    if (parser.isSet(QStringLiteral("shard"))) shard = diffii::parseShard(parser.value(QStringLiteral("shard")).toStdString());
+    if (parser.isSet(QStringLiteral("shard")))
+        shard = diffii::parseShard(parser.value(QStringLiteral("shard")).toStdString());
     auto job = cliJob();
     auto session = openSession(requireProjectArg(parser, "generate"), precisionOf(parser), job);
     applySettings(*session, parser);
@@ -423,14 +430,16 @@ int runExport(const QStringList& args) {
     parser.addPositionalArgument(QStringLiteral("PROJECT_DIR"), QStringLiteral("Project folder"));
     addOpt(parser, "out", "Export folder (ImageFolder + manifest.csv + manifest.jsonl)", "DIR");
     addOpt(parser, "include-rejected", "Also export images rejected during curation");
-    parseOrExit(parser, args, QStringLiteral("export"), QStringLiteral("Export the synthetic set, leaving out rejected images."));
+    parseOrExit(parser, args, QStringLiteral("export"),
+                QStringLiteral("Export the synthetic set, leaving out rejected images."));
     const auto dir = requireProjectArg(parser, "export").toStdString();
     if (!parser.isSet(QStringLiteral("out"))) throw diffii::Error("--out is required");
     auto project = diffii::Project::open(dir);
     auto job = cliJob();
     const auto n = diffii::exportSyntheticSet(project.syntheticDir(), parser.value(QStringLiteral("out")).toStdString(),
                                               parser.isSet(QStringLiteral("include-rejected")), &job);
-    std::printf("exported %lld images -> %s\n", static_cast<long long>(n), qPrintable(parser.value(QStringLiteral("out"))));
+    std::printf("exported %lld images -> %s\n", static_cast<long long>(n),
+                qPrintable(parser.value(QStringLiteral("out"))));
     return 0;
 }
 
@@ -438,24 +447,23 @@ int runSuffixes(const QStringList& args) {
     QCommandLineParser parser;
     parser.addPositionalArgument(QStringLiteral("PROJECT_DIR"), QStringLiteral("Project folder"));
     addOpt(parser, "set", "Replace the list with this file (one suffix per line)", "FILE");
-    addOpt(parser, "from-captions", "Summarise a captions file (one caption per line) into at most 10 suffixes", "FILE");
+    addOpt(parser, "from-captions", "Summarise a captions file (one caption per line) into at most 10 suffixes",
+           "FILE");
     addOpt(parser, "reset", "Back to the metaclass defaults");
     parseOrExit(parser, args, QStringLiteral("suffixes"), QStringLiteral("Show or edit the project's scene suffixes."));
     const auto dir = requireProjectArg(parser, "suffixes").toStdString();
     auto project = diffii::Project::open(dir);
-    const auto file = dir + "/suffixes.txt";
     if (parser.isSet(QStringLiteral("set"))) {
-        diffii::saveSuffixes(file, diffii::loadSuffixes(parser.value(QStringLiteral("set")).toStdString()));
+        diffii::writeProjectSuffixes(project, diffii::loadSuffixes(parser.value(QStringLiteral("set")).toStdString()));
     } else if (parser.isSet(QStringLiteral("from-captions"))) {
         const auto captions = diffii::readCaptionsFile(parser.value(QStringLiteral("from-captions")).toStdString());
         const auto list = diffii::summariseCaptions(captions, project.config().metaclass, 10);
         if (list.empty()) throw diffii::Error("no scene context found in the captions");
-        diffii::saveSuffixes(file, list);
+        diffii::writeProjectSuffixes(project, list);
     } else if (parser.isSet(QStringLiteral("reset"))) {
-        std::filesystem::remove(file);
+        diffii::resetProjectSuffixes(project);
     }
-    const auto list = std::filesystem::exists(file) ? diffii::loadSuffixes(file)
-                                                    : diffii::defaultSuffixes(project.config().metaclass);
+    const auto list = diffii::projectSuffixes(project);
     for (const auto& sfx : list) std::printf("%s\n", sfx.c_str());
     return 0;
 }
@@ -482,10 +490,11 @@ int runPretrain(const QStringList& args) {
     const auto recipe = diffii::PretrainRecipe::fromFile(parser.value(QStringLiteral("recipe")).toStdString());
     auto job = cliJob();
     const auto r = diffii::pretrainModel(recipe, parser.value(QStringLiteral("corpus")).toStdString(), work, &job);
-    std::printf("pretrain: stage %s, VAE %lld steps (loss %.4f), UNet %lld steps (loss %.4f), scaling %.5f, "
-                "%.2f steps/s -> %s\n",
-                r.stage.c_str(), static_cast<long long>(r.vaeStep), r.vaeLoss, static_cast<long long>(r.unetStep),
-                r.unetLoss, r.scalingFactor, r.stepsPerSecond, r.modelDir.c_str());
+    std::printf(
+        "pretrain: stage %s, VAE %lld steps (loss %.4f), UNet %lld steps (loss %.4f), scaling %.5f, "
+        "%.2f steps/s -> %s\n",
+        r.stage.c_str(), static_cast<long long>(r.vaeStep), r.vaeLoss, static_cast<long long>(r.unetStep), r.unetLoss,
+        r.scalingFactor, r.stepsPerSecond, r.modelDir.c_str());
     return 0;
 }
 
@@ -501,7 +510,7 @@ int runDemo(const QStringList& args) {
                                "generates 5 images per class. Every step resumes."));
     const auto res = diffii::locateDemoResources();
     const std::string dir = parser.isSet(QStringLiteral("dir")) ? parser.value(QStringLiteral("dir")).toStdString()
-                                                                 : diffii::defaultDemoProjectDir();
+                                                                : diffii::defaultDemoProjectDir();
     const bool train = parser.isSet(QStringLiteral("train"));
     const auto projectDir = diffii::prepareDemoProject(dir, res, !train);
     std::printf("demo project: %s\n  dataset %s\n  model   %s\n", projectDir.c_str(), res.trainImages.c_str(),
@@ -520,7 +529,8 @@ int runDemo(const QStringList& args) {
         settings.conceptsPrecision = precisionOf(parser);
         session->saveSettings(settings);
         const auto r = session->trainConcepts(&job, true);
-        std::printf("concepts: %lld steps, loss %.4f, %.1f s\n", static_cast<long long>(r.steps), r.smoothedLoss, lap());
+        std::printf("concepts: %lld steps, loss %.4f, %.1f s\n", static_cast<long long>(r.steps), r.smoothedLoss,
+                    lap());
     } else {
         std::printf("concepts: shipped with the demo (diffii demo --train learns them here)\n");
         lap();
@@ -542,10 +552,11 @@ int runDemo(const QStringList& args) {
         real.insert(real.end(), test.begin(), test.end());
         for (const auto space : {diffii::FeatureSpace::Hog, diffii::FeatureSpace::Pixels}) {
             const auto f = diffii::nearestRealImageFaithfulness(gen, real, space);
-            std::printf("faithfulness (%s): %lld of %lld generated images (%.1f%%) have a nearest real image (train + "
-                        "test styles) of their own class\n",
-                        diffii::describeFeatureSpace(space).c_str(),
-                        static_cast<long long>(f.sameClass), static_cast<long long>(f.total), 100.0 * f.rate());
+            std::printf(
+                "faithfulness (%s): %lld of %lld generated images (%.1f%%) have a nearest real image (train + "
+                "test styles) of their own class\n",
+                diffii::describeFeatureSpace(space).c_str(), static_cast<long long>(f.sameClass),
+                static_cast<long long>(f.total), 100.0 * f.rate());
         }
     }
     std::printf("open it in the app: diffii-studio %s\n", projectDir.c_str());
@@ -557,8 +568,10 @@ int runContactSheet(const QStringList& args) {
     parser.addPositionalArgument(QStringLiteral("PROJECT_DIR"), QStringLiteral("Project folder (pool built)"));
     addOpt(parser, "out", "Output folder: <class>.png per class and overview.png", "DIR");
     addOpt(parser, "alphas", "Comma-separated alphas (default 0,0.15,0.35,0.5,0.75,1.5)", "LIST");
-    addOpt(parser, "turns", "Columns by position on the circle instead: comma-separated fractions of a full turn "
-           "from the first inversion (alpha = turn x 2pi/theta)", "LIST");
+    addOpt(parser, "turns",
+           "Columns by position on the circle instead: comma-separated fractions of a full turn "
+           "from the first inversion (alpha = turn x 2pi/theta)",
+           "LIST");
     addOpt(parser, "splits", "Comma-separated split ratios s (default 0.3,0.5,0.7)", "LIST");
     addOpt(parser, "suffix", "Scene suffix of the first stage (default none)", "TEXT");
     addPrecisionOpts(parser);
@@ -582,17 +595,22 @@ int runContactSheet(const QStringList& args) {
     cs.suffix = parser.value(QStringLiteral("suffix")).toStdString();
     auto job = cliJob();
     auto session = openSession(requireProjectArg(parser, "contact-sheet"), precisionOf(parser), job);
-    const auto files = diffii::writeContactSheets(*session, parser.value(QStringLiteral("out")).toStdString(), cs, &job);
+    const auto files =
+        diffii::writeContactSheets(*session, parser.value(QStringLiteral("out")).toStdString(), cs, &job);
     std::printf("wrote %zu contact sheets -> %s\n", files.size(), qPrintable(parser.value(QStringLiteral("out"))));
     return 0;
 }
 
 int runFaithfulness(const QStringList& args) {
     QCommandLineParser parser;
-    parser.addPositionalArgument(QStringLiteral("PROJECT_DIR"), QStringLiteral("Project folder (synthetic set generated)"));
-    addOpt(parser, "real", "ImageFolder of real images to compare with; repeatable (default: the project's dataset)", "DIR");
-    addOpt(parser, "features", "Feature space: hog (histograms of oriented gradients of the grey 64x64 image) or "
-           "pixels (RGB, area-resized to N x N); default hog", "SPACE");
+    parser.addPositionalArgument(QStringLiteral("PROJECT_DIR"),
+                                 QStringLiteral("Project folder (synthetic set generated)"));
+    addOpt(parser, "real", "ImageFolder of real images to compare with; repeatable (default: the project's dataset)",
+           "DIR");
+    addOpt(parser, "features",
+           "Feature space: hog (histograms of oriented gradients of the grey 64x64 image) or "
+           "pixels (RGB, area-resized to N x N); default hog",
+           "SPACE");
     addOpt(parser, "feature-size", "Side of the pixel feature (default 32)", "N");
     parseOrExit(parser, args, QStringLiteral("faithfulness"),
                 QStringLiteral("Share of the generated images whose nearest real image (Euclidean distance in the "
@@ -605,17 +623,20 @@ int runFaithfulness(const QStringList& args) {
         const auto imgs = diffii::labelledImages(d.toStdString());
         real.insert(real.end(), imgs.begin(), imgs.end());
     }
-    const int64_t size = parser.isSet(QStringLiteral("feature-size")) ? parseInt(parser, QStringLiteral("feature-size")) : 32;
+    const int64_t size =
+        parser.isSet(QStringLiteral("feature-size")) ? parseInt(parser, QStringLiteral("feature-size")) : 32;
     const auto space = diffii::parseFeatureSpace(
         parser.isSet(QStringLiteral("features")) ? parser.value(QStringLiteral("features")).toStdString() : "hog");
     const auto f =
         diffii::nearestRealImageFaithfulness(diffii::syntheticImages(project.syntheticDir()), real, space, size);
     for (const auto& [name, c] : f.perClass)
-        std::printf("  %-28s %lld/%lld\n", name.c_str(), static_cast<long long>(c.first), static_cast<long long>(c.second));
-    std::printf("faithfulness: %lld of %lld (%.1f%%) have a nearest real image of their own class (%zu real images, "
-                "%s)\n",
-                static_cast<long long>(f.sameClass), static_cast<long long>(f.total), 100.0 * f.rate(), real.size(),
-                diffii::describeFeatureSpace(space, size).c_str());
+        std::printf("  %-28s %lld/%lld\n", name.c_str(), static_cast<long long>(c.first),
+                    static_cast<long long>(c.second));
+    std::printf(
+        "faithfulness: %lld of %lld (%.1f%%) have a nearest real image of their own class (%zu real images, "
+        "%s)\n",
+        static_cast<long long>(f.sameClass), static_cast<long long>(f.total), 100.0 * f.rate(), real.size(),
+        diffii::describeFeatureSpace(space, size).c_str());
     return 0;
 }
 
@@ -634,10 +655,13 @@ int main(int argc, char* argv[]) {
         {QStringLiteral("suffixes"), {"show or edit the scene suffixes", runSuffixes}},
         {QStringLiteral("generate"), {"generate the synthetic set (expansion rate, shards, resume)", runGenerate}},
         {QStringLiteral("export"), {"export the curated synthetic set (ImageFolder + manifests)", runExport}},
-        {QStringLiteral("contact-sheet"), {"render contact sheets (real vs generated at several alpha and s)", runContactSheet}},
-        {QStringLiteral("faithfulness"), {"share of generated images whose nearest real image is of their class", runFaithfulness}},
+        {QStringLiteral("contact-sheet"),
+         {"render contact sheets (real vs generated at several alpha and s)", runContactSheet}},
+        {QStringLiteral("faithfulness"),
+         {"share of generated images whose nearest real image is of their class", runFaithfulness}},
         {QStringLiteral("demo"), {"run the embedded emoji-birds demo (tiny model, pool, 5 images per class)", runDemo}},
-        {QStringLiteral("pretrain"), {"pretrain the embedded tiny model from a captioned corpus (resumable)", runPretrain}},
+        {QStringLiteral("pretrain"),
+         {"pretrain the embedded tiny model from a captioned corpus (resumable)", runPretrain}},
     };
     QStringList args = QCoreApplication::arguments();
     args.removeFirst();
@@ -661,7 +685,8 @@ int main(int argc, char* argv[]) {
         diffii::configureComputeThreads();
         return it->second.run(args);
     } catch (const diffii::Cancelled&) {
-        std::fprintf(stderr, "\ndiffii %s: cancelled; finished work is kept and the next run resumes\n", qPrintable(name));
+        std::fprintf(stderr, "\ndiffii %s: cancelled; finished work is kept and the next run resumes\n",
+                     qPrintable(name));
         return 130;
     } catch (const diffii::Error& e) {
         std::fprintf(stderr, "diffii %s: error: %s\n", qPrintable(name), e.what());

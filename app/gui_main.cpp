@@ -23,7 +23,8 @@ int main(int argc, char* argv[]) {
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("PROJECT"), QStringLiteral("Project folder to open"));
-    QCommandLineOption language(QStringLiteral("language"), QStringLiteral("UI language (en, zh_CN)"), QStringLiteral("LANG"));
+    QCommandLineOption language(QStringLiteral("language"), QStringLiteral("UI language (en, zh_CN)"),
+                                QStringLiteral("LANG"));
     parser.addOption(language);
     QCommandLineOption demo(QStringLiteral("demo"),
                             QStringLiteral("Open the embedded emoji-birds demo project (created and its inversion pool "

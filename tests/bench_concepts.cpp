@@ -17,8 +17,8 @@
 #include "core/diffii/concept_learner.h"
 #include "core/diffii/concept_loss.h"
 #include "core/io/image.h"
-#include "core/models/stable_diffusion.h"
 #include "core/jobs/threads.h"
+#include "core/models/stable_diffusion.h"
 #include "tests/bench_support.h"
 #include "tests/test_support.h"
 
@@ -35,8 +35,9 @@ int main() {
     const int batch = std::max(1, envInt("DIFFII_BENCH_BATCH", 4));
     const auto dtypes = diffii::bench::benchDtypes();
     diffii::configureComputeThreads(threads);
-    std::printf("bench_concepts: tiny-sd1, 2 classes x 2 images (32x32), batch %d, LoRA rank 10, %d steps, %d threads\n",
-                batch, steps, threads);
+    std::printf(
+        "bench_concepts: tiny-sd1, 2 classes x 2 images (32x32), batch %d, LoRA rank 10, %d steps, %d threads\n", batch,
+        steps, threads);
 
     const auto dir = diffii::test::makeTempDir("bench-concepts");
     std::vector<diffii::ConceptClass> classes = {
@@ -80,9 +81,10 @@ int main() {
             const double total = since(t0);
             stepSeconds.erase(stepSeconds.begin());  // warm-up
             const double med = median(stepSeconds);
-            std::printf("  %-8s train: %.3f s/step median, %.2f steps/s (median), %.2f steps/s (job's own figure), "
-                        "%.1f s in all, final loss %.4f\n",
-                        name.c_str(), med, med > 0 ? 1.0 / med : 0.0, result.stepsPerSecond, total, result.finalLoss);
+            std::printf(
+                "  %-8s train: %.3f s/step median, %.2f steps/s (median), %.2f steps/s (job's own figure), "
+                "%.1f s in all, final loss %.4f\n",
+                name.c_str(), med, med > 0 ? 1.0 / med : 0.0, result.stepsPerSecond, total, result.finalLoss);
 
             // Where a step's time goes: forward (text encoder + UNet + loss) and backward.
             auto& tokenEmbedding = sd->textEncoder()->textModel->embeddings->tokenEmbedding;
@@ -92,9 +94,10 @@ int main() {
             const auto x0 = torch::randn({batch, 4, 16, 16});
             const auto noise = torch::randn({batch, 4, 16, 16});
             const auto t = torch::randint(0, 1000, {batch}, torch::kLong);
-            const auto ids = torch::tensor(sd->tokenizer().encodePadded(diffii::conceptPrompt(learner.tokens()[0], "bird")))
-                                 .unsqueeze(0)
-                                 .repeat({batch, 1});
+            const auto ids =
+                torch::tensor(sd->tokenizer().encodePadded(diffii::conceptPrompt(learner.tokens()[0], "bird")))
+                    .unsqueeze(0)
+                    .repeat({batch, 1});
             std::vector<double> fwd, bwd;
             for (int i = 0; i < 6; ++i) {
                 const auto a = Clock::now();

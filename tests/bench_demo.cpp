@@ -16,8 +16,8 @@
 // built, and only time previews, with a breakdown).
 #include <algorithm>
 #include <array>
-#include <cmath>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -27,8 +27,8 @@
 #include <torch/torch.h>
 
 #include "core/data/synthetic_manifest.h"
+#include "core/demo/demo.h"
 #include "core/diffii/circle_interpolation.h"
-#include "core/diffii/demo.h"
 #include "core/diffii/inversion_pool.h"
 #include "core/diffii/sampler.h"
 #include "core/jobs/threads.h"
@@ -63,8 +63,9 @@ int main() {
         const auto precision = bf16 ? diffii::Precision::BFloat16 : diffii::Precision::Auto;
         const auto res = diffii::locateDemoResources();
         const char* keep = std::getenv("DIFFII_BENCH_DIR");
-        const std::string dir = keep && *keep ? std::string(keep)
-                                              : (fs::temp_directory_path() / ("diffii-bench-demo-" + std::to_string(::getpid()))).string();
+        const std::string dir =
+            keep && *keep ? std::string(keep)
+                          : (fs::temp_directory_path() / ("diffii-bench-demo-" + std::to_string(::getpid()))).string();
         const bool previewOnly = std::getenv("DIFFII_BENCH_PREVIEW_ONLY") &&
                                  std::string(std::getenv("DIFFII_BENCH_PREVIEW_ONLY")) == "1" && keep && *keep;
         if (previewOnly) {
@@ -80,8 +81,8 @@ int main() {
             den.steps = 25;
             for (int rep = 0; rep < 3; ++rep) {
                 auto t1 = Clock::now();
-                const auto prompts = diffii::encodePrompts(sd, session->classPrompt(c.name), "standing on a tree branch",
-                                                           settings.negativePrompt);
+                const auto prompts = diffii::encodePrompts(sd, session->classPrompt(c.name),
+                                                           "standing on a tree branch", settings.negativePrompt);
                 const double tPrompts = since(t1);
                 t1 = Clock::now();
                 const auto latents = diffii::denoiseTwoStage(sd, circle.z, prompts, den);
@@ -101,16 +102,17 @@ int main() {
                     for (int i = 0; i < 25; ++i) (void)sd.unet()->forward(x, torch::full({2}, 500, torch::kLong), ehs);
                     tUnetNoLora = since(t1) / 25;
                 }
-                std::printf("preview breakdown: prompts %.3f s, denoise %.3f s (25 steps, guidance %.1f), decode %.3f "
-                            "s; one UNet call at batch 2 %.4f s (%.4f s without the LoRA)\n",
-                            tPrompts, tDenoise, den.guidance, tDecode, tUnet, tUnetNoLora);
+                std::printf(
+                    "preview breakdown: prompts %.3f s, denoise %.3f s (25 steps, guidance %.1f), decode %.3f "
+                    "s; one UNet call at batch 2 %.4f s (%.4f s without the LoRA)\n",
+                    tPrompts, tDenoise, den.guidance, tDecode, tUnet, tUnetNoLora);
             }
             return 0;
         }
         const bool shipped = diffii::bench::envInt("DIFFII_BENCH_SHIPPED", 0) == 1;
         if (fs::exists(dir)) fs::remove_all(dir);
-        std::printf("bench_demo: %d threads, %s, project %s%s\n", threads, bf16 ? "bfloat16" : "precision auto", dir.c_str(),
-                    shipped ? ", shipped concepts and pool" : "");
+        std::printf("bench_demo: %d threads, %s, project %s%s\n", threads, bf16 ? "bfloat16" : "precision auto",
+                    dir.c_str(), shipped ? ", shipped concepts and pool" : "");
         diffii::prepareDemoProject(dir, res, /*installConcepts=*/shipped);
         auto job = progressLine();
         auto session = diffii::ProjectSession::open(dir, precision);
@@ -159,19 +161,21 @@ int main() {
         real.insert(real.end(), test.begin(), test.end());
         for (const auto space : {diffii::FeatureSpace::Hog, diffii::FeatureSpace::Pixels}) {
             const auto sep = diffii::nearestRealImageFaithfulness(test, train, space);
-            std::printf("feature space %s: class separation across styles (held-out test images whose nearest "
-                        "training image is of their class) %lld of %lld (%.1f%%)\n",
-                        diffii::featureSpaceName(space), static_cast<long long>(sep.sameClass),
-                        static_cast<long long>(sep.total), 100.0 * sep.rate());
+            std::printf(
+                "feature space %s: class separation across styles (held-out test images whose nearest "
+                "training image is of their class) %lld of %lld (%.1f%%)\n",
+                diffii::featureSpaceName(space), static_cast<long long>(sep.sameClass),
+                static_cast<long long>(sep.total), 100.0 * sep.rate());
         }
         const auto fPixels = diffii::nearestRealImageFaithfulness(generated, real, diffii::FeatureSpace::Pixels);
         const auto f = diffii::nearestRealImageFaithfulness(generated, real, diffii::FeatureSpace::Hog);
         const auto fTest = diffii::nearestRealImageFaithfulness(generated, test, diffii::FeatureSpace::Hog);
-        std::printf("faithfulness: %lld of %lld (%.1f%%) generated images have a nearest real image (HOG features, "
-                    "Euclidean; 144 train + test images) of their own class -> %s (target >= 70%%); against the "
-                    "held-out test styles only: %.1f%%; in 32x32 RGB pixels: %.1f%%\n",
-                    static_cast<long long>(f.sameClass), static_cast<long long>(f.total), 100.0 * f.rate(),
-                    f.rate() >= 0.7 ? "PASS" : "FAIL", 100.0 * fTest.rate(), 100.0 * fPixels.rate());
+        std::printf(
+            "faithfulness: %lld of %lld (%.1f%%) generated images have a nearest real image (HOG features, "
+            "Euclidean; 144 train + test images) of their own class -> %s (target >= 70%%); against the "
+            "held-out test styles only: %.1f%%; in 32x32 RGB pixels: %.1f%%\n",
+            static_cast<long long>(f.sameClass), static_cast<long long>(f.total), 100.0 * f.rate(),
+            f.rate() >= 0.7 ? "PASS" : "FAIL", 100.0 * fTest.rate(), 100.0 * fPixels.rate());
         {
             // By position on the circle: the share of the turn from the first inversion, phi = alpha * theta / 2pi,
             // in quarters (0: from z1 towards -z2's side; 1: the arc between -z2 and -z1; 2: from -z1 to z2; 3: back
@@ -201,7 +205,8 @@ int main() {
         }
         std::printf("  per class:");
         for (const auto& [name, c] : f.perClass)
-            std::printf(" %s %lld/%lld;", name.c_str(), static_cast<long long>(c.first), static_cast<long long>(c.second));
+            std::printf(" %s %lld/%lld;", name.c_str(), static_cast<long long>(c.first),
+                        static_cast<long long>(c.second));
         std::printf("\n");
 
         // One preview as the app computes it: circle point of two inversions, prompts, 25 DDIM steps with CFG, decode.
@@ -224,10 +229,11 @@ int main() {
         }
         std::sort(times.begin(), times.end());
         const double median = times[times.size() / 2];
-        std::printf("preview: median %.3f s over %zu previews (25 steps, CFG %.1f, decode included; min %.3f, max "
-                    "%.3f) -> %s (target < 0.5 s)\n",
-                    median, times.size(), settings.denoise.guidance, times.front(), times.back(),
-                    median < 0.5 ? "PASS" : "FAIL");
+        std::printf(
+            "preview: median %.3f s over %zu previews (25 steps, CFG %.1f, decode included; min %.3f, max "
+            "%.3f) -> %s (target < 0.5 s)\n",
+            median, times.size(), settings.denoise.guidance, times.front(), times.back(),
+            median < 0.5 ? "PASS" : "FAIL");
         if (!(keep && *keep)) fs::remove_all(dir);
         return 0;
     } catch (const std::exception& e) {

@@ -27,7 +27,8 @@ void run(const std::string& modelDir, torch::Dtype dtype, int reps) {
     ls.dtype = dtype;
     auto sd = diffii::StableDiffusion::load(modelDir, ls);
     const int64_t size = sd->nativeImageSize();
-    const auto image = diffii::resizeImage(diffii::loadImageRgb(diffii::test::fixture("tiny-sd1-diffii/input_0.png")), size, size);
+    const auto image =
+        diffii::resizeImage(diffii::loadImageRgb(diffii::test::fixture("tiny-sd1-diffii/input_0.png")), size, size);
     const auto prompts = diffii::encodePrompts(*sd, "a photo of a bird", "standing on a tree branch");
     diffii::InversionSettings inv;  // 50 steps, guidance 1
     diffii::DenoiseSettings den;    // 25 steps, guidance 7.5, s 0.5
@@ -59,8 +60,10 @@ int main(int argc, char** argv) {
     std::string model = diffii::test::fixture("tiny-sd1");
     int threads = 2;
     for (int i = 1; i < argc; ++i) {
-        if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = std::atoi(argv[++i]);
-        else model = argv[i];
+        if (!std::strcmp(argv[i], "--threads") && i + 1 < argc)
+            threads = std::atoi(argv[++i]);
+        else
+            model = argv[i];
     }
     at::globalContext().setFlushDenormal(true);
     torch::set_num_threads(threads);

@@ -37,12 +37,15 @@ void measure(const char* what, const std::function<torch::Tensor(const torch::Te
     const double roundingError = (rounded - ref).abs().max().item<double>();
     torch::Tensor out32, out16;
     const auto a16 = a.to(torch::kBFloat16), b16 = b.to(torch::kBFloat16);
-    const double t32 = timeIt(calls, [&] { return op(a, b); }, &out32);
-    const double t16 = timeIt(calls, [&] { return op(a16, b16); }, &out16);
-    std::printf("%-34s float32 %.4f s (error %.2g)   bfloat16 %.4f s (error %.3g; rounding the inputs alone %.3g)   "
-                "bfloat16/float32 time %.2fx\n",
-                what, t32, (out32.to(torch::kFloat64) - ref).abs().max().item<double>(), t16,
-                (out16.to(torch::kFloat64) - ref).abs().max().item<double>(), roundingError, t16 / t32);
+    const double t32 = timeIt(
+        calls, [&] { return op(a, b); }, &out32);
+    const double t16 = timeIt(
+        calls, [&] { return op(a16, b16); }, &out16);
+    std::printf(
+        "%-34s float32 %.4f s (error %.2g)   bfloat16 %.4f s (error %.3g; rounding the inputs alone %.3g)   "
+        "bfloat16/float32 time %.2fx\n",
+        what, t32, (out32.to(torch::kFloat64) - ref).abs().max().item<double>(), t16,
+        (out16.to(torch::kFloat64) - ref).abs().max().item<double>(), roundingError, t16 / t32);
 }
 
 }  // namespace
@@ -54,12 +57,13 @@ int main() {
     torch::manual_seed(0);
     const auto x = torch::randn({1, 320, 32, 32});
     const auto w = torch::randn({320, 320, 3, 3}) * 0.02;
-    measure("conv 320->320 3x3 on 1x320x32x32", [](const torch::Tensor& a, const torch::Tensor& b) {
-        return torch::conv2d(a, b, {}, 1, 1);
-    }, x, w, calls);
+    measure(
+        "conv 320->320 3x3 on 1x320x32x32",
+        [](const torch::Tensor& a, const torch::Tensor& b) { return torch::conv2d(a, b, {}, 1, 1); }, x, w, calls);
     const auto m = torch::randn({512, 768});
     const auto k = torch::randn({768, 768}) * 0.04;
-    measure("matmul 512x768 by 768x768", [](const torch::Tensor& a, const torch::Tensor& b) { return torch::mm(a, b); },
-            m, k, calls);
+    measure(
+        "matmul 512x768 by 768x768", [](const torch::Tensor& a, const torch::Tensor& b) { return torch::mm(a, b); }, m,
+        k, calls);
     return 0;
 }

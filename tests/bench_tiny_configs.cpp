@@ -13,13 +13,13 @@
 #include <vector>
 
 #include <ATen/Context.h>
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "core/diffii/training_state.h"
+#include "core/jobs/threads.h"
 #include "core/models/autoencoder_kl.h"
 #include "core/models/unet_2d_condition.h"
-#include "core/jobs/threads.h"
 #include "tests/bench_support.h"
 
 namespace {
@@ -31,7 +31,6 @@ int64_t paramCount(torch::nn::Module& m) {
     for (const auto& p : m.parameters()) n += p.numel();
     return n;
 }
-
 
 template <typename StepFn>
 double timeSteps(int steps, StepFn&& step) {
@@ -92,8 +91,8 @@ int main(int argc, char** argv) {
             auto cfg = diffii::AutoencoderKLConfig::fromJson(j["vae"], argv[a]);
             diffii::AutoencoderKL vae(cfg);
             const int64_t s = cfg.sampleSize;
-            std::printf("%s: VAE %.2fM parameters, images %lldx%lld\n", argv[a], paramCount(*vae) / 1e6,
-                        (long long)s, (long long)s);
+            std::printf("%s: VAE %.2fM parameters, images %lldx%lld\n", argv[a], paramCount(*vae) / 1e6, (long long)s,
+                        (long long)s);
             torch::optim::AdamW opt(vae->parameters(), torch::optim::AdamWOptions(1e-4));
             for (bool bf16 : precisions) {
                 const double sec = timeSteps(steps, [&] {
@@ -101,7 +100,8 @@ int main(int argc, char** argv) {
                     auto x = torch::rand({batch, 3, s, s}) * 2 - 1;
                     auto post = vae->encode(x);
                     auto rec = vae->decode(post.sample(torch::randn_like(post.mean))).to(torch::kFloat32);
-                    auto kl = 0.5 * (post.mean.pow(2) + post.var() - 1.0 - post.logvar).to(torch::kFloat32).sum({1, 2, 3});
+                    auto kl =
+                        0.5 * (post.mean.pow(2) + post.var() - 1.0 - post.logvar).to(torch::kFloat32).sum({1, 2, 3});
                     auto loss = (rec - x).pow(2).mean() + 1e-6 * kl.mean();
                     opt.zero_grad();
                     loss.backward();

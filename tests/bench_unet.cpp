@@ -2,8 +2,9 @@
 // weights) on batch 2, 64x64 latents, encoder_hidden_states (2, 77, 768), in float32 and bfloat16.
 // Prints the median seconds per call after a warm-up and the peak resident memory.
 // Environment: DIFFII_BENCH_THREADS (default 2), DIFFII_BENCH_CALLS (default 3), DIFFII_BENCH_DTYPES
-// (default auto: float32, and bfloat16 where it is native; run one dtype per process to see its own peak memory), DIFFII_BENCH_PROFILE
-// (a path prefix: the last call of each dtype is recorded as a Chrome trace <prefix>.<dtype>.json).
+// (default auto: float32, and bfloat16 where it is native; run one dtype per process to see its own peak memory),
+// DIFFII_BENCH_PROFILE (a path prefix: the last call of each dtype is recorded as a Chrome trace
+// <prefix>.<dtype>.json).
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -18,9 +19,9 @@
 #include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/torch.h>
 
+#include "core/jobs/threads.h"
 #include "core/models/layers.h"
 #include "core/models/unet_2d_condition.h"
-#include "core/jobs/threads.h"
 #include "tests/bench_support.h"
 #include "tests/test_support.h"
 
@@ -57,8 +58,9 @@ int main() {
     const auto dtypes = diffii::bench::benchDtypes();
     diffii::configureComputeThreads(threads);
     torch::NoGradGuard noGrad;
-    std::printf("bench_unet: SD 1.5 UNet, batch 2, 64x64 latents, context (2, 77, 768), %d threads, median of %d calls\n",
-                threads, calls);
+    std::printf(
+        "bench_unet: SD 1.5 UNet, batch 2, 64x64 latents, context (2, 77, 768), %d threads, median of %d calls\n",
+        threads, calls);
     std::printf("  MKLDNN available: %s\n", at::hasMKLDNN() ? "yes" : "no");
 
     const auto config =
@@ -97,10 +99,11 @@ int main() {
         }
         std::sort(seconds.begin(), seconds.end());
         std::sort(cpu.begin(), cpu.end());
-        std::printf("%s: %.3f s per call (median; %.3f CPU-s), output finite: %s, RSS with weights %.0f MiB, "
-                    "peak RSS so far %.0f MiB\n",
-                    name.c_str(), seconds[seconds.size() / 2], cpu[cpu.size() / 2],
-                    torch::isfinite(out).all().item<bool>() ? "yes" : "no", weightsRss, peakRssMiB());
+        std::printf(
+            "%s: %.3f s per call (median; %.3f CPU-s), output finite: %s, RSS with weights %.0f MiB, "
+            "peak RSS so far %.0f MiB\n",
+            name.c_str(), seconds[seconds.size() / 2], cpu[cpu.size() / 2],
+            torch::isfinite(out).all().item<bool>() ? "yes" : "no", weightsRss, peakRssMiB());
         std::fflush(stdout);
     }
     return 0;

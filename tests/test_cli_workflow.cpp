@@ -11,29 +11,17 @@
 #include "core/data/synthetic_manifest.h"
 #include "core/io/json_config.h"
 #include "core/io/safetensors.h"
-#include "tests/test_support.h"
 #include "tests/test_registry.h"
+#include "tests/test_support.h"
 
 namespace fs = std::filesystem;
 using diffii::test::fixture;
 
 namespace {
 
-struct Run {
-    int code = -1;
-    QString out, err;
-};
+using Run = diffii::test::CliRun;
 
-Run diffiiRun(const QStringList& args) {
-    QProcess p;
-    p.start(QString::fromStdString(std::string(DIFFII_BINARY_DIR) + "/app/diffii"), args);
-    Run r;
-    if (!p.waitForFinished(600000)) return r;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    return r;
-}
+Run diffiiRun(const QStringList& args) { return diffii::test::runDiffii(args); }
 
 std::string readBytes(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
@@ -45,19 +33,21 @@ std::string linkedModelCopy(const std::string& dst) {
     const fs::path src = fixture("tiny-sd1");
     for (const auto& e : fs::recursive_directory_iterator(src)) {
         const auto rel = fs::relative(e.path(), src);
-        if (e.is_directory()) fs::create_directories(fs::path(dst) / rel);
-        else fs::create_symlink(e.path(), fs::path(dst) / rel);
+        if (e.is_directory())
+            fs::create_directories(fs::path(dst) / rel);
+        else
+            fs::create_symlink(e.path(), fs::path(dst) / rel);
     }
     return dst;
 }
 
 }  // namespace
 
-#define RUN_OK(...)                                                                     \
-    [&] {                                                                               \
-        const Run r_ = diffiiRun(__VA_ARGS__);                                          \
-        if (r_.code != 0) qWarning("stderr: %s", qPrintable(r_.err));                   \
-        return r_;                                                                      \
+#define RUN_OK(...)                                                   \
+    [&] {                                                             \
+        const Run r_ = diffiiRun(__VA_ARGS__);                        \
+        if (r_.code != 0) qWarning("stderr: %s", qPrintable(r_.err)); \
+        return r_;                                                    \
     }()
 
 class TestCliWorkflow : public QObject {
@@ -170,7 +160,8 @@ private slots:
         QVERIFY(r.code != 0);
         QVERIFY2(r.err.contains("3/2"), qPrintable(r.err));
 
-        r = diffiiRun({"pair", "--model", q(m_model), "--image", "x.png", "--prompt", "p", "--out", "o.png", "--seed", "1"});
+        r = diffiiRun(
+            {"pair", "--model", q(m_model), "--image", "x.png", "--prompt", "p", "--out", "o.png", "--seed", "1"});
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains("--image"), qPrintable(r.err));
 

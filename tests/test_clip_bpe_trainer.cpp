@@ -17,8 +17,8 @@
 #include "core/io/json_config.h"
 #include "core/models/clip_bpe_trainer.h"
 #include "core/models/clip_tokenizer.h"
-#include "tests/test_support.h"
 #include "tests/test_registry.h"
+#include "tests/test_support.h"
 
 using diffii::BpeTrainingSettings;
 using diffii::ClipBpeVocabulary;

@@ -17,8 +17,8 @@
 #include "core/models/clip_text_model.h"
 #include "core/models/layers.h"
 #include "core/models/state_dict.h"
-#include "tests/test_support.h"
 #include "tests/test_registry.h"
+#include "tests/test_support.h"
 
 using diffii::ClipTextConfig;
 using diffii::ClipTextModel;

@@ -12,8 +12,8 @@
 #include "core/io/json_config.h"
 #include "core/io/safetensors.h"
 #include "core/models/clip_tokenizer.h"
-#include "tests/test_support.h"
 #include "tests/test_registry.h"
+#include "tests/test_support.h"
 
 using diffii::ClipTokenizer;
 

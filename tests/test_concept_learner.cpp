@@ -15,8 +15,8 @@
 #include "core/io/safetensors.h"
 #include "core/models/lora.h"
 #include "core/models/stable_diffusion.h"
-#include "tests/test_support.h"
 #include "tests/test_registry.h"
+#include "tests/test_support.h"
 
 using diffii::test::fixture;
 
@@ -48,12 +48,7 @@ bool sameTensors(const std::string& a, const std::string& b, std::string* why) {
 
 template <typename F>
 QString errorOf(F&& f) {
-    try {
-        f();
-    } catch (const diffii::Error& e) {
-        return QString::fromStdString(e.what());
-    }
-    return {};
+    return QString::fromStdString(diffii::test::errorOf(std::forward<F>(f)));
 }
 
 }  // namespace
@@ -74,8 +69,8 @@ private:
         for (size_t c = 0; c < classes.size(); ++c) {
             for (const auto& path : classes[c].imagePaths) {
                 x0.push_back(diffii::encodeImageToLatent(sd, diffii::loadImageRgb(path)));
-                ids.push_back(torch::tensor(sd.tokenizer().encodePadded(diffii::conceptPrompt(tokens[c], "bird")))
-                                  .unsqueeze(0));
+                ids.push_back(
+                    torch::tensor(sd.tokenizer().encodePadded(diffii::conceptPrompt(tokens[c], "bird"))).unsqueeze(0));
             }
         }
         const auto latents = torch::cat(x0).repeat({4, 1, 1, 1});
@@ -133,7 +128,8 @@ private slots:
         diffii::ConceptSettings s;
         s.tokensPerClass = 2;
         diffii::ConceptLearner learner(sd, m_classes, "bird", s);
-        QCOMPARE(learner.tokens()[0], (std::vector<std::string>{"<black-footed-albatross-0>", "<black-footed-albatross-1>"}));
+        QCOMPARE(learner.tokens()[0],
+                 (std::vector<std::string>{"<black-footed-albatross-0>", "<black-footed-albatross-1>"}));
         QCOMPARE(learner.tokens()[1], (std::vector<std::string>{"<laysan-albatross-0>", "<laysan-albatross-1>"}));
         QCOMPARE(diffii::conceptPrompt(learner.tokens()[1], "bird"),
                  std::string("a photo of a <laysan-albatross-0> <laysan-albatross-1> bird"));
@@ -265,7 +261,8 @@ private slots:
             QCOMPARE(result.resumedFromStep, int64_t(3));
             QCOMPARE(result.steps, int64_t(6));
             std::string why;
-            QVERIFY2(sameTensors(m_dir + "/full/embeddings.safetensors", dir + "/embeddings.safetensors", &why), why.c_str());
+            QVERIFY2(sameTensors(m_dir + "/full/embeddings.safetensors", dir + "/embeddings.safetensors", &why),
+                     why.c_str());
             QVERIFY2(sameTensors(m_dir + "/full/lora.safetensors", dir + "/lora.safetensors", &why), why.c_str());
             QVERIFY2(sameTensors(m_dir + "/full/checkpoint.safetensors", dir + "/checkpoint.safetensors", &why),
                      why.c_str());
@@ -319,7 +316,8 @@ private slots:
         qInfo("UNet output change from the LoRA: %g", diff);
         QVERIFY(diff > 1e-6);
         // The learned token changes the conditioning versus the init word.
-        QVERIFY(!torch::equal(sd->encodePrompt(concepts.prompt("Laysan albatross")), sd->encodePrompt("a photo of a sea bird bird")));
+        QVERIFY(!torch::equal(sd->encodePrompt(concepts.prompt("Laysan albatross")),
+                              sd->encodePrompt("a photo of a sea bird bird")));
     }
 
     // bf16: the model computes in bfloat16, the trained rows and the LoRA stay float32 master copies.

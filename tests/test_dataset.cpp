@@ -19,71 +19,21 @@
 #include "core/io/error.h"
 #include "core/io/image.h"
 #include "core/jobs/progress.h"
-#include "tests/test_support.h"
 #include "tests/test_registry.h"
+#include "tests/test_support.h"
 
 namespace fs = std::filesystem;
 using diffii::ImageFolderDataset;
 using diffii::Split;
 
+using diffii::test::errorOf;
+
 namespace {
 
-// ---- a minimal PNG encoder (stored deflate) for greyscale / 16-bit / RGBA files OpenCV did not write ----------
-
-uint32_t crc32(const std::string& bytes) {
-    uint32_t crc = 0xFFFFFFFFu;
-    for (unsigned char b : bytes) {
-        crc ^= b;
-        for (int k = 0; k < 8; ++k) crc = (crc & 1) ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
-    }
-    return crc ^ 0xFFFFFFFFu;
-}
-
-void putBe32(std::string& s, uint32_t v) {
-    for (int i = 3; i >= 0; --i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-
-void chunk(std::string& png, const char* type, const std::string& data) {
-    putBe32(png, static_cast<uint32_t>(data.size()));
-    const std::string body = std::string(type, 4) + data;
-    png += body;
-    putBe32(png, crc32(body));
-}
-
-// Every sample of a width x height image with `channels` (1, 3 or 4) set to `value` at `bits` (8 or 16).
+// A PNG whose every sample of a width x height image with `channels` (1, 3 or 4) is `value` at `bits` (8 or 16).
 std::string flatPng(int width, int height, int channels, int bits, uint16_t value) {
-    std::string raw;
-    for (int y = 0; y < height; ++y) {
-        raw.push_back('\0');
-        for (int x = 0; x < width * channels; ++x) {
-            if (bits == 16) raw.push_back(static_cast<char>(value >> 8));
-            raw.push_back(static_cast<char>(value & 0xff));
-        }
-    }
-    std::string z = "\x78\x01";
-    const size_t n = raw.size();  // small images: one stored block
-    z.push_back('\x01');
-    z.push_back(static_cast<char>(n & 0xff));
-    z.push_back(static_cast<char>(n >> 8));
-    z.push_back(static_cast<char>(~n & 0xff));
-    z.push_back(static_cast<char>((~n >> 8) & 0xff));
-    z += raw;
-    uint32_t a = 1, b = 0;
-    for (unsigned char c : raw) {
-        a = (a + c) % 65521;
-        b = (b + a) % 65521;
-    }
-    putBe32(z, (b << 16) | a);
-    std::string png = "\x89PNG\r\n\x1a\n", ihdr;
-    putBe32(ihdr, static_cast<uint32_t>(width));
-    putBe32(ihdr, static_cast<uint32_t>(height));
-    ihdr += static_cast<char>(bits);
-    ihdr += static_cast<char>(channels == 1 ? 0 : channels == 3 ? 2 : 6);
-    ihdr += std::string("\0\0\0", 3);
-    chunk(png, "IHDR", ihdr);
-    chunk(png, "IDAT", z);
-    chunk(png, "IEND", "");
-    return png;
+    return diffii::test::encodePng(width, height, channels, bits,
+                                   std::vector<uint16_t>(static_cast<size_t>(width * height * channels), value));
 }
 
 void writeBytes(const std::string& path, const std::string& bytes) {
@@ -103,16 +53,6 @@ void makeClass(const std::string& dir, int count) {
         std::snprintf(name, sizeof name, "img_%03d.png", i);
         writeImage(dir + "/" + name, static_cast<float>(i % 7) / 7.0f);
     }
-}
-
-template <typename F>
-std::string errorOf(F&& f) {
-    try {
-        f();
-    } catch (const diffii::Error& e) {
-        return e.what();
-    }
-    return {};
 }
 
 std::vector<std::string> names(const ImageFolderDataset& ds) {

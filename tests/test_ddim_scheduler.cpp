@@ -15,8 +15,8 @@
 #include "core/io/json_config.h"
 #include "core/io/safetensors.h"
 #include "core/schedulers/ddim.h"
-#include "tests/test_support.h"
 #include "tests/test_registry.h"
+#include "tests/test_support.h"
 
 using diffii::DdimConfig;
 using diffii::DdimInverseScheduler;

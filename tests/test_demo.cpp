@@ -13,7 +13,7 @@
 #include <dlfcn.h>
 
 #include "core/data/dataset.h"
-#include "core/diffii/demo.h"
+#include "core/demo/demo.h"
 #include "core/diffii/pretrainer.h"
 #include "core/io/error.h"
 #include "core/io/image.h"
@@ -21,8 +21,8 @@
 #include "core/io/safetensors.h"
 #include "core/jobs/threads.h"
 #include "core/models/stable_diffusion.h"
-#include "tests/test_support.h"
 #include "tests/test_registry.h"
+#include "tests/test_support.h"
 
 namespace fs = std::filesystem;
 using diffii::test::expectError;
@@ -59,9 +59,11 @@ private Q_SLOTS:
         diffii::ImageFolderDataset train(res.trainImages), test(res.testImages);
         QCOMPARE(train.classCount(), 18);
         QCOMPARE(test.classCount(), 18);
-        const std::set<std::string> expected{"rooster", "chicken", "hatching chick", "baby chick",
-                                             "front-facing baby chick", "bird", "penguin", "dove", "turkey", "eagle",
-                                             "duck", "owl", "peacock", "parrot", "swan", "dodo", "flamingo", "goose"};
+        const std::set<std::string> expected{
+            "rooster", "chicken",  "hatching chick", "baby chick", "front-facing baby chick",
+            "bird",    "penguin",  "dove",           "turkey",     "eagle",
+            "duck",    "owl",      "peacock",        "parrot",     "swan",
+            "dodo",    "flamingo", "goose"};
         for (const auto& c : train.classes()) {
             QVERIFY2(expected.count(c.name), c.name.c_str());
             QCOMPARE(stems(res.trainImages + "/" + c.name), trainStyles);

@@ -12,8 +12,8 @@
 #include "core/io/safetensors.h"
 #include "core/models/lora.h"
 #include "core/models/stable_diffusion.h"
-#include "tests/test_support.h"
 #include "tests/test_registry.h"
+#include "tests/test_support.h"
 
 using diffii::test::fixture;
 
@@ -24,8 +24,8 @@ private:
     void runChain(const std::string& dir, bool withLora) {
         auto sd = diffii::StableDiffusion::load(fixture("tiny-sd1"));
         if (withLora) {
-            auto lora = diffii::UNetLoraImpl::load(fixture("tiny-sd1-lora/attn_procs_format/pytorch_lora_weights.safetensors"),
-                                                   *sd->unet());
+            auto lora = diffii::UNetLoraImpl::load(
+                fixture("tiny-sd1-lora/attn_procs_format/pytorch_lora_weights.safetensors"), *sd->unet());
             lora->attach(*sd->unet(), 1.0);
         }
         const auto added = diffii::loadTextualInversion(fixture("tiny-sd1-diffii/bird-0.embedding.safetensors"),
@@ -60,8 +60,9 @@ private:
                 const auto is = std::to_string(i);
                 DIFFII_COMPARE_TENSORS(trace.noisePreds[i], g.tensor("inversion." + ks + ".noise_pred." + is), 1e-4,
                                        "inversion." + ks + ".noise_pred." + is);
-                DIFFII_COMPARE_TENSORS(trace.latents[i + 1], g.tensor("inversion." + ks + ".latents." + std::to_string(i + 1)),
-                                       1e-4, "inversion latents " + ks + "." + std::to_string(i + 1));
+                DIFFII_COMPARE_TENSORS(trace.latents[i + 1],
+                                       g.tensor("inversion." + ks + ".latents." + std::to_string(i + 1)), 1e-4,
+                                       "inversion latents " + ks + "." + std::to_string(i + 1));
             }
             DIFFII_COMPARE_TENSORS(z[k], g.tensor("z." + ks), 1e-4, "z." + ks);
         }
@@ -81,14 +82,16 @@ private:
             den.split = 0.3;
             diffii::DenoiseTrace trace;
             const auto latents = diffii::denoiseTwoStage(*sd, interp.z, prompts, den, nullptr, &trace);
-            const std::vector<bool> expectSuffixed = {true, true, true, false, false, false, false, false, false, false};
+            const std::vector<bool> expectSuffixed = {true,  true,  true,  false, false,
+                                                      false, false, false, false, false};
             QCOMPARE(trace.suffixed, expectSuffixed);
             for (int i = 0; i < 10; ++i) {
                 const auto is = std::to_string(i);
                 const auto ref = g.tensor("denoise." + js + ".latents." + std::to_string(i + 1));
                 // Tolerance relative to the step's latent magnitude (README: 1e-4 of max|latent|).
                 const double tol = 1e-4 * std::max(1.0, ref.abs().max().item<double>());
-                DIFFII_COMPARE_TENSORS(trace.latents[i + 1], ref, tol, "denoise." + js + ".latents." + std::to_string(i + 1));
+                DIFFII_COMPARE_TENSORS(trace.latents[i + 1], ref, tol,
+                                       "denoise." + js + ".latents." + std::to_string(i + 1));
                 DIFFII_COMPARE_TENSORS(trace.noisePredText[i], g.tensor("denoise." + js + ".noise_pred_text." + is),
                                        1e-3, "denoise." + js + ".noise_pred_text." + is);
             }
@@ -108,26 +111,47 @@ private:
         diffii::SafeTensorsFile g(dir + "/diffii.safetensors");
         const double alpha = g.tensor("slerp." + std::to_string(j) + ".alpha").item<double>();
         const auto tmp = diffii::test::makeTempDir("pair");
-        QStringList args = {"pair", "--model", QString::fromStdString(fixture("tiny-sd1")),
-                            "--embeddings", QString::fromStdString(fixture("tiny-sd1-diffii/bird-0.embedding.safetensors")),
-                            "--image", QString::fromStdString(fixture("tiny-sd1-diffii/input_0.png")),
-                            "--image", QString::fromStdString(fixture("tiny-sd1-diffii/input_1.png")),
-                            "--prompt", "a photo of a <bird-0> bird", "--suffix", "standing on a tree branch",
-                            "--alpha", QString::number(alpha, 'g', 17), "--split", "0.3", "--steps", "10",
-                            "--invert-steps", "10", "--guidance", "7.5", "--invert-guidance", "1.0",
-                            "--out", QString::fromStdString(tmp + "/out.png"), "--raw", QString::fromStdString(tmp + "/raw.safetensors")};
+        QStringList args = {"pair",
+                            "--model",
+                            QString::fromStdString(fixture("tiny-sd1")),
+                            "--embeddings",
+                            QString::fromStdString(fixture("tiny-sd1-diffii/bird-0.embedding.safetensors")),
+                            "--image",
+                            QString::fromStdString(fixture("tiny-sd1-diffii/input_0.png")),
+                            "--image",
+                            QString::fromStdString(fixture("tiny-sd1-diffii/input_1.png")),
+                            "--prompt",
+                            "a photo of a <bird-0> bird",
+                            "--suffix",
+                            "standing on a tree branch",
+                            "--alpha",
+                            QString::number(alpha, 'g', 17),
+                            "--split",
+                            "0.3",
+                            "--steps",
+                            "10",
+                            "--invert-steps",
+                            "10",
+                            "--guidance",
+                            "7.5",
+                            "--invert-guidance",
+                            "1.0",
+                            "--out",
+                            QString::fromStdString(tmp + "/out.png"),
+                            "--raw",
+                            QString::fromStdString(tmp + "/raw.safetensors")};
         if (withLora)
-            args << "--lora" << QString::fromStdString(fixture("tiny-sd1-lora/attn_procs_format/pytorch_lora_weights.safetensors"));
-        QProcess p;
-        p.start(QString::fromStdString(std::string(DIFFII_BINARY_DIR) + "/app/diffii"), args);
-        QVERIFY(p.waitForFinished(600000));
-        QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+            args << "--lora"
+                 << QString::fromStdString(fixture("tiny-sd1-lora/attn_procs_format/pytorch_lora_weights.safetensors"));
+        const auto run = diffii::test::runDiffii(args);
+        QVERIFY2(run.code == 0, qPrintable(run.err));
         diffii::SafeTensorsFile raw(tmp + "/raw.safetensors");
         const auto image = raw.tensor("image");
         QCOMPARE(image.scalar_type(), torch::kFloat32);
         DIFFII_COMPARE_TENSORS(image, g.tensor("image." + std::to_string(j)), 1e-3, "diffii pair --raw image");
         const auto ours = (diffii::loadImageRgb(tmp + "/out.png") * 255).round().to(torch::kInt32);
-        const auto ref = (diffii::loadImageRgb(dir + "/output_" + std::to_string(j) + ".png") * 255).round().to(torch::kInt32);
+        const auto ref =
+            (diffii::loadImageRgb(dir + "/output_" + std::to_string(j) + ".png") * 255).round().to(torch::kInt32);
         DIFFII_COMPARE_TENSORS(ours, ref, 1.0, "diffii pair PNG");
         std::filesystem::remove_all(tmp);
     }

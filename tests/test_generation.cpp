@@ -14,8 +14,8 @@
 #include "core/io/error.h"
 #include "core/io/image.h"
 #include "core/models/stable_diffusion.h"
-#include "tests/test_support.h"
 #include "tests/test_registry.h"
+#include "tests/test_support.h"
 
 namespace fs = std::filesystem;
 using diffii::test::fixture;
@@ -74,8 +74,8 @@ private slots:
         std::vector<diffii::Progress> seen;
         diffii::JobContext job;
         job.onProgress = [&](const diffii::Progress& p) { seen.push_back(p); };
-        const auto entries = diffii::buildInversionPool(*m_sd, m_sources, m_poolSettings, poolDir(), "model-x",
-                                                        "concepts-y", &job);
+        const auto entries =
+            diffii::buildInversionPool(*m_sd, m_sources, m_poolSettings, poolDir(), "model-x", "concepts-y", &job);
         QCOMPARE(entries.size(), size_t(3));
         for (const auto& e : entries) {
             QVERIFY(fs::exists(e.file));
@@ -87,7 +87,8 @@ private slots:
         QCOMPARE(seen.back().stage, std::string("inversion pool"));
         // A second build keeps every entry (resume), byte for byte.
         const auto before = readBytes(entries[0].file);
-        const auto again = diffii::buildInversionPool(*m_sd, m_sources, m_poolSettings, poolDir(), "model-x", "concepts-y");
+        const auto again =
+            diffii::buildInversionPool(*m_sd, m_sources, m_poolSettings, poolDir(), "model-x", "concepts-y");
         QCOMPARE(readBytes(again[0].file), before);
         // Other concepts: every entry is stale, none is silently reused.
         const auto listed = diffii::listInversionPool(poolDir(), m_sources, m_poolSettings, "model-x", "concepts-z");
@@ -110,7 +111,10 @@ private slots:
                 QVERIFY(!e.stale);
             auto bytes = readBytes(sources[0].imagePath);
             bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x5a);
-            { std::ofstream(sources[0].imagePath, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size())); }
+            {
+                std::ofstream(sources[0].imagePath, std::ios::binary)
+                    .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+            }
             const auto edited = diffii::listInversionPool(poolDir(), sources, m_poolSettings, "model-x", "concepts-y");
             QVERIFY(edited[0].stale);
             QVERIFY(!edited[1].stale);  // input_1, untouched
@@ -247,10 +251,10 @@ private slots:
     }
 
     void suffixesFromCaptions() {
-        const std::vector<std::string> captions = {
-            "a small bird standing on a tree branch", "a bird standing on a tree branch",
-            "A Bird flying in the blue sky.", "a photo of a red bird standing on a tree branch",
-            "two birds swimming in a lake"};
+        const std::vector<std::string> captions = {"a small bird standing on a tree branch",
+                                                   "a bird standing on a tree branch", "A Bird flying in the blue sky.",
+                                                   "a photo of a red bird standing on a tree branch",
+                                                   "two birds swimming in a lake"};
         const auto s = diffii::summariseCaptions(captions, "bird", 2);
         QCOMPARE(s.size(), size_t(2));
         QCOMPARE(s[0], std::string("standing on a tree branch"));

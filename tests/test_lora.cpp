@@ -8,8 +8,8 @@
 #include "core/io/safetensors.h"
 #include "core/models/lora.h"
 #include "core/models/stable_diffusion.h"
-#include "tests/test_support.h"
 #include "tests/test_registry.h"
+#include "tests/test_support.h"
 
 using diffii::test::fixture;
 
@@ -27,7 +27,8 @@ private:
             const std::string k = c;
             const auto out = m_sd->unet()->forward(g.tensor(k + ".sample"), g.tensor(k + ".timestep"),
                                                    g.tensor(k + ".encoder_hidden_states"));
-            DIFFII_COMPARE_TENSORS(out, g.tensor(k + goldenSuffix), 1e-4, what + " " + k + " scale " + std::to_string(scale));
+            DIFFII_COMPARE_TENSORS(out, g.tensor(k + goldenSuffix), 1e-4,
+                                   what + " " + k + " scale " + std::to_string(scale));
         }
     }
 
@@ -42,10 +43,14 @@ private slots:
     void allConventions_data() {
         QTest::addColumn<QString>("file");
         QTest::addColumn<QString>("format");
-        QTest::newRow("diffusers") << "pytorch_lora_weights.safetensors" << "diffusers";
-        QTest::newRow("attn_procs") << "attn_procs_format/pytorch_lora_weights.safetensors" << "attn_procs";
-        QTest::newRow("peft") << "peft_format/pytorch_lora_weights.safetensors" << "peft";
-        QTest::newRow("kohya") << "kohya_format/lora.safetensors" << "kohya";
+        QTest::newRow("diffusers") << "pytorch_lora_weights.safetensors"
+                                   << "diffusers";
+        QTest::newRow("attn_procs") << "attn_procs_format/pytorch_lora_weights.safetensors"
+                                    << "attn_procs";
+        QTest::newRow("peft") << "peft_format/pytorch_lora_weights.safetensors"
+                              << "peft";
+        QTest::newRow("kohya") << "kohya_format/lora.safetensors"
+                               << "kohya";
     }
     void allConventions() {
         QFETCH(QString, file);
@@ -62,14 +67,16 @@ private slots:
     }
 
     void kohyaAlphaHalvesTheDelta() {
-        auto lora = diffii::UNetLoraImpl::load(fixture("tiny-sd1-lora/kohya_format/lora_alpha2.safetensors"), *m_sd->unet());
+        auto lora =
+            diffii::UNetLoraImpl::load(fixture("tiny-sd1-lora/kohya_format/lora_alpha2.safetensors"), *m_sd->unet());
         lora->attach(*m_sd->unet(), 1.0);
         compareCases("kohya alpha 2", 1.0, ".out_scale_0_5");
         diffii::UNetLoraImpl::detach(*m_sd->unet());
     }
 
     void savesAndReloads() {
-        auto lora = diffii::UNetLoraImpl::load(fixture("tiny-sd1-lora/kohya_format/lora_alpha2.safetensors"), *m_sd->unet());
+        auto lora =
+            diffii::UNetLoraImpl::load(fixture("tiny-sd1-lora/kohya_format/lora_alpha2.safetensors"), *m_sd->unet());
         const auto path = m_tmp + "/saved.safetensors";
         lora->save(path, {{"producer", "test"}});
         auto back = diffii::UNetLoraImpl::load(path, *m_sd->unet());
@@ -92,10 +99,10 @@ private slots:
 
     void badFilesNameTheKey() {
         const auto path = m_tmp + "/bad.safetensors";
-        diffii::saveSafetensors(path, {{"unet.mid_block.attentions.0.transformer_blocks.0.attn2.to_q.lora.down.weight",
-                                        torch::zeros({4, 99})},
-                                       {"unet.mid_block.attentions.0.transformer_blocks.0.attn2.to_q.lora.up.weight",
-                                        torch::zeros({64, 4})}});
+        diffii::saveSafetensors(
+            path,
+            {{"unet.mid_block.attentions.0.transformer_blocks.0.attn2.to_q.lora.down.weight", torch::zeros({4, 99})},
+             {"unet.mid_block.attentions.0.transformer_blocks.0.attn2.to_q.lora.up.weight", torch::zeros({64, 4})}});
         try {
             diffii::UNetLoraImpl::load(path, *m_sd->unet());
             QFAIL("no error");

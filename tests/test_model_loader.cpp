@@ -9,10 +9,12 @@
 #include "core/io/json_config.h"
 #include "core/io/safetensors.h"
 #include "core/models/stable_diffusion.h"
-#include "tests/test_support.h"
 #include "tests/test_registry.h"
+#include "tests/test_support.h"
 
 namespace fs = std::filesystem;
+
+using diffii::test::errorOf;
 
 namespace {
 
@@ -22,8 +24,10 @@ std::string linkedModelCopy(const std::string& root, const std::string& name) {
     const fs::path dst = fs::path(root) / name;
     for (const auto& e : fs::recursive_directory_iterator(src)) {
         const auto rel = fs::relative(e.path(), src);
-        if (e.is_directory()) fs::create_directories(dst / rel);
-        else fs::create_symlink(e.path(), dst / rel);
+        if (e.is_directory())
+            fs::create_directories(dst / rel);
+        else
+            fs::create_symlink(e.path(), dst / rel);
     }
     return dst.string();
 }
@@ -38,17 +42,7 @@ std::string readAll(const fs::path& path) {
     return std::string((std::istreambuf_iterator<char>(in)), {});
 }
 
-template <typename F>
-std::string errorOf(F&& f) {
-    try {
-        f();
-    } catch (const diffii::Error& e) {
-        return e.what();
-    }
-    return {};
-}
-
-#define EXPECT_CONTAINS(haystack, needle) \
+#define EXPECT_CONTAINS(haystack, needle)                             \
     QVERIFY2(std::string(haystack).find(needle) != std::string::npos, \
              (std::string("expected '") + (needle) + "' in: " + std::string(haystack)).c_str())
 
@@ -63,17 +57,17 @@ private:
     QString cli() const { return QString::fromStdString(std::string(DIFFII_BINARY_DIR) + "/app/diffii"); }
 
     int runCli(const QStringList& args, QString* out, QString* err) {
-        QProcess p;
-        p.start(cli(), args);
-        if (!p.waitForFinished(300000)) return -1;
-        *out = QString::fromUtf8(p.readAllStandardOutput());
-        *err = QString::fromUtf8(p.readAllStandardError());
-        return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+        const auto r = diffii::test::runDiffii(args, nullptr, 300000);
+        *out = r.out;
+        *err = r.err;
+        return r.code;
     }
 
 private slots:
     void initTestCase() {
-        DIFFII_REQUIRE_FIXTURES(); m_tmp = diffii::test::makeTempDir("loader"); }
+        DIFFII_REQUIRE_FIXTURES();
+        m_tmp = diffii::test::makeTempDir("loader");
+    }
     void cleanupTestCase() { fs::remove_all(m_tmp); }
 
     void loadsTinyModelStrictly() {
@@ -184,7 +178,8 @@ private slots:
             for (const auto& k : f.keys()) {
                 const bool first = (i++ % 2) == 0;
                 (first ? a : b)[k] = f.tensor(k);
-                index["weight_map"][k] = first ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors";
+                index["weight_map"][k] =
+                    first ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors";
             }
         }
         fs::remove(w);

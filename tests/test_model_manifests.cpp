@@ -13,8 +13,8 @@
 #include "core/models/autoencoder_kl.h"
 #include "core/models/state_dict.h"
 #include "core/models/unet_2d_condition.h"
-#include "tests/test_support.h"
 #include "tests/test_registry.h"
+#include "tests/test_support.h"
 
 namespace {
 

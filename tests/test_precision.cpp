@@ -8,28 +8,17 @@
 
 #include "core/jobs/precision.h"
 #include "core/models/stable_diffusion.h"
-#include "tests/test_support.h"
 #include "tests/test_registry.h"
+#include "tests/test_support.h"
 
 using diffii::Precision;
 
 namespace {
 
-struct Run {
-    int code = -1;
-    QString out, err;
-};
+using Run = diffii::test::CliRun;
 
 Run runDiffii(const QStringList& args, const QProcessEnvironment& env) {
-    QProcess p;
-    p.setProcessEnvironment(env);
-    p.start(QString::fromStdString(std::string(DIFFII_BINARY_DIR) + "/app/diffii"), args);
-    Run r;
-    if (!p.waitForFinished(120000)) return r;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    return r;
+    return diffii::test::runDiffii(args, &env, 120000);
 }
 
 QString lineOf(const QString& text, const QString& key) {
@@ -72,7 +61,8 @@ private Q_SLOTS:
         QCOMPARE(full.bfloat16, native);
         QVERIFY(full.warning.empty());
         QVERIFY2(full.reason.find(native ? "bfloat16: auto" : "float32: auto") == 0, full.reason.c_str());
-        if (!native) QVERIFY2(full.reason.find(diffii::cpuFeatures().bf16Reason) != std::string::npos, full.reason.c_str());
+        if (!native)
+            QVERIFY2(full.reason.find(diffii::cpuFeatures().bf16Reason) != std::string::npos, full.reason.c_str());
         // A small model stays float32 on every CPU; unknown size (training autocast): the CPU alone decides.
         QVERIFY(!diffii::choosePrecision(Precision::Auto, 7'600'000).bfloat16);
         QCOMPARE(diffii::choosePrecision(Precision::Auto).bfloat16, native);
@@ -90,7 +80,8 @@ private Q_SLOTS:
         QVERIFY(b.bfloat16);
         // The warning exists exactly where bfloat16 is not native, and says why.
         QCOMPARE(b.warning.empty(), diffii::cpuFeatures().nativeBf16);
-        if (!b.warning.empty()) QVERIFY2(b.warning.find("slower and less accurate") != std::string::npos, b.warning.c_str());
+        if (!b.warning.empty())
+            QVERIFY2(b.warning.find("slower and less accurate") != std::string::npos, b.warning.c_str());
     }
 
     void loaderResolvesAuto() {
@@ -117,8 +108,8 @@ private Q_SLOTS:
         const QString full = lineOf(plain.out, "precision (auto, full-size model)");
         QVERIFY2(full.startsWith(diffii::cpuFeatures().nativeBf16 ? "bfloat16" : "float32"), qPrintable(plain.out));
 
-        for (const auto& [name, value] : {std::pair{"ATEN_CPU_CAPABILITY", "avx2"}, {"ONEDNN_MAX_CPU_ISA", "AVX2"},
-                                          {"DNNL_MAX_CPU_ISA", "AVX2"}}) {
+        for (const auto& [name, value] :
+             {std::pair{"ATEN_CPU_CAPABILITY", "avx2"}, {"ONEDNN_MAX_CPU_ISA", "AVX2"}, {"DNNL_MAX_CPU_ISA", "AVX2"}}) {
             auto limited = env;
             limited.remove(QStringLiteral("ATEN_CPU_CAPABILITY"));
             limited.remove(QStringLiteral("ONEDNN_MAX_CPU_ISA"));

@@ -12,8 +12,8 @@
 #include "core/io/json_config.h"
 #include "core/io/safetensors.h"
 #include "core/models/stable_diffusion.h"
-#include "tests/test_support.h"
 #include "tests/test_registry.h"
+#include "tests/test_support.h"
 
 namespace fs = std::filesystem;
 using diffii::test::expectError;
@@ -32,7 +32,8 @@ std::string makeCorpus(const std::string& dir) {
             const std::string rel = std::string(cls) + "-" + e.path().filename().string();
             fs::copy_file(e.path(), fs::path(dir) / rel);
             out << nlohmann::json{{"file", rel},
-                                  {"caption", std::string("a photo of a ") + cls + ", " + e.path().stem().string() + " emoji"}}
+                                  {"caption",
+                                   std::string("a photo of a ") + cls + ", " + e.path().stem().string() + " emoji"}}
                        .dump()
                 << "\n";
             ++n;
@@ -122,8 +123,9 @@ private Q_SLOTS:
         QCOMPARE(diffii::readJsonFile(tmp + "/b/run.json")["stage"].get<std::string>(), std::string("unet"));
         const auto b = diffii::pretrainModel(recipe, corpus, tmp + "/b");
         QCOMPARE(b.stage, std::string("done"));
-        for (const char* f : {"/model/unet/diffusion_pytorch_model.safetensors", "/model/vae/diffusion_pytorch_model.safetensors",
-                              "/model/text_encoder/model.safetensors"})
+        for (const char* f :
+             {"/model/unet/diffusion_pytorch_model.safetensors", "/model/vae/diffusion_pytorch_model.safetensors",
+              "/model/text_encoder/model.safetensors"})
             expectSameWeights(tmp + "/a" + f, tmp + "/b" + f);
         QCOMPARE(diffii::readJsonFile(tmp + "/a/model/tokenizer/vocab.json"),
                  diffii::readJsonFile(tmp + "/b/model/tokenizer/vocab.json"));
@@ -139,7 +141,8 @@ private Q_SLOTS:
                               "/text_encoder/model.safetensors"}) {
             diffii::SafeTensorsFile st(tmp + "/export" + f);
             for (const auto& k : st.keys())
-                QVERIFY2(st.info(k).dtype == diffii::StDtype::F16 || k.find("position_ids") != std::string::npos, k.c_str());
+                QVERIFY2(st.info(k).dtype == diffii::StDtype::F16 || k.find("position_ids") != std::string::npos,
+                         k.c_str());
         }
         auto exported = diffii::StableDiffusion::load(tmp + "/export");
         const auto info = diffii::readJsonFile(tmp + "/export/pretraining.json");

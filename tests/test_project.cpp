@@ -15,8 +15,8 @@
 #include "core/data/stable_hash.h"
 #include "core/io/error.h"
 #include "core/io/safetensors.h"
-#include "tests/test_support.h"
 #include "tests/test_registry.h"
+#include "tests/test_support.h"
 
 namespace fs = std::filesystem;
 using diffii::Project;

@@ -33,11 +33,14 @@ inline bool registerTest(const char* file, TestApp app, std::function<int(int, c
 
 }  // namespace diffii::test
 
-#define DIFFII_TEST_MAIN(TestClass, appKind)                                                                 \
-    namespace {                                                                                              \
-    const bool diffiiTestRegistered_ = diffii::test::registerTest(__FILE__, diffii::test::TestApp::appKind, \
-                                                                  [](int argc, char** argv) {                \
-                                                                      TestClass test;                        \
-                                                                      return QTest::qExec(&test, argc, argv); \
-                                                                  });                                        \
+#define DIFFII_TEST_CONCAT_(a, b) a##b
+#define DIFFII_TEST_CONCAT(a, b) DIFFII_TEST_CONCAT_(a, b)
+#define DIFFII_TEST_MAIN(TestClass, appKind)                                                                         \
+    namespace {                                                                                                      \
+    const bool DIFFII_TEST_CONCAT(diffiiTestRegistered_,                                                             \
+                                  __LINE__) = diffii::test::registerTest(__FILE__, diffii::test::TestApp::appKind,   \
+                                                                         [](int argc, char** argv) {                 \
+                                                                             TestClass test;                         \
+                                                                             return QTest::qExec(&test, argc, argv); \
+                                                                         });                                         \
     }

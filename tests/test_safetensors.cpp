@@ -10,8 +10,8 @@
 
 #include "core/io/error.h"
 #include "core/io/safetensors.h"
-#include "tests/test_support.h"
 #include "tests/test_registry.h"
+#include "tests/test_support.h"
 
 using diffii::SafeTensorsFile;
 
@@ -37,7 +37,8 @@ void expectError(const std::string& path, std::initializer_list<const char*> fra
         const std::string msg = e.what();
         QVERIFY2(msg.find(path) != std::string::npos, ("message does not name the file: " + msg).c_str());
         for (const char* frag : fragments)
-            QVERIFY2(msg.find(frag) != std::string::npos, ("message lacks '" + std::string(frag) + "': " + msg).c_str());
+            QVERIFY2(msg.find(frag) != std::string::npos,
+                     ("message lacks '" + std::string(frag) + "': " + msg).c_str());
     }
 }
 
@@ -51,7 +52,9 @@ private:
 
 private slots:
     void initTestCase() {
-        DIFFII_REQUIRE_FIXTURES(); m_dir = diffii::test::makeTempDir("safetensors"); }
+        DIFFII_REQUIRE_FIXTURES();
+        m_dir = diffii::test::makeTempDir("safetensors");
+    }
     void cleanupTestCase() { std::filesystem::remove_all(m_dir); }
 
     void readsFixture() {
@@ -91,7 +94,9 @@ private slots:
         QCOMPARE(f.metadata().at("case"), std::string("round-trip"));
         // no temporary file left behind
         int files = 0;
-        for (const auto& e : std::filesystem::directory_iterator(m_dir)) files += e.path().filename() == "all.safetensors" ? 0 : (e.path().string().find(".tmp.") != std::string::npos);
+        for (const auto& e : std::filesystem::directory_iterator(m_dir))
+            files +=
+                e.path().filename() == "all.safetensors" ? 0 : (e.path().string().find(".tmp.") != std::string::npos);
         QCOMPARE(files, 0);
     }
 

@@ -1,10 +1,85 @@
 #include "tests/test_support.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
 
 namespace diffii::test {
+
+namespace {
+
+uint32_t crc32(const std::string& bytes) {
+    uint32_t table[256];
+    for (uint32_t n = 0; n < 256; ++n) {
+        uint32_t c = n;
+        for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        table[n] = c;
+    }
+    uint32_t crc = 0xFFFFFFFFu;
+    for (unsigned char b : bytes) crc = table[(crc ^ b) & 0xff] ^ (crc >> 8);
+    return crc ^ 0xFFFFFFFFu;
+}
+
+void putBe32(std::string& s, uint32_t v) {
+    for (int i = 3; i >= 0; --i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+void chunk(std::string& png, const char* type, const std::string& data) {
+    putBe32(png, static_cast<uint32_t>(data.size()));
+    const std::string body = std::string(type, 4) + data;
+    png += body;
+    putBe32(png, crc32(body));
+}
+
+}  // namespace
+
+// A PNG of width x height with `channels` (1 grey, 2 grey+alpha, 3 RGB, 4 RGBA) samples of `bits` (8 or 16) per pixel,
+// row-major, channel-interleaved; samples are given as integers in the bit depth's range.
+std::string encodePng(int width, int height, int channels, int bits, const std::vector<uint16_t>& samples) {
+    const int colorType = channels == 1 ? 0 : channels == 2 ? 4 : channels == 3 ? 2 : 6;
+    std::string raw;
+    for (int y = 0; y < height; ++y) {
+        raw.push_back('\0');  // filter: none
+        for (int x = 0; x < width * channels; ++x) {
+            const uint16_t v = samples[static_cast<size_t>(y) * width * channels + x];
+            if (bits == 16) raw.push_back(static_cast<char>(v >> 8));
+            raw.push_back(static_cast<char>(v & 0xff));
+        }
+    }
+    // zlib stream with stored (uncompressed) deflate blocks.
+    std::string z = "\x78\x01";
+    size_t pos = 0;
+    do {
+        const size_t n = std::min<size_t>(65535, raw.size() - pos);
+        const bool last = pos + n == raw.size();
+        z.push_back(last ? '\x01' : '\x00');
+        z.push_back(static_cast<char>(n & 0xff));
+        z.push_back(static_cast<char>(n >> 8));
+        z.push_back(static_cast<char>(~n & 0xff));
+        z.push_back(static_cast<char>((~n >> 8) & 0xff));
+        z.append(raw, pos, n);
+        pos += n;
+    } while (pos < raw.size());
+    uint32_t a = 1, b = 0;
+    for (unsigned char c : raw) {
+        a = (a + c) % 65521;
+        b = (b + a) % 65521;
+    }
+    putBe32(z, (b << 16) | a);
+
+    std::string png = "\x89PNG\r\n\x1a\n";
+    std::string ihdr;
+    putBe32(ihdr, static_cast<uint32_t>(width));
+    putBe32(ihdr, static_cast<uint32_t>(height));
+    ihdr += static_cast<char>(bits);
+    ihdr += static_cast<char>(colorType);
+    ihdr += std::string("\0\0\0", 3);  // compression, filter, interlace
+    chunk(png, "IHDR", ihdr);
+    chunk(png, "IDAT", z);
+    chunk(png, "IEND", "");
+    return png;
+}
 
 std::string fixturesDir() {
     if (const char* env = std::getenv("DIFFII_FIXTURES")) return env;
@@ -38,6 +113,27 @@ bool closeOrReport(const torch::Tensor& actual, const torch::Tensor& expected, d
     *message = os.str();
     if (std::getenv("DIFFII_PRINT_DIFFS")) std::fprintf(stderr, "  %s\n", message->c_str());
     return diff <= tol;
+}
+
+}  // namespace diffii::test
+
+namespace diffii::test {
+
+CliRun runDiffii(const QStringList& args, const QProcessEnvironment* env, int timeoutMs) {
+    QProcess p;
+    if (env) p.setProcessEnvironment(*env);
+    p.start(QString::fromStdString(std::string(DIFFII_BINARY_DIR) + "/app/diffii"), args);
+    CliRun r;
+    if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        p.waitForFinished();
+        r.err = QStringLiteral("diffii did not finish within %1 ms").arg(timeoutMs);
+        return r;
+    }
+    r.out = QString::fromUtf8(p.readAllStandardOutput());
+    r.err = QString::fromUtf8(p.readAllStandardError());
+    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    return r;
 }
 
 }  // namespace diffii::test

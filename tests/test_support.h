@@ -1,11 +1,14 @@
 // Helpers shared by the Qt Test classes: fixture paths and tensor comparisons.
 #pragma once
 
+#include <cstdint>
 #include <initializer_list>
 #include <string>
+#include <vector>
 
-#include <QtTest/QtTest>
 #include <torch/torch.h>
+#include <QProcess>
+#include <QtTest/QtTest>
 
 #include "core/io/error.h"
 #include "core/jobs/precision.h"
@@ -20,6 +23,29 @@ std::string fixture(const std::string& relative);
 std::string makeTempDir(const std::string& tag);
 
 double maxAbsDiff(const torch::Tensor& a, const torch::Tensor& b);
+
+// A PNG file's bytes, written by hand (stored deflate) so that tests can make files OpenCV would not write: width x
+// height with `channels` (1 grey, 2 grey+alpha, 3 RGB, 4 RGBA) samples of `bits` (8 or 16), row-major,
+// channel-interleaved, as integers in the bit depth's range.
+std::string encodePng(int width, int height, int channels, int bits, const std::vector<uint16_t>& samples);
+
+// The message of the diffii::Error that f throws, "" when it throws none.
+template <typename F>
+std::string errorOf(F&& f) {
+    try {
+        f();
+    } catch (const diffii::Error& e) {
+        return e.what();
+    }
+    return {};
+}
+
+// The built `diffii` run with args (and env when given): exit code (-1 when it crashed or timed out) and output.
+struct CliRun {
+    int code = -1;
+    QString out, err;
+};
+CliRun runDiffii(const QStringList& args, const QProcessEnvironment* env = nullptr, int timeoutMs = 600000);
 
 // Asserts equal shapes and max|a-b| <= tol; the failure message names what was compared.
 bool closeOrReport(const torch::Tensor& actual, const torch::Tensor& expected, double tol, const std::string& what,
@@ -42,33 +68,34 @@ void expectError(F&& f, std::initializer_list<std::string> fragments) {
 }  // namespace diffii::test
 
 // QVERIFY2 wrapper for tensors: fails the current test with the compared name, shapes and max-abs-diff.
-#define DIFFII_COMPARE_TENSORS(actual, expected, tol, what)                                   \
-    do {                                                                                     \
-        std::string diffiiMsg_;                                                              \
+#define DIFFII_COMPARE_TENSORS(actual, expected, tol, what)                                                   \
+    do {                                                                                                      \
+        std::string diffiiMsg_;                                                                               \
         const bool diffiiOk_ = diffii::test::closeOrReport((actual), (expected), (tol), (what), &diffiiMsg_); \
-        QVERIFY2(diffiiOk_, diffiiMsg_.c_str());                                             \
+        QVERIFY2(diffiiOk_, diffiiMsg_.c_str());                                                              \
     } while (false)
 
 // bfloat16 parity holds its measured bound only where bfloat16 is native (core/jobs/precision.h); elsewhere
 // LibTorch's fallback kernels accumulate in bfloat16, and the test is skipped with the reason.
-#define DIFFII_REQUIRE_NATIVE_BF16()                                                                     \
-    do {                                                                                                 \
-        if (!diffii::cpuFeatures().nativeBf16)                                                           \
-            QSKIP(("bfloat16 is not native here: " + diffii::cpuFeatures().bf16Reason).c_str());         \
+#define DIFFII_REQUIRE_NATIVE_BF16()                                                             \
+    do {                                                                                         \
+        if (!diffii::cpuFeatures().nativeBf16)                                                   \
+            QSKIP(("bfloat16 is not native here: " + diffii::cpuFeatures().bf16Reason).c_str()); \
     } while (false)
 
 // The reference fixtures are not in the checkout: a fresh clone without ../shared passes its test command with the
 // parity tests reported as skipped (.ci/run refuses to run without them). In initTestCase: skips the whole class.
-#define DIFFII_REQUIRE_FIXTURES()                                                                         \
-    do {                                                                                                  \
-        if (!diffii::test::fixturesPresent())                                                             \
-            QSKIP(("reference fixtures not found at " + diffii::test::fixturesDir() +                     \
-                   " (../shared/fixtures beside the project, or set DIFFII_FIXTURES)").c_str());           \
+#define DIFFII_REQUIRE_FIXTURES()                                                      \
+    do {                                                                               \
+        if (!diffii::test::fixturesPresent())                                          \
+            QSKIP(("reference fixtures not found at " + diffii::test::fixturesDir() +  \
+                   " (../shared/fixtures beside the project, or set DIFFII_FIXTURES)") \
+                      .c_str());                                                       \
     } while (false)
 
 // bfloat16 can compute at all (it cannot where ONEDNN_MAX_CPU_ISA holds oneDNN below it on a CPU that has it).
-#define DIFFII_REQUIRE_BF16_RUNS()                                                                       \
-    do {                                                                                                 \
-        if (!diffii::cpuFeatures().bf16Runs)                                                             \
-            QSKIP("bfloat16 cannot run in this process (oneDNN held below it by ONEDNN_MAX_CPU_ISA)");     \
+#define DIFFII_REQUIRE_BF16_RUNS()                                                                     \
+    do {                                                                                               \
+        if (!diffii::cpuFeatures().bf16Runs)                                                           \
+            QSKIP("bfloat16 cannot run in this process (oneDNN held below it by ONEDNN_MAX_CPU_ISA)"); \
     } while (false)

@@ -12,8 +12,8 @@
 #include "core/data/stable_hash.h"
 #include "core/data/synthetic_manifest.h"
 #include "core/io/error.h"
-#include "tests/test_support.h"
 #include "tests/test_registry.h"
+#include "tests/test_support.h"
 
 namespace fs = std::filesystem;
 using diffii::SyntheticRecord;

@@ -7,8 +7,8 @@
 #include "core/io/safetensors.h"
 #include "core/models/lora.h"
 #include "core/models/stable_diffusion.h"
-#include "tests/test_support.h"
 #include "tests/test_registry.h"
+#include "tests/test_support.h"
 
 using diffii::test::fixture;
 
@@ -54,8 +54,8 @@ private slots:
             const auto down = g.tensor("grad.unet." + module + ".lora.down.weight");
             const auto up = g.tensor("grad.unet." + module + ".lora.up.weight");
             QVERIFY2(layer->down->weight.grad().defined(), module.c_str());
-            DIFFII_COMPARE_TENSORS(layer->down->weight.grad(), down, 1e-4 * std::max(1e-12, down.abs().max().item<double>()),
-                                   "grad " + module + ".down");
+            DIFFII_COMPARE_TENSORS(layer->down->weight.grad(), down,
+                                   1e-4 * std::max(1e-12, down.abs().max().item<double>()), "grad " + module + ".down");
             DIFFII_COMPARE_TENSORS(layer->up->weight.grad(), up, 1e-4 * std::max(1e-12, up.abs().max().item<double>()),
                                    "grad " + module + ".up");
             ++compared;

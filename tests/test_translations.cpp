@@ -22,11 +22,11 @@
 #include <QTranslator>
 #include <QtTest>
 
+#include "tests/test_registry.h"
 #include "ui/main_window.h"
 #include "ui/preferences_dialog.h"
 #include "ui/studio_controller.h"
 #include "ui/studio_page.h"
-#include "tests/test_registry.h"
 
 using diffii::ui::MainWindow;
 using diffii::ui::StudioController;
@@ -34,22 +34,49 @@ using diffii::ui::StudioController;
 namespace {
 
 // Words that stay as they are in Chinese UI text: symbols, acronyms, product and format names.
-const QStringList kAllowed = {
-    QStringLiteral("Diff-II Studio"), QStringLiteral("Diff-II"), QStringLiteral("Stable Diffusion"),
-    QStringLiteral("diffusers"),      QStringLiteral("ImageFolder"), QStringLiteral("manifest.csv"),
-    QStringLiteral("manifest.jsonl"), QStringLiteral("safetensors"), QStringLiteral("PSNR"),
-    QStringLiteral("LoRA"),           QStringLiteral("CFG"),         QStringLiteral("ETA"),
-    QStringLiteral("DDIM"),           QStringLiteral("RGB"),         QStringLiteral("RMS"),
-    QStringLiteral("CLIP"),           QStringLiteral("UNet"),        QStringLiteral("VAE"),
-    QStringLiteral("SD"),             QStringLiteral("GPU"),         QStringLiteral("CPU"),
-    QStringLiteral("PNG"),            QStringLiteral("JSON"),        QStringLiteral("CSV"),
-    QStringLiteral("k-shot"),         QStringLiteral("rad"),         QStringLiteral("α"),
-    QStringLiteral("θ"),              QStringLiteral("s"),           QStringLiteral("k"),
-    QStringLiteral("K"),              QStringLiteral("N"),           QStringLiteral("A"),
-    QStringLiteral("R"),              QStringLiteral("U"),           QStringLiteral("T"),
-    QStringLiteral("Esc"),            QStringLiteral("Enter"),       QStringLiteral("Ctrl"),
-    QStringLiteral("x"),              QStringLiteral("English"),     QStringLiteral("z1"),
-    QStringLiteral("z2")};
+const QStringList kAllowed = {QStringLiteral("Diff-II Studio"),
+                              QStringLiteral("Diff-II"),
+                              QStringLiteral("Stable Diffusion"),
+                              QStringLiteral("diffusers"),
+                              QStringLiteral("ImageFolder"),
+                              QStringLiteral("manifest.csv"),
+                              QStringLiteral("manifest.jsonl"),
+                              QStringLiteral("safetensors"),
+                              QStringLiteral("PSNR"),
+                              QStringLiteral("LoRA"),
+                              QStringLiteral("CFG"),
+                              QStringLiteral("ETA"),
+                              QStringLiteral("DDIM"),
+                              QStringLiteral("RGB"),
+                              QStringLiteral("RMS"),
+                              QStringLiteral("CLIP"),
+                              QStringLiteral("UNet"),
+                              QStringLiteral("VAE"),
+                              QStringLiteral("SD"),
+                              QStringLiteral("GPU"),
+                              QStringLiteral("CPU"),
+                              QStringLiteral("PNG"),
+                              QStringLiteral("JSON"),
+                              QStringLiteral("CSV"),
+                              QStringLiteral("k-shot"),
+                              QStringLiteral("rad"),
+                              QStringLiteral("α"),
+                              QStringLiteral("θ"),
+                              QStringLiteral("s"),
+                              QStringLiteral("k"),
+                              QStringLiteral("K"),
+                              QStringLiteral("N"),
+                              QStringLiteral("A"),
+                              QStringLiteral("R"),
+                              QStringLiteral("U"),
+                              QStringLiteral("T"),
+                              QStringLiteral("Esc"),
+                              QStringLiteral("Enter"),
+                              QStringLiteral("Ctrl"),
+                              QStringLiteral("x"),
+                              QStringLiteral("English"),
+                              QStringLiteral("z1"),
+                              QStringLiteral("z2")};
 
 bool s_qtbaseLoaded = false;
 
@@ -84,7 +111,8 @@ void collectMenu(QMenu* menu, const QString& where, QStringList* bad) {
 void collectWidgets(QWidget* root, const QString& where, QStringList* bad) {
     auto check = [&](const QString& text, QObject* o) {
         if (text.isEmpty() || looksTranslated(text)) return;
-        *bad << QStringLiteral("%1 [%2 %3]: %4").arg(where, QLatin1String(o->metaObject()->className()), o->objectName(), text);
+        *bad << QStringLiteral("%1 [%2 %3]: %4")
+                    .arg(where, QLatin1String(o->metaObject()->className()), o->objectName(), text);
     };
     for (QLabel* l : root->findChildren<QLabel*>()) {
         if (!l->isVisibleTo(root)) continue;
@@ -185,8 +213,8 @@ void TestTranslations::noUntranslatedVisibleText() {
             QCoreApplication::processEvents();
             QWidget* page = window.page(i);
             QVERIFY(page);
-            collectWidgets(page, QStringLiteral("page %1 (%2)").arg(i).arg(QLatin1String(page->metaObject()->className())),
-                           &bad);
+            collectWidgets(
+                page, QStringLiteral("page %1 (%2)").arg(i).arg(QLatin1String(page->metaObject()->className())), &bad);
         }
         collectWidgets(window.statusBar(), QStringLiteral("status bar"), &bad);
         diffii::ui::PreferencesDialog preferences(&window);
@@ -194,7 +222,8 @@ void TestTranslations::noUntranslatedVisibleText() {
     }
     QCoreApplication::removeTranslator(&zh);
     if (s_qtbaseLoaded) QCoreApplication::removeTranslator(&qtbase);
-    QVERIFY2(bad.isEmpty(), qPrintable(QStringLiteral("untranslated visible text:\n  ") + bad.join(QStringLiteral("\n  "))));
+    QVERIFY2(bad.isEmpty(),
+             qPrintable(QStringLiteral("untranslated visible text:\n  ") + bad.join(QStringLiteral("\n  "))));
 }
 
 void TestTranslations::preferencesStoresLanguage() {

@@ -17,12 +17,12 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "tests/test_registry.h"
 #include "tests/ui_test_project.h"
 #include "ui/curate_page.h"
 #include "ui/export_page.h"
 #include "ui/main_window.h"
 #include "ui/studio_controller.h"
-#include "tests/test_registry.h"
 
 using diffii::ui::CuratePage;
 using diffii::ui::ExportPage;
@@ -124,8 +124,9 @@ void TestUiCurateExport::generateFromExportPage() {
     // The settings went into project.json before the run.
     QFile f(m_project + QStringLiteral("/project.json"));
     QVERIFY(f.open(QIODevice::ReadOnly));
-    const QJsonObject g =
-        QJsonDocument::fromJson(f.readAll()).object()[QStringLiteral("settings")][QStringLiteral("generation")].toObject();
+    const QJsonObject g = QJsonDocument::fromJson(f.readAll())
+                              .object()[QStringLiteral("settings")][QStringLiteral("generation")]
+                              .toObject();
     QCOMPARE(g.value(QStringLiteral("expansion_rate")).toDouble(), 2.0);
     QCOMPARE(g.value(QStringLiteral("steps")).toInt(), 3);
     const auto records = readManifest(manifest());
@@ -196,8 +197,9 @@ void TestUiCurateExport::acceptPendingTagsAndArrows() {
     QTest::keyClicks(edit, QStringLiteral("odd colours, blurry ,"));
     QTest::keyClick(edit, Qt::Key_Return);
     QVERIFY(!edit->isVisible());
-    QTRY_COMPARE_WITH_TIMEOUT(readManifest(manifest()).value(third).value(QStringLiteral("tags")).toVariant().toStringList(),
-                              QStringList({QStringLiteral("odd colours"), QStringLiteral("blurry")}), 30000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        readManifest(manifest()).value(third).value(QStringLiteral("tags")).toVariant().toStringList(),
+        QStringList({QStringLiteral("odd colours"), QStringLiteral("blurry")}), 30000);
     QCOMPARE(curationOnDisk(manifest(), third), QStringLiteral("pending"));
     QTRY_VERIFY(!m_controller->busy());
 }

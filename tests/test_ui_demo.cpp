@@ -11,11 +11,11 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include "core/diffii/demo.h"
+#include "core/demo/demo.h"
+#include "tests/test_registry.h"
 #include "ui/main_window.h"
 #include "ui/preview_page.h"
 #include "ui/studio_controller.h"
-#include "tests/test_registry.h"
 
 using diffii::ui::MainWindow;
 using diffii::ui::PreviewPage;

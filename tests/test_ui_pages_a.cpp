@@ -22,13 +22,13 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "tests/test_registry.h"
 #include "ui/concepts_page.h"
 #include "ui/dataset_page.h"
 #include "ui/pool_page.h"
 #include "ui/qcustomplot_compat.h"
 #include "ui/studio_controller.h"
 #include "ui/thumbnail_cache.h"
-#include "tests/test_registry.h"
 
 using namespace diffii::ui;
 
@@ -77,9 +77,9 @@ void TestUiPagesA::initTestCase() {
     const QString images = kFixtures + QStringLiteral("/tiny-sd1-diffii/");
     for (const QString& cls : {QStringLiteral("finch"), QStringLiteral("robin"), QStringLiteral("wren")}) {
         QVERIFY(QDir().mkpath(m_dataset + QLatin1Char('/') + cls));
-        const QStringList names = cls == QLatin1String("wren") ? QStringList{QStringLiteral("input_0.png")}
-                                                                : QStringList{QStringLiteral("input_0.png"),
-                                                                              QStringLiteral("input_1.png")};
+        const QStringList names = cls == QLatin1String("wren")
+                                      ? QStringList{QStringLiteral("input_0.png")}
+                                      : QStringList{QStringLiteral("input_0.png"), QStringLiteral("input_1.png")};
         for (const QString& n : names)
             QVERIFY2(QFile::copy(images + n, m_dataset + QLatin1Char('/') + cls + QLatin1Char('/') + n),
                      qPrintable(images + n));
@@ -193,8 +193,8 @@ void TestUiPagesA::kShotSplit() {
     apply->click();
     auto* table = find<QTableWidget>("classTable");
     auto trainCount = [table](int row) { return table->item(row, 2)->data(Qt::DisplayRole).toInt(); };
-    QTRY_VERIFY2_WITH_TIMEOUT(trainCount(0) == 1 && trainCount(1) == 1 && trainCount(2) == 1,
-                              qPrintable(m_lastError), kLongMs);
+    QTRY_VERIFY2_WITH_TIMEOUT(trainCount(0) == 1 && trainCount(1) == 1 && trainCount(2) == 1, qPrintable(m_lastError),
+                              kLongMs);
     // The left-out image of the selected class is greyed in the grid, and can be hidden.
     auto* model = find<QListView>("thumbnailView")->model();
     QCOMPARE(model->rowCount(), 2);
@@ -246,8 +246,9 @@ void TestUiPagesA::conceptsTraining() {
     const QJsonObject concepts = m_controller->project().settings.value(QStringLiteral("concepts")).toObject();
     QCOMPARE(concepts.value(QStringLiteral("max_steps")).toInt(), 3);
     QCOMPARE(concepts.value(QStringLiteral("checkpoint_every")).toInt(), 2);
-    QCOMPARE(page->mergedSettings().value(QStringLiteral("concepts")).toObject().value(QStringLiteral("max_steps")).toInt(),
-             3);
+    QCOMPARE(
+        page->mergedSettings().value(QStringLiteral("concepts")).toObject().value(QStringLiteral("max_steps")).toInt(),
+        3);
 
     QTRY_VERIFY(m_controller->project().hasConcepts);
     auto* table = find<QTableWidget>("conceptsTable");
@@ -279,7 +280,11 @@ void TestUiPagesA::poolBuild() {
     const QString summary = find<QLabel>("poolSummary")->text();
     QVERIFY2(summary.contains(QStringLiteral("3 of 3")) && summary.contains(QStringLiteral("mean PSNR")),
              qPrintable(summary));
-    QCOMPARE(m_controller->project().settings.value(QStringLiteral("pool")).toObject().value(QStringLiteral("steps")).toInt(),
+    QCOMPARE(m_controller->project()
+                 .settings.value(QStringLiteral("pool"))
+                 .toObject()
+                 .value(QStringLiteral("steps"))
+                 .toInt(),
              3);
     // Reconstructions load like the dataset thumbnails.
     auto* cache = find<ThumbnailCache>("poolThumbnails");

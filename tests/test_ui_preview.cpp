@@ -17,11 +17,12 @@
 
 #include <cmath>
 
+#include "tests/test_registry.h"
+#include "tests/test_support.h"
 #include "ui/circle_widget.h"
 #include "ui/preview_page.h"
 #include "ui/qcustomplot_compat.h"
 #include "ui/studio_controller.h"
-#include "tests/test_registry.h"
 
 using diffii::ui::PreviewPage;
 using diffii::ui::StudioController;
@@ -104,12 +105,9 @@ private:
 };
 
 bool TestUiPreview::runCli(const QStringList& args, QString* output) {
-    QProcess p;
-    p.setProcessChannelMode(QProcess::MergedChannels);
-    p.start(QStringLiteral(DIFFII_BINARY_DIR "/app/diffii"), args);
-    const bool finished = p.waitForFinished(kLongMs);
-    *output = QString::fromUtf8(p.readAll());
-    return finished && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
+    const auto r = diffii::test::runDiffii(args, nullptr, kLongMs);
+    *output = r.out + r.err;
+    return r.code == 0;
 }
 
 void TestUiPreview::initTestCase() {
@@ -122,10 +120,11 @@ void TestUiPreview::initTestCase() {
                             dataset + QStringLiteral("/finch/") + QLatin1String(name)));
     m_project = m_tmp.filePath(QStringLiteral("project"));
     QString out;
-    QVERIFY2(runCli({QStringLiteral("create"), m_project, QStringLiteral("--dataset"), dataset, QStringLiteral("--model"),
-                     fixtures + QStringLiteral("/tiny-sd1"), QStringLiteral("--metaclass"), QStringLiteral("bird")},
-                    &out),
-             qPrintable(out));
+    QVERIFY2(
+        runCli({QStringLiteral("create"), m_project, QStringLiteral("--dataset"), dataset, QStringLiteral("--model"),
+                fixtures + QStringLiteral("/tiny-sd1"), QStringLiteral("--metaclass"), QStringLiteral("bird")},
+               &out),
+        qPrintable(out));
     QVERIFY2(runCli({QStringLiteral("pool"), m_project, QStringLiteral("--invert-steps"), QStringLiteral("3")}, &out),
              qPrintable(out));
 
@@ -182,20 +181,22 @@ void TestUiPreview::alphaSliderAndCircleLabels() {
     QVERIFY(expectInterpolation(theta, alpha));
     QCOMPARE(m_region->text(), QStringLiteral("interpolation"));
     QTRY_VERIFY_WITH_TIMEOUT(settled(), kLongMs);
-    QVERIFY(m_page->findChild<QLabel*>(QStringLiteral("previewCaption"))->text().contains(QStringLiteral("interpolation")));
+    QVERIFY(
+        m_page->findChild<QLabel*>(QStringLiteral("previewCaption"))->text().contains(QStringLiteral("interpolation")));
 
     // A quarter of the way round, away from z2: extrapolation (θ ≤ π, so the arc is within the last half).
     releaseAlphaAt(kAlphaTicks / 4);
     QVERIFY(!expectInterpolation(theta, m_page->alpha()));
     QCOMPARE(m_region->text(), QStringLiteral("extrapolation"));
     QTRY_VERIFY_WITH_TIMEOUT(settled(), kLongMs);
-    QVERIFY(m_page->findChild<QLabel*>(QStringLiteral("previewCaption"))->text().contains(QStringLiteral("extrapolation")));
+    QVERIFY(
+        m_page->findChild<QLabel*>(QStringLiteral("previewCaption"))->text().contains(QStringLiteral("extrapolation")));
 
     // z2 itself (α = period − 1) is on the arc's end: interpolation.
     const qint64 before = m_page->latestPreviewId();
     m_alpha->setValue(static_cast<int>(std::lround((1.0 - theta / kTwoPi) * kAlphaTicks)) + 1);
     QCOMPARE(m_region->text(), expectInterpolation(theta, m_page->alpha()) ? QStringLiteral("interpolation")
-                                                                            : QStringLiteral("extrapolation"));
+                                                                           : QStringLiteral("extrapolation"));
     // A keyboard-like change (no slider release) previews after the debounce.
     QCOMPARE(m_page->latestPreviewId(), before);
     QTRY_VERIFY_WITH_TIMEOUT(m_page->latestPreviewId() > before, 2000);
@@ -260,8 +261,8 @@ void TestUiPreview::stripWithoutBlockingGui() {
     // The strip's α_i = period·i/8 fall in interpolation exactly where the circle math says.
     for (int i = 0; i < 8; ++i) {
         const double alpha = m_page->period() * i / 8;
-        QVERIFY2(strip->item(i)->text().contains(expectInterpolation(m_page->theta(), alpha) ? QStringLiteral("interp")
-                                                                                            : QStringLiteral("extrap")),
+        QVERIFY2(strip->item(i)->text().contains(
+                     expectInterpolation(m_page->theta(), alpha) ? QStringLiteral("interp") : QStringLiteral("extrap")),
                  qPrintable(strip->item(i)->text()));
     }
     // Clicking an image moves α there and previews it.

@@ -12,11 +12,11 @@
 #include <QTranslator>
 #include <QtTest>
 
+#include "tests/test_registry.h"
 #include "tests/ui_test_project.h"
 #include "ui/main_window.h"
 #include "ui/studio_controller.h"
 #include "ui/studio_page.h"
-#include "tests/test_registry.h"
 
 using diffii::ui::MainWindow;
 using diffii::ui::StudioController;

@@ -13,8 +13,8 @@
 #include "core/models/layers.h"
 #include "core/models/state_dict.h"
 #include "core/models/unet_2d_condition.h"
-#include "tests/test_support.h"
 #include "tests/test_registry.h"
+#include "tests/test_support.h"
 
 using diffii::UNet2DConditionConfig;
 using diffii::UNet2DConditionModel;
@@ -78,8 +78,8 @@ private slots:
         torch::NoGradGuard noGrad;
         diffii::SafeTensorsFile f(diffii::test::fixture("tiny-sd1-io/unet_" + name.toStdString() + ".safetensors"));
         diffii::TensorMap inter;
-        const auto out = m_unet->forward(f.tensor("sample"), f.tensor("timestep"), f.tensor("encoder_hidden_states"),
-                                         &inter);
+        const auto out =
+            m_unet->forward(f.tensor("sample"), f.tensor("timestep"), f.tensor("encoder_hidden_states"), &inter);
         DIFFII_COMPARE_TENSORS(out, f.tensor("out"), kFloat32Tolerance, name.toStdString() + " out");
         int compared = 0;
         for (const auto& key : f.keys()) {
@@ -97,8 +97,8 @@ private slots:
         diffii::SafeTensorsFile f(diffii::test::fixture("tiny-sd1-io/unet_nonsquare_b1.safetensors"));
         const auto t = f.tensor("timestep");
         const auto a = m_unet->forward(f.tensor("sample"), t, f.tensor("encoder_hidden_states"));
-        const auto b = m_unet->forward(f.tensor("sample"), t.to(torch::kFloat32).reshape({1}),
-                                       f.tensor("encoder_hidden_states"));
+        const auto b =
+            m_unet->forward(f.tensor("sample"), t.to(torch::kFloat32).reshape({1}), f.tensor("encoder_hidden_states"));
         const auto c = m_unet->forward(f.tensor("sample"), t.to(torch::kInt32), f.tensor("encoder_hidden_states"));
         QVERIFY(torch::equal(a, b));
         QVERIFY(torch::equal(a, c));

@@ -13,8 +13,8 @@
 #include "core/models/autoencoder_kl.h"
 #include "core/models/layers.h"
 #include "core/models/state_dict.h"
-#include "tests/test_support.h"
 #include "tests/test_registry.h"
+#include "tests/test_support.h"
 
 using diffii::AutoencoderKL;
 using diffii::AutoencoderKLConfig;
@@ -147,8 +147,8 @@ private slots:
     }
 
     void loadsLegacyAttentionNames() {
-        const std::string legacy = diffii::test::fixture(
-            "tiny-sd1-io/checkpoint_variants/vae_legacy_attention_names.safetensors");
+        const std::string legacy =
+            diffii::test::fixture("tiny-sd1-io/checkpoint_variants/vae_legacy_attention_names.safetensors");
         // Strict loading without the rename names the legacy keys.
         AutoencoderKL plain(AutoencoderKLConfig::fromFile(vaeDir() + "/config.json"));
         try {
@@ -195,8 +195,8 @@ private slots:
             QFAIL("no error");
         } catch (const diffii::Error& e) {
             const std::string msg = e.what();
-            for (const char* frag : {"vae/config.json", "up_block_types[1]", "'AttnUpDecoderBlock2D'",
-                                     "UpDecoderBlock2D"})
+            for (const char* frag :
+                 {"vae/config.json", "up_block_types[1]", "'AttnUpDecoderBlock2D'", "UpDecoderBlock2D"})
                 QVERIFY2(msg.find(frag) != std::string::npos, msg.c_str());
         }
     }

@@ -30,7 +30,8 @@ inline QString prepareUiProject(const QString& root, QString* error) {
     }
     for (const char* name : {"input_0.png", "input_1.png"}) {
         const QString dst = dataset + QStringLiteral("/finch/") + QLatin1String(name);
-        if (!QFile::exists(dst) && !QFile::copy(fixtures + QStringLiteral("/tiny-sd1-diffii/") + QLatin1String(name), dst)) {
+        if (!QFile::exists(dst) &&
+            !QFile::copy(fixtures + QStringLiteral("/tiny-sd1-diffii/") + QLatin1String(name), dst)) {
             *error = dst + QStringLiteral(": cannot copy the fixture image");
             return QString();
         }

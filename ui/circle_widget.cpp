@@ -13,7 +13,9 @@ namespace {
 constexpr double kRadToDeg = 57.295779513082320876798154814105;
 
 // Screen y grows downwards: a mathematical (counter-clockwise) angle φ sits at (cx + r cos φ, cy − r sin φ).
-QPointF onCircle(const QPointF& c, double r, double angle) { return {c.x() + r * std::cos(angle), c.y() - r * std::sin(angle)}; }
+QPointF onCircle(const QPointF& c, double r, double angle) {
+    return {c.x() + r * std::cos(angle), c.y() - r * std::sin(angle)};
+}
 }  // namespace
 
 CircleWidget::CircleWidget(QWidget* parent) : QWidget(parent) {

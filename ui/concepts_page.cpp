@@ -148,8 +148,9 @@ ConceptsPage::ConceptsPage(StudioController* controller, QWidget* parent) : Stud
     m_plot = new QCustomPlot(right);
     m_plot->setObjectName(QStringLiteral("lossPlot"));
     m_plot->setMinimumHeight(220);
-    m_plot->setToolTip(tr("Denoising loss per optimizer step (thin) and its exponential moving average (thick). "
-                          "The raw loss is noisy by nature: watch the average."));
+    m_plot->setToolTip(
+        tr("Denoising loss per optimizer step (thin) and its exponential moving average (thick). "
+           "The raw loss is noisy by nature: watch the average."));
     m_plot->addGraph();
     m_plot->graph(0)->setName(tr("loss"));
     m_plot->graph(0)->setPen(QPen(QColor(120, 160, 220, 140), 1));
@@ -173,8 +174,9 @@ ConceptsPage::ConceptsPage(StudioController* controller, QWidget* parent) : Stud
     m_samples->setWrapping(false);
     m_samples->setIconSize(QSize(96, 96));
     m_samples->setFixedHeight(140);
-    m_samples->setToolTip(tr("Samples rendered while training: seeded noise denoised with each class prompt as "
-                             "learned so far (one class per sample, in turn)"));
+    m_samples->setToolTip(
+        tr("Samples rendered while training: seeded noise denoised with each class prompt as "
+           "learned so far (one class per sample, in turn)"));
     right->addWidget(m_samples);
 
     auto* conceptsBox = new QGroupBox(tr("Learned concepts"), right);
@@ -201,9 +203,9 @@ ConceptsPage::ConceptsPage(StudioController* controller, QWidget* parent) : Stud
     connect(m_start, &QPushButton::clicked, this, [this] { startTraining(true); });
     connect(m_restart, &QPushButton::clicked, this, [this] {
         if (m_project.hasConcepts || m_paused) {
-            const auto answer = QMessageBox::question(
-                this, tr("Restart concept learning"),
-                tr("Discard the trained concepts and checkpoints and train from step 0?"));
+            const auto answer =
+                QMessageBox::question(this, tr("Restart concept learning"),
+                                      tr("Discard the trained concepts and checkpoints and train from step 0?"));
             if (answer != QMessageBox::Yes) return;
         }
         startTraining(false);
@@ -257,10 +259,10 @@ void ConceptsPage::loadSettings(const QJsonObject& settings) {
     m_tokensPerClass->setValue(c.value(QLatin1String("tokens_per_class")).toInt(1));
     m_initWord->setText(c.value(QLatin1String("init_word")).toString());
     // A legacy "bf16": true reads as bfloat16 (as core's WorkflowSettings does).
-    const QString precision = c.contains(QLatin1String("precision"))
-                                  ? c.value(QLatin1String("precision")).toString()
-                                  : (c.value(QLatin1String("bf16")).toBool(false) ? QStringLiteral("bfloat16")
-                                                                                  : QStringLiteral("auto"));
+    const QString precision =
+        c.contains(QLatin1String("precision"))
+            ? c.value(QLatin1String("precision")).toString()
+            : (c.value(QLatin1String("bf16")).toBool(false) ? QStringLiteral("bfloat16") : QStringLiteral("auto"));
     m_precision->setCurrentIndex(std::max(0, m_precision->findData(precision)));
     m_seed->setValue(static_cast<int>(c.value(QLatin1String("seed")).toDouble(0)));
 }
@@ -313,9 +315,9 @@ void ConceptsPage::updateButtons() {
     m_restart->setEnabled(project && !busy);
     m_pause->setEnabled(m_training && controller()->runningJob() == kJob);
     m_start->setText(m_paused ? tr("Re&sume") : tr("&Start"));
-    for (QWidget* w : std::initializer_list<QWidget*>{m_steps, m_rank, m_embeddingLr, m_loraLr, m_batch,
-                                                      m_accumulation, m_checkpointEvery, m_tokensPerClass,
-                                                      m_initWord, m_precision, m_seed})
+    for (QWidget* w :
+         std::initializer_list<QWidget*>{m_steps, m_rank, m_embeddingLr, m_loraLr, m_batch, m_accumulation,
+                                         m_checkpointEvery, m_tokensPerClass, m_initWord, m_precision, m_seed})
         w->setEnabled(project && !m_training);
 }
 
@@ -388,8 +390,8 @@ void ConceptsPage::clearPlot() {
 void ConceptsPage::onConceptSample(qint64 step, const QString& className, const QImage& image) {
     // Small images are scaled by whole factors without smoothing so that 32x32 samples stay crisp.
     const int factor = std::max(1, 96 / std::max(1, image.width()));
-    const QPixmap pixmap = QPixmap::fromImage(image.scaled(image.width() * factor, image.height() * factor,
-                                                           Qt::KeepAspectRatio, Qt::FastTransformation));
+    const QPixmap pixmap = QPixmap::fromImage(
+        image.scaled(image.width() * factor, image.height() * factor, Qt::KeepAspectRatio, Qt::FastTransformation));
     auto* item = new QListWidgetItem(QIcon(pixmap), QStringLiteral("%1 · %2").arg(step).arg(className));
     m_samples->addItem(item);
     m_samples->scrollToItem(item);

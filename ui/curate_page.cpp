@@ -72,9 +72,7 @@ std::vector<float> pixelFeature(const QString& path) {
 // destructor waits for running tasks).
 class CurateImageLoader : public QObject {
 public:
-    explicit CurateImageLoader(QObject* parent) : QObject(parent) {
-        m_pool.setMaxThreadCount(1);
-    }
+    explicit CurateImageLoader(QObject* parent) : QObject(parent) { m_pool.setMaxThreadCount(1); }
     ~CurateImageLoader() override {
         m_pool.clear();
         m_pool.waitForDone();
@@ -83,7 +81,8 @@ public:
     void requestImage(const QString& path, int size, std::function<void(const QImage&)> done) {
         m_pool.start([this, path, size, done = std::move(done)] {
             QImage image = readScaled(path, size);
-            QMetaObject::invokeMethod(this, [done, image] { done(image); }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                this, [done, image] { done(image); }, Qt::QueuedConnection);
         });
     }
 
@@ -112,8 +111,8 @@ public:
                 }
             }
             const QImage image = best.isEmpty() ? QImage() : readScaled(best, kNearestSize);
-            QMetaObject::invokeMethod(this, [done, best, bestDistance, image] { done(best, bestDistance, image); },
-                                      Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                this, [done, best, bestDistance, image] { done(best, bestDistance, image); }, Qt::QueuedConnection);
         });
     }
 
@@ -276,9 +275,9 @@ public:
             painter->setPen(mark);
             const QRectF b = QRectF(badge).adjusted(7, 7, -7, -7);
             if (curation == 1) {
-                painter->drawPolyline(QPolygonF({QPointF(b.left(), b.center().y()),
-                                                 QPointF(b.left() + b.width() * 0.4, b.bottom()),
-                                                 QPointF(b.right(), b.top())}));
+                painter->drawPolyline(
+                    QPolygonF({QPointF(b.left(), b.center().y()), QPointF(b.left() + b.width() * 0.4, b.bottom()),
+                               QPointF(b.right(), b.top())}));
             } else {
                 painter->drawLine(b.topLeft(), b.bottomRight());
                 painter->drawLine(b.topRight(), b.bottomLeft());
@@ -302,9 +301,9 @@ public:
     using QSortFilterProxyModel::QSortFilterProxyModel;
 
     QString className, split, pair;
-    QVariant suffix;  // null: any suffix
+    QVariant suffix;                        // null: any suffix
     double alphaMin = 0.0, alphaMax = 0.0;  // alphaMax 0: no upper bound
-    int status = -1;                         // -1: any
+    int status = -1;                        // -1: any
 
     void refresh() { invalidateFilter(); }
 
@@ -437,11 +436,11 @@ CuratePage::CuratePage(StudioController* controller, QWidget* parent) : StudioPa
     auto* numbers = new QGroupBox(tr("Generated image"), detail);
     auto* form = new QFormLayout(numbers);
     const QList<QPair<QString, QString>> fields = {
-        {QStringLiteral("file"), tr("File")},           {QStringLiteral("class"), tr("Class")},
-        {QStringLiteral("alpha"), tr("α")},             {QStringLiteral("theta"), tr("θ")},
-        {QStringLiteral("region"), tr("Region")},       {QStringLiteral("split"), tr("s")},
-        {QStringLiteral("suffix"), tr("Suffix")},       {QStringLiteral("seed"), tr("Seed")},
-        {QStringLiteral("sources"), tr("Sources")},     {QStringLiteral("status"), tr("Status")},
+        {QStringLiteral("file"), tr("File")},       {QStringLiteral("class"), tr("Class")},
+        {QStringLiteral("alpha"), tr("α")},         {QStringLiteral("theta"), tr("θ")},
+        {QStringLiteral("region"), tr("Region")},   {QStringLiteral("split"), tr("s")},
+        {QStringLiteral("suffix"), tr("Suffix")},   {QStringLiteral("seed"), tr("Seed")},
+        {QStringLiteral("sources"), tr("Sources")}, {QStringLiteral("status"), tr("Status")},
         {QStringLiteral("tags"), tr("Tags")}};
     for (const auto& f : fields) {
         auto* value = new QLabel(QStringLiteral("—"), numbers);
@@ -482,8 +481,9 @@ CuratePage::CuratePage(StudioController* controller, QWidget* parent) : StudioPa
 
     auto* nearest = new QGroupBox(tr("Nearest real image"), detail);
     nearest->setObjectName(QStringLiteral("curateNearest"));
-    nearest->setToolTip(tr("The class's training image with the smallest pixel distance (L2 over 32×32 RGB "
-                           "thumbnails): a near copy suggests the image adds little."));
+    nearest->setToolTip(
+        tr("The class's training image with the smallest pixel distance (L2 over 32×32 RGB "
+           "thumbnails): a near copy suggests the image adds little."));
     auto* nearestLayout = new QVBoxLayout(nearest);
     m_nearestImage = new QLabel(nearest);
     m_nearestImage->setObjectName(QStringLiteral("curateNearestImage"));
@@ -594,10 +594,13 @@ void CuratePage::applyFilters() {
     const int total = m_model->rowCount(), shown = m_filter->rowCount();
     int accepted = 0, rejected = 0;
     for (const auto& it : m_model->items()) {
-        if (it.curation == 1) ++accepted;
-        else if (it.curation == 2) ++rejected;
+        if (it.curation == 1)
+            ++accepted;
+        else if (it.curation == 2)
+            ++rejected;
     }
-    m_count->setText(tr("%1 of %2 shown · %3 accepted · %4 rejected").arg(shown).arg(total).arg(accepted).arg(rejected));
+    m_count->setText(
+        tr("%1 of %2 shown · %3 accepted · %4 rejected").arg(shown).arg(total).arg(accepted).arg(rejected));
     m_empty->setVisible(total == 0);
     if (!m_grid->currentIndex().isValid() && shown > 0)
         m_grid->selectionModel()->setCurrentIndex(m_filter->index(0, 0), QItemSelectionModel::ClearAndSelect);
@@ -638,7 +641,8 @@ void CuratePage::showDetail(const SyntheticItem* item) {
     m_values[QStringLiteral("split")]->setText(QString::number(it.split, 'g', 4));
     m_values[QStringLiteral("suffix")]->setText(it.suffix.isEmpty() ? tr("(no suffix)") : it.suffix);
     m_values[QStringLiteral("status")]->setText(curationText(it.curation));
-    m_values[QStringLiteral("tags")]->setText(it.tags.isEmpty() ? QStringLiteral("—") : it.tags.join(QStringLiteral(", ")));
+    m_values[QStringLiteral("tags")]->setText(it.tags.isEmpty() ? QStringLiteral("—")
+                                                                : it.tags.join(QStringLiteral(", ")));
     if (it.fallbackNoise) {
         m_values[QStringLiteral("alpha")]->setText(QStringLiteral("—"));
         m_values[QStringLiteral("theta")]->setText(QStringLiteral("—"));
@@ -651,7 +655,7 @@ void CuratePage::showDetail(const SyntheticItem* item) {
         m_values[QStringLiteral("theta")]->setText(
             tr("%1 rad (%2°)").arg(it.theta, 0, 'f', 4).arg(it.theta * 360.0 / diffii::kTwoPi, 0, 'f', 1));
         m_values[QStringLiteral("region")]->setText(diffii::isInterpolation(it.theta, it.alpha) ? tr("Interpolation")
-                                                                                       : tr("Extrapolation"));
+                                                                                                : tr("Extrapolation"));
         m_values[QStringLiteral("sources")]->setText(
             QStringLiteral("%1 ↔ %2").arg(QFileInfo(it.sourceA).fileName(), QFileInfo(it.sourceB).fileName()));
     }
@@ -703,10 +707,10 @@ void CuratePage::onNearest(qint64 request, const QString& path, double distance,
         return;
     }
     const int shown = kNearestSize * 2 / 3;
-    m_nearestImage->setPixmap(QPixmap::fromImage(
-        thumbnail.width() < shown && thumbnail.height() < shown
-            ? thumbnail.scaled(shown, shown, Qt::KeepAspectRatio, Qt::FastTransformation)
-            : thumbnail));
+    m_nearestImage->setPixmap(
+        QPixmap::fromImage(thumbnail.width() < shown && thumbnail.height() < shown
+                               ? thumbnail.scaled(shown, shown, Qt::KeepAspectRatio, Qt::FastTransformation)
+                               : thumbnail));
     m_nearestName->setText(QFileInfo(path).fileName());
     m_nearestName->setToolTip(path);
     m_nearestDistance->setText(tr("Distance %1 (RMS over 32×32 RGB, 0–255)").arg(distance, 0, 'f', 2));

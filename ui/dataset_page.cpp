@@ -118,9 +118,8 @@ DatasetPage::DatasetPage(StudioController* controller, QWidget* parent) : Studio
     layout->addWidget(m_stack);
 
     connect(controller, &StudioController::projectChanged, this, &DatasetPage::onProjectChanged);
-    connect(controller, &StudioController::busyChanged, this, [this](bool busy, const QString&) {
-        m_applySplit->setEnabled(!busy && !m_project.dir.isEmpty());
-    });
+    connect(controller, &StudioController::busyChanged, this,
+            [this](bool busy, const QString&) { m_applySplit->setEnabled(!busy && !m_project.dir.isEmpty()); });
     if (controller->hasProject()) onProjectChanged(controller->project());
 }
 
@@ -179,9 +178,10 @@ QWidget* DatasetPage::buildProjectView() {
     auto* infoRow = new QHBoxLayout;
     m_metaclass = new QLabel(w);
     m_metaclass->setObjectName(QStringLiteral("metaclassLabel"));
-    m_metaclass->setToolTip(tr("The metaclass is the common kind of every class (e.g. \"bird\"). It ends the class "
-                               "prompt \"a photo of a <class tokens> <metaclass>\" and initialises the learned "
-                               "concept tokens."));
+    m_metaclass->setToolTip(
+        tr("The metaclass is the common kind of every class (e.g. \"bird\"). It ends the class "
+           "prompt \"a photo of a <class tokens> <metaclass>\" and initialises the learned "
+           "concept tokens."));
     m_summary = new QLabel(w);
     m_summary->setObjectName(QStringLiteral("datasetSummary"));
     infoRow->addWidget(m_metaclass);
@@ -191,8 +191,9 @@ QWidget* DatasetPage::buildProjectView() {
 
     m_warnings = new QListWidget(w);
     m_warnings->setObjectName(QStringLiteral("datasetWarnings"));
-    m_warnings->setToolTip(tr("Problems found in the dataset folder: empty classes are left out; a class with a "
-                              "single image has no partner for circle interpolation and is paired with noise."));
+    m_warnings->setToolTip(
+        tr("Problems found in the dataset folder: empty classes are left out; a class with a "
+           "single image has no partner for circle interpolation and is paired with noise."));
     m_warnings->setMaximumHeight(72);
     v->addWidget(m_warnings);
 
@@ -221,8 +222,9 @@ QWidget* DatasetPage::buildProjectView() {
     lv->addWidget(m_classTable, 1);
 
     auto* subset = new QGroupBox(tr("Few-shot / long-tail subset"), left);
-    subset->setToolTip(tr("The training images Diff-II uses: all of them, K per class (few-shot), or an imbalanced "
-                          "long-tail subset. Changing it makes trained concepts and the inversion pool stale."));
+    subset->setToolTip(
+        tr("The training images Diff-II uses: all of them, K per class (few-shot), or an imbalanced "
+           "long-tail subset. Changing it makes trained concepts and the inversion pool stale."));
     auto* form = new QFormLayout(subset);
     m_splitMethod = new QComboBox(subset);
     m_splitMethod->setObjectName(QStringLiteral("splitMethod"));
@@ -241,8 +243,9 @@ QWidget* DatasetPage::buildProjectView() {
     m_imbalance->setRange(1.0, 1000.0);
     m_imbalance->setDecimals(1);
     m_imbalance->setValue(100.0);
-    m_imbalance->setToolTip(tr("Ratio of the largest to the smallest class: the per-class counts decay "
-                               "exponentially from \"max per class\" down to max / factor"));
+    m_imbalance->setToolTip(
+        tr("Ratio of the largest to the smallest class: the per-class counts decay "
+           "exponentially from \"max per class\" down to max / factor"));
     form->addRow(tr("&Imbalance factor"), m_imbalance);
     m_maxPerClass = new QSpinBox(subset);
     m_maxPerClass->setObjectName(QStringLiteral("splitMaxPerClass"));
@@ -299,8 +302,7 @@ QWidget* DatasetPage::buildProjectView() {
     splitter->setStretchFactor(0, 2);
     splitter->setStretchFactor(1, 3);
 
-    connect(m_classTable, &QTableWidget::currentCellChanged, this,
-            [this](int row, int, int, int) { showClass(row); });
+    connect(m_classTable, &QTableWidget::currentCellChanged, this, [this](int row, int, int, int) { showClass(row); });
     connect(m_trainOnly, &QCheckBox::toggled, this, [this] { showClass(m_classTable->currentRow()); });
     connect(m_splitMethod, &QComboBox::currentIndexChanged, this, &DatasetPage::updateSplitControls);
     connect(m_applySplit, &QPushButton::clicked, this, &DatasetPage::applySplit);
@@ -319,9 +321,9 @@ void DatasetPage::onProjectChanged(const ProjectInfo& info) {
     m_applySplit->setEnabled(!info.dir.isEmpty() && !controller()->busy());
     if (!sameDataset) m_thumbnails->clear();
 
-    m_header->setText(tr("<b>%1</b> &nbsp; dataset <code>%2</code> &nbsp; model <code>%3</code>")
-                          .arg(info.name.toHtmlEscaped(), info.datasetDir.toHtmlEscaped(),
-                               info.modelDir.toHtmlEscaped()));
+    m_header->setText(
+        tr("<b>%1</b> &nbsp; dataset <code>%2</code> &nbsp; model <code>%3</code>")
+            .arg(info.name.toHtmlEscaped(), info.datasetDir.toHtmlEscaped(), info.modelDir.toHtmlEscaped()));
     m_header->setToolTip(tr("Project folder: %1").arg(info.dir));
     m_metaclass->setText(tr("Metaclass: <b>%1</b>").arg(info.metaclass.toHtmlEscaped()));
     qint64 images = 0, train = 0;
@@ -359,8 +361,9 @@ void DatasetPage::onProjectChanged(const ProjectInfo& info) {
         if (c.images.size() == 1) {
             note->setIcon(warnIcon);
             note->setText(tr("one image"));
-            note->setToolTip(tr("A single image has no partner for circle interpolation: Diff-II pairs its "
-                                "inversion with Gaussian noise, so the synthetic images vary less"));
+            note->setToolTip(
+                tr("A single image has no partner for circle interpolation: Diff-II pairs its "
+                   "inversion with Gaussian noise, so the synthetic images vary less"));
         } else if (c.trainImages.size() == 1) {
             note->setIcon(warnIcon);
             note->setText(tr("one training image"));

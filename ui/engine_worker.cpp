@@ -4,15 +4,12 @@
 
 #include <QElapsedTimer>
 #include <QJsonDocument>
-#include <QRegularExpression>
 
 #include <cmath>
 #include <filesystem>
 #include <random>
 
-#include "core/data/synthetic_manifest.h"
-#include "core/diffii/circle_interpolation.h"
-#include "core/diffii/demo.h"
+#include "core/demo/demo.h"
 #include "core/diffii/suffixes.h"
 #include "core/diffii/workflow.h"
 #include "core/io/error.h"
@@ -33,30 +30,8 @@ nlohmann::json toJson(const QJsonObject& o) {
     return nlohmann::json::parse(QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString());
 }
 
-QJsonObject toQJson(const nlohmann::json& j) { return QJsonDocument::fromJson(QByteArray::fromStdString(j.dump())).object(); }
-
-
-// The class's current (non-stale) pool entries, and the pair a request names: indices clamped into range and made
-// distinct, so that preview, strip and sweep always agree on which two images are on screen.
-struct ClassPool {
-    std::vector<diffii::PoolEntry> entries;
-    int first = 0, second = 0;
-};
-
-ClassPool classPool(const diffii::ProjectSession& session, const PreviewRequest& request, size_t minimum,
-                    const char* what) {
-    ClassPool p;
-    for (const auto& e : session.pool())
-        if (qs(e.className) == request.className && !e.stale) p.entries.push_back(e);
-    if (p.entries.size() < minimum)
-        throw diffii::Error(std::string(what) + ": class '" + request.className.toStdString() + "' has " +
-                            std::to_string(p.entries.size()) + " current inversions, needs " +
-                            std::to_string(minimum) + " (build the pool first)");
-    const int n = static_cast<int>(p.entries.size());
-    p.first = std::clamp(request.first, 0, n - 1);
-    p.second = std::clamp(request.second, 0, n - 1);
-    if (n > 1 && p.second == p.first) p.second = (p.first + 1) % n;
-    return p;
+QJsonObject toQJson(const nlohmann::json& j) {
+    return QJsonDocument::fromJson(QByteArray::fromStdString(j.dump())).object();
 }
 
 }  // namespace
@@ -82,8 +57,6 @@ void EngineWorker::runJob(const QString& job, F&& body) {
     QElapsedTimer timer;
     timer.start();
     qint64 lastEmit = -1000;
-    static const QRegularExpression lossRe(QStringLiteral("loss ([0-9.eE+-]+)"));
-    double smoothed = 0.0, weight = 0.0;
     diffii::JobContext ctx;
     ctx.cancelFlag = &m_cancel;
     ctx.onProgress = [&](const diffii::Progress& p) {
@@ -94,13 +67,7 @@ void EngineWorker::runJob(const QString& job, F&& body) {
         jp.detail = qs(p.detail);
         const double elapsed = timer.elapsed() / 1000.0;
         if (p.done > 0 && p.total > 0) jp.etaSeconds = elapsed / p.done * (p.total - p.done);
-        const auto m = lossRe.match(jp.detail);
-        if (p.stage == "concepts" && m.hasMatch()) {
-            const double loss = m.captured(1).toDouble();
-            smoothed = 0.9 * smoothed + 0.1 * loss;
-            weight = 0.9 * weight + 0.1;
-            Q_EMIT lossPoint(p.done, loss, smoothed / weight);
-        }
+        if (p.loss) Q_EMIT lossPoint(p.done, *p.loss, p.smoothedLoss.value_or(*p.loss));
         const qint64 now = timer.elapsed();
         if (now - lastEmit >= 50 || p.done == p.total) {
             lastEmit = now;
@@ -193,8 +160,8 @@ void EngineWorker::openProject(const QString& dir) {
 void EngineWorker::openDemo(const QString& dir) {
     runJob(QStringLiteral("demo"), [&](diffii::JobContext& ctx) {
         const auto resources = diffii::locateDemoResources();
-        const auto projectDir = diffii::prepareDemoProject(
-            dir.isEmpty() ? diffii::defaultDemoProjectDir() : dir.toStdString(), resources);
+        const auto projectDir =
+            diffii::prepareDemoProject(dir.isEmpty() ? diffii::defaultDemoProjectDir() : dir.toStdString(), resources);
         m_session.reset();
         m_session = diffii::ProjectSession::open(projectDir, diffii::Precision::Auto, &ctx);
         Q_EMIT projectOpened(makeProjectInfo());
@@ -202,7 +169,9 @@ void EngineWorker::openDemo(const QString& dir) {
         loadSynthetic();
         const auto entries = m_session->buildPool(&ctx);
         emitPool();
-        return tr("Demo project ready: %1 inversions in %2").arg(entries.size()).arg(QString::fromStdString(projectDir));
+        return tr("Demo project ready: %1 inversions in %2")
+            .arg(entries.size())
+            .arg(QString::fromStdString(projectDir));
     });
 }
 
@@ -211,9 +180,12 @@ void EngineWorker::setSplit(const QString& method, int k, double imbalanceFactor
         if (!m_session) throw diffii::Error("no project is open");
         const auto& ds = m_session->dataset();
         diffii::Split split;
-        if (method == QLatin1String("k-shot")) split = diffii::kShot(ds, k, seed);
-        else if (method == QLatin1String("long-tail")) split = diffii::longTail(ds, imbalanceFactor, maxPerClass, seed);
-        else split = diffii::all(ds, seed);
+        if (method == QLatin1String("k-shot"))
+            split = diffii::kShot(ds, k, seed);
+        else if (method == QLatin1String("long-tail"))
+            split = diffii::longTail(ds, imbalanceFactor, maxPerClass, seed);
+        else
+            split = diffii::all(ds, seed);
         m_session->setSplit(split);
         Q_EMIT projectOpened(makeProjectInfo());
         emitPool();
@@ -262,19 +234,10 @@ void EngineWorker::importCaptions(const QString& captionsFile) {
 void EngineWorker::trainConcepts(bool resume) {
     runJob(QStringLiteral("concepts"), [&](diffii::JobContext& ctx) {
         if (!m_session) throw diffii::Error("no project is open");
-        // A sample image every ~1/8 of the run: seeded noise denoised with the class prompt as trained so far.
+        // A sample image every ~1/8 of the run (core renders it with the class prompt as trained so far).
         const int64_t maxSteps = m_session->settings().concepts.maxSteps;
         const int64_t every = std::max<int64_t>(1, maxSteps / 8);
-        auto onSample = [this](int64_t step, const std::string& className, const std::string& prompt) {
-            auto& sd = m_session->model();
-            const int64_t size = sd.unet()->config().sampleSize;
-            auto gen = at::detail::createCPUGenerator(static_cast<uint64_t>(step));
-            const auto z = torch::randn({1, sd.unet()->config().inChannels, size, size}, gen);
-            diffii::DenoiseSettings den;
-            den.steps = 15;
-            den.split = 0.0;
-            const auto prompts = diffii::encodePrompts(sd, prompt, "");
-            const auto image = diffii::decodeLatentToImage(sd, diffii::denoiseTwoStage(sd, z, prompts, den))[0];
+        auto onSample = [this](int64_t step, const std::string& className, const torch::Tensor& image) {
             Q_EMIT conceptSample(step, qs(className), toQImage(image));
         };
         const auto r = m_session->trainConcepts(&ctx, resume, every, onSample);
@@ -300,47 +263,45 @@ void EngineWorker::refreshPool() {
     });
 }
 
+namespace {
+
+diffii::PreviewParams previewParams(const PreviewRequest& request) {
+    diffii::PreviewParams p;
+    p.className = request.className.toStdString();
+    p.first = request.first;
+    p.second = request.second;
+    p.alpha = request.alpha;
+    p.seed = request.seed;
+    p.suffix = request.suffix.toStdString();
+    p.denoise.steps = request.steps;
+    p.denoise.guidance = request.guidance;
+    p.denoise.split = request.split;
+    p.intermediateEvery = request.intermediateEvery;
+    return p;
+}
+
+}  // namespace
+
 void EngineWorker::preview(const PreviewRequest& request) {
     if (request.id < m_latestPreview) return;  // superseded while queued
     runJob(QStringLiteral("preview"), [&](diffii::JobContext& ctx) {
         if (!m_session) throw diffii::Error("no project is open");
         QElapsedTimer timer;
         timer.start();
-        auto& sd = m_session->model();
-        const auto pool = classPool(*m_session, request, 1, "preview");
-        const auto& entries = pool.entries;
-        const int a = pool.first, b = pool.second;
-        PreviewResult result;
-        result.id = request.id;
-        torch::Tensor z;
-        if (entries.size() >= 2) {
-            const auto circle = diffii::circleInterpolate(diffii::loadInversion(entries[a].file),
-                                                          diffii::loadInversion(entries[b].file), request.alpha);
-            z = circle.z;
-            result.theta = circle.theta;
-            result.alpha = circle.alpha;
-            result.period = circle.period;
-            result.interpolation = diffii::isInterpolation(circle.theta, circle.alpha);
-        } else {
-            auto gen = at::detail::createCPUGenerator(request.seed);
-            z = torch::randn(diffii::loadInversion(entries[0].file).sizes().vec(), gen);
-            result.fallbackNoise = true;
-        }
-        const auto settings = m_session->settings();
-        const auto prompts = diffii::encodePrompts(sd, m_session->classPrompt(request.className.toStdString()),
-                                                   request.suffix.toStdString(), settings.negativePrompt);
-        diffii::DenoiseSettings den;
-        den.steps = request.steps;
-        den.guidance = request.guidance;
-        den.split = request.split;
         const qint64 id = request.id;
-        auto onStep = [&, id](int step, int total, const torch::Tensor& latents) {
+        auto onStep = [&, id](int step, int total, const torch::Tensor& image) {
             if (id < m_latestPreview) throw diffii::Cancelled();
-            if (request.intermediateEvery > 0 && (step + 1) % request.intermediateEvery == 0 && step + 1 < total)
-                Q_EMIT previewIntermediate(id, toQImage(diffii::decodeLatentToImage(sd, latents)[0]), step + 1, total);
+            if (image.defined()) Q_EMIT previewIntermediate(id, toQImage(image), step + 1, total);
         };
-        const auto latents = diffii::denoiseTwoStage(sd, z, prompts, den, &ctx, nullptr, onStep);
-        result.image = toQImage(diffii::decodeLatentToImage(sd, latents)[0]);
+        const auto r = m_session->preview(previewParams(request), &ctx, onStep);
+        PreviewResult result;
+        result.id = id;
+        result.theta = r.theta;
+        result.alpha = r.alpha;
+        result.period = r.period;
+        result.interpolation = r.interpolation;
+        result.fallbackNoise = r.fallbackNoise;
+        result.image = toQImage(r.image);
         result.seconds = timer.elapsed() / 1000.0;
         Q_EMIT previewReady(result);
         return QString();
@@ -350,26 +311,9 @@ void EngineWorker::preview(const PreviewRequest& request) {
 void EngineWorker::previewStrip(const PreviewRequest& request, int count) {
     runJob(QStringLiteral("strip"), [&](diffii::JobContext& ctx) {
         if (!m_session) throw diffii::Error("no project is open");
-        auto& sd = m_session->model();
-        const auto pool = classPool(*m_session, request, 2, "circle strip");
-        const auto& entries = pool.entries;
-        const int a = pool.first, b = pool.second;
-        const auto z1 = diffii::loadInversion(entries[a].file), z2 = diffii::loadInversion(entries[b].file);
-        const double theta = diffii::circleTheta(z1, z2);
-        const auto prompts = diffii::encodePrompts(sd, m_session->classPrompt(request.className.toStdString()),
-                                                   request.suffix.toStdString(), m_session->settings().negativePrompt);
-        diffii::DenoiseSettings den;
-        den.steps = request.steps;
-        den.guidance = request.guidance;
-        den.split = request.split;
-        for (int i = 0; i < count; ++i) {
-            ctx.throwIfCancelled();
-            const double alpha = diffii::alphaForTurn(theta, static_cast<double>(i) / count);
-            const auto circle = diffii::circleInterpolate(z1, z2, alpha);
-            const auto image = diffii::decodeLatentToImage(sd, diffii::denoiseTwoStage(sd, circle.z, prompts, den))[0];
-            Q_EMIT stripImage(request.id, i, toQImage(image), alpha, diffii::isInterpolation(theta, alpha));
-            ctx.report("strip", i + 1, count);
-        }
+        m_session->circleStrip(previewParams(request), count, &ctx, [&](int i, const diffii::PreviewImage& image) {
+            Q_EMIT stripImage(request.id, i, toQImage(image.image), image.alpha, image.interpolation);
+        });
         return QString();
     });
 }
@@ -377,48 +321,10 @@ void EngineWorker::previewStrip(const PreviewRequest& request, int count) {
 void EngineWorker::sweepSplit(const PreviewRequest& request, const QList<double>& splits, int samples) {
     runJob(QStringLiteral("sweep"), [&](diffii::JobContext& ctx) {
         if (!m_session) throw diffii::Error("no project is open");
-        auto& sd = m_session->model();
-        const auto pool = classPool(*m_session, request, 2, "sweep");
-        const auto& entries = pool.entries;
-        const int a = pool.first, b = pool.second;
-        const auto z1 = diffii::loadInversion(entries[a].file), z2 = diffii::loadInversion(entries[b].file);
-        const int64_t size = sd.nativeImageSize();
-        const auto src1 = diffii::resizeImage(diffii::loadImageRgb(entries[a].imagePath), size, size).flatten();
-        const auto src2 = diffii::resizeImage(diffii::loadImageRgb(entries[b].imagePath), size, size).flatten();
-        const double theta = diffii::circleTheta(z1, z2);
-        const auto prompts = diffii::encodePrompts(sd, m_session->classPrompt(request.className.toStdString()),
-                                                   request.suffix.toStdString(), m_session->settings().negativePrompt);
+        const std::vector<double> s(splits.begin(), splits.end());
         QList<SweepPoint> points;
-        const int64_t total = static_cast<int64_t>(splits.size()) * samples;
-        int64_t done = 0;
-        for (double s : splits) {
-            std::vector<torch::Tensor> images;
-            for (int k = 0; k < samples; ++k) {
-                ctx.throwIfCancelled();
-                const double alpha = diffii::sampleCircleAlpha(theta, request.seed + static_cast<quint64>(k));
-                diffii::DenoiseSettings den;
-                den.steps = request.steps;
-                den.guidance = request.guidance;
-                den.split = s;
-                const auto circle = diffii::circleInterpolate(z1, z2, alpha);
-                images.push_back(diffii::decodeLatentToImage(sd, diffii::denoiseTwoStage(sd, circle.z, prompts, den))[0].flatten());
-                ctx.report("sweep", ++done, total);
-            }
-            // Faithfulness: mean cosine similarity (centred pixels) to the nearer source image.
-            // Diversity: mean pairwise RMS distance among the generated images.
-            auto centred = [](const torch::Tensor& t) { return t - t.mean(); };
-            double faith = 0, div = 0;
-            int pairs = 0;
-            for (size_t i = 0; i < images.size(); ++i) {
-                const auto g = centred(images[i]);
-                const double c1 = torch::cosine_similarity(g, centred(src1), 0).item<double>();
-                const double c2 = torch::cosine_similarity(g, centred(src2), 0).item<double>();
-                faith += std::max(c1, c2);
-                for (size_t j = i + 1; j < images.size(); ++j, ++pairs)
-                    div += (images[i] - images[j]).pow(2).mean().sqrt().item<double>();
-            }
-            points << SweepPoint{s, faith / images.size(), pairs ? div / pairs : 0.0};
-        }
+        for (const auto& p : m_session->splitSweep(previewParams(request), s, samples, &ctx))
+            points << SweepPoint{p.split, p.sourceSimilarity, p.diversity};
         Q_EMIT sweepReady(points);
         return QString();
     });
@@ -436,10 +342,9 @@ void EngineWorker::generate() {
 void EngineWorker::loadSynthetic() {
     if (!m_session) return;
     const auto dir = m_session->project().syntheticDir();
-    const auto manifest = dir + "/manifest.jsonl";
     QList<SyntheticItem> items;
-    if (std::filesystem::exists(manifest)) {
-        for (const auto& r : diffii::readManifestJsonl(manifest)) {
+    {
+        for (const auto& r : m_session->syntheticSet()) {
             SyntheticItem it;
             it.path = qs(dir + "/" + r.outputPath);
             it.outputPath = qs(r.outputPath);
@@ -464,18 +369,9 @@ void EngineWorker::loadSynthetic() {
 void EngineWorker::setCuration(const QString& outputPath, int curation, const QStringList& tags) {
     runJob(QStringLiteral("curate"), [&](diffii::JobContext&) {
         if (!m_session) throw diffii::Error("no project is open");
-        const auto dir = m_session->project().syntheticDir();
-        auto records = diffii::readManifestJsonl(dir + "/manifest.jsonl");
-        bool found = false;
-        for (auto& r : records) {
-            if (r.outputPath != outputPath.toStdString()) continue;
-            r.curation = static_cast<diffii::Curation>(curation);
-            r.tags.clear();
-            for (const auto& t : tags) r.tags.push_back(t.toStdString());
-            found = true;
-        }
-        if (!found) throw diffii::Error(dir + "/manifest.jsonl: no image '" + outputPath.toStdString() + "'");
-        diffii::writeManifest(dir, records);
+        std::vector<std::string> t;
+        for (const auto& tag : tags) t.push_back(tag.toStdString());
+        m_session->setCuration(outputPath.toStdString(), static_cast<diffii::Curation>(curation), t);
         return QString();
     });
 }

@@ -61,8 +61,9 @@ ExportPage::ExportPage(StudioController* controller, QWidget* parent) : StudioPa
     m_split->setDecimals(2);
     m_split->setSingleStep(0.05);
     m_split->setValue(0.5);
-    m_split->setToolTip(tr("Split point s of the two-stage denoising: the fraction of steps conditioned on the class "
-                           "prompt alone before the scene suffix joins"));
+    m_split->setToolTip(
+        tr("Split point s of the two-stage denoising: the fraction of steps conditioned on the class "
+           "prompt alone before the scene suffix joins"));
     form->addRow(tr("S&plit s"), m_split);
     for (QAbstractSpinBox* box : std::initializer_list<QAbstractSpinBox*>{m_expansion, m_steps, m_guidance, m_split})
         box->setMaximumWidth(160);
@@ -72,8 +73,9 @@ ExportPage::ExportPage(StudioController* controller, QWidget* parent) : StudioPa
     form->addRow(tr("&Negative prompt"), m_negative);
     m_generate = new QPushButton(tr("Generate / Resume"), generation);
     m_generate->setObjectName(QStringLiteral("generateButton"));
-    m_generate->setToolTip(tr("Saves the settings in the project and generates the missing images; finished images "
-                              "with the same settings are kept, so a stopped run resumes"));
+    m_generate->setToolTip(
+        tr("Saves the settings in the project and generates the missing images; finished images "
+           "with the same settings are kept, so a stopped run resumes"));
     auto* generateRow = new QHBoxLayout();
     generateRow->addWidget(m_generate);
     generateRow->addStretch(1);
@@ -166,16 +168,20 @@ ExportPage::ExportPage(StudioController* controller, QWidget* parent) : StudioPa
     connect(worker(), &EngineWorker::jobFinished, this, &ExportPage::onFinished);
     connect(worker(), &EngineWorker::jobFailed, this, &ExportPage::onFailed);
     connect(worker(), &EngineWorker::jobCancelled, this, [this](const QString& job) {
-        if (job == kGeneration) m_status->setText(tr("Generation stopped; finished images are kept. Press "
-                                                     "\"Generate / Resume\" to continue."));
-        else if (job == kExport) m_status->setText(tr("Export stopped."));
+        if (job == kGeneration)
+            m_status->setText(
+                tr("Generation stopped; finished images are kept. Press "
+                   "\"Generate / Resume\" to continue."));
+        else if (job == kExport)
+            m_status->setText(tr("Export stopped."));
     });
     if (controller->hasProject()) onProjectChanged(controller->project());
     updateEnabled();
 }
 
 void ExportPage::onProjectChanged(const ProjectInfo& info) {
-    const QString oldDefault = m_projectDir.isEmpty() ? QString() : QDir(m_projectDir).filePath(QStringLiteral("export"));
+    const QString oldDefault =
+        m_projectDir.isEmpty() ? QString() : QDir(m_projectDir).filePath(QStringLiteral("export"));
     m_projectDir = info.dir;
     m_settings = info.settings;
     const QJsonObject g = m_settings.value(kGeneration).toObject();
@@ -237,9 +243,12 @@ void ExportPage::openFolder() {
 void ExportPage::onSyntheticChanged(const QList<SyntheticItem>& items) {
     int accepted = 0, rejected = 0, pending = 0;
     for (const auto& it : items) {
-        if (it.curation == 1) ++accepted;
-        else if (it.curation == 2) ++rejected;
-        else ++pending;
+        if (it.curation == 1)
+            ++accepted;
+        else if (it.curation == 2)
+            ++rejected;
+        else
+            ++pending;
     }
     m_generated->setText(QString::number(items.size()));
     m_accepted->setText(QString::number(accepted));
@@ -261,8 +270,10 @@ void ExportPage::onFinished(const QString& job, const QString& summary) {
     if (job != kGeneration && job != kExport) return;
     m_progress->setRange(0, 1);
     m_progress->setValue(1);
-    if (job == kGeneration) m_status->setText(tr("Generation finished: %1. Curate the images on the Curate page.").arg(summary));
-    else m_status->setText(tr("Export finished: %1.").arg(summary));
+    if (job == kGeneration)
+        m_status->setText(tr("Generation finished: %1. Curate the images on the Curate page.").arg(summary));
+    else
+        m_status->setText(tr("Export finished: %1.").arg(summary));
 }
 
 void ExportPage::onFailed(const QString& job, const QString& message) {

@@ -241,9 +241,7 @@ void MainWindow::onFailed(const QString& job, const QString& message) {
     if (!m_quietErrors) QMessageBox::critical(this, tr("%1 failed").arg(job), message);
 }
 
-void MainWindow::onProjectChanged(const ProjectInfo& info) {
-    setWindowTitle(tr("%1 - Diff-II Studio").arg(info.name));
-}
+void MainWindow::onProjectChanged(const ProjectInfo& info) { setWindowTitle(tr("%1 - Diff-II Studio").arg(info.name)); }
 
 void MainWindow::restoreSettings() {
     QSettings settings;

@@ -67,25 +67,33 @@ public:
     int rowCount(const QModelIndex& parent = QModelIndex()) const override {
         return parent.isValid() ? 0 : static_cast<int>(m_items.size());
     }
-    int columnCount(const QModelIndex& parent = QModelIndex()) const override { return parent.isValid() ? 0 : ColCount; }
+    int columnCount(const QModelIndex& parent = QModelIndex()) const override {
+        return parent.isValid() ? 0 : ColCount;
+    }
 
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override {
         if (orientation != Qt::Horizontal) return QVariant();
         if (role == Qt::DisplayRole) {
             switch (section) {
-                case ColClass: return translate("Class");
-                case ColOriginal: return translate("Original");
-                case ColReconstruction: return translate("Reconstruction");
-                case ColPsnr: return translate("PSNR (dB)");
+                case ColClass:
+                    return translate("Class");
+                case ColOriginal:
+                    return translate("Original");
+                case ColReconstruction:
+                    return translate("Reconstruction");
+                case ColPsnr:
+                    return translate("PSNR (dB)");
             }
         } else if (role == Qt::ToolTipRole) {
             switch (section) {
-                case ColOriginal: return translate("The training image that was inverted");
+                case ColOriginal:
+                    return translate("The training image that was inverted");
                 case ColReconstruction:
                     return translate("The image denoised back from its inversion with the class prompt");
                 case ColPsnr:
-                    return translate("Peak signal-to-noise ratio of the reconstruction against the original: how "
-                                     "faithfully the inversion keeps the image (higher is better)");
+                    return translate(
+                        "Peak signal-to-noise ratio of the reconstruction against the original: how "
+                        "faithfully the inversion keeps the image (higher is better)");
             }
         }
         return QVariant();
@@ -114,16 +122,17 @@ public:
             }
             case ColPsnr:
                 if (role == Qt::DisplayRole) {
-                    const QString value = hasPsnr ? QStringLiteral("%1 dB").arg(it.psnr, 0, 'f', 2)
-                                                  : QStringLiteral("\u2014");
+                    const QString value =
+                        hasPsnr ? QStringLiteral("%1 dB").arg(it.psnr, 0, 'f', 2) : QStringLiteral("\u2014");
                     return it.stale ? translate("%1\nstale").arg(value) : value;
                 }
                 if (role == kSortRole) return hasPsnr ? it.psnr : -1.0;
                 if (role == Qt::ForegroundRole && it.stale) return kStaleColor;
                 if (role == Qt::TextAlignmentRole) return int(Qt::AlignCenter);
                 if (role == Qt::ToolTipRole)
-                    return it.stale ? translate("Stale: the model, the concepts or the pool settings changed since "
-                                                "this inversion was made. Build the pool again.")
+                    return it.stale ? translate(
+                                          "Stale: the model, the concepts or the pool settings changed since "
+                                          "this inversion was made. Build the pool again.")
                                     : translate("Reconstruction PSNR: higher means the inversion keeps the image");
                 break;
         }
@@ -215,24 +224,27 @@ PoolPage::PoolPage(StudioController* controller, QWidget* parent) : StudioPage(c
     m_steps = new QSpinBox(settingsBox);
     m_steps->setObjectName(QStringLiteral("poolSteps"));
     m_steps->setRange(1, 1000);
-    m_steps->setToolTip(tr("DDIM steps of the inversion (and of the reconstruction): more steps invert more "
-                           "faithfully and take longer"));
+    m_steps->setToolTip(
+        tr("DDIM steps of the inversion (and of the reconstruction): more steps invert more "
+           "faithfully and take longer"));
     form->addRow(tr("Inversion &steps"), m_steps);
     m_guidance = new QDoubleSpinBox(settingsBox);
     m_guidance->setObjectName(QStringLiteral("poolGuidance"));
     m_guidance->setRange(0.0, 30.0);
     m_guidance->setDecimals(2);
     m_guidance->setSingleStep(0.5);
-    m_guidance->setToolTip(tr("Classifier-free guidance scale during inversion; 1 (no guidance) inverts most "
-                              "faithfully"));
+    m_guidance->setToolTip(
+        tr("Classifier-free guidance scale during inversion; 1 (no guidance) inverts most "
+           "faithfully"));
     form->addRow(tr("&Guidance"), m_guidance);
     top->addWidget(settingsBox);
 
     auto* actions = new QVBoxLayout;
     m_build = new QPushButton(tr("&Build pool"), this);
     m_build->setObjectName(QStringLiteral("poolBuild"));
-    m_build->setToolTip(tr("Save the settings and invert every training image that has no current inversion "
-                           "(missing or stale); finished entries are kept if you cancel"));
+    m_build->setToolTip(
+        tr("Save the settings and invert every training image that has no current inversion "
+           "(missing or stale); finished entries are kept if you cancel"));
     m_refresh = new QPushButton(tr("Re&fresh"), this);
     m_refresh->setObjectName(QStringLiteral("poolRefresh"));
     m_refresh->setToolTip(tr("Read the pool from the project folder again"));
@@ -383,8 +395,9 @@ void PoolPage::updateSummary() {
     if (m_project.dir.isEmpty())
         m_empty->setText(tr("Open a project first (Dataset page)."));
     else if (!m_project.hasConcepts)
-        m_empty->setText(tr("No inversions yet. Train the concepts first (Concepts page), then Build the pool: "
-                            "inverting with the class prompt of trained concepts keeps images faithful."));
+        m_empty->setText(
+            tr("No inversions yet. Train the concepts first (Concepts page), then Build the pool: "
+               "inverting with the class prompt of trained concepts keeps images faithful."));
     else
         m_empty->setText(tr("No inversions yet: press Build pool."));
 }

@@ -39,8 +39,10 @@ QString PreferencesDialog::language() const { return m_language->currentData().t
 
 void PreferencesDialog::accept() {
     QSettings settings;
-    if (language().isEmpty()) settings.remove(settingsKey());
-    else settings.setValue(settingsKey(), language());
+    if (language().isEmpty())
+        settings.remove(settingsKey());
+    else
+        settings.setValue(settingsKey(), language());
     QDialog::accept();
 }
 

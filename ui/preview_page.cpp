@@ -118,7 +118,8 @@ void PreviewPage::buildUi() {
     m_seed = new QSpinBox(controls);
     m_seed->setObjectName(QStringLiteral("seedSpin"));
     m_seed->setRange(0, std::numeric_limits<int>::max());
-    m_seed->setToolTip(tr("Seed of the Gaussian noise used when the class has one image, and of the sweep's α samples"));
+    m_seed->setToolTip(
+        tr("Seed of the Gaussian noise used when the class has one image, and of the sweep's α samples"));
     pairRow->addWidget(m_randomPair);
     pairRow->addWidget(new QLabel(tr("Seed"), controls));
     pairRow->addWidget(m_seed, 1);
@@ -126,16 +127,18 @@ void PreviewPage::buildUi() {
 
     m_circle = new CircleWidget(controls);
     m_circle->setObjectName(QStringLiteral("circleWidget"));
-    m_circle->setToolTip(tr("The great circle through z1 and z2. Green: the short arc between them (interpolation); "
-                            "the rest of the circle extrapolates. Click or drag to move the point."));
+    m_circle->setToolTip(
+        tr("The great circle through z1 and z2. Green: the short arc between them (interpolation); "
+           "the rest of the circle extrapolates. Click or drag to move the point."));
     form->addRow(m_circle);
 
     m_alphaSlider = new QSlider(Qt::Horizontal, controls);
     m_alphaSlider->setObjectName(QStringLiteral("alphaSlider"));
     m_alphaSlider->setRange(0, kAlphaTicks - 1);
     m_alphaSlider->setPageStep(kAlphaTicks / 36);
-    m_alphaSlider->setToolTip(tr("α, the rotation along the circle: 0 is z1, period − 1 is z2 (period = 2π/θ); "
-                                 "the slider walks the whole circle once"));
+    m_alphaSlider->setToolTip(
+        tr("α, the rotation along the circle: 0 is z1, period − 1 is z2 (period = 2π/θ); "
+           "the slider walks the whole circle once"));
     form->addRow(tr("α"), m_alphaSlider);
 
     m_region = new QLabel(controls);
@@ -149,9 +152,10 @@ void PreviewPage::buildUi() {
     m_splitSlider->setObjectName(QStringLiteral("splitSlider"));
     m_splitSlider->setRange(0, kSplitTicks);
     m_splitSlider->setPageStep(10);
-    m_splitSlider->setToolTip(tr("Split ratio s: the noisiest fraction s of the steps uses the prompt with the scene "
-                                 "suffix, the rest the plain prompt. Low s stays faithful to the sources, high s "
-                                 "brings more diversity."));
+    m_splitSlider->setToolTip(
+        tr("Split ratio s: the noisiest fraction s of the steps uses the prompt with the scene "
+           "suffix, the rest the plain prompt. Low s stays faithful to the sources, high s "
+           "brings more diversity."));
     form->addRow(tr("Split s"), m_splitSlider);
     auto* splitRow = new QHBoxLayout();
     splitRow->addWidget(new QLabel(tr("faithful ← → diverse"), controls), 1);
@@ -187,8 +191,8 @@ void PreviewPage::buildUi() {
     m_stripButton->setToolTip(tr("Render %1 images evenly spaced around the circle").arg(kStripCount));
     m_sweepButton = new QPushButton(tr("Sweep s"), controls);
     m_sweepButton->setObjectName(QStringLiteral("sweepButton"));
-    m_sweepButton->setToolTip(tr("Measure faithfulness and diversity for s = 0, 0.2, …, 1 (%1 samples each)")
-                                  .arg(kSweepSamples));
+    m_sweepButton->setToolTip(
+        tr("Measure faithfulness and diversity for s = 0, 0.2, …, 1 (%1 samples each)").arg(kSweepSamples));
     buttons->addWidget(m_stripButton);
     buttons->addWidget(m_sweepButton);
     form->addRow(buttons);
@@ -396,15 +400,17 @@ void PreviewPage::onProjectChanged(const ProjectInfo& info) {
     m_suffix->clear();
     m_suffix->addItem(tr("(none)"));
     m_suffix->addItems(info.suffixes);
-    if (!newProject && !currentSuffix.isEmpty()) m_suffix->setCurrentText(currentSuffix);
-    else m_suffix->setCurrentIndex(info.suffixes.isEmpty() ? 0 : 1);
+    if (!newProject && !currentSuffix.isEmpty())
+        m_suffix->setCurrentText(currentSuffix);
+    else
+        m_suffix->setCurrentIndex(info.suffixes.isEmpty() ? 0 : 1);
     if (newProject) {
         // The project's generation settings are the starting point; later edits here are the user's to keep.
         const QJsonObject gen = info.settings.value(QStringLiteral("generation")).toObject();
         m_steps->setValue(gen.value(QStringLiteral("steps")).toInt(m_steps->value()));
         m_guidance->setValue(gen.value(QStringLiteral("guidance")).toDouble(m_guidance->value()));
-        m_splitSlider->setValue(static_cast<int>(
-            std::lround(gen.value(QStringLiteral("split")).toDouble(0.5) * kSplitTicks)));
+        m_splitSlider->setValue(
+            static_cast<int>(std::lround(gen.value(QStringLiteral("split")).toDouble(0.5) * kSplitTicks)));
         m_seed->setValue(static_cast<int>(info.seed % static_cast<quint64>(std::numeric_limits<int>::max())));
         m_thetaByPair.clear();
         m_pool.clear();
@@ -494,8 +500,9 @@ void PreviewPage::updateCircleLabels() {
                                    : QStringLiteral("color: #c0661e; font-weight: bold"));
     m_region->setToolTip(interp ? tr("The point lies on the short arc between z1 and z2")
                                 : tr("The point lies on the long way round the circle, beyond z1 or z2"));
-    const QString thetaText = m_thetaKnown ? tr("θ = %1°").arg(m_theta * kRadToDeg, 0, 'f', 1)
-                                           : tr("θ ≈ %1° (until the first preview)").arg(m_theta * kRadToDeg, 0, 'f', 1);
+    const QString thetaText = m_thetaKnown
+                                  ? tr("θ = %1°").arg(m_theta * kRadToDeg, 0, 'f', 1)
+                                  : tr("θ ≈ %1° (until the first preview)").arg(m_theta * kRadToDeg, 0, 'f', 1);
     m_numbers->setText(tr("α = %1 of %2 · %3").arg(alpha(), 0, 'f', 3).arg(period(), 0, 'f', 3).arg(thetaText));
 }
 
@@ -576,8 +583,8 @@ void PreviewPage::onReady(const PreviewResult& result) {
         const double aimed = diffii::alphaForTurn(result.theta, m_requestedPosition);
         if (std::abs(aimed - result.alpha) > 1e-6 * std::max(1.0, aimed)) {
             showImage(m_preview, result.image, kPreviewSide);
-            m_caption->setText(tr("θ is %1°: moving to the chosen point of the circle…")
-                                   .arg(result.theta * kRadToDeg, 0, 'f', 1));
+            m_caption->setText(
+                tr("θ is %1°: moving to the chosen point of the circle…").arg(result.theta * kRadToDeg, 0, 'f', 1));
             requestNow();
             if (m_latestId != result.id) return;
         }
@@ -616,8 +623,10 @@ void PreviewPage::onJobEnded(const QString& job, const QString& message, bool fa
     } else if (job == QLatin1String("strip") || job == QLatin1String("sweep")) {
         const bool enable = m_first->count() >= 2;
         (job == QLatin1String("strip") ? m_stripButton : m_sweepButton)->setEnabled(enable);
-        if (failed) m_jobStatus->setText(tr("%1 failed: %2").arg(job, message));
-        else m_jobStatus->clear();
+        if (failed)
+            m_jobStatus->setText(tr("%1 failed: %2").arg(job, message));
+        else
+            m_jobStatus->clear();
     }
 }
 
@@ -638,10 +647,11 @@ void PreviewPage::requestStrip() {
 void PreviewPage::onStripImage(qint64 id, int index, const QImage& image, double alpha, bool interpolation) {
     if (id != m_stripId) return;
     // The engine spaces the strip evenly in α over one period: α_i = (2π/θ)·i/n, which tells θ.
-    if (index > 0 && alpha > 0.0) learnTheta(m_strip->property("pair").toString(), diffii::kTwoPi * index / (kStripCount * alpha));
-    auto* item = new QListWidgetItem(QIcon(fitPixmap(image, kStripSide)),
-                                     tr("α = %1\n%2").arg(alpha, 0, 'f', 2)
-                                         .arg(interpolation ? tr("interp") : tr("extrap")));
+    if (index > 0 && alpha > 0.0)
+        learnTheta(m_strip->property("pair").toString(), diffii::kTwoPi * index / (kStripCount * alpha));
+    auto* item =
+        new QListWidgetItem(QIcon(fitPixmap(image, kStripSide)),
+                            tr("α = %1\n%2").arg(alpha, 0, 'f', 2).arg(interpolation ? tr("interp") : tr("extrap")));
     item->setData(Qt::UserRole, static_cast<double>(index) / kStripCount);
     item->setToolTip(interpolation ? tr("On the short arc between z1 and z2: interpolation")
                                    : tr("Beyond z1 or z2: extrapolation"));

@@ -40,9 +40,9 @@ public:
     const QList<qint64>& shownPreviewIds() const { return m_shownIds; }
     int intermediateCount() const { return m_intermediates; }
     bool previewBusy() const { return m_pending; }
-    double alpha() const;     // α for the slider position, u·(2π/θ)
+    double alpha() const;  // α for the slider position, u·(2π/θ)
     double theta() const { return m_theta; }
-    double period() const;    // 2π/θ
+    double period() const;  // 2π/θ
     bool showsInterpolation() const;
     double lastSeconds() const { return m_lastSeconds; }
     int stripCount() const { return m_stripCount; }
@@ -109,9 +109,9 @@ private:
     double m_theta = 1.0;  // radians; 1.0 until the first result of the pair says otherwise
     bool m_thetaKnown = false;
     QHash<QString, double> m_thetaByPair;  // θ learnt per (class, first, second): switching back needs no guess
-    bool m_fallback = false;  // the class has one inversion: Gaussian noise, no circle
+    bool m_fallback = false;               // the class has one inversion: Gaussian noise, no circle
 
-    PreviewRequest m_lastRequest;  // the newest request sent (id 0: none)
+    PreviewRequest m_lastRequest;      // the newest request sent (id 0: none)
     double m_requestedPosition = 0.0;  // slider position u the newest request aimed at
     qint64 m_latestId = 0;
     qint64 m_shownId = 0;

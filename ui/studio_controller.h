@@ -26,7 +26,8 @@ public:
     template <typename F>
     void post(F&& f) {
         EngineWorker* w = m_worker;
-        QMetaObject::invokeMethod(m_worker, [w, f = std::forward<F>(f)]() mutable { f(w); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            m_worker, [w, f = std::forward<F>(f)]() mutable { f(w); }, Qt::QueuedConnection);
     }
 
     void openProject(const QString& dir);

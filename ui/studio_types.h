@@ -46,14 +46,14 @@ struct PoolItem {
 struct PreviewRequest {
     qint64 id = 0;
     QString className;
-    int first = 0;   // index into the class's pool entries
+    int first = 0;  // index into the class's pool entries
     int second = 1;
     double alpha = 0.0;  // rotation parameter of the circle formula
     double split = 0.5;
     QString suffix;
     int steps = 25;
     double guidance = 7.5;
-    quint64 seed = 0;      // for the one-image fallback noise
+    quint64 seed = 0;           // for the one-image fallback noise
     int intermediateEvery = 5;  // send a decoded intermediate every N steps (0: none)
 };
 
@@ -62,7 +62,7 @@ struct PreviewResult {
     QImage image;
     double theta = 0.0;
     double alpha = 0.0;
-    double period = 0.0;   // 2π/θ
+    double period = 0.0;  // 2π/θ
     bool interpolation = false;
     bool fallbackNoise = false;
     double seconds = 0.0;
@@ -75,8 +75,8 @@ struct SweepPoint {
 };
 
 struct SyntheticItem {
-    QString path;         // absolute path of the PNG
-    QString outputPath;   // relative path (manifest key)
+    QString path;        // absolute path of the PNG
+    QString outputPath;  // relative path (manifest key)
     QString className;
     qint64 index = 0;
     QString sourceA, sourceB;
@@ -89,7 +89,7 @@ struct SyntheticItem {
 };
 
 struct JobProgress {
-    QString job;     // "concepts", "pool", "generation", "export", "open", "preview", "sweep"
+    QString job;  // "concepts", "pool", "generation", "export", "open", "preview", "sweep"
     qint64 done = 0;
     qint64 total = 0;
     QString detail;

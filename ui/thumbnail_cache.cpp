@@ -50,7 +50,10 @@ QImage ThumbnailCache::thumbnail(const QString& path) {
             // The destructor waits for running decodes, so `self` cannot vanish between the check and the post.
             if (self)
                 QMetaObject::invokeMethod(
-                    self.data(), [self, path, image, generation] { if (self) self->onLoaded(path, image, generation); },
+                    self.data(),
+                    [self, path, image, generation] {
+                        if (self) self->onLoaded(path, image, generation);
+                    },
                     Qt::QueuedConnection);
         },
         m_priority < INT_MAX ? ++m_priority : m_priority);

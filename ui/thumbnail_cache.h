@@ -51,8 +51,8 @@ private:
     QSet<QString> m_pending;
     QSet<QString> m_failed;
     QThreadPool m_pool;
-    int m_priority = 0;          // grows with every request: the newest runs first
-    quint64 m_generation = 0;    // results of decodes queued before clear()/invalidate are dropped
+    int m_priority = 0;        // grows with every request: the newest runs first
+    quint64 m_generation = 0;  // results of decodes queued before clear()/invalidate are dropped
 };
 
 }  // namespace diffii::ui

@@ -14,8 +14,7 @@ constexpr double kMinSinTheta = 1e-3;
 }  // namespace
 
 double circleTheta(const at::Tensor& z1, const at::Tensor& z2) {
-    if (!z1.sizes().equals(z2.sizes()))
-        throw Error("circle interpolation: latents have different shapes");
+    if (!z1.sizes().equals(z2.sizes())) throw Error("circle interpolation: latents have different shapes");
     const auto a = z1.to(torch::kFloat32), b = z2.to(torch::kFloat32);
     const auto cosine = (a * b).sum() / (a.norm() * b.norm());
     return torch::acos(cosine.clamp(-1.0, 1.0)).item<double>();

@@ -15,9 +15,9 @@ namespace diffii {
 
 struct CircleInterpolation {
     at::Tensor z;
-    double theta = 0.0;   // angle between z1 and z2 (radians)
-    double alpha = 0.0;   // rotation parameter of the formula
-    double period = 0.0;  // 2π/θ: α over [0, period) covers the circle once
+    double theta = 0.0;       // angle between z1 and z2 (radians)
+    double alpha = 0.0;       // rotation parameter of the formula
+    double period = 0.0;      // 2π/θ: α over [0, period) covers the circle once
     bool degenerate = false;  // z1 and z2 (anti)parallel: the circle is undefined, see circleInterpolate
 };
 
@@ -30,6 +30,5 @@ CircleInterpolation circleInterpolate(const at::Tensor& z1, const at::Tensor& z2
 
 // α ~ U(0, 2π/θ) from a seed (std::mt19937_64; the same seed gives the same α on every platform).
 double sampleCircleAlpha(double theta, uint64_t seed);
-
 
 }  // namespace diffii

@@ -165,7 +165,8 @@ ConceptLearner::ConceptLearner(std::shared_ptr<StableDiffusion> sd, std::vector<
     require(s.checkpointEvery >= 0, "checkpointEvery", std::to_string(s.checkpointEvery), ">= 0");
     require(s.lossSmoothing >= 0 && s.lossSmoothing < 1, "lossSmoothing", shortNumber(s.lossSmoothing), "in [0, 1)");
     const int64_t factor = m_sd->vaeScaleFactor();
-    require(s.imageSize == 0 || (s.imageSize > 0 && s.imageSize % factor == 0), "imageSize", std::to_string(s.imageSize),
+    require(s.imageSize == 0 || (s.imageSize > 0 && s.imageSize % factor == 0), "imageSize",
+            std::to_string(s.imageSize),
             "0 (native) or a positive multiple of the VAE factor " + std::to_string(factor));
     const bool modelBf16 = m_sd->dtype() == torch::kBFloat16;
     if (s.bf16 != modelBf16)
@@ -204,13 +205,14 @@ ConceptLearner::ConceptLearner(std::shared_ptr<StableDiffusion> sd, std::vector<
         }
         if (cls.initWord.empty()) cls.initWord = s.initWord.empty() ? m_metaclass : s.initWord;
         if (cls.initWord.empty())
-            throw Error("class '" + cls.name + "': no init word (neither the class, the settings nor the metaclass give one)");
+            throw Error("class '" + cls.name +
+                        "': no init word (neither the class, the settings nor the metaclass give one)");
         const auto ids = tokenizer.encode(cls.initWord);  // BOS ... EOS
-        if (ids.size() <= 2)
-            throw Error("class '" + cls.name + "': init word '" + cls.initWord + "' gives no token");
+        if (ids.size() <= 2) throw Error("class '" + cls.name + "': init word '" + cls.initWord + "' gives no token");
         for (size_t i = 1; i + 1 < ids.size(); ++i) {
             const int64_t id = ids[i];
-            if (id == tokenizer.unkId() || id == tokenizer.bosId() || id == tokenizer.eosId() || id == tokenizer.padId())
+            if (id == tokenizer.unkId() || id == tokenizer.bosId() || id == tokenizer.eosId() ||
+                id == tokenizer.padId())
                 throw Error("class '" + cls.name + "': init word '" + cls.initWord +
                             "' is unknown to the tokenizer (it maps to a special token)");
         }
@@ -275,7 +277,8 @@ ConceptResult ConceptLearner::train(const std::string& outputDir, const JobConte
         for (const char* key : {"classes", "metaclass", "model", "dtype"}) {
             if (saved.value(key, nlohmann::json()) != identity[key])
                 throw Error(checkpointPath + ": key '" + key + "' is " + saved.value(key, nlohmann::json()).dump() +
-                            " but this run has " + identity[key].dump() + "; use another output folder or resume=false");
+                            " but this run has " + identity[key].dump() +
+                            "; use another output folder or resume=false");
         }
         const auto savedSettings = comparableSettings(saved.value("settings", nlohmann::json::object()));
         const auto ourSettings = comparableSettings(identity["settings"]);
@@ -361,7 +364,8 @@ ConceptResult ConceptLearner::train(const std::string& outputDir, const JobConte
     const auto flippedTable = s.randomFlip ? torch::stack(flippedLatents) : latentTable;
     std::vector<torch::Tensor> classIds;
     for (size_t c = 0; c < m_classes.size(); ++c)
-        classIds.push_back(torch::tensor(tokenizer.encodePadded(conceptPrompt(m_tokens[c], m_metaclass)), torch::kLong));
+        classIds.push_back(
+            torch::tensor(tokenizer.encodePadded(conceptPrompt(m_tokens[c], m_metaclass)), torch::kLong));
     const auto idsTable = torch::stack(classIds);
     const auto imageClassTensor = torch::tensor(imageClass, torch::kLong);
     const int64_t numImages = latentTable.size(0);
@@ -533,7 +537,8 @@ ConceptResult ConceptLearner::train(const std::string& outputDir, const JobConte
         if (job) {
             char detail[64];
             std::snprintf(detail, sizeof detail, "loss %.4f", lossLog.back());
-            job->report("concepts", step, s.maxSteps, detail);
+            Progress p{"concepts", step, s.maxSteps, detail, lossLog.back(), smoothedLosses().back()};
+            job->report(p);
         }
         if (s.checkpointEvery > 0 && step % s.checkpointEvery == 0 && step < s.maxSteps) writeCheckpoint(step);
         if (m_onStep) m_onStep(step);
@@ -590,8 +595,8 @@ LoadedConcepts loadConcepts(StableDiffusion& sd, const std::string& folder, doub
         result.classNames.push_back(name);
         result.tokensPerClass[name] = jsonRequire<std::vector<std::string>>(c, "tokens", conceptsPath);
     }
-    const std::string embeddingsPath = (dir / jsonValue<std::string>(j, "embeddings", "embeddings.safetensors",
-                                                                      conceptsPath)).string();
+    const std::string embeddingsPath =
+        (dir / jsonValue<std::string>(j, "embeddings", "embeddings.safetensors", conceptsPath)).string();
     const std::string loraPath = (dir / jsonValue<std::string>(j, "lora", "lora.safetensors", conceptsPath)).string();
     const auto added = loadTextualInversion(embeddingsPath, sd.tokenizer(), *sd.textEncoder());
     const std::set<std::string> addedSet(added.begin(), added.end());

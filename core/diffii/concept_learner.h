@@ -50,7 +50,8 @@ struct ConceptSettings {
     // it (an error when the model's dtype disagrees), so that the settings recorded with the result are true.
     // The trainable parameters (LoRA and the embedding rows) are float32 master copies either way.
     bool bf16 = false;
-    int64_t imageSize = 0;  // square training size in pixels; 0: the model's native size (unet sample_size × VAE factor)
+    int64_t imageSize =
+        0;  // square training size in pixels; 0: the model's native size (unet sample_size × VAE factor)
     bool randomFlip = false;
     double lossSmoothing = 0.9;  // EMA factor of the smoothed loss (bias-corrected)
 
@@ -58,12 +59,12 @@ struct ConceptSettings {
 };
 
 struct ConceptResult {
-    double finalLoss = 0.0;     // loss of the last step (mean over its micro-batches)
-    double smoothedLoss = 0.0;  // EMA of the loss at the last step
-    double stepsPerSecond = 0.0;  // optimizer steps run by this call / their wall time (0 when none ran)
-    int64_t steps = 0;            // total optimizer steps done (== maxSteps)
-    int64_t resumedFromStep = 0;  // 0 for a fresh run
-    std::vector<std::string> classNames;                         // in input order
+    double finalLoss = 0.0;               // loss of the last step (mean over its micro-batches)
+    double smoothedLoss = 0.0;            // EMA of the loss at the last step
+    double stepsPerSecond = 0.0;          // optimizer steps run by this call / their wall time (0 when none ran)
+    int64_t steps = 0;                    // total optimizer steps done (== maxSteps)
+    int64_t resumedFromStep = 0;          // 0 for a fresh run
+    std::vector<std::string> classNames;  // in input order
     std::map<std::string, std::vector<std::string>> tokensPerClass;
     std::string outputDir;
 };
@@ -112,10 +113,10 @@ private:
 // A trained concept folder loaded into a model.
 struct LoadedConcepts {
     std::string metaclass;
-    std::vector<std::string> classNames;                         // in training order
+    std::vector<std::string> classNames;  // in training order
     std::map<std::string, std::vector<std::string>> tokensPerClass;
     std::shared_ptr<UNetLoraImpl> lora;  // fused into the UNet's weights (unfuse() restores the base model)
-    std::string prompt(const std::string& className) const;      // conceptPrompt(tokens of the class, metaclass)
+    std::string prompt(const std::string& className) const;  // conceptPrompt(tokens of the class, metaclass)
 };
 
 // concepts.json + loadTextualInversion(embeddings.safetensors) + UNetLoraImpl::load(lora.safetensors), the LoRA

@@ -21,7 +21,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-
 std::string imageName(const std::string& cls, int64_t index) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "_%05lld", static_cast<long long>(index));
@@ -63,11 +62,13 @@ SyntheticRecord recordFromJson(const nlohmann::json& j, const std::string& file)
 
 std::vector<SyntheticRecord> planGeneration(const std::vector<GenerationClass>& classes,
                                             const GenerationSettings& settings, uint64_t projectSeed) {
-    if (!(settings.expansionRate > 0)) throw Error("expansion rate must be > 0, got " + std::to_string(settings.expansionRate));
+    if (!(settings.expansionRate > 0))
+        throw Error("expansion rate must be > 0, got " + std::to_string(settings.expansionRate));
     std::vector<SyntheticRecord> plan;
     for (const auto& c : classes) {
         if (c.pool.empty()) throw Error("class '" + c.name + "' has no inversion pool entries (build the pool first)");
-        const int64_t n = std::max<int64_t>(1, std::llround(settings.expansionRate * static_cast<double>(c.trainImages)));
+        const int64_t n =
+            std::max<int64_t>(1, std::llround(settings.expansionRate * static_cast<double>(c.trainImages)));
         for (int64_t i = 0; i < n; ++i) {
             SyntheticRecord r;
             r.className = c.name;
@@ -228,7 +229,8 @@ int64_t exportSyntheticSet(const std::string& syntheticDir, const std::string& e
     auto records = readManifestJsonl(manifest);
     std::error_code ec;
     fs::create_directories(exportDir, ec);
-    if (ec || !fs::is_directory(exportDir)) throw Error(exportDir + ": cannot create the export folder: " + ec.message());
+    if (ec || !fs::is_directory(exportDir))
+        throw Error(exportDir + ": cannot create the export folder: " + ec.message());
     std::vector<SyntheticRecord> exported;
     int64_t done = 0;
     for (const auto& r : records) {

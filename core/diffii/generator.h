@@ -19,15 +19,15 @@ namespace diffii {
 struct GenerationClass {
     std::string name;
     int64_t classIndex = 0;
-    std::string prompt;                // "a photo of a <tokens> <metaclass>"
-    std::vector<PoolEntry> pool;       // inversions of the class's training images
-    int64_t trainImages = 0;           // for the expansion rate
+    std::string prompt;           // "a photo of a <tokens> <metaclass>"
+    std::vector<PoolEntry> pool;  // inversions of the class's training images
+    int64_t trainImages = 0;      // for the expansion rate
 };
 
 struct GenerationSettings {
-    double expansionRate = 5.0;   // images per class = round(rate × training images), at least 1
-    DenoiseSettings denoise;      // steps 25, guidance 7.5, split s
-    int inversionSteps = 50;      // recorded in the manifest (the pool's setting)
+    double expansionRate = 5.0;         // images per class = round(rate × training images), at least 1
+    DenoiseSettings denoise;            // steps 25, guidance 7.5, split s
+    int inversionSteps = 50;            // recorded in the manifest (the pool's setting)
     std::vector<std::string> suffixes;  // one drawn per image; empty: no suffix
     std::string negativePrompt;
     std::string modelHash, conceptsHash;

@@ -1,17 +1,17 @@
 #include "core/diffii/inversion_pool.h"
 
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <mutex>
-#include <tuple>
-#include <filesystem>
 #include <sstream>
+#include <tuple>
 
 #include "core/data/project.h"
+#include "core/diffii/pair.h"
 #include "core/io/error.h"
 #include "core/io/image.h"
 #include "core/io/safetensors.h"
-#include "core/diffii/pair.h"
 
 namespace diffii {
 namespace fs = std::filesystem;
@@ -150,7 +150,8 @@ std::vector<PoolEntry> buildInversionPool(StableDiffusion& sd, const std::vector
             saveImagePng(e.reconstruction, recon);
             provenance["psnr"] = exactNumber(e.psnr);
         }
-        provenance["source"] = s.imagePath;  // informational: an entry is matched by content, so a moved pool stays valid
+        provenance["source"] =
+            s.imagePath;  // informational: an entry is matched by content, so a moved pool stays valid
         saveSafetensors(file, {{"z", z.contiguous()}, {"x0", x0.contiguous()}}, provenance);
         out.push_back(e);
         if (job) job->report("inversion pool", ++done, total, s.className + "/" + s.key);

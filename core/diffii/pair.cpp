@@ -1,5 +1,8 @@
 #include "core/diffii/pair.h"
 
+#include "core/diffii/textual_inversion.h"
+#include "core/models/lora.h"
+
 #include "core/io/error.h"
 #include "core/io/image.h"
 
@@ -41,6 +44,21 @@ PairResult generatePair(StableDiffusion& sd, const PairRequest& request, const J
     r.latent = denoiseTwoStage(sd, r.circle.z, prompts, request.denoise, job ? &inner : nullptr);
     r.image = decodeLatentToImage(sd, r.latent)[0];
     return r;
+}
+
+PairResult generatePair(const PairModel& model, const PairRequest& request, const JobContext* job,
+                        std::string* precisionReason) {
+    LoadSettings settings;
+    settings.precision = model.precision;
+    auto sd = StableDiffusion::load(model.modelDir, settings);
+    if (precisionReason) *precisionReason = sd->precisionReason();
+    for (const auto& e : model.embeddings) loadTextualInversion(e, sd->tokenizer(), *sd->textEncoder());
+    if (!model.lora.empty()) {
+        auto lora = UNetLoraImpl::load(model.lora, *sd->unet());
+        if (sd->dtype() != torch::kFloat32) lora->to(sd->dtype());
+        lora->attach(*sd->unet(), 1.0);
+    }
+    return generatePair(*sd, request, job);
 }
 
 }  // namespace diffii

@@ -251,7 +251,8 @@ PretrainRecipe PretrainRecipe::fromFile(const std::string& path) {
         r.precision = jsonValue<bool>(j, "bf16_autocast", true, path) ? Precision::BFloat16 : Precision::Float32;
     r.checkpointEvery = jsonValue<int64_t>(j, "checkpoint_every", 200, path);
     for (const char* key : {"unet", "vae", "text_encoder", "scheduler"})
-        if (!j.contains(key) || !j[key].is_object()) throw Error(path + ": key '" + key + "' (a config object) is missing");
+        if (!j.contains(key) || !j[key].is_object())
+            throw Error(path + ": key '" + key + "' (a config object) is missing");
     r.unetConfig = j["unet"];
     r.vaeConfig = j["vae"];
     r.textEncoderConfig = j["text_encoder"];
@@ -267,24 +268,27 @@ PretrainRecipe PretrainRecipe::fromFile(const std::string& path) {
 
 nlohmann::json PretrainRecipe::identity() const {
     nlohmann::json id = {{"seed", seed},
-            {"image_size", imageSize},
-            {"vocab_size", vocabSize},
-            {"min_pair_frequency", minPairFrequency},
-            {"extra_text", extraVocabularyText},
-            {"vae", {vaeSteps, vaeBatch, vaeLr, vaeWarmup, klWeight, l1Weight, mseWeight}},
-            {"unet", {unetBatch, unetLr, textLr, unetWarmup, weightDecay, captionDropout}},
-            {"random_flip", randomFlip},
-            {"configs", {unetConfig, vaeConfig, textEncoderConfig, schedulerConfig}}};
+                         {"image_size", imageSize},
+                         {"vocab_size", vocabSize},
+                         {"min_pair_frequency", minPairFrequency},
+                         {"extra_text", extraVocabularyText},
+                         {"vae", {vaeSteps, vaeBatch, vaeLr, vaeWarmup, klWeight, l1Weight, mseWeight}},
+                         {"unet", {unetBatch, unetLr, textLr, unetWarmup, weightDecay, captionDropout}},
+                         {"random_flip", randomFlip},
+                         {"configs", {unetConfig, vaeConfig, textEncoderConfig, schedulerConfig}}};
     // An explicit precision keeps the key that earlier runs (and the shipped model's record) used.
-    if (precision == Precision::Auto) id["precision"] = "auto";
-    else id["bf16_autocast"] = precision == Precision::BFloat16;
+    if (precision == Precision::Auto)
+        id["precision"] = "auto";
+    else
+        id["bf16_autocast"] = precision == Precision::BFloat16;
     return id;
 }
 
 std::vector<CorpusItem> readCaptionCorpus(const std::string& corpusDir) {
     const fs::path listPath = fs::path(corpusDir) / "captions.jsonl";
     std::ifstream in(listPath);
-    if (!in) throw Error(listPath.string() + ": cannot be read (build the corpus with resources/emoji-birds/rebuild.sh)");
+    if (!in)
+        throw Error(listPath.string() + ": cannot be read (build the corpus with resources/emoji-birds/rebuild.sh)");
     std::vector<CorpusItem> items;
     std::string line;
     int lineNo = 0;
@@ -350,17 +354,16 @@ PretrainResult pretrainModel(const PretrainRecipe& recipe, const std::string& co
         writeJsonAtomic(modelDir / "unet" / "config.json", recipe.unetConfig);
         writeJsonAtomic(modelDir / "vae" / "config.json", recipe.vaeConfig);
         writeJsonAtomic(modelDir / "scheduler" / "scheduler_config.json", recipe.schedulerConfig);
-        writeJsonAtomic(modelDir / "model_index.json",
-                        {{"_class_name", "StableDiffusionPipeline"},
-                         {"_diffusers_version", "0.25.1"},
-                         {"requires_safety_checker", false},
-                         {"feature_extractor", {nullptr, nullptr}},
-                         {"safety_checker", {nullptr, nullptr}},
-                         {"scheduler", {"diffusers", "DDIMScheduler"}},
-                         {"text_encoder", {"transformers", "CLIPTextModel"}},
-                         {"tokenizer", {"transformers", "CLIPTokenizer"}},
-                         {"unet", {"diffusers", "UNet2DConditionModel"}},
-                         {"vae", {"diffusers", "AutoencoderKL"}}});
+        writeJsonAtomic(modelDir / "model_index.json", {{"_class_name", "StableDiffusionPipeline"},
+                                                        {"_diffusers_version", "0.25.1"},
+                                                        {"requires_safety_checker", false},
+                                                        {"feature_extractor", {nullptr, nullptr}},
+                                                        {"safety_checker", {nullptr, nullptr}},
+                                                        {"scheduler", {"diffusers", "DDIMScheduler"}},
+                                                        {"text_encoder", {"transformers", "CLIPTextModel"}},
+                                                        {"tokenizer", {"transformers", "CLIPTokenizer"}},
+                                                        {"unet", {"diffusers", "UNet2DConditionModel"}},
+                                                        {"vae", {"diffusers", "AutoencoderKL"}}});
         torch::manual_seed(recipe.seed);
         const auto teCfg = ClipTextConfig::fromFile((modelDir / "text_encoder" / "config.json").string());
         ClipTextModel textEncoder(teCfg);
@@ -370,9 +373,10 @@ PretrainResult pretrainModel(const PretrainRecipe& recipe, const std::string& co
         saveComponent(*textEncoder, modelDir, "text_encoder");
         saveComponent(*unet, modelDir, "unet");
         saveComponent(*vae, modelDir, "vae");
-        run = {{"format", kRunFormat},       {"version", kRunVersion},  {"identity", identity},
-               {"corpus_hash", std::to_string(corpusHash)}, {"corpus_size", corpus.size()},
-               {"stage", "vae"},             {"recipe", recipe.path}};
+        run = {{"format", kRunFormat},         {"version", kRunVersion},
+               {"identity", identity},         {"corpus_hash", std::to_string(corpusHash)},
+               {"corpus_size", corpus.size()}, {"stage", "vae"},
+               {"recipe", recipe.path}};
         writeJsonAtomic(runPath, run);
         if (job) job->report("tokenizer", 1, 1, std::to_string(vocabSize) + " tokens");
     }
@@ -397,7 +401,8 @@ PretrainResult pretrainModel(const PretrainRecipe& recipe, const std::string& co
     }
 
     auto sd = StableDiffusion::load(modelDir.string());
-    for (auto* m : std::initializer_list<torch::nn::Module*>{sd->unet().get(), sd->vae().get(), sd->textEncoder().get()})
+    for (auto* m :
+         std::initializer_list<torch::nn::Module*>{sd->unet().get(), sd->vae().get(), sd->textEncoder().get()})
         for (auto& p : m->parameters()) p.set_requires_grad(false);
     const auto precision = choosePrecision(recipe.precision);
     const bool autocast = precision.bfloat16;

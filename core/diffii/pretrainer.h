@@ -68,14 +68,14 @@ struct CorpusItem {
 std::vector<CorpusItem> readCaptionCorpus(const std::string& corpusDir);
 
 struct PretrainResult {
-    std::string stage;        // "done" when every stage finished
-    int64_t vaeStep = 0;      // optimizer steps done per stage
+    std::string stage;    // "done" when every stage finished
+    int64_t vaeStep = 0;  // optimizer steps done per stage
     int64_t unetStep = 0;
-    double vaeLoss = 0.0;     // smoothed loss at the last step of each stage (0 when not run)
+    double vaeLoss = 0.0;  // smoothed loss at the last step of each stage (0 when not run)
     double unetLoss = 0.0;
     double stepsPerSecond = 0.0;  // of the steps run by this call
     double scalingFactor = 0.0;
-    std::string modelDir;     // workDir/model
+    std::string modelDir;  // workDir/model
 };
 
 // Runs (or resumes, when workDir holds a run of the same recipe and corpus) the pretraining. Progress stages:

@@ -1,5 +1,7 @@
 #include "core/diffii/sampler.h"
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include "core/io/error.h"
 
 namespace diffii {
@@ -79,18 +81,47 @@ double splitThreshold(double split, int64_t numTrainTimesteps) {
     return static_cast<double>(numTrainTimesteps) * (1.0 - split);
 }
 
+torch::Tensor textToImage(StableDiffusion& sd, const std::string& prompt, uint64_t seed,
+                          const DenoiseSettings& settings) {
+    const int64_t size = sd.unet()->config().sampleSize;
+    auto gen = at::detail::createCPUGenerator(seed);
+    const auto z = torch::randn({1, sd.unet()->config().inChannels, size, size}, gen);
+    return decodeLatentToImage(sd, denoiseTwoStage(sd, z, encodePrompts(sd, prompt, ""), settings))[0];
+}
+
+std::vector<bool> suffixedSteps(const DdimConfig& config, const DenoiseSettings& settings) {
+    DdimScheduler scheduler(config);
+    scheduler.setTimesteps(settings.steps);
+    const double threshold = splitThreshold(settings.split, config.numTrainTimesteps);
+    std::vector<bool> out;
+    for (const int64_t t : scheduler.timesteps()) out.push_back(static_cast<double>(t) >= threshold);
+    return out;
+}
+
 torch::Tensor denoiseTwoStage(StableDiffusion& sd, const torch::Tensor& z, const PromptEmbeddings& prompts,
                               const DenoiseSettings& settings, const JobContext* job, DenoiseTrace* trace,
                               const LatentCallback& onStep) {
     checkSettings(settings.steps, settings.guidance, "denoising");
+    DdimScheduler scheduler(sd.schedulerConfig());
+    return denoiseTwoStageFrom(sd, 0, z.to(torch::kFloat32) * scheduler.initNoiseSigma(), prompts, settings, job, trace,
+                               onStep);
+}
+
+torch::Tensor denoiseTwoStageFrom(StableDiffusion& sd, int fromStep, const torch::Tensor& latentsBefore,
+                                  const PromptEmbeddings& prompts, const DenoiseSettings& settings,
+                                  const JobContext* job, DenoiseTrace* trace, const LatentCallback& onStep) {
+    checkSettings(settings.steps, settings.guidance, "denoising");
     if (!(settings.split >= 0.0 && settings.split <= 1.0))
         throw Error("denoising: split ratio s must be in [0, 1], got " + std::to_string(settings.split));
+    if (fromStep < 0 || fromStep > settings.steps)
+        throw Error("denoising: cannot resume at step " + std::to_string(fromStep) + " of " +
+                    std::to_string(settings.steps));
     torch::NoGradGuard g;
     DdimScheduler scheduler(sd.schedulerConfig());
     scheduler.setTimesteps(settings.steps);
     const bool cfg = settings.guidance > 1.0;
     const double threshold = splitThreshold(settings.split, sd.schedulerConfig().numTrainTimesteps);
-    auto latents = z.to(torch::kFloat32) * scheduler.initNoiseSigma();
+    auto latents = latentsBefore.to(torch::kFloat32);
     const int64_t batch = latents.size(0);
     auto batched = [batch](const torch::Tensor& e) { return e.expand({batch, e.size(1), e.size(2)}); };
     const auto ehsPlain = cfg ? torch::cat({batched(prompts.uncond), batched(prompts.plain)}) : batched(prompts.plain);
@@ -98,7 +129,7 @@ torch::Tensor denoiseTwoStage(StableDiffusion& sd, const torch::Tensor& z, const
         cfg ? torch::cat({batched(prompts.uncond), batched(prompts.suffixed)}) : batched(prompts.suffixed);
     if (trace) trace->latents.push_back(latents);
     const auto& ts = scheduler.timesteps();
-    for (size_t i = 0; i < ts.size(); ++i) {
+    for (size_t i = static_cast<size_t>(fromStep); i < ts.size(); ++i) {
         if (job) job->throwIfCancelled();
         const int64_t t = ts[i];
         const bool suffixed = static_cast<double>(t) >= threshold;

@@ -69,4 +69,23 @@ torch::Tensor denoiseTwoStage(StableDiffusion& sd, const torch::Tensor& z, const
                               const DenoiseSettings& settings, const JobContext* job = nullptr,
                               DenoiseTrace* trace = nullptr, const LatentCallback& onStep = {});
 
+// Text to image from seeded Gaussian noise of the UNet's native size (no suffix): e.g. the concept samples shown
+// while training. Returns (3, H, W) in [0, 1].
+torch::Tensor textToImage(StableDiffusion& sd, const std::string& prompt, uint64_t seed,
+                          const DenoiseSettings& settings);
+
+// Which steps of a run use the suffixed prompt (t >= splitThreshold), in step order: a prefix of trues, since the
+// timesteps descend.
+std::vector<bool> suffixedSteps(const DdimConfig& config, const DenoiseSettings& settings);
+
+// The rest of a two-stage run from step fromStep, given the latents the run had before that step (trace->latents
+// [fromStep] of a run with the same start, steps and guidance, and the same prompt in every step before fromStep).
+// DDIM steps are pure functions of (latents, t, prediction), so the result is bit-identical to the full run; the
+// preview uses this to redo only the steps a change of s or suffix touches. trace, when given, is filled from
+// fromStep on (its latents start with latentsBefore).
+torch::Tensor denoiseTwoStageFrom(StableDiffusion& sd, int fromStep, const torch::Tensor& latentsBefore,
+                                  const PromptEmbeddings& prompts, const DenoiseSettings& settings,
+                                  const JobContext* job = nullptr, DenoiseTrace* trace = nullptr,
+                                  const LatentCallback& onStep = {});
+
 }  // namespace diffii

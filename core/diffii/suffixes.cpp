@@ -30,7 +30,8 @@ std::vector<std::string> words(const std::string& s) {
     std::vector<std::string> out;
     std::string cur;
     for (char c : s) {
-        if (std::isalnum(static_cast<unsigned char>(c)) || c == '\'' || c == '-' || static_cast<unsigned char>(c) >= 0x80) {
+        if (std::isalnum(static_cast<unsigned char>(c)) || c == '\'' || c == '-' ||
+            static_cast<unsigned char>(c) >= 0x80) {
             cur.push_back(c);
         } else if (!cur.empty()) {
             out.push_back(cur);
@@ -70,8 +71,16 @@ std::vector<std::string> defaultSuffixes(const std::string& metaclass) {
     };
     const auto it = lists.find(lower(trim(metaclass)));
     if (it != lists.end()) return it->second;
-    return {"in a natural setting", "outdoors in daylight", "indoors", "in front of a plain background",
-            "in soft light", "from the side", "close-up", "in a busy scene", "at sunset", "on a table"};
+    return {"in a natural setting",
+            "outdoors in daylight",
+            "indoors",
+            "in front of a plain background",
+            "in soft light",
+            "from the side",
+            "close-up",
+            "in a busy scene",
+            "at sunset",
+            "on a table"};
 }
 
 std::vector<std::string> parseSuffixes(const std::string& text) {
@@ -118,7 +127,8 @@ std::vector<std::string> readCaptionsFile(const std::string& path) {
             if (pos != std::string::npos) {
                 const auto first = lower(line.substr(0, pos));
                 for (const char* ext : {".jpg", ".jpeg", ".png", ".bmp", ".webp"}) {
-                    if (first.size() > std::strlen(ext) && first.compare(first.size() - std::strlen(ext), std::strlen(ext), ext) == 0) {
+                    if (first.size() > std::strlen(ext) &&
+                        first.compare(first.size() - std::strlen(ext), std::strlen(ext), ext) == 0) {
                         line = trim(line.substr(pos + 1));
                         break;
                     }
@@ -155,7 +165,8 @@ std::vector<std::string> summariseCaptions(const std::vector<std::string>& capti
         }
         if (start >= ws.size()) continue;
         // Drop leading copulas; keep at most 8 words.
-        while (start < ws.size() && (ws[start] == "is" || ws[start] == "are" || ws[start] == "that" || ws[start] == "which"))
+        while (start < ws.size() &&
+               (ws[start] == "is" || ws[start] == "are" || ws[start] == "that" || ws[start] == "which"))
             ++start;
         std::string phrase;
         for (size_t i = start; i < ws.size() && i < start + 8; ++i) phrase += (phrase.empty() ? "" : " ") + ws[i];

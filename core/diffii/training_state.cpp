@@ -27,7 +27,8 @@ void storeTrainingState(const torch::optim::AdamW& optimizer, const NamedTensors
     }
 }
 
-void restoreTrainingState(torch::optim::AdamW& optimizer, const NamedTensors& params, const SafeTensorsFile& checkpoint) {
+void restoreTrainingState(torch::optim::AdamW& optimizer, const NamedTensors& params,
+                          const SafeTensorsFile& checkpoint) {
     const auto expectTensor = [&](const std::string& key, const torch::Tensor& like) {
         if (!checkpoint.contains(key)) throw Error(checkpoint.path() + ": key '" + key + "' is missing");
         auto t = checkpoint.tensor(key);

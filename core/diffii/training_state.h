@@ -22,7 +22,8 @@ void storeTrainingState(const torch::optim::AdamW& optimizer, const NamedTensors
 
 // The inverse: copies every parameter from the checkpoint and installs its AdamW state where the checkpoint has one.
 // A missing key or a shape that differs is a diffii::Error naming the checkpoint file and the key.
-void restoreTrainingState(torch::optim::AdamW& optimizer, const NamedTensors& params, const SafeTensorsFile& checkpoint);
+void restoreTrainingState(torch::optim::AdamW& optimizer, const NamedTensors& params,
+                          const SafeTensorsFile& checkpoint);
 
 // Runs the enclosed CPU work under bfloat16 autocast (matrix products and convolutions in bfloat16; the models
 // keep GroupNorm/LayerNorm in float32 themselves). Does nothing when `enabled` is false.

@@ -2,8 +2,12 @@
 
 #include <filesystem>
 
+#include "core/data/synthetic_manifest.h"
+#include "core/diffii/circle_interpolation.h"
 #include "core/diffii/suffixes.h"
+#include "core/eval/preview_metrics.h"
 #include "core/io/error.h"
+#include "core/io/image.h"
 #include "core/io/json_config.h"
 #include "core/jobs/threads.h"
 
@@ -88,6 +92,28 @@ nlohmann::json WorkflowSettings::toJson() const {
               {"negative_prompt", negativePrompt}}}};
 }
 
+void writeProjectSplit(const Project& project, const Split& split, const std::string& datasetRoot) {
+    saveSplit(split, (fs::path(project.dir()) / kSplitFile).string(), datasetRoot);
+}
+
+bool hasOwnSuffixes(const Project& project) { return fs::exists(fs::path(project.dir()) / kSuffixFile); }
+
+std::vector<std::string> projectSuffixes(const Project& project) {
+    const auto path = fs::path(project.dir()) / kSuffixFile;
+    if (fs::exists(path)) return loadSuffixes(path.string());
+    return defaultSuffixes(project.config().metaclass);
+}
+
+void writeProjectSuffixes(const Project& project, const std::vector<std::string>& suffixes) {
+    saveSuffixes((fs::path(project.dir()) / kSuffixFile).string(), suffixes);
+}
+
+void resetProjectSuffixes(const Project& project) { fs::remove(fs::path(project.dir()) / kSuffixFile); }
+
+std::string modelFolderReport(const std::string& modelDir, bool verify) {
+    return inspectModelFolder(modelDir, verify).format();
+}
+
 std::unique_ptr<ProjectSession> ProjectSession::open(const std::string& projectDir, Precision precision,
                                                      const JobContext* job) {
     std::unique_ptr<ProjectSession> s(new ProjectSession());
@@ -108,18 +134,27 @@ std::unique_ptr<ProjectSession> ProjectSession::open(const std::string& projectD
     return s;
 }
 
+void ProjectSession::invalidateCaches() {
+    m_poolCache.reset();
+    m_renderer.reset();
+}
+
 void ProjectSession::loadTrainedConcepts() {
+    invalidateCaches();
+    m_conceptsHash.clear();
     const auto dir = m_project->conceptsDir();
     if (!fs::exists(fs::path(dir) / "concepts.json")) return;
     const auto provPath = (fs::path(dir) / kConceptsProvenance).string();
     if (fs::exists(provPath)) {
         const auto prov = Provenance::fromJson(readJsonFile(provPath), provPath);
         if (prov.modelHash != m_modelHash)
-            throw Error(provPath + ": the concepts were trained on model fingerprint " + prov.modelHash +
-                        " but " + m_project->modelDir() + " now has fingerprint " + m_modelHash +
+            throw Error(provPath + ": the concepts were trained on model fingerprint " + prov.modelHash + " but " +
+                        m_project->modelDir() + " now has fingerprint " + m_modelHash +
                         " (the model folder changed): retrain the concepts (diffii train --restart)");
     }
     m_concepts = loadConcepts(*m_sd, dir);
+    m_conceptsHash = fingerprintFiles(
+        {(fs::path(dir) / "embeddings.safetensors").string(), (fs::path(dir) / "lora.safetensors").string()});
 }
 
 WorkflowSettings ProjectSession::settings() const {
@@ -129,18 +164,16 @@ WorkflowSettings ProjectSession::settings() const {
 void ProjectSession::saveSettings(const WorkflowSettings& settings) {
     m_project->config().settings = settings.toJson();
     m_project->save();
+    m_poolCache.reset();  // pool settings decide which entries are stale
 }
 
 void ProjectSession::setSplit(const Split& split) {
-    saveSplit(split, (fs::path(m_project->dir()) / kSplitFile).string(), m_dataset->root());
+    writeProjectSplit(*m_project, split, m_dataset->root());
     m_split = split;
+    invalidateCaches();
 }
 
-std::string ProjectSession::conceptsHash() const {
-    if (!m_concepts) return "";
-    const auto dir = fs::path(m_project->conceptsDir());
-    return fingerprintFiles({(dir / "embeddings.safetensors").string(), (dir / "lora.safetensors").string()});
-}
+std::string ProjectSession::conceptsHash() const { return m_concepts ? m_conceptsHash : std::string(); }
 
 std::vector<std::string> ProjectSession::classTokens(const std::string& className) const {
     if (!m_concepts) return {};
@@ -153,8 +186,9 @@ std::string ProjectSession::classPrompt(const std::string& className) const {
     return "a photo of a " + className + " " + m_project->config().metaclass;
 }
 
-ConceptResult ProjectSession::trainConcepts(const JobContext* job, bool resume, int64_t sampleEvery,
-                                            const std::function<void(int64_t, const std::string&, const std::string&)>& onSample) {
+ConceptResult ProjectSession::trainConcepts(
+    const JobContext* job, bool resume, int64_t sampleEvery,
+    const std::function<void(int64_t, const std::string&, const torch::Tensor&)>& onSample) {
     std::vector<ConceptClass> classes;
     for (const auto& c : m_split.classes) {
         if (c.train.empty()) continue;
@@ -173,6 +207,7 @@ ConceptResult ProjectSession::trainConcepts(const JobContext* job, bool resume, 
     const torch::Dtype trainDtype = s.concepts.bf16 ? torch::kBFloat16 : torch::kFloat32;
     if (m_concepts || trainDtype != workDtype) {
         m_concepts.reset();
+        invalidateCaches();
         m_sd = loadModelForThisThread(m_project->modelDir(), LoadSettings{trainDtype, std::nullopt});
     }
     ConceptLearner learner(m_sd, classes, m_project->config().metaclass, s.concepts);
@@ -181,7 +216,11 @@ ConceptResult ProjectSession::trainConcepts(const JobContext* job, bool resume, 
             if (step % sampleEvery != 0) return;
             // One class per sample, in turn, so every class is seen as training goes on.
             const size_t c = static_cast<size_t>(step / sampleEvery - 1) % classes.size();
-            onSample(step, classes[c].name, conceptPrompt(learner.tokens()[c], m_project->config().metaclass));
+            DenoiseSettings den;
+            den.steps = 15;
+            den.split = 0.0;
+            const auto prompt = conceptPrompt(learner.tokens()[c], m_project->config().metaclass);
+            onSample(step, classes[c].name, textToImage(*m_sd, prompt, static_cast<uint64_t>(step), den));
         });
     }
     const auto result = learner.train(m_project->conceptsDir(), job, resume);
@@ -206,12 +245,94 @@ std::vector<PoolSource> ProjectSession::poolSources() const {
 
 std::vector<PoolEntry> ProjectSession::buildPool(const JobContext* job) {
     const auto s = settings();
-    return buildInversionPool(*m_sd, poolSources(), s.pool, m_project->inversionsDir(), m_modelHash, conceptsHash(), job);
+    invalidateCaches();
+    auto entries =
+        buildInversionPool(*m_sd, poolSources(), s.pool, m_project->inversionsDir(), m_modelHash, conceptsHash(), job);
+    invalidateCaches();
+    return entries;
 }
 
 std::vector<PoolEntry> ProjectSession::pool() const {
-    const auto s = settings();
-    return listInversionPool(m_project->inversionsDir(), poolSources(), s.pool, m_modelHash, conceptsHash());
+    if (!m_poolCache) {
+        const auto s = settings();
+        m_poolCache = listInversionPool(m_project->inversionsDir(), poolSources(), s.pool, m_modelHash, conceptsHash());
+    }
+    return *m_poolCache;
+}
+
+PreviewRenderer& ProjectSession::previewRenderer() {
+    if (!m_renderer) m_renderer = std::make_unique<PreviewRenderer>(*m_sd);
+    return *m_renderer;
+}
+
+PreviewRenderer::ClassInput ProjectSession::classInput(const std::string& className) const {
+    PreviewRenderer::ClassInput in;
+    for (const auto& e : pool())
+        if (e.className == className && !e.stale) in.entries.push_back(e);
+    in.prompt = classPrompt(className);
+    in.negativePrompt = settings().negativePrompt;
+    return in;
+}
+
+PreviewImage ProjectSession::preview(const PreviewParams& params, const JobContext* job,
+                                     const PreviewStepCallback& onStep) {
+    return previewRenderer().render(classInput(params.className), params, job, onStep);
+}
+
+std::vector<PreviewImage> ProjectSession::circleStrip(const PreviewParams& params, int count, const JobContext* job,
+                                                      const std::function<void(int, const PreviewImage&)>& onImage) {
+    const auto input = classInput(params.className);
+    if (input.entries.size() < 2)
+        throw Error("circle strip: class '" + params.className + "' has " + std::to_string(input.entries.size()) +
+                    " current inversions, needs 2 (build the pool first)");
+    auto& renderer = previewRenderer();
+    const double theta = renderer.pairTheta(input, params);
+    std::vector<PreviewImage> out;
+    for (int i = 0; i < count; ++i) {
+        if (job) job->throwIfCancelled();
+        PreviewParams p = params;
+        p.intermediateEvery = 0;
+        p.alpha = alphaForTurn(theta, static_cast<double>(i) / count);
+        out.push_back(renderer.render(input, p));
+        if (onImage) onImage(i, out.back());
+        if (job) job->report("strip", i + 1, count);
+    }
+    return out;
+}
+
+std::vector<SplitSweepPoint> ProjectSession::splitSweep(const PreviewParams& params, const std::vector<double>& splits,
+                                                        int samples, const JobContext* job) {
+    const auto input = classInput(params.className);
+    if (input.entries.size() < 2)
+        throw Error("sweep: class '" + params.className + "' has " + std::to_string(input.entries.size()) +
+                    " current inversions, needs 2 (build the pool first)");
+    auto& renderer = previewRenderer();
+    const int64_t size = m_sd->nativeImageSize();
+    std::vector<SplitSweepPoint> points;
+    const int64_t total = static_cast<int64_t>(splits.size()) * samples;
+    int64_t done = 0;
+    const double theta = renderer.pairTheta(input, params);
+    const auto [a, b] =
+        PreviewRenderer::choosePair(static_cast<int>(input.entries.size()), params.first, params.second);
+    const auto srcA = resizeImage(loadImageRgb(input.entries[static_cast<size_t>(a)].imagePath), size, size);
+    const auto srcB = resizeImage(loadImageRgb(input.entries[static_cast<size_t>(b)].imagePath), size, size);
+    // Sample by sample, s in the order given: the renders of one α share the trajectory's prefix (the steps before
+    // the first whose prompt changes with s), so only the remaining steps are computed.
+    std::vector<std::vector<torch::Tensor>> images(splits.size());
+    for (int k = 0; k < samples; ++k) {
+        PreviewParams p = params;
+        p.intermediateEvery = 0;
+        p.alpha = sampleCircleAlpha(theta, params.seed + static_cast<uint64_t>(k));
+        for (size_t i = 0; i < splits.size(); ++i) {
+            if (job) job->throwIfCancelled();
+            p.denoise.split = splits[i];
+            images[i].push_back(renderer.render(input, p).image);
+            if (job) job->report("sweep", ++done, total);
+        }
+    }
+    for (size_t i = 0; i < splits.size(); ++i)
+        points.push_back({splits[i], meanSourceSimilarity(images[i], srcA, srcB), meanPairwiseRmsDistance(images[i])});
+    return points;
 }
 
 std::vector<GenerationClass> ProjectSession::generationClasses() const {
@@ -227,8 +348,9 @@ std::vector<GenerationClass> ProjectSession::generationClasses() const {
         for (const auto& e : entries) {
             if (e.className != c.name) continue;
             if (e.stale)
-                throw Error(e.file + ": inversion pool entry is stale (model, concepts or settings changed): "
-                                     "rebuild the pool first");
+                throw Error(e.file +
+                            ": inversion pool entry is stale (model, concepts or settings changed): "
+                            "rebuild the pool first");
             g.pool.push_back(e);
         }
         if (g.trainImages == 0) continue;
@@ -250,22 +372,39 @@ GenerationReport ProjectSession::generate(const JobContext* job, int shardIndex,
     g.negativePrompt = s.negativePrompt;
     g.modelHash = m_modelHash;
     g.conceptsHash = conceptsHash();
-    return runGeneration(*m_sd, generationClasses(), g, m_project->config().seed, m_project->syntheticDir(),
-                         shardIndex, shardCount, job);
+    return runGeneration(*m_sd, generationClasses(), g, m_project->config().seed, m_project->syntheticDir(), shardIndex,
+                         shardCount, job);
+}
+
+std::vector<SyntheticRecord> ProjectSession::syntheticSet() const {
+    const auto manifest = fs::path(m_project->syntheticDir()) / "manifest.jsonl";
+    if (!fs::exists(manifest)) return {};
+    return readManifestJsonl(manifest.string());
+}
+
+void ProjectSession::setCuration(const std::string& outputPath, Curation curation,
+                                 const std::vector<std::string>& tags) {
+    const auto dir = m_project->syntheticDir();
+    auto records = readManifestJsonl(dir + "/manifest.jsonl");
+    bool found = false;
+    for (auto& r : records) {
+        if (r.outputPath != outputPath) continue;
+        r.curation = curation;
+        r.tags = tags;
+        found = true;
+    }
+    if (!found) throw Error(dir + "/manifest.jsonl: no image '" + outputPath + "'");
+    writeManifest(dir, records);
 }
 
 int64_t ProjectSession::exportSet(const std::string& exportDir, const JobContext* job) {
     return exportSyntheticSet(m_project->syntheticDir(), exportDir, false, job);
 }
 
-std::vector<std::string> ProjectSession::suffixes() const {
-    const auto path = fs::path(m_project->dir()) / kSuffixFile;
-    if (fs::exists(path)) return loadSuffixes(path.string());
-    return defaultSuffixes(m_project->config().metaclass);
-}
+std::vector<std::string> ProjectSession::suffixes() const { return projectSuffixes(*m_project); }
 
 void ProjectSession::setSuffixes(const std::vector<std::string>& suffixes) {
-    saveSuffixes((fs::path(m_project->dir()) / kSuffixFile).string(), suffixes);
+    writeProjectSuffixes(*m_project, suffixes);
 }
 
 }  // namespace diffii

@@ -16,6 +16,8 @@
 #include "core/diffii/concept_learner.h"
 #include "core/diffii/generator.h"
 #include "core/diffii/inversion_pool.h"
+#include "core/diffii/preview.h"
+#include "core/jobs/precision.h"
 
 namespace diffii {
 
@@ -32,6 +34,18 @@ struct WorkflowSettings {
     static WorkflowSettings fromJson(const nlohmann::json& settings, const std::string& file);
     nlohmann::json toJson() const;
 };
+
+// The project's files that the fronts change without loading a model (`diffii split`, `diffii suffixes`); the
+// session reads and writes them the same way.
+void writeProjectSplit(const Project& project, const Split& split, const std::string& datasetRoot);
+std::vector<std::string> projectSuffixes(const Project& project);  // suffixes.txt, else the metaclass defaults
+bool hasOwnSuffixes(const Project& project);                       // suffixes.txt exists
+void writeProjectSuffixes(const Project& project, const std::vector<std::string>& suffixes);  // suffixes.txt
+void resetProjectSuffixes(const Project& project);  // removes suffixes.txt: back to the metaclass defaults
+
+// `diffii info`: the model folder's report (components, configs, parameters, dtypes), every weight name and shape
+// checked against the modules built from the configs unless verify is false (headers only). Throws diffii::Error.
+std::string modelFolderReport(const std::string& modelDir, bool verify = true);
 
 class ProjectSession {
 public:
@@ -56,19 +70,41 @@ public:
     std::string conceptsHash() const;  // "" when no concepts are trained
     bool hasConcepts() const { return m_concepts.has_value(); }
     const std::optional<LoadedConcepts>& concepts() const { return m_concepts; }  // LoRA fused into model()
-    // The class prompt: "a photo of a <tokens> <metaclass>" with trained concepts, else "a photo of a <class> <metaclass>".
+    // The class prompt: "a photo of a <tokens> <metaclass>" with trained concepts, else "a photo of a <class>
+    // <metaclass>".
     std::string classPrompt(const std::string& className) const;
     std::vector<std::string> classTokens(const std::string& className) const;  // empty without concepts
 
     // The jobs. Each reports progress, honours cancellation and can be resumed by calling it again.
-    // onSample(step, class name, prompt) is called every sampleEvery steps (0: never) while the model holds the
-    // concepts as trained so far, so a front-end can render a sample image.
-    ConceptResult trainConcepts(const JobContext* job = nullptr, bool resume = true, int64_t sampleEvery = 0,
-                                const std::function<void(int64_t, const std::string&, const std::string&)>& onSample = {});
+    // Every sampleEvery steps (0: never), one class in turn is rendered with its prompt as trained so far (seeded
+    // noise, seed = step, 15 DDIM steps) and passed to onSample(step, class name, image (3, H, W) in [0, 1]).
+    ConceptResult trainConcepts(
+        const JobContext* job = nullptr, bool resume = true, int64_t sampleEvery = 0,
+        const std::function<void(int64_t, const std::string&, const torch::Tensor&)>& onSample = {});
     std::vector<PoolEntry> buildPool(const JobContext* job = nullptr);
     std::vector<PoolEntry> pool() const;  // what is on disk, stale entries marked
     GenerationReport generate(const JobContext* job = nullptr, int shardIndex = 0, int shardCount = 1);
     int64_t exportSet(const std::string& exportDir, const JobContext* job = nullptr);
+
+    // The synthetic set as recorded in synthetic/manifest.jsonl (empty before any generation), and its curation:
+    // the image at outputPath (relative to synthetic/) gets the mark and tags, the manifests are rewritten
+    // atomically. Throws diffii::Error naming the manifest when no such image is recorded.
+    std::vector<SyntheticRecord> syntheticSet() const;
+    void setCuration(const std::string& outputPath, Curation curation, const std::vector<std::string>& tags);
+
+    // Interactive rendering (core/diffii/preview.h), over the session's caches: the pool listing, the concepts
+    // fingerprint, prompt embeddings, inversion latents and the last trajectory are kept until the pool, the
+    // concepts, the split or the settings change.
+    PreviewImage preview(const PreviewParams& params, const JobContext* job = nullptr,
+                         const PreviewStepCallback& onStep = {});
+    // count images once round the circle (α at turn i / count), each passed to onImage as it is done.
+    std::vector<PreviewImage> circleStrip(const PreviewParams& params, int count, const JobContext* job = nullptr,
+                                          const std::function<void(int, const PreviewImage&)>& onImage = {});
+    // For each s: samples images at α drawn from params.seed + k, their similarity to the pair's source images and
+    // their diversity (core/eval/preview_metrics.h).
+    std::vector<SplitSweepPoint> splitSweep(const PreviewParams& params, const std::vector<double>& splits, int samples,
+                                            const JobContext* job = nullptr);
+    PreviewRenderer& previewRenderer();  // e.g. setReuse(false) for the uncached path
 
     std::vector<std::string> suffixes() const;  // project suffixes.txt, else the metaclass defaults
     void setSuffixes(const std::vector<std::string>& suffixes);
@@ -78,6 +114,8 @@ public:
 private:
     ProjectSession() = default;
     void loadTrainedConcepts();
+    void invalidateCaches();  // pool listing and everything the renderer derived from the pool or the concepts
+    PreviewRenderer::ClassInput classInput(const std::string& className) const;
 
     std::optional<Project> m_project;  // set by open()
     std::unique_ptr<ImageFolderDataset> m_dataset;
@@ -85,6 +123,9 @@ private:
     std::shared_ptr<StableDiffusion> m_sd;
     std::string m_modelHash;
     std::optional<LoadedConcepts> m_concepts;
+    std::string m_conceptsHash;  // of the files m_concepts was loaded from
+    mutable std::optional<std::vector<PoolEntry>> m_poolCache;
+    std::unique_ptr<PreviewRenderer> m_renderer;  // over m_sd; rebuilt when the model is reloaded
 };
 
 }  // namespace diffii

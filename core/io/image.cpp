@@ -2,9 +2,9 @@
 
 #include <filesystem>
 
+#include <torch/torch.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
-#include <torch/torch.h>
 
 #include "core/io/error.h"
 #include "core/io/safetensors.h"
@@ -28,24 +28,38 @@ at::Tensor loadImageRgb(const std::string& path, const ImageLoadOptions& options
     double maxValue = 1.0;
     c10::ScalarType native = torch::kFloat32;
     switch (raw.depth()) {
-        case CV_8U: maxValue = 255.0; native = torch::kUInt8; break;
-        case CV_16U: maxValue = 65535.0; native = torch::kInt32; break;
-        case CV_32F: maxValue = 1.0; native = torch::kFloat32; break;
-        default: throw Error(path + ": unsupported pixel depth (OpenCV depth " + std::to_string(raw.depth()) + ")");
+        case CV_8U:
+            maxValue = 255.0;
+            native = torch::kUInt8;
+            break;
+        case CV_16U:
+            maxValue = 65535.0;
+            native = torch::kInt32;
+            break;
+        case CV_32F:
+            maxValue = 1.0;
+            native = torch::kFloat32;
+            break;
+        default:
+            throw Error(path + ": unsupported pixel depth (OpenCV depth " + std::to_string(raw.depth()) + ")");
     }
     if (raw.depth() == CV_16U) raw.convertTo(raw, CV_32S);  // torch has no uint16
     cv::Mat ordered;
     switch (raw.channels()) {
         case 1:
         case 3:
-        case 4: ordered = raw; break;
-        default: throw Error(path + ": unsupported channel count " + std::to_string(raw.channels()));
+        case 4:
+            ordered = raw;
+            break;
+        default:
+            throw Error(path + ": unsupported channel count " + std::to_string(raw.channels()));
     }
     if (!ordered.isContinuous()) ordered = ordered.clone();
-    auto hwc = torch::from_blob(ordered.data, {ordered.rows, ordered.cols, ordered.channels()}, native)
-                   .to(torch::kFloat32) / maxValue;
+    auto hwc =
+        torch::from_blob(ordered.data, {ordered.rows, ordered.cols, ordered.channels()}, native).to(torch::kFloat32) /
+        maxValue;
     if (raw.channels() == 1) hwc = hwc.expand({hwc.size(0), hwc.size(1), 3});  // greyscale -> RGB
-    if (raw.channels() == 3) hwc = hwc.flip(2);  // BGR -> RGB
+    if (raw.channels() == 3) hwc = hwc.flip(2);                                // BGR -> RGB
     if (raw.channels() == 4) {
         // BGRA -> RGB composited onto white: rgb * a + (1 - a).
         const auto alpha = hwc.slice(2, 3, 4);
@@ -57,7 +71,8 @@ at::Tensor loadImageRgb(const std::string& path, const ImageLoadOptions& options
 at::Tensor resizeImage(const at::Tensor& image, int64_t height, int64_t width) {
     if (image.dim() != 3 || image.size(0) != 3) throw Error("resizeImage: expected a (3, H, W) image");
     if (height <= 0 || width <= 0)
-        throw Error("resizeImage: target size " + std::to_string(width) + "x" + std::to_string(height) + " is not positive");
+        throw Error("resizeImage: target size " + std::to_string(width) + "x" + std::to_string(height) +
+                    " is not positive");
     if (image.size(1) == height && image.size(2) == width) return image;
     auto hwc = image.permute({1, 2, 0}).to(torch::kCPU, torch::kFloat32).contiguous();
     cv::Mat src(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), CV_32FC3, hwc.data_ptr());

@@ -11,8 +11,8 @@
 #include <fstream>
 #include <random>
 
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "core/io/error.h"
 
@@ -30,11 +30,11 @@ struct DtypeEntry {
 };
 
 const DtypeEntry kDtypes[] = {
-    {"F32", StDtype::F32, 4, torch::kFloat32},  {"F16", StDtype::F16, 2, torch::kFloat16},
+    {"F32", StDtype::F32, 4, torch::kFloat32},    {"F16", StDtype::F16, 2, torch::kFloat16},
     {"BF16", StDtype::BF16, 2, torch::kBFloat16}, {"F64", StDtype::F64, 8, torch::kFloat64},
-    {"I64", StDtype::I64, 8, torch::kInt64},    {"I32", StDtype::I32, 4, torch::kInt32},
-    {"I16", StDtype::I16, 2, torch::kInt16},    {"I8", StDtype::I8, 1, torch::kInt8},
-    {"U8", StDtype::U8, 1, torch::kUInt8},      {"BOOL", StDtype::BOOL, 1, torch::kBool},
+    {"I64", StDtype::I64, 8, torch::kInt64},      {"I32", StDtype::I32, 4, torch::kInt32},
+    {"I16", StDtype::I16, 2, torch::kInt16},      {"I8", StDtype::I8, 1, torch::kInt8},
+    {"U8", StDtype::U8, 1, torch::kUInt8},        {"BOOL", StDtype::BOOL, 1, torch::kBool},
 };
 
 const DtypeEntry& entryOf(StDtype dtype) {
@@ -107,8 +107,7 @@ SafeTensorsFile::SafeTensorsFile(const std::string& path) : m_path(path) {
             if (key == "__metadata__") {
                 if (!it->is_object()) throw Error(path + ": '__metadata__' is not an object");
                 for (auto m = it->begin(); m != it->end(); ++m) {
-                    if (!m->is_string())
-                        throw Error(path + ": metadata key '" + m.key() + "' is not a string");
+                    if (!m->is_string()) throw Error(path + ": metadata key '" + m.key() + "' is not a string");
                     m_metadata[m.key()] = m->get<std::string>();
                 }
                 continue;
@@ -254,8 +253,7 @@ void saveSafetensors(const std::string& path, const std::map<std::string, at::Te
     const uint64_t n = headerText.size();
     for (int i = 0; i < 8; ++i) bytes.push_back(static_cast<char>((n >> (8 * i)) & 0xff));
     bytes += headerText;
-    for (const auto& t : contiguous)
-        bytes.append(static_cast<const char*>(t.data_ptr()), t.numel() * t.element_size());
+    for (const auto& t : contiguous) bytes.append(static_cast<const char*>(t.data_ptr()), t.numel() * t.element_size());
     writeFileAtomic(path, bytes);
 }
 

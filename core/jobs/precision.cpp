@@ -69,9 +69,9 @@ CpuFeatures detect() {
     f.model = brandString();
     unsigned a = 0, b = 0, c = 0, d = 0;
     const unsigned long long x = xcr0();
-    const bool osAvx = (x & 0x6) == 0x6;                    // XMM and YMM state
-    const bool osAvx512 = osAvx && (x & 0xe0) == 0xe0;      // opmask, ZMM_Hi256, Hi16_ZMM
-    const bool osAmx = (x & 0x60000) == 0x60000;            // XTILECFG, XTILEDATA
+    const bool osAvx = (x & 0x6) == 0x6;                // XMM and YMM state
+    const bool osAvx512 = osAvx && (x & 0xe0) == 0xe0;  // opmask, ZMM_Hi256, Hi16_ZMM
+    const bool osAmx = (x & 0x60000) == 0x60000;        // XTILECFG, XTILEDATA
     if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) {
         f.avx2 = osAvx && (b & (1u << 5));
         f.avx512f = osAvx512 && (b & (1u << 16));
@@ -87,17 +87,20 @@ CpuFeatures detect() {
     const bool onednnLimited = !f.onednnMaxIsa.empty() && !onednnIsaHasBf16(f.onednnMaxIsa);
     if ((f.avx512bf16 || f.amxBf16) && onednnLimited) f.bf16Runs = false;
     if (!f.avx512bf16 && !f.amxBf16) {
-        f.bf16Reason = "this CPU has no native bfloat16 (no AVX512_BF16 or AMX-BF16): bfloat16 kernels are emulated, "
-                       "about 12x slower than float32 and far less accurate";
+        f.bf16Reason =
+            "this CPU has no native bfloat16 (no AVX512_BF16 or AMX-BF16): bfloat16 kernels are emulated, "
+            "about 12x slower than float32 and far less accurate";
     } else if (aten == "avx2" || aten == "default") {
         f.bf16Reason = "ATEN_CPU_CAPABILITY=" + f.atenCapability +
                        " holds LibTorch's kernels below AVX-512, so bfloat16 is not native in this process";
     } else if (onednnLimited) {
         f.bf16Reason = (std::getenv("ONEDNN_MAX_CPU_ISA") ? "ONEDNN_MAX_CPU_ISA=" : "DNNL_MAX_CPU_ISA=") +
-                       f.onednnMaxIsa + " holds oneDNN below AVX512_CORE_BF16, so bfloat16 is not native in this process";
+                       f.onednnMaxIsa +
+                       " holds oneDNN below AVX512_CORE_BF16, so bfloat16 is not native in this process";
     } else {
         f.nativeBf16 = true;
-        f.bf16Reason = std::string("this CPU has native bfloat16 (") + (f.avx512bf16 ? "AVX512_BF16" : "AMX-BF16") + ")";
+        f.bf16Reason =
+            std::string("this CPU has native bfloat16 (") + (f.avx512bf16 ? "AVX512_BF16" : "AMX-BF16") + ")";
     }
     return f;
 }
@@ -130,9 +133,12 @@ Precision parsePrecision(const std::string& name, const std::string& where) {
 
 const char* precisionName(Precision p) {
     switch (p) {
-        case Precision::Auto: return "auto";
-        case Precision::Float32: return "float32";
-        case Precision::BFloat16: return "bfloat16";
+        case Precision::Auto:
+            return "auto";
+        case Precision::Float32:
+            return "float32";
+        case Precision::BFloat16:
+            return "bfloat16";
     }
     return "?";
 }
@@ -148,11 +154,13 @@ PrecisionChoice choosePrecision(Precision requested, int64_t unetParameters) {
             c.bfloat16 = true;
             c.reason = "bfloat16: asked for";
             if (!cpu.bf16Runs)
-                throw Error("bfloat16 cannot run in this process: " + cpu.onednnMaxIsa + " as the oneDNN ISA limit "
+                throw Error("bfloat16 cannot run in this process: " + cpu.onednnMaxIsa +
+                            " as the oneDNN ISA limit "
                             "(ONEDNN_MAX_CPU_ISA / DNNL_MAX_CPU_ISA) leaves no bfloat16 kernel, while LibTorch sends "
                             "bfloat16 to oneDNN on this CPU; unset the variable or use precision float32 or auto");
             if (!cpu.nativeBf16) {
-                c.warning = "bfloat16 was asked for, but " + cpu.bf16Reason + "; it will be slower and less accurate "
+                c.warning = "bfloat16 was asked for, but " + cpu.bf16Reason +
+                            "; it will be slower and less accurate "
                             "than float32 here (precision auto chooses float32 on this CPU)";
                 if (!g_warned.exchange(true)) std::fprintf(stderr, "diffii: warning: %s\n", c.warning.c_str());
             }

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "core/io/error.h"
@@ -16,10 +17,13 @@ public:
 };
 
 struct Progress {
-    std::string stage;   // e.g. "inversion", "denoising"
+    std::string stage;  // e.g. "inversion", "denoising", "concepts"
     int64_t done = 0;
     int64_t total = 0;
-    std::string detail;  // free text (current file, loss, ...)
+    std::string detail;  // free text for a progress line (current file, "loss 0.1234", ...)
+    // Typed values for the fronts (a loss curve, a metric), so that nothing parses detail back.
+    std::optional<double> loss;
+    std::optional<double> smoothedLoss;
 };
 
 // A job's link to its front-end: progress callbacks and a cancellation flag polled between steps.
@@ -29,7 +33,10 @@ public:
     std::atomic<bool>* cancelFlag = nullptr;
 
     void report(const std::string& stage, int64_t done, int64_t total, const std::string& detail = {}) const {
-        if (onProgress) onProgress(Progress{stage, done, total, detail});
+        if (onProgress) onProgress(Progress{stage, done, total, detail, std::nullopt, std::nullopt});
+    }
+    void report(const Progress& p) const {
+        if (onProgress) onProgress(p);
     }
     bool cancelled() const { return cancelFlag && cancelFlag->load(std::memory_order_relaxed); }
     void throwIfCancelled() const {

@@ -79,8 +79,9 @@ std::string describeThreadPlan() {
     const int n = g_default.load();
     std::string plan = std::to_string(n) + " LibTorch thread" + (n == 1 ? "" : "s");
     if (g_chosen.load()) return plan + " for every model (DIFFII_THREADS or --threads); OpenBLAS on the calling thread";
-    return plan + " for full-size models, 1 for a UNet under 50 M parameters (steadier when another process "
-                  "competes); OpenBLAS on the calling thread; DIFFII_THREADS overrides";
+    return plan +
+           " for full-size models, 1 for a UNet under 50 M parameters (steadier when another process "
+           "competes); OpenBLAS on the calling thread; DIFFII_THREADS overrides";
 }
 
 }  // namespace diffii

@@ -74,8 +74,8 @@ AttentionImpl::AttentionImpl(const AttentionOptions& options) : m_options(option
     const int64_t inner = o.heads * o.dimHead;
     const int64_t kvDim = o.crossAttentionDim > 0 ? o.crossAttentionDim : o.queryDim;
     if (o.normNumGroups > 0)
-        group_norm = register_module(
-            "group_norm", nn::GroupNorm(nn::GroupNormOptions(o.normNumGroups, o.queryDim).eps(o.normEps)));
+        group_norm = register_module("group_norm",
+                                     nn::GroupNorm(nn::GroupNormOptions(o.normNumGroups, o.queryDim).eps(o.normEps)));
     to_q = register_module("to_q", nn::Linear(nn::LinearOptions(o.queryDim, inner).bias(o.bias)));
     to_k = register_module("to_k", nn::Linear(nn::LinearOptions(kvDim, inner).bias(o.bias)));
     to_v = register_module("to_v", nn::Linear(nn::LinearOptions(kvDim, inner).bias(o.bias)));
@@ -85,10 +85,14 @@ AttentionImpl::AttentionImpl(const AttentionOptions& options) : m_options(option
 
 nn::Linear& AttentionImpl::projection(Projection which) {
     switch (which) {
-        case Query: return to_q;
-        case Key: return to_k;
-        case Value: return to_v;
-        case Out: break;
+        case Query:
+            return to_q;
+        case Key:
+            return to_k;
+        case Value:
+            return to_v;
+        case Out:
+            break;
     }
     return m_toOut;
 }
@@ -128,9 +132,7 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& hidden, const torch::T
     return out;
 }
 
-GEGLUImpl::GEGLUImpl(int64_t dimIn, int64_t dimOut) {
-    proj = register_module("proj", nn::Linear(dimIn, dimOut * 2));
-}
+GEGLUImpl::GEGLUImpl(int64_t dimIn, int64_t dimOut) { proj = register_module("proj", nn::Linear(dimIn, dimOut * 2)); }
 
 torch::Tensor GEGLUImpl::forward(const torch::Tensor& x) {
     auto parts = proj(x).chunk(2, -1);

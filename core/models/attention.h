@@ -15,8 +15,8 @@ struct AttentionOptions {
     int64_t crossAttentionDim = 0;  // 0: self-attention (keys/values from the query input)
     int64_t heads = 8;
     int64_t dimHead = 64;
-    bool bias = false;     // to_q / to_k / to_v
-    bool outBias = true;   // to_out.0
+    bool bias = false;             // to_q / to_k / to_v
+    bool outBias = true;           // to_out.0
     bool upcastAttention = false;  // q·k in float32 (diffusers upcast_attention)
     bool upcastSoftmax = false;    // softmax in float32 (diffusers upcast_softmax)
     int64_t normNumGroups = 0;     // > 0: group_norm on the input (VAE mid-block attention)

@@ -59,14 +59,14 @@ AutoencoderKLConfig AutoencoderKLConfig::fromJson(const nlohmann::json& j, const
         c.upBlockTypes.size() != c.blockOutChannels.size()) {
         std::ostringstream os;
         os << file << ": down_block_types, up_block_types and block_out_channels must have the same, non-zero length"
-           << " (got " << c.downBlockTypes.size() << ", " << c.upBlockTypes.size() << ", "
-           << c.blockOutChannels.size() << ")";
+           << " (got " << c.downBlockTypes.size() << ", " << c.upBlockTypes.size() << ", " << c.blockOutChannels.size()
+           << ")";
         throw Error(os.str());
     }
     for (size_t i = 0; i < c.blockOutChannels.size(); ++i)
         if (c.blockOutChannels[i] % c.normNumGroups != 0)
-            throw Error(file + ": block_out_channels[" + std::to_string(i) + "] = " +
-                        std::to_string(c.blockOutChannels[i]) + " is not divisible by norm_num_groups " +
+            throw Error(file + ": block_out_channels[" + std::to_string(i) +
+                        "] = " + std::to_string(c.blockOutChannels[i]) + " is not divisible by norm_num_groups " +
                         std::to_string(c.normNumGroups));
     return c;
 }
@@ -104,10 +104,10 @@ EncoderImpl::EncoderImpl(const AutoencoderKLConfig& c) {
     mid.inChannels = mid.outChannels = ch.back();
     mid.numLayers = 1;
     mid_block = register_module("mid_block", UNetMidBlock2D(mid));
-    conv_norm_out = register_module("conv_norm_out",
-                                    nn::GroupNorm(nn::GroupNormOptions(c.normNumGroups, ch.back()).eps(1e-6)));
-    conv_out = register_module("conv_out",
-                               nn::Conv2d(nn::Conv2dOptions(ch.back(), 2 * c.latentChannels, 3).padding(1)));
+    conv_norm_out =
+        register_module("conv_norm_out", nn::GroupNorm(nn::GroupNormOptions(c.normNumGroups, ch.back()).eps(1e-6)));
+    conv_out =
+        register_module("conv_out", nn::Conv2d(nn::Conv2dOptions(ch.back(), 2 * c.latentChannels, 3).padding(1)));
 }
 
 torch::Tensor EncoderImpl::forward(const torch::Tensor& x, TensorMap* intermediates, const std::string& prefix) {
@@ -146,8 +146,8 @@ DecoderImpl::DecoderImpl(const AutoencoderKLConfig& c) {
         m_upBlocks.push_back(UpDecoderBlock2D(o));
         up_blocks->push_back(m_upBlocks.back());
     }
-    conv_norm_out = register_module("conv_norm_out",
-                                    nn::GroupNorm(nn::GroupNormOptions(c.normNumGroups, rev.back()).eps(1e-6)));
+    conv_norm_out =
+        register_module("conv_norm_out", nn::GroupNorm(nn::GroupNormOptions(c.normNumGroups, rev.back()).eps(1e-6)));
     conv_out = register_module("conv_out", nn::Conv2d(nn::Conv2dOptions(rev.back(), c.outChannels, 3).padding(1)));
 }
 

@@ -32,8 +32,6 @@ TimestepEmbeddingImpl::TimestepEmbeddingImpl(int64_t inChannels, int64_t timeEmb
     linear_2 = register_module("linear_2", torch::nn::Linear(timeEmbedDim, timeEmbedDim));
 }
 
-torch::Tensor TimestepEmbeddingImpl::forward(const torch::Tensor& x) {
-    return linear_2(torch::silu(linear_1(x)));
-}
+torch::Tensor TimestepEmbeddingImpl::forward(const torch::Tensor& x) { return linear_2(torch::silu(linear_1(x))); }
 
 }  // namespace diffii

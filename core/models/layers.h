@@ -9,8 +9,7 @@ namespace diffii {
 
 inline torch::Tensor groupNormF32(const torch::nn::GroupNorm& gn, const torch::Tensor& x) {
     const auto& o = gn->options;
-    if (x.scalar_type() == torch::kFloat32)
-        return torch::group_norm(x, o.num_groups(), gn->weight, gn->bias, o.eps());
+    if (x.scalar_type() == torch::kFloat32) return torch::group_norm(x, o.num_groups(), gn->weight, gn->bias, o.eps());
     return torch::group_norm(x.to(torch::kFloat32), o.num_groups(), gn->weight.to(torch::kFloat32),
                              gn->bias.to(torch::kFloat32), o.eps())
         .to(x.scalar_type());

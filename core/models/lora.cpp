@@ -115,7 +115,8 @@ std::shared_ptr<UNetLoraImpl> UNetLoraImpl::load(const std::string& path, UNet2D
     std::map<std::string, Entry> entries;
     std::string format;
     auto noteFormat = [&](const char* f, const std::string& key) {
-        if (format.empty()) format = f;
+        if (format.empty())
+            format = f;
         else if (format != f)
             throw Error(path + ": key '" + key + "' is in the " + f + " convention but earlier keys were " + format);
     };
@@ -227,8 +228,9 @@ void UNetLoraImpl::fuse(UNet2DConditionModelImpl& unet, double scale) {
             if (it == m_layers.end()) continue;
             const LoraLayer& layer = it->second;
             auto& weight = a.attn->projection(static_cast<AttentionImpl::Projection>(i))->weight;
-            const auto delta = torch::mm(layer->up->weight.to(torch::kFloat32), layer->down->weight.to(torch::kFloat32)) *
-                               (layer->multiplier() * scale);
+            const auto delta =
+                torch::mm(layer->up->weight.to(torch::kFloat32), layer->down->weight.to(torch::kFloat32)) *
+                (layer->multiplier() * scale);
             m_unfusedWeights.emplace(path, weight.detach().clone());
             weight.copy_((weight.to(torch::kFloat32) + delta).to(weight.scalar_type()));
         }

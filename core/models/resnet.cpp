@@ -37,8 +37,7 @@ torch::Tensor ResnetBlock2DImpl::forward(const torch::Tensor& x, const torch::Te
 }
 
 Downsample2DImpl::Downsample2DImpl(int64_t channels, int64_t outChannels, int64_t padding) : m_padding(padding) {
-    conv = register_module("conv",
-                           nn::Conv2d(nn::Conv2dOptions(channels, outChannels, 3).stride(2).padding(padding)));
+    conv = register_module("conv", nn::Conv2d(nn::Conv2dOptions(channels, outChannels, 3).stride(2).padding(padding)));
 }
 
 torch::Tensor Downsample2DImpl::forward(const torch::Tensor& x) {

@@ -54,8 +54,9 @@ std::string requireDir(const std::string& modelDir) {
     if (!fs::is_directory(modelDir)) throw Error(modelDir + ": not a directory (expected a diffusers model folder)");
     const auto index = fs::path(modelDir) / "model_index.json";
     if (!fs::exists(index))
-        throw Error(index.string() + ": missing (not a diffusers model folder: expected model_index.json with unet, "
-                                     "vae, text_encoder, tokenizer, scheduler)");
+        throw Error(index.string() +
+                    ": missing (not a diffusers model folder: expected model_index.json with unet, "
+                    "vae, text_encoder, tokenizer, scheduler)");
     return index.string();
 }
 
@@ -93,7 +94,8 @@ ComponentFiles locateComponent(const std::string& modelDir, const std::string& n
         if (fs::exists(dir / (stem + legacy)))
             throw Error((dir / (stem + legacy)).string() +
                         ": only safetensors weights are supported (pickled PyTorch files can run code); "
-                        "convert it to " + stem + ".safetensors");
+                        "convert it to " +
+                        stem + ".safetensors");
     }
     throw Error(dir.string() + ": no weights found (expected " + stem + ".safetensors or a sharded index)");
 }
@@ -122,7 +124,8 @@ std::shared_ptr<StableDiffusion> StableDiffusion::load(const std::string& modelD
     // (core/jobs/threads.h) sets LibTorch's pool threads as well.
     at::globalContext().setFlushDenormal(true);
     torch::NoGradGuard noGrad;
-    sd->m_tokenizer = std::make_unique<ClipTokenizer>(ClipTokenizer::fromFolder((fs::path(modelDir) / "tokenizer").string()));
+    sd->m_tokenizer =
+        std::make_unique<ClipTokenizer>(ClipTokenizer::fromFolder((fs::path(modelDir) / "tokenizer").string()));
 
     const auto te = locateComponent(modelDir, "text_encoder");
     sd->m_textEncoder = ClipTextModel(ClipTextConfig::fromFile(te.configPath));
@@ -146,7 +149,8 @@ std::shared_ptr<StableDiffusion> StableDiffusion::load(const std::string& modelD
     const auto schedulerPath = (fs::path(modelDir) / "scheduler" / "scheduler_config.json").string();
     sd->m_schedulerConfig = DdimConfig::fromFile(schedulerPath);
 
-    for (torch::nn::Module* m : std::initializer_list<torch::nn::Module*>{sd->m_textEncoder.get(), sd->m_unet.get(), sd->m_vae.get()}) {
+    for (torch::nn::Module* m :
+         std::initializer_list<torch::nn::Module*>{sd->m_textEncoder.get(), sd->m_unet.get(), sd->m_vae.get()}) {
         m->eval();
         toComputeDtype(*m, sd->m_dtype);
     }
@@ -208,9 +212,9 @@ ModelFolderReport inspectModelFolder(const std::string& modelDir, bool verifyAga
     const auto sched = DdimConfig::fromFile(schedulerPath);
     std::ostringstream ss;
     ss << (sched.className.empty() ? "?" : sched.className) << " (run as DDIM): " << sched.numTrainTimesteps
-       << " train steps, beta " << sched.betaStart << ".." << sched.betaEnd << " " << betaScheduleName(sched.betaSchedule)
-       << ", prediction " << predictionTypeName(sched.predictionType) << ", spacing "
-       << timestepSpacingName(sched.timestepSpacing) << ", steps_offset " << sched.stepsOffset;
+       << " train steps, beta " << sched.betaStart << ".." << sched.betaEnd << " "
+       << betaScheduleName(sched.betaSchedule) << ", prediction " << predictionTypeName(sched.predictionType)
+       << ", spacing " << timestepSpacingName(sched.timestepSpacing) << ", steps_offset " << sched.stepsOffset;
     r.schedulerSummary = ss.str();
     return r;
 }

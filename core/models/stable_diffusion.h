@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "core/jobs/precision.h"
 #include "core/models/autoencoder_kl.h"
@@ -81,7 +81,7 @@ struct ComponentReport {
     std::string configPath;
     nlohmann::json config;
     std::vector<std::string> weightFiles;
-    int64_t parameterCount = 0;    // from the weight headers
+    int64_t parameterCount = 0;  // from the weight headers
     int64_t tensorCount = 0;
     std::map<std::string, int64_t> dtypeCounts;  // stored dtype -> number of tensors
 };

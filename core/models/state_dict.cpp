@@ -92,8 +92,8 @@ std::string fileList(const std::vector<std::string>& files) {
 
 }  // namespace
 
-LoadReport loadStateDict(torch::nn::Module& module, const std::vector<std::string>& files,
-                         const LoadOptions& options, bool strict) {
+LoadReport loadStateDict(torch::nn::Module& module, const std::vector<std::string>& files, const LoadOptions& options,
+                         bool strict) {
     torch::NoGradGuard noGrad;
     auto report = matchStateDict(module, files, options,
                                  [](const SafeTensorsFile& file, const std::string& key, torch::Tensor& target) {
@@ -104,7 +104,8 @@ LoadReport loadStateDict(torch::nn::Module& module, const std::vector<std::strin
 }
 
 void checkStateDict(torch::nn::Module& module, const std::vector<std::string>& files, const LoadOptions& options) {
-    const auto report = matchStateDict(module, files, options, [](const SafeTensorsFile&, const std::string&, torch::Tensor&) {});
+    const auto report =
+        matchStateDict(module, files, options, [](const SafeTensorsFile&, const std::string&, torch::Tensor&) {});
     if (!report.ok()) throw Error(report.describe(fileList(files)));
 }
 

@@ -52,8 +52,8 @@ DownBlock2DImpl::DownBlock2DImpl(const UNetBlockOptions& o, bool withAttention) 
 }
 
 std::pair<torch::Tensor, std::vector<torch::Tensor>> DownBlock2DImpl::forward(const torch::Tensor& x,
-                                                                             const torch::Tensor& temb,
-                                                                             const torch::Tensor& context) {
+                                                                              const torch::Tensor& temb,
+                                                                              const torch::Tensor& context) {
     std::vector<torch::Tensor> states;
     auto h = x;
     for (size_t i = 0; i < m_resnets.size(); ++i) {

@@ -44,8 +44,8 @@ class UNetDownBlock : public torch::nn::Module {
 public:
     // Returns the block's output and the states it passes to the skip connections (one per resnet + downsampler).
     virtual std::pair<torch::Tensor, std::vector<torch::Tensor>> forward(const torch::Tensor& x,
-                                                                        const torch::Tensor& temb,
-                                                                        const torch::Tensor& context) = 0;
+                                                                         const torch::Tensor& temb,
+                                                                         const torch::Tensor& context) = 0;
     virtual bool hasCrossAttention() const = 0;
 };
 
@@ -65,7 +65,7 @@ class DownBlock2DImpl : public UNetDownBlock {
 public:
     DownBlock2DImpl(const UNetBlockOptions& options, bool withAttention);
     std::pair<torch::Tensor, std::vector<torch::Tensor>> forward(const torch::Tensor& x, const torch::Tensor& temb,
-                                                                const torch::Tensor& context) override;
+                                                                 const torch::Tensor& context) override;
     bool hasCrossAttention() const override { return !m_attentions.empty(); }
 
     torch::nn::ModuleList attentions{nullptr};

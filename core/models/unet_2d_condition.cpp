@@ -90,8 +90,8 @@ UNet2DConditionConfig UNet2DConditionConfig::fromJson(const nlohmann::json& j, c
     if (n == 0) throw Error(file + ": down_block_types is empty");
     if (c.upBlockTypes.size() != n || c.blockOutChannels.size() != n) {
         std::ostringstream os;
-        os << file << ": down_block_types, up_block_types and block_out_channels must have the same length (got "
-           << n << ", " << c.upBlockTypes.size() << ", " << c.blockOutChannels.size() << ")";
+        os << file << ": down_block_types, up_block_types and block_out_channels must have the same length (got " << n
+           << ", " << c.upBlockTypes.size() << ", " << c.blockOutChannels.size() << ")";
         throw Error(os.str());
     }
 
@@ -172,9 +172,10 @@ UNet2DConditionModelImpl::UNet2DConditionModelImpl(const UNet2DConditionConfig& 
     const auto& c = config;
     const size_t n = c.blockOutChannels.size();
     const int64_t tembDim = c.timeEmbedDim();
-    conv_in = register_module("conv_in", nn::Conv2d(nn::Conv2dOptions(c.inChannels, c.blockOutChannels[0],
-                                                                      c.convInKernel)
-                                                        .padding((c.convInKernel - 1) / 2)));
+    conv_in = register_module(
+        "conv_in",
+        nn::Conv2d(
+            nn::Conv2dOptions(c.inChannels, c.blockOutChannels[0], c.convInKernel).padding((c.convInKernel - 1) / 2)));
     time_proj = register_module("time_proj", Timesteps(c.blockOutChannels[0], c.flipSinToCos, c.freqShift));
     time_embedding = register_module("time_embedding", TimestepEmbedding(c.blockOutChannels[0], tembDim));
 
@@ -241,9 +242,9 @@ UNet2DConditionModelImpl::UNet2DConditionModelImpl(const UNet2DConditionConfig& 
 
     conv_norm_out = register_module(
         "conv_norm_out", nn::GroupNorm(nn::GroupNormOptions(c.normNumGroups, c.blockOutChannels[0]).eps(c.normEps)));
-    conv_out = register_module("conv_out", nn::Conv2d(nn::Conv2dOptions(c.blockOutChannels[0], c.outChannels,
-                                                                        c.convOutKernel)
-                                                          .padding((c.convOutKernel - 1) / 2)));
+    conv_out =
+        register_module("conv_out", nn::Conv2d(nn::Conv2dOptions(c.blockOutChannels[0], c.outChannels, c.convOutKernel)
+                                                   .padding((c.convOutKernel - 1) / 2)));
 }
 
 torch::Dtype UNet2DConditionModelImpl::dtype() const { return conv_in->weight.scalar_type(); }

@@ -1,4 +1,4 @@
-#include "core/diffii/demo.h"
+#include "core/demo/demo.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -11,11 +11,11 @@
 
 #include "core/data/project.h"
 #include "core/data/synthetic_manifest.h"
-#include "core/diffii/suffixes.h"
 #include "core/diffii/circle_interpolation.h"
 #include "core/diffii/sampler.h"
-#include "core/io/image.h"
+#include "core/diffii/suffixes.h"
 #include "core/io/error.h"
+#include "core/io/image.h"
 
 #ifndef DIFFII_SOURCE_DIR
 #define DIFFII_SOURCE_DIR ""
@@ -28,7 +28,8 @@ namespace diffii {
 namespace {
 
 bool holdsDemo(const fs::path& root) {
-    return fs::is_directory(root / "emoji-birds" / "train") && fs::exists(root / "models" / "emoji-sd-tiny" / "model_index.json");
+    return fs::is_directory(root / "emoji-birds" / "train") &&
+           fs::exists(root / "models" / "emoji-sd-tiny" / "model_index.json");
 }
 
 }  // namespace
@@ -53,7 +54,8 @@ DemoResources locateDemoResources() {
             r.trainImages = (root / "emoji-birds" / "train").string();
             r.testImages = (root / "emoji-birds" / "test").string();
             r.model = (root / "models" / "emoji-sd-tiny").string();
-            if (fs::exists(root / "demo" / "concepts" / "concepts.json")) r.concepts = (root / "demo" / "concepts").string();
+            if (fs::exists(root / "demo" / "concepts" / "concepts.json"))
+                r.concepts = (root / "demo" / "concepts").string();
             if (!r.concepts.empty() && fs::is_directory(root / "demo" / "inversions"))
                 r.pool = (root / "demo" / "inversions").string();
             return r;
@@ -196,36 +198,34 @@ std::vector<std::string> writeContactSheets(ProjectSession& session, const std::
         std::vector<std::string> inv;
         for (const auto& e : classes[ci].pool)
             if (!e.stale) inv.push_back(e.file);
-        if (inv.empty()) throw Error("contact sheet: class '" + name + "' has no inversion in the pool (build the pool first)");
-        const auto prompts = encodePrompts(sd, session.classPrompt(name), cs.suffix, settings.negativePrompt);
-        // The class's two inversions, read once for every tile of its sheet.
-        const auto z1 = loadInversion(inv[0]);
-        const auto z2 = inv.size() >= 2 ? loadInversion(inv[1]) : torch::Tensor();
-        const double theta = z2.defined() ? circleTheta(z1, z2) : 0.0;
-        for (size_t si = 0; si < cs.splits.size(); ++si) {
-            for (size_t ai = 0; ai < columns.size(); ++ai) {
+        if (inv.empty())
+            throw Error("contact sheet: class '" + name + "' has no inversion in the pool (build the pool first)");
+        // Column by column, s in the order given: the tiles of one column share their start latents, so the
+        // renderer computes each only from the first step whose prompt changes with s.
+        const double theta =
+            inv.size() >= 2 ? session.previewRenderer().pairTheta({classes[ci].pool, "", ""}, PreviewParams{}) : 0.0;
+        for (size_t ai = 0; ai < columns.size(); ++ai) {
+            for (size_t si = 0; si < cs.splits.size(); ++si) {
                 if (job) {
                     job->throwIfCancelled();
                     job->report("contact sheets", ++done, total, name);
                 }
-                torch::Tensor z;
-                if (z2.defined()) {
-                    const double alpha = !byTurn ? columns[ai] : theta > 0 ? columns[ai] * 2.0 * M_PI / theta : 0.0;
-                    z = circleInterpolate(z1, z2, alpha).z;
-                } else {
-                    auto gen = at::detail::createCPUGenerator(static_cast<uint64_t>(ai + 1));
-                    z = torch::randn(z1.sizes().vec(), gen);
-                }
-                DenoiseSettings den = settings.denoise;
-                den.split = cs.splits[si];
-                const auto img = decodeLatentToImage(sd, denoiseTwoStage(sd, z, prompts, den))[0];
-                place(sheet, 1 + static_cast<int64_t>(si), static_cast<int64_t>(ai), img);
+                PreviewParams p;
+                p.className = name;
+                p.alpha = byTurn ? alphaForTurn(theta, columns[ai]) : columns[ai];
+                p.seed = static_cast<uint64_t>(ai + 1);  // the start noise of a one-image class
+                p.suffix = cs.suffix;
+                p.denoise = settings.denoise;
+                p.denoise.split = cs.splits[si];
+                place(sheet, 1 + static_cast<int64_t>(si), static_cast<int64_t>(ai), session.preview(p).image);
             }
         }
         const auto path = (fs::path(outDir) / (name + ".png")).string();
         saveImagePng(path, sheet);
         written.push_back(path);
-        overview.slice(1, static_cast<int64_t>(ci) * rows * (size + rule), (static_cast<int64_t>(ci) * rows) * (size + rule) + sheet.size(1))
+        overview
+            .slice(1, static_cast<int64_t>(ci) * rows * (size + rule),
+                   (static_cast<int64_t>(ci) * rows) * (size + rule) + sheet.size(1))
             .copy_(sheet);
     }
     const auto path = (fs::path(outDir) / "overview.png").string();

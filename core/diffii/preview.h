@@ -1,0 +1,100 @@
+// One Diff-II image for interactive use: pool pair -> circle interpolation (α) -> two-stage denoising (s, suffix,
+// CFG) -> decode, with the work a slider move does not change kept between calls. For a real model one UNet call
+// costs seconds, so the renderer caches per session what depends only on the project (the pool's latents, the
+// prompt embeddings) and the last trajectory: changing only s or the suffix re-runs the steps from the first one
+// whose prompt changes, bit-identical to a full run (denoiseTwoStageFrom). ProjectSession owns one and clears it
+// when the pool, the concepts or the settings change.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "core/diffii/inversion_pool.h"
+#include "core/diffii/sampler.h"
+
+namespace diffii {
+
+struct PreviewParams {
+    std::string className;
+    int first = 0;  // indices into the class's current pool entries: clamped into range and made distinct
+    int second = 1;
+    double alpha = 0.0;  // rotation parameter of the circle formula
+    uint64_t seed = 0;   // start noise of a class with one image
+    std::string suffix;  // scene suffix of the first stage
+    DenoiseSettings denoise;
+    int intermediateEvery = 0;  // decode an intermediate image every N steps (0: none)
+};
+
+struct PreviewImage {
+    torch::Tensor image;  // (3, H, W) in [0, 1]
+    double theta = 0.0, alpha = 0.0, period = 0.0;
+    bool interpolation = false;
+    bool fallbackNoise = false;  // one-image class: fresh Gaussian noise instead of the circle
+    int first = 0, second = 0;   // the pair used (after clamping)
+    std::string firstImage, secondImage;
+    int computedSteps = 0;  // denoising steps (UNet calls with CFG batched) run for this image
+    int reusedSteps = 0;    // steps taken from the previous trajectory
+};
+
+// Called after every denoising step; image is defined only at the intermediate steps (decoded there). A front may
+// throw Cancelled from it (a newer slider position superseded this preview); nothing is cached then.
+using PreviewStepCallback = std::function<void(int step, int total, const torch::Tensor& image)>;
+
+struct SplitSweepPoint {
+    double split = 0.0;
+    double sourceSimilarity = 0.0;  // core/eval/preview_metrics.h
+    double diversity = 0.0;
+};
+
+class PreviewRenderer {
+public:
+    explicit PreviewRenderer(StableDiffusion& sd) : m_sd(&sd) {}
+
+    // What the session knows and the renderer does not: the class's pool entries (current ones only) and its prompt.
+    struct ClassInput {
+        std::vector<PoolEntry> entries;
+        std::string prompt;
+        std::string negativePrompt;
+    };
+
+    PreviewImage render(const ClassInput& input, const PreviewParams& params, const JobContext* job = nullptr,
+                        const PreviewStepCallback& onStep = {});
+
+    // reuse = false: every call computes from scratch (the uncached path, for tests and benchmarks).
+    void setReuse(bool reuse) { m_reuse = reuse; }
+    bool reuse() const { return m_reuse; }
+    // The pool, the concepts or the model changed: forget everything derived from them.
+    void clear();
+    int64_t promptEncodings() const { return m_promptEncodings; }  // text-encoder runs so far (for tests)
+
+    const PromptEmbeddings& prompts(const std::string& prompt, const std::string& suffix, const std::string& negative);
+    // The pair a request names among n entries: indices clamped into range and made distinct, so that preview,
+    // strip and sweep always agree on which two images are on screen.
+    static std::pair<int, int> choosePair(int n, int first, int second);
+    // θ between the pair's two inversions (0 for a one-image class).
+    double pairTheta(const ClassInput& input, const PreviewParams& params);
+    const torch::Tensor& inversion(const std::string& file);
+
+private:
+    struct Trajectory {
+        std::string key;                     // start latents' identity: prompt, negative, steps, guidance
+        torch::Tensor start;                 // latents before step 0 (compared exactly)
+        std::vector<std::string> prompts;    // per step: "" for the plain prompt, else the suffix used
+        std::vector<torch::Tensor> latents;  // latents[i]: before step i; latents[steps]: the result
+    };
+
+    StableDiffusion* m_sd;
+    bool m_reuse = true;
+    int64_t m_promptEncodings = 0;
+    std::map<std::string, PromptEmbeddings> m_prompts;
+    std::map<std::string, torch::Tensor> m_inversions;
+    std::optional<Trajectory> m_last;
+};
+
+}  // namespace diffii

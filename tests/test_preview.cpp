@@ -1,0 +1,144 @@
+// The engine's preview (core/diffii/preview.h) on the demo project (shipped concepts and pool): a sequence of
+// slider moves gives bit-identical images with and without reuse, reuse skips exactly the steps a change of s or
+// suffix leaves alone, prompt embeddings are encoded once, and the strip and sweep come from the same renderer.
+#include <QtTest/QtTest>
+
+#include <filesystem>
+
+#include "core/demo/demo.h"
+#include "core/diffii/circle_math.h"
+#include "core/diffii/workflow.h"
+#include "tests/test_registry.h"
+#include "tests/test_support.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Move {
+    const char* what;
+    double split;
+    const char* suffix;
+    double alpha;
+};
+
+// s 0.3 -> 0.5 -> 0.7, a suffix change, an α change, and back to an earlier s.
+const Move kMoves[] = {{"first", 0.3, ", flat emoji", 0.4},    {"s 0.5", 0.5, ", flat emoji", 0.4},
+                       {"s 0.7", 0.7, ", flat emoji", 0.4},    {"suffix", 0.7, ", outline emoji", 0.4},
+                       {"alpha", 0.7, ", outline emoji", 1.3}, {"s 0.3", 0.3, ", outline emoji", 1.3}};
+
+}  // namespace
+
+class TestPreview : public QObject {
+    Q_OBJECT
+
+    std::string m_tmp;
+    std::unique_ptr<diffii::ProjectSession> m_session;
+
+    diffii::PreviewParams params(const Move& m) const {
+        diffii::PreviewParams p;
+        p.className = "penguin";
+        p.first = 0;
+        p.second = 1;
+        p.alpha = m.alpha;
+        p.suffix = m.suffix;
+        p.denoise.steps = 10;
+        p.denoise.guidance = 2.0;
+        p.denoise.split = m.split;
+        return p;
+    }
+
+private Q_SLOTS:
+    void initTestCase() {
+        m_tmp = diffii::test::makeTempDir("preview");
+        const auto dir = diffii::prepareDemoProject(m_tmp + "/project", diffii::locateDemoResources());
+        m_session = diffii::ProjectSession::open(dir);
+        QVERIFY(m_session->hasConcepts());
+    }
+    void cleanupTestCase() {
+        m_session.reset();
+        fs::remove_all(m_tmp);
+    }
+
+    void reuseIsBitIdenticalAndSkipsSharedSteps() {
+        auto& renderer = m_session->previewRenderer();
+        std::vector<torch::Tensor> cached, uncached;
+        std::vector<int> reused;
+        renderer.setReuse(true);
+        renderer.clear();
+        for (const auto& m : kMoves) {
+            const auto r = m_session->preview(params(m));
+            QCOMPARE(r.reusedSteps + r.computedSteps, 10);
+            cached.push_back(r.image);
+            reused.push_back(r.reusedSteps);
+        }
+        const int64_t encodings = renderer.promptEncodings();
+        renderer.setReuse(false);
+        for (const auto& m : kMoves) {
+            const auto r = m_session->preview(params(m));
+            QCOMPARE(r.reusedSteps, 0);
+            uncached.push_back(r.image);
+        }
+        renderer.setReuse(true);
+        for (size_t i = 0; i < cached.size(); ++i) QVERIFY2(torch::equal(cached[i], uncached[i]), kMoves[i].what);
+        // The steps each move shares with the one before: s up keeps the steps that were suffixed at the smaller
+        // s; a suffix change shares nothing (every step above the threshold changes prompt, and the first is one);
+        // an α change starts elsewhere; s down keeps the steps still suffixed.
+        const auto& cfg = m_session->model().schedulerConfig();
+        auto suffixedCount = [&](double s) {
+            diffii::DenoiseSettings d;
+            d.steps = 10;
+            d.split = s;
+            int n = 0;
+            for (bool b : diffii::suffixedSteps(cfg, d)) n += b;
+            return n;
+        };
+        QCOMPARE(reused[0], 0);
+        QCOMPARE(reused[1], suffixedCount(0.3));
+        QCOMPARE(reused[2], suffixedCount(0.5));
+        QVERIFY(reused[1] > 0 && reused[2] > reused[1]);
+        QCOMPARE(reused[3], 0);
+        QCOMPARE(reused[4], 0);
+        QCOMPARE(reused[5], suffixedCount(0.3));
+        // Prompts: the plain prompt once, one suffixed prompt per suffix.
+        QCOMPARE(encodings, int64_t{2});
+        // Different moves give different images (the test would pass trivially otherwise).
+        QVERIFY(!torch::equal(cached[0], cached[1]));
+        QVERIFY(!torch::equal(cached[2], cached[3]));
+    }
+
+    void stripAndSweepUseTheSameRenderer() {
+        auto p = params(kMoves[0]);
+        const auto strip = m_session->circleStrip(p, 4);
+        QCOMPARE(strip.size(), size_t{4});
+        QCOMPARE(strip[0].alpha, 0.0);
+        QVERIFY(std::abs(strip[2].alpha - diffii::alphaForTurn(strip[0].theta, 0.5)) < 1e-12);
+        // The strip's image at α equals a preview at that α.
+        p.alpha = strip[2].alpha;
+        QVERIFY(torch::equal(m_session->preview(p).image, strip[2].image));
+        const auto points = m_session->splitSweep(p, {0.3, 0.7}, 2);
+        QCOMPARE(points.size(), size_t{2});
+        for (const auto& pt : points) {
+            QVERIFY(pt.sourceSimilarity > -1.0 && pt.sourceSimilarity <= 1.0);
+            QVERIFY(pt.diversity > 0.0);
+        }
+    }
+
+    void cancellingFromTheStepCallbackCachesNothing() {
+        auto p = params(kMoves[0]);
+        p.intermediateEvery = 2;
+        p.alpha = 2.2;
+        int intermediates = 0;
+        auto cb = [&](int step, int, const torch::Tensor& image) {
+            if (image.defined()) ++intermediates;
+            if (step == 5) throw diffii::Cancelled();
+        };
+        QVERIFY_THROWS_EXCEPTION(diffii::Cancelled, m_session->preview(p, nullptr, cb));
+        QCOMPARE(intermediates, 3);  // after steps 2, 4 and 6 (indices 1, 3, 5)
+        const auto r = m_session->preview(p);
+        QCOMPARE(r.reusedSteps, 0);  // the abandoned run was not kept
+    }
+};
+
+DIFFII_TEST_MAIN(TestPreview, None)
+#include "test_preview.moc"
