@@ -18,6 +18,13 @@
 #include "tests/test_registry.h"
 #include "tests/test_support.h"
 
+// One namespace per file, so that the unity batches of the test executables (tests/CMakeLists.txt) keep each file's
+// helpers apart; empty (anonymous) when the file is compiled alone.
+#if !defined(DIFFII_UNIT) && !defined(Q_MOC_RUN)
+#define DIFFII_UNIT
+#endif
+namespace DIFFII_UNIT {
+
 using diffii::test::fixture;
 
 namespace {
@@ -387,4 +394,5 @@ private slots:
 };
 
 DIFFII_TEST_MAIN(TestConceptLearner, None)
+}  // namespace DIFFII_UNIT
 #include "test_concept_learner.moc"

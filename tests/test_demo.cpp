@@ -24,6 +24,13 @@
 #include "tests/test_registry.h"
 #include "tests/test_support.h"
 
+// One namespace per file, so that the unity batches of the test executables (tests/CMakeLists.txt) keep each file's
+// helpers apart; empty (anonymous) when the file is compiled alone.
+#if !defined(DIFFII_UNIT) && !defined(Q_MOC_RUN)
+#define DIFFII_UNIT
+#endif
+namespace DIFFII_UNIT {
+
 namespace fs = std::filesystem;
 using diffii::test::expectError;
 
@@ -249,4 +256,5 @@ private Q_SLOTS:
 };
 
 DIFFII_TEST_MAIN(TestDemo, Core)
+}  // namespace DIFFII_UNIT
 #include "test_demo.moc"

@@ -16,6 +16,13 @@
 #include "tests/test_registry.h"
 #include "tests/test_support.h"
 
+// One namespace per file, so that the unity batches of the test executables (tests/CMakeLists.txt) keep each file's
+// helpers apart; empty (anonymous) when the file is compiled alone.
+#if !defined(DIFFII_UNIT) && !defined(Q_MOC_RUN)
+#define DIFFII_UNIT
+#endif
+namespace DIFFII_UNIT {
+
 namespace {
 
 struct Entry {
@@ -110,4 +117,5 @@ private slots:
 };
 
 DIFFII_TEST_MAIN(TestModelManifests, None)
+}  // namespace DIFFII_UNIT
 #include "test_model_manifests.moc"

@@ -11,6 +11,13 @@
 #include "tests/test_registry.h"
 #include "tests/test_support.h"
 
+// One namespace per file, so that the unity batches of the test executables (tests/CMakeLists.txt) keep each file's
+// helpers apart; empty (anonymous) when the file is compiled alone.
+#if !defined(DIFFII_UNIT) && !defined(Q_MOC_RUN)
+#define DIFFII_UNIT
+#endif
+namespace DIFFII_UNIT {
+
 using diffii::Precision;
 
 namespace {
@@ -127,4 +134,5 @@ private Q_SLOTS:
 };
 
 DIFFII_TEST_MAIN(TestPrecision, Core)
+}  // namespace DIFFII_UNIT
 #include "test_precision.moc"

@@ -18,10 +18,19 @@
 #include "tests/test_registry.h"
 #include "tests/test_support.h"
 
+// One namespace per file, so that the unity batches of the test executables (tests/CMakeLists.txt) keep each file's
+// helpers apart; empty (anonymous) when the file is compiled alone.
+#if !defined(DIFFII_UNIT) && !defined(Q_MOC_RUN)
+#define DIFFII_UNIT
+#endif
+namespace DIFFII_UNIT {
+
 namespace fs = std::filesystem;
 using diffii::Project;
 using diffii::ProjectConfig;
 using diffii::Provenance;
+
+using diffii::test::errorOf;
 
 namespace {
 
@@ -53,16 +62,6 @@ uint64_t safetensorsDataStart(const std::string& path) {
     uint64_t n = 0;
     for (int i = 7; i >= 0; --i) n = (n << 8) | b[i];
     return 8 + n;
-}
-
-template <typename F>
-std::string errorOf(F&& f) {
-    try {
-        f();
-    } catch (const diffii::Error& e) {
-        return e.what();
-    }
-    return {};
 }
 
 ProjectConfig sampleConfig() {
@@ -388,4 +387,5 @@ private slots:
 };
 
 DIFFII_TEST_MAIN(TestProject, None)
+}  // namespace DIFFII_UNIT
 #include "test_project.moc"

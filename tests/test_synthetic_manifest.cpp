@@ -15,8 +15,17 @@
 #include "tests/test_registry.h"
 #include "tests/test_support.h"
 
+// One namespace per file, so that the unity batches of the test executables (tests/CMakeLists.txt) keep each file's
+// helpers apart; empty (anonymous) when the file is compiled alone.
+#if !defined(DIFFII_UNIT) && !defined(Q_MOC_RUN)
+#define DIFFII_UNIT
+#endif
+namespace DIFFII_UNIT {
+
 namespace fs = std::filesystem;
 using diffii::SyntheticRecord;
+
+using diffii::test::errorOf;
 
 namespace {
 
@@ -69,16 +78,6 @@ std::vector<SyntheticRecord> sampleRecords() {
     c.guidance = 1e-300;
     out.push_back(c);
     return out;
-}
-
-template <typename F>
-std::string errorOf(F&& f) {
-    try {
-        f();
-    } catch (const diffii::Error& e) {
-        return e.what();
-    }
-    return {};
 }
 
 void writeText(const std::string& path, const std::string& text) {
@@ -300,4 +299,5 @@ private slots:
 };
 
 DIFFII_TEST_MAIN(TestSyntheticManifest, None)
+}  // namespace DIFFII_UNIT
 #include "test_synthetic_manifest.moc"

@@ -24,6 +24,13 @@
 #include "ui/main_window.h"
 #include "ui/studio_controller.h"
 
+// One namespace per file, so that the unity batches of the test executables (tests/CMakeLists.txt) keep each file's
+// helpers apart; empty (anonymous) when the file is compiled alone.
+#if !defined(DIFFII_UNIT) && !defined(Q_MOC_RUN)
+#define DIFFII_UNIT
+#endif
+namespace DIFFII_UNIT {
+
 using diffii::ui::CuratePage;
 using diffii::ui::ExportPage;
 using diffii::ui::MainWindow;
@@ -265,4 +272,5 @@ void TestUiCurateExport::cleanupTestCase() {
 }
 
 DIFFII_TEST_MAIN(TestUiCurateExport, Gui)
+}  // namespace DIFFII_UNIT
 #include "test_ui_curate_export.moc"

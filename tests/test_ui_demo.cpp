@@ -17,6 +17,13 @@
 #include "ui/preview_page.h"
 #include "ui/studio_controller.h"
 
+// One namespace per file, so that the unity batches of the test executables (tests/CMakeLists.txt) keep each file's
+// helpers apart; empty (anonymous) when the file is compiled alone.
+#if !defined(DIFFII_UNIT) && !defined(Q_MOC_RUN)
+#define DIFFII_UNIT
+#endif
+namespace DIFFII_UNIT {
+
 using diffii::ui::MainWindow;
 using diffii::ui::PreviewPage;
 using diffii::ui::StudioController;
@@ -92,4 +99,5 @@ private Q_SLOTS:
 };
 
 DIFFII_TEST_MAIN(TestUiDemo, Gui)
+}  // namespace DIFFII_UNIT
 #include "test_ui_demo.moc"

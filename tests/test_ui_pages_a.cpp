@@ -30,6 +30,13 @@
 #include "ui/studio_controller.h"
 #include "ui/thumbnail_cache.h"
 
+// One namespace per file, so that the unity batches of the test executables (tests/CMakeLists.txt) keep each file's
+// helpers apart; empty (anonymous) when the file is compiled alone.
+#if !defined(DIFFII_UNIT) && !defined(Q_MOC_RUN)
+#define DIFFII_UNIT
+#endif
+namespace DIFFII_UNIT {
+
 using namespace diffii::ui;
 
 namespace {
@@ -353,4 +360,5 @@ void TestUiPagesA::thumbnailCacheLoadsScaled() {
 }
 
 DIFFII_TEST_MAIN(TestUiPagesA, Gui)
+}  // namespace DIFFII_UNIT
 #include "test_ui_pages_a.moc"

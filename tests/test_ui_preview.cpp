@@ -24,6 +24,13 @@
 #include "ui/qcustomplot_compat.h"
 #include "ui/studio_controller.h"
 
+// One namespace per file, so that the unity batches of the test executables (tests/CMakeLists.txt) keep each file's
+// helpers apart; empty (anonymous) when the file is compiled alone.
+#if !defined(DIFFII_UNIT) && !defined(Q_MOC_RUN)
+#define DIFFII_UNIT
+#endif
+namespace DIFFII_UNIT {
+
 using diffii::ui::PreviewPage;
 using diffii::ui::StudioController;
 
@@ -292,4 +299,5 @@ void TestUiPreview::cleanupTestCase() {
 }
 
 DIFFII_TEST_MAIN(TestUiPreview, Gui)
+}  // namespace DIFFII_UNIT
 #include "test_ui_preview.moc"

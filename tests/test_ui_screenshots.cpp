@@ -18,6 +18,13 @@
 #include "ui/studio_controller.h"
 #include "ui/studio_page.h"
 
+// One namespace per file, so that the unity batches of the test executables (tests/CMakeLists.txt) keep each file's
+// helpers apart; empty (anonymous) when the file is compiled alone.
+#if !defined(DIFFII_UNIT) && !defined(Q_MOC_RUN)
+#define DIFFII_UNIT
+#endif
+namespace DIFFII_UNIT {
+
 using diffii::ui::MainWindow;
 using diffii::ui::StudioController;
 
@@ -116,4 +123,5 @@ void TestUiScreenshots::pages() {
 }
 
 DIFFII_TEST_MAIN(TestUiScreenshots, Gui)
+}  // namespace DIFFII_UNIT
 #include "test_ui_screenshots.moc"
