@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <random>
 #include <sstream>
 
@@ -98,41 +99,35 @@ std::vector<SyntheticRecord> planGeneration(const std::vector<GenerationClass>& 
 }
 
 torch::Tensor generateImage(StableDiffusion& sd, const GenerationClass& cls, SyntheticRecord& record,
-                            const GenerationSettings& settings, const JobContext* job, const LatentCallback& onStep) {
+                            const GenerationSettings& settings, const JobContext* job, PreviewRenderer* renderer) {
+    std::optional<PreviewRenderer> own;
+    if (!renderer) renderer = &own.emplace(sd);
     const auto d = drawFor(record.seed, cls.pool.size(), settings.suffixes.size());
-    torch::Tensor z;
-    if (cls.pool.size() >= 2) {
-        const auto z1 = loadInversion(cls.pool[d.first].file);
-        const auto z2 = loadInversion(cls.pool[d.second].file);
-        const double theta = circleTheta(z1, z2);
-        const double alpha = alphaForTurn(theta, d.alphaUnit);
-        const auto circle = circleInterpolate(z1, z2, alpha);
-        z = circle.z;
-        record.theta = circle.theta;
-        record.alpha = circle.alpha;
-        record.fallbackNoise = false;
-    } else {
-        // One training image: nothing to interpolate with, so fresh Gaussian noise of the latent's shape (Diff-II).
-        const auto shape = loadInversion(cls.pool[0].file).sizes().vec();
-        auto gen = at::detail::createCPUGenerator(record.seed);
-        z = torch::randn(shape, gen, torch::TensorOptions().dtype(torch::kFloat32));
-        record.theta = 0.0;
-        record.alpha = 0.0;
-        record.fallbackNoise = true;
-        record.sourceB.clear();
-    }
-    const auto prompts = encodePrompts(sd, cls.prompt, record.suffix, settings.negativePrompt);
-    DenoiseSettings den = settings.denoise;
-    den.split = record.split;
-    den.steps = record.steps;
-    den.guidance = record.guidance;
-    const auto latents = denoiseTwoStage(sd, z, prompts, den, job, nullptr, onStep);
-    return decodeLatentToImage(sd, latents)[0];
+    const PreviewRenderer::ClassInput input{cls.pool, cls.prompt, settings.negativePrompt};
+    PreviewParams p;
+    p.className = cls.name;
+    p.first = static_cast<int>(d.first);
+    p.second = static_cast<int>(d.second);
+    // One training image: fresh Gaussian noise from the image's seed (Diff-II), else the circle at α = turn × 2π/θ.
+    p.seed = record.seed;
+    p.alpha = cls.pool.size() >= 2 ? alphaForTurn(renderer->pairTheta(input, p), d.alphaUnit) : 0.0;
+    p.suffix = record.suffix;
+    p.denoise = settings.denoise;
+    p.denoise.split = record.split;
+    p.denoise.steps = record.steps;
+    p.denoise.guidance = record.guidance;
+    const auto image = renderer->render(input, p, job);
+    record.theta = image.theta;
+    record.alpha = image.alpha;
+    record.fallbackNoise = image.fallbackNoise;
+    if (image.fallbackNoise) record.sourceB.clear();
+    return image.image;
 }
 
 GenerationReport runGeneration(StableDiffusion& sd, const std::vector<GenerationClass>& classes,
                                const GenerationSettings& settings, uint64_t projectSeed, const std::string& outDir,
                                int shardIndex, int shardCount, const JobContext* job) {
+    PreviewRenderer renderer(sd);  // one for the run: each class's prompts and latents are read once
     std::error_code ec;
     fs::create_directories(outDir, ec);
     if (ec || !fs::is_directory(outDir)) throw Error(outDir + ": cannot create the output folder: " + ec.message());
@@ -174,7 +169,7 @@ GenerationReport runGeneration(StableDiffusion& sd, const std::vector<Generation
         fs::create_directories(png.parent_path(), ec);
         if (ec) throw Error(png.parent_path().string() + ": cannot create folder: " + ec.message());
         SyntheticRecord record = *planned;
-        const auto image = generateImage(sd, *byName.at(record.className), record, settings, job);
+        const auto image = generateImage(sd, *byName.at(record.className), record, settings, job, &renderer);
         // PNG first, sidecar second: a sidecar only exists beside a complete image.
         saveImagePng(png.string(), image);
         writeFileAtomic(sidecar.string(), recordJson(record).dump() + "\n");

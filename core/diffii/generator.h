@@ -12,6 +12,7 @@
 
 #include "core/data/synthetic_manifest.h"
 #include "core/diffii/inversion_pool.h"
+#include "core/diffii/preview.h"
 #include "core/diffii/sampler.h"
 
 namespace diffii {
@@ -37,11 +38,12 @@ struct GenerationSettings {
 std::vector<SyntheticRecord> planGeneration(const std::vector<GenerationClass>& classes,
                                             const GenerationSettings& settings, uint64_t projectSeed);
 
-// Generates one planned image; fills theta/alpha/sourceA/sourceB/fallbackNoise of the record. `onStep` receives
-// intermediate latents (for previews).
+// Generates one planned image through the one render path (core/diffii/preview.h); fills theta/alpha/sourceB/
+// fallbackNoise of the record. A renderer kept across the images of a run reads each class's prompts and
+// latents once; without one, the call makes its own.
 torch::Tensor generateImage(StableDiffusion& sd, const GenerationClass& cls, SyntheticRecord& record,
                             const GenerationSettings& settings, const JobContext* job = nullptr,
-                            const LatentCallback& onStep = {});
+                            PreviewRenderer* renderer = nullptr);
 
 struct GenerationReport {
     int64_t generated = 0;
