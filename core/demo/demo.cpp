@@ -17,9 +17,7 @@
 #include "core/io/error.h"
 #include "core/io/image.h"
 
-#ifndef DIFFII_SOURCE_DIR
-#define DIFFII_SOURCE_DIR ""
-#endif
+#include "diffii_source_dir.h"
 
 namespace fs = std::filesystem;
 
@@ -44,7 +42,7 @@ DemoResources locateDemoResources() {
         candidates.push_back(exe.parent_path() / ".." / ".." / "resources");
         candidates.push_back(exe.parent_path() / ".." / "resources");
     }
-    if (*DIFFII_SOURCE_DIR) candidates.push_back(fs::path(DIFFII_SOURCE_DIR) / "resources");
+    if (*DIFFII_DEMO_SOURCE_DIR) candidates.push_back(fs::path(DIFFII_DEMO_SOURCE_DIR) / "resources");
     std::string tried;
     for (const auto& c : candidates) {
         if (holdsDemo(c)) {

@@ -26,7 +26,10 @@ PairResult generatePair(StableDiffusion& sd, const PairRequest& request, const J
     if (job) {
         inner.cancelFlag = job->cancelFlag;
         inner.onProgress = [&](const Progress& p) {
-            if (job->onProgress) job->onProgress(Progress{p.stage, base + p.done, total, p.detail});
+            Progress q = p;
+            q.done = base + p.done;
+            q.total = total;
+            job->report(q);
         };
     }
     torch::Tensor z[2];
