@@ -87,10 +87,8 @@ PreviewImage PreviewRenderer::render(const ClassInput& input, const PreviewParam
     PreviewImage out;
     const int n = static_cast<int>(input.entries.size());
     std::tie(out.first, out.second) = choosePair(n, params.first, params.second);
-    out.firstImage = input.entries[static_cast<size_t>(out.first)].imagePath;
     torch::Tensor z;
     if (n >= 2) {
-        out.secondImage = input.entries[static_cast<size_t>(out.second)].imagePath;
         const auto circle =
             circleInterpolate(inversion(input.entries[static_cast<size_t>(out.first)].file),
                               inversion(input.entries[static_cast<size_t>(out.second)].file), params.alpha);

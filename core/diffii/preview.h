@@ -37,9 +37,8 @@ struct PreviewImage {
     bool interpolation = false;
     bool fallbackNoise = false;  // one-image class: fresh Gaussian noise instead of the circle
     int first = 0, second = 0;   // the pair used (after clamping)
-    std::string firstImage, secondImage;
-    int computedSteps = 0;  // denoising steps (UNet calls with CFG batched) run for this image
-    int reusedSteps = 0;    // steps taken from the previous trajectory
+    int computedSteps = 0;       // denoising steps (UNet calls with CFG batched) run for this image
+    int reusedSteps = 0;         // steps taken from the previous trajectory
 };
 
 // Called after every denoising step; image is defined only at the intermediate steps (decoded there). A front may

@@ -10,6 +10,7 @@
 #include "core/io/image.h"
 #include "core/io/json_config.h"
 #include "core/jobs/threads.h"
+#include "core/models/state_dict.h"
 
 namespace diffii {
 
@@ -26,9 +27,7 @@ std::string fileStem(const std::string& path) { return fs::path(path).stem().str
 // The model, with this thread's compute threads chosen for its size (configureThreadsForModel).
 std::shared_ptr<StableDiffusion> loadModelForThisThread(const std::string& modelDir, const LoadSettings& settings) {
     auto sd = StableDiffusion::load(modelDir, settings);
-    int64_t parameters = 0;
-    for (const auto& p : sd->unet()->parameters()) parameters += p.numel();
-    configureThreadsForModel(parameters);
+    configureThreadsForModel(parameterCount(*sd->unet()));
     return sd;
 }
 
@@ -95,8 +94,6 @@ nlohmann::json WorkflowSettings::toJson() const {
 void writeProjectSplit(const Project& project, const Split& split, const std::string& datasetRoot) {
     saveSplit(split, (fs::path(project.dir()) / kSplitFile).string(), datasetRoot);
 }
-
-bool hasOwnSuffixes(const Project& project) { return fs::exists(fs::path(project.dir()) / kSuffixFile); }
 
 std::vector<std::string> projectSuffixes(const Project& project) {
     const auto path = fs::path(project.dir()) / kSuffixFile;
@@ -201,9 +198,7 @@ ConceptResult ProjectSession::trainConcepts(
     auto s = settings();
     // Training starts from the base model (without old concepts), in the precision the settings ask for.
     const torch::Dtype workDtype = m_sd->dtype();
-    int64_t unetParameters = 0;
-    for (const auto& p : m_sd->unet()->parameters()) unetParameters += p.numel();
-    s.concepts.bf16 = choosePrecision(s.conceptsPrecision, unetParameters).bfloat16;
+    s.concepts.bf16 = choosePrecision(s.conceptsPrecision, parameterCount(*m_sd->unet())).bfloat16;
     const torch::Dtype trainDtype = s.concepts.bf16 ? torch::kBFloat16 : torch::kFloat32;
     if (m_concepts || trainDtype != workDtype) {
         m_concepts.reset();

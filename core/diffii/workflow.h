@@ -39,7 +39,6 @@ struct WorkflowSettings {
 // session reads and writes them the same way.
 void writeProjectSplit(const Project& project, const Split& split, const std::string& datasetRoot);
 std::vector<std::string> projectSuffixes(const Project& project);  // suffixes.txt, else the metaclass defaults
-bool hasOwnSuffixes(const Project& project);                       // suffixes.txt exists
 void writeProjectSuffixes(const Project& project, const std::vector<std::string>& suffixes);  // suffixes.txt
 void resetProjectSuffixes(const Project& project);  // removes suffixes.txt: back to the metaclass defaults
 

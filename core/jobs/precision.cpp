@@ -168,12 +168,11 @@ PrecisionChoice choosePrecision(Precision requested, int64_t unetParameters) {
         case Precision::Auto:
             if (!cpu.nativeBf16) {
                 c.reason = "float32: auto, and " + cpu.bf16Reason;
-            } else if (unetParameters >= 0 && unetParameters < kSmallModelForPrecision) {
+            } else if (unetParameters >= 0 && unetParameters < kSmallModelParameters) {
                 char size[32];
                 std::snprintf(size, sizeof size, "%.1f M", static_cast<double>(unetParameters) / 1e6);
                 c.reason = std::string("float32: auto, and the model is small (UNet ") + size +
-                           " parameters, under 50 M): bfloat16 does not pay there, and float32 gives the same "
-                           "results on every CPU";
+                           " parameters, under 50 M): float32 gives the same results on every CPU";
             } else {
                 c.bfloat16 = true;
                 c.reason = "bfloat16: auto, and " + cpu.bf16Reason;
@@ -197,7 +196,7 @@ std::string systemReport() {
         out << "bfloat16 runs: no (oneDNN is held below bfloat16 while LibTorch sends bfloat16 to it: an explicit "
                "bfloat16 request is refused)\n";
     out << "threads: " << describeThreadPlan() << "\n";
-    out << "precision (auto, full-size model): " << choosePrecision(Precision::Auto, kSmallModelForPrecision).reason
+    out << "precision (auto, full-size model): " << choosePrecision(Precision::Auto, kSmallModelParameters).reason
         << "\n";
     out << "precision (auto, UNet under 50 M parameters, such as the demo model): float32\n";
     return out.str();

@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "core/jobs/threads.h"
+
 namespace diffii {
 
 struct CpuFeatures {
@@ -47,10 +49,9 @@ enum class Precision { Auto, Float32, BFloat16 };
 Precision parsePrecision(const std::string& name, const std::string& where);
 const char* precisionName(Precision p);  // "auto", "float32", "bfloat16"
 
-// A model this small computes in float32 under Auto even where bfloat16 is native: its calls are too short for
-// the faster matrix kernels to pay for the casts around every norm, and its results (the demo's shipped pool,
-// the test models) stay the same on every CPU. Measured in threads.cpp's terms: see kSmallModelParameters.
-constexpr int64_t kSmallModelForPrecision = 50'000'000;
+// A small model (a UNet under kSmallModelParameters, core/jobs/threads.h: the demo model, the test models)
+// computes in float32 under Auto even where bfloat16 is native, so that its results (the demo's shipped pool, the
+// tests) are the same on every CPU. Whether bfloat16 would be faster for it has not been measured.
 
 struct PrecisionChoice {
     bool bfloat16 = false;

@@ -134,9 +134,7 @@ std::shared_ptr<StableDiffusion> StableDiffusion::load(const std::string& modelD
     const auto unet = locateComponent(modelDir, "unet");
     sd->m_unet = UNet2DConditionModel(UNet2DConditionConfig::fromFile(unet.configPath));
     if (settings.precision) {
-        int64_t parameters = 0;
-        for (const auto& p : sd->m_unet->parameters()) parameters += p.numel();
-        const auto choice = choosePrecision(*settings.precision, parameters);
+        const auto choice = choosePrecision(*settings.precision, parameterCount(*sd->m_unet));
         sd->m_dtype = choice.bfloat16 ? torch::kBFloat16 : torch::kFloat32;
         sd->m_precisionReason = choice.reason;
     }
