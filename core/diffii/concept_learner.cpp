@@ -397,6 +397,13 @@ ConceptResult ConceptLearner::train(const std::string& outputDir, const JobConte
         checkpoint.reset();
     }
     writeRows();
+    // The smoothed loss the progress reports, kept step by step (the same recurrence as smoothedLosses()).
+    double emaLoss = 0.0, emaWeight = 0.0;
+    auto addToEma = [&](double l) {
+        emaLoss = s.lossSmoothing * emaLoss + (1 - s.lossSmoothing) * l;
+        emaWeight = s.lossSmoothing * emaWeight + (1 - s.lossSmoothing);
+    };
+    for (const double l : lossLog) addToEma(l);
 
     // --- bookkeeping -------------------------------------------------------------------------------------------
     auto lrFactor = [&](int64_t step /* 1-based */) {
@@ -533,11 +540,12 @@ ConceptResult ConceptLearner::train(const std::string& outputDir, const JobConte
 
         step = next;
         lossLog.push_back(lossSum / s.gradAccumulation);
+        addToEma(lossLog.back());
         result.finalLoss = lossLog.back();
         if (job) {
             char detail[64];
             std::snprintf(detail, sizeof detail, "loss %.4f", lossLog.back());
-            Progress p{"concepts", step, s.maxSteps, detail, lossLog.back(), smoothedLosses().back()};
+            Progress p{"concepts", step, s.maxSteps, detail, lossLog.back(), emaLoss / emaWeight};
             job->report(p);
         }
         if (s.checkpointEvery > 0 && step % s.checkpointEvery == 0 && step < s.maxSteps) writeCheckpoint(step);
