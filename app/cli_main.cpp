@@ -21,14 +21,12 @@
 #include "core/data/synthetic_manifest.h"
 #include "core/demo/demo.h"
 #include "core/diffii/pair.h"
-#include "core/diffii/pretrainer.h"
 #include "core/diffii/suffixes.h"
-#include "core/diffii/workflow.h"
+#include "core/engine/session.h"
 #include "core/io/error.h"
-#include "core/io/image.h"
-#include "core/io/safetensors.h"
 #include "core/jobs/precision.h"
 #include "core/jobs/threads.h"
+#include "core/training/pretrainer.h"
 
 namespace {
 
@@ -199,11 +197,9 @@ int runPair(const QStringList& args) {
     const auto result = diffii::generatePair(model, req, &job);
     diffii::saveImagePng(parser.value(QStringLiteral("out")).toStdString(), result.image);
     if (parser.isSet(QStringLiteral("raw")))
-        diffii::saveSafetensors(
-            parser.value(QStringLiteral("raw")).toStdString(), {{"image", result.image.contiguous()}},
-            {{"theta", std::to_string(result.circle.theta)}, {"alpha", std::to_string(result.circle.alpha)}});
-    std::printf("theta %.6f alpha %.6f (%s) -> %s\n", result.circle.theta, result.circle.alpha,
-                diffii::isInterpolation(result.circle.theta, result.circle.alpha) ? "interpolation" : "extrapolation",
+        diffii::savePairRaw(parser.value(QStringLiteral("raw")).toStdString(), result);
+    std::printf("theta %.6f alpha %.6f (%s) -> %s\n", result.theta, result.alpha,
+                result.interpolation ? "interpolation" : "extrapolation",
                 qPrintable(parser.value(QStringLiteral("out"))));
     return 0;
 }
@@ -344,7 +340,7 @@ void addPrecisionOpts(QCommandLineParser& parser) {
 std::unique_ptr<diffii::ProjectSession> openSession(const QString& dir, diffii::Precision precision,
                                                     diffii::JobContext& job) {
     auto session = diffii::ProjectSession::open(dir.toStdString(), precision, &job);
-    std::fprintf(stderr, "model: %s\n", session->model().precisionReason().c_str());
+    std::fprintf(stderr, "model: %s\n", session->precisionReason().c_str());
     return session;
 }
 

@@ -30,9 +30,9 @@
 #include "core/demo/demo.h"
 #include "core/diffii/circle_interpolation.h"
 #include "core/diffii/inversion_pool.h"
-#include "core/diffii/sampler.h"
 #include "core/jobs/threads.h"
 #include "core/models/lora.h"
+#include "core/pipelines/sd_pipeline.h"
 #include "tests/bench_support.h"
 
 namespace fs = std::filesystem;

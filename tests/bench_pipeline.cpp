@@ -10,9 +10,9 @@
 #include <torch/torch.h>
 
 #include "core/diffii/circle_interpolation.h"
-#include "core/diffii/sampler.h"
 #include "core/io/image.h"
 #include "core/models/stable_diffusion.h"
+#include "core/pipelines/sd_pipeline.h"
 #include "tests/bench_support.h"
 #include "tests/test_support.h"
 

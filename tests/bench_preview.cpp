@@ -8,7 +8,7 @@
 #include <string>
 
 #include "core/demo/demo.h"
-#include "core/diffii/workflow.h"
+#include "core/engine/session.h"
 #include "core/jobs/precision.h"
 #include "tests/bench_support.h"
 #include "tests/test_support.h"

@@ -16,10 +16,10 @@
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
 
-#include "core/diffii/training_state.h"
 #include "core/jobs/threads.h"
 #include "core/models/autoencoder_kl.h"
 #include "core/models/unet_2d_condition.h"
+#include "core/training/training_state.h"
 #include "tests/bench_support.h"
 
 namespace {

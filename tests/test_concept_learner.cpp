@@ -9,12 +9,12 @@
 
 #include "core/diffii/concept_learner.h"
 #include "core/diffii/concept_loss.h"
-#include "core/diffii/sampler.h"
 #include "core/io/error.h"
 #include "core/io/image.h"
 #include "core/io/safetensors.h"
 #include "core/models/lora.h"
 #include "core/models/stable_diffusion.h"
+#include "core/pipelines/sd_pipeline.h"
 #include "tests/test_registry.h"
 #include "tests/test_support.h"
 

@@ -14,13 +14,13 @@
 
 #include "core/data/dataset.h"
 #include "core/demo/demo.h"
-#include "core/diffii/pretrainer.h"
 #include "core/io/error.h"
 #include "core/io/image.h"
 #include "core/io/json_config.h"
 #include "core/io/safetensors.h"
 #include "core/jobs/threads.h"
 #include "core/models/stable_diffusion.h"
+#include "core/training/pretrainer.h"
 #include "tests/test_registry.h"
 #include "tests/test_support.h"
 

@@ -6,12 +6,12 @@
 #include <filesystem>
 
 #include "core/diffii/circle_interpolation.h"
-#include "core/diffii/sampler.h"
 #include "core/diffii/textual_inversion.h"
 #include "core/io/image.h"
 #include "core/io/safetensors.h"
 #include "core/models/lora.h"
 #include "core/models/stable_diffusion.h"
+#include "core/pipelines/sd_pipeline.h"
 #include "tests/test_registry.h"
 #include "tests/test_support.h"
 

@@ -7,11 +7,11 @@
 #include <filesystem>
 #include <fstream>
 
-#include "core/diffii/pretrainer.h"
 #include "core/io/error.h"
 #include "core/io/json_config.h"
 #include "core/io/safetensors.h"
 #include "core/models/stable_diffusion.h"
+#include "core/training/pretrainer.h"
 #include "tests/test_registry.h"
 #include "tests/test_support.h"
 

@@ -7,7 +7,9 @@
 
 #include "core/demo/demo.h"
 #include "core/diffii/circle_math.h"
-#include "core/diffii/workflow.h"
+#include "core/diffii/preview.h"
+#include "core/engine/session.h"
+#include "core/models/stable_diffusion.h"
 #include "tests/test_registry.h"
 #include "tests/test_support.h"
 
@@ -69,7 +71,7 @@ private Q_SLOTS:
 
     void reuseIsBitIdenticalAndSkipsSharedSteps() {
         auto& renderer = m_session->previewRenderer();
-        std::vector<torch::Tensor> cached, uncached;
+        std::vector<diffii::Image> cached, uncached;
         std::vector<int> reused;
         renderer.setReuse(true);
         renderer.clear();
@@ -87,7 +89,7 @@ private Q_SLOTS:
             uncached.push_back(r.image);
         }
         renderer.setReuse(true);
-        for (size_t i = 0; i < cached.size(); ++i) QVERIFY2(torch::equal(cached[i], uncached[i]), kMoves[i].what);
+        for (size_t i = 0; i < cached.size(); ++i) QVERIFY2(cached[i] == uncached[i], kMoves[i].what);
         // The steps each move shares with the one before: s up keeps the steps that were suffixed at the smaller
         // s; a suffix change shares nothing (every step above the threshold changes prompt, and the first is one);
         // an α change starts elsewhere; s down keeps the steps still suffixed.
@@ -110,8 +112,8 @@ private Q_SLOTS:
         // Prompts: the plain prompt once, one suffixed prompt per suffix.
         QCOMPARE(encodings, int64_t{2});
         // Different moves give different images (the test would pass trivially otherwise).
-        QVERIFY(!torch::equal(cached[0], cached[1]));
-        QVERIFY(!torch::equal(cached[2], cached[3]));
+        QVERIFY(!(cached[0] == cached[1]));
+        QVERIFY(!(cached[2] == cached[3]));
     }
 
     void stripAndSweepUseTheSameRenderer() {
@@ -122,7 +124,7 @@ private Q_SLOTS:
         QVERIFY(std::abs(strip[2].alpha - diffii::alphaForTurn(strip[0].theta, 0.5)) < 1e-12);
         // The strip's image at α equals a preview at that α.
         p.alpha = strip[2].alpha;
-        QVERIFY(torch::equal(m_session->preview(p).image, strip[2].image));
+        QVERIFY(m_session->preview(p).image == strip[2].image);
         const auto points = m_session->splitSweep(p, {0.3, 0.7}, 2);
         QCOMPARE(points.size(), size_t{2});
         for (const auto& pt : points) {
@@ -136,8 +138,8 @@ private Q_SLOTS:
         p.intermediateEvery = 2;
         p.alpha = 2.2;
         int intermediates = 0;
-        auto cb = [&](int step, int, const torch::Tensor& image) {
-            if (image.defined()) ++intermediates;
+        auto cb = [&](int step, int, const diffii::Image& image) {
+            if (!image.empty()) ++intermediates;
             if (step == 5) throw diffii::Cancelled();
         };
         QVERIFY_THROWS_EXCEPTION(diffii::Cancelled, m_session->preview(p, nullptr, cb));

@@ -609,8 +609,8 @@
     </message>
     <message>
         <location line="+11"/>
-        <source>Distance %1 (RMS over 32×32 RGB, 0–255)</source>
-        <translation>距离 %1（32×32 RGB 上的 RMS，0–255）</translation>
+        <source>Distance %1 (L2 over 32×32 RGB in [0, 1])</source>
+        <translation>距离 %1（32×32 RGB 上的 L2 距离，取值 [0, 1]）</translation>
     </message>
     <message>
         <location filename="../ui/curate_page.h" line="+33"/>

@@ -26,7 +26,6 @@
 namespace diffii::ui {
 
 namespace {
-const QLatin1String kJob("concepts");
 
 QSpinBox* spinBox(QWidget* parent, const char* name, int min, int max, const QString& tip) {
     auto* s = new QSpinBox(parent);
@@ -53,8 +52,26 @@ ConceptsPage::ConceptsPage(StudioController* controller, QWidget* parent) : Stud
     auto* splitter = new QSplitter(Qt::Horizontal, this);
     layout->addWidget(splitter);
 
-    // Left: settings and the controls.
-    auto* left = new QWidget(splitter);
+    QWidget* left = buildControlsPanel(splitter);
+    QWidget* right = buildResultsPanel(splitter);
+    splitter->addWidget(left);
+    splitter->addWidget(right);
+    splitter->setStretchFactor(0, 0);
+    splitter->setStretchFactor(1, 1);
+    splitter->setChildrenCollapsible(false);
+
+    connectButtons();
+    connectController();
+    connectWorker();
+
+    if (controller->hasProject()) onProjectChanged(controller->project());
+    updateButtons();
+    updateConceptsTable();
+}
+
+// Left: settings and the controls.
+QWidget* ConceptsPage::buildControlsPanel(QWidget* parent) {
+    auto* left = new QWidget(parent);
     auto* lv = new QVBoxLayout(left);
     lv->setContentsMargins(0, 0, 0, 0);
     auto* intro = new QLabel(tr("Concept learning teaches the model each class: a few placeholder tokens per class "
@@ -64,7 +81,19 @@ ConceptsPage::ConceptsPage(StudioController* controller, QWidget* parent) : Stud
     intro->setWordWrap(true);
     lv->addWidget(intro);
 
-    auto* settingsBox = new QGroupBox(tr("Training settings"), left);
+    lv->addWidget(buildSettingsGroup(left));
+    lv->addLayout(buildButtonRow(left));
+    lv->addLayout(buildProgressRow(left));
+    m_state = new QLabel(left);
+    m_state->setObjectName(QStringLiteral("conceptsState"));
+    m_state->setWordWrap(true);
+    lv->addWidget(m_state);
+    lv->addStretch();
+    return left;
+}
+
+QGroupBox* ConceptsPage::buildSettingsGroup(QWidget* parent) {
+    auto* settingsBox = new QGroupBox(tr("Training settings"), parent);
     auto* form = new QFormLayout(settingsBox);
     m_steps = spinBox(settingsBox, "conceptsSteps", 1, 1000000,
                       tr("Optimizer steps of the whole run (max_steps); a paused run resumes toward this number"));
@@ -109,43 +138,55 @@ ConceptsPage::ConceptsPage(StudioController* controller, QWidget* parent) : Stud
                      tr("Seed of the noise, timesteps and image order: the same seed and settings train the same "
                         "concepts"));
     form->addRow(tr("S&eed"), m_seed);
-    lv->addWidget(settingsBox);
+    return settingsBox;
+}
 
+QHBoxLayout* ConceptsPage::buildButtonRow(QWidget* parent) {
     auto* buttons = new QHBoxLayout;
-    m_start = new QPushButton(tr("&Start"), left);
+    m_start = new QPushButton(tr("&Start"), parent);
     m_start->setObjectName(QStringLiteral("conceptsStart"));
     m_start->setToolTip(tr("Save the settings and train; a paused run continues from its last checkpoint"));
-    m_pause = new QPushButton(tr("&Pause"), left);
+    m_pause = new QPushButton(tr("&Pause"), parent);
     m_pause->setObjectName(QStringLiteral("conceptsPause"));
     m_pause->setToolTip(tr("Stop after the current step and write a checkpoint; Start resumes from it (Esc)"));
-    m_restart = new QPushButton(tr("&Restart"), left);
+    m_restart = new QPushButton(tr("&Restart"), parent);
     m_restart->setObjectName(QStringLiteral("conceptsRestart"));
     m_restart->setToolTip(tr("Discard the checkpoint and train from step 0"));
     buttons->addWidget(m_start);
     buttons->addWidget(m_pause);
     buttons->addWidget(m_restart);
-    lv->addLayout(buttons);
+    return buttons;
+}
 
+QHBoxLayout* ConceptsPage::buildProgressRow(QWidget* parent) {
     auto* progressRow = new QHBoxLayout;
-    m_progress = new QProgressBar(left);
+    m_progress = new QProgressBar(parent);
     m_progress->setObjectName(QStringLiteral("conceptsProgress"));
     m_progress->setFormat(tr("step %v / %m"));
     m_progress->setValue(0);
-    m_eta = new QLabel(left);
+    m_eta = new QLabel(parent);
     m_eta->setObjectName(QStringLiteral("conceptsEta"));
     m_eta->setMinimumWidth(110);
     progressRow->addWidget(m_progress, 1);
     progressRow->addWidget(m_eta);
-    lv->addLayout(progressRow);
-    m_state = new QLabel(left);
-    m_state->setObjectName(QStringLiteral("conceptsState"));
-    m_state->setWordWrap(true);
-    lv->addWidget(m_state);
-    lv->addStretch();
+    return progressRow;
+}
 
-    // Right: the loss curve and the learned tokens.
-    auto* right = new QSplitter(Qt::Vertical, splitter);
-    m_plot = new QCustomPlot(right);
+// Right: the loss curve and the learned tokens.
+QWidget* ConceptsPage::buildResultsPanel(QWidget* parent) {
+    auto* right = new QSplitter(Qt::Vertical, parent);
+    right->addWidget(buildLossPlot(right));
+    right->addWidget(buildSamplesList(right));
+    right->addWidget(buildConceptsGroup(right));
+    right->setStretchFactor(0, 3);
+    right->setStretchFactor(1, 2);
+
+    right->setMinimumWidth(360);
+    return right;
+}
+
+QCustomPlot* ConceptsPage::buildLossPlot(QWidget* parent) {
+    m_plot = new QCustomPlot(parent);
     m_plot->setObjectName(QStringLiteral("lossPlot"));
     m_plot->setMinimumHeight(220);
     m_plot->setToolTip(
@@ -166,8 +207,11 @@ ConceptsPage::ConceptsPage(StudioController* controller, QWidget* parent) : Stud
     m_plot->yAxis->setLabel(tr("loss"));
     m_plot->legend->setVisible(true);
     m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
-    right->addWidget(m_plot);
-    m_samples = new QListWidget(right);
+    return m_plot;
+}
+
+QListWidget* ConceptsPage::buildSamplesList(QWidget* parent) {
+    m_samples = new QListWidget(parent);
     m_samples->setObjectName(QStringLiteral("conceptSamples"));
     m_samples->setViewMode(QListView::IconMode);
     m_samples->setFlow(QListView::LeftToRight);
@@ -177,9 +221,11 @@ ConceptsPage::ConceptsPage(StudioController* controller, QWidget* parent) : Stud
     m_samples->setToolTip(
         tr("Samples rendered while training: seeded noise denoised with each class prompt as "
            "learned so far (one class per sample, in turn)"));
-    right->addWidget(m_samples);
+    return m_samples;
+}
 
-    auto* conceptsBox = new QGroupBox(tr("Learned concepts"), right);
+QGroupBox* ConceptsPage::buildConceptsGroup(QWidget* parent) {
+    auto* conceptsBox = new QGroupBox(tr("Learned concepts"), parent);
     auto* cv = new QVBoxLayout(conceptsBox);
     m_concepts = new QTableWidget(0, 2, conceptsBox);
     m_concepts->setObjectName(QStringLiteral("conceptsTable"));
@@ -189,17 +235,10 @@ ConceptsPage::ConceptsPage(StudioController* controller, QWidget* parent) : Stud
     m_concepts->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_concepts->setToolTip(tr("The placeholder tokens that stand for each class in the prompts"));
     cv->addWidget(m_concepts);
-    right->addWidget(conceptsBox);
-    right->setStretchFactor(0, 3);
-    right->setStretchFactor(1, 2);
+    return conceptsBox;
+}
 
-    right->setMinimumWidth(360);
-    splitter->addWidget(left);
-    splitter->addWidget(right);
-    splitter->setStretchFactor(0, 0);
-    splitter->setStretchFactor(1, 1);
-    splitter->setChildrenCollapsible(false);
-
+void ConceptsPage::connectButtons() {
     connect(m_start, &QPushButton::clicked, this, [this] { startTraining(true); });
     connect(m_restart, &QPushButton::clicked, this, [this] {
         if (m_project.hasConcepts || m_paused) {
@@ -210,90 +249,89 @@ ConceptsPage::ConceptsPage(StudioController* controller, QWidget* parent) : Stud
         }
         startTraining(false);
     });
-    connect(m_pause, &QPushButton::clicked, controller, &StudioController::cancel);
-    connect(controller, &StudioController::projectChanged, this, &ConceptsPage::onProjectChanged);
-    connect(controller, &StudioController::busyChanged, this, [this](bool busy, const QString& job) {
-        if (job == kJob) m_training = busy;
+    connect(m_pause, &QPushButton::clicked, controller(), &StudioController::cancel);
+}
+
+void ConceptsPage::connectController() {
+    connect(controller(), &StudioController::projectChanged, this, &ConceptsPage::onProjectChanged);
+    connect(controller(), &StudioController::busyChanged, this, [this](bool busy, const QString& job) {
+        if (job == jobs::kConcepts) m_training = busy;
         updateButtons();
     });
+}
+
+void ConceptsPage::connectWorker() {
     auto* w = worker();
     connect(w, &EngineWorker::lossPoint, this, &ConceptsPage::onLossPoint);
     connect(w, &EngineWorker::conceptSample, this, &ConceptsPage::onConceptSample);
     connect(w, &EngineWorker::progress, this, &ConceptsPage::onProgress);
     connect(w, &EngineWorker::jobFinished, this, [this](const QString& job, const QString& summary) {
-        if (job != kJob) return;
+        if (job != jobs::kConcepts) return;
         m_paused = false;
         m_eta->clear();
         m_state->setText(tr("Finished: %1").arg(summary));
         updateButtons();
     });
     connect(w, &EngineWorker::jobCancelled, this, [this](const QString& job) {
-        if (job != kJob) return;
+        if (job != jobs::kConcepts) return;
         m_paused = true;
         m_eta->clear();
         m_state->setText(tr("Paused at step %1; Resume continues from the last checkpoint").arg(m_progress->value()));
         updateButtons();
     });
     connect(w, &EngineWorker::jobFailed, this, [this](const QString& job, const QString& message) {
-        if (job != kJob) return;
+        if (job != jobs::kConcepts) return;
         m_eta->clear();
         m_state->setText(tr("Failed: %1").arg(message));
         updateButtons();
     });
-
-    if (controller->hasProject()) onProjectChanged(controller->project());
-    updateButtons();
-    updateConceptsTable();
 }
 
-void ConceptsPage::loadSettings(const QJsonObject& settings) {
-    const QJsonObject c = settings.value(QLatin1String("concepts")).toObject();
-    // Defaults mirror core's ConceptSettings for a project.json without the key.
-    m_steps->setValue(c.value(QLatin1String("max_steps")).toInt(1000));
-    m_rank->setValue(c.value(QLatin1String("lora_rank")).toInt(10));
-    m_embeddingLr->setValue(c.value(QLatin1String("embedding_lr")).toDouble(5e-3));
-    m_loraLr->setValue(c.value(QLatin1String("lora_lr")).toDouble(1e-4));
-    m_batch->setValue(c.value(QLatin1String("batch_size")).toInt(1));
-    m_accumulation->setValue(c.value(QLatin1String("grad_accumulation")).toInt(1));
-    m_checkpointEvery->setValue(c.value(QLatin1String("checkpoint_every")).toInt(100));
-    m_tokensPerClass->setValue(c.value(QLatin1String("tokens_per_class")).toInt(1));
-    m_initWord->setText(c.value(QLatin1String("init_word")).toString());
-    // A legacy "bf16": true reads as bfloat16 (as core's WorkflowSettings does).
-    const QString precision =
-        c.contains(QLatin1String("precision"))
-            ? c.value(QLatin1String("precision")).toString()
-            : (c.value(QLatin1String("bf16")).toBool(false) ? QStringLiteral("bfloat16") : QStringLiteral("auto"));
-    m_precision->setCurrentIndex(std::max(0, m_precision->findData(precision)));
-    m_seed->setValue(static_cast<int>(c.value(QLatin1String("seed")).toDouble(0)));
+void ConceptsPage::loadSettings(const diffii::WorkflowSettings& settings) {
+    const auto& c = settings.concepts;
+    m_steps->setValue(static_cast<int>(c.maxSteps));
+    m_rank->setValue(static_cast<int>(c.loraRank));
+    m_embeddingLr->setValue(c.embeddingLr);
+    m_loraLr->setValue(c.loraLr);
+    m_batch->setValue(c.batchSize);
+    m_accumulation->setValue(c.gradAccumulation);
+    m_checkpointEvery->setValue(static_cast<int>(c.checkpointEvery));
+    m_tokensPerClass->setValue(c.tokensPerClass);
+    m_initWord->setText(QString::fromStdString(c.initWord));
+    m_precision->setCurrentIndex(
+        std::max(0, m_precision->findData(QString::fromStdString(diffii::precisionName(settings.conceptsPrecision)))));
+    m_seed->setValue(static_cast<int>(c.seed));
 }
 
-QJsonObject ConceptsPage::mergedSettings() const {
-    QJsonObject settings = controller()->project().settings;
-    QJsonObject c = settings.value(QLatin1String("concepts")).toObject();
-    c.insert(QLatin1String("max_steps"), m_steps->value());
-    c.insert(QLatin1String("lora_rank"), m_rank->value());
-    c.insert(QLatin1String("embedding_lr"), m_embeddingLr->value());
-    c.insert(QLatin1String("lora_lr"), m_loraLr->value());
-    c.insert(QLatin1String("batch_size"), m_batch->value());
-    c.insert(QLatin1String("grad_accumulation"), m_accumulation->value());
-    c.insert(QLatin1String("checkpoint_every"), m_checkpointEvery->value());
-    c.insert(QLatin1String("tokens_per_class"), m_tokensPerClass->value());
-    c.insert(QLatin1String("init_word"), m_initWord->text().trimmed());
-    c.remove(QLatin1String("bf16"));
-    c.insert(QLatin1String("precision"), m_precision->currentData().toString());
-    c.insert(QLatin1String("seed"), m_seed->value());
-    settings.insert(QLatin1String("concepts"), c);
+diffii::WorkflowSettings ConceptsPage::formSettings() const {
+    diffii::WorkflowSettings settings = controller()->project().workflow;
+    auto& c = settings.concepts;
+    c.maxSteps = m_steps->value();
+    c.loraRank = m_rank->value();
+    c.embeddingLr = m_embeddingLr->value();
+    c.loraLr = m_loraLr->value();
+    c.batchSize = m_batch->value();
+    c.gradAccumulation = m_accumulation->value();
+    c.checkpointEvery = m_checkpointEvery->value();
+    c.tokensPerClass = m_tokensPerClass->value();
+    c.initWord = m_initWord->text().trimmed().toStdString();
+    settings.conceptsPrecision =
+        diffii::parsePrecision(m_precision->currentData().toString().toStdString(), "concepts precision");
+    c.seed = static_cast<uint64_t>(m_seed->value());
     return settings;
 }
+
+QJsonObject ConceptsPage::mergedSettings() const { return settingsJson(formSettings()); }
 
 void ConceptsPage::onProjectChanged(const ProjectInfo& info) {
     const bool otherProject = info.dir != m_project.dir;
     m_project = info;
     // Reload the form only when the saved settings differ from the form's (a project opened, or another page
     // saved): edits not yet saved survive a split change or a pool build.
-    if (otherProject || info.settings.value(QLatin1String("concepts")) != m_settings.value(QLatin1String("concepts")))
-        loadSettings(info.settings);
-    m_settings = info.settings;
+    if (otherProject || info.workflow.concepts.toJson() != m_settings.concepts.toJson() ||
+        info.workflow.conceptsPrecision != m_settings.conceptsPrecision)
+        loadSettings(info.workflow);
+    m_settings = info.workflow;
     if (otherProject) {
         m_paused = false;
         clearPlot();
@@ -313,7 +351,7 @@ void ConceptsPage::updateButtons() {
     const bool busy = controller()->busy();
     m_start->setEnabled(project && !busy);
     m_restart->setEnabled(project && !busy);
-    m_pause->setEnabled(m_training && controller()->runningJob() == kJob);
+    m_pause->setEnabled(m_training && controller()->runningJob() == jobs::kConcepts);
     m_start->setText(m_paused ? tr("Re&sume") : tr("&Start"));
     for (QWidget* w :
          std::initializer_list<QWidget*>{m_steps, m_rank, m_embeddingLr, m_loraLr, m_batch, m_accumulation,
@@ -323,7 +361,7 @@ void ConceptsPage::updateButtons() {
 
 void ConceptsPage::startTraining(bool resume) {
     if (m_project.dir.isEmpty()) return;
-    const QJsonObject settings = mergedSettings();
+    const diffii::WorkflowSettings settings = formSettings();
     m_settings = settings;
     if (!resume) {
         m_paused = false;
@@ -354,7 +392,7 @@ void ConceptsPage::onLossPoint(qint64 step, double loss, double smoothed) {
 }
 
 void ConceptsPage::onProgress(const JobProgress& p) {
-    if (p.job != kJob) return;
+    if (p.job != jobs::kConcepts) return;
     if (p.total > 0) {
         m_progress->setMaximum(static_cast<int>(p.total));
         m_progress->setValue(static_cast<int>(p.done));

@@ -7,6 +7,8 @@
 class QComboBox;
 class QCustomPlot;
 class QDoubleSpinBox;
+class QGroupBox;
+class QHBoxLayout;
 class QLabel;
 class QLineEdit;
 class QProgressBar;
@@ -29,11 +31,26 @@ public:
     QString title() const override { return tr("Concepts"); }
 
     // project.json "settings" with this page's edits merged into settings.concepts (other keys are kept).
-    QJsonObject mergedSettings() const;
+    diffii::WorkflowSettings formSettings() const;  // the saved settings with this page's fields from the form
+    QJsonObject mergedSettings() const;             // the same as project.json's "settings" object
 
 private:
+    // Construction helpers, called once from the constructor: each builds one visual group or wires one set of
+    // signals.
+    QWidget* buildControlsPanel(QWidget* parent);
+    QGroupBox* buildSettingsGroup(QWidget* parent);
+    QHBoxLayout* buildButtonRow(QWidget* parent);
+    QHBoxLayout* buildProgressRow(QWidget* parent);
+    QWidget* buildResultsPanel(QWidget* parent);
+    QCustomPlot* buildLossPlot(QWidget* parent);
+    QListWidget* buildSamplesList(QWidget* parent);
+    QGroupBox* buildConceptsGroup(QWidget* parent);
+    void connectButtons();
+    void connectController();
+    void connectWorker();
+
     void onProjectChanged(const diffii::ui::ProjectInfo& info);
-    void loadSettings(const QJsonObject& settings);
+    void loadSettings(const diffii::WorkflowSettings& settings);
     void updateButtons();
     void startTraining(bool resume);
     void onLossPoint(qint64 step, double loss, double smoothed);
@@ -64,8 +81,8 @@ private:
     QListWidget* m_samples = nullptr;  // sample images rendered during training
 
     ProjectInfo m_project;
-    QJsonObject m_settings;  // the last settings known saved (project.json, then this page's saves)
-    bool m_paused = false;   // a run of this session was paused: Start resumes it
+    diffii::WorkflowSettings m_settings;  // the last settings known saved (project.json, then this page's saves)
+    bool m_paused = false;                // a run of this session was paused: Start resumes it
     bool m_training = false;
 };
 

@@ -1,6 +1,7 @@
 #include "ui/curate_page.h"
 
 #include "core/diffii/circle_math.h"
+#include "core/eval/faithfulness.h"
 
 #include <QAbstractListModel>
 #include <QCheckBox>
@@ -49,20 +50,14 @@ enum Roles { CurationRole = Qt::UserRole + 1, OutputPathRole, TagsRole };
 
 QImage readScaled(const QString& path, int size) { return ThumbnailCache::load(path, QSize(size, size)); }
 
+// The core's pixel feature (core/eval/faithfulness.h: the one definition of "nearest real image"); empty for an
+// image that cannot be read.
 std::vector<float> pixelFeature(const QString& path) {
-    QImageReader reader(path);
-    reader.setAutoTransform(true);
-    QImage image = reader.read();
-    if (image.isNull()) return {};
-    image = image.scaled(kFeatureSize, kFeatureSize, Qt::IgnoreAspectRatio, Qt::SmoothTransformation)
-                .convertToFormat(QImage::Format_RGB888);
-    std::vector<float> f;
-    f.reserve(kFeatureSize * kFeatureSize * 3);
-    for (int y = 0; y < image.height(); ++y) {
-        const uchar* line = image.constScanLine(y);
-        for (int x = 0; x < image.width() * 3; ++x) f.push_back(static_cast<float>(line[x]));
+    try {
+        return diffii::imageFeature(path.toStdString(), diffii::FeatureSpace::Pixels, kFeatureSize);
+    } catch (const std::exception&) {
+        return {};
     }
-    return f;
 }
 
 }  // namespace
@@ -86,8 +81,8 @@ public:
         });
     }
 
-    // Among `candidates`, the image with the smallest pixel L2 distance to `generated` (32×32 RGB); the distance is
-    // reported as RMS per channel value (0–255). Empty path when nothing could be read.
+    // Among `candidates`, the image nearest to `generated` in the core's pixel features (32×32 RGB in [0, 1],
+    // Euclidean distance). Empty path when nothing could be read.
     void requestNearest(const QString& generated, const QStringList& candidates,
                         std::function<void(const QString&, double, const QImage&)> done) {
         m_pool.start([this, generated, candidates, done = std::move(done)] {
@@ -95,19 +90,12 @@ public:
             QString best;
             double bestDistance = std::numeric_limits<double>::infinity();
             if (!g.empty()) {
-                for (const QString& c : candidates) {
-                    const auto f = feature(c);
-                    if (f.size() != g.size()) continue;
-                    double sum = 0.0;
-                    for (size_t i = 0; i < f.size(); ++i) {
-                        const double d = static_cast<double>(f[i]) - g[i];
-                        sum += d * d;
-                    }
-                    const double rms = std::sqrt(sum / static_cast<double>(f.size()));
-                    if (rms < bestDistance) {
-                        bestDistance = rms;
-                        best = c;
-                    }
+                std::vector<std::vector<float>> features;
+                for (const QString& c : candidates) features.push_back(feature(c));
+                const auto nearest = diffii::nearestFeature(g, features);
+                if (nearest.index >= 0) {
+                    best = candidates[static_cast<int>(nearest.index)];
+                    bestDistance = nearest.distance;
                 }
             }
             const QImage image = best.isEmpty() ? QImage() : readScaled(best, kNearestSize);
@@ -330,8 +318,26 @@ CuratePage::CuratePage(StudioController* controller, QWidget* parent) : StudioPa
     m_filter->setSourceModel(m_model);
 
     auto* layout = new QVBoxLayout(this);
+    layout->addLayout(buildFilterBar());
 
-    // Filters.
+    auto* splitter = new QSplitter(this);
+    QWidget* gridBox = buildGridPanel(splitter);
+    QWidget* scroll = buildDetailPanel(splitter);
+    splitter->addWidget(gridBox);
+    splitter->addWidget(scroll);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
+    layout->addWidget(splitter, 1);
+
+    connectController();
+    if (controller->hasProject()) onProjectChanged(controller->project());
+    showDetail(nullptr);
+    rebuildFilterChoices();
+    applyFilters();
+}
+
+// Filters.
+QHBoxLayout* CuratePage::buildFilterBar() {
     auto* filters = new QHBoxLayout();
     auto addCombo = [&](const QString& label, const char* name) {
         auto* l = new QLabel(label, this);
@@ -345,6 +351,25 @@ CuratePage::CuratePage(StudioController* controller, QWidget* parent) : StudioPa
         return combo;
     };
     m_classFilter = addCombo(tr("&Class:"), "curateClassFilter");
+    buildAlphaFilter(filters);
+    m_splitFilter = addCombo(tr("s:"), "curateSplitFilter");
+    m_splitFilter->setToolTip(tr("Split point s of the two-stage denoising"));
+    m_suffixFilter = addCombo(tr("Su&ffix:"), "curateSuffixFilter");
+    m_pairFilter = addCombo(tr("Source &pair:"), "curatePairFilter");
+    m_statusFilter = addCombo(tr("S&tatus:"), "curateStatusFilter");
+    const QSignalBlocker blockStatus(m_statusFilter);
+    m_statusFilter->addItem(tr("All"), -1);
+    m_statusFilter->addItem(tr("Pending"), 0);
+    m_statusFilter->addItem(tr("Accepted"), 1);
+    m_statusFilter->addItem(tr("Rejected"), 2);
+    filters->addStretch(1);
+    m_count = new QLabel(this);
+    m_count->setObjectName(QStringLiteral("curateCount"));
+    filters->addWidget(m_count);
+    return filters;
+}
+
+void CuratePage::buildAlphaFilter(QHBoxLayout* filters) {
     auto* alphaLabel = new QLabel(tr("α from"), this);
     m_alphaMin = new QDoubleSpinBox(this);
     m_alphaMin->setObjectName(QStringLiteral("curateAlphaMin"));
@@ -364,26 +389,11 @@ CuratePage::CuratePage(StudioController* controller, QWidget* parent) : StudioPa
     filters->addWidget(m_alphaMin);
     filters->addWidget(alphaTo);
     filters->addWidget(m_alphaMax);
-    m_splitFilter = addCombo(tr("s:"), "curateSplitFilter");
-    m_splitFilter->setToolTip(tr("Split point s of the two-stage denoising"));
-    m_suffixFilter = addCombo(tr("Su&ffix:"), "curateSuffixFilter");
-    m_pairFilter = addCombo(tr("Source &pair:"), "curatePairFilter");
-    m_statusFilter = addCombo(tr("S&tatus:"), "curateStatusFilter");
-    const QSignalBlocker blockStatus(m_statusFilter);
-    m_statusFilter->addItem(tr("All"), -1);
-    m_statusFilter->addItem(tr("Pending"), 0);
-    m_statusFilter->addItem(tr("Accepted"), 1);
-    m_statusFilter->addItem(tr("Rejected"), 2);
-    filters->addStretch(1);
-    m_count = new QLabel(this);
-    m_count->setObjectName(QStringLiteral("curateCount"));
-    filters->addWidget(m_count);
-    layout->addLayout(filters);
+}
 
-    auto* splitter = new QSplitter(this);
-
-    // The grid.
-    auto* gridBox = new QWidget(splitter);
+// The grid.
+QWidget* CuratePage::buildGridPanel(QWidget* parent) {
+    auto* gridBox = new QWidget(parent);
     auto* gridLayout = new QVBoxLayout(gridBox);
     gridLayout->setContentsMargins(0, 0, 0, 0);
     m_empty = new QLabel(tr("No generated images yet. Set the generation settings and press "
@@ -407,21 +417,28 @@ CuratePage::CuratePage(StudioController* controller, QWidget* parent) : StudioPa
     m_grid->setModel(m_filter);
     m_grid->installEventFilter(this);
     gridLayout->addWidget(m_grid, 1);
+    gridLayout->addLayout(buildHintsRow(gridBox));
+    connect(m_grid->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            [this](const QModelIndex& current) { onCurrentChanged(current); });
+    return gridBox;
+}
+
+QHBoxLayout* CuratePage::buildHintsRow(QWidget* parent) {
     auto* hints = new QHBoxLayout();
-    auto* keys = new QLabel(tr("Keys: A accept · R reject · U pending · T tags · ←/→ previous/next"), gridBox);
+    auto* keys = new QLabel(tr("Keys: A accept · R reject · U pending · T tags · ←/→ previous/next"), parent);
     keys->setObjectName(QStringLiteral("curateKeys"));
     hints->addWidget(keys, 1);
-    m_advance = new QCheckBox(tr("&Advance after marking"), gridBox);
+    m_advance = new QCheckBox(tr("&Advance after marking"), parent);
     m_advance->setObjectName(QStringLiteral("curateAdvance"));
     m_advance->setChecked(true);
     m_advance->setFocusPolicy(Qt::NoFocus);
     hints->addWidget(m_advance);
-    gridLayout->addLayout(hints);
-    connect(m_grid->selectionModel(), &QItemSelectionModel::currentChanged, this,
-            [this](const QModelIndex& current) { onCurrentChanged(current); });
+    return hints;
+}
 
-    // The detail panel.
-    auto* scroll = new QScrollArea(splitter);
+// The detail panel.
+QWidget* CuratePage::buildDetailPanel(QWidget* parent) {
+    auto* scroll = new QScrollArea(parent);
     scroll->setWidgetResizable(true);
     scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     auto* detail = new QWidget(scroll);
@@ -433,7 +450,25 @@ CuratePage::CuratePage(StudioController* controller, QWidget* parent) : StudioPa
     m_image->setText(tr("Select an image"));
     detailLayout->addWidget(m_image);
 
-    auto* numbers = new QGroupBox(tr("Generated image"), detail);
+    detailLayout->addWidget(buildNumbersGroup(detail));
+
+    m_tagEdit = new QLineEdit(detail);
+    m_tagEdit->setObjectName(QStringLiteral("curateTagEdit"));
+    m_tagEdit->setPlaceholderText(tr("Tags, comma-separated (Enter saves, Esc cancels)"));
+    m_tagEdit->setVisible(false);
+    m_tagEdit->installEventFilter(this);
+    connect(m_tagEdit, &QLineEdit::returnPressed, this, &CuratePage::commitTags);
+    detailLayout->addWidget(m_tagEdit);
+
+    detailLayout->addLayout(buildCurationButtons(detail));
+    detailLayout->addWidget(buildNearestGroup(detail));
+    detailLayout->addStretch(1);
+    scroll->setWidget(detail);
+    return scroll;
+}
+
+QGroupBox* CuratePage::buildNumbersGroup(QWidget* parent) {
+    auto* numbers = new QGroupBox(tr("Generated image"), parent);
     auto* form = new QFormLayout(numbers);
     const QList<QPair<QString, QString>> fields = {
         {QStringLiteral("file"), tr("File")},       {QStringLiteral("class"), tr("Class")},
@@ -450,19 +485,13 @@ CuratePage::CuratePage(StudioController* controller, QWidget* parent) : StudioPa
         form->addRow(f.second, value);
         m_values.insert(f.first, value);
     }
-    detailLayout->addWidget(numbers);
+    return numbers;
+}
 
-    m_tagEdit = new QLineEdit(detail);
-    m_tagEdit->setObjectName(QStringLiteral("curateTagEdit"));
-    m_tagEdit->setPlaceholderText(tr("Tags, comma-separated (Enter saves, Esc cancels)"));
-    m_tagEdit->setVisible(false);
-    m_tagEdit->installEventFilter(this);
-    connect(m_tagEdit, &QLineEdit::returnPressed, this, &CuratePage::commitTags);
-    detailLayout->addWidget(m_tagEdit);
-
+QHBoxLayout* CuratePage::buildCurationButtons(QWidget* parent) {
     auto* buttons = new QHBoxLayout();
     auto addButton = [&](const QString& text, const QString& tip, const char* name) {
-        auto* b = new QPushButton(text, detail);
+        auto* b = new QPushButton(text, parent);
         b->setObjectName(QLatin1String(name));
         b->setToolTip(tip);
         b->setFocusPolicy(Qt::NoFocus);  // the keys stay with the grid
@@ -477,9 +506,11 @@ CuratePage::CuratePage(StudioController* controller, QWidget* parent) : StudioPa
     connect(m_reject, &QPushButton::clicked, this, [this] { markCurrent(2); });
     connect(m_pending, &QPushButton::clicked, this, [this] { markCurrent(0); });
     connect(m_tag, &QPushButton::clicked, this, &CuratePage::editTags);
-    detailLayout->addLayout(buttons);
+    return buttons;
+}
 
-    auto* nearest = new QGroupBox(tr("Nearest real image"), detail);
+QGroupBox* CuratePage::buildNearestGroup(QWidget* parent) {
+    auto* nearest = new QGroupBox(tr("Nearest real image"), parent);
     nearest->setObjectName(QStringLiteral("curateNearest"));
     nearest->setToolTip(
         tr("The class's training image with the smallest pixel distance (L2 over 32×32 RGB "
@@ -497,22 +528,12 @@ CuratePage::CuratePage(StudioController* controller, QWidget* parent) : StudioPa
     nearestLayout->addWidget(m_nearestImage);
     nearestLayout->addWidget(m_nearestName);
     nearestLayout->addWidget(m_nearestDistance);
-    detailLayout->addWidget(nearest);
-    detailLayout->addStretch(1);
-    scroll->setWidget(detail);
+    return nearest;
+}
 
-    splitter->addWidget(gridBox);
-    splitter->addWidget(scroll);
-    splitter->setStretchFactor(0, 3);
-    splitter->setStretchFactor(1, 2);
-    layout->addWidget(splitter, 1);
-
+void CuratePage::connectController() {
     connect(worker(), &EngineWorker::syntheticChanged, this, &CuratePage::onSyntheticChanged);
-    connect(controller, &StudioController::projectChanged, this, &CuratePage::onProjectChanged);
-    if (controller->hasProject()) onProjectChanged(controller->project());
-    showDetail(nullptr);
-    rebuildFilterChoices();
-    applyFilters();
+    connect(controller(), &StudioController::projectChanged, this, &CuratePage::onProjectChanged);
 }
 
 CuratePage::~CuratePage() {
@@ -713,7 +734,7 @@ void CuratePage::onNearest(qint64 request, const QString& path, double distance,
                                : thumbnail));
     m_nearestName->setText(QFileInfo(path).fileName());
     m_nearestName->setToolTip(path);
-    m_nearestDistance->setText(tr("Distance %1 (RMS over 32×32 RGB, 0–255)").arg(distance, 0, 'f', 2));
+    m_nearestDistance->setText(tr("Distance %1 (L2 over 32×32 RGB in [0, 1])").arg(distance, 0, 'f', 3));
 }
 
 void CuratePage::markCurrent(int curation) {

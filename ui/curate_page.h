@@ -12,6 +12,8 @@ class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QFormLayout;
+class QGroupBox;
+class QHBoxLayout;
 class QLabel;
 class QLineEdit;
 class QListView;
@@ -42,6 +44,18 @@ protected:
     void keyPressEvent(QKeyEvent* event) override;
 
 private:
+    // Construction helpers, called once from the constructor: each builds one visual group or wires one set of
+    // signals.
+    QHBoxLayout* buildFilterBar();
+    void buildAlphaFilter(QHBoxLayout* filters);
+    QWidget* buildGridPanel(QWidget* parent);
+    QHBoxLayout* buildHintsRow(QWidget* parent);
+    QWidget* buildDetailPanel(QWidget* parent);
+    QGroupBox* buildNumbersGroup(QWidget* parent);
+    QHBoxLayout* buildCurationButtons(QWidget* parent);
+    QGroupBox* buildNearestGroup(QWidget* parent);
+    void connectController();
+
     bool handleKey(QKeyEvent* event);
     void onSyntheticChanged(const QList<diffii::ui::SyntheticItem>& items);
     void onProjectChanged(const diffii::ui::ProjectInfo& info);

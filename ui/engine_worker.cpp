@@ -11,33 +11,28 @@
 
 #include "core/demo/demo.h"
 #include "core/diffii/suffixes.h"
-#include "core/diffii/workflow.h"
+#include "core/engine/session.h"
 #include "core/io/error.h"
-#include "core/io/image.h"
 
 namespace diffii::ui {
 namespace {
 
 QString qs(const std::string& s) { return QString::fromStdString(s); }
 
-QImage toQImage(const torch::Tensor& image) {
-    const auto hwc = diffii::toUint8Hwc(image);
-    const int h = static_cast<int>(hwc.size(0)), w = static_cast<int>(hwc.size(1));
-    return QImage(hwc.data_ptr<uint8_t>(), w, h, 3 * w, QImage::Format_RGB888).copy();
-}
-
-nlohmann::json toJson(const QJsonObject& o) {
-    return nlohmann::json::parse(QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString());
-}
-
-QJsonObject toQJson(const nlohmann::json& j) {
-    return QJsonDocument::fromJson(QByteArray::fromStdString(j.dump())).object();
+QImage toQImage(const diffii::Image& image) {
+    const auto bytes = image.toBytes();
+    return QImage(bytes.data(), image.width, image.height, 3 * image.width, QImage::Format_RGB888).copy();
 }
 
 }  // namespace
 
+QJsonObject settingsJson(const diffii::WorkflowSettings& settings) {
+    return QJsonDocument::fromJson(QByteArray::fromStdString(settings.toJson().dump())).object();
+}
+
 void registerStudioTypes() {
     qRegisterMetaType<ProjectInfo>();
+    qRegisterMetaType<diffii::WorkflowSettings>();
     qRegisterMetaType<PreviewRequest>();
     qRegisterMetaType<PreviewResult>();
     qRegisterMetaType<JobProgress>();
@@ -107,9 +102,10 @@ ProjectInfo EngineWorker::makeProjectInfo() const {
     for (const auto& w : s.dataset().warnings()) info.warnings << qs(w);
     info.hasConcepts = s.hasConcepts();
     for (const auto& sfx : s.suffixes()) info.suffixes << qs(sfx);
-    info.settings = toQJson(cfg.settings);
+    info.workflow = s.settings();
+    info.settings = settingsJson(info.workflow);
     info.modelHash = qs(s.modelHash());
-    info.nativeImageSize = static_cast<int>(s.model().nativeImageSize());
+    info.nativeImageSize = static_cast<int>(s.nativeImageSize());
     return info;
 }
 
@@ -131,7 +127,7 @@ void EngineWorker::emitPool() {
 
 void EngineWorker::createProject(const QString& dir, const QString& datasetDir, const QString& modelDir,
                                  const QString& metaclass, quint64 seed) {
-    runJob(QStringLiteral("open"), [&](diffii::JobContext&) {
+    runJob(jobs::kOpen, [&](diffii::JobContext&) {
         diffii::ProjectConfig config;
         config.datasetPath = std::filesystem::absolute(datasetDir.toStdString()).string();
         config.modelPath = std::filesystem::absolute(modelDir.toStdString()).string();
@@ -147,7 +143,7 @@ void EngineWorker::createProject(const QString& dir, const QString& datasetDir, 
 }
 
 void EngineWorker::openProject(const QString& dir) {
-    runJob(QStringLiteral("open"), [&](diffii::JobContext& ctx) {
+    runJob(jobs::kOpen, [&](diffii::JobContext& ctx) {
         m_session.reset();
         m_session = diffii::ProjectSession::open(dir.toStdString(), diffii::Precision::Auto, &ctx);
         Q_EMIT projectOpened(makeProjectInfo());
@@ -158,7 +154,7 @@ void EngineWorker::openProject(const QString& dir) {
 }
 
 void EngineWorker::openDemo(const QString& dir) {
-    runJob(QStringLiteral("demo"), [&](diffii::JobContext& ctx) {
+    runJob(jobs::kDemo, [&](diffii::JobContext& ctx) {
         const auto resources = diffii::locateDemoResources();
         const auto projectDir =
             diffii::prepareDemoProject(dir.isEmpty() ? diffii::defaultDemoProjectDir() : dir.toStdString(), resources);
@@ -176,7 +172,7 @@ void EngineWorker::openDemo(const QString& dir) {
 }
 
 void EngineWorker::setSplit(const QString& method, int k, double imbalanceFactor, int maxPerClass, quint64 seed) {
-    runJob(QStringLiteral("split"), [&](diffii::JobContext&) {
+    runJob(jobs::kSplit, [&](diffii::JobContext&) {
         if (!m_session) throw diffii::Error("no project is open");
         const auto& ds = m_session->dataset();
         diffii::Split split;
@@ -193,11 +189,11 @@ void EngineWorker::setSplit(const QString& method, int k, double imbalanceFactor
     });
 }
 
-void EngineWorker::saveSettings(const QJsonObject& settings) {
-    runJob(QStringLiteral("settings"), [&](diffii::JobContext&) {
+void EngineWorker::saveSettings(const diffii::WorkflowSettings& settings) {
+    runJob(jobs::kSettings, [&](diffii::JobContext&) {
         if (!m_session) throw diffii::Error("no project is open");
-        const auto s = diffii::WorkflowSettings::fromJson(toJson(settings), "settings");
-        m_session->saveSettings(s);
+        // Through the schema once more: a value out of range is refused with the same message as in project.json.
+        m_session->saveSettings(diffii::WorkflowSettings::fromJson(settings.toJson(), "settings"));
         // Every page merges its section into the controller's copy of the settings: keep that copy current.
         Q_EMIT projectOpened(makeProjectInfo());
         return QString();
@@ -205,7 +201,7 @@ void EngineWorker::saveSettings(const QJsonObject& settings) {
 }
 
 void EngineWorker::setSuffixes(const QStringList& suffixes) {
-    runJob(QStringLiteral("suffixes"), [&](diffii::JobContext&) {
+    runJob(jobs::kSuffixes, [&](diffii::JobContext&) {
         if (!m_session) throw diffii::Error("no project is open");
         std::vector<std::string> list;
         for (const auto& s : suffixes) list.push_back(s.toStdString());
@@ -220,7 +216,7 @@ void EngineWorker::setSuffixes(const QStringList& suffixes) {
 }
 
 void EngineWorker::importCaptions(const QString& captionsFile) {
-    runJob(QStringLiteral("suffixes"), [&](diffii::JobContext&) {
+    runJob(jobs::kSuffixes, [&](diffii::JobContext&) {
         if (!m_session) throw diffii::Error("no project is open");
         const auto captions = diffii::readCaptionsFile(captionsFile.toStdString());
         const auto list = diffii::summariseCaptions(captions, m_session->project().config().metaclass, 10);
@@ -232,12 +228,12 @@ void EngineWorker::importCaptions(const QString& captionsFile) {
 }
 
 void EngineWorker::trainConcepts(bool resume) {
-    runJob(QStringLiteral("concepts"), [&](diffii::JobContext& ctx) {
+    runJob(jobs::kConcepts, [&](diffii::JobContext& ctx) {
         if (!m_session) throw diffii::Error("no project is open");
         // A sample image every ~1/8 of the run (core renders it with the class prompt as trained so far).
         const int64_t maxSteps = m_session->settings().concepts.maxSteps;
         const int64_t every = std::max<int64_t>(1, maxSteps / 8);
-        auto onSample = [this](int64_t step, const std::string& className, const torch::Tensor& image) {
+        auto onSample = [this](int64_t step, const std::string& className, const diffii::Image& image) {
             Q_EMIT conceptSample(step, qs(className), toQImage(image));
         };
         const auto r = m_session->trainConcepts(&ctx, resume, every, onSample);
@@ -248,7 +244,7 @@ void EngineWorker::trainConcepts(bool resume) {
 }
 
 void EngineWorker::buildPool() {
-    runJob(QStringLiteral("pool"), [&](diffii::JobContext& ctx) {
+    runJob(jobs::kPool, [&](diffii::JobContext& ctx) {
         if (!m_session) throw diffii::Error("no project is open");
         const auto entries = m_session->buildPool(&ctx);
         emitPool();
@@ -257,7 +253,7 @@ void EngineWorker::buildPool() {
 }
 
 void EngineWorker::refreshPool() {
-    runJob(QStringLiteral("pool-list"), [&](diffii::JobContext&) {
+    runJob(jobs::kPoolList, [&](diffii::JobContext&) {
         if (m_session) emitPool();
         return QString();
     });
@@ -284,14 +280,14 @@ diffii::PreviewParams previewParams(const PreviewRequest& request) {
 
 void EngineWorker::preview(const PreviewRequest& request) {
     if (request.id < m_latestPreview) return;  // superseded while queued
-    runJob(QStringLiteral("preview"), [&](diffii::JobContext& ctx) {
+    runJob(jobs::kPreview, [&](diffii::JobContext& ctx) {
         if (!m_session) throw diffii::Error("no project is open");
         QElapsedTimer timer;
         timer.start();
         const qint64 id = request.id;
-        auto onStep = [&, id](int step, int total, const torch::Tensor& image) {
+        auto onStep = [&, id](int step, int total, const diffii::Image& image) {
             if (id < m_latestPreview) throw diffii::Cancelled();
-            if (image.defined()) Q_EMIT previewIntermediate(id, toQImage(image), step + 1, total);
+            if (!image.empty()) Q_EMIT previewIntermediate(id, toQImage(image), step + 1, total);
         };
         const auto r = m_session->preview(previewParams(request), &ctx, onStep);
         PreviewResult result;
@@ -309,7 +305,7 @@ void EngineWorker::preview(const PreviewRequest& request) {
 }
 
 void EngineWorker::previewStrip(const PreviewRequest& request, int count) {
-    runJob(QStringLiteral("strip"), [&](diffii::JobContext& ctx) {
+    runJob(jobs::kStrip, [&](diffii::JobContext& ctx) {
         if (!m_session) throw diffii::Error("no project is open");
         m_session->circleStrip(previewParams(request), count, &ctx, [&](int i, const diffii::PreviewImage& image) {
             Q_EMIT stripImage(request.id, i, toQImage(image.image), image.alpha, image.interpolation);
@@ -319,7 +315,7 @@ void EngineWorker::previewStrip(const PreviewRequest& request, int count) {
 }
 
 void EngineWorker::sweepSplit(const PreviewRequest& request, const QList<double>& splits, int samples) {
-    runJob(QStringLiteral("sweep"), [&](diffii::JobContext& ctx) {
+    runJob(jobs::kSweep, [&](diffii::JobContext& ctx) {
         if (!m_session) throw diffii::Error("no project is open");
         const std::vector<double> s(splits.begin(), splits.end());
         QList<SweepPoint> points;
@@ -331,7 +327,7 @@ void EngineWorker::sweepSplit(const PreviewRequest& request, const QList<double>
 }
 
 void EngineWorker::generate() {
-    runJob(QStringLiteral("generation"), [&](diffii::JobContext& ctx) {
+    runJob(jobs::kGeneration, [&](diffii::JobContext& ctx) {
         if (!m_session) throw diffii::Error("no project is open");
         const auto r = m_session->generate(&ctx);
         loadSynthetic();
@@ -367,7 +363,7 @@ void EngineWorker::loadSynthetic() {
 }
 
 void EngineWorker::setCuration(const QString& outputPath, int curation, const QStringList& tags) {
-    runJob(QStringLiteral("curate"), [&](diffii::JobContext&) {
+    runJob(jobs::kCurate, [&](diffii::JobContext&) {
         if (!m_session) throw diffii::Error("no project is open");
         std::vector<std::string> t;
         for (const auto& tag : tags) t.push_back(tag.toStdString());
@@ -377,7 +373,7 @@ void EngineWorker::setCuration(const QString& outputPath, int curation, const QS
 }
 
 void EngineWorker::exportSet(const QString& dir) {
-    runJob(QStringLiteral("export"), [&](diffii::JobContext& ctx) {
+    runJob(jobs::kExport, [&](diffii::JobContext& ctx) {
         if (!m_session) throw diffii::Error("no project is open");
         const auto n = m_session->exportSet(dir.toStdString(), &ctx);
         return tr("%1 images exported to %2").arg(n).arg(dir);

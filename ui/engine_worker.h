@@ -37,7 +37,7 @@ public Q_SLOTS:
     // builds its inversion pool, so that previews work as soon as it finishes.
     void openDemo(const QString& dir);
     void setSplit(const QString& method, int k, double imbalanceFactor, int maxPerClass, quint64 seed);
-    void saveSettings(const QJsonObject& settings);
+    void saveSettings(const diffii::WorkflowSettings& settings);
     void setSuffixes(const QStringList& suffixes);
     void importCaptions(const QString& captionsFile);
     void trainConcepts(bool resume);

@@ -21,14 +21,29 @@
 namespace diffii::ui {
 
 namespace {
-const QString kGeneration = QStringLiteral("generation");
-const QString kExport = QStringLiteral("export");
+const QString& kGeneration = jobs::kGeneration;
+const QString& kExport = jobs::kExport;
 }  // namespace
 
 ExportPage::ExportPage(StudioController* controller, QWidget* parent) : StudioPage(controller, parent) {
     auto* layout = new QVBoxLayout(this);
+    layout->addWidget(buildGenerationGroup());
+    layout->addWidget(buildCountsGroup());
+    layout->addWidget(buildExportGroup());
 
-    // Generation settings.
+    buildJobStatus();
+    layout->addWidget(m_progress);
+    layout->addWidget(m_status);
+    layout->addStretch(1);
+
+    connectController();
+    connectWorker();
+    if (controller->hasProject()) onProjectChanged(controller->project());
+    updateEnabled();
+}
+
+// Generation settings.
+QGroupBox* ExportPage::buildGenerationGroup() {
     auto* generation = new QGroupBox(tr("Generation"), this);
     generation->setObjectName(QStringLiteral("exportGenerationGroup"));
     auto* form = new QFormLayout(generation);
@@ -81,9 +96,11 @@ ExportPage::ExportPage(StudioController* controller, QWidget* parent) : StudioPa
     generateRow->addStretch(1);
     form->addRow(generateRow);
     connect(m_generate, &QPushButton::clicked, this, &ExportPage::generate);
-    layout->addWidget(generation);
+    return generation;
+}
 
-    // Counts of the synthetic set.
+// Counts of the synthetic set.
+QGroupBox* ExportPage::buildCountsGroup() {
     auto* set = new QGroupBox(tr("Synthetic set"), this);
     set->setObjectName(QStringLiteral("exportCountsGroup"));
     auto* counts = new QGridLayout(set);
@@ -105,9 +122,11 @@ ExportPage::ExportPage(StudioController* controller, QWidget* parent) : StudioPa
     m_accepted = addCount(1, tr("Accepted"), "countAccepted");
     m_rejected = addCount(2, tr("Rejected"), "countRejected");
     m_pending = addCount(3, tr("Pending"), "countPending");
-    layout->addWidget(set);
+    return set;
+}
 
-    // Export.
+// Export.
+QGroupBox* ExportPage::buildExportGroup() {
     auto* exportBox = new QGroupBox(tr("Export"), this);
     exportBox->setObjectName(QStringLiteral("exportGroup"));
     auto* exportLayout = new QVBoxLayout(exportBox);
@@ -142,9 +161,11 @@ ExportPage::ExportPage(StudioController* controller, QWidget* parent) : StudioPa
     buttons->addWidget(m_open);
     buttons->addStretch(1);
     exportLayout->addLayout(buttons);
-    layout->addWidget(exportBox);
+    return exportBox;
+}
 
-    // Progress of the page's jobs.
+// Progress of the page's jobs.
+void ExportPage::buildJobStatus() {
     m_progress = new QProgressBar(this);
     m_progress->setObjectName(QStringLiteral("exportProgress"));
     m_progress->setRange(0, 1);
@@ -154,15 +175,17 @@ ExportPage::ExportPage(StudioController* controller, QWidget* parent) : StudioPa
     m_status->setObjectName(QStringLiteral("exportStatus"));
     m_status->setWordWrap(true);
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    layout->addWidget(m_progress);
-    layout->addWidget(m_status);
-    layout->addStretch(1);
+}
 
-    connect(controller, &StudioController::projectChanged, this, &ExportPage::onProjectChanged);
-    connect(controller, &StudioController::busyChanged, this, [this](bool busy, const QString&) {
+void ExportPage::connectController() {
+    connect(controller(), &StudioController::projectChanged, this, &ExportPage::onProjectChanged);
+    connect(controller(), &StudioController::busyChanged, this, [this](bool busy, const QString&) {
         m_busy = busy;
         updateEnabled();
     });
+}
+
+void ExportPage::connectWorker() {
     connect(worker(), &EngineWorker::syntheticChanged, this, &ExportPage::onSyntheticChanged);
     connect(worker(), &EngineWorker::progress, this, &ExportPage::onProgress);
     connect(worker(), &EngineWorker::jobFinished, this, &ExportPage::onFinished);
@@ -175,43 +198,38 @@ ExportPage::ExportPage(StudioController* controller, QWidget* parent) : StudioPa
         else if (job == kExport)
             m_status->setText(tr("Export stopped."));
     });
-    if (controller->hasProject()) onProjectChanged(controller->project());
-    updateEnabled();
 }
 
 void ExportPage::onProjectChanged(const ProjectInfo& info) {
     const QString oldDefault =
         m_projectDir.isEmpty() ? QString() : QDir(m_projectDir).filePath(QStringLiteral("export"));
     m_projectDir = info.dir;
-    m_settings = info.settings;
-    const QJsonObject g = m_settings.value(kGeneration).toObject();
-    m_expansion->setValue(g.value(QStringLiteral("expansion_rate")).toDouble(5.0));
-    m_steps->setValue(g.value(QStringLiteral("steps")).toInt(25));
-    m_guidance->setValue(g.value(QStringLiteral("guidance")).toDouble(7.5));
-    m_split->setValue(g.value(QStringLiteral("split")).toDouble(0.5));
-    m_negative->setText(g.value(QStringLiteral("negative_prompt")).toString());
+    m_settings = info.workflow;
+    m_expansion->setValue(m_settings.expansionRate);
+    m_steps->setValue(m_settings.denoise.steps);
+    m_guidance->setValue(m_settings.denoise.guidance);
+    m_split->setValue(m_settings.denoise.split);
+    m_negative->setText(QString::fromStdString(m_settings.negativePrompt));
     if (m_dir->text().isEmpty() || m_dir->text() == oldDefault)
         m_dir->setText(QDir(info.dir).filePath(QStringLiteral("export")));
     m_status->setText(tr("Ready to generate."));
     updateEnabled();
 }
 
-QJsonObject ExportPage::mergedSettings() const {
-    QJsonObject settings = m_settings;
-    QJsonObject g = settings.value(kGeneration).toObject();
-    g.insert(QStringLiteral("expansion_rate"), m_expansion->value());
-    g.insert(QStringLiteral("steps"), m_steps->value());
-    g.insert(QStringLiteral("guidance"), m_guidance->value());
-    g.insert(QStringLiteral("split"), m_split->value());
-    g.insert(QStringLiteral("negative_prompt"), m_negative->text());
-    settings.insert(kGeneration, g);
+diffii::WorkflowSettings ExportPage::formSettings() const {
+    diffii::WorkflowSettings settings = m_settings;
+    settings.expansionRate = m_expansion->value();
+    settings.denoise.steps = m_steps->value();
+    settings.denoise.guidance = m_guidance->value();
+    settings.denoise.split = m_split->value();
+    settings.negativePrompt = m_negative->text().toStdString();
     return settings;
 }
 
 void ExportPage::generate() {
     if (!controller()->hasProject()) return;
-    m_settings = mergedSettings();
-    const QJsonObject settings = m_settings;
+    m_settings = formSettings();
+    const diffii::WorkflowSettings settings = m_settings;
     m_progress->setRange(0, 0);  // busy until the first progress report
     m_status->setText(tr("Starting generation..."));
     controller()->post([settings](EngineWorker* w) {
@@ -277,7 +295,7 @@ void ExportPage::onFinished(const QString& job, const QString& summary) {
 }
 
 void ExportPage::onFailed(const QString& job, const QString& message) {
-    if (job != kGeneration && job != kExport && job != QLatin1String("settings")) return;
+    if (job != kGeneration && job != kExport && job != jobs::kSettings) return;
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
     m_status->setText(tr("%1 failed: %2").arg(job, message));

@@ -8,6 +8,7 @@
 #include "ui/studio_page.h"
 
 class QDoubleSpinBox;
+class QGroupBox;
 class QLabel;
 class QLineEdit;
 class QProgressBar;
@@ -24,12 +25,21 @@ public:
     QString title() const override { return tr("Export"); }
 
     // The project's settings with the generation group replaced by the form's values.
-    QJsonObject mergedSettings() const;
+    diffii::WorkflowSettings formSettings() const;  // the saved settings with the generation fields from the form
     void generate();
     void exportSet();
     QString exportDir() const;
 
 private:
+    // Construction helpers, called once from the constructor: each builds one visual group or wires one set of
+    // signals.
+    QGroupBox* buildGenerationGroup();
+    QGroupBox* buildCountsGroup();
+    QGroupBox* buildExportGroup();
+    void buildJobStatus();
+    void connectController();
+    void connectWorker();
+
     void onProjectChanged(const diffii::ui::ProjectInfo& info);
     void onSyntheticChanged(const QList<diffii::ui::SyntheticItem>& items);
     void onProgress(const diffii::ui::JobProgress& progress);
@@ -39,7 +49,7 @@ private:
     void browse();
     void openFolder();
 
-    QJsonObject m_settings;  // the project's settings as last read or saved here
+    diffii::WorkflowSettings m_settings;  // the project's settings as last read or saved here
     QString m_projectDir;
     bool m_busy = false;
 

@@ -218,7 +218,40 @@ PoolPage::PoolPage(StudioController* controller, QWidget* parent) : StudioPage(c
     intro->setWordWrap(true);
     layout->addWidget(intro);
 
+    layout->addLayout(buildTopRow());
+
+    m_summary = new QLabel(this);
+    m_summary->setObjectName(QStringLiteral("poolSummary"));
+    m_summary->setTextFormat(Qt::RichText);
+    layout->addWidget(m_summary);
+
+    buildView();
+    layout->addWidget(m_view, 1);
+
+    m_empty = new QLabel(this);
+    m_empty->setObjectName(QStringLiteral("poolEmpty"));
+    m_empty->setAlignment(Qt::AlignCenter);
+    m_empty->setWordWrap(true);
+    layout->addWidget(m_empty, 1);
+
+    connectControls();
+    connectController();
+
+    if (controller->hasProject()) onProjectChanged(controller->project());
+    onPoolChanged({});
+}
+
+// The settings, the actions and the filters side by side.
+QHBoxLayout* PoolPage::buildTopRow() {
     auto* top = new QHBoxLayout;
+    top->addWidget(buildSettingsGroup());
+    top->addLayout(buildActions());
+    top->addLayout(buildFilters());
+    top->addStretch();
+    return top;
+}
+
+QGroupBox* PoolPage::buildSettingsGroup() {
     auto* settingsBox = new QGroupBox(tr("Pool settings"), this);
     auto* form = new QFormLayout(settingsBox);
     m_steps = new QSpinBox(settingsBox);
@@ -237,8 +270,10 @@ PoolPage::PoolPage(StudioController* controller, QWidget* parent) : StudioPage(c
         tr("Classifier-free guidance scale during inversion; 1 (no guidance) inverts most "
            "faithfully"));
     form->addRow(tr("&Guidance"), m_guidance);
-    top->addWidget(settingsBox);
+    return settingsBox;
+}
 
+QVBoxLayout* PoolPage::buildActions() {
     auto* actions = new QVBoxLayout;
     m_build = new QPushButton(tr("&Build pool"), this);
     m_build->setObjectName(QStringLiteral("poolBuild"));
@@ -251,8 +286,10 @@ PoolPage::PoolPage(StudioController* controller, QWidget* parent) : StudioPage(c
     actions->addWidget(m_build);
     actions->addWidget(m_refresh);
     actions->addStretch();
-    top->addLayout(actions);
+    return actions;
+}
 
+QFormLayout* PoolPage::buildFilters() {
     auto* filters = new QFormLayout;
     m_classFilter = new QComboBox(this);
     m_classFilter->setObjectName(QStringLiteral("poolClassFilter"));
@@ -263,15 +300,11 @@ PoolPage::PoolPage(StudioController* controller, QWidget* parent) : StudioPage(c
     m_staleOnly->setObjectName(QStringLiteral("poolStaleOnly"));
     m_staleOnly->setToolTip(tr("Show only the entries that must be rebuilt"));
     filters->addRow(QString(), m_staleOnly);
-    top->addLayout(filters);
-    top->addStretch();
-    layout->addLayout(top);
+    return filters;
+}
 
-    m_summary = new QLabel(this);
-    m_summary->setObjectName(QStringLiteral("poolSummary"));
-    m_summary->setTextFormat(Qt::RichText);
-    layout->addWidget(m_summary);
-
+// The model, its filter and the table of the entries.
+void PoolPage::buildView() {
     m_model = new PoolModel(m_thumbnails, this);
     auto* filter = new PoolFilter(this);
     filter->setSourceModel(m_model);
@@ -297,43 +330,36 @@ PoolPage::PoolPage(StudioController* controller, QWidget* parent) : StudioPage(c
     m_view->horizontalHeader()->resizeSection(ColOriginal, kThumbnailSize + 8);
     m_view->horizontalHeader()->resizeSection(ColReconstruction, kThumbnailSize + 8);
     m_view->horizontalHeader()->resizeSection(ColPsnr, 110);
-    layout->addWidget(m_view, 1);
+}
 
-    m_empty = new QLabel(this);
-    m_empty->setObjectName(QStringLiteral("poolEmpty"));
-    m_empty->setAlignment(Qt::AlignCenter);
-    m_empty->setWordWrap(true);
-    layout->addWidget(m_empty, 1);
-
+void PoolPage::connectControls() {
     connect(m_build, &QPushButton::clicked, this, &PoolPage::build);
     connect(m_refresh, &QPushButton::clicked, this,
             [this] { this->controller()->post([](EngineWorker* w) { w->refreshPool(); }); });
     connect(m_classFilter, &QComboBox::currentIndexChanged, this, &PoolPage::updateFilter);
     connect(m_staleOnly, &QCheckBox::toggled, this, &PoolPage::updateFilter);
-    connect(controller, &StudioController::projectChanged, this, &PoolPage::onProjectChanged);
-    connect(controller, &StudioController::busyChanged, this, &PoolPage::updateButtons);
-    connect(worker(), &EngineWorker::poolChanged, this, &PoolPage::onPoolChanged);
-
-    if (controller->hasProject()) onProjectChanged(controller->project());
-    onPoolChanged({});
 }
 
-QJsonObject PoolPage::mergedSettings() const {
-    QJsonObject settings = controller()->project().settings;
-    QJsonObject pool = settings.value(QLatin1String("pool")).toObject();
-    pool.insert(QLatin1String("steps"), m_steps->value());
-    pool.insert(QLatin1String("guidance"), m_guidance->value());
-    settings.insert(QLatin1String("pool"), pool);
+void PoolPage::connectController() {
+    connect(controller(), &StudioController::projectChanged, this, &PoolPage::onProjectChanged);
+    connect(controller(), &StudioController::busyChanged, this, &PoolPage::updateButtons);
+    connect(worker(), &EngineWorker::poolChanged, this, &PoolPage::onPoolChanged);
+}
+
+diffii::WorkflowSettings PoolPage::formSettings() const {
+    diffii::WorkflowSettings settings = controller()->project().workflow;
+    settings.pool.steps = m_steps->value();
+    settings.pool.guidance = m_guidance->value();
     return settings;
 }
 
 void PoolPage::onProjectChanged(const ProjectInfo& info) {
     const bool otherProject = info.dir != m_project.dir;
-    const QJsonObject pool = info.settings.value(QLatin1String("pool")).toObject();
-    if (otherProject || pool != m_project.settings.value(QLatin1String("pool")).toObject()) {
-        // Defaults mirror core's PoolSettings.
-        m_steps->setValue(pool.value(QLatin1String("steps")).toInt(50));
-        m_guidance->setValue(pool.value(QLatin1String("guidance")).toDouble(1.0));
+    const auto& pool = info.workflow.pool;
+    const auto& old = m_project.workflow.pool;
+    if (otherProject || pool.steps != old.steps || pool.guidance != old.guidance) {
+        m_steps->setValue(pool.steps);
+        m_guidance->setValue(pool.guidance);
     }
     m_project = info;
     if (otherProject) m_thumbnails->clear();
@@ -412,7 +438,7 @@ void PoolPage::updateButtons() {
 
 void PoolPage::build() {
     if (m_project.dir.isEmpty()) return;
-    const QJsonObject settings = mergedSettings();
+    const diffii::WorkflowSettings settings = formSettings();
     // One queued call: the settings are on disk before the job reads them.
     controller()->post([settings](EngineWorker* w) {
         w->saveSettings(settings);

@@ -5,11 +5,15 @@
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
+class QFormLayout;
+class QGroupBox;
+class QHBoxLayout;
 class QLabel;
 class QPushButton;
 class QSortFilterProxyModel;
 class QSpinBox;
 class QTableView;
+class QVBoxLayout;
 
 namespace diffii::ui {
 
@@ -26,9 +30,19 @@ public:
     explicit PoolPage(StudioController* controller, QWidget* parent = nullptr);
     QString title() const override { return tr("Inversion pool"); }
 
-    QJsonObject mergedSettings() const;
+    diffii::WorkflowSettings formSettings() const;  // the saved settings with the pool fields from the form
 
 private:
+    // Construction helpers, called once from the constructor: each builds one visual group or wires one set of
+    // signals.
+    QHBoxLayout* buildTopRow();
+    QGroupBox* buildSettingsGroup();
+    QVBoxLayout* buildActions();
+    QFormLayout* buildFilters();
+    void buildView();
+    void connectControls();
+    void connectController();
+
     void onProjectChanged(const diffii::ui::ProjectInfo& info);
     void onPoolChanged(const QList<diffii::ui::PoolItem>& items);
     void updateFilter();

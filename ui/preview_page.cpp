@@ -80,12 +80,12 @@ PreviewPage::PreviewPage(StudioController* controller, QWidget* parent) : Studio
             [this](const QString& job, const QString& message) { onJobEnded(job, message, true); });
     connect(w, &EngineWorker::jobCancelled, this, [this](const QString& job) {
         // A cancelled preview was superseded by a newer one, which is still coming; strip and sweep just stop.
-        if (job != QLatin1String("preview")) onJobEnded(job, tr("cancelled"), false);
+        if (job != jobs::kPreview) onJobEnded(job, tr("cancelled"), false);
     });
     connect(w, &EngineWorker::progress, this, [this](const JobProgress& p) {
-        if (p.job == QLatin1String("strip"))
+        if (p.job == jobs::kStrip)
             m_jobStatus->setText(tr("Circle strip: %1 / %2").arg(p.done).arg(p.total));
-        else if (p.job == QLatin1String("sweep"))
+        else if (p.job == jobs::kSweep)
             m_jobStatus->setText(tr("Sweep of s: %1 / %2 samples").arg(p.done).arg(p.total));
     });
 
@@ -406,11 +406,10 @@ void PreviewPage::onProjectChanged(const ProjectInfo& info) {
         m_suffix->setCurrentIndex(info.suffixes.isEmpty() ? 0 : 1);
     if (newProject) {
         // The project's generation settings are the starting point; later edits here are the user's to keep.
-        const QJsonObject gen = info.settings.value(QStringLiteral("generation")).toObject();
-        m_steps->setValue(gen.value(QStringLiteral("steps")).toInt(m_steps->value()));
-        m_guidance->setValue(gen.value(QStringLiteral("guidance")).toDouble(m_guidance->value()));
-        m_splitSlider->setValue(
-            static_cast<int>(std::lround(gen.value(QStringLiteral("split")).toDouble(0.5) * kSplitTicks)));
+        const auto& gen = info.workflow.denoise;
+        m_steps->setValue(gen.steps);
+        m_guidance->setValue(gen.guidance);
+        m_splitSlider->setValue(static_cast<int>(std::lround(gen.split * kSplitTicks)));
         m_seed->setValue(static_cast<int>(info.seed % static_cast<quint64>(std::numeric_limits<int>::max())));
         m_thetaByPair.clear();
         m_pool.clear();
@@ -615,14 +614,14 @@ void PreviewPage::onReady(const PreviewResult& result) {
 }
 
 void PreviewPage::onJobEnded(const QString& job, const QString& message, bool failed) {
-    if (job == QLatin1String("preview")) {
+    if (job == jobs::kPreview) {
         if (!failed || !m_pending) return;
         m_pending = false;
         m_busy->setVisible(false);
         m_caption->setText(tr("Preview failed: %1").arg(message));
-    } else if (job == QLatin1String("strip") || job == QLatin1String("sweep")) {
+    } else if (job == jobs::kStrip || job == jobs::kSweep) {
         const bool enable = m_first->count() >= 2;
-        (job == QLatin1String("strip") ? m_stripButton : m_sweepButton)->setEnabled(enable);
+        (job == jobs::kStrip ? m_stripButton : m_sweepButton)->setEnabled(enable);
         if (failed)
             m_jobStatus->setText(tr("%1 failed: %2").arg(job, message));
         else

@@ -8,6 +8,8 @@
 #include <QString>
 #include <QStringList>
 
+#include "core/engine/types.h"
+
 namespace diffii::ui {
 
 struct ClassInfo {
@@ -28,7 +30,8 @@ struct ProjectInfo {
     QStringList warnings;
     bool hasConcepts = false;
     QStringList suffixes;
-    QJsonObject settings;  // project.json "settings"
+    diffii::WorkflowSettings workflow;  // the settings, typed: what the pages edit
+    QJsonObject settings;               // the same as project.json's "settings" (for display)
     QString modelHash;
     int nativeImageSize = 0;
 };
@@ -88,8 +91,29 @@ struct SyntheticItem {
     QStringList tags;
 };
 
+// project.json's "settings" object for typed settings (core's WorkflowSettings::toJson), e.g. for display.
+QJsonObject settingsJson(const diffii::WorkflowSettings& settings);
+
+// The jobs of the engine worker, one name each: the worker's job signals and JobProgress::job carry these.
+namespace jobs {
+inline const QString kOpen = QStringLiteral("open");
+inline const QString kDemo = QStringLiteral("demo");
+inline const QString kSplit = QStringLiteral("split");
+inline const QString kSettings = QStringLiteral("settings");
+inline const QString kSuffixes = QStringLiteral("suffixes");
+inline const QString kConcepts = QStringLiteral("concepts");
+inline const QString kPool = QStringLiteral("pool");
+inline const QString kPoolList = QStringLiteral("pool-list");
+inline const QString kPreview = QStringLiteral("preview");
+inline const QString kStrip = QStringLiteral("strip");
+inline const QString kSweep = QStringLiteral("sweep");
+inline const QString kGeneration = QStringLiteral("generation");
+inline const QString kCurate = QStringLiteral("curate");
+inline const QString kExport = QStringLiteral("export");
+}  // namespace jobs
+
 struct JobProgress {
-    QString job;  // "concepts", "pool", "generation", "export", "open", "preview", "sweep"
+    QString job;  // the running job (namespace jobs), or a stage the core reports inside it
     qint64 done = 0;
     qint64 total = 0;
     QString detail;
@@ -99,6 +123,7 @@ struct JobProgress {
 }  // namespace diffii::ui
 
 Q_DECLARE_METATYPE(diffii::ui::ProjectInfo)
+Q_DECLARE_METATYPE(diffii::WorkflowSettings)
 Q_DECLARE_METATYPE(diffii::ui::PreviewRequest)
 Q_DECLARE_METATYPE(diffii::ui::PreviewResult)
 Q_DECLARE_METATYPE(diffii::ui::JobProgress)

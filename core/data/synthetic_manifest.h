@@ -32,6 +32,8 @@
 
 namespace diffii {
 
+class JobContext;
+
 enum class Curation { Pending, Accepted, Rejected };
 
 const char* curationName(Curation c);                                       // "pending", "accepted", "rejected"
@@ -97,5 +99,10 @@ struct Shard {
 };
 // "i/N" with 0 <= i < N, N >= 1 (e.g. "0/4" .. "3/4"); anything else is a diffii::Error naming the text.
 Shard parseShard(const std::string& text);
+
+// Copies the synthetic set into an ImageFolder (class subfolders) with manifest.csv/jsonl, leaving out rejected
+// images (unless includeRejected). Atomic per file; restartable.
+int64_t exportSyntheticSet(const std::string& syntheticDir, const std::string& exportDir, bool includeRejected = false,
+                           const JobContext* job = nullptr);
 
 }  // namespace diffii

@@ -12,10 +12,11 @@
 #include "core/data/project.h"
 #include "core/data/synthetic_manifest.h"
 #include "core/diffii/circle_interpolation.h"
-#include "core/diffii/sampler.h"
+#include "core/diffii/preview.h"
 #include "core/diffii/suffixes.h"
 #include "core/io/error.h"
 #include "core/io/image.h"
+#include "core/pipelines/sd_pipeline.h"
 
 #include "diffii_source_dir.h"
 
@@ -215,7 +216,8 @@ std::vector<std::string> writeContactSheets(ProjectSession& session, const std::
                 p.suffix = cs.suffix;
                 p.denoise = settings.denoise;
                 p.denoise.split = cs.splits[si];
-                place(sheet, 1 + static_cast<int64_t>(si), static_cast<int64_t>(ai), session.preview(p).image);
+                place(sheet, 1 + static_cast<int64_t>(si), static_cast<int64_t>(ai),
+                      fromImage(session.preview(p).image));
             }
         }
         const auto path = (fs::path(outDir) / (name + ".png")).string();

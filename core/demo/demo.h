@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/diffii/workflow.h"
+#include "core/engine/session.h"
 #include "core/eval/faithfulness.h"
 
 namespace diffii {

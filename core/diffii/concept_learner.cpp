@@ -11,14 +11,14 @@
 #include <ATen/Context.h>
 
 #include "core/diffii/concept_loss.h"
-#include "core/diffii/sampler.h"
 #include "core/diffii/textual_inversion.h"
-#include "core/diffii/training_state.h"
 #include "core/io/error.h"
 #include "core/io/image.h"
 #include "core/io/json_config.h"
 #include "core/io/safetensors.h"
 #include "core/jobs/threads.h"
+#include "core/pipelines/sd_pipeline.h"
+#include "core/training/training_state.h"
 
 namespace diffii {
 namespace {

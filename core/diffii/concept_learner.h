@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/engine/types.h"
 #include "core/jobs/progress.h"
 #include "core/models/lora.h"
 #include "core/models/stable_diffusion.h"
@@ -30,43 +31,6 @@ struct ConceptClass {
     std::vector<std::string> imagePaths;  // at least one
     std::vector<std::string> tokens;      // placeholder tokens; empty: "<{slug(name)}-{i}>", i < tokensPerClass
     std::string initWord;                 // empty: ConceptSettings::initWord, or the metaclass word when that is empty
-};
-
-struct ConceptSettings {
-    int tokensPerClass = 1;
-    std::string initWord;  // default init word for every class; empty: the metaclass word
-    int64_t loraRank = 10;
-    double embeddingLr = 5e-3;
-    double loraLr = 1e-4;
-    double embeddingWeightDecay = 0.0;  // AdamW, per parameter group
-    double loraWeightDecay = 1e-2;
-    int64_t lrWarmupSteps = 0;  // linear warm-up of both learning rates, then constant
-    int batchSize = 1;
-    int gradAccumulation = 1;
-    int64_t maxSteps = 1000;        // optimizer steps
-    int64_t checkpointEvery = 100;  // 0: checkpoint only at cancel and at the end
-    uint64_t seed = 0;
-    // The caller loads the model with LoadSettings{torch::kBFloat16} for bf16 training; this flag only asserts
-    // it (an error when the model's dtype disagrees), so that the settings recorded with the result are true.
-    // The trainable parameters (LoRA and the embedding rows) are float32 master copies either way.
-    bool bf16 = false;
-    int64_t imageSize =
-        0;  // square training size in pixels; 0: the model's native size (unet sample_size × VAE factor)
-    bool randomFlip = false;
-    double lossSmoothing = 0.9;  // EMA factor of the smoothed loss (bias-corrected)
-
-    nlohmann::json toJson() const;
-};
-
-struct ConceptResult {
-    double finalLoss = 0.0;               // loss of the last step (mean over its micro-batches)
-    double smoothedLoss = 0.0;            // EMA of the loss at the last step
-    double stepsPerSecond = 0.0;          // optimizer steps run by this call / their wall time (0 when none ran)
-    int64_t steps = 0;                    // total optimizer steps done (== maxSteps)
-    int64_t resumedFromStep = 0;          // 0 for a fresh run
-    std::vector<std::string> classNames;  // in input order
-    std::map<std::string, std::vector<std::string>> tokensPerClass;
-    std::string outputDir;
 };
 
 // "a photo of a <tok-0> <tok-1> bird": the training prompt of a class.

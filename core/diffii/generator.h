@@ -13,17 +13,10 @@
 #include "core/data/synthetic_manifest.h"
 #include "core/diffii/inversion_pool.h"
 #include "core/diffii/preview.h"
-#include "core/diffii/sampler.h"
+#include "core/engine/types.h"
+#include "core/pipelines/sd_pipeline.h"
 
 namespace diffii {
-
-struct GenerationClass {
-    std::string name;
-    int64_t classIndex = 0;
-    std::string prompt;           // "a photo of a <tokens> <metaclass>"
-    std::vector<PoolEntry> pool;  // inversions of the class's training images
-    int64_t trainImages = 0;      // for the expansion rate
-};
 
 struct GenerationSettings {
     double expansionRate = 5.0;         // images per class = round(rate × training images), at least 1
@@ -45,12 +38,6 @@ torch::Tensor generateImage(StableDiffusion& sd, const GenerationClass& cls, Syn
                             const GenerationSettings& settings, const JobContext* job = nullptr,
                             PreviewRenderer* renderer = nullptr);
 
-struct GenerationReport {
-    int64_t generated = 0;
-    int64_t skipped = 0;  // already finished (resume)
-    int64_t total = 0;    // images of this shard
-};
-
 // Runs the plan (or the shard i/N of it) into outDir. The manifest is rewritten from all finished sidecars, so
 // shards writing into one folder yield one manifest; curation marks already in the manifest are kept.
 GenerationReport runGeneration(StableDiffusion& sd, const std::vector<GenerationClass>& classes,
@@ -60,10 +47,5 @@ GenerationReport runGeneration(StableDiffusion& sd, const std::vector<Generation
 // Collects every finished image's sidecar record under outDir and writes manifest.csv/jsonl (atomically),
 // keeping the curation marks and tags of a previous manifest. Returns the records.
 std::vector<SyntheticRecord> rebuildManifest(const std::string& outDir);
-
-// Copies the synthetic set into an ImageFolder (class subfolders) with manifest.csv/jsonl, leaving out rejected
-// images (unless includeRejected). Atomic per file; restartable.
-int64_t exportSyntheticSet(const std::string& syntheticDir, const std::string& exportDir, bool includeRejected = false,
-                           const JobContext* job = nullptr);
 
 }  // namespace diffii

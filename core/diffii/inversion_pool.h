@@ -10,34 +10,11 @@
 
 #include <torch/torch.h>
 
-#include "core/diffii/sampler.h"
+#include "core/engine/types.h"
 #include "core/jobs/progress.h"
+#include "core/pipelines/sd_pipeline.h"
 
 namespace diffii {
-
-struct PoolSource {
-    std::string className;
-    std::string imagePath;  // absolute or relative to the working directory
-    std::string key;        // stable name of the entry inside the class folder (e.g. the image's file stem)
-    std::string prompt;     // class prompt used for the inversion
-};
-
-struct PoolSettings {
-    int steps = 50;
-    double guidance = 1.0;
-    int64_t width = 0, height = 0;  // 0: the model's native size
-    bool reconstruct = true;        // also denoise back and measure PSNR
-};
-
-struct PoolEntry {
-    std::string className;
-    std::string key;
-    std::string imagePath;
-    std::string file;            // the entry's safetensors file
-    std::string reconstruction;  // PNG of the reconstruction ("" when not made)
-    double psnr = 0.0;           // dB, reconstruction vs the (resized) original; 0 when not made
-    bool stale = false;          // produced by other settings, model or concepts than the current ones
-};
 
 // Settings and hashes that produced a pool entry; stored as the file's metadata, with the source image's content
 // fingerprint ("source_fingerprint") and path ("source", informational). An entry whose recorded provenance

@@ -1,16 +1,15 @@
-// One Diff-II sample from two images: invert both with the class prompt, rotate along the circle through the two
-// inversions by α, denoise in two stages, decode. The engine behind `diffii pair` and the GUI preview.
+// One Diff-II sample from two images: invert both with the prompt, rotate along the circle through the two
+// inversions by α, denoise in two stages, decode — `diffii pair`. The render half is the preview's
+// (PreviewRenderer::renderPair), so a pair and a preview of the same latents are the same image.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <torch/torch.h>
-
-#include "core/diffii/circle_interpolation.h"
-#include "core/diffii/sampler.h"
+#include "core/engine/types.h"
 #include "core/jobs/precision.h"
+#include "core/jobs/progress.h"
 
 namespace diffii {
 
@@ -26,26 +25,24 @@ struct PairRequest {
     std::string negativePrompt;
 };
 
-struct PairResult {
-    torch::Tensor image;   // (3, H, W) in [0, 1], clamped
-    torch::Tensor latent;  // final denoised latent
-    CircleInterpolation circle;
-};
-
-PairResult generatePair(StableDiffusion& sd, const PairRequest& request, const JobContext* job = nullptr);
-
-// `diffii pair` in one call: the model folder loaded in a precision, textual-inversion files and a LoRA applied, then
-// generatePair. precisionReason says what the model computed in.
+// The model of a pair: a diffusers folder loaded in a precision, textual-inversion files and a LoRA applied.
 struct PairModel {
     std::string modelDir;
     Precision precision = Precision::Auto;
     std::vector<std::string> embeddings;  // {token: vector} safetensors files
     std::string lora;                     // diffusers, attn-procs, PEFT or kohya keys; "" for none
 };
-PairResult generatePair(const PairModel& model, const PairRequest& request, const JobContext* job = nullptr,
-                        std::string* precisionReason = nullptr);
 
-// Loads and (only when needed) resizes an image to (3, height, width).
-torch::Tensor loadImageForModel(const std::string& path, int64_t height, int64_t width);
+struct PairResult {
+    Image image;  // (3, H, W) in [0, 1], clamped
+    double theta = 0.0, alpha = 0.0, period = 0.0;
+    bool interpolation = false;
+    std::string precisionReason;  // what the model computed in
+};
+
+PairResult generatePair(const PairModel& model, const PairRequest& request, const JobContext* job = nullptr);
+
+// The decoded image as float32 safetensors tensor "image" (3, H, W) with theta and alpha as metadata (`--raw`).
+void savePairRaw(const std::string& path, const PairResult& result);
 
 }  // namespace diffii

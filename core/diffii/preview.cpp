@@ -80,18 +80,27 @@ double PreviewRenderer::pairTheta(const ClassInput& input, const PreviewParams& 
                        inversion(input.entries[static_cast<size_t>(b)].file));
 }
 
-PreviewImage PreviewRenderer::render(const ClassInput& input, const PreviewParams& params, const JobContext* job,
-                                     const PreviewStepCallback& onStep) {
+RenderedPreview PreviewRenderer::render(const ClassInput& input, const PreviewParams& params, const JobContext* job,
+                                        const PreviewStepCallback& onStep) {
     if (input.entries.empty())
         throw Error("preview: class '" + params.className + "' has no current inversions (build the pool first)");
-    PreviewImage out;
     const int n = static_cast<int>(input.entries.size());
-    std::tie(out.first, out.second) = choosePair(n, params.first, params.second);
+    const auto [a, b] = choosePair(n, params.first, params.second);
+    const auto& z1 = inversion(input.entries[static_cast<size_t>(a)].file);
+    auto out = renderPair(z1, n >= 2 ? inversion(input.entries[static_cast<size_t>(b)].file) : torch::Tensor(),
+                          input.prompt, input.negativePrompt, params, job, onStep);
+    out.first = a;
+    out.second = b;
+    return out;
+}
+
+RenderedPreview PreviewRenderer::renderPair(const torch::Tensor& z1, const torch::Tensor& z2, const std::string& prompt,
+                                            const std::string& negativePrompt, const PreviewParams& params,
+                                            const JobContext* job, const PreviewStepCallback& onStep) {
+    RenderedPreview out;
     torch::Tensor z;
-    if (n >= 2) {
-        const auto circle =
-            circleInterpolate(inversion(input.entries[static_cast<size_t>(out.first)].file),
-                              inversion(input.entries[static_cast<size_t>(out.second)].file), params.alpha);
+    if (z2.defined()) {
+        const auto circle = circleInterpolate(z1, z2, params.alpha);
         z = circle.z;
         out.theta = circle.theta;
         out.alpha = circle.alpha;
@@ -100,15 +109,15 @@ PreviewImage PreviewRenderer::render(const ClassInput& input, const PreviewParam
     } else {
         // One training image: fresh Gaussian noise of the latent's shape (Diff-II), from the request's seed.
         auto gen = at::detail::createCPUGenerator(params.seed);
-        z = torch::randn(inversion(input.entries[0].file).sizes().vec(), gen);
+        z = torch::randn(z1.sizes().vec(), gen);
         out.fallbackNoise = true;
     }
 
-    const auto& pe = prompts(input.prompt, params.suffix, input.negativePrompt);
+    const auto& pe = prompts(prompt, params.suffix, negativePrompt);
     const auto& d = params.denoise;
     DdimScheduler scheduler(m_sd->schedulerConfig());
     const auto start = z.to(torch::kFloat32) * scheduler.initNoiseSigma();
-    const auto key = trajectoryKey(input.prompt, input.negativePrompt, d);
+    const auto key = trajectoryKey(prompt, negativePrompt, d);
     const auto perStep = stepPrompts(m_sd->schedulerConfig(), d, params.suffix);
 
     // The steps the last trajectory shares with this one: same start, settings and prompt in every step before.

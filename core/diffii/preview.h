@@ -16,40 +16,19 @@
 #include <torch/torch.h>
 
 #include "core/diffii/inversion_pool.h"
-#include "core/diffii/sampler.h"
+#include "core/engine/types.h"
+#include "core/pipelines/sd_pipeline.h"
 
 namespace diffii {
 
-struct PreviewParams {
-    std::string className;
-    int first = 0;  // indices into the class's current pool entries: clamped into range and made distinct
-    int second = 1;
-    double alpha = 0.0;  // rotation parameter of the circle formula
-    uint64_t seed = 0;   // start noise of a class with one image
-    std::string suffix;  // scene suffix of the first stage
-    DenoiseSettings denoise;
-    int intermediateEvery = 0;  // decode an intermediate image every N steps (0: none)
-};
-
-struct PreviewImage {
+// The renderer's result: the image as a tensor (the session hands the fronts a PreviewImage of core/engine/types.h).
+struct RenderedPreview : PreviewInfo {
     torch::Tensor image;  // (3, H, W) in [0, 1]
-    double theta = 0.0, alpha = 0.0, period = 0.0;
-    bool interpolation = false;
-    bool fallbackNoise = false;  // one-image class: fresh Gaussian noise instead of the circle
-    int first = 0, second = 0;   // the pair used (after clamping)
-    int computedSteps = 0;       // denoising steps (UNet calls with CFG batched) run for this image
-    int reusedSteps = 0;         // steps taken from the previous trajectory
 };
 
 // Called after every denoising step; image is defined only at the intermediate steps (decoded there). A front may
 // throw Cancelled from it (a newer slider position superseded this preview); nothing is cached then.
 using PreviewStepCallback = std::function<void(int step, int total, const torch::Tensor& image)>;
-
-struct SplitSweepPoint {
-    double split = 0.0;
-    double sourceSimilarity = 0.0;  // core/eval/preview_metrics.h
-    double diversity = 0.0;
-};
 
 class PreviewRenderer {
 public:
@@ -62,8 +41,14 @@ public:
         std::string negativePrompt;
     };
 
-    PreviewImage render(const ClassInput& input, const PreviewParams& params, const JobContext* job = nullptr,
-                        const PreviewStepCallback& onStep = {});
+    RenderedPreview render(const ClassInput& input, const PreviewParams& params, const JobContext* job = nullptr,
+                           const PreviewStepCallback& onStep = {});
+    // The one render path of Diff-II: the circle through z1 and z2 at params.alpha (z2 undefined: a one-image
+    // class, seeded Gaussian noise of z1's shape instead) → two-stage denoising from the last trajectory's shared
+    // prefix → decode. render() feeds it pool entries; `diffii pair` feeds it two fresh inversions.
+    RenderedPreview renderPair(const torch::Tensor& z1, const torch::Tensor& z2, const std::string& prompt,
+                               const std::string& negativePrompt, const PreviewParams& params,
+                               const JobContext* job = nullptr, const PreviewStepCallback& onStep = {});
 
     // reuse = false: every call computes from scratch (the uncached path, for tests and benchmarks).
     void setReuse(bool reuse) { m_reuse = reuse; }

@@ -1,5 +1,6 @@
 #include "core/eval/faithfulness.h"
 
+#include <cmath>
 #include <filesystem>
 
 #include <torch/torch.h>
@@ -19,7 +20,7 @@ namespace {
 
 constexpr int kHogSide = 64;
 
-torch::Tensor hogFeature(const torch::Tensor& rgb) {
+std::vector<float> hogFeature(const torch::Tensor& rgb) {
     const auto img = toUint8Hwc(resizeImage(rgb, kHogSide, kHogSide)).contiguous();
     cv::Mat colour(kHogSide, kHogSide, CV_8UC3, img.data_ptr<uint8_t>());
     cv::Mat grey;
@@ -28,21 +29,45 @@ torch::Tensor hogFeature(const torch::Tensor& rgb) {
     cv::HOGDescriptor hog(cv::Size(kHogSide, kHogSide), cv::Size(16, 16), cv::Size(8, 8), cv::Size(8, 8), 9);
     std::vector<float> values;
     hog.compute(grey, values);
-    return torch::from_blob(values.data(), {static_cast<int64_t>(values.size())}, torch::kFloat32).clone();
+    return values;
 }
 
-torch::Tensor feature(const std::string& path, FeatureSpace space, int64_t size) {
+}  // namespace
+
+std::vector<float> imageFeature(const std::string& path, FeatureSpace space, int64_t featureSize) {
     const auto rgb = loadImageRgb(path);
     switch (space) {
-        case FeatureSpace::Pixels:
-            return resizeImage(rgb, size, size).flatten();
+        case FeatureSpace::Pixels: {
+            if (featureSize < 1)
+                throw Error("faithfulness: feature size must be >= 1, got " + std::to_string(featureSize));
+            const auto f = resizeImage(rgb, featureSize, featureSize).flatten().contiguous();
+            return std::vector<float>(f.data_ptr<float>(), f.data_ptr<float>() + f.numel());
+        }
         case FeatureSpace::Hog:
             return hogFeature(rgb);
     }
     throw Error("faithfulness: unknown feature space");
 }
 
-}  // namespace
+NearestFeature nearestFeature(const std::vector<float>& query, const std::vector<std::vector<float>>& candidates) {
+    NearestFeature best;
+    double bestSquared = 0.0;
+    for (size_t c = 0; c < candidates.size(); ++c) {
+        const auto& f = candidates[c];
+        if (f.size() != query.size()) continue;
+        double sum = 0.0;
+        for (size_t i = 0; i < f.size(); ++i) {
+            const double d = static_cast<double>(f[i]) - query[i];
+            sum += d * d;
+        }
+        if (best.index < 0 || sum < bestSquared) {
+            best.index = static_cast<int64_t>(c);
+            bestSquared = sum;
+        }
+    }
+    best.distance = std::sqrt(bestSquared);
+    return best;
+}
 
 const char* featureSpaceName(FeatureSpace space) { return space == FeatureSpace::Hog ? "hog" : "pixels"; }
 
@@ -83,15 +108,13 @@ FaithfulnessReport nearestRealImageFaithfulness(const std::vector<LabelledImage>
     if (real.empty()) throw Error("faithfulness: no real images to compare with");
     if (space == FeatureSpace::Pixels && featureSize < 1)
         throw Error("faithfulness: feature size must be >= 1, got " + std::to_string(featureSize));
-    std::vector<torch::Tensor> rf;
-    rf.reserve(real.size());
-    for (const auto& r : real) rf.push_back(feature(r.path, space, featureSize));
-    const auto realFeatures = torch::stack(rf);  // [R, D]
+    std::vector<std::vector<float>> realFeatures;
+    realFeatures.reserve(real.size());
+    for (const auto& r : real) realFeatures.push_back(imageFeature(r.path, space, featureSize));
     FaithfulnessReport rep;
     for (const auto& g : generated) {
-        const auto f = feature(g.path, space, featureSize);
-        const auto d = (realFeatures - f.unsqueeze(0)).pow(2).sum(1);
-        const auto nearest = static_cast<size_t>(d.argmin().item<int64_t>());
+        const auto nearest =
+            static_cast<size_t>(nearestFeature(imageFeature(g.path, space, featureSize), realFeatures).index);
         const bool same = real[nearest].className == g.className;
         rep.nearestClass.push_back(real[nearest].className);
         ++rep.total;

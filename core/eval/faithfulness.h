@@ -41,6 +41,18 @@ struct FaithfulnessReport {
     double rate() const { return total > 0 ? static_cast<double>(sameClass) / static_cast<double>(total) : 0.0; }
 };
 
+// An image's feature vector in a space: what every nearest-neighbour measure of the product compares (this report
+// and the Curate page's "nearest real image"). Throws diffii::Error naming an unreadable file.
+std::vector<float> imageFeature(const std::string& path, FeatureSpace space = FeatureSpace::Pixels,
+                                int64_t featureSize = 32);
+
+struct NearestFeature {
+    int64_t index = -1;     // into the candidates; -1 when there is none of the query's length
+    double distance = 0.0;  // Euclidean (pixel features: values in [0, 1])
+};
+// The candidate nearest to the query (the first one of equal distance); candidates of another length are skipped.
+NearestFeature nearestFeature(const std::vector<float>& query, const std::vector<std::vector<float>>& candidates);
+
 // Throws diffii::Error when `real` is empty or an image cannot be read (naming the file).
 FaithfulnessReport nearestRealImageFaithfulness(const std::vector<LabelledImage>& generated,
                                                 const std::vector<LabelledImage>& real,

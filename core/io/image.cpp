@@ -99,4 +99,42 @@ void saveImagePng(const std::string& path, const at::Tensor& image) {
     writeFileAtomic(path, std::string(bytes.begin(), bytes.end()));
 }
 
+at::Tensor loadImageForModel(const std::string& path, int64_t height, int64_t width) {
+    return resizeImage(loadImageRgb(path), height, width);
+}
+
+Image toImage(const at::Tensor& image) {
+    if (image.dim() != 3) throw Error("image must be (C, H, W), got " + std::to_string(image.dim()) + " dimensions");
+    const auto t = image.detach().to(torch::kFloat32).contiguous();
+    Image out;
+    out.channels = static_cast<int>(t.size(0));
+    out.height = static_cast<int>(t.size(1));
+    out.width = static_cast<int>(t.size(2));
+    out.data.assign(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
+    return out;
+}
+
+at::Tensor fromImage(const Image& image) {
+    if (image.data.size() != static_cast<size_t>(image.channels) * image.height * image.width)
+        throw Error("image: " + std::to_string(image.data.size()) + " values for " + std::to_string(image.channels) +
+                    "x" + std::to_string(image.height) + "x" + std::to_string(image.width));
+    return torch::from_blob(const_cast<float*>(image.data.data()), {image.channels, image.height, image.width},
+                            torch::kFloat32)
+        .clone();
+}
+
+std::vector<uint8_t> Image::toBytes() const {
+    std::vector<uint8_t> out(data.size());
+    const size_t plane = static_cast<size_t>(height) * width;
+    for (int c = 0; c < channels; ++c)
+        for (size_t i = 0; i < plane; ++i) {
+            // The same float arithmetic as toUint8Hwc: clamp, × 255 in float32, truncate.
+            const float v = std::min(std::max(data[c * plane + i], 0.0f), 1.0f) * 255.0f;
+            out[i * channels + c] = static_cast<uint8_t>(v);
+        }
+    return out;
+}
+
+void saveImagePng(const std::string& path, const Image& image) { saveImagePng(path, fromImage(image)); }
+
 }  // namespace diffii

@@ -7,6 +7,8 @@
 
 #include <ATen/core/Tensor.h>
 
+#include "core/engine/types.h"
+
 namespace diffii {
 
 struct ImageLoadOptions {
@@ -28,5 +30,12 @@ void saveImagePng(const std::string& path, const at::Tensor& image);
 
 // The 8-bit pixels that saveImagePng would write, as uint8 (H, W, 3).
 at::Tensor toUint8Hwc(const at::Tensor& image);
+
+// Loads and (only when needed) resizes an image to (3, height, width).
+at::Tensor loadImageForModel(const std::string& path, int64_t height, int64_t width);
+
+// The engine API's Image (core/engine/types.h) <-> a (C, H, W) tensor; the values are copied exactly (float32).
+Image toImage(const at::Tensor& image);
+at::Tensor fromImage(const Image& image);
 
 }  // namespace diffii

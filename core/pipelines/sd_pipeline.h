@@ -9,6 +9,7 @@
 
 #include <torch/torch.h>
 
+#include "core/engine/types.h"
 #include "core/jobs/progress.h"
 #include "core/models/stable_diffusion.h"
 
@@ -30,11 +31,6 @@ torch::Tensor encodeImageToLatent(StableDiffusion& sd, const torch::Tensor& imag
 // latents -> image (B, 3, H, W) in [0, 1], clamped. Multiplies by the float 1/scaling_factor as the reference.
 torch::Tensor decodeLatentToImage(StableDiffusion& sd, const torch::Tensor& latents);
 
-struct InversionSettings {
-    int steps = 50;
-    double guidance = 1.0;  // <= 1: no classifier-free guidance (conditional batch only)
-};
-
 // Called after every UNet step with (step index, total, current latents); may be empty.
 using LatentCallback = std::function<void(int, int, const torch::Tensor&)>;
 
@@ -47,12 +43,6 @@ struct InversionTrace {
 torch::Tensor ddimInvert(StableDiffusion& sd, const torch::Tensor& x0, const PromptEmbeddings& prompts,
                          const InversionSettings& settings, const JobContext* job = nullptr,
                          InversionTrace* trace = nullptr, const LatentCallback& onStep = {});
-
-struct DenoiseSettings {
-    int steps = 25;
-    double guidance = 7.5;
-    double split = 0.5;  // s: timesteps t >= 1000·(1−s) use the suffixed prompt
-};
 
 struct DenoiseTrace {
     std::vector<torch::Tensor> latents;  // latents[0] = z · init_noise_sigma

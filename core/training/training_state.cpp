@@ -1,4 +1,4 @@
-#include "core/diffii/training_state.h"
+#include "core/training/training_state.h"
 
 #include <ATen/autocast_mode.h>
 

@@ -1,4 +1,4 @@
-#include "core/diffii/pretrainer.h"
+#include "core/training/pretrainer.h"
 
 #include <algorithm>
 #include <chrono>
@@ -15,13 +15,13 @@
 
 #include "core/data/stable_hash.h"
 #include "core/diffii/concept_loss.h"
-#include "core/diffii/training_state.h"
 #include "core/io/error.h"
 #include "core/io/image.h"
 #include "core/io/json_config.h"
 #include "core/io/safetensors.h"
 #include "core/models/clip_bpe_trainer.h"
 #include "core/models/stable_diffusion.h"
+#include "core/training/training_state.h"
 
 namespace fs = std::filesystem;
 

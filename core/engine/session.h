@@ -1,8 +1,10 @@
-// A project opened for work: its dataset, split, model (with trained concepts when present) and the jobs of the
-// Diff-II flow over them — train concepts, build the inversion pool, generate, export. The CLI subcommands and the
-// GUI pages are thin fronts over this class.
+// The engine API: a project opened for work — its dataset, split, model (with trained concepts when present) and
+// the jobs of the Diff-II flow over them: train concepts, build the inversion pool, preview, generate, curate,
+// export. The CLI subcommands and the GUI pages are thin fronts over this class and the plain data of
+// core/engine/types.h; this header includes no LibTorch (the model and the renderer are only declared).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,27 +15,16 @@
 #include "core/data/dataset.h"
 #include "core/data/project.h"
 #include "core/data/splits.h"
-#include "core/diffii/concept_learner.h"
-#include "core/diffii/generator.h"
-#include "core/diffii/inversion_pool.h"
-#include "core/diffii/preview.h"
+#include "core/data/synthetic_manifest.h"
+#include "core/engine/types.h"
 #include "core/jobs/precision.h"
+#include "core/jobs/progress.h"
 
 namespace diffii {
 
-// The settings of every job, stored under "settings" in project.json; missing keys take the defaults.
-struct WorkflowSettings {
-    ConceptSettings concepts;  // concepts.bf16 is resolved from conceptsPrecision when training starts
-    // settings.concepts.precision: "auto" (default), "float32" or "bfloat16"; a legacy "bf16": true reads as bfloat16.
-    Precision conceptsPrecision = Precision::Auto;
-    PoolSettings pool;
-    double expansionRate = 5.0;
-    DenoiseSettings denoise;  // steps 25, guidance 7.5, split 0.5
-    std::string negativePrompt;
-
-    static WorkflowSettings fromJson(const nlohmann::json& settings, const std::string& file);
-    nlohmann::json toJson() const;
-};
+class StableDiffusion;
+class PreviewRenderer;
+struct LoadedConcepts;
 
 // The project's files that the fronts change without loading a model (`diffii split`, `diffii suffixes`); the
 // session reads and writes them the same way.
@@ -56,9 +47,9 @@ public:
     static std::unique_ptr<ProjectSession> open(const std::string& projectDir, Precision precision = Precision::Auto,
                                                 const JobContext* job = nullptr);
 
+    ~ProjectSession();
+
     Project& project() { return *m_project; }
-    StableDiffusion& model() { return *m_sd; }
-    std::shared_ptr<StableDiffusion> modelPtr() { return m_sd; }
     const ImageFolderDataset& dataset() const { return *m_dataset; }
     const Split& split() const { return m_split; }
     WorkflowSettings settings() const;
@@ -67,8 +58,9 @@ public:
 
     const std::string& modelHash() const { return m_modelHash; }
     std::string conceptsHash() const;  // "" when no concepts are trained
-    bool hasConcepts() const { return m_concepts.has_value(); }
-    const std::optional<LoadedConcepts>& concepts() const { return m_concepts; }  // LoRA fused into model()
+    bool hasConcepts() const { return m_concepts != nullptr; }
+    std::string precisionReason() const;  // what the model computes in, and why (core/jobs/precision.h)
+    int64_t nativeImageSize() const;      // pixels: UNet sample size × VAE factor
     // The class prompt: "a photo of a <tokens> <metaclass>" with trained concepts, else "a photo of a <class>
     // <metaclass>".
     std::string classPrompt(const std::string& className) const;
@@ -77,9 +69,8 @@ public:
     // The jobs. Each reports progress, honours cancellation and can be resumed by calling it again.
     // Every sampleEvery steps (0: never), one class in turn is rendered with its prompt as trained so far (seeded
     // noise, seed = step, 15 DDIM steps) and passed to onSample(step, class name, image (3, H, W) in [0, 1]).
-    ConceptResult trainConcepts(
-        const JobContext* job = nullptr, bool resume = true, int64_t sampleEvery = 0,
-        const std::function<void(int64_t, const std::string&, const torch::Tensor&)>& onSample = {});
+    ConceptResult trainConcepts(const JobContext* job = nullptr, bool resume = true, int64_t sampleEvery = 0,
+                                const std::function<void(int64_t, const std::string&, const Image&)>& onSample = {});
     std::vector<PoolEntry> buildPool(const JobContext* job = nullptr);
     std::vector<PoolEntry> pool() const;  // what is on disk, stale entries marked
     GenerationReport generate(const JobContext* job = nullptr, int shardIndex = 0, int shardCount = 1);
@@ -94,8 +85,11 @@ public:
     // Interactive rendering (core/diffii/preview.h), over the session's caches: the pool listing, the concepts
     // fingerprint, prompt embeddings, inversion latents and the last trajectory are kept until the pool, the
     // concepts, the split or the settings change.
+    // onStep is called after every denoising step with the image decoded there, or an empty one between the
+    // intermediate steps (params.intermediateEvery); it may throw Cancelled (a newer slider position superseded
+    // this preview), and nothing is cached then.
     PreviewImage preview(const PreviewParams& params, const JobContext* job = nullptr,
-                         const PreviewStepCallback& onStep = {});
+                         const std::function<void(int step, int total, const Image& image)>& onStep = {});
     // count images once round the circle (α at turn i / count), each passed to onImage as it is done.
     std::vector<PreviewImage> circleStrip(const PreviewParams& params, int count, const JobContext* job = nullptr,
                                           const std::function<void(int, const PreviewImage&)>& onImage = {});
@@ -103,25 +97,29 @@ public:
     // their diversity (core/eval/preview_metrics.h).
     std::vector<SplitSweepPoint> splitSweep(const PreviewParams& params, const std::vector<double>& splits, int samples,
                                             const JobContext* job = nullptr);
-    PreviewRenderer& previewRenderer();  // e.g. setReuse(false) for the uncached path
 
     std::vector<std::string> suffixes() const;  // project suffixes.txt, else the metaclass defaults
     void setSuffixes(const std::vector<std::string>& suffixes);
     std::vector<GenerationClass> generationClasses() const;
     std::vector<PoolSource> poolSources() const;
 
+    // Core side only (the demo's contact sheets, tests, benchmarks); the fronts never need them.
+    StableDiffusion& model() { return *m_sd; }
+    std::shared_ptr<StableDiffusion> modelPtr() { return m_sd; }
+    const LoadedConcepts* concepts() const { return m_concepts.get(); }  // LoRA fused into model()
+    PreviewRenderer& previewRenderer();                                  // e.g. setReuse(false) for the uncached path
+
 private:
-    ProjectSession() = default;
+    ProjectSession();
     void loadTrainedConcepts();
     void invalidateCaches();  // pool listing and everything the renderer derived from the pool or the concepts
-    PreviewRenderer::ClassInput classInput(const std::string& className) const;
 
     std::optional<Project> m_project;  // set by open()
     std::unique_ptr<ImageFolderDataset> m_dataset;
     Split m_split;
     std::shared_ptr<StableDiffusion> m_sd;
     std::string m_modelHash;
-    std::optional<LoadedConcepts> m_concepts;
+    std::unique_ptr<LoadedConcepts> m_concepts;
     std::string m_conceptsHash;  // of the files m_concepts was loaded from
     mutable std::optional<std::vector<PoolEntry>> m_poolCache;
     std::unique_ptr<PreviewRenderer> m_renderer;  // over m_sd; rebuilt when the model is reloaded

@@ -1,9 +1,13 @@
-#include "core/diffii/workflow.h"
+#include "core/engine/session.h"
 
 #include <filesystem>
 
 #include "core/data/synthetic_manifest.h"
 #include "core/diffii/circle_interpolation.h"
+#include "core/diffii/concept_learner.h"
+#include "core/diffii/generator.h"
+#include "core/diffii/inversion_pool.h"
+#include "core/diffii/preview.h"
 #include "core/diffii/suffixes.h"
 #include "core/eval/preview_metrics.h"
 #include "core/io/error.h"
@@ -29,6 +33,22 @@ std::shared_ptr<StableDiffusion> loadModelForThisThread(const std::string& model
     auto sd = StableDiffusion::load(modelDir, settings);
     configureThreadsForModel(parameterCount(*sd->unet()));
     return sd;
+}
+
+PreviewRenderer::ClassInput classInput(const ProjectSession& session, const std::string& className) {
+    PreviewRenderer::ClassInput in;
+    for (const auto& e : session.pool())
+        if (e.className == className && !e.stale) in.entries.push_back(e);
+    in.prompt = session.classPrompt(className);
+    in.negativePrompt = session.settings().negativePrompt;
+    return in;
+}
+
+PreviewImage toPreviewImage(const RenderedPreview& r) {
+    PreviewImage out;
+    static_cast<PreviewInfo&>(out) = r;
+    out.image = toImage(r.image);
+    return out;
 }
 
 }  // namespace
@@ -131,6 +151,12 @@ std::unique_ptr<ProjectSession> ProjectSession::open(const std::string& projectD
     return s;
 }
 
+ProjectSession::ProjectSession() = default;
+ProjectSession::~ProjectSession() = default;
+
+std::string ProjectSession::precisionReason() const { return m_sd->precisionReason(); }
+int64_t ProjectSession::nativeImageSize() const { return m_sd->nativeImageSize(); }
+
 void ProjectSession::invalidateCaches() {
     m_poolCache.reset();
     m_renderer.reset();
@@ -149,7 +175,7 @@ void ProjectSession::loadTrainedConcepts() {
                         m_project->modelDir() + " now has fingerprint " + m_modelHash +
                         " (the model folder changed): retrain the concepts (diffii train --restart)");
     }
-    m_concepts = loadConcepts(*m_sd, dir);
+    m_concepts = std::make_unique<LoadedConcepts>(loadConcepts(*m_sd, dir));
     m_conceptsHash = fingerprintFiles(
         {(fs::path(dir) / "embeddings.safetensors").string(), (fs::path(dir) / "lora.safetensors").string()});
 }
@@ -185,7 +211,7 @@ std::string ProjectSession::classPrompt(const std::string& className) const {
 
 ConceptResult ProjectSession::trainConcepts(
     const JobContext* job, bool resume, int64_t sampleEvery,
-    const std::function<void(int64_t, const std::string&, const torch::Tensor&)>& onSample) {
+    const std::function<void(int64_t, const std::string&, const Image&)>& onSample) {
     std::vector<ConceptClass> classes;
     for (const auto& c : m_split.classes) {
         if (c.train.empty()) continue;
@@ -215,7 +241,7 @@ ConceptResult ProjectSession::trainConcepts(
             den.steps = 15;
             den.split = 0.0;
             const auto prompt = conceptPrompt(learner.tokens()[c], m_project->config().metaclass);
-            onSample(step, classes[c].name, textToImage(*m_sd, prompt, static_cast<uint64_t>(step), den));
+            onSample(step, classes[c].name, toImage(textToImage(*m_sd, prompt, static_cast<uint64_t>(step), den)));
         });
     }
     const auto result = learner.train(m_project->conceptsDir(), job, resume);
@@ -260,23 +286,19 @@ PreviewRenderer& ProjectSession::previewRenderer() {
     return *m_renderer;
 }
 
-PreviewRenderer::ClassInput ProjectSession::classInput(const std::string& className) const {
-    PreviewRenderer::ClassInput in;
-    for (const auto& e : pool())
-        if (e.className == className && !e.stale) in.entries.push_back(e);
-    in.prompt = classPrompt(className);
-    in.negativePrompt = settings().negativePrompt;
-    return in;
-}
-
 PreviewImage ProjectSession::preview(const PreviewParams& params, const JobContext* job,
-                                     const PreviewStepCallback& onStep) {
-    return previewRenderer().render(classInput(params.className), params, job, onStep);
+                                     const std::function<void(int, int, const Image&)>& onStep) {
+    PreviewStepCallback step;
+    if (onStep)
+        step = [&](int i, int total, const torch::Tensor& image) {
+            onStep(i, total, image.defined() ? toImage(image) : Image());
+        };
+    return toPreviewImage(previewRenderer().render(classInput(*this, params.className), params, job, step));
 }
 
 std::vector<PreviewImage> ProjectSession::circleStrip(const PreviewParams& params, int count, const JobContext* job,
                                                       const std::function<void(int, const PreviewImage&)>& onImage) {
-    const auto input = classInput(params.className);
+    const auto input = classInput(*this, params.className);
     if (input.entries.size() < 2)
         throw Error("circle strip: class '" + params.className + "' has " + std::to_string(input.entries.size()) +
                     " current inversions, needs 2 (build the pool first)");
@@ -288,7 +310,7 @@ std::vector<PreviewImage> ProjectSession::circleStrip(const PreviewParams& param
         PreviewParams p = params;
         p.intermediateEvery = 0;
         p.alpha = alphaForTurn(theta, static_cast<double>(i) / count);
-        out.push_back(renderer.render(input, p));
+        out.push_back(toPreviewImage(renderer.render(input, p)));
         if (onImage) onImage(i, out.back());
         if (job) job->report("strip", i + 1, count);
     }
@@ -297,7 +319,7 @@ std::vector<PreviewImage> ProjectSession::circleStrip(const PreviewParams& param
 
 std::vector<SplitSweepPoint> ProjectSession::splitSweep(const PreviewParams& params, const std::vector<double>& splits,
                                                         int samples, const JobContext* job) {
-    const auto input = classInput(params.className);
+    const auto input = classInput(*this, params.className);
     if (input.entries.size() < 2)
         throw Error("sweep: class '" + params.className + "' has " + std::to_string(input.entries.size()) +
                     " current inversions, needs 2 (build the pool first)");

@@ -1,4 +1,4 @@
-#include "core/diffii/sampler.h"
+#include "core/pipelines/sd_pipeline.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 

@@ -1,0 +1,178 @@
+// The plain data of the engine API (core/engine/session.h): settings, results and images as the GUI and the CLI
+// see them. Standard library and JSON only: no LibTorch, no Qt, so that the fronts compile without either's
+// headers. The core's own headers include this one for the same structs.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/jobs/precision.h"
+
+namespace diffii {
+
+// An image in the engine's own layout: planar (channels, height, width) float values in [0, 1], as the models
+// compute them; compared exactly (a cached preview is bit-identical to an uncached one).
+struct Image {
+    int channels = 0, height = 0, width = 0;
+    std::vector<float> data;  // channels × height × width
+
+    bool empty() const { return data.empty(); }
+    // Interleaved 8-bit (height, width, channels), values clamped to [0, 1] and scaled by 255 with truncation:
+    // the bytes a PNG of the image holds (core/io/image.h toUint8Hwc rounds the same way).
+    std::vector<uint8_t> toBytes() const;
+    friend bool operator==(const Image& a, const Image& b) {
+        return a.channels == b.channels && a.height == b.height && a.width == b.width && a.data == b.data;
+    }
+};
+
+// Writes an (3, H, W) image as PNG, atomically (core/io/image.cpp). Throws diffii::Error naming the file.
+void saveImagePng(const std::string& path, const Image& image);
+
+// --- concept learning (core/diffii/concept_learner.h) ---
+
+struct ConceptSettings {
+    int tokensPerClass = 1;
+    std::string initWord;  // default init word for every class; empty: the metaclass word
+    int64_t loraRank = 10;
+    double embeddingLr = 5e-3;
+    double loraLr = 1e-4;
+    double embeddingWeightDecay = 0.0;  // AdamW, per parameter group
+    double loraWeightDecay = 1e-2;
+    int64_t lrWarmupSteps = 0;  // linear warm-up of both learning rates, then constant
+    int batchSize = 1;
+    int gradAccumulation = 1;
+    int64_t maxSteps = 1000;        // optimizer steps
+    int64_t checkpointEvery = 100;  // 0: checkpoint only at cancel and at the end
+    uint64_t seed = 0;
+    // The caller loads the model with LoadSettings{torch::kBFloat16} for bf16 training; this flag only asserts
+    // it (an error when the model's dtype disagrees), so that the settings recorded with the result are true.
+    // The trainable parameters (LoRA and the embedding rows) are float32 master copies either way.
+    bool bf16 = false;
+    int64_t imageSize =
+        0;  // square training size in pixels; 0: the model's native size (unet sample_size × VAE factor)
+    bool randomFlip = false;
+    double lossSmoothing = 0.9;  // EMA factor of the smoothed loss (bias-corrected)
+
+    nlohmann::json toJson() const;
+};
+
+struct ConceptResult {
+    double finalLoss = 0.0;               // loss of the last step (mean over its micro-batches)
+    double smoothedLoss = 0.0;            // EMA of the loss at the last step
+    double stepsPerSecond = 0.0;          // optimizer steps run by this call / their wall time (0 when none ran)
+    int64_t steps = 0;                    // total optimizer steps done (== maxSteps)
+    int64_t resumedFromStep = 0;          // 0 for a fresh run
+    std::vector<std::string> classNames;  // in input order
+    std::map<std::string, std::vector<std::string>> tokensPerClass;
+    std::string outputDir;
+};
+
+// --- the inversion pool (core/diffii/inversion_pool.h) ---
+
+struct PoolSource {
+    std::string className;
+    std::string imagePath;  // absolute or relative to the working directory
+    std::string key;        // stable name of the entry inside the class folder (e.g. the image's file stem)
+    std::string prompt;     // class prompt used for the inversion
+};
+
+struct PoolSettings {
+    int steps = 50;
+    double guidance = 1.0;
+    int64_t width = 0, height = 0;  // 0: the model's native size
+    bool reconstruct = true;        // also denoise back and measure PSNR
+};
+
+struct PoolEntry {
+    std::string className;
+    std::string key;
+    std::string imagePath;
+    std::string file;            // the entry's safetensors file
+    std::string reconstruction;  // PNG of the reconstruction ("" when not made)
+    double psnr = 0.0;           // dB, reconstruction vs the (resized) original; 0 when not made
+    bool stale = false;          // produced by other settings, model or concepts than the current ones
+};
+
+// --- sampling (core/pipelines/sd_pipeline.h) ---
+
+struct InversionSettings {
+    int steps = 50;
+    double guidance = 1.0;  // <= 1: no classifier-free guidance (conditional batch only)
+};
+
+struct DenoiseSettings {
+    int steps = 25;
+    double guidance = 7.5;
+    double split = 0.5;  // s: timesteps t >= 1000·(1−s) use the suffixed prompt
+};
+
+// --- generation (core/diffii/generator.h) ---
+
+struct GenerationClass {
+    std::string name;
+    int64_t classIndex = 0;
+    std::string prompt;           // "a photo of a <tokens> <metaclass>"
+    std::vector<PoolEntry> pool;  // inversions of the class's training images
+    int64_t trainImages = 0;      // for the expansion rate
+};
+
+struct GenerationReport {
+    int64_t generated = 0;
+    int64_t skipped = 0;  // already finished (resume)
+    int64_t total = 0;    // images of this shard
+};
+
+// --- interactive preview (core/diffii/preview.h) ---
+
+struct PreviewParams {
+    std::string className;
+    int first = 0;  // indices into the class's current pool entries: clamped into range and made distinct
+    int second = 1;
+    double alpha = 0.0;  // rotation parameter of the circle formula
+    uint64_t seed = 0;   // start noise of a class with one image
+    std::string suffix;  // scene suffix of the first stage
+    DenoiseSettings denoise;
+    int intermediateEvery = 0;  // decode an intermediate image every N steps (0: none)
+};
+
+// What a preview used and did, besides its image.
+struct PreviewInfo {
+    double theta = 0.0, alpha = 0.0, period = 0.0;
+    bool interpolation = false;
+    bool fallbackNoise = false;  // one-image class: fresh Gaussian noise instead of the circle
+    int first = 0, second = 0;   // the pair used (after clamping)
+    int computedSteps = 0;       // denoising steps (UNet calls with CFG batched) run for this image
+    int reusedSteps = 0;         // steps taken from the previous trajectory
+};
+
+struct PreviewImage : PreviewInfo {
+    Image image;  // (3, H, W)
+};
+
+struct SplitSweepPoint {
+    double split = 0.0;
+    double sourceSimilarity = 0.0;  // core/eval/preview_metrics.h
+    double diversity = 0.0;
+};
+
+// --- the project's settings ---
+
+// The settings of every job, stored under "settings" in project.json; missing keys take the defaults.
+struct WorkflowSettings {
+    ConceptSettings concepts;  // concepts.bf16 is resolved from conceptsPrecision when training starts
+    // settings.concepts.precision: "auto" (default), "float32" or "bfloat16"; a legacy "bf16": true reads as bfloat16.
+    Precision conceptsPrecision = Precision::Auto;
+    PoolSettings pool;
+    double expansionRate = 5.0;
+    DenoiseSettings denoise;  // steps 25, guidance 7.5, split 0.5
+    std::string negativePrompt;
+
+    static WorkflowSettings fromJson(const nlohmann::json& settings, const std::string& file);
+    nlohmann::json toJson() const;
+};
+
+}  // namespace diffii
