@@ -57,12 +57,22 @@ DemoResources locateDemoResources() {
                 r.concepts = (root / "demo" / "concepts").string();
             if (!r.concepts.empty() && fs::is_directory(root / "demo" / "inversions"))
                 r.pool = (root / "demo" / "inversions").string();
+            if (fs::exists(root / "models" / "backbone" / "model.safetensors"))
+                r.backbone = (root / "models" / "backbone" / "model.safetensors").string();
             return r;
         }
         tried += "\n  " + c.string();
     }
     throw Error("the demo resources (emoji-birds dataset and the emoji-sd-tiny model) were not found; tried:" + tried +
                 "\nset DIFFII_RESOURCES to the resources folder");
+}
+
+std::string embeddedBackboneFile() {
+    try {
+        return locateDemoResources().backbone;
+    } catch (const Error&) {
+        return {};
+    }
 }
 
 std::vector<std::string> demoSuffixes() {

@@ -21,12 +21,17 @@ struct DemoResources {
     std::string model;        // models/emoji-sd-tiny (diffusers layout)
     std::string concepts;     // demo/concepts ("" when none are shipped)
     std::string pool;         // demo/inversions: the inversion pool built with those concepts ("" when none)
+    std::string backbone;     // models/backbone/model.safetensors: the classifier's pretrained ResNet ("" when none)
 };
 
 // Looks for the resources folder in: $DIFFII_RESOURCES, <executable>/../share/diffii-studio/resources,
 // <executable>/../../resources (a build folder inside the source tree), then the source tree the binary was built
 // from. Throws diffii::Error listing the places tried when none holds the demo dataset and model.
 DemoResources locateDemoResources();
+
+// The embedded classifier backbone (DemoResources::backbone) when the resources are found and ship one, else "":
+// the default weights of `diffii classify`.
+std::string embeddedBackboneFile();
 
 // The demo's scene suffixes: the five training styles (", fluent emoji", ", flat emoji", ...).
 std::vector<std::string> demoSuffixes();

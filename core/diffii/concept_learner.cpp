@@ -18,6 +18,7 @@
 #include "core/io/safetensors.h"
 #include "core/jobs/threads.h"
 #include "core/pipelines/sd_pipeline.h"
+#include "core/training/random.h"
 #include "core/training/training_state.h"
 
 namespace diffii {
@@ -28,19 +29,6 @@ namespace fs = std::filesystem;
 constexpr const char* kCheckpointFormat = "diffii-concepts-checkpoint";
 constexpr const char* kConceptsFormat = "diffii-concepts";
 constexpr int kSchemaVersion = 1;
-
-uint64_t splitMix64(uint64_t x) {
-    x += 0x9E3779B97F4A7C15ull;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    return x ^ (x >> 31);
-}
-
-// Every random draw of the job comes from a generator seeded by (seed, stream, index), so that a resumed run
-// draws exactly what an uninterrupted one would without saving generator states.
-at::Generator derivedGenerator(uint64_t seed, uint64_t stream, uint64_t index) {
-    return at::detail::createCPUGenerator(splitMix64(splitMix64(seed ^ splitMix64(stream)) + index));
-}
 
 enum Stream : uint64_t { kEpochPermutation = 1, kStepDraws = 2, kEmbeddingResize = 3 };
 
@@ -226,256 +214,88 @@ std::string LoadedConcepts::prompt(const std::string& className) const {
     return conceptPrompt(it->second, metaclass);
 }
 
-ConceptResult ConceptLearner::train(const std::string& outputDir, const JobContext* job, bool resume) {
-    const auto& s = m_settings;
-    ensureWritableFolder(outputDir);
-    // Denormals in the backward pass made a step ~47x slower on CPU; the flag lives in each thread's MXCSR.
-    flushDenormalsOnComputeThreads();
+namespace {
 
-    StableDiffusion& sd = *m_sd;
-    auto& tokenizer = sd.tokenizer();
-    auto& textEncoder = *sd.textEncoder();
-    auto& unet = *sd.unet();
-    const auto dtype = sd.dtype();
-    const fs::path out(outputDir);
-    const std::string checkpointPath = (out / "checkpoint.safetensors").string();
-
-    // What the run depends on: a checkpoint is only resumed by the same description.
+// What the run depends on: a checkpoint is only resumed by the same description.
+nlohmann::json runIdentity(const std::vector<ConceptClass>& classes,
+                           const std::vector<std::vector<std::string>>& tokens, const std::string& metaclass,
+                           const StableDiffusion& sd, const ConceptSettings& s) {
     nlohmann::json classesJson = nlohmann::json::array();
-    for (size_t c = 0; c < m_classes.size(); ++c)
-        classesJson.push_back({{"name", m_classes[c].name},
-                               {"tokens", m_tokens[c]},
-                               {"init_word", m_classes[c].initWord},
-                               {"images", m_classes[c].imagePaths}});
-    nlohmann::json identity = {{"classes", classesJson},
-                               {"metaclass", m_metaclass},
-                               {"model", sd.dir()},
-                               {"dtype", dtypeName(dtype)},
-                               {"settings", s.toJson()}};
-    auto comparableSettings = [](nlohmann::json j) {
-        j.erase("max_steps");
-        j.erase("checkpoint_every");
-        return j;
-    };
+    for (size_t c = 0; c < classes.size(); ++c)
+        classesJson.push_back({{"name", classes[c].name},
+                               {"tokens", tokens[c]},
+                               {"init_word", classes[c].initWord},
+                               {"images", classes[c].imagePaths}});
+    return {{"classes", classesJson},
+            {"metaclass", metaclass},
+            {"model", sd.dir()},
+            {"dtype", dtypeName(sd.dtype())},
+            {"settings", s.toJson()}};
+}
 
-    std::unique_ptr<SafeTensorsFile> checkpoint;
-    int64_t startStep = 0;
-    if (resume && fs::exists(checkpointPath)) {
-        checkpoint = std::make_unique<SafeTensorsFile>(checkpointPath);
-        const auto& meta = checkpoint->metadata();
-        const auto it = meta.find("checkpoint");
-        if (it == meta.end()) throw Error(checkpointPath + ": metadata key 'checkpoint' is missing");
-        nlohmann::json saved;
-        try {
-            saved = nlohmann::json::parse(it->second);
-        } catch (const std::exception& e) {
-            throw Error(checkpointPath + ": metadata 'checkpoint' is not JSON: " + e.what());
-        }
-        if (saved.value("format", "") != kCheckpointFormat)
-            throw Error(checkpointPath + ": metadata 'checkpoint'.format is '" + saved.value("format", "") +
-                        "', expected '" + kCheckpointFormat + "'");
-        for (const char* key : {"classes", "metaclass", "model", "dtype"}) {
-            if (saved.value(key, nlohmann::json()) != identity[key])
-                throw Error(checkpointPath + ": key '" + key + "' is " + saved.value(key, nlohmann::json()).dump() +
-                            " but this run has " + identity[key].dump() +
-                            "; use another output folder or resume=false");
-        }
-        const auto savedSettings = comparableSettings(saved.value("settings", nlohmann::json::object()));
-        const auto ourSettings = comparableSettings(identity["settings"]);
-        for (const auto& [key, value] : ourSettings.items()) {
-            if (!savedSettings.contains(key) || savedSettings[key] != value)
-                throw Error(checkpointPath + ": setting '" + key + "' is " +
-                            (savedSettings.contains(key) ? savedSettings[key].dump() : std::string("missing")) +
-                            " but this run has " + value.dump());
-        }
-        startStep = jsonRequire<int64_t>(saved, "step", checkpointPath);
+nlohmann::json comparableSettings(nlohmann::json j) {
+    j.erase("max_steps");
+    j.erase("checkpoint_every");
+    return j;
+}
+
+// The step a checkpoint of this run stopped at; an Error naming the key when it comes from another run.
+int64_t readCheckpointStep(const SafeTensorsFile& checkpoint, const std::string& checkpointPath,
+                           const nlohmann::json& identity) {
+    const auto& meta = checkpoint.metadata();
+    const auto it = meta.find("checkpoint");
+    if (it == meta.end()) throw Error(checkpointPath + ": metadata key 'checkpoint' is missing");
+    nlohmann::json saved;
+    try {
+        saved = nlohmann::json::parse(it->second);
+    } catch (const std::exception& e) {
+        throw Error(checkpointPath + ": metadata 'checkpoint' is not JSON: " + e.what());
     }
-
-    // --- tokens: all added first, then one resize (a resize copies the whole table) ----------------------------
-    const auto baseWeight = textEncoder.tokenEmbeddingWeight().detach();
-    std::vector<torch::Tensor> initRows;
-    for (size_t c = 0; c < m_classes.size(); ++c) {
-        const auto ids = tokenizer.encode(m_classes[c].initWord);
-        const auto idTensor = torch::tensor(std::vector<int64_t>(ids.begin() + 1, ids.end() - 1), torch::kLong);
-        // Several BPE pieces: the mean of their embeddings.
-        const auto init = baseWeight.index_select(0, idTensor).to(torch::kFloat32).mean(0);
-        for (size_t i = 0; i < m_tokens[c].size(); ++i) initRows.push_back(init);
+    if (saved.value("format", "") != kCheckpointFormat)
+        throw Error(checkpointPath + ": metadata 'checkpoint'.format is '" + saved.value("format", "") +
+                    "', expected '" + kCheckpointFormat + "'");
+    for (const char* key : {"classes", "metaclass", "model", "dtype"}) {
+        if (saved.value(key, nlohmann::json()) != identity.at(key))
+            throw Error(checkpointPath + ": key '" + key + "' is " + saved.value(key, nlohmann::json()).dump() +
+                        " but this run has " + identity.at(key).dump() + "; use another output folder or resume=false");
     }
-    std::vector<int64_t> tokenIds;
-    std::vector<std::string> allTokens;
-    for (const auto& tokens : m_tokens)
-        for (const auto& t : tokens) {
-            tokenIds.push_back(tokenizer.addToken(t));
-            allTokens.push_back(t);
-        }
-    if (static_cast<int64_t>(tokenizer.size()) > baseWeight.size(0))
-        textEncoder.resizeTokenEmbeddings(static_cast<int64_t>(tokenizer.size()),
-                                          derivedGenerator(s.seed, kEmbeddingResize, 0));
-    auto embeddingModule = textEncoder.textModel->embeddings->tokenEmbedding;
-    auto weight = textEncoder.tokenEmbeddingWeight();
-    const auto idsTensor = torch::tensor(tokenIds, torch::kLong);
-    // float32 master copy of the trained rows (the model's table may be bfloat16).
-    torch::Tensor rows = torch::stack(initRows).contiguous();
-    std::map<int64_t, int64_t> rowOfId;
-    for (size_t i = 0; i < tokenIds.size(); ++i) rowOfId[tokenIds[i]] = static_cast<int64_t>(i);
-    auto writeRows = [&] {
-        torch::NoGradGuard g;
-        weight.index_copy_(0, idsTensor, rows.to(weight.scalar_type()));
-    };
-
-    // --- model: frozen, plus the shared LoRA -------------------------------------------------------------------
-    for (auto& p : unet.parameters()) p.set_requires_grad(false);
-    for (auto& p : textEncoder.parameters()) p.set_requires_grad(false);
-    for (auto& p : sd.vae()->parameters()) p.set_requires_grad(false);
-    m_lora = UNetLoraImpl::create(unet, s.loraRank, s.seed);
-    m_lora->attach(unet, 1.0);
-    const auto loraLayers = m_lora->layers();  // module path -> layer, sorted
-    std::vector<std::pair<std::string, torch::Tensor>> loraParams;
-    for (const auto& [module, layer] : loraLayers) {
-        loraParams.emplace_back(module + ".down", layer->down->weight);
-        loraParams.emplace_back(module + ".up", layer->up->weight);
+    const auto savedSettings = comparableSettings(saved.value("settings", nlohmann::json::object()));
+    const auto ourSettings = comparableSettings(identity.at("settings"));
+    for (const auto& [key, value] : ourSettings.items()) {
+        if (!savedSettings.contains(key) || savedSettings[key] != value)
+            throw Error(checkpointPath + ": setting '" + key + "' is " +
+                        (savedSettings.contains(key) ? savedSettings[key].dump() : std::string("missing")) +
+                        " but this run has " + value.dump());
     }
-    for (auto& [name, p] : loraParams) p.set_requires_grad(true);
+    return jsonRequire<int64_t>(saved, "step", checkpointPath);
+}
 
-    // --- training images -> cached latents (and their mirror images) -------------------------------------------
-    const int64_t size = s.imageSize > 0 ? s.imageSize : sd.nativeImageSize();
-    std::vector<torch::Tensor> latents, flippedLatents;
-    std::vector<int64_t> imageClass;
-    int64_t totalImages = 0;
-    for (const auto& cls : m_classes) totalImages += static_cast<int64_t>(cls.imagePaths.size());
-    for (size_t c = 0; c < m_classes.size(); ++c) {
-        for (const auto& path : m_classes[c].imagePaths) {
-            if (job) job->throwIfCancelled();
-            if (job)
-                job->report("concepts", 0, s.maxSteps,
-                            "encoding image " + std::to_string(latents.size() + 1) + "/" + std::to_string(totalImages));
-            torch::Tensor image;
-            try {
-                image = squareImage(loadImageRgb(path), size);
-            } catch (const Error& e) {
-                throw Error("class '" + m_classes[c].name + "': " + e.what());
-            }
-            latents.push_back(encodeImageToLatent(sd, image)[0]);
-            if (s.randomFlip) flippedLatents.push_back(encodeImageToLatent(sd, image.flip({2}))[0]);
-            imageClass.push_back(static_cast<int64_t>(c));
-        }
-    }
-    const auto latentTable = torch::stack(latents);
-    const auto flippedTable = s.randomFlip ? torch::stack(flippedLatents) : latentTable;
-    std::vector<torch::Tensor> classIds;
-    for (size_t c = 0; c < m_classes.size(); ++c)
-        classIds.push_back(
-            torch::tensor(tokenizer.encodePadded(conceptPrompt(m_tokens[c], m_metaclass)), torch::kLong));
-    const auto idsTable = torch::stack(classIds);
-    const auto imageClassTensor = torch::tensor(imageClass, torch::kLong);
-    const int64_t numImages = latentTable.size(0);
-
-    // --- optimizer ---------------------------------------------------------------------------------------------
-    rows.set_requires_grad(true);
-    std::vector<torch::Tensor> loraTensors;
-    for (auto& [name, p] : loraParams) loraTensors.push_back(p);
-    std::vector<torch::optim::OptimizerParamGroup> groups;
-    groups.emplace_back(std::vector<torch::Tensor>{rows},
-                        std::make_unique<torch::optim::AdamWOptions>(
-                            torch::optim::AdamWOptions(s.embeddingLr).weight_decay(s.embeddingWeightDecay)));
-    groups.emplace_back(loraTensors, std::make_unique<torch::optim::AdamWOptions>(
-                                         torch::optim::AdamWOptions(s.loraLr).weight_decay(s.loraWeightDecay)));
-    torch::optim::AdamW optimizer(std::move(groups));
-    std::vector<std::pair<std::string, torch::Tensor>> namedParams = {{"embeddings", rows}};
-    for (auto& [name, p] : loraParams) namedParams.emplace_back("lora." + name, p);
-
-    std::vector<double> lossLog;
-    if (checkpoint) {
-        restoreTrainingState(optimizer, namedParams, *checkpoint);
-        if (checkpoint->contains("log.loss")) {
-            const auto log = checkpoint->tensor("log.loss").to(torch::kFloat64).contiguous();
-            lossLog.assign(log.data_ptr<double>(), log.data_ptr<double>() + log.numel());
-        }
-        if (static_cast<int64_t>(lossLog.size()) != startStep)
-            throw Error(checkpointPath + ": key 'log.loss' has " + std::to_string(lossLog.size()) +
-                        " entries, expected one per step (" + std::to_string(startStep) + ")");
-        checkpoint.reset();
-    }
-    writeRows();
-    // The smoothed loss the progress reports, kept step by step (the same recurrence as smoothedLosses()).
-    double emaLoss = 0.0, emaWeight = 0.0;
-    auto addToEma = [&](double l) {
-        emaLoss = s.lossSmoothing * emaLoss + (1 - s.lossSmoothing) * l;
-        emaWeight = s.lossSmoothing * emaWeight + (1 - s.lossSmoothing);
-    };
-    for (const double l : lossLog) addToEma(l);
-
-    // --- bookkeeping -------------------------------------------------------------------------------------------
-    auto lrFactor = [&](int64_t step /* 1-based */) {
-        return s.lrWarmupSteps > 0 ? std::min(1.0, static_cast<double>(step) / static_cast<double>(s.lrWarmupSteps))
-                                   : 1.0;
-    };
-    auto smoothedLosses = [&] {
-        std::vector<double> sm;
-        double ema = 0.0, weightSum = 0.0;
-        for (const double l : lossLog) {
-            ema = s.lossSmoothing * ema + (1 - s.lossSmoothing) * l;
-            weightSum = s.lossSmoothing * weightSum + (1 - s.lossSmoothing);
-            sm.push_back(ema / weightSum);
-        }
-        return sm;
-    };
-    auto writeLossCsv = [&] {
-        const auto sm = smoothedLosses();
-        std::ostringstream csv;
-        csv << "step,loss,smoothed_loss,lr_embedding,lr_lora\n";
-        for (size_t i = 0; i < lossLog.size(); ++i) {
-            const double f = lrFactor(static_cast<int64_t>(i) + 1);
-            csv << (i + 1) << ',' << shortNumber(lossLog[i]) << ',' << shortNumber(sm[i]) << ','
-                << shortNumber(s.embeddingLr * f) << ',' << shortNumber(s.loraLr * f) << '\n';
-        }
-        writeFileAtomic((out / "loss.csv").string(), csv.str());
-    };
+// class name -> its placeholder tokens.
+nlohmann::json tokensByClass(const std::vector<ConceptClass>& classes,
+                             const std::vector<std::vector<std::string>>& tokens) {
     nlohmann::json tokensJson = nlohmann::json::object();
-    for (size_t c = 0; c < m_classes.size(); ++c) tokensJson[m_classes[c].name] = m_tokens[c];
-    auto writeCheckpoint = [&](int64_t step) {
-        std::map<std::string, torch::Tensor> tensors;
-        storeTrainingState(optimizer, namedParams, tensors);
-        tensors["log.loss"] = torch::tensor(lossLog, torch::kFloat64);
-        nlohmann::json j = identity;
-        j["format"] = kCheckpointFormat;
-        j["version"] = kSchemaVersion;
-        j["step"] = step;
-        j["tokens"] = tokensJson;
-        saveSafetensors(checkpointPath, tensors, {{"checkpoint", j.dump()}});
-        // Informational copy; resume reads the safetensors metadata, which is written in the same atomic rename.
-        writeFileAtomic((out / "checkpoint.json").string(), j.dump(2) + "\n");
-        writeLossCsv();
-    };
+    for (size_t c = 0; c < classes.size(); ++c) tokensJson[classes[c].name] = tokens[c];
+    return tokensJson;
+}
 
-    // --- training ----------------------------------------------------------------------------------------------
-    TrainingModeGuard trainingMode(embeddingModule);
-    DdimScheduler noiseScheduler(sd.schedulerConfig());
-    const int64_t numTrainTimesteps = sd.schedulerConfig().numTrainTimesteps;
-    const int64_t perStep = static_cast<int64_t>(s.batchSize) * s.gradAccumulation;
-    int64_t cachedEpoch = -1;
-    torch::Tensor permutation;
-    auto imageAt = [&](int64_t k) {  // k-th training sample overall: epochs of seeded permutations
-        const int64_t epoch = k / numImages;
-        if (epoch != cachedEpoch) {
-            auto gen = derivedGenerator(s.seed, kEpochPermutation, static_cast<uint64_t>(epoch));
-            permutation = torch::randperm(numImages, gen, torch::kLong);
-            cachedEpoch = epoch;
-        }
-        return permutation[k % numImages].item<int64_t>();
-    };
+// The trained placeholder rows: a float32 master copy (the model's table may be bfloat16) and where they live in
+// the text encoder's token-embedding table.
+struct PlaceholderRows {
+    std::vector<std::string> tokens;  // every class's tokens, in class order
+    torch::Tensor ids;                // their token ids
+    std::map<int64_t, int64_t> rowOfId;
+    torch::Tensor rows;  // float32 [tokens, C]: what the optimizer trains
+    torch::nn::Embedding module{nullptr};
+    torch::Tensor weight;  // the model's token-embedding table
 
-    ConceptResult result;
-    result.resumedFromStep = startStep;
-    result.outputDir = outputDir;
-    for (size_t c = 0; c < m_classes.size(); ++c) {
-        result.classNames.push_back(m_classes[c].name);
-        result.tokensPerClass[m_classes[c].name] = m_tokens[c];
+    void writeToModel() {
+        torch::NoGradGuard g;
+        weight.index_copy_(0, ids, rows.to(weight.scalar_type()));
     }
 
     // The token-embedding gradient of one backward -> the master rows' gradient; the rest of the table never
     // enters the optimizer. Taken after every micro-batch: LibTorch 1.13 cannot add sparse bfloat16 gradients.
-    auto takeEmbeddingGrad = [&](torch::Tensor& rowsGrad) {
+    void takeGradient(torch::Tensor& rowsGrad) {
         torch::NoGradGuard g;
         auto grad = weight.grad();
         if (!grad.defined()) return;
@@ -495,93 +315,395 @@ ConceptResult ConceptLearner::train(const std::string& outputDir, const JobConte
                 rowsGrad.index_add_(0, torch::tensor(dst, torch::kLong),
                                     values.index_select(0, torch::tensor(src, torch::kLong)));
         } else {
-            rowsGrad.add_(grad.index_select(0, idsTensor).to(torch::kFloat32));
+            rowsGrad.add_(grad.index_select(0, ids).to(torch::kFloat32));
         }
         weight.mutable_grad() = torch::Tensor();
-    };
+    }
+};
 
-    const auto t0 = std::chrono::steady_clock::now();
-    int64_t step = startStep;
-    while (step < s.maxSteps) {
-        if (job && job->cancelled()) {
-            writeCheckpoint(step);
-            job->throwIfCancelled();
+// Tokens: all added first, then one resize (a resize copies the whole table). Each new row starts from the init
+// word's embedding.
+PlaceholderRows addPlaceholderTokens(StableDiffusion& sd, const std::vector<ConceptClass>& classes,
+                                     const std::vector<std::vector<std::string>>& classTokens, uint64_t seed) {
+    auto& tokenizer = sd.tokenizer();
+    auto& textEncoder = *sd.textEncoder();
+    const auto baseWeight = textEncoder.tokenEmbeddingWeight().detach();
+    std::vector<torch::Tensor> initRows;
+    for (size_t c = 0; c < classes.size(); ++c) {
+        const auto ids = tokenizer.encode(classes[c].initWord);
+        const auto idTensor = torch::tensor(std::vector<int64_t>(ids.begin() + 1, ids.end() - 1), torch::kLong);
+        // Several BPE pieces: the mean of their embeddings.
+        const auto init = baseWeight.index_select(0, idTensor).to(torch::kFloat32).mean(0);
+        for (size_t i = 0; i < classTokens[c].size(); ++i) initRows.push_back(init);
+    }
+    PlaceholderRows p;
+    std::vector<int64_t> tokenIds;
+    for (const auto& tokens : classTokens)
+        for (const auto& t : tokens) {
+            tokenIds.push_back(tokenizer.addToken(t));
+            p.tokens.push_back(t);
         }
-        const int64_t next = step + 1;
-        const double f = lrFactor(next);
-        static_cast<torch::optim::AdamWOptions&>(optimizer.param_groups()[0].options()).lr(s.embeddingLr * f);
-        static_cast<torch::optim::AdamWOptions&>(optimizer.param_groups()[1].options()).lr(s.loraLr * f);
+    if (static_cast<int64_t>(tokenizer.size()) > baseWeight.size(0))
+        textEncoder.resizeTokenEmbeddings(static_cast<int64_t>(tokenizer.size()),
+                                          derivedGenerator(seed, kEmbeddingResize, 0));
+    p.module = textEncoder.textModel->embeddings->tokenEmbedding;
+    p.weight = textEncoder.tokenEmbeddingWeight();
+    p.ids = torch::tensor(tokenIds, torch::kLong);
+    p.rows = torch::stack(initRows).contiguous();
+    for (size_t i = 0; i < tokenIds.size(); ++i) p.rowOfId[tokenIds[i]] = static_cast<int64_t>(i);
+    return p;
+}
+
+void freezeModel(StableDiffusion& sd) {
+    for (auto& p : sd.unet()->parameters()) p.set_requires_grad(false);
+    for (auto& p : sd.textEncoder()->parameters()) p.set_requires_grad(false);
+    for (auto& p : sd.vae()->parameters()) p.set_requires_grad(false);
+}
+
+// Attaches the LoRA at scale 1; returns its trainable weights ("<module>.down", "<module>.up", sorted by module).
+NamedTensors attachSharedLora(UNetLoraImpl& lora, UNet2DConditionModelImpl& unet) {
+    lora.attach(unet, 1.0);
+    NamedTensors loraParams;
+    for (const auto& [module, layer] : lora.layers()) {  // module path -> layer, sorted
+        loraParams.emplace_back(module + ".down", layer->down->weight);
+        loraParams.emplace_back(module + ".up", layer->up->weight);
+    }
+    for (auto& [name, p] : loraParams) p.set_requires_grad(true);
+    return loraParams;
+}
+
+// The training images as cached latents (and those of their mirror images), with each image's class.
+struct TrainingImages {
+    torch::Tensor latents;     // [N, ...], the classes' images in order
+    torch::Tensor flipped;     // the mirror images' latents (== latents without randomFlip)
+    torch::Tensor classIds;    // [classes, maxLength]: the padded prompt ids of each class
+    torch::Tensor imageClass;  // [N]: the class of each image
+    int64_t count = 0;
+};
+
+TrainingImages encodeTrainingImages(StableDiffusion& sd, const std::vector<ConceptClass>& classes,
+                                    const std::vector<std::vector<std::string>>& tokens, const std::string& metaclass,
+                                    const ConceptSettings& s, const JobContext* job) {
+    const int64_t size = s.imageSize > 0 ? s.imageSize : sd.nativeImageSize();
+    std::vector<torch::Tensor> latents, flippedLatents;
+    std::vector<int64_t> imageClass;
+    int64_t totalImages = 0;
+    for (const auto& cls : classes) totalImages += static_cast<int64_t>(cls.imagePaths.size());
+    for (size_t c = 0; c < classes.size(); ++c) {
+        for (const auto& path : classes[c].imagePaths) {
+            if (job) job->throwIfCancelled();
+            if (job)
+                job->report("concepts", 0, s.maxSteps,
+                            "encoding image " + std::to_string(latents.size() + 1) + "/" + std::to_string(totalImages));
+            torch::Tensor image;
+            try {
+                image = squareImage(loadImageRgb(path), size);
+            } catch (const Error& e) {
+                throw Error("class '" + classes[c].name + "': " + e.what());
+            }
+            latents.push_back(encodeImageToLatent(sd, image)[0]);
+            if (s.randomFlip) flippedLatents.push_back(encodeImageToLatent(sd, image.flip({2}))[0]);
+            imageClass.push_back(static_cast<int64_t>(c));
+        }
+    }
+    TrainingImages out;
+    out.latents = torch::stack(latents);
+    out.flipped = s.randomFlip ? torch::stack(flippedLatents) : out.latents;
+    std::vector<torch::Tensor> classIds;
+    for (size_t c = 0; c < classes.size(); ++c)
+        classIds.push_back(
+            torch::tensor(sd.tokenizer().encodePadded(conceptPrompt(tokens[c], metaclass)), torch::kLong));
+    out.classIds = torch::stack(classIds);
+    out.imageClass = torch::tensor(imageClass, torch::kLong);
+    out.count = out.latents.size(0);
+    return out;
+}
+
+// AdamW with two groups: the embedding rows, then the LoRA weights.
+std::unique_ptr<torch::optim::AdamW> makeOptimizer(const torch::Tensor& rows, const NamedTensors& loraParams,
+                                                   const ConceptSettings& s) {
+    rows.set_requires_grad(true);
+    std::vector<torch::Tensor> loraTensors;
+    for (auto& [name, p] : loraParams) loraTensors.push_back(p);
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    groups.emplace_back(std::vector<torch::Tensor>{rows},
+                        std::make_unique<torch::optim::AdamWOptions>(
+                            torch::optim::AdamWOptions(s.embeddingLr).weight_decay(s.embeddingWeightDecay)));
+    groups.emplace_back(loraTensors, std::make_unique<torch::optim::AdamWOptions>(
+                                         torch::optim::AdamWOptions(s.loraLr).weight_decay(s.loraWeightDecay)));
+    return std::make_unique<torch::optim::AdamW>(std::move(groups));
+}
+
+// The k-th training sample overall: epochs of seeded permutations of the images.
+class EpochOrder {
+public:
+    EpochOrder(uint64_t seed, int64_t numImages) : m_seed(seed), m_numImages(numImages) {}
+    int64_t imageAt(int64_t k) {
+        const int64_t epoch = k / m_numImages;
+        if (epoch != m_cachedEpoch) {
+            auto gen = derivedGenerator(m_seed, kEpochPermutation, static_cast<uint64_t>(epoch));
+            m_permutation = torch::randperm(m_numImages, gen, torch::kLong);
+            m_cachedEpoch = epoch;
+        }
+        return m_permutation[k % m_numImages].item<int64_t>();
+    }
+
+private:
+    uint64_t m_seed;
+    int64_t m_numImages;
+    int64_t m_cachedEpoch = -1;
+    torch::Tensor m_permutation;
+};
+
+// The state of one train() call: what it trains, its optimizer, the loss log and the files it writes.
+struct ConceptRun {
+    ConceptRun(StableDiffusion& model, const ConceptSettings& settings, const std::string& outputDir)
+        : sd(model), s(settings), out(outputDir), checkpointPath((out / "checkpoint.safetensors").string()) {}
+
+    StableDiffusion& sd;
+    const ConceptSettings& s;
+    const fs::path out;
+    const std::string checkpointPath;
+    nlohmann::json identity;    // runIdentity()
+    nlohmann::json tokensJson;  // tokensByClass()
+    PlaceholderRows placeholders;
+    TrainingImages images;
+    std::unique_ptr<torch::optim::AdamW> optimizer;
+    NamedTensors namedParams;     // "embeddings", "lora.<module>.{down,up}": what a checkpoint holds
+    std::vector<double> lossLog;  // one loss per optimizer step
+    // The smoothed loss the progress reports, kept step by step (the same recurrence as smoothedLosses()).
+    double emaLoss = 0.0, emaWeight = 0.0;
+
+    void setTrainedParameters(const NamedTensors& loraParams) {
+        optimizer = makeOptimizer(placeholders.rows, loraParams, s);
+        namedParams = {{"embeddings", placeholders.rows}};
+        for (auto& [name, p] : loraParams) namedParams.emplace_back("lora." + name, p);
+    }
+
+    // The optimizer state, the trained weights and the loss log (replayed into the EMA) of a checkpoint that
+    // stopped at startStep.
+    void restore(const SafeTensorsFile& checkpoint, int64_t startStep) {
+        restoreTrainingState(*optimizer, namedParams, checkpoint);
+        if (checkpoint.contains("log.loss")) {
+            const auto log = checkpoint.tensor("log.loss").to(torch::kFloat64).contiguous();
+            lossLog.assign(log.data_ptr<double>(), log.data_ptr<double>() + log.numel());
+        }
+        if (static_cast<int64_t>(lossLog.size()) != startStep)
+            throw Error(checkpointPath + ": key 'log.loss' has " + std::to_string(lossLog.size()) +
+                        " entries, expected one per step (" + std::to_string(startStep) + ")");
+        for (const double l : lossLog) addToEma(l);
+    }
+
+    void addToEma(double l) {
+        emaLoss = s.lossSmoothing * emaLoss + (1 - s.lossSmoothing) * l;
+        emaWeight = s.lossSmoothing * emaWeight + (1 - s.lossSmoothing);
+    }
+
+    void recordLoss(double l) {
+        lossLog.push_back(l);
+        addToEma(l);
+    }
+
+    double lrFactor(int64_t step /* 1-based */) const {
+        return s.lrWarmupSteps > 0 ? std::min(1.0, static_cast<double>(step) / static_cast<double>(s.lrWarmupSteps))
+                                   : 1.0;
+    }
+
+    std::vector<double> smoothedLosses() const {
+        std::vector<double> sm;
+        double ema = 0.0, weightSum = 0.0;
+        for (const double l : lossLog) {
+            ema = s.lossSmoothing * ema + (1 - s.lossSmoothing) * l;
+            weightSum = s.lossSmoothing * weightSum + (1 - s.lossSmoothing);
+            sm.push_back(ema / weightSum);
+        }
+        return sm;
+    }
+
+    void writeLossCsv() const {
+        const auto sm = smoothedLosses();
+        std::ostringstream csv;
+        csv << "step,loss,smoothed_loss,lr_embedding,lr_lora\n";
+        for (size_t i = 0; i < lossLog.size(); ++i) {
+            const double f = lrFactor(static_cast<int64_t>(i) + 1);
+            csv << (i + 1) << ',' << shortNumber(lossLog[i]) << ',' << shortNumber(sm[i]) << ','
+                << shortNumber(s.embeddingLr * f) << ',' << shortNumber(s.loraLr * f) << '\n';
+        }
+        writeFileAtomic((out / "loss.csv").string(), csv.str());
+    }
+
+    void writeCheckpoint(int64_t step) const {
+        std::map<std::string, torch::Tensor> tensors;
+        storeTrainingState(*optimizer, namedParams, tensors);
+        tensors["log.loss"] = torch::tensor(lossLog, torch::kFloat64);
+        nlohmann::json j = identity;
+        j["format"] = kCheckpointFormat;
+        j["version"] = kSchemaVersion;
+        j["step"] = step;
+        j["tokens"] = tokensJson;
+        saveSafetensors(checkpointPath, tensors, {{"checkpoint", j.dump()}});
+        // Informational copy; resume reads the safetensors metadata, which is written in the same atomic rename.
+        writeFileAtomic((out / "checkpoint.json").string(), j.dump(2) + "\n");
+        writeLossCsv();
+    }
+
+    // Optimizer step `step` + 1: its micro-batches (all draws from the step's own generator), the embedding
+    // gradient of each, the update, and the updated rows written into the model. Returns the step's loss (the mean
+    // over its micro-batches).
+    double trainStep(int64_t step, const DdimScheduler& noiseScheduler, EpochOrder& order) {
+        const int64_t numTrainTimesteps = sd.schedulerConfig().numTrainTimesteps;
+        const int64_t perStep = static_cast<int64_t>(s.batchSize) * s.gradAccumulation;
+        const double f = lrFactor(step + 1);
+        static_cast<torch::optim::AdamWOptions&>(optimizer->param_groups()[0].options()).lr(s.embeddingLr * f);
+        static_cast<torch::optim::AdamWOptions&>(optimizer->param_groups()[1].options()).lr(s.loraLr * f);
 
         auto gen = derivedGenerator(s.seed, kStepDraws, static_cast<uint64_t>(step));
+        auto& rows = placeholders.rows;
         auto rowsGrad = torch::zeros_like(rows);
         double lossSum = 0.0;
         for (int micro = 0; micro < s.gradAccumulation; ++micro) {
             std::vector<int64_t> picks;
-            for (int b = 0; b < s.batchSize; ++b) picks.push_back(imageAt(step * perStep + micro * s.batchSize + b));
+            for (int b = 0; b < s.batchSize; ++b)
+                picks.push_back(order.imageAt(step * perStep + micro * s.batchSize + b));
             const auto index = torch::tensor(picks, torch::kLong);
-            auto x0 = latentTable.index_select(0, index);
+            auto x0 = images.latents.index_select(0, index);
             if (s.randomFlip) {
                 const auto flip = torch::randint(0, 2, {s.batchSize}, gen, torch::kLong).to(torch::kBool);
-                x0 = torch::where(flip.view({-1, 1, 1, 1}), flippedTable.index_select(0, index), x0);
+                x0 = torch::where(flip.view({-1, 1, 1, 1}), images.flipped.index_select(0, index), x0);
             }
             const auto noise = torch::randn(x0.sizes(), gen, torch::kFloat32);
             const auto timesteps = torch::randint(0, numTrainTimesteps, {s.batchSize}, gen, torch::kLong);
-            const auto inputIds = idsTable.index_select(0, imageClassTensor.index_select(0, index));
+            const auto inputIds = images.classIds.index_select(0, images.imageClass.index_select(0, index));
             const auto loss = conceptTrainingLoss(sd, noiseScheduler, x0, noise, timesteps, inputIds);
             (s.gradAccumulation > 1 ? loss / static_cast<double>(s.gradAccumulation) : loss).backward();
             lossSum += loss.item<double>();
-            takeEmbeddingGrad(rowsGrad);
+            placeholders.takeGradient(rowsGrad);
         }
 
         rows.mutable_grad() = rowsGrad;
-        optimizer.step();
-        optimizer.zero_grad();
-        writeRows();
+        optimizer->step();
+        optimizer->zero_grad();
+        placeholders.writeToModel();
+        return lossSum / s.gradAccumulation;
+    }
 
-        step = next;
-        lossLog.push_back(lossSum / s.gradAccumulation);
-        addToEma(lossLog.back());
-        result.finalLoss = lossLog.back();
-        if (job) {
-            char detail[64];
-            std::snprintf(detail, sizeof detail, "loss %.4f", lossLog.back());
-            Progress p{"concepts", step, s.maxSteps, detail, lossLog.back(), emaLoss / emaWeight};
-            job->report(p);
+    // The result's step count, speed (steps of this call / their wall time) and final losses.
+    void finishResult(ConceptResult& result, int64_t startStep, int64_t step, double seconds) const {
+        const int64_t ran = step - startStep;
+        result.stepsPerSecond = ran > 0 && seconds > 0 ? static_cast<double>(ran) / seconds : 0.0;
+        result.steps = step;
+        if (!lossLog.empty()) {
+            result.finalLoss = lossLog.back();
+            result.smoothedLoss = smoothedLosses().back();
         }
-        if (s.checkpointEvery > 0 && step % s.checkpointEvery == 0 && step < s.maxSteps) writeCheckpoint(step);
+    }
+
+    void reportStep(const JobContext& job, int64_t step) const {
+        char detail[64];
+        std::snprintf(detail, sizeof detail, "loss %.4f", lossLog.back());
+        Progress p{"concepts", step, s.maxSteps, detail, lossLog.back(), emaLoss / emaWeight};
+        job.report(p);
+    }
+
+    // Weights first, concepts.json last (it names what the folder holds).
+    void writeOutputs(const UNetLoraImpl& lora, int64_t step, const ConceptResult& result) const {
+        const std::map<std::string, std::string> metadata = {{"diffii.concepts", identity.dump()},
+                                                             {"diffii.steps", std::to_string(step)}};
+        {
+            std::map<std::string, torch::Tensor> embeddings;
+            const auto master = placeholders.rows.detach();
+            for (size_t i = 0; i < placeholders.tokens.size(); ++i)
+                embeddings[placeholders.tokens[i]] = master[i].clone();
+            saveSafetensors((out / "embeddings.safetensors").string(), embeddings, metadata);
+        }
+        lora.save((out / "lora.safetensors").string(), metadata);
+        nlohmann::json concepts = identity;
+        concepts["format"] = kConceptsFormat;
+        concepts["version"] = kSchemaVersion;
+        concepts["prompt_template"] = "a photo of a {tokens} {metaclass}";
+        concepts["steps"] = step;
+        concepts["final_loss"] = result.finalLoss;
+        concepts["smoothed_loss"] = result.smoothedLoss;
+        concepts["tokens"] = tokensJson;
+        concepts["embeddings"] = "embeddings.safetensors";
+        concepts["lora"] = "lora.safetensors";
+        writeFileAtomic((out / "concepts.json").string(), concepts.dump(2) + "\n");
+    }
+};
+
+ConceptResult startResult(const std::string& outputDir, int64_t startStep, const std::vector<ConceptClass>& classes,
+                          const std::vector<std::vector<std::string>>& tokens) {
+    ConceptResult result;
+    result.resumedFromStep = startStep;
+    result.outputDir = outputDir;
+    for (size_t c = 0; c < classes.size(); ++c) {
+        result.classNames.push_back(classes[c].name);
+        result.tokensPerClass[classes[c].name] = tokens[c];
+    }
+    return result;
+}
+
+}  // namespace
+
+ConceptResult ConceptLearner::train(const std::string& outputDir, const JobContext* job, bool resume) {
+    const auto& s = m_settings;
+    ensureWritableFolder(outputDir);
+    // Denormals in the backward pass made a step ~47x slower on CPU; the flag lives in each thread's MXCSR.
+    flushDenormalsOnComputeThreads();
+    StableDiffusion& sd = *m_sd;
+    ConceptRun run(sd, s, outputDir);
+
+    // --- run identity + checkpoint validation ------------------------------------------------------------------
+    run.identity = runIdentity(m_classes, m_tokens, m_metaclass, sd, s);
+    run.tokensJson = tokensByClass(m_classes, m_tokens);
+    std::unique_ptr<SafeTensorsFile> checkpoint;
+    int64_t startStep = 0;
+    if (resume && fs::exists(run.checkpointPath)) {
+        checkpoint = std::make_unique<SafeTensorsFile>(run.checkpointPath);
+        startStep = readCheckpointStep(*checkpoint, run.checkpointPath, run.identity);
+    }
+
+    // --- tokens, then the model: frozen, plus the shared LoRA ------------------------------------------------
+    run.placeholders = addPlaceholderTokens(sd, m_classes, m_tokens, s.seed);
+    freezeModel(sd);
+    m_lora = UNetLoraImpl::create(*sd.unet(), s.loraRank, s.seed);
+    const NamedTensors loraParams = attachSharedLora(*m_lora, *sd.unet());
+
+    // --- training images -> cached latents (and their mirror images) -------------------------------------------
+    run.images = encodeTrainingImages(sd, m_classes, m_tokens, m_metaclass, s, job);
+
+    // --- optimizer, restored with the weights and the loss log when resuming -----------------------------------
+    run.setTrainedParameters(loraParams);
+    if (checkpoint) {
+        run.restore(*checkpoint, startStep);
+        checkpoint.reset();
+    }
+    run.placeholders.writeToModel();
+
+    // --- training ----------------------------------------------------------------------------------------------
+    TrainingModeGuard trainingMode(run.placeholders.module);
+    DdimScheduler noiseScheduler(sd.schedulerConfig());
+    EpochOrder order(s.seed, run.images.count);
+    ConceptResult result = startResult(outputDir, startStep, m_classes, m_tokens);
+    const auto t0 = std::chrono::steady_clock::now();
+    int64_t step = startStep;
+    while (step < s.maxSteps) {
+        if (job && job->cancelled()) {
+            run.writeCheckpoint(step);
+            job->throwIfCancelled();
+        }
+        run.recordLoss(run.trainStep(step, noiseScheduler, order));
+        ++step;
+        if (job) run.reportStep(*job, step);
+        if (s.checkpointEvery > 0 && step % s.checkpointEvery == 0 && step < s.maxSteps) run.writeCheckpoint(step);
         if (m_onStep) m_onStep(step);
     }
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const int64_t ran = step - startStep;
-    result.stepsPerSecond = ran > 0 && seconds > 0 ? static_cast<double>(ran) / seconds : 0.0;
-    result.steps = step;
-    if (!lossLog.empty()) {
-        result.finalLoss = lossLog.back();
-        result.smoothedLoss = smoothedLosses().back();
-    }
+    run.finishResult(result, startStep, step,
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
 
-    // --- outputs: weights first, concepts.json last (it names what the folder holds) --------------------------
-    writeCheckpoint(step);
-    const std::map<std::string, std::string> metadata = {{"diffii.concepts", identity.dump()},
-                                                         {"diffii.steps", std::to_string(step)}};
-    {
-        std::map<std::string, torch::Tensor> embeddings;
-        const auto master = rows.detach();
-        for (size_t i = 0; i < allTokens.size(); ++i) embeddings[allTokens[i]] = master[i].clone();
-        saveSafetensors((out / "embeddings.safetensors").string(), embeddings, metadata);
-    }
-    m_lora->save((out / "lora.safetensors").string(), metadata);
-    nlohmann::json concepts = identity;
-    concepts["format"] = kConceptsFormat;
-    concepts["version"] = kSchemaVersion;
-    concepts["prompt_template"] = "a photo of a {tokens} {metaclass}";
-    concepts["steps"] = step;
-    concepts["final_loss"] = result.finalLoss;
-    concepts["smoothed_loss"] = result.smoothedLoss;
-    concepts["tokens"] = tokensJson;
-    concepts["embeddings"] = "embeddings.safetensors";
-    concepts["lora"] = "lora.safetensors";
-    writeFileAtomic((out / "concepts.json").string(), concepts.dump(2) + "\n");
+    // --- outputs -----------------------------------------------------------------------------------------------
+    run.writeCheckpoint(step);
+    run.writeOutputs(*m_lora, step, result);
     return result;
 }
 

@@ -311,84 +311,93 @@ std::vector<CorpusItem> readCaptionCorpus(const std::string& corpusDir) {
     return items;
 }
 
-PretrainResult pretrainModel(const PretrainRecipe& recipe, const std::string& corpusDir, const std::string& workDirArg,
-                             const JobContext* job) {
-    const fs::path workDir(workDirArg);
-    const fs::path modelDir = workDir / "model";
-    const fs::path runPath = workDir / "run.json";
-    const auto corpus = readCaptionCorpus(corpusDir);
-    const uint64_t corpusHash = fnv1a64(readFileBytes((fs::path(corpusDir) / "captions.jsonl").string()));
-    const auto identity = recipe.identity();
+namespace {
 
-    nlohmann::json run;
-    if (fs::exists(runPath)) {
-        run = readJsonFile(runPath.string());
-        if (run.value("format", "") != kRunFormat)
-            throw Error(runPath.string() + ": not a pretraining run (key 'format')");
-        if (run.value("identity", nlohmann::json()) != identity)
-            throw Error(runPath.string() + ": this work folder was made with another recipe than " + recipe.path +
-                        "; use a new --work folder");
-        if (run.value("corpus_hash", std::string()) != std::to_string(corpusHash))
-            throw Error(runPath.string() + ": this work folder was made from another corpus than " + corpusDir +
-                        "; use a new --work folder");
-    } else {
-        fs::create_directories(workDir);
-        // Stage "tokenizer": the vocabulary, the configs and the randomly initialised weights.
-        if (job) job->report("tokenizer", 0, 1);
-        std::vector<std::string> texts;
-        texts.reserve(corpus.size() + recipe.extraVocabularyText.size());
-        for (const auto& c : corpus) texts.push_back(c.caption);
-        for (const auto& t : recipe.extraVocabularyText) texts.push_back(t);
-        BpeTrainingSettings bpe;
-        bpe.vocabSize = recipe.vocabSize;
-        bpe.minPairFrequency = recipe.minPairFrequency;
-        const auto vocab = learnClipBpe(texts, bpe);
-        saveClipTokenizerFolder(vocab, (modelDir / "tokenizer").string());
-        const auto vocabSize = static_cast<int64_t>(vocab.tokens.size());
-        auto te = recipe.textEncoderConfig;
-        te["vocab_size"] = vocabSize;
-        te["bos_token_id"] = vocabSize - 2;
-        te["eos_token_id"] = vocabSize - 1;
-        te["pad_token_id"] = vocabSize - 1;
-        writeJsonAtomic(modelDir / "text_encoder" / "config.json", te);
-        writeJsonAtomic(modelDir / "unet" / "config.json", recipe.unetConfig);
-        writeJsonAtomic(modelDir / "vae" / "config.json", recipe.vaeConfig);
-        writeJsonAtomic(modelDir / "scheduler" / "scheduler_config.json", recipe.schedulerConfig);
-        writeJsonAtomic(modelDir / "model_index.json", {{"_class_name", "StableDiffusionPipeline"},
-                                                        {"_diffusers_version", "0.25.1"},
-                                                        {"requires_safety_checker", false},
-                                                        {"feature_extractor", {nullptr, nullptr}},
-                                                        {"safety_checker", {nullptr, nullptr}},
-                                                        {"scheduler", {"diffusers", "DDIMScheduler"}},
-                                                        {"text_encoder", {"transformers", "CLIPTextModel"}},
-                                                        {"tokenizer", {"transformers", "CLIPTokenizer"}},
-                                                        {"unet", {"diffusers", "UNet2DConditionModel"}},
-                                                        {"vae", {"diffusers", "AutoencoderKL"}}});
-        torch::manual_seed(recipe.seed);
-        const auto teCfg = ClipTextConfig::fromFile((modelDir / "text_encoder" / "config.json").string());
-        ClipTextModel textEncoder(teCfg);
-        initTextEncoderWeights(textEncoder, teCfg.initializerRange);
-        UNet2DConditionModel unet(UNet2DConditionConfig::fromJson(recipe.unetConfig, recipe.path));
-        AutoencoderKL vae(AutoencoderKLConfig::fromJson(recipe.vaeConfig, recipe.path));
-        saveComponent(*textEncoder, modelDir, "text_encoder");
-        saveComponent(*unet, modelDir, "unet");
-        saveComponent(*vae, modelDir, "vae");
-        run = {{"format", kRunFormat},         {"version", kRunVersion},
-               {"identity", identity},         {"corpus_hash", std::to_string(corpusHash)},
-               {"corpus_size", corpus.size()}, {"stage", "vae"},
-               {"recipe", recipe.path}};
-        writeJsonAtomic(runPath, run);
-        if (job) job->report("tokenizer", 1, 1, std::to_string(vocabSize) + " tokens");
-    }
+// An existing run.json must come from the same recipe and corpus.
+void checkRunMatches(const nlohmann::json& run, const fs::path& runPath, const nlohmann::json& identity,
+                     uint64_t corpusHash, const PretrainRecipe& recipe, const std::string& corpusDir) {
+    if (run.value("format", "") != kRunFormat) throw Error(runPath.string() + ": not a pretraining run (key 'format')");
+    if (run.value("identity", nlohmann::json()) != identity)
+        throw Error(runPath.string() + ": this work folder was made with another recipe than " + recipe.path +
+                    "; use a new --work folder");
+    if (run.value("corpus_hash", std::string()) != std::to_string(corpusHash))
+        throw Error(runPath.string() + ": this work folder was made from another corpus than " + corpusDir +
+                    "; use a new --work folder");
+}
 
-    // More UNet steps than a finished run had: continue it.
-    if (run["stage"] == "done" && run.value("unet_step", int64_t{0}) < recipe.unetSteps) run["stage"] = "unet";
+// The CLIP-format BPE vocabulary of the captions and the recipe's extra text, saved as model/tokenizer; returns its
+// size.
+int64_t writeVocabulary(const PretrainRecipe& recipe, const std::vector<CorpusItem>& corpus, const fs::path& modelDir) {
+    std::vector<std::string> texts;
+    texts.reserve(corpus.size() + recipe.extraVocabularyText.size());
+    for (const auto& c : corpus) texts.push_back(c.caption);
+    for (const auto& t : recipe.extraVocabularyText) texts.push_back(t);
+    BpeTrainingSettings bpe;
+    bpe.vocabSize = recipe.vocabSize;
+    bpe.minPairFrequency = recipe.minPairFrequency;
+    const auto vocab = learnClipBpe(texts, bpe);
+    saveClipTokenizerFolder(vocab, (modelDir / "tokenizer").string());
+    return static_cast<int64_t>(vocab.tokens.size());
+}
 
-    // --- the corpus, decoded once (uint8, N x 3 x S x S) -----------------------------------------------------------
+void writeModelConfigs(const PretrainRecipe& recipe, const fs::path& modelDir, int64_t vocabSize) {
+    auto te = recipe.textEncoderConfig;
+    te["vocab_size"] = vocabSize;
+    te["bos_token_id"] = vocabSize - 2;
+    te["eos_token_id"] = vocabSize - 1;
+    te["pad_token_id"] = vocabSize - 1;
+    writeJsonAtomic(modelDir / "text_encoder" / "config.json", te);
+    writeJsonAtomic(modelDir / "unet" / "config.json", recipe.unetConfig);
+    writeJsonAtomic(modelDir / "vae" / "config.json", recipe.vaeConfig);
+    writeJsonAtomic(modelDir / "scheduler" / "scheduler_config.json", recipe.schedulerConfig);
+    writeJsonAtomic(modelDir / "model_index.json", {{"_class_name", "StableDiffusionPipeline"},
+                                                    {"_diffusers_version", "0.25.1"},
+                                                    {"requires_safety_checker", false},
+                                                    {"feature_extractor", {nullptr, nullptr}},
+                                                    {"safety_checker", {nullptr, nullptr}},
+                                                    {"scheduler", {"diffusers", "DDIMScheduler"}},
+                                                    {"text_encoder", {"transformers", "CLIPTextModel"}},
+                                                    {"tokenizer", {"transformers", "CLIPTokenizer"}},
+                                                    {"unet", {"diffusers", "UNet2DConditionModel"}},
+                                                    {"vae", {"diffusers", "AutoencoderKL"}}});
+}
+
+// The randomly initialised weights, all drawn from the global generator seeded with the recipe's seed.
+void writeInitialWeights(const PretrainRecipe& recipe, const fs::path& modelDir) {
+    torch::manual_seed(recipe.seed);
+    const auto teCfg = ClipTextConfig::fromFile((modelDir / "text_encoder" / "config.json").string());
+    ClipTextModel textEncoder(teCfg);
+    initTextEncoderWeights(textEncoder, teCfg.initializerRange);
+    UNet2DConditionModel unet(UNet2DConditionConfig::fromJson(recipe.unetConfig, recipe.path));
+    AutoencoderKL vae(AutoencoderKLConfig::fromJson(recipe.vaeConfig, recipe.path));
+    saveComponent(*textEncoder, modelDir, "text_encoder");
+    saveComponent(*unet, modelDir, "unet");
+    saveComponent(*vae, modelDir, "vae");
+}
+
+// Stage "tokenizer": the vocabulary, the configs and the randomly initialised weights; returns the new run.json.
+nlohmann::json startRun(const PretrainRecipe& recipe, const std::vector<CorpusItem>& corpus, const fs::path& workDir,
+                        const fs::path& modelDir, const fs::path& runPath, const nlohmann::json& identity,
+                        uint64_t corpusHash, const JobContext* job) {
+    fs::create_directories(workDir);
+    if (job) job->report("tokenizer", 0, 1);
+    const auto vocabSize = writeVocabulary(recipe, corpus, modelDir);
+    writeModelConfigs(recipe, modelDir, vocabSize);
+    writeInitialWeights(recipe, modelDir);
+    nlohmann::json run = {{"format", kRunFormat},         {"version", kRunVersion},
+                          {"identity", identity},         {"corpus_hash", std::to_string(corpusHash)},
+                          {"corpus_size", corpus.size()}, {"stage", "vae"},
+                          {"recipe", recipe.path}};
+    writeJsonAtomic(runPath, run);
+    if (job) job->report("tokenizer", 1, 1, std::to_string(vocabSize) + " tokens");
+    return run;
+}
+
+// The corpus, decoded once (uint8, N x 3 x S x S); left uninitialised when no stage that reads it is left.
+torch::Tensor loadCorpusImages(const std::vector<CorpusItem>& corpus, int64_t S, bool needImages,
+                               const JobContext* job) {
     const int64_t n = static_cast<int64_t>(corpus.size());
-    const int64_t S = recipe.imageSize;
     auto images = torch::empty({n, 3, S, S}, torch::kUInt8);
-    const bool needImages = run["stage"] == "vae" || run["stage"] == "latents";
     if (needImages) {
         for (int64_t i = 0; i < n; ++i) {
             if (job) {
@@ -399,157 +408,165 @@ PretrainResult pretrainModel(const PretrainRecipe& recipe, const std::string& co
             images[i] = (img * 255.0).round().clamp(0, 255).to(torch::kUInt8);
         }
     }
+    return images;
+}
 
+// The work folder's model, every parameter frozen (a stage unfreezes what it trains).
+std::shared_ptr<StableDiffusion> loadFrozenModel(const fs::path& modelDir) {
     auto sd = StableDiffusion::load(modelDir.string());
     for (auto* m :
          std::initializer_list<torch::nn::Module*>{sd->unet().get(), sd->vae().get(), sd->textEncoder().get()})
         for (auto& p : m->parameters()) p.set_requires_grad(false);
-    const auto precision = choosePrecision(recipe.precision);
-    const bool autocast = precision.bfloat16;
-    run["compute_precision"] = precision.reason;
+    return sd;
+}
+
+// Corpus images `idx` in [-1, 1], each mirrored with probability 1/2 under randomFlip.
+torch::Tensor corpusBatch(const torch::Tensor& images, const torch::Tensor& idx, const at::Generator& gen,
+                          bool randomFlip) {
+    auto x = images.index_select(0, idx).to(torch::kFloat32).div(127.5).sub(1.0);
+    if (randomFlip) {
+        auto flip = torch::rand({idx.size(0)}, gen).lt(0.5).view({-1, 1, 1, 1});
+        x = torch::where(flip, x.flip({3}), x);
+    }
+    return x;
+}
+
+// Stage "vae": the VAE alone, L1 + MSE reconstruction + a small KL term.
+StageOutcome trainVaeStage(StableDiffusion& sd, const PretrainRecipe& recipe, const torch::Tensor& images,
+                           const fs::path& modelDir, const fs::path& workDir, bool autocast, const JobContext* job) {
+    const int64_t n = images.size(0);
+    auto& vae = sd.vae();
+    vae->train();
+    StageRun st;
+    st.name = "vae";
+    st.groups.push_back({namedParameters(*vae), recipe.vaeLr, 0.0});
+    st.steps = recipe.vaeSteps;
+    st.warmup = recipe.vaeWarmup;
+    st.checkpointEvery = recipe.checkpointEvery;
+    st.saveWeights = [&] { saveComponent(*vae, modelDir, "vae"); };
+    st.loss = [&](int64_t step) {
+        const auto gen = stepGenerator(recipe.seed, 1, step);
+        const auto idx = torch::randint(n, {recipe.vaeBatch}, gen, torch::kLong);
+        const auto x = corpusBatch(images, idx, gen, recipe.randomFlip);
+        BFloat16Autocast ac(autocast);
+        const auto post = vae->encode(x);
+        const auto mean = post.mean.to(torch::kFloat32);
+        const auto logvar = post.logvar.to(torch::kFloat32);
+        const auto z = mean + torch::exp(0.5 * logvar) * torch::randn(mean.sizes(), gen);
+        const auto rec = vae->decode(z).to(torch::kFloat32);
+        const auto kl = (0.5 * (mean.pow(2) + logvar.exp() - 1.0 - logvar)).sum({1, 2, 3}).mean();
+        return recipe.l1Weight * (rec - x).abs().mean() + recipe.mseWeight * (rec - x).pow(2).mean() +
+               recipe.klWeight * kl;
+    };
+    const auto o = runStage(st, workDir, job);
+    vae->eval();
+    return o;
+}
+
+// Stage "latents": every corpus image (and its mirror image) encoded once into latentsPath; the latent scaling
+// factor (1 / std of the latents, rounded to 5 decimals) is written into the VAE's config and returned.
+nlohmann::json encodeCorpusLatents(StableDiffusion& sd, const PretrainRecipe& recipe, const torch::Tensor& images,
+                                   const fs::path& latentsPath, const fs::path& modelDir, bool autocast,
+                                   const JobContext* job) {
+    torch::NoGradGuard ng;
+    const int64_t n = images.size(0);
+    auto& vae = sd.vae();
+    vae->eval();
+    const int64_t chunk = 64;
+    std::vector<torch::Tensor> means, logvars;
+    for (int flip = 0; flip < (recipe.randomFlip ? 2 : 1); ++flip) {
+        for (int64_t i = 0; i < n; i += chunk) {
+            if (job) {
+                job->throwIfCancelled();
+                job->report("latents", flip * n + std::min(n, i + chunk), (recipe.randomFlip ? 2 : 1) * n);
+            }
+            auto x = images.slice(0, i, std::min(n, i + chunk)).to(torch::kFloat32).div(127.5).sub(1.0);
+            if (flip) x = x.flip({3});
+            BFloat16Autocast ac(autocast);
+            auto [mean, logvar] = vae->encodeMeanLogvar(x);
+            means.push_back(mean.to(torch::kFloat32));
+            logvars.push_back(logvar.to(torch::kFloat32));
+        }
+    }
+    auto mean = torch::cat(means);
+    auto logvar = torch::cat(logvars);
+    const auto gen = stepGenerator(recipe.seed, 2, 0);
+    const auto z = mean + torch::exp(0.5 * logvar) * torch::randn(mean.sizes(), gen);
+    const double scaling = 1.0 / z.std().item<double>();
+    saveSafetensors(latentsPath.string(), {{"mean", mean}, {"logvar", logvar}});
+    auto vaeCfg = readJsonFile((modelDir / "vae" / "config.json").string());
+    vaeCfg["scaling_factor"] = std::round(scaling * 1e5) / 1e5;
+    writeJsonAtomic(modelDir / "vae" / "config.json", vaeCfg);
+    return vaeCfg["scaling_factor"];
+}
+
+// Stage "unet": the UNet and the text encoder together, all parameters, on the cached latents (scaled by
+// run["scaling_factor"]) with caption dropout.
+StageOutcome trainUnetStage(StableDiffusion& sd, const PretrainRecipe& recipe, const std::vector<CorpusItem>& corpus,
+                            const fs::path& latentsPath, nlohmann::json& run, const fs::path& modelDir,
+                            const fs::path& workDir, bool autocast, const JobContext* job) {
+    const int64_t n = static_cast<int64_t>(corpus.size());
+    SafeTensorsFile lat(latentsPath.string());
+    const auto mean = lat.tensor("mean");
+    const auto stdev = torch::exp(0.5 * lat.tensor("logvar"));
+    const double scaling = run["scaling_factor"].get<double>();
+    const int64_t variants = mean.size(0) / n;
+    if (variants * n != mean.size(0))
+        throw Error(latentsPath.string() + ": holds " + std::to_string(mean.size(0)) + " latents for " +
+                    std::to_string(n) + " images");
+    auto& tok = sd.tokenizer();
+    const int maxLen = tok.maxLength();
+    auto ids = torch::empty({n, maxLen}, torch::kLong);
+    for (int64_t i = 0; i < n; ++i) ids[i] = torch::tensor(tok.encodePadded(corpus[i].caption, maxLen), torch::kLong);
+    const auto emptyIds = torch::tensor(tok.encodePadded("", maxLen), torch::kLong).unsqueeze(0);
+    const DdimScheduler noiseScheduler(sd.schedulerConfig());
+    const int64_t T = sd.schedulerConfig().numTrainTimesteps;
+    auto& unet = sd.unet();
+    auto& te = sd.textEncoder();
+    unet->train();
+    te->train();
+    StageRun st;
+    st.name = "unet";
+    st.groups.push_back({namedParameters(*unet, "unet."), recipe.unetLr, recipe.weightDecay});
+    st.groups.push_back({namedParameters(*te, "text_encoder."), recipe.textLr, recipe.weightDecay});
+    st.steps = recipe.unetSteps;
+    st.warmup = recipe.unetWarmup;
+    st.checkpointEvery = recipe.checkpointEvery;
+    st.saveWeights = [&] {
+        saveComponent(*unet, modelDir, "unet");
+        saveComponent(*te, modelDir, "text_encoder");
+    };
+    st.loss = [&](int64_t step) {
+        const auto gen = stepGenerator(recipe.seed, 3, step);
+        const int64_t B = recipe.unetBatch;
+        auto idx = torch::randint(n, {B}, gen, torch::kLong);
+        auto rows = idx + torch::randint(variants, {B}, gen, torch::kLong) * n;
+        const auto m = mean.index_select(0, rows);
+        const auto x0 = (m + stdev.index_select(0, rows) * torch::randn(m.sizes(), gen)) * scaling;
+        auto batchIds = ids.index_select(0, idx);
+        const auto drop = torch::rand({B}, gen).lt(recipe.captionDropout).view({-1, 1});
+        batchIds = torch::where(drop, emptyIds.expand_as(batchIds), batchIds);
+        const auto noise = torch::randn(x0.sizes(), gen);
+        const auto t = torch::randint(T, {B}, gen, torch::kLong);
+        BFloat16Autocast ac(autocast);
+        return conceptTrainingLoss(sd, noiseScheduler, x0, noise, t, batchIds);
+    };
+    const auto o = runStage(st, workDir, job);
+    unet->eval();
+    te->eval();
+    return o;
+}
+
+// run.json's "<stage>_step" and "<stage>_loss".
+void recordStage(nlohmann::json& run, const std::string& stage, const StageOutcome& o) {
+    run[stage + "_step"] = o.step;
+    run[stage + "_loss"] = o.smoothedLoss;
+}
+
+PretrainResult pretrainResult(const nlohmann::json& run, const fs::path& modelDir, double speed) {
     PretrainResult result;
     result.modelDir = modelDir.string();
-    double speed = 0.0;
-
-    auto batchImages = [&](const torch::Tensor& idx, const at::Generator& gen) {
-        auto x = images.index_select(0, idx).to(torch::kFloat32).div(127.5).sub(1.0);
-        if (recipe.randomFlip) {
-            auto flip = torch::rand({idx.size(0)}, gen).lt(0.5).view({-1, 1, 1, 1});
-            x = torch::where(flip, x.flip({3}), x);
-        }
-        return x;
-    };
-
-    if (run["stage"] == "vae") {
-        auto& vae = sd->vae();
-        vae->train();
-        StageRun st;
-        st.name = "vae";
-        st.groups.push_back({namedParameters(*vae), recipe.vaeLr, 0.0});
-        st.steps = recipe.vaeSteps;
-        st.warmup = recipe.vaeWarmup;
-        st.checkpointEvery = recipe.checkpointEvery;
-        st.saveWeights = [&] { saveComponent(*vae, modelDir, "vae"); };
-        st.loss = [&](int64_t step) {
-            const auto gen = stepGenerator(recipe.seed, 1, step);
-            const auto idx = torch::randint(n, {recipe.vaeBatch}, gen, torch::kLong);
-            const auto x = batchImages(idx, gen);
-            BFloat16Autocast ac(autocast);
-            const auto post = vae->encode(x);
-            const auto mean = post.mean.to(torch::kFloat32);
-            const auto logvar = post.logvar.to(torch::kFloat32);
-            const auto z = mean + torch::exp(0.5 * logvar) * torch::randn(mean.sizes(), gen);
-            const auto rec = vae->decode(z).to(torch::kFloat32);
-            const auto kl = (0.5 * (mean.pow(2) + logvar.exp() - 1.0 - logvar)).sum({1, 2, 3}).mean();
-            return recipe.l1Weight * (rec - x).abs().mean() + recipe.mseWeight * (rec - x).pow(2).mean() +
-                   recipe.klWeight * kl;
-        };
-        const auto o = runStage(st, workDir, job);
-        vae->eval();
-        result.vaeStep = o.step;
-        result.vaeLoss = o.smoothedLoss;
-        speed = o.stepsPerSecond;
-        run["stage"] = "latents";
-        run["vae_step"] = o.step;
-        run["vae_loss"] = o.smoothedLoss;
-        writeJsonAtomic(runPath, run);
-    }
-
-    const fs::path latentsPath = workDir / "latents.safetensors";
-    if (run["stage"] == "latents") {
-        torch::NoGradGuard ng;
-        auto& vae = sd->vae();
-        vae->eval();
-        const int64_t chunk = 64;
-        std::vector<torch::Tensor> means, logvars;
-        for (int flip = 0; flip < (recipe.randomFlip ? 2 : 1); ++flip) {
-            for (int64_t i = 0; i < n; i += chunk) {
-                if (job) {
-                    job->throwIfCancelled();
-                    job->report("latents", flip * n + std::min(n, i + chunk), (recipe.randomFlip ? 2 : 1) * n);
-                }
-                auto x = images.slice(0, i, std::min(n, i + chunk)).to(torch::kFloat32).div(127.5).sub(1.0);
-                if (flip) x = x.flip({3});
-                BFloat16Autocast ac(autocast);
-                auto [mean, logvar] = vae->encodeMeanLogvar(x);
-                means.push_back(mean.to(torch::kFloat32));
-                logvars.push_back(logvar.to(torch::kFloat32));
-            }
-        }
-        auto mean = torch::cat(means);
-        auto logvar = torch::cat(logvars);
-        const auto gen = stepGenerator(recipe.seed, 2, 0);
-        const auto z = mean + torch::exp(0.5 * logvar) * torch::randn(mean.sizes(), gen);
-        const double scaling = 1.0 / z.std().item<double>();
-        saveSafetensors(latentsPath.string(), {{"mean", mean}, {"logvar", logvar}});
-        auto vaeCfg = readJsonFile((modelDir / "vae" / "config.json").string());
-        vaeCfg["scaling_factor"] = std::round(scaling * 1e5) / 1e5;
-        writeJsonAtomic(modelDir / "vae" / "config.json", vaeCfg);
-        run["stage"] = "unet";
-        run["scaling_factor"] = vaeCfg["scaling_factor"];
-        writeJsonAtomic(runPath, run);
-    }
-    images = torch::Tensor();
-
-    if (run["stage"] == "unet") {
-        SafeTensorsFile lat(latentsPath.string());
-        const auto mean = lat.tensor("mean");
-        const auto stdev = torch::exp(0.5 * lat.tensor("logvar"));
-        const double scaling = run["scaling_factor"].get<double>();
-        const int64_t variants = mean.size(0) / n;
-        if (variants * n != mean.size(0))
-            throw Error(latentsPath.string() + ": holds " + std::to_string(mean.size(0)) + " latents for " +
-                        std::to_string(n) + " images");
-        auto& tok = sd->tokenizer();
-        const int maxLen = tok.maxLength();
-        auto ids = torch::empty({n, maxLen}, torch::kLong);
-        for (int64_t i = 0; i < n; ++i)
-            ids[i] = torch::tensor(tok.encodePadded(corpus[i].caption, maxLen), torch::kLong);
-        const auto emptyIds = torch::tensor(tok.encodePadded("", maxLen), torch::kLong).unsqueeze(0);
-        const DdimScheduler noiseScheduler(sd->schedulerConfig());
-        const int64_t T = sd->schedulerConfig().numTrainTimesteps;
-        auto& unet = sd->unet();
-        auto& te = sd->textEncoder();
-        unet->train();
-        te->train();
-        StageRun st;
-        st.name = "unet";
-        st.groups.push_back({namedParameters(*unet, "unet."), recipe.unetLr, recipe.weightDecay});
-        st.groups.push_back({namedParameters(*te, "text_encoder."), recipe.textLr, recipe.weightDecay});
-        st.steps = recipe.unetSteps;
-        st.warmup = recipe.unetWarmup;
-        st.checkpointEvery = recipe.checkpointEvery;
-        st.saveWeights = [&] {
-            saveComponent(*unet, modelDir, "unet");
-            saveComponent(*te, modelDir, "text_encoder");
-        };
-        st.loss = [&](int64_t step) {
-            const auto gen = stepGenerator(recipe.seed, 3, step);
-            const int64_t B = recipe.unetBatch;
-            auto idx = torch::randint(n, {B}, gen, torch::kLong);
-            auto rows = idx + torch::randint(variants, {B}, gen, torch::kLong) * n;
-            const auto m = mean.index_select(0, rows);
-            const auto x0 = (m + stdev.index_select(0, rows) * torch::randn(m.sizes(), gen)) * scaling;
-            auto batchIds = ids.index_select(0, idx);
-            const auto drop = torch::rand({B}, gen).lt(recipe.captionDropout).view({-1, 1});
-            batchIds = torch::where(drop, emptyIds.expand_as(batchIds), batchIds);
-            const auto noise = torch::randn(x0.sizes(), gen);
-            const auto t = torch::randint(T, {B}, gen, torch::kLong);
-            BFloat16Autocast ac(autocast);
-            return conceptTrainingLoss(*sd, noiseScheduler, x0, noise, t, batchIds);
-        };
-        const auto o = runStage(st, workDir, job);
-        unet->eval();
-        te->eval();
-        result.unetStep = o.step;
-        result.unetLoss = o.smoothedLoss;
-        speed = o.stepsPerSecond;
-        run["unet_step"] = o.step;
-        run["unet_loss"] = o.smoothedLoss;
-        if (o.step >= recipe.unetSteps) run["stage"] = "done";
-        writeJsonAtomic(runPath, run);
-    }
-    result.stage = run["stage"].get<std::string>();
+    result.stage = run.at("stage").get<std::string>();
     result.vaeStep = run.value("vae_step", int64_t{0});
     result.unetStep = run.value("unet_step", int64_t{0});
     result.vaeLoss = run.value("vae_loss", 0.0);
@@ -557,6 +574,64 @@ PretrainResult pretrainModel(const PretrainRecipe& recipe, const std::string& co
     result.scalingFactor = run.value("scaling_factor", 0.0);
     result.stepsPerSecond = speed;
     return result;
+}
+
+}  // namespace
+
+PretrainResult pretrainModel(const PretrainRecipe& recipe, const std::string& corpusDir, const std::string& workDirArg,
+                             const JobContext* job) {
+    const fs::path workDir(workDirArg);
+    const fs::path modelDir = workDir / "model";
+    const fs::path runPath = workDir / "run.json";
+    const auto corpus = readCaptionCorpus(corpusDir);
+    const uint64_t corpusHash = fnv1a64(readFileBytes((fs::path(corpusDir) / "captions.jsonl").string()));
+    const auto identity = recipe.identity();
+
+    // --- the run record: this work folder's, or a new one (stage "tokenizer") ----------------------------------
+    nlohmann::json run;
+    if (fs::exists(runPath)) {
+        run = readJsonFile(runPath.string());
+        checkRunMatches(run, runPath, identity, corpusHash, recipe, corpusDir);
+    } else {
+        run = startRun(recipe, corpus, workDir, modelDir, runPath, identity, corpusHash, job);
+    }
+    // More UNet steps than a finished run had: continue it.
+    if (run["stage"] == "done" && run.value("unet_step", int64_t{0}) < recipe.unetSteps) run["stage"] = "unet";
+
+    // --- the corpus images (stages "vae" and "latents" only) and the model ----------------------------------------
+    const bool needImages = run["stage"] == "vae" || run["stage"] == "latents";
+    auto images = loadCorpusImages(corpus, recipe.imageSize, needImages, job);
+    auto sd = loadFrozenModel(modelDir);
+    const auto precision = choosePrecision(recipe.precision);
+    const bool autocast = precision.bfloat16;
+    run["compute_precision"] = precision.reason;
+    double speed = 0.0;
+
+    if (run["stage"] == "vae") {
+        const auto o = trainVaeStage(*sd, recipe, images, modelDir, workDir, autocast, job);
+        speed = o.stepsPerSecond;
+        run["stage"] = "latents";
+        recordStage(run, "vae", o);
+        writeJsonAtomic(runPath, run);
+    }
+
+    const fs::path latentsPath = workDir / "latents.safetensors";
+    if (run["stage"] == "latents") {
+        const auto scalingFactor = encodeCorpusLatents(*sd, recipe, images, latentsPath, modelDir, autocast, job);
+        run["stage"] = "unet";
+        run["scaling_factor"] = scalingFactor;
+        writeJsonAtomic(runPath, run);
+    }
+    images = torch::Tensor();
+
+    if (run["stage"] == "unet") {
+        const auto o = trainUnetStage(*sd, recipe, corpus, latentsPath, run, modelDir, workDir, autocast, job);
+        speed = o.stepsPerSecond;
+        recordStage(run, "unet", o);
+        if (o.step >= recipe.unetSteps) run["stage"] = "done";
+        writeJsonAtomic(runPath, run);
+    }
+    return pretrainResult(run, modelDir, speed);
 }
 
 void exportPretrainedModel(const std::string& workDirArg, const std::string& outDirArg) {

@@ -11,6 +11,16 @@ namespace {
 
 std::string adamKey(const torch::Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); }
 
+// A checkpoint tensor of the parameter's shape, in its dtype; a missing key or another shape names the file.
+torch::Tensor expectTensor(const SafeTensorsFile& checkpoint, const std::string& key, const torch::Tensor& like) {
+    if (!checkpoint.contains(key)) throw Error(checkpoint.path() + ": key '" + key + "' is missing");
+    auto t = checkpoint.tensor(key);
+    if (!t.sizes().equals(like.sizes()))
+        throw Error(checkpoint.path() + ": key '" + key + "' has shape " + c10::str(t.sizes()) + ", expected " +
+                    c10::str(like.sizes()));
+    return t.to(like.scalar_type());
+}
+
 }  // namespace
 
 void storeTrainingState(const torch::optim::AdamW& optimizer, const NamedTensors& params,
@@ -30,12 +40,7 @@ void storeTrainingState(const torch::optim::AdamW& optimizer, const NamedTensors
 void restoreTrainingState(torch::optim::AdamW& optimizer, const NamedTensors& params,
                           const SafeTensorsFile& checkpoint) {
     const auto expectTensor = [&](const std::string& key, const torch::Tensor& like) {
-        if (!checkpoint.contains(key)) throw Error(checkpoint.path() + ": key '" + key + "' is missing");
-        auto t = checkpoint.tensor(key);
-        if (!t.sizes().equals(like.sizes()))
-            throw Error(checkpoint.path() + ": key '" + key + "' has shape " + c10::str(t.sizes()) + ", expected " +
-                        c10::str(like.sizes()));
-        return t.to(like.scalar_type());
+        return diffii::expectTensor(checkpoint, key, like);
     };
     torch::NoGradGuard noGrad;
     for (const auto& [name, p] : params) {
@@ -47,6 +52,31 @@ void restoreTrainingState(torch::optim::AdamW& optimizer, const NamedTensors& pa
         state->step(checkpoint.tensor(stepKey).to(torch::kLong).item<int64_t>());
         state->exp_avg(expectTensor("adamw." + name + ".exp_avg", p));
         state->exp_avg_sq(expectTensor("adamw." + name + ".exp_avg_sq", p));
+        optimizer.state()[adamKey(p)] = std::move(state);
+    }
+}
+
+void storeTrainingState(const torch::optim::SGD& optimizer, const NamedTensors& params,
+                        std::map<std::string, at::Tensor>& out) {
+    auto& state = const_cast<torch::optim::SGD&>(optimizer).state();
+    for (const auto& [name, p] : params) {
+        out[name] = p.detach().clone();
+        const auto it = state.find(adamKey(p));
+        if (it == state.end()) continue;
+        const auto& st = static_cast<const torch::optim::SGDParamState&>(*it->second);
+        if (st.momentum_buffer().defined()) out["sgd." + name + ".momentum_buffer"] = st.momentum_buffer().clone();
+    }
+}
+
+void restoreTrainingState(torch::optim::SGD& optimizer, const NamedTensors& params, const SafeTensorsFile& checkpoint) {
+    torch::NoGradGuard noGrad;
+    for (const auto& [name, p] : params) {
+        auto param = p;
+        param.copy_(expectTensor(checkpoint, name, p));
+        const std::string key = "sgd." + name + ".momentum_buffer";
+        if (!checkpoint.contains(key)) continue;
+        auto state = std::make_unique<torch::optim::SGDParamState>();
+        state->momentum_buffer(expectTensor(checkpoint, key, p));
         optimizer.state()[adamKey(p)] = std::move(state);
     }
 }

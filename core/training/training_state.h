@@ -25,6 +25,11 @@ void storeTrainingState(const torch::optim::AdamW& optimizer, const NamedTensors
 void restoreTrainingState(torch::optim::AdamW& optimizer, const NamedTensors& params,
                           const SafeTensorsFile& checkpoint);
 
+// The same for SGD with momentum ("sgd.<name>.momentum_buffer"; absent before the parameter's first step).
+void storeTrainingState(const torch::optim::SGD& optimizer, const NamedTensors& params,
+                        std::map<std::string, at::Tensor>& out);
+void restoreTrainingState(torch::optim::SGD& optimizer, const NamedTensors& params, const SafeTensorsFile& checkpoint);
+
 // Runs the enclosed CPU work under bfloat16 autocast (matrix products and convolutions in bfloat16; the models
 // keep GroupNorm/LayerNorm in float32 themselves). Does nothing when `enabled` is false.
 class BFloat16Autocast {
