@@ -20,6 +20,8 @@ const std::vector<std::string> kOwnColumns = {"className",     "classIndex", "in
                                               "fallbackNoise", "alpha",      "theta",          "split",    "suffix",
                                               "seed",          "steps",      "inversionSteps", "guidance", "modelHash",
                                               "conceptsHash",  "outputPath", "curation",       "tags"};
+// Optional when reading (manifests before them read as Diff-II).
+const std::vector<std::string> kStrategyColumns = {"strategy", "strength", "sourceClass", "targetClass"};
 const std::vector<std::string> kDiffMixColumns = {"First Directory", "Second Directory", "Number", "Strength", "Path"};
 
 std::string formatDouble(double v) {
@@ -116,7 +118,11 @@ nlohmann::json recordToJson(const SyntheticRecord& r, const std::string& where) 
             {"conceptsHash", r.conceptsHash},
             {"outputPath", r.outputPath},
             {"curation", curationName(r.curation)},
-            {"tags", r.tags}};
+            {"tags", r.tags},
+            {"strategy", r.strategy},
+            {"strength", r.strength},
+            {"sourceClass", r.sourceClass.empty() ? r.className : r.sourceClass},
+            {"targetClass", r.targetClass.empty() ? r.className : r.targetClass}};
 }
 
 template <typename T>
@@ -165,12 +171,15 @@ bool SyntheticRecord::operator==(const SyntheticRecord& o) const {
            sameDouble(theta, o.theta) && sameDouble(split, o.split) && suffix == o.suffix && seed == o.seed &&
            steps == o.steps && inversionSteps == o.inversionSteps && sameDouble(guidance, o.guidance) &&
            modelHash == o.modelHash && conceptsHash == o.conceptsHash && outputPath == o.outputPath &&
-           curation == o.curation && tags == o.tags;
+           curation == o.curation && tags == o.tags && strategy == o.strategy && sameDouble(strength, o.strength) &&
+           (sourceClass.empty() ? className : sourceClass) == (o.sourceClass.empty() ? o.className : o.sourceClass) &&
+           (targetClass.empty() ? className : targetClass) == (o.targetClass.empty() ? o.className : o.targetClass);
 }
 
 const std::vector<std::string>& manifestCsvColumns() {
     static const std::vector<std::string> columns = [] {
         std::vector<std::string> c = kOwnColumns;
+        c.insert(c.end(), kStrategyColumns.begin(), kStrategyColumns.end());
         c.insert(c.end(), kDiffMixColumns.begin(), kDiffMixColumns.end());
         return c;
     }();
@@ -252,13 +261,17 @@ std::string manifestToCsv(const std::vector<SyntheticRecord>& records) {
     for (size_t n = 0; n < records.size(); ++n) {
         const auto& r = records[n];
         const std::string where = "manifest record " + std::to_string(n);
+        const std::string source = r.sourceClass.empty() ? r.className : r.sourceClass;
+        const std::string target = r.targetClass.empty() ? r.className : r.targetClass;
         const std::vector<std::string> fields = {
             r.className, std::to_string(r.classIndex), std::to_string(r.index), r.sourceA, r.sourceB,
             r.fallbackNoise ? "1" : "0", formatDouble(r.alpha), formatDouble(r.theta), formatDouble(r.split), r.suffix,
             std::to_string(r.seed), std::to_string(r.steps), std::to_string(r.inversionSteps), formatDouble(r.guidance),
-            r.modelHash, r.conceptsHash, r.outputPath, curationName(r.curation), joinTags(r.tags, where),
-            // Diff-Mix meta.csv columns
-            r.className, r.className, std::to_string(r.index), formatDouble(r.split), r.outputPath};
+            r.modelHash, r.conceptsHash, r.outputPath, curationName(r.curation), joinTags(r.tags, where), r.strategy,
+            formatDouble(r.strength), source, target,
+            // Diff-Mix meta.csv columns: source and target class, number, strength (Diff-II: s), path
+            source, target, std::to_string(r.index), formatDouble(r.strategy == "diff-ii" ? r.split : r.strength),
+            r.outputPath};
         for (size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + csvField(fields[i]);
         out += "\r\n";
     }
@@ -301,6 +314,12 @@ std::vector<SyntheticRecord> manifestFromCsv(const std::string& text, const std:
         r.outputPath = f("outputPath");
         r.curation = parseCuration(f("curation"), where);
         r.tags = splitTags(f("tags"));
+        if (col.count("strategy")) {
+            r.strategy = f("strategy");
+            r.strength = parseDouble(f("strength"), where, "strength");
+            r.sourceClass = f("sourceClass");
+            r.targetClass = f("targetClass");
+        }
         out.push_back(std::move(r));
     }
     return out;
@@ -357,6 +376,12 @@ std::vector<SyntheticRecord> manifestFromJsonl(const std::string& text, const st
         r.outputPath = jsonField<std::string>(j, "outputPath", where);
         r.curation = parseCuration(jsonField<std::string>(j, "curation", where), where);
         r.tags = jsonField<std::vector<std::string>>(j, "tags", where);
+        if (j.contains("strategy")) {
+            r.strategy = jsonField<std::string>(j, "strategy", where);
+            r.strength = jsonDouble(j, "strength", where);
+            r.sourceClass = jsonField<std::string>(j, "sourceClass", where);
+            r.targetClass = jsonField<std::string>(j, "targetClass", where);
+        }
         out.push_back(std::move(r));
     }
     return out;

@@ -59,6 +59,13 @@ struct SyntheticRecord {
     std::string outputPath;
     Curation curation = Curation::Pending;
     std::vector<std::string> tags;  // no tag may be empty or contain ';' (the CSV separator)
+    // Which augmentation made the image (core/diffii/strategies.h: "diff-ii", "real-guidance", "da-fusion",
+    // "diff-aug", "diff-mix", "diff-gen"), its img2img strength (0 where none), the class of the source image and
+    // the class whose prompt was used; both are className except for Diff-Mix (source class = className, filed
+    // there, prompted with the target's tokens). Manifests written before these keys read as Diff-II.
+    std::string strategy = "diff-ii";
+    double strength = 0.0;
+    std::string sourceClass, targetClass;  // "" in old manifests: className
 
     bool operator==(const SyntheticRecord& other) const;
     bool operator!=(const SyntheticRecord& other) const { return !(*this == other); }

@@ -9,6 +9,7 @@
 #include <random>
 #include <sstream>
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <nlohmann/json.hpp>
 
 #include "core/data/splits.h"
@@ -59,15 +60,82 @@ SyntheticRecord recordFromJson(const nlohmann::json& j, const std::string& file)
     return v[0];
 }
 
+// The draws of a baseline image, in fixed order: source image, strength, target class.
+struct BaselineDraws {
+    size_t source = 0;
+    double strength = 0.0;
+    size_t target = 0;
+};
+
+BaselineDraws baselineDrawsFor(SynthesisStrategy s, uint64_t seed, size_t images, size_t classes) {
+    std::mt19937_64 rng(seed);
+    BaselineDraws d;
+    d.source = images ? uniformBelow(rng, images) : 0;
+    static const double kDaFusion[] = {0.25, 0.5, 0.75, 1.0};
+    static const double kDiffAug[] = {0.3, 0.5, 0.7, 0.9};
+    const size_t k = uniformBelow(rng, 4);
+    switch (s) {
+        case SynthesisStrategy::RealGuidance:
+            d.strength = 0.5;
+            break;
+        case SynthesisStrategy::DaFusion:
+            d.strength = kDaFusion[k];
+            break;
+        case SynthesisStrategy::DiffAug:
+        case SynthesisStrategy::DiffMix:
+            d.strength = kDiffAug[k];
+            break;
+        default:
+            d.strength = 0.0;
+    }
+    d.target = uniformBelow(rng, classes);
+    return d;
+}
+
 }  // namespace
+
+const char* strategyName(SynthesisStrategy s) {
+    switch (s) {
+        case SynthesisStrategy::DiffII:
+            return "diff-ii";
+        case SynthesisStrategy::RealGuidance:
+            return "real-guidance";
+        case SynthesisStrategy::DaFusion:
+            return "da-fusion";
+        case SynthesisStrategy::DiffAug:
+            return "diff-aug";
+        case SynthesisStrategy::DiffMix:
+            return "diff-mix";
+        case SynthesisStrategy::DiffGen:
+            return "diff-gen";
+    }
+    return "?";
+}
+
+std::vector<SynthesisStrategy> allStrategies() {
+    return {SynthesisStrategy::DiffII,  SynthesisStrategy::RealGuidance, SynthesisStrategy::DaFusion,
+            SynthesisStrategy::DiffAug, SynthesisStrategy::DiffMix,      SynthesisStrategy::DiffGen};
+}
+
+SynthesisStrategy parseStrategy(const std::string& name) {
+    std::string names;
+    for (const auto s : allStrategies()) {
+        if (name == strategyName(s)) return s;
+        names += std::string(names.empty() ? "" : ", ") + strategyName(s);
+    }
+    throw Error("strategy '" + name + "' is not one of " + names);
+}
 
 std::vector<SyntheticRecord> planGeneration(const std::vector<GenerationClass>& classes,
                                             const GenerationSettings& settings, uint64_t projectSeed) {
     if (!(settings.expansionRate > 0))
         throw Error("expansion rate must be > 0, got " + std::to_string(settings.expansionRate));
     std::vector<SyntheticRecord> plan;
+    const bool diffII = settings.strategy == SynthesisStrategy::DiffII;
     for (const auto& c : classes) {
-        if (c.pool.empty()) throw Error("class '" + c.name + "' has no inversion pool entries (build the pool first)");
+        if (diffII && c.pool.empty())
+            throw Error("class '" + c.name + "' has no inversion pool entries (build the pool first)");
+        if (!diffII && c.images.empty()) throw Error("class '" + c.name + "' has no training images");
         const int64_t n =
             std::max<int64_t>(1, std::llround(settings.expansionRate * static_cast<double>(c.trainImages)));
         for (int64_t i = 0; i < n; ++i) {
@@ -76,6 +144,23 @@ std::vector<SyntheticRecord> planGeneration(const std::vector<GenerationClass>& 
             r.classIndex = c.classIndex;
             r.index = i;
             r.seed = deriveSeed(projectSeed, c.name, i);
+            r.steps = settings.denoise.steps;
+            r.inversionSteps = settings.inversionSteps;
+            r.guidance = settings.denoise.guidance;
+            r.modelHash = settings.modelHash;
+            r.conceptsHash = settings.conceptsHash;
+            r.outputPath = c.name + "/" + imageName(c.name, i) + ".png";
+            r.strategy = strategyName(settings.strategy);
+            r.sourceClass = r.targetClass = c.name;
+            if (!diffII) {
+                // One prompt throughout (no suffix), the source image, strength and target class drawn from the seed.
+                const auto b = baselineDrawsFor(settings.strategy, r.seed, c.images.size(), classes.size());
+                if (settings.strategy != SynthesisStrategy::DiffGen) r.sourceA = c.images[b.source];
+                r.strength = b.strength;
+                if (settings.strategy == SynthesisStrategy::DiffMix) r.targetClass = classes[b.target].name;
+                plan.push_back(std::move(r));
+                continue;
+            }
             const auto d = drawFor(r.seed, c.pool.size(), settings.suffixes.size());
             r.fallbackNoise = c.pool.size() < 2;
             if (!r.fallbackNoise) {
@@ -86,22 +171,45 @@ std::vector<SyntheticRecord> planGeneration(const std::vector<GenerationClass>& 
             }
             r.suffix = settings.suffixes.empty() ? "" : settings.suffixes[d.suffix];
             r.split = settings.denoise.split;
-            r.steps = settings.denoise.steps;
-            r.inversionSteps = settings.inversionSteps;
-            r.guidance = settings.denoise.guidance;
-            r.modelHash = settings.modelHash;
-            r.conceptsHash = settings.conceptsHash;
-            r.outputPath = c.name + "/" + imageName(c.name, i) + ".png";
             plan.push_back(std::move(r));
         }
     }
     return plan;
 }
 
+torch::Tensor generateBaselineImage(StableDiffusion& sd, const std::vector<GenerationClass>& classes,
+                                    const SyntheticRecord& record, const GenerationSettings& settings,
+                                    const JobContext* job, PreviewRenderer& renderer) {
+    const auto strategy = parseStrategy(record.strategy);
+    const GenerationClass* target = nullptr;
+    for (const auto& c : classes)
+        if (c.name == record.targetClass) target = &c;
+    if (!target) throw Error("generation: the target class '" + record.targetClass + "' is not in the project");
+    const auto& prompt = strategy == SynthesisStrategy::RealGuidance ? target->plainPrompt : target->prompt;
+    const auto& pe = renderer.prompts(prompt, "", settings.negativePrompt);
+    DenoiseSettings d;
+    d.steps = record.steps;
+    d.guidance = record.guidance;
+    d.split = 0.0;  // no step uses the (empty) suffix
+    const int64_t size = sd.unet()->config().sampleSize;
+    auto gen = at::detail::createCPUGenerator(record.seed);
+    const auto noise = torch::randn({1, sd.unet()->config().inChannels, size, size}, gen);
+    torch::Tensor x0 = torch::zeros_like(noise);
+    double strength = 1.0;  // Diff-Gen: text to image from the noise
+    if (strategy != SynthesisStrategy::DiffGen) {
+        const int64_t native = sd.nativeImageSize();
+        x0 = encodeImageToLatent(sd, loadImageForModel(record.sourceA, native, native));
+        strength = record.strength;
+    }
+    return decodeLatentToImage(sd, imageToImage(sd, x0, noise, strength, pe, d, job))[0];
+}
+
 torch::Tensor generateImage(StableDiffusion& sd, const GenerationClass& cls, SyntheticRecord& record,
                             const GenerationSettings& settings, const JobContext* job, PreviewRenderer* renderer) {
     std::optional<PreviewRenderer> own;
     if (!renderer) renderer = &own.emplace(sd);
+    if (record.strategy != strategyName(SynthesisStrategy::DiffII))
+        return generateBaselineImage(sd, {cls}, record, settings, job, *renderer);
     const auto d = drawFor(record.seed, cls.pool.size(), settings.suffixes.size());
     const PreviewRenderer::ClassInput input{cls.pool, cls.prompt, settings.negativePrompt};
     PreviewParams p;
@@ -157,7 +265,9 @@ GenerationReport runGeneration(StableDiffusion& sd, const std::vector<Generation
                 const auto old = recordFromJson(nlohmann::json::parse(in), sidecar.string());
                 if (old.seed == planned->seed && old.modelHash == planned->modelHash &&
                     old.conceptsHash == planned->conceptsHash && old.split == planned->split &&
-                    old.steps == planned->steps && old.guidance == planned->guidance && old.suffix == planned->suffix) {
+                    old.steps == planned->steps && old.guidance == planned->guidance && old.suffix == planned->suffix &&
+                    old.strategy == planned->strategy && old.strength == planned->strength &&
+                    old.sourceA == planned->sourceA && old.targetClass == planned->targetClass) {
                     ++report.skipped;
                     if (job) job->report("generation", ++done, report.total, planned->outputPath + " (kept)");
                     continue;
@@ -169,7 +279,9 @@ GenerationReport runGeneration(StableDiffusion& sd, const std::vector<Generation
         fs::create_directories(png.parent_path(), ec);
         if (ec) throw Error(png.parent_path().string() + ": cannot create folder: " + ec.message());
         SyntheticRecord record = *planned;
-        const auto image = generateImage(sd, *byName.at(record.className), record, settings, job, &renderer);
+        const auto image = record.strategy == strategyName(SynthesisStrategy::DiffII)
+                               ? generateImage(sd, *byName.at(record.className), record, settings, job, &renderer)
+                               : generateBaselineImage(sd, classes, record, settings, job, renderer);
         // PNG first, sidecar second: a sidecar only exists beside a complete image.
         saveImagePng(png.string(), image);
         writeFileAtomic(sidecar.string(), recordJson(record).dump() + "\n");

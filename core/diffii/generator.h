@@ -25,6 +25,7 @@ struct GenerationSettings {
     std::vector<std::string> suffixes;  // one drawn per image; empty: no suffix
     std::string negativePrompt;
     std::string modelHash, conceptsHash;
+    SynthesisStrategy strategy = SynthesisStrategy::DiffII;
 };
 
 // The deterministic plan of every image (without θ and α, which need the inversions).

@@ -352,8 +352,8 @@ std::vector<SplitSweepPoint> ProjectSession::splitSweep(const PreviewParams& par
     return points;
 }
 
-std::vector<GenerationClass> ProjectSession::generationClasses() const {
-    const auto entries = pool();
+std::vector<GenerationClass> ProjectSession::generationClasses(bool needPool) const {
+    const auto entries = needPool ? pool() : std::vector<PoolEntry>{};
     std::vector<GenerationClass> out;
     int64_t index = 0;
     for (const auto& c : m_split.classes) {
@@ -362,6 +362,8 @@ std::vector<GenerationClass> ProjectSession::generationClasses() const {
         g.classIndex = index++;
         g.prompt = classPrompt(c.name);
         g.trainImages = static_cast<int64_t>(c.train.size());
+        g.plainPrompt = "a photo of a " + c.name + " " + m_project->config().metaclass;
+        g.images = c.train;
         for (const auto& e : entries) {
             if (e.className != c.name) continue;
             if (e.stale)
@@ -371,7 +373,7 @@ std::vector<GenerationClass> ProjectSession::generationClasses() const {
             g.pool.push_back(e);
         }
         if (g.trainImages == 0) continue;
-        if (g.pool.size() < c.train.size())
+        if (needPool && g.pool.size() < c.train.size())
             throw Error(m_project->inversionsDir() + ": class '" + c.name + "' has " + std::to_string(g.pool.size()) +
                         " of " + std::to_string(c.train.size()) + " inversions: build the pool first");
         out.push_back(std::move(g));
@@ -380,17 +382,30 @@ std::vector<GenerationClass> ProjectSession::generationClasses() const {
 }
 
 GenerationReport ProjectSession::generate(const JobContext* job, int shardIndex, int shardCount) {
+    return generateStrategy(SynthesisStrategy::DiffII, m_project->syntheticDir(), std::nullopt, job, shardIndex,
+                            shardCount);
+}
+
+std::string ProjectSession::strategyDir(SynthesisStrategy strategy) const {
+    if (strategy == SynthesisStrategy::DiffII) return m_project->syntheticDir();
+    return (fs::path(m_project->dir()) / "strategies" / strategyName(strategy)).string();
+}
+
+GenerationReport ProjectSession::generateStrategy(SynthesisStrategy strategy, const std::string& outDir,
+                                                  std::optional<double> expansionRate, const JobContext* job,
+                                                  int shardIndex, int shardCount) {
     const auto s = settings();
     GenerationSettings g;
-    g.expansionRate = s.expansionRate;
+    g.expansionRate = expansionRate.value_or(s.expansionRate);
+    g.strategy = strategy;
     g.denoise = s.denoise;
     g.inversionSteps = s.pool.steps;
     g.suffixes = suffixes();
     g.negativePrompt = s.negativePrompt;
     g.modelHash = m_modelHash;
     g.conceptsHash = conceptsHash();
-    return runGeneration(*m_sd, generationClasses(), g, m_project->config().seed, m_project->syntheticDir(), shardIndex,
-                         shardCount, job);
+    return runGeneration(*m_sd, generationClasses(strategy == SynthesisStrategy::DiffII), g, m_project->config().seed,
+                         outDir, shardIndex, shardCount, job);
 }
 
 std::vector<SyntheticRecord> ProjectSession::syntheticSet() const {

@@ -74,6 +74,14 @@ public:
     std::vector<PoolEntry> buildPool(const JobContext* job = nullptr);
     std::vector<PoolEntry> pool() const;  // what is on disk, stale entries marked
     GenerationReport generate(const JobContext* job = nullptr, int shardIndex = 0, int shardCount = 1);
+    // Any strategy's synthetic set (core/engine/types.h SynthesisStrategy) with the project's settings (expansion
+    // rate unless given), into outDir; the same plan, seeds, shards and resume as generate(), which is Diff-II
+    // into synthetic/. The baselines need the concepts (their prompts use the class tokens) but no pool.
+    GenerationReport generateStrategy(SynthesisStrategy strategy, const std::string& outDir,
+                                      std::optional<double> expansionRate = std::nullopt,
+                                      const JobContext* job = nullptr, int shardIndex = 0, int shardCount = 1);
+    // Where a strategy's set lives: synthetic/ for Diff-II, strategies/<name>/ for the others.
+    std::string strategyDir(SynthesisStrategy strategy) const;
     int64_t exportSet(const std::string& exportDir, const JobContext* job = nullptr);
 
     // The synthetic set as recorded in synthetic/manifest.jsonl (empty before any generation), and its curation:
@@ -100,7 +108,9 @@ public:
 
     std::vector<std::string> suffixes() const;  // project suffixes.txt, else the metaclass defaults
     void setSuffixes(const std::vector<std::string>& suffixes);
-    std::vector<GenerationClass> generationClasses() const;
+    // The classes with training images, their prompts and (needPool) their current pool entries: an error names
+    // a class whose pool is missing or stale.
+    std::vector<GenerationClass> generationClasses(bool needPool = true) const;
     std::vector<PoolSource> poolSources() const;
 
     // Core side only (the demo's contact sheets, tests, benchmarks); the fronts never need them.

@@ -115,10 +115,23 @@ struct DenoiseSettings {
 struct GenerationClass {
     std::string name;
     int64_t classIndex = 0;
-    std::string prompt;           // "a photo of a <tokens> <metaclass>"
-    std::vector<PoolEntry> pool;  // inversions of the class's training images
-    int64_t trainImages = 0;      // for the expansion rate
+    std::string prompt;               // "a photo of a <tokens> <metaclass>"
+    std::vector<PoolEntry> pool;      // inversions of the class's training images
+    int64_t trainImages = 0;          // for the expansion rate
+    std::string plainPrompt;          // "a photo of a <class name> <metaclass>" (Real-Guidance)
+    std::vector<std::string> images;  // the training images (the img2img strategies' sources)
 };
+
+// How a synthetic set is made. Diff-II is the method; the others are the paper's diffusion baselines, all over the
+// same concepts (tokens + LoRA), guidance and steps: Real-Guidance (img2img of a real image with the plain prompt,
+// strength 0.5), DA-Fusion (img2img with the class tokens, strength from {0.25, 0.5, 0.75, 1}), Diff-AUG (the same
+// with {0.3, 0.5, 0.7, 0.9}), Diff-Mix (a source image of the class with the tokens of a uniformly drawn class,
+// strength from {0.3, 0.5, 0.7, 0.9}; soft label), Diff-Gen (text to image with the class tokens).
+enum class SynthesisStrategy { DiffII, RealGuidance, DaFusion, DiffAug, DiffMix, DiffGen };
+const char* strategyName(SynthesisStrategy s);  // "diff-ii", "real-guidance", "da-fusion", "diff-aug", ...
+// Throws diffii::Error naming the value and the accepted names.
+SynthesisStrategy parseStrategy(const std::string& name);
+std::vector<SynthesisStrategy> allStrategies();
 
 struct GenerationReport {
     int64_t generated = 0;

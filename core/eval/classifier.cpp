@@ -240,8 +240,8 @@ ClassifierData loadClassifierData(const std::string& trainDir, const std::string
     if (syntheticDir.empty()) return d;
 
     ImageFolderDataset synthetic(syntheticDir);
-    // Soft labels of Diff-Mix images from the export's manifest: {"output_path", "strategy": "diff-mix",
-    // "source_class", "target_class", "strength"}.
+    // Soft labels of Diff-Mix images from the set's manifest.jsonl (core/data/synthetic_manifest.h):
+    // {"outputPath", "strategy": "diff-mix", "sourceClass", "targetClass", "strength"}.
     std::map<std::string, std::vector<float>> soft;
     const auto manifest = fs::path(syntheticDir) / "manifest.jsonl";
     if (fs::exists(manifest)) {
@@ -258,15 +258,15 @@ ClassifierData loadClassifierData(const std::string& trainDir, const std::string
                 throw Error(manifest.string() + ": line " + std::to_string(n) + " is not JSON: " + e.what());
             }
             if (r.value("strategy", "") != "diff-mix") continue;
-            const int src = train.classIndex(r.value("source_class", ""));
-            const int tar = train.classIndex(r.value("target_class", ""));
+            const int src = train.classIndex(r.value("sourceClass", ""));
+            const int tar = train.classIndex(r.value("targetClass", ""));
             if (src < 0 || tar < 0)
                 throw Error(manifest.string() + ": line " + std::to_string(n) + " names a class not in " + trainDir);
             std::vector<float> t(d.classNames.size(), 0.0f);
             const auto [ws, wt] = diffMixLabelWeights(r.value("strength", 0.0), diffMixGamma);
             t[static_cast<size_t>(src)] += static_cast<float>(ws);
             t[static_cast<size_t>(tar)] += static_cast<float>(wt);
-            soft[(fs::path(syntheticDir) / r.value("output_path", "")).lexically_normal().string()] = t;
+            soft[(fs::path(syntheticDir) / r.value("outputPath", "")).lexically_normal().string()] = t;
         }
     }
     for (const auto& c : synthetic.classes()) {

@@ -65,7 +65,8 @@ struct ClassifierData {
 
 // train and test are ImageFolder roots with the same class folders (an error names the class that differs or is
 // empty); synthetic (optional, "" for none) is an ImageFolder of the same classes, e.g. an export: when it holds a
-// manifest.jsonl with "strategy": "diff-mix" records, their soft labels are taken from it.
+// manifest.jsonl with "strategy": "diff-mix" records, their soft labels are taken from it (source class
+// 0.9·(1 − s^γ), target class 0.9·s^γ).
 ClassifierData loadClassifierData(const std::string& trainDir, const std::string& testDir,
                                   const std::string& syntheticDir = "", double diffMixGamma = 0.8);
 

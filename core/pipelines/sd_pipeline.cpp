@@ -1,5 +1,7 @@
 #include "core/pipelines/sd_pipeline.h"
 
+#include <cmath>
+
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "core/io/error.h"
@@ -87,6 +89,27 @@ torch::Tensor textToImage(StableDiffusion& sd, const std::string& prompt, uint64
     auto gen = at::detail::createCPUGenerator(seed);
     const auto z = torch::randn({1, sd.unet()->config().inChannels, size, size}, gen);
     return decodeLatentToImage(sd, denoiseTwoStage(sd, z, encodePrompts(sd, prompt, ""), settings))[0];
+}
+
+torch::Tensor imageToImage(StableDiffusion& sd, const torch::Tensor& x0, const torch::Tensor& noise, double strength,
+                           const PromptEmbeddings& prompts, const DenoiseSettings& settings, const JobContext* job) {
+    checkSettings(settings.steps, settings.guidance, "img2img");
+    if (!(strength >= 0.0 && strength <= 1.0))
+        throw Error("img2img: strength must be in [0, 1], got " + std::to_string(strength));
+    if (!noise.sizes().equals(x0.sizes())) throw Error("img2img: the noise must have the latent's shape");
+    DdimScheduler scheduler(sd.schedulerConfig());
+    scheduler.setTimesteps(settings.steps);
+    const int run = std::min(static_cast<int>(std::floor(settings.steps * strength)), settings.steps);
+    if (run == 0) return x0.to(torch::kFloat32);
+    const int from = settings.steps - run;
+    torch::Tensor start;
+    if (from == 0 && strength >= 1.0) {
+        start = noise.to(torch::kFloat32) * scheduler.initNoiseSigma();
+    } else {
+        const auto t = torch::tensor(scheduler.timesteps()[static_cast<size_t>(from)], torch::kLong);
+        start = scheduler.addNoise(x0.to(torch::kFloat32), noise.to(torch::kFloat32), t);
+    }
+    return denoiseTwoStageFrom(sd, from, start, prompts, settings, job);
 }
 
 std::vector<bool> suffixedSteps(const DdimConfig& config, const DenoiseSettings& settings) {

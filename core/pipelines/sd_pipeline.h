@@ -64,6 +64,17 @@ torch::Tensor denoiseTwoStage(StableDiffusion& sd, const torch::Tensor& z, const
 torch::Tensor textToImage(StableDiffusion& sd, const std::string& prompt, uint64_t seed,
                           const DenoiseSettings& settings);
 
+// Image to image from a strength (diffusers' StableDiffusionImg2ImgPipeline with DDIM): of the run's timesteps the
+// last min(floor(steps · strength), steps) are run, from the source latent noised to the first of them
+// (scheduler.add_noise). Strength 1 starts from the noise itself (× init_noise_sigma) — exactly text to image from
+// that noise, where diffusers keeps a trace of the source (ᾱ of the first timestep is not 0); strength 0 runs no
+// step and returns the source latent. x0: (1, C, h, w) latent (encodeImageToLatent); noise: its shape. The
+// prompts' suffixed embedding is used above the settings' split threshold, as in two-stage denoising (pass
+// suffix "" for one prompt throughout). Returns the final latent.
+torch::Tensor imageToImage(StableDiffusion& sd, const torch::Tensor& x0, const torch::Tensor& noise, double strength,
+                           const PromptEmbeddings& prompts, const DenoiseSettings& settings,
+                           const JobContext* job = nullptr);
+
 // Which steps of a run use the suffixed prompt (t >= splitThreshold), in step order: a prefix of trues, since the
 // timesteps descend.
 std::vector<bool> suffixedSteps(const DdimConfig& config, const DenoiseSettings& settings);

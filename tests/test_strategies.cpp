@@ -1,0 +1,127 @@
+// The baselines as strategies of the same engine (core/engine/types.h SynthesisStrategy), on the demo project
+// (embedded model, shipped concepts): img2img at strength 1 is text to image from the same noise and at strength 0
+// the source; every strategy writes the same manifest with its name, strengths from its set and (Diff-Mix) a
+// target class whose soft label the classifier reads; a rerun keeps every image.
+#include <QtTest/QtTest>
+
+#include <filesystem>
+#include <set>
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include "core/demo/demo.h"
+#include "core/engine/session.h"
+#include "core/eval/classifier.h"
+#include "core/io/image.h"
+#include "core/models/stable_diffusion.h"
+#include "core/pipelines/sd_pipeline.h"
+#include "tests/test_registry.h"
+#include "tests/test_support.h"
+
+// One namespace per file, so that the unity batches of the test executables (tests/CMakeLists.txt) keep each file's
+// helpers apart; empty (anonymous) when the file is compiled alone.
+#if !defined(DIFFII_UNIT) && !defined(Q_MOC_RUN)
+#define DIFFII_UNIT
+#endif
+namespace DIFFII_UNIT {
+
+namespace fs = std::filesystem;
+
+class TestStrategies : public QObject {
+    Q_OBJECT
+
+    std::string m_tmp;
+    std::unique_ptr<diffii::ProjectSession> m_session;
+
+private Q_SLOTS:
+    void initTestCase() {
+        m_tmp = diffii::test::makeTempDir("strategies");
+        const auto dir = diffii::prepareDemoProject(m_tmp + "/project", diffii::locateDemoResources());
+        m_session = diffii::ProjectSession::open(dir);
+        QVERIFY(m_session->hasConcepts());
+        auto s = m_session->settings();
+        s.denoise.steps = 6;
+        s.denoise.guidance = 2.0;
+        m_session->saveSettings(s);
+    }
+    void cleanupTestCase() {
+        m_session.reset();
+        fs::remove_all(m_tmp);
+    }
+
+    void imageToImageEnds() {
+        auto& sd = m_session->model();
+        const auto pe = diffii::encodePrompts(sd, m_session->classPrompt("penguin"), "");
+        diffii::DenoiseSettings d;
+        d.steps = 6;
+        d.guidance = 2.0;
+        d.split = 0.0;
+        const int64_t size = sd.unet()->config().sampleSize;
+        auto gen = at::detail::createCPUGenerator(11);
+        const auto noise = torch::randn({1, sd.unet()->config().inChannels, size, size}, gen);
+        const auto image = diffii::loadImageForModel(m_session->split().classes[0].train[0], sd.nativeImageSize(),
+                                                     sd.nativeImageSize());
+        const auto x0 = diffii::encodeImageToLatent(sd, image);
+        // Strength 1: text to image from the same noise, exactly.
+        const auto full = diffii::imageToImage(sd, x0, noise, 1.0, pe, d);
+        const auto txt = diffii::denoiseTwoStage(sd, noise, pe, d);
+        QVERIFY(torch::equal(full, txt));
+        // Strength -> 0: no step runs, the source comes back.
+        QVERIFY(torch::equal(diffii::imageToImage(sd, x0, noise, 0.1, pe, d), x0));
+        // In between: the result moves away from the source as the strength grows.
+        const double near = (diffii::imageToImage(sd, x0, noise, 0.34, pe, d) - x0).abs().mean().item<double>();
+        const double far = (diffii::imageToImage(sd, x0, noise, 0.84, pe, d) - x0).abs().mean().item<double>();
+        QVERIFY2(near < far, (std::to_string(near) + " vs " + std::to_string(far)).c_str());
+        diffii::test::expectError([&] { diffii::imageToImage(sd, x0, noise, 1.5, pe, d); }, {"strength", "1.5"});
+    }
+
+    void everyBaselineWritesItsManifest() {
+        const std::map<diffii::SynthesisStrategy, std::set<double>> strengths = {
+            {diffii::SynthesisStrategy::RealGuidance, {0.5}},
+            {diffii::SynthesisStrategy::DaFusion, {0.25, 0.5, 0.75, 1.0}},
+            {diffii::SynthesisStrategy::DiffAug, {0.3, 0.5, 0.7, 0.9}},
+            {diffii::SynthesisStrategy::DiffMix, {0.3, 0.5, 0.7, 0.9}},
+            {diffii::SynthesisStrategy::DiffGen, {0.0}}};
+        for (const auto& [strategy, allowed] : strengths) {
+            const std::string name = diffii::strategyName(strategy);
+            const auto dir = m_tmp + "/sets/" + name;
+            const auto report = m_session->generateStrategy(strategy, dir, 0.4);  // 2 images per class
+            QCOMPARE(report.generated, report.total);
+            const auto records = diffii::readManifestJsonl(dir + "/manifest.jsonl");
+            QCOMPARE(static_cast<int64_t>(records.size()), report.total);
+            bool otherTarget = false;
+            for (const auto& r : records) {
+                QCOMPARE(r.strategy, name);
+                QVERIFY2(allowed.count(r.strength), (name + " strength " + std::to_string(r.strength)).c_str());
+                QCOMPARE(r.sourceClass, r.className);
+                if (strategy != diffii::SynthesisStrategy::DiffMix) QCOMPARE(r.targetClass, r.className);
+                otherTarget = otherTarget || r.targetClass != r.className;
+                if (strategy != diffii::SynthesisStrategy::DiffGen) QVERIFY(fs::exists(r.sourceA));
+                QVERIFY(fs::exists(fs::path(dir) / r.outputPath));
+            }
+            if (strategy == diffii::SynthesisStrategy::DiffMix) {
+                QVERIFY(otherTarget);
+                // The classifier reads the soft labels: source 0.9·(1 − s^0.8), target 0.9·s^0.8.
+                const auto res = diffii::locateDemoResources();
+                const auto data = diffii::loadClassifierData(res.trainImages, res.testImages, dir);
+                int soft = 0;
+                for (const auto& s : data.synthetic) {
+                    if (s.target.empty()) continue;
+                    ++soft;
+                    double sum = 0;
+                    for (float v : s.target) sum += v;
+                    QVERIFY(std::abs(sum - 0.9) < 1e-5);
+                }
+                QCOMPARE(soft, static_cast<int>(records.size()));
+            }
+            // A rerun keeps every image.
+            const auto again = m_session->generateStrategy(strategy, dir, 0.4);
+            QCOMPARE(again.skipped, again.total);
+        }
+        diffii::test::expectError([] { diffii::parseStrategy("dreambooth"); }, {"dreambooth", "diff-mix"});
+    }
+};
+
+DIFFII_TEST_MAIN(TestStrategies, None)
+}  // namespace DIFFII_UNIT
+#include "test_strategies.moc"
