@@ -135,7 +135,9 @@ std::string prepareDemoProject(const std::string& dir, const DemoResources& reso
         cfg.modelPath = resources.model;
         cfg.metaclass = "bird";
         cfg.seed = 0;
-        cfg.settings = demoWorkflowSettings().toJson();
+        auto settings = demoWorkflowSettings();
+        settings.evaluationTestDir = resources.testImages;  // the held-out styles: `diffii evaluate` tests on them
+        cfg.settings = settings.toJson();
         (void)Project::create(dir, cfg);
     }
     auto project = Project::open(dir);

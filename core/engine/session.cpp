@@ -91,6 +91,8 @@ WorkflowSettings WorkflowSettings::fromJson(const nlohmann::json& s, const std::
     w.denoise.guidance = jsonValue<double>(g, "guidance", w.denoise.guidance, gf);
     w.denoise.split = jsonValue<double>(g, "split", w.denoise.split, gf);
     w.negativePrompt = jsonValue<std::string>(g, "negative_prompt", w.negativePrompt, gf);
+    const auto e = s.value("evaluation", nlohmann::json::object());
+    w.evaluationTestDir = jsonValue<std::string>(e, "test_dir", w.evaluationTestDir, file + " settings.evaluation");
     if (!(w.denoise.split >= 0 && w.denoise.split <= 1))
         throw Error(gf + ": 'split' must be in [0, 1], got " + std::to_string(w.denoise.split));
     if (!(w.expansionRate > 0)) throw Error(gf + ": 'expansion_rate' must be > 0");
@@ -108,7 +110,8 @@ nlohmann::json WorkflowSettings::toJson() const {
               {"steps", denoise.steps},
               {"guidance", denoise.guidance},
               {"split", denoise.split},
-              {"negative_prompt", negativePrompt}}}};
+              {"negative_prompt", negativePrompt}}},
+            {"evaluation", {{"test_dir", evaluationTestDir}}}};
 }
 
 void writeProjectSplit(const Project& project, const Split& split, const std::string& datasetRoot) {

@@ -183,6 +183,8 @@ struct WorkflowSettings {
     double expansionRate = 5.0;
     DenoiseSettings denoise;  // steps 25, guidance 7.5, split 0.5
     std::string negativePrompt;
+    // settings.evaluation.test_dir: the test images of `diffii evaluate` when the split holds none out ("": none).
+    std::string evaluationTestDir;
 
     static WorkflowSettings fromJson(const nlohmann::json& settings, const std::string& file);
     nlohmann::json toJson() const;

@@ -2,6 +2,7 @@
 
 #include "core/eval/resnet.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -163,6 +164,7 @@ nlohmann::json ClassifierResult::toJson() const {
             {"per_class", pc},
             {"confusion", confusion},
             {"replaced_fraction", replacedFraction},
+            {"probe_accuracy", probeAccuracy},
             {"seconds", seconds},
             {"resumed_from_epoch", resumedFromEpoch}};
 }
@@ -219,6 +221,54 @@ std::pair<torch::Tensor, torch::Tensor> mixBatch(const torch::Tensor& images, co
     return {mixed, lambda * targets + (1 - lambda) * targets.index_select(0, perm)};
 }
 
+std::vector<ClassifierSample> syntheticSamples(const std::string& syntheticDir,
+                                               const std::vector<std::string>& classNames, double diffMixGamma) {
+    auto classIndex = [&](const std::string& name) {
+        const auto it = std::find(classNames.begin(), classNames.end(), name);
+        return it == classNames.end() ? -1 : static_cast<int>(it - classNames.begin());
+    };
+    std::vector<ClassifierSample> out;
+    ImageFolderDataset synthetic(syntheticDir);
+    // Soft labels of Diff-Mix images from the set's manifest.jsonl (core/data/synthetic_manifest.h):
+    // {"outputPath", "strategy": "diff-mix", "sourceClass", "targetClass", "strength"}.
+    std::map<std::string, std::vector<float>> soft;
+    const auto manifest = fs::path(syntheticDir) / "manifest.jsonl";
+    if (fs::exists(manifest)) {
+        std::ifstream in(manifest);
+        std::string line;
+        int64_t n = 0;
+        while (std::getline(in, line)) {
+            ++n;
+            if (line.empty()) continue;
+            nlohmann::json r;
+            try {
+                r = nlohmann::json::parse(line);
+            } catch (const std::exception& e) {
+                throw Error(manifest.string() + ": line " + std::to_string(n) + " is not JSON: " + e.what());
+            }
+            if (r.value("strategy", "") != "diff-mix") continue;
+            const int src = classIndex(r.value("sourceClass", ""));
+            const int tar = classIndex(r.value("targetClass", ""));
+            if (src < 0 || tar < 0)
+                throw Error(manifest.string() + ": line " + std::to_string(n) + " names a class that is not trained");
+            std::vector<float> t(classNames.size(), 0.0f);
+            const auto [ws, wt] = diffMixLabelWeights(r.value("strength", 0.0), diffMixGamma);
+            t[static_cast<size_t>(src)] += static_cast<float>(ws);
+            t[static_cast<size_t>(tar)] += static_cast<float>(wt);
+            soft[(fs::path(syntheticDir) / r.value("outputPath", "")).lexically_normal().string()] = t;
+        }
+    }
+    for (const auto& c : synthetic.classes()) {
+        const int label = classIndex(c.name);
+        if (label < 0) throw Error(syntheticDir + ": class '" + c.name + "' is not one of the trained classes");
+        for (const auto& p : c.images) {
+            const auto it = soft.find(fs::path(p).lexically_normal().string());
+            out.push_back({p, label, it == soft.end() ? std::vector<float>{} : it->second});
+        }
+    }
+    return out;
+}
+
 ClassifierData loadClassifierData(const std::string& trainDir, const std::string& testDir,
                                   const std::string& syntheticDir, double diffMixGamma) {
     ImageFolderDataset train(trainDir), test(testDir);
@@ -239,44 +289,7 @@ ClassifierData loadClassifierData(const std::string& trainDir, const std::string
         for (const auto& p : c.images) d.test.push_back({p, train.classIndex(c.name), {}});
     if (syntheticDir.empty()) return d;
 
-    ImageFolderDataset synthetic(syntheticDir);
-    // Soft labels of Diff-Mix images from the set's manifest.jsonl (core/data/synthetic_manifest.h):
-    // {"outputPath", "strategy": "diff-mix", "sourceClass", "targetClass", "strength"}.
-    std::map<std::string, std::vector<float>> soft;
-    const auto manifest = fs::path(syntheticDir) / "manifest.jsonl";
-    if (fs::exists(manifest)) {
-        std::ifstream in(manifest);
-        std::string line;
-        int64_t n = 0;
-        while (std::getline(in, line)) {
-            ++n;
-            if (line.empty()) continue;
-            nlohmann::json r;
-            try {
-                r = nlohmann::json::parse(line);
-            } catch (const std::exception& e) {
-                throw Error(manifest.string() + ": line " + std::to_string(n) + " is not JSON: " + e.what());
-            }
-            if (r.value("strategy", "") != "diff-mix") continue;
-            const int src = train.classIndex(r.value("sourceClass", ""));
-            const int tar = train.classIndex(r.value("targetClass", ""));
-            if (src < 0 || tar < 0)
-                throw Error(manifest.string() + ": line " + std::to_string(n) + " names a class not in " + trainDir);
-            std::vector<float> t(d.classNames.size(), 0.0f);
-            const auto [ws, wt] = diffMixLabelWeights(r.value("strength", 0.0), diffMixGamma);
-            t[static_cast<size_t>(src)] += static_cast<float>(ws);
-            t[static_cast<size_t>(tar)] += static_cast<float>(wt);
-            soft[(fs::path(syntheticDir) / r.value("outputPath", "")).lexically_normal().string()] = t;
-        }
-    }
-    for (const auto& c : synthetic.classes()) {
-        const int label = train.classIndex(c.name);
-        if (label < 0) throw Error(syntheticDir + ": class '" + c.name + "' is not in " + trainDir);
-        for (const auto& p : c.images) {
-            const auto it = soft.find(fs::path(p).lexically_normal().string());
-            d.synthetic.push_back({p, label, it == soft.end() ? std::vector<float>{} : it->second});
-        }
-    }
+    d.synthetic = syntheticSamples(syntheticDir, d.classNames, diffMixGamma);
     return d;
 }
 
@@ -430,6 +443,9 @@ ClassifierResult trainClassifier(const ClassifierData& data, const ClassifierRec
                       : 0.0;
     }
     result.replacedFraction = seen > 0 ? static_cast<double>(replaced) / static_cast<double>(seen) : 0.0;
+    for (const auto& [name, samples] : data.probes)
+        result.probeAccuracy[name] =
+            evaluate(net, loadImages(samples, r.resolution, job, name + " image"), samples, classes).accuracy;
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
     auto j = result.toJson();

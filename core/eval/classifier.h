@@ -61,6 +61,9 @@ struct ClassifierData {
     std::vector<std::string> classNames;
     std::vector<ClassifierSample> train, test;
     std::vector<ClassifierSample> synthetic;  // replacement candidates, by label
+    // Extra sets classified by the final network (e.g. each strategy's synthetic images for faithfulness): their
+    // accuracy is reported under the same name. Not used for training.
+    std::map<std::string, std::vector<ClassifierSample>> probes;
 };
 
 // train and test are ImageFolder roots with the same class folders (an error names the class that differs or is
@@ -70,6 +73,11 @@ struct ClassifierData {
 ClassifierData loadClassifierData(const std::string& trainDir, const std::string& testDir,
                                   const std::string& syntheticDir = "", double diffMixGamma = 0.8);
 
+// The images of a synthetic set (an ImageFolder of the given classes: a strategy's folder or an export), with the
+// Diff-Mix soft labels of its manifest.jsonl. Throws diffii::Error naming a class folder that is not trained.
+std::vector<ClassifierSample> syntheticSamples(const std::string& syntheticDir,
+                                               const std::vector<std::string>& classNames, double diffMixGamma = 0.8);
+
 struct ClassifierResult {
     double accuracy = 0.0;      // top-1 on the test set after the last epoch
     double bestAccuracy = 0.0;  // the best epoch's (optimistic: the official scripts pick it on the test set)
@@ -78,6 +86,7 @@ struct ClassifierResult {
     std::map<std::string, double> perClass;
     std::vector<std::vector<int64_t>> confusion;  // rows: true class, columns: predicted
     double replacedFraction = 0.0;                // share of training samples that were synthetic
+    std::map<std::string, double> probeAccuracy;  // per ClassifierData::probes set
     double seconds = 0.0;
     int64_t resumedFromEpoch = 0;
     nlohmann::json toJson() const;

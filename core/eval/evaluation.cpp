@@ -1,0 +1,307 @@
+#include "core/eval/evaluation.h"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <torch/torch.h>
+
+#include "core/data/dataset.h"
+#include "core/engine/session.h"
+#include "core/eval/lpips.h"
+#include "core/eval/resnet.h"
+#include "core/io/error.h"
+#include "core/io/image.h"
+#include "core/io/json_config.h"
+#include "core/io/safetensors.h"
+
+namespace diffii {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::vector<std::string> kTrainingOnly = {"original", "mixup", "cutmix"};
+
+bool isSynthesis(const std::string& name) {
+    return std::find(kTrainingOnly.begin(), kTrainingOnly.end(), name) == kTrainingOnly.end();
+}
+
+double seconds(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Train and test samples from the project's split; test images from testDir, the split's held-out images, or the
+// project's evaluation test folder.
+ClassifierData projectData(ProjectSession& session, const std::string& testDirSetting) {
+    ClassifierData d;
+    for (const auto& c : session.split().classes)
+        if (!c.train.empty()) d.classNames.push_back(c.name);
+    if (d.classNames.size() < 2) throw Error(session.project().dir() + ": evaluation needs two classes with images");
+    for (const auto& c : session.split().classes) {
+        const auto label = std::find(d.classNames.begin(), d.classNames.end(), c.name) - d.classNames.begin();
+        if (c.train.empty()) continue;
+        for (const auto& p : c.train) d.train.push_back({p, label, {}});
+    }
+    std::string testDir = testDirSetting;
+    if (testDir.empty()) {
+        bool allHeldOut = true;
+        for (const auto& c : session.split().classes)
+            if (!c.train.empty() && c.heldOut.empty()) allHeldOut = false;
+        if (allHeldOut) {
+            for (const auto& c : session.split().classes) {
+                const auto label = std::find(d.classNames.begin(), d.classNames.end(), c.name) - d.classNames.begin();
+                if (c.train.empty()) continue;
+                for (const auto& p : c.heldOut) d.test.push_back({p, label, {}});
+            }
+            return d;
+        }
+        testDir = session.settings().evaluationTestDir;
+        if (testDir.empty())
+            throw Error(session.project().dir() +
+                        ": no test images: the split holds out no image of some class; give a test folder "
+                        "(--test DIR, or settings.evaluation.test_dir in project.json)");
+    }
+    const ImageFolderDataset test(testDir);
+    for (const auto& e : test.emptyClasses()) throw Error(testDir + ": class folder '" + e + "' has no images");
+    for (const auto& name : d.classNames)
+        if (test.classIndex(name) < 0) throw Error(testDir + ": the trained class '" + name + "' has no folder here");
+    for (const auto& c : test.classes()) {
+        const auto it = std::find(d.classNames.begin(), d.classNames.end(), c.name);
+        if (it == d.classNames.end()) throw Error(testDir + ": class '" + c.name + "' is not trained in the project");
+        for (const auto& p : c.images) d.test.push_back({p, it - d.classNames.begin(), {}});
+    }
+    return d;
+}
+
+double stdDev(const std::vector<double>& v, double mean) {
+    if (v.size() < 2) return 0.0;
+    double s = 0.0;
+    for (const double x : v) s += (x - mean) * (x - mean);
+    return std::sqrt(s / static_cast<double>(v.size() - 1));
+}
+
+// LPIPS over a backbone's stages with uniform weights (see diversityOf).
+double backboneDistance(ResNet& net, const torch::Tensor& a, const torch::Tensor& b) {
+    const auto fa = net->forwardWithIntermediates(imagenetNormalize(a));
+    const auto fb = net->forwardWithIntermediates(imagenetNormalize(b));
+    double total = 0.0;
+    for (size_t i = 1; i <= net->stages.size(); ++i) {
+        const auto key = "layer" + std::to_string(i);
+        auto unit = [](const torch::Tensor& x) { return x / (x.pow(2).sum(1, true).sqrt() + 1e-10); };
+        total += (unit(fa.at(key)) - unit(fb.at(key))).pow(2).mean().item<double>();
+    }
+    return total;
+}
+
+}  // namespace
+
+void checkEvaluationStrategy(const std::string& name) {
+    if (!isSynthesis(name)) return;
+    (void)parseStrategy(name);  // throws naming the value
+}
+
+double diversityOf(const std::vector<std::string>& images, int64_t size, const std::string& lpipsTrunk,
+                   const std::string& lpipsLin, const std::string& backbone, int maxImages) {
+    std::vector<std::string> picked;
+    const size_t n = images.size();
+    const size_t m = std::min<size_t>(n, static_cast<size_t>(std::max(2, maxImages)));
+    for (size_t k = 0; k < m; ++k) picked.push_back(images[k * n / m]);
+    if (picked.size() < 2) return 0.0;
+    torch::NoGradGuard g;
+    std::vector<torch::Tensor> t;
+    for (const auto& p : picked) t.push_back(resizeImage(loadImageRgb(p), size, size).unsqueeze(0));
+    double sum = 0.0;
+    int64_t pairs = 0;
+    if (!lpipsTrunk.empty()) {
+        Lpips net;
+        net->load(lpipsTrunk, lpipsLin);
+        for (size_t i = 0; i < t.size(); ++i)
+            for (size_t j = i + 1; j < t.size(); ++j, ++pairs)
+                sum += net->forward(t[i] * 2 - 1, t[j] * 2 - 1).distance.item<double>();
+    } else {
+        auto net = loadResNet(backbone);
+        net->eval();
+        for (size_t i = 0; i < t.size(); ++i)
+            for (size_t j = i + 1; j < t.size(); ++j, ++pairs) sum += backboneDistance(net, t[i], t[j]);
+    }
+    return sum / static_cast<double>(pairs);
+}
+
+nlohmann::json EvaluationReport::toJson() const {
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& s : strategies) {
+        j[s.strategy] = {{"accuracy_mean", s.mean},
+                         {"accuracy_std", s.std},
+                         {"runs", s.accuracies},
+                         {"lpips_diversity", s.diversity ? nlohmann::json(*s.diversity) : nlohmann::json()},
+                         {"diversity_measure", s.diversityMeasure},
+                         {"faithfulness", s.faithfulness ? nlohmann::json(*s.faithfulness) : nlohmann::json()},
+                         {"synthetic_images", s.images},
+                         {"generation_seconds", s.generationSeconds},
+                         {"training_seconds", s.trainingSeconds}};
+    }
+    return j;
+}
+
+std::string EvaluationReport::markdownTable(const EvaluationSettings& settings) const {
+    std::ostringstream os;
+    const auto& r = settings.recipe;
+    os << "| strategy | accuracy (mean ± std, %) | runs | diversity | faithfulness (%) | synthetic images | "
+          "generation s | training s |\n|---|---|---|---|---|---|---|---|\n";
+    char buf[512];
+    for (const auto& s : strategies) {
+        std::string runs;
+        for (const double a : s.accuracies) runs += (runs.empty() ? "" : " ") + std::to_string(a * 100).substr(0, 5);
+        std::snprintf(
+            buf, sizeof buf, "| %s | %.1f ± %.1f | %s | %s | %s | %lld | %.0f | %.0f |\n", s.strategy.c_str(),
+            100 * s.mean, 100 * s.std, runs.c_str(),
+            s.diversity ? (std::to_string(*s.diversity).substr(0, 6) + " (" + s.diversityMeasure + ")").c_str() : "—",
+            s.faithfulness ? std::to_string(100 * *s.faithfulness).substr(0, 5).c_str() : "—",
+            static_cast<long long>(s.images), s.generationSeconds, s.trainingSeconds);
+        os << buf;
+    }
+    std::snprintf(buf, sizeof buf,
+                  "\nSettings: %d seeds (seed %llu + k), %d epochs, batch %d, lr %g, %lld px, p = %g, %s%s; accuracy "
+                  "at the last epoch on the test images.\n",
+                  settings.seeds, static_cast<unsigned long long>(r.seed), r.epochs, r.batchSize, r.lr,
+                  static_cast<long long>(r.resolution), r.replaceProbability,
+                  r.weights.empty() || r.weights == "none" ? ("from scratch, " + r.arch).c_str() : "weights ",
+                  r.weights.empty() || r.weights == "none" ? "" : r.weights.c_str());
+    os << buf;
+    return os.str();
+}
+
+std::string EvaluationReport::csvTable() const {
+    std::ostringstream os;
+    os << "strategy,accuracy_mean,accuracy_std,runs,diversity,diversity_measure,faithfulness,synthetic_images,"
+          "generation_seconds,training_seconds\n";
+    for (const auto& s : strategies) {
+        std::string runs;
+        for (const double a : s.accuracies) runs += (runs.empty() ? "" : ";") + std::to_string(a);
+        os << s.strategy << ',' << s.mean << ',' << s.std << ',' << runs << ','
+           << (s.diversity ? std::to_string(*s.diversity) : "") << ',' << s.diversityMeasure << ','
+           << (s.faithfulness ? std::to_string(*s.faithfulness) : "") << ',' << s.images << ',' << s.generationSeconds
+           << ',' << s.trainingSeconds << '\n';
+    }
+    return os.str();
+}
+
+EvaluationReport runEvaluation(ProjectSession& session, const EvaluationSettings& settings, const std::string& outDir,
+                               const JobContext* job) {
+    if (settings.strategies.empty()) throw Error("evaluation: no strategies given");
+    if (settings.seeds < 1) throw Error("evaluation: --seeds must be >= 1, got " + std::to_string(settings.seeds));
+    for (const auto& s : settings.strategies) checkEvaluationStrategy(s);
+    fs::create_directories(outDir);
+    const auto base = projectData(session, settings.testDir);
+    EvaluationReport report;
+
+    // 1. The synthetic sets (resumed image by image), so that the Original classifier can judge them all.
+    std::map<std::string, std::vector<ClassifierSample>> sets;
+    std::map<std::string, double> generationSeconds;
+    for (const auto& name : settings.strategies) {
+        if (!isSynthesis(name)) continue;
+        const auto t0 = std::chrono::steady_clock::now();
+        const auto strategy = parseStrategy(name);
+        const auto dir = session.strategyDir(strategy);
+        if (job) job->report("evaluate", 0, 1, "generating " + name);
+        session.generateStrategy(strategy, dir, settings.expansionRate, job);
+        sets[name] = syntheticSamples(dir, base.classNames);
+        generationSeconds[name] = seconds(t0);
+    }
+
+    // 2. Classifiers: N seeds per strategy; a run whose result.json exists is read back.
+    const int64_t totalRuns = static_cast<int64_t>(settings.strategies.size()) * settings.seeds;
+    int64_t runsDone = 0;
+    std::map<std::string, double> faithfulness;
+    for (const auto& name : settings.strategies) {
+        StrategyEvaluation e;
+        e.strategy = name;
+        const auto t0 = std::chrono::steady_clock::now();
+        for (int k = 0; k < settings.seeds; ++k) {
+            ClassifierData data = base;
+            ClassifierRecipe r = settings.recipe;
+            r.seed = settings.recipe.seed + static_cast<uint64_t>(k);
+            if (name == "mixup") r.mixing = BatchMixing::Mixup;
+            if (name == "cutmix") r.mixing = BatchMixing::CutMix;
+            if (isSynthesis(name)) data.synthetic = sets.at(name);
+            // The first Original run judges every set (faithfulness).
+            if (name == "original" && k == 0) data.probes = sets;
+            const auto runDir = (fs::path(outDir) / name / ("seed-" + std::to_string(k))).string();
+            const auto resultFile = (fs::path(runDir) / "result.json").string();
+            double accuracy = 0.0;
+            std::map<std::string, double> probes;
+            bool reused = false;
+            if (fs::exists(resultFile)) {
+                const auto j = readJsonFile(resultFile);
+                if (j.value("settings", nlohmann::json()) == r.toJson() &&
+                    j.value("synthetic_images", -1) == static_cast<int64_t>(data.synthetic.size()) &&
+                    (data.probes.empty() || j.contains("probe_accuracy"))) {
+                    accuracy = j.at("accuracy").get<double>();
+                    if (j.contains("probe_accuracy"))
+                        probes = j.at("probe_accuracy").get<std::map<std::string, double>>();
+                    reused = true;
+                }
+            }
+            if (!reused) {
+                if (fs::exists(resultFile)) fs::remove_all(runDir);  // made with other settings or images
+                JobContext inner;
+                if (job) {
+                    inner.cancelFlag = job->cancelFlag;
+                    inner.onProgress = [&](const Progress& p) {
+                        Progress q = p;
+                        q.stage = "evaluate";
+                        q.detail = name + " seed " + std::to_string(k) + ": " + p.detail;
+                        q.done = runsDone * std::max<int64_t>(1, p.total) + p.done;
+                        q.total = totalRuns * std::max<int64_t>(1, p.total);
+                        job->report(q);
+                    };
+                }
+                const auto res = trainClassifier(data, r, runDir, job ? &inner : nullptr);
+                accuracy = res.accuracy;
+                probes = res.probeAccuracy;
+            }
+            for (const auto& [set, acc] : probes) faithfulness[set] = acc;
+            e.accuracies.push_back(accuracy);
+            ++runsDone;
+        }
+        e.trainingSeconds = seconds(t0);
+        double sum = 0.0;
+        for (const double a : e.accuracies) sum += a;
+        e.mean = sum / static_cast<double>(e.accuracies.size());
+        e.std = stdDev(e.accuracies, e.mean);
+        report.strategies.push_back(std::move(e));
+    }
+
+    // 3. Diversity and faithfulness of each set.
+    const auto backbone =
+        settings.recipe.weights.empty() || settings.recipe.weights == "none" ? std::string() : settings.recipe.weights;
+    for (auto& e : report.strategies) {
+        if (!isSynthesis(e.strategy)) continue;
+        e.images = static_cast<int64_t>(sets.at(e.strategy).size());
+        e.generationSeconds = generationSeconds.at(e.strategy);
+        if (faithfulness.count(e.strategy)) e.faithfulness = faithfulness.at(e.strategy);
+        if (settings.lpipsTrunk.empty() && backbone.empty()) continue;
+        std::map<int64_t, std::vector<std::string>> byClass;
+        for (const auto& s : sets.at(e.strategy)) byClass[s.label].push_back(s.path);
+        double sum = 0.0;
+        int n = 0;
+        for (const auto& [label, paths] : byClass) {
+            if (paths.size() < 2) continue;
+            sum += diversityOf(paths, settings.recipe.resolution, settings.lpipsTrunk, settings.lpipsLin, backbone);
+            ++n;
+        }
+        if (n > 0) e.diversity = sum / n;
+        e.diversityMeasure = settings.lpipsTrunk.empty() ? "backbone-lpips" : "lpips-alex";
+    }
+
+    auto j = report.toJson();
+    writeFileAtomic((fs::path(outDir) / "results.json").string(), j.dump(2) + "\n");
+    writeFileAtomic((fs::path(outDir) / "table.md").string(), report.markdownTable(settings));
+    writeFileAtomic((fs::path(outDir) / "table.csv").string(), report.csvTable());
+    return report;
+}
+
+}  // namespace diffii
