@@ -13,6 +13,7 @@
 #include "core/engine/session.h"
 #include "core/eval/classifier.h"
 #include "core/io/image.h"
+#include "core/io/json_config.h"
 #include "core/models/stable_diffusion.h"
 #include "core/pipelines/sd_pipeline.h"
 #include "tests/test_registry.h"
@@ -119,6 +120,55 @@ private Q_SLOTS:
             QCOMPARE(again.skipped, again.total);
         }
         diffii::test::expectError([] { diffii::parseStrategy("dreambooth"); }, {"dreambooth", "diff-mix"});
+    }
+
+    // `diffii evaluate` killed (SIGKILL) after its first classifier run resumes to the results of an
+    // uninterrupted run; the files of the contract are there.
+    void evaluateResumesAfterKill() {
+        const QString project = QString::fromStdString(m_session->project().dir());
+        m_session.reset();  // the CLI opens the project itself
+        auto args = [&](const std::string& out) {
+            return QStringList{QStringLiteral("evaluate"),     project,
+                               QStringLiteral("--strategies"), QStringLiteral("original,diff-gen,cutmix"),
+                               QStringLiteral("--seeds"),      QStringLiteral("2"),
+                               QStringLiteral("--epochs"),     QStringLiteral("3"),
+                               QStringLiteral("--width"),      QStringLiteral("8"),
+                               QStringLiteral("--size"),       QStringLiteral("32"),
+                               QStringLiteral("--expansion"),  QStringLiteral("0.4"),
+                               QStringLiteral("--weights"),    QStringLiteral("none"),
+                               QStringLiteral("--out"),        QString::fromStdString(out)};
+        };
+        const auto whole = diffii::test::runDiffii(args(m_tmp + "/eval-a"));
+        QVERIFY2(whole.code == 0, qPrintable(whole.err.right(2000)));
+        for (const char* f : {"results.json", "table.md", "table.csv"})
+            QVERIFY2(fs::exists(fs::path(m_tmp) / "eval-a" / f), f);
+        const auto a = diffii::readJsonFile(m_tmp + "/eval-a/results.json");
+        for (const char* s : {"original", "diff-gen", "cutmix"}) {
+            QVERIFY2(a.contains(s), s);
+            QCOMPARE(a[s]["runs"].size(), size_t{2});
+            QVERIFY(a[s].contains("accuracy_mean") && a[s].contains("accuracy_std"));
+        }
+        QVERIFY(a["diff-gen"]["faithfulness"].is_number());
+
+        // Killed once the first run's result exists, then run again.
+        QProcess p;
+        p.start(QString::fromStdString(std::string(DIFFII_BINARY_DIR) + "/app/diffii"), args(m_tmp + "/eval-b"));
+        QVERIFY(p.waitForStarted());
+        const auto first = fs::path(m_tmp) / "eval-b" / "original" / "seed-0" / "result.json";
+        QTRY_VERIFY_WITH_TIMEOUT(fs::exists(first), 120000);
+        p.kill();
+        p.waitForFinished();
+        const auto resumed = diffii::test::runDiffii(args(m_tmp + "/eval-b"));
+        QVERIFY2(resumed.code == 0, qPrintable(resumed.err.right(2000)));
+        const auto b = diffii::readJsonFile(m_tmp + "/eval-b/results.json");
+        for (const char* s : {"original", "diff-gen", "cutmix"}) QCOMPARE(b[s]["runs"], a[s]["runs"]);
+        QCOMPARE(b["diff-gen"]["faithfulness"], a["diff-gen"]["faithfulness"]);
+        // Bad input: an unknown strategy is named.
+        auto bad = args(m_tmp + "/eval-c");
+        bad[3] = QStringLiteral("original,dreambooth");
+        const auto err = diffii::test::runDiffii(bad);
+        QCOMPARE(err.code, 1);
+        QVERIFY2(err.err.contains(QStringLiteral("dreambooth")), qPrintable(err.err));
     }
 };
 
