@@ -601,6 +601,48 @@ int runContactSheet(const QStringList& args) {
     return 0;
 }
 
+// The classifier options of `classify` and `evaluate` (the recipe of core/eval/classifier.h).
+void addRecipeOptions(QCommandLineParser& parser) {
+    addOpt(parser, "p", "Probability that a real sample is replaced by a synthetic one of its class (default 0.5)",
+           "P");
+    addOpt(parser, "arch", "resnet18 (default), resnet34, resnet50 or resnet101 (from scratch)", "ARCH");
+    addOpt(parser, "weights",
+           "torchvision ResNet weights (safetensors; the file's architecture is used, with a new fc), or none to "
+           "train from scratch (default: the embedded backbone when one is shipped)",
+           "FILE");
+    addOpt(parser, "width", "Stem width of a network trained from scratch (default 64, torchvision's)", "N");
+    addOpt(parser, "epochs", "Epochs (default 30)", "N");
+    addOpt(parser, "batch", "Batch size (default 32)", "N");
+    addOpt(parser, "lr", "Peak learning rate of the cosine schedule (default 0.05)", "X");
+    addOpt(parser, "size", "Square input size in pixels (default 64)", "N");
+    addOpt(parser, "seed", "Seed of the initialisation, order, replacement and augmentation (default 0)", "N");
+}
+
+diffii::ClassifierRecipe recipeOf(const QCommandLineParser& parser, const char* command) {
+    diffii::ClassifierRecipe r;
+    auto intOpt = [&](const char* name, auto& field) {
+        if (parser.isSet(QString::fromLatin1(name)))
+            field = static_cast<std::decay_t<decltype(field)>>(parseInt(parser, QString::fromLatin1(name)));
+    };
+    auto doubleOpt = [&](const char* name, double& field) {
+        if (parser.isSet(QString::fromLatin1(name))) field = parseDouble(parser, QString::fromLatin1(name));
+    };
+    intOpt("epochs", r.epochs);
+    intOpt("width", r.width);
+    intOpt("batch", r.batchSize);
+    intOpt("size", r.resolution);
+    intOpt("seed", r.seed);
+    doubleOpt("lr", r.lr);
+    doubleOpt("p", r.replaceProbability);
+    if (parser.isSet(QStringLiteral("arch"))) r.arch = parser.value(QStringLiteral("arch")).toStdString();
+    r.weights = parser.isSet(QStringLiteral("weights")) ? parser.value(QStringLiteral("weights")).toStdString()
+                                                        : diffii::embeddedBackboneFile();
+    if (r.weights.empty())
+        std::fprintf(stderr, "diffii %s: no embedded backbone is shipped: training %s from scratch\n", command,
+                     r.arch.c_str());
+    return r;
+}
+
 int runEvaluate(const QStringList& args) {
     QCommandLineParser parser;
     parser.addPositionalArgument(QStringLiteral("PROJECT_DIR"), QStringLiteral("Project folder (concepts trained)"));
@@ -609,15 +651,7 @@ int runEvaluate(const QStringList& args) {
            "LIST");
     addOpt(parser, "seeds", "Classifier runs per strategy (seed, seed+1, ...; default 5)", "N");
     addOpt(parser, "expansion", "Synthetic images per training image (default: the project's expansion rate)", "R");
-    addOpt(parser, "p", "Probability that a real sample is replaced by a synthetic one (default 0.5)", "P");
-    addOpt(parser, "epochs", "Classifier epochs (default 30)", "N");
-    addOpt(parser, "batch", "Batch size (default 32)", "N");
-    addOpt(parser, "lr", "Peak learning rate (default 0.05)", "X");
-    addOpt(parser, "size", "Classifier input size (default 64)", "N");
-    addOpt(parser, "arch", "Architecture from scratch (default resnet18)", "ARCH");
-    addOpt(parser, "width", "Stem width from scratch (default 64)", "N");
-    addOpt(parser, "weights", "Classifier weights (default: the embedded backbone; none: from scratch)", "FILE");
-    addOpt(parser, "seed", "First seed (default 0)", "N");
+    addRecipeOptions(parser);
     addOpt(parser, "test", "ImageFolder of test images (default: the split's held-out images or the project's)", "DIR");
     addOpt(parser, "lpips-trunk", "AlexNet weights for the LPIPS diversity (with --lpips-lin)", "FILE");
     addOpt(parser, "lpips-lin", "LPIPS v0.1 linear layers", "FILE");
@@ -633,27 +667,9 @@ int runEvaluate(const QStringList& args) {
     e.strategies.clear();
     for (const auto& s : parser.value(QStringLiteral("strategies")).split(QLatin1Char(','), Qt::SkipEmptyParts))
         e.strategies.push_back(s.trimmed().toStdString());
-    auto& r = e.recipe;
-    auto intOpt = [&](const char* name, auto& field) {
-        if (parser.isSet(QString::fromLatin1(name)))
-            field = static_cast<std::decay_t<decltype(field)>>(parseInt(parser, QString::fromLatin1(name)));
-    };
-    auto doubleOpt = [&](const char* name, double& field) {
-        if (parser.isSet(QString::fromLatin1(name))) field = parseDouble(parser, QString::fromLatin1(name));
-    };
-    intOpt("seeds", e.seeds);
-    intOpt("epochs", r.epochs);
-    intOpt("batch", r.batchSize);
-    intOpt("size", r.resolution);
-    intOpt("width", r.width);
-    intOpt("seed", r.seed);
-    doubleOpt("lr", r.lr);
-    doubleOpt("p", r.replaceProbability);
+    if (parser.isSet(QStringLiteral("seeds"))) e.seeds = static_cast<int>(parseInt(parser, QStringLiteral("seeds")));
     if (parser.isSet(QStringLiteral("expansion"))) e.expansionRate = parseDouble(parser, QStringLiteral("expansion"));
-    if (parser.isSet(QStringLiteral("arch"))) r.arch = parser.value(QStringLiteral("arch")).toStdString();
-    r.weights = parser.isSet(QStringLiteral("weights")) ? parser.value(QStringLiteral("weights")).toStdString()
-                                                        : diffii::embeddedBackboneFile();
-    if (r.weights == "none") r.weights.clear();
+    e.recipe = recipeOf(parser, "evaluate");
     e.testDir = parser.value(QStringLiteral("test")).toStdString();
     e.lpipsTrunk = parser.value(QStringLiteral("lpips-trunk")).toStdString();
     e.lpipsLin = parser.value(QStringLiteral("lpips-lin")).toStdString();
@@ -713,21 +729,9 @@ int runClassify(const QStringList& args) {
     addOpt(parser, "test", "ImageFolder of the test images (the same classes)", "DIR");
     addOpt(parser, "synthetic", "ImageFolder of synthetic images (an export; its manifest gives Diff-Mix soft labels)",
            "DIR");
-    addOpt(parser, "p", "Probability that a real sample is replaced by a synthetic one of its class (default 0.5)",
-           "P");
-    addOpt(parser, "arch", "resnet18 (default), resnet34, resnet50 or resnet101 (from scratch)", "ARCH");
-    addOpt(parser, "weights",
-           "torchvision ResNet weights (safetensors; the file's architecture is used, with a new fc), or none to "
-           "train from scratch",
-           "FILE");
-    addOpt(parser, "width", "Stem width of a network trained from scratch (default 64, torchvision's)", "N");
-    addOpt(parser, "epochs", "Epochs (default 30)", "N");
-    addOpt(parser, "batch", "Batch size (default 32)", "N");
-    addOpt(parser, "lr", "Peak learning rate of the cosine schedule (default 0.05)", "X");
-    addOpt(parser, "size", "Square input size in pixels (default 64)", "N");
+    addRecipeOptions(parser);
     addOpt(parser, "mixing", "Batch mixing baseline: none (default), mixup or cutmix (on a batch with probability 0.5)",
            "M");
-    addOpt(parser, "seed", "Seed of the initialisation, order, replacement and augmentation (default 0)", "N");
     addOpt(parser, "out", "Output folder: result.json, checkpoint.safetensors (a rerun resumes)", "DIR");
     parseOrExit(parser, args, QStringLiteral("classify"),
                 QStringLiteral("Train a ResNet on real (+ synthetic) images with the paper's recipe (SGD, cosine "
@@ -736,29 +740,9 @@ int runClassify(const QStringList& args) {
     for (const char* required : {"train", "test", "out"})
         if (!parser.isSet(QString::fromLatin1(required)))
             throw diffii::Error(std::string("--") + required + " is required (see --help)");
-    diffii::ClassifierRecipe r;
-    auto intOpt = [&](const char* name, auto& field) {
-        if (parser.isSet(QString::fromLatin1(name)))
-            field = static_cast<std::decay_t<decltype(field)>>(parseInt(parser, QString::fromLatin1(name)));
-    };
-    auto doubleOpt = [&](const char* name, double& field) {
-        if (parser.isSet(QString::fromLatin1(name))) field = parseDouble(parser, QString::fromLatin1(name));
-    };
-    intOpt("epochs", r.epochs);
-    intOpt("width", r.width);
-    intOpt("batch", r.batchSize);
-    intOpt("size", r.resolution);
-    intOpt("seed", r.seed);
-    doubleOpt("lr", r.lr);
-    doubleOpt("p", r.replaceProbability);
-    if (parser.isSet(QStringLiteral("arch"))) r.arch = parser.value(QStringLiteral("arch")).toStdString();
+    auto r = recipeOf(parser, "classify");
     if (parser.isSet(QStringLiteral("mixing")))
         r.mixing = diffii::parseBatchMixing(parser.value(QStringLiteral("mixing")).toStdString());
-    r.weights = parser.isSet(QStringLiteral("weights")) ? parser.value(QStringLiteral("weights")).toStdString()
-                                                        : diffii::embeddedBackboneFile();
-    if (r.weights.empty())
-        std::fprintf(stderr, "diffii classify: no embedded backbone is shipped yet: training %s from scratch\n",
-                     r.arch.c_str());
     const auto data = diffii::loadClassifierData(parser.value(QStringLiteral("train")).toStdString(),
                                                  parser.value(QStringLiteral("test")).toStdString(),
                                                  parser.value(QStringLiteral("synthetic")).toStdString());
