@@ -4,7 +4,7 @@
 <context>
     <name>QObject</name>
     <message>
-        <location filename="../ui/main_window.cpp" line="+44"/>
+        <location filename="../ui/main_window.cpp" line="+45"/>
         <source>%1 h %2 min</source>
         <translation>%1 h %2 min</translation>
     </message>
@@ -19,7 +19,7 @@
         <translation>%1 s</translation>
     </message>
     <message>
-        <location line="+127"/>
+        <location line="+128"/>
         <source>Browse...</source>
         <translation>Browse...</translation>
     </message>
@@ -27,12 +27,12 @@
 <context>
     <name>diffii::ui::ConceptsPage</name>
     <message>
-        <location filename="../ui/concepts_page.cpp" line="+60"/>
+        <location filename="../ui/concepts_page.cpp" line="+77"/>
         <source>Concept learning teaches the model each class: a few placeholder tokens per class (textual inversion) and one LoRA shared by all classes are trained on the training subset, so that &quot;a photo of a &lt;tokens&gt; &lt;metaclass&gt;&quot; draws that class.</source>
         <translation>Concept learning teaches the model each class: a few placeholder tokens per class (textual inversion) and one LoRA shared by all classes are trained on the training subset, so that &quot;a photo of a &lt;tokens&gt; &lt;metaclass&gt;&quot; draws that class.</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+19"/>
         <source>Training settings</source>
         <translation>Training settings</translation>
     </message>
@@ -134,22 +134,22 @@
     <message>
         <location line="+3"/>
         <source>Auto (follows the CPU)</source>
-        <translation type="unfinished"></translation>
+        <translation>Auto (follows the CPU)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>float32</source>
-        <translation type="unfinished"></translation>
+        <translation>float32</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>bfloat16</source>
-        <translation type="unfinished"></translation>
+        <translation>bfloat16</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Auto trains a full-size model in bfloat16 where the CPU has it natively, otherwise in float32; the trained weights stay float32 either way. On this CPU: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Auto trains a full-size model in bfloat16 where the CPU has it natively, otherwise in float32; the trained weights stay float32 either way. On this CPU: %1</translation>
     </message>
     <message>
         <location line="+3"/>
@@ -167,13 +167,13 @@
         <translation>S&amp;eed</translation>
     </message>
     <message>
-        <location line="+4"/>
-        <location line="+200"/>
+        <location line="+6"/>
+        <location line="+209"/>
         <source>&amp;Start</source>
         <translation>&amp;Start</translation>
     </message>
     <message>
-        <location line="-198"/>
+        <location line="-207"/>
         <source>Save the settings and train; a paused run continues from its last checkpoint</source>
         <translation>Save the settings and train; a paused run continues from its last checkpoint</translation>
     </message>
@@ -198,12 +198,12 @@
         <translation>Discard the checkpoint and train from step 0</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+11"/>
         <source>step %v / %m</source>
         <translation>step %v / %m</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+28"/>
         <source>Denoising loss per optimizer step (thin) and its exponential moving average (thick). The raw loss is noisy by nature: watch the average.</source>
         <translation>Denoising loss per optimizer step (thin) and its exponential moving average (thick). The raw loss is noisy by nature: watch the average.</translation>
     </message>
@@ -224,12 +224,12 @@
         <translation>step</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+16"/>
         <source>Samples rendered while training: seeded noise denoised with each class prompt as learned so far (one class per sample, in turn)</source>
         <translation>Samples rendered while training: seeded noise denoised with each class prompt as learned so far (one class per sample, in turn)</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+6"/>
         <source>Learned concepts</source>
         <translation>Learned concepts</translation>
     </message>
@@ -249,7 +249,7 @@
         <translation>The placeholder tokens that stand for each class in the prompts</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+10"/>
         <source>Restart concept learning</source>
         <translation>Restart concept learning</translation>
     </message>
@@ -259,7 +259,7 @@
         <translation>Discard the trained concepts and checkpoints and train from step 0?</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+25"/>
         <source>Finished: %1</source>
         <translation>Finished: %1</translation>
     </message>
@@ -274,7 +274,7 @@
         <translation>Failed: %1</translation>
     </message>
     <message>
-        <location line="+64"/>
+        <location line="+57"/>
         <source>Concepts are trained; Start continues to more steps if you raise Steps, Restart trains again from scratch</source>
         <translation>Concepts are trained; Start continues to more steps if you raise Steps, Restart trains again from scratch</translation>
     </message>
@@ -314,7 +314,7 @@
         <translation>trained</translation>
     </message>
     <message>
-        <location filename="../ui/concepts_page.h" line="+29"/>
+        <location filename="../ui/concepts_page.h" line="+31"/>
         <source>Concepts</source>
         <translation>Concepts</translation>
     </message>
@@ -322,7 +322,7 @@
 <context>
     <name>diffii::ui::CuratePage</name>
     <message>
-        <location filename="../ui/curate_page.cpp" line="+163"/>
+        <location filename="../ui/curate_page.cpp" line="+150"/>
         <source>%1 #%2</source>
         <translation>%1 #%2</translation>
     </message>
@@ -341,17 +341,17 @@
     <message>
         <location line="-130"/>
         <location line="+128"/>
-        <location line="+100"/>
+        <location line="+141"/>
         <source>Pending</source>
         <translation>Pending</translation>
     </message>
     <message>
-        <location line="-127"/>
+        <location line="-150"/>
         <source>&amp;Class:</source>
         <translation>&amp;Class:</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+20"/>
         <source>α from</source>
         <translation>α from</translation>
     </message>
@@ -371,7 +371,7 @@
         <translation>Rotation parameter α of the inversion circle (0: no bound)</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="-29"/>
         <source>s:</source>
         <translation>s:</translation>
     </message>
@@ -401,12 +401,12 @@
         <translation>All</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+38"/>
         <source>No generated images yet. Set the generation settings and press &quot;Generate / Resume&quot; on the Export page.</source>
         <translation>No generated images yet. Set the generation settings and press &quot;Generate / Resume&quot; on the Export page.</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+29"/>
         <source>Keys: A accept · R reject · U pending · T tags · ←/→ previous/next</source>
         <translation>Keys: A accept · R reject · U pending · T tags · ←/→ previous/next</translation>
     </message>
@@ -417,12 +417,12 @@
     </message>
     <message>
         <location line="+19"/>
-        <location line="+193"/>
+        <location line="+201"/>
         <source>Select an image</source>
         <translation>Select an image</translation>
     </message>
     <message>
-        <location line="-190"/>
+        <location line="-180"/>
         <source>Generated image</source>
         <translation>Generated image</translation>
     </message>
@@ -482,12 +482,12 @@
         <translation>Tags</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="-22"/>
         <source>Tags, comma-separated (Enter saves, Esc cancels)</source>
         <translation>Tags, comma-separated (Enter saves, Esc cancels)</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+44"/>
         <source>Accept</source>
         <translation>Accept</translation>
     </message>
@@ -522,17 +522,17 @@
         <translation>Edit tags (T)</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+9"/>
         <source>Nearest real image</source>
         <translation>Nearest real image</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>The class&apos;s training image with the smallest pixel distance (L2 over 32×32 RGB thumbnails): a near copy suggests the image adds little.</source>
         <translation>The class&apos;s training image with the smallest pixel distance (L2 over 32×32 RGB thumbnails): a near copy suggests the image adds little.</translation>
     </message>
     <message>
-        <location line="+87"/>
+        <location line="+77"/>
         <source>All classes</source>
         <translation>All classes</translation>
     </message>
@@ -543,12 +543,12 @@
     </message>
     <message>
         <location line="+2"/>
-        <location line="+62"/>
+        <location line="+65"/>
         <source>(no suffix)</source>
         <translation>(no suffix)</translation>
     </message>
     <message>
-        <location line="-61"/>
+        <location line="-64"/>
         <source>Any suffix</source>
         <translation>Any suffix</translation>
     </message>
@@ -558,12 +558,12 @@
         <translation>Any pair</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+22"/>
         <source>%1 of %2 shown · %3 accepted · %4 rejected</source>
         <translation>%1 of %2 shown · %3 accepted · %4 rejected</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+46"/>
         <source>Gaussian noise (the class has one training image)</source>
         <translation>Gaussian noise (the class has one training image)</translation>
     </message>
@@ -613,7 +613,7 @@
         <translation>Distance %1 (L2 over 32×32 RGB in [0, 1])</translation>
     </message>
     <message>
-        <location filename="../ui/curate_page.h" line="+33"/>
+        <location filename="../ui/curate_page.h" line="+35"/>
         <source>Curate</source>
         <translation>Curate</translation>
     </message>
@@ -621,7 +621,7 @@
 <context>
     <name>diffii::ui::DatasetPage</name>
     <message>
-        <location filename="../ui/dataset_page.cpp" line="+136"/>
+        <location filename="../ui/dataset_page.cpp" line="+135"/>
         <source>&lt;h2&gt;Open a project or create one from a dataset folder&lt;/h2&gt;</source>
         <translation>&lt;h2&gt;Open a project or create one from a dataset folder&lt;/h2&gt;</translation>
     </message>
@@ -651,12 +651,12 @@
         <translation>Open an existing project folder (Ctrl+O)</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+25"/>
         <source>The metaclass is the common kind of every class (e.g. &quot;bird&quot;). It ends the class prompt &quot;a photo of a &lt;class tokens&gt; &lt;metaclass&gt;&quot; and initialises the learned concept tokens.</source>
         <translation>The metaclass is the common kind of every class (e.g. &quot;bird&quot;). It ends the class prompt &quot;a photo of a &lt;class tokens&gt; &lt;metaclass&gt;&quot; and initialises the learned concept tokens.</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
         <source>Problems found in the dataset folder: empty classes are left out; a class with a single image has no partner for circle interpolation and is paired with noise.</source>
         <translation>Problems found in the dataset folder: empty classes are left out; a class with a single image has no partner for circle interpolation and is paired with noise.</translation>
     </message>
@@ -691,7 +691,7 @@
         <translation>Few-shot / long-tail subset</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>The training images Diff-II uses: all of them, K per class (few-shot), or an imbalanced long-tail subset. Changing it makes trained concepts and the inversion pool stale.</source>
         <translation>The training images Diff-II uses: all of them, K per class (few-shot), or an imbalanced long-tail subset. Changing it makes trained concepts and the inversion pool stale.</translation>
     </message>
@@ -726,7 +726,7 @@
         <translation>&amp;K per class</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>Ratio of the largest to the smallest class: the per-class counts decay exponentially from &quot;max per class&quot; down to max / factor</source>
         <translation>Ratio of the largest to the smallest class: the per-class counts decay exponentially from &quot;max per class&quot; down to max / factor</translation>
     </message>
@@ -781,7 +781,7 @@
         <translation>&lt;b&gt;%1&lt;/b&gt; &amp;nbsp; dataset &lt;code&gt;%2&lt;/code&gt; &amp;nbsp; model &lt;code&gt;%3&lt;/code&gt;</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+2"/>
         <source>Project folder: %1</source>
         <translation>Project folder: %1</translation>
     </message>
@@ -804,7 +804,7 @@
         <translation>one image</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>A single image has no partner for circle interpolation: Diff-II pairs its inversion with Gaussian noise, so the synthetic images vary less</source>
         <translation>A single image has no partner for circle interpolation: Diff-II pairs its inversion with Gaussian noise, so the synthetic images vary less</translation>
     </message>
@@ -852,7 +852,7 @@
 <context>
     <name>diffii::ui::EngineWorker</name>
     <message>
-        <location filename="../ui/engine_worker.cpp" line="+189"/>
+        <location filename="../ui/engine_worker.cpp" line="+156"/>
         <source>Opened %1</source>
         <translation>Opened %1</translation>
     </message>
@@ -862,7 +862,7 @@
         <translation>Demo project ready: %1 inversions in %2</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+20"/>
         <source>%1 training images</source>
         <translation>%1 training images</translation>
     </message>
@@ -872,7 +872,7 @@
         <translation>%1 suffixes from %2 captions</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+16"/>
         <source>%1 steps, loss %2</source>
         <translation>%1 steps, loss %2</translation>
     </message>
@@ -882,20 +882,238 @@
         <translation>%1 inversions</translation>
     </message>
     <message>
-        <location line="+140"/>
+        <location line="+83"/>
         <source>%1 generated, %2 kept</source>
         <translation>%1 generated, %2 kept</translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location line="+45"/>
         <source>%1 images exported to %2</source>
         <translation>%1 images exported to %2</translation>
+    </message>
+    <message>
+        <location line="+44"/>
+        <source>%1 strategies evaluated</source>
+        <translation>%1 strategies evaluated</translation>
+    </message>
+</context>
+<context>
+    <name>diffii::ui::EvaluatePage</name>
+    <message>
+        <location filename="../ui/evaluate_page.cpp" line="+53"/>
+        <source>Strategies</source>
+        <translation>Strategies</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Original (real images only)</source>
+        <translation>Original (real images only)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Mixup (mixes two training images)</source>
+        <translation>Mixup (mixes two training images)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>CutMix (pastes a patch of another image)</source>
+        <translation>CutMix (pastes a patch of another image)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Real-Guidance (img2img, plain prompt)</source>
+        <translation>Real-Guidance (img2img, plain prompt)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>DA-Fusion (img2img, learned tokens)</source>
+        <translation>DA-Fusion (img2img, learned tokens)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Diff-AUG (img2img, learned tokens)</source>
+        <translation>Diff-AUG (img2img, learned tokens)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Diff-Mix (img2img with another class&apos;s tokens)</source>
+        <translation>Diff-Mix (img2img with another class&apos;s tokens)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Diff-Gen (text to image, learned tokens)</source>
+        <translation>Diff-Gen (text to image, learned tokens)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Diff-II (inversion circle interpolation)</source>
+        <translation>Diff-II (inversion circle interpolation)</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Classifier runs</source>
+        <translation>Classifier runs</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Classifiers per strategy, each with its own seed: the table shows mean ± std</source>
+        <translation>Classifiers per strategy, each with its own seed: the table shows mean ± std</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Seeds</source>
+        <translation>Seeds</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Epochs</source>
+        <translation>Epochs</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Synthetic images per training image, for every synthesis strategy</source>
+        <translation>Synthetic images per training image, for every synthesis strategy</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Expansion rate</source>
+        <translation>Expansion rate</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Run evaluation</source>
+        <translation>Run evaluation</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Generates the missing synthetic images and trains the classifiers; finished runs are kept, so a stopped evaluation resumes</source>
+        <translation>Generates the missing synthetic images and trains the classifiers; finished runs are kept, so a stopped evaluation resumes</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Stop</source>
+        <translation>Stop</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Choose strategies and run.</source>
+        <translation>Choose strategies and run.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Save plots</source>
+        <translation>Save plots</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Saves the three plots as PNG beside table.md and table.csv</source>
+        <translation>Saves the three plots as PNG beside table.md and table.csv</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Strategy</source>
+        <translation>Strategy</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Accuracy (%)</source>
+        <translation>Accuracy (%)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Runs</source>
+        <translation>Runs</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Diversity</source>
+        <translation>Diversity</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Faithfulness (%)</source>
+        <translation>Faithfulness (%)</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Accuracy</source>
+        <translation>Accuracy</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Diversity and faithfulness</source>
+        <translation>Diversity and faithfulness</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Confusion matrix</source>
+        <translation>Confusion matrix</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>ETA %1</source>
+        <translation>ETA %1</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Failed: %1</source>
+        <translation>Failed: %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Stopped: finished runs are kept, and running again resumes.</source>
+        <translation>Stopped: finished runs are kept, and running again resumes.</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <source>Starting...</source>
+        <translation>Starting...</translation>
+    </message>
+    <message>
+        <location line="+45"/>
+        <source>top-1 accuracy (%)</source>
+        <translation>top-1 accuracy (%)</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>diversity (%1)</source>
+        <translation>diversity (%1)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>faithfulness (%)</source>
+        <translation>faithfulness (%)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Saved to %1 (results.json, table.md, table.csv)</source>
+        <translation>Saved to %1 (results.json, table.md, table.csv)</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>predicted class</source>
+        <translation>predicted class</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>true class (top: first)</source>
+        <translation>true class (top: first)</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Plots saved to %1</source>
+        <translation>Plots saved to %1</translation>
+    </message>
+    <message>
+        <location filename="../ui/evaluate_page.h" line="+29"/>
+        <source>Evaluate</source>
+        <translation>Evaluate</translation>
     </message>
 </context>
 <context>
     <name>diffii::ui::ExportPage</name>
     <message>
-        <location filename="../ui/export_page.cpp" line="+32"/>
+        <location filename="../ui/export_page.cpp" line="+47"/>
         <source>Generation</source>
         <translation>Generation</translation>
     </message>
@@ -930,7 +1148,7 @@
         <translation>&amp;Guidance (CFG)</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>Split point s of the two-stage denoising: the fraction of steps conditioned on the class prompt alone before the scene suffix joins</source>
         <translation>Split point s of the two-stage denoising: the fraction of steps conditioned on the class prompt alone before the scene suffix joins</translation>
     </message>
@@ -955,12 +1173,12 @@
         <translation>Generate / Resume</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Saves the settings in the project and generates the missing images; finished images with the same settings are kept, so a stopped run resumes</source>
         <translation>Saves the settings in the project and generates the missing images; finished images with the same settings are kept, so a stopped run resumes</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+12"/>
         <source>Synthetic set</source>
         <translation>Synthetic set</translation>
     </message>
@@ -985,8 +1203,8 @@
         <translation>Pending</translation>
     </message>
     <message>
-        <location line="+4"/>
-        <location filename="../ui/export_page.h" line="+24"/>
+        <location line="+6"/>
+        <location filename="../ui/export_page.h" line="+25"/>
         <source>Export</source>
         <translation>Export</translation>
     </message>
@@ -1016,27 +1234,27 @@
         <translation>Open &amp;folder</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+18"/>
         <source>Open a project to generate images.</source>
         <translation>Open a project to generate images.</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+22"/>
         <source>Generation stopped; finished images are kept. Press &quot;Generate / Resume&quot; to continue.</source>
         <translation>Generation stopped; finished images are kept. Press &quot;Generate / Resume&quot; to continue.</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Export stopped.</source>
         <translation>Export stopped.</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+16"/>
         <source>Ready to generate.</source>
         <translation>Ready to generate.</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+19"/>
         <source>Starting generation...</source>
         <translation>Starting generation...</translation>
     </message>
@@ -1051,7 +1269,7 @@
         <translation>Export folder</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+31"/>
         <source>Generating</source>
         <translation>Generating</translation>
     </message>
@@ -1066,12 +1284,12 @@
         <translation>%1: %2 of %3 %4</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>Generation finished: %1. Curate the images on the Curate page.</source>
         <translation>Generation finished: %1. Curate the images on the Curate page.</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Export finished: %1.</source>
         <translation>Export finished: %1.</translation>
     </message>
@@ -1084,12 +1302,12 @@
 <context>
     <name>diffii::ui::MainWindow</name>
     <message>
-        <location filename="../ui/main_window.cpp" line="-123"/>
+        <location filename="../ui/main_window.cpp" line="-124"/>
         <source>Diff-II Studio</source>
         <translation>Diff-II Studio</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>%1. %2</source>
         <translation>%1. %2</translation>
     </message>
@@ -1191,7 +1409,7 @@
     <message>
         <location line="+4"/>
         <source>This computer (as diffii info --system prints it)</source>
-        <translation type="unfinished"></translation>
+        <translation>This computer (as diffii info --system prints it)</translation>
     </message>
     <message>
         <location line="+7"/>
@@ -1255,7 +1473,7 @@
         <translation>%1 failed</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+3"/>
         <source>%1 - Diff-II Studio</source>
         <translation>%1 - Diff-II Studio</translation>
     </message>
@@ -1263,17 +1481,17 @@
 <context>
     <name>diffii::ui::PoolPage</name>
     <message>
-        <location filename="../ui/pool_page.cpp" line="+204"/>
+        <location filename="../ui/pool_page.cpp" line="+213"/>
         <source>The inversion pool holds one DDIM inversion per training image: the noise latent that denoises back to that image under its class prompt. Generation interpolates between two inversions of a class on a circle, so a faithful inversion (high PSNR) gives faithful synthetic images.</source>
         <translation>The inversion pool holds one DDIM inversion per training image: the noise latent that denoises back to that image under its class prompt. Generation interpolates between two inversions of a class on a circle, so a faithful inversion (high PSNR) gives faithful synthetic images.</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+42"/>
         <source>Pool settings</source>
         <translation>Pool settings</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>DDIM steps of the inversion (and of the reconstruction): more steps invert more faithfully and take longer</source>
         <translation>DDIM steps of the inversion (and of the reconstruction): more steps invert more faithfully and take longer</translation>
     </message>
@@ -1283,7 +1501,7 @@
         <translation>Inversion &amp;steps</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>Classifier-free guidance scale during inversion; 1 (no guidance) inverts most faithfully</source>
         <translation>Classifier-free guidance scale during inversion; 1 (no guidance) inverts most faithfully</translation>
     </message>
@@ -1293,12 +1511,12 @@
         <translation>&amp;Guidance</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+6"/>
         <source>&amp;Build pool</source>
         <translation>&amp;Build pool</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Save the settings and invert every training image that has no current inversion (missing or stale); finished entries are kept if you cancel</source>
         <translation>Save the settings and invert every training image that has no current inversion (missing or stale); finished entries are kept if you cancel</translation>
     </message>
@@ -1313,7 +1531,7 @@
         <translation>Read the pool from the project folder again</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+11"/>
         <source>Show the entries of one class</source>
         <translation>Show the entries of one class</translation>
     </message>
@@ -1333,7 +1551,7 @@
         <translation>Show only the entries that must be rebuilt</translation>
     </message>
     <message>
-        <location line="+80"/>
+        <location line="+69"/>
         <source>All classes</source>
         <translation>All classes</translation>
     </message>
@@ -1366,7 +1584,7 @@
         <translation>Open a project first (Dataset page).</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>No inversions yet. Train the concepts first (Concepts page), then Build the pool: inverting with the class prompt of trained concepts keeps images faithful.</source>
         <translation>No inversions yet. Train the concepts first (Concepts page), then Build the pool: inverting with the class prompt of trained concepts keeps images faithful.</translation>
     </message>
@@ -1376,7 +1594,7 @@
         <translation>No inversions yet: press Build pool.</translation>
     </message>
     <message>
-        <location filename="../ui/pool_page.h" line="+27"/>
+        <location filename="../ui/pool_page.h" line="+31"/>
         <source>Inversion pool</source>
         <translation>Inversion pool</translation>
     </message>
@@ -1462,7 +1680,7 @@
         <translation>Pick two different inversions of the class at random</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>Seed of the Gaussian noise used when the class has one image, and of the sweep&apos;s α samples</source>
         <translation>Seed of the Gaussian noise used when the class has one image, and of the sweep&apos;s α samples</translation>
     </message>
@@ -1472,12 +1690,12 @@
         <translation>Seed</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>The great circle through z1 and z2. Green: the short arc between them (interpolation); the rest of the circle extrapolates. Click or drag to move the point.</source>
         <translation>The great circle through z1 and z2. Green: the short arc between them (interpolation); the rest of the circle extrapolates. Click or drag to move the point.</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>α, the rotation along the circle: 0 is z1, period − 1 is z2 (period = 2π/θ); the slider walks the whole circle once</source>
         <translation>α, the rotation along the circle: 0 is z1, period − 1 is z2 (period = 2π/θ); the slider walks the whole circle once</translation>
     </message>
@@ -1492,7 +1710,7 @@
         <translation>θ is the angle between the two inverted latents; α·θ is the point&apos;s angle from z1</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>Split ratio s: the noisiest fraction s of the steps uses the prompt with the scene suffix, the rest the plain prompt. Low s stays faithful to the sources, high s brings more diversity.</source>
         <translation>Split ratio s: the noisiest fraction s of the steps uses the prompt with the scene suffix, the rest the plain prompt. Low s stays faithful to the sources, high s brings more diversity.</translation>
     </message>
@@ -1552,12 +1770,12 @@
         <translation>Sweep s</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Measure faithfulness and diversity for s = 0, 0.2, …, 1 (%1 samples each)</source>
         <translation>Measure faithfulness and diversity for s = 0, 0.2, …, 1 (%1 samples each)</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+27"/>
         <source>Source of z1</source>
         <translation>Source of z1</translation>
     </message>
@@ -1624,13 +1842,13 @@
     </message>
     <message>
         <location line="+47"/>
-        <location line="+115"/>
+        <location line="+117"/>
         <location line="+80"/>
         <source>(none)</source>
         <translation>(none)</translation>
     </message>
     <message>
-        <location line="-106"/>
+        <location line="-107"/>
         <source>noise</source>
         <translation>noise</translation>
     </message>
@@ -1641,18 +1859,18 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+111"/>
+        <location line="+112"/>
         <source>interpolation</source>
         <translation>interpolation</translation>
     </message>
     <message>
-        <location line="-111"/>
-        <location line="+111"/>
+        <location line="-112"/>
+        <location line="+112"/>
         <source>extrapolation</source>
         <translation>extrapolation</translation>
     </message>
     <message>
-        <location line="-108"/>
+        <location line="-109"/>
         <source>The point lies on the short arc between z1 and z2</source>
         <translation>The point lies on the short arc between z1 and z2</translation>
     </message>
@@ -1662,7 +1880,7 @@
         <translation>The point lies on the long way round the circle, beyond z1 or z2</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>θ = %1°</source>
         <translation>θ = %1°</translation>
     </message>
@@ -1682,12 +1900,12 @@
         <translation>Denoising… step %1 of %2</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+15"/>
         <source>θ is %1°: moving to the chosen point of the circle…</source>
         <translation>θ is %1°: moving to the chosen point of the circle…</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+14"/>
         <source>Gaussian noise (one image in the class, seed %1) · s = %2 · suffix: %3 · %4 s</source>
         <translation>Gaussian noise (one image in the class, seed %1) · s = %2 · suffix: %3 · %4 s</translation>
     </message>
@@ -1702,24 +1920,24 @@
         <translation>Preview failed: %1</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>%1 failed: %2</source>
         <translation>%1 failed: %2</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
         <source>Circle strip queued…</source>
         <translation>Circle strip queued…</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+13"/>
         <source>α = %1
 %2</source>
         <translation>α = %1
 %2</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+0"/>
         <source>interp</source>
         <translation>interp</translation>
     </message>
@@ -1752,7 +1970,7 @@
 <context>
     <name>diffii::ui::ThumbnailModel</name>
     <message>
-        <location filename="../ui/dataset_page.cpp" line="-338"/>
+        <location filename="../ui/dataset_page.cpp" line="-341"/>
         <source>In the training split</source>
         <translation>In the training split</translation>
     </message>

@@ -4,7 +4,7 @@
 <context>
     <name>QObject</name>
     <message>
-        <location filename="../ui/main_window.cpp" line="+44"/>
+        <location filename="../ui/main_window.cpp" line="+45"/>
         <source>%1 h %2 min</source>
         <translation>%1 小时 %2 分</translation>
     </message>
@@ -19,7 +19,7 @@
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location line="+127"/>
+        <location line="+128"/>
         <source>Browse...</source>
         <translation>浏览...</translation>
     </message>
@@ -27,12 +27,12 @@
 <context>
     <name>diffii::ui::ConceptsPage</name>
     <message>
-        <location filename="../ui/concepts_page.cpp" line="+60"/>
+        <location filename="../ui/concepts_page.cpp" line="+77"/>
         <source>Concept learning teaches the model each class: a few placeholder tokens per class (textual inversion) and one LoRA shared by all classes are trained on the training subset, so that &quot;a photo of a &lt;tokens&gt; &lt;metaclass&gt;&quot; draws that class.</source>
         <translation>概念学习让模型认识每个类别：在训练子集上为每个类别训练若干占位词元（文本反演），并训练一个所有类别共享的 LoRA，使 &quot;a photo of a &lt;tokens&gt; &lt;metaclass&gt;&quot; 能画出该类别。</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+19"/>
         <source>Training settings</source>
         <translation>训练设置</translation>
     </message>
@@ -167,13 +167,13 @@
         <translation>种子(&amp;E)</translation>
     </message>
     <message>
-        <location line="+4"/>
-        <location line="+200"/>
+        <location line="+6"/>
+        <location line="+209"/>
         <source>&amp;Start</source>
         <translation>开始(&amp;S)</translation>
     </message>
     <message>
-        <location line="-198"/>
+        <location line="-207"/>
         <source>Save the settings and train; a paused run continues from its last checkpoint</source>
         <translation>保存设置并开始训练；已暂停的训练从上一个检查点继续</translation>
     </message>
@@ -198,12 +198,12 @@
         <translation>丢弃检查点，从第 0 步开始训练</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+11"/>
         <source>step %v / %m</source>
         <translation>第 %v / %m 步</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+28"/>
         <source>Denoising loss per optimizer step (thin) and its exponential moving average (thick). The raw loss is noisy by nature: watch the average.</source>
         <translation>每个优化步的去噪损失（细线）及其指数移动平均（粗线）。原始损失本身波动较大：请关注平均值。</translation>
     </message>
@@ -224,12 +224,12 @@
         <translation>步</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+16"/>
         <source>Samples rendered while training: seeded noise denoised with each class prompt as learned so far (one class per sample, in turn)</source>
         <translation>训练过程中生成的样例：用当前学到的各类别提示词对固定种子的噪声去噪（每次一个类别，轮流）</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+6"/>
         <source>Learned concepts</source>
         <translation>已学习的概念</translation>
     </message>
@@ -249,7 +249,7 @@
         <translation>在提示词中代表各类别的占位词元</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+10"/>
         <source>Restart concept learning</source>
         <translation>重新开始概念学习</translation>
     </message>
@@ -259,7 +259,7 @@
         <translation>要丢弃已训练的概念和检查点并从第 0 步重新训练吗？</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+25"/>
         <source>Finished: %1</source>
         <translation>已完成：%1</translation>
     </message>
@@ -274,7 +274,7 @@
         <translation>失败：%1</translation>
     </message>
     <message>
-        <location line="+64"/>
+        <location line="+57"/>
         <source>Concepts are trained; Start continues to more steps if you raise Steps, Restart trains again from scratch</source>
         <translation>概念已训练完成；若调高步数，“开始”会继续训练更多步，“重新开始”则从头训练</translation>
     </message>
@@ -314,7 +314,7 @@
         <translation>已训练</translation>
     </message>
     <message>
-        <location filename="../ui/concepts_page.h" line="+29"/>
+        <location filename="../ui/concepts_page.h" line="+31"/>
         <source>Concepts</source>
         <translation>概念</translation>
     </message>
@@ -322,7 +322,7 @@
 <context>
     <name>diffii::ui::CuratePage</name>
     <message>
-        <location filename="../ui/curate_page.cpp" line="+163"/>
+        <location filename="../ui/curate_page.cpp" line="+150"/>
         <source>%1 #%2</source>
         <translation>%1 #%2</translation>
     </message>
@@ -341,17 +341,17 @@
     <message>
         <location line="-130"/>
         <location line="+128"/>
-        <location line="+100"/>
+        <location line="+141"/>
         <source>Pending</source>
         <translation>待定</translation>
     </message>
     <message>
-        <location line="-127"/>
+        <location line="-150"/>
         <source>&amp;Class:</source>
         <translation>类别(&amp;C)：</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+20"/>
         <source>α from</source>
         <translation>α 从</translation>
     </message>
@@ -371,7 +371,7 @@
         <translation>反演圆上的旋转参数 α（0：不限制）</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="-29"/>
         <source>s:</source>
         <translation>s：</translation>
     </message>
@@ -401,12 +401,12 @@
         <translation>全部</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+38"/>
         <source>No generated images yet. Set the generation settings and press &quot;Generate / Resume&quot; on the Export page.</source>
         <translation>尚无生成的图像。请在“导出”页设置生成参数，然后点击“生成 / 继续”。</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+29"/>
         <source>Keys: A accept · R reject · U pending · T tags · ←/→ previous/next</source>
         <translation>按键：A 接受 · R 拒绝 · U 待定 · T 标签 · ←/→ 上一张/下一张</translation>
     </message>
@@ -417,12 +417,12 @@
     </message>
     <message>
         <location line="+19"/>
-        <location line="+193"/>
+        <location line="+201"/>
         <source>Select an image</source>
         <translation>请选择一张图像</translation>
     </message>
     <message>
-        <location line="-190"/>
+        <location line="-180"/>
         <source>Generated image</source>
         <translation>生成的图像</translation>
     </message>
@@ -482,12 +482,12 @@
         <translation>标签</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="-22"/>
         <source>Tags, comma-separated (Enter saves, Esc cancels)</source>
         <translation>标签，以逗号分隔（Enter 保存，Esc 取消）</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+44"/>
         <source>Accept</source>
         <translation>接受</translation>
     </message>
@@ -522,17 +522,17 @@
         <translation>编辑标签（T）</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+9"/>
         <source>Nearest real image</source>
         <translation>最相近的真实图像</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>The class&apos;s training image with the smallest pixel distance (L2 over 32×32 RGB thumbnails): a near copy suggests the image adds little.</source>
         <translation>该类别中像素距离最小的训练图像（在 32×32 RGB 缩略图上计算 L2 距离）：若几乎相同，说明这张图像带来的新信息很少。</translation>
     </message>
     <message>
-        <location line="+87"/>
+        <location line="+77"/>
         <source>All classes</source>
         <translation>全部类别</translation>
     </message>
@@ -543,12 +543,12 @@
     </message>
     <message>
         <location line="+2"/>
-        <location line="+62"/>
+        <location line="+65"/>
         <source>(no suffix)</source>
         <translation>（无后缀）</translation>
     </message>
     <message>
-        <location line="-61"/>
+        <location line="-64"/>
         <source>Any suffix</source>
         <translation>任意后缀</translation>
     </message>
@@ -558,12 +558,12 @@
         <translation>任意图像对</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+22"/>
         <source>%1 of %2 shown · %3 accepted · %4 rejected</source>
         <translation>显示 %1 / %2 · 已接受 %3 · 已拒绝 %4</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+46"/>
         <source>Gaussian noise (the class has one training image)</source>
         <translation>高斯噪声（该类别只有一张训练图像）</translation>
     </message>
@@ -613,7 +613,7 @@
         <translation>距离 %1（32×32 RGB 上的 L2 距离，取值 [0, 1]）</translation>
     </message>
     <message>
-        <location filename="../ui/curate_page.h" line="+33"/>
+        <location filename="../ui/curate_page.h" line="+35"/>
         <source>Curate</source>
         <translation>审核</translation>
     </message>
@@ -621,7 +621,7 @@
 <context>
     <name>diffii::ui::DatasetPage</name>
     <message>
-        <location filename="../ui/dataset_page.cpp" line="+136"/>
+        <location filename="../ui/dataset_page.cpp" line="+135"/>
         <source>&lt;h2&gt;Open a project or create one from a dataset folder&lt;/h2&gt;</source>
         <translation>&lt;h2&gt;打开项目，或从数据集文件夹新建项目&lt;/h2&gt;</translation>
     </message>
@@ -651,12 +651,12 @@
         <translation>打开已有的项目文件夹（Ctrl+O）</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+25"/>
         <source>The metaclass is the common kind of every class (e.g. &quot;bird&quot;). It ends the class prompt &quot;a photo of a &lt;class tokens&gt; &lt;metaclass&gt;&quot; and initialises the learned concept tokens.</source>
         <translation>元类别是所有类别共同的大类（例如 &quot;bird&quot;）。它位于类别提示词 &quot;a photo of a &lt;class tokens&gt; &lt;metaclass&gt;&quot; 的末尾，并用于初始化学习的概念词元。</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
         <source>Problems found in the dataset folder: empty classes are left out; a class with a single image has no partner for circle interpolation and is paired with noise.</source>
         <translation>数据集文件夹中发现问题：空类别将被忽略；只有一张图像的类别没有可用于圆插值的配对图像，将与噪声配对。</translation>
     </message>
@@ -691,7 +691,7 @@
         <translation>小样本 / 长尾子集</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>The training images Diff-II uses: all of them, K per class (few-shot), or an imbalanced long-tail subset. Changing it makes trained concepts and the inversion pool stale.</source>
         <translation>Diff-II 使用的训练图像：全部图像、每类 K 张（小样本）或不均衡的长尾子集。更改后，已训练的概念和反演池将失效。</translation>
     </message>
@@ -726,7 +726,7 @@
         <translation>每类 K 张(&amp;K)</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>Ratio of the largest to the smallest class: the per-class counts decay exponentially from &quot;max per class&quot; down to max / factor</source>
         <translation>最大类与最小类的数量之比：各类数量从“每类最多”按指数递减到 最多值 / 因子</translation>
     </message>
@@ -781,7 +781,7 @@
         <translation>&lt;b&gt;%1&lt;/b&gt; &amp;nbsp; 数据集 &lt;code&gt;%2&lt;/code&gt; &amp;nbsp; 模型 &lt;code&gt;%3&lt;/code&gt;</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+2"/>
         <source>Project folder: %1</source>
         <translation>项目文件夹：%1</translation>
     </message>
@@ -803,7 +803,7 @@
         <translation>仅一张图像</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>A single image has no partner for circle interpolation: Diff-II pairs its inversion with Gaussian noise, so the synthetic images vary less</source>
         <translation>单张图像没有可用于圆插值的配对：Diff-II 会将其反演与高斯噪声配对，因此合成图像的变化较少</translation>
     </message>
@@ -851,7 +851,7 @@
 <context>
     <name>diffii::ui::EngineWorker</name>
     <message>
-        <location filename="../ui/engine_worker.cpp" line="+189"/>
+        <location filename="../ui/engine_worker.cpp" line="+156"/>
         <source>Opened %1</source>
         <translation>已打开 %1</translation>
     </message>
@@ -861,7 +861,7 @@
         <translation>演示项目已就绪：%2 中有 %1 个反演</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+20"/>
         <source>%1 training images</source>
         <translation>%1 张训练图像</translation>
     </message>
@@ -871,7 +871,7 @@
         <translation>从 %2 条描述中得到 %1 个后缀</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+16"/>
         <source>%1 steps, loss %2</source>
         <translation>%1 步，损失 %2</translation>
     </message>
@@ -881,20 +881,238 @@
         <translation>%1 个反演</translation>
     </message>
     <message>
-        <location line="+140"/>
+        <location line="+83"/>
         <source>%1 generated, %2 kept</source>
         <translation>新生成 %1 张，保留 %2 张</translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location line="+45"/>
         <source>%1 images exported to %2</source>
         <translation>已导出 %1 张图像到 %2</translation>
+    </message>
+    <message>
+        <location line="+44"/>
+        <source>%1 strategies evaluated</source>
+        <translation>已评估 %1 种策略</translation>
+    </message>
+</context>
+<context>
+    <name>diffii::ui::EvaluatePage</name>
+    <message>
+        <location filename="../ui/evaluate_page.cpp" line="+53"/>
+        <source>Strategies</source>
+        <translation>策略</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Original (real images only)</source>
+        <translation>原始（仅真实图像）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Mixup (mixes two training images)</source>
+        <translation>Mixup（混合两张训练图像）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>CutMix (pastes a patch of another image)</source>
+        <translation>CutMix（粘贴另一张图像的一块）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Real-Guidance (img2img, plain prompt)</source>
+        <translation>Real-Guidance（图生图，普通提示词）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>DA-Fusion (img2img, learned tokens)</source>
+        <translation>DA-Fusion（图生图，学习的词元）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Diff-AUG (img2img, learned tokens)</source>
+        <translation>Diff-AUG（图生图，学习的词元）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Diff-Mix (img2img with another class&apos;s tokens)</source>
+        <translation>Diff-Mix（用另一类别的词元做图生图）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Diff-Gen (text to image, learned tokens)</source>
+        <translation>Diff-Gen（文生图，学习的词元）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Diff-II (inversion circle interpolation)</source>
+        <translation>Diff-II（反演圆插值）</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Classifier runs</source>
+        <translation>分类器训练</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Classifiers per strategy, each with its own seed: the table shows mean ± std</source>
+        <translation>每种策略训练的分类器数，各用一个种子：表格显示均值 ± 标准差</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Seeds</source>
+        <translation>种子数</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Epochs</source>
+        <translation>轮数</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Synthetic images per training image, for every synthesis strategy</source>
+        <translation>每张训练图像对应的合成图像数（适用于所有合成策略）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Expansion rate</source>
+        <translation>扩充倍率</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Run evaluation</source>
+        <translation>运行评估</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Generates the missing synthetic images and trains the classifiers; finished runs are kept, so a stopped evaluation resumes</source>
+        <translation>生成缺少的合成图像并训练分类器；已完成的训练会保留，停止后再次运行即可继续</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Choose strategies and run.</source>
+        <translation>请选择策略并运行。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Save plots</source>
+        <translation>保存图表</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Saves the three plots as PNG beside table.md and table.csv</source>
+        <translation>将三张图表以 PNG 保存到 table.md 和 table.csv 旁边</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Strategy</source>
+        <translation>策略</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Accuracy (%)</source>
+        <translation>准确率（%）</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Runs</source>
+        <translation>各次结果</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Diversity</source>
+        <translation>多样性</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Faithfulness (%)</source>
+        <translation>忠实度（%）</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Accuracy</source>
+        <translation>准确率</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Diversity and faithfulness</source>
+        <translation>多样性与忠实度</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Confusion matrix</source>
+        <translation>混淆矩阵</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>ETA %1</source>
+        <translation>预计剩余 %1</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Failed: %1</source>
+        <translation>失败：%1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Stopped: finished runs are kept, and running again resumes.</source>
+        <translation>已停止：已完成的训练会保留，再次运行即可继续。</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <source>Starting...</source>
+        <translation>正在开始...</translation>
+    </message>
+    <message>
+        <location line="+45"/>
+        <source>top-1 accuracy (%)</source>
+        <translation>top-1 准确率（%）</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>diversity (%1)</source>
+        <translation>多样性（%1）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>faithfulness (%)</source>
+        <translation>忠实度（%）</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Saved to %1 (results.json, table.md, table.csv)</source>
+        <translation>已保存到 %1（results.json、table.md、table.csv）</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>predicted class</source>
+        <translation>预测类别</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>true class (top: first)</source>
+        <translation>真实类别（顶部为第一个）</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Plots saved to %1</source>
+        <translation>图表已保存到 %1</translation>
+    </message>
+    <message>
+        <location filename="../ui/evaluate_page.h" line="+29"/>
+        <source>Evaluate</source>
+        <translation>评估</translation>
     </message>
 </context>
 <context>
     <name>diffii::ui::ExportPage</name>
     <message>
-        <location filename="../ui/export_page.cpp" line="+32"/>
+        <location filename="../ui/export_page.cpp" line="+47"/>
         <source>Generation</source>
         <translation>生成</translation>
     </message>
@@ -929,7 +1147,7 @@
         <translation>引导强度 CFG(&amp;G)</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>Split point s of the two-stage denoising: the fraction of steps conditioned on the class prompt alone before the scene suffix joins</source>
         <translation>两阶段去噪的分割点 s：在加入场景后缀之前，仅以类别提示词为条件的步数比例</translation>
     </message>
@@ -954,12 +1172,12 @@
         <translation>生成 / 继续</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Saves the settings in the project and generates the missing images; finished images with the same settings are kept, so a stopped run resumes</source>
         <translation>将设置保存到项目并生成缺少的图像；设置相同的已完成图像会保留，因此中断的生成可以继续</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+12"/>
         <source>Synthetic set</source>
         <translation>合成数据集</translation>
     </message>
@@ -984,8 +1202,8 @@
         <translation>待定</translation>
     </message>
     <message>
-        <location line="+4"/>
-        <location filename="../ui/export_page.h" line="+24"/>
+        <location line="+6"/>
+        <location filename="../ui/export_page.h" line="+25"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
@@ -1015,27 +1233,27 @@
         <translation>打开文件夹(&amp;F)</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+18"/>
         <source>Open a project to generate images.</source>
         <translation>请打开项目以生成图像。</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+22"/>
         <source>Generation stopped; finished images are kept. Press &quot;Generate / Resume&quot; to continue.</source>
         <translation>生成已停止；已完成的图像会保留。点击“生成 / 继续”以继续。</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Export stopped.</source>
         <translation>导出已停止。</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+16"/>
         <source>Ready to generate.</source>
         <translation>可以开始生成。</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+19"/>
         <source>Starting generation...</source>
         <translation>正在开始生成...</translation>
     </message>
@@ -1050,7 +1268,7 @@
         <translation>导出文件夹</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+31"/>
         <source>Generating</source>
         <translation>正在生成</translation>
     </message>
@@ -1065,12 +1283,12 @@
         <translation>%1：%2 / %3 %4</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>Generation finished: %1. Curate the images on the Curate page.</source>
         <translation>生成完成：%1。请到“审核”页检查图像。</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Export finished: %1.</source>
         <translation>导出完成：%1。</translation>
     </message>
@@ -1083,12 +1301,12 @@
 <context>
     <name>diffii::ui::MainWindow</name>
     <message>
-        <location filename="../ui/main_window.cpp" line="-123"/>
+        <location filename="../ui/main_window.cpp" line="-124"/>
         <source>Diff-II Studio</source>
         <translation>Diff-II Studio</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>%1. %2</source>
         <translation>%1. %2</translation>
     </message>
@@ -1254,7 +1472,7 @@
         <translation>%1 失败</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+3"/>
         <source>%1 - Diff-II Studio</source>
         <translation>%1 - Diff-II Studio</translation>
     </message>
@@ -1262,17 +1480,17 @@
 <context>
     <name>diffii::ui::PoolPage</name>
     <message>
-        <location filename="../ui/pool_page.cpp" line="+204"/>
+        <location filename="../ui/pool_page.cpp" line="+213"/>
         <source>The inversion pool holds one DDIM inversion per training image: the noise latent that denoises back to that image under its class prompt. Generation interpolates between two inversions of a class on a circle, so a faithful inversion (high PSNR) gives faithful synthetic images.</source>
         <translation>反演池为每张训练图像保存一个 DDIM 反演：即在其类别提示词下可去噪还原为该图像的噪声潜变量。生成时在同一类别的两个反演之间沿圆插值，因此反演越忠实（PSNR 越高），合成图像就越忠实。</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+42"/>
         <source>Pool settings</source>
         <translation>反演池设置</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>DDIM steps of the inversion (and of the reconstruction): more steps invert more faithfully and take longer</source>
         <translation>反演（及重建）的 DDIM 步数：步数越多反演越忠实，耗时也越长</translation>
     </message>
@@ -1282,7 +1500,7 @@
         <translation>反演步数(&amp;S)</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>Classifier-free guidance scale during inversion; 1 (no guidance) inverts most faithfully</source>
         <translation>反演时的无分类器引导强度；1（无引导）的反演最忠实</translation>
     </message>
@@ -1292,12 +1510,12 @@
         <translation>引导强度(&amp;G)</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+6"/>
         <source>&amp;Build pool</source>
         <translation>构建反演池(&amp;B)</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Save the settings and invert every training image that has no current inversion (missing or stale); finished entries are kept if you cancel</source>
         <translation>保存设置，并反演所有没有有效反演（缺失或已失效）的训练图像；取消时已完成的条目会保留</translation>
     </message>
@@ -1312,7 +1530,7 @@
         <translation>从项目文件夹重新读取反演池</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+11"/>
         <source>Show the entries of one class</source>
         <translation>只显示一个类别的条目</translation>
     </message>
@@ -1332,7 +1550,7 @@
         <translation>只显示需要重建的条目</translation>
     </message>
     <message>
-        <location line="+80"/>
+        <location line="+69"/>
         <source>All classes</source>
         <translation>全部类别</translation>
     </message>
@@ -1364,7 +1582,7 @@
         <translation>请先打开项目（数据集页）。</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>No inversions yet. Train the concepts first (Concepts page), then Build the pool: inverting with the class prompt of trained concepts keeps images faithful.</source>
         <translation>尚无反演。请先训练概念（概念页），再构建反演池：用已训练概念的类别提示词进行反演可保持图像忠实。</translation>
     </message>
@@ -1374,7 +1592,7 @@
         <translation>尚无反演：请点击“构建反演池”。</translation>
     </message>
     <message>
-        <location filename="../ui/pool_page.h" line="+27"/>
+        <location filename="../ui/pool_page.h" line="+31"/>
         <source>Inversion pool</source>
         <translation>反演池</translation>
     </message>
@@ -1460,7 +1678,7 @@
         <translation>随机选取该类别的两个不同反演</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>Seed of the Gaussian noise used when the class has one image, and of the sweep&apos;s α samples</source>
         <translation>类别只有一张图像时所用高斯噪声的种子，以及扫描中 α 采样的种子</translation>
     </message>
@@ -1470,12 +1688,12 @@
         <translation>种子</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>The great circle through z1 and z2. Green: the short arc between them (interpolation); the rest of the circle extrapolates. Click or drag to move the point.</source>
         <translation>经过 z1 和 z2 的大圆。绿色：两者之间的短弧（内插）；圆的其余部分为外推。单击或拖动以移动点。</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>α, the rotation along the circle: 0 is z1, period − 1 is z2 (period = 2π/θ); the slider walks the whole circle once</source>
         <translation>α 为沿圆的旋转量：0 为 z1，周期 − 1 为 z2（周期 = 2π/θ）；滑块正好走完整个圆一周</translation>
     </message>
@@ -1490,7 +1708,7 @@
         <translation>θ 为两个反演潜变量之间的夹角；α·θ 为该点相对 z1 的角度</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>Split ratio s: the noisiest fraction s of the steps uses the prompt with the scene suffix, the rest the plain prompt. Low s stays faithful to the sources, high s brings more diversity.</source>
         <translation>分割比例 s：噪声最大的前 s 比例的步数使用带场景后缀的提示词，其余步数使用普通提示词。s 越低越忠实于源图像，s 越高多样性越强。</translation>
     </message>
@@ -1550,12 +1768,12 @@
         <translation>扫描 s</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Measure faithfulness and diversity for s = 0, 0.2, …, 1 (%1 samples each)</source>
         <translation>测量 s = 0, 0.2, …, 1 时的忠实度与多样性（每个取值 %1 个样本）</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+27"/>
         <source>Source of z1</source>
         <translation>z1 的源图像</translation>
     </message>
@@ -1622,13 +1840,13 @@
     </message>
     <message>
         <location line="+47"/>
-        <location line="+115"/>
+        <location line="+117"/>
         <location line="+80"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location line="-106"/>
+        <location line="-107"/>
         <source>noise</source>
         <translation>噪声</translation>
     </message>
@@ -1639,18 +1857,18 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+111"/>
+        <location line="+112"/>
         <source>interpolation</source>
         <translation>内插</translation>
     </message>
     <message>
-        <location line="-111"/>
-        <location line="+111"/>
+        <location line="-112"/>
+        <location line="+112"/>
         <source>extrapolation</source>
         <translation>外推</translation>
     </message>
     <message>
-        <location line="-108"/>
+        <location line="-109"/>
         <source>The point lies on the short arc between z1 and z2</source>
         <translation>该点位于 z1 与 z2 之间的短弧上</translation>
     </message>
@@ -1660,7 +1878,7 @@
         <translation>该点位于圆的长弧上，超出 z1 或 z2</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>θ = %1°</source>
         <translation>θ = %1°</translation>
     </message>
@@ -1680,12 +1898,12 @@
         <translation>去噪中… 第 %1 / %2 步</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+15"/>
         <source>θ is %1°: moving to the chosen point of the circle…</source>
         <translation>θ 为 %1°：正在移动到圆上选定的点…</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+14"/>
         <source>Gaussian noise (one image in the class, seed %1) · s = %2 · suffix: %3 · %4 s</source>
         <translation>高斯噪声（该类别仅一张图像，种子 %1）· s = %2 · 后缀：%3 · %4 秒</translation>
     </message>
@@ -1700,24 +1918,24 @@
         <translation>预览失败：%1</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>%1 failed: %2</source>
         <translation>%1 失败：%2</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
         <source>Circle strip queued…</source>
         <translation>圆周图像条已排队…</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+13"/>
         <source>α = %1
 %2</source>
         <translation>α = %1
 %2</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+0"/>
         <source>interp</source>
         <translation>内插</translation>
     </message>
@@ -1750,7 +1968,7 @@
 <context>
     <name>diffii::ui::ThumbnailModel</name>
     <message>
-        <location filename="../ui/dataset_page.cpp" line="-338"/>
+        <location filename="../ui/dataset_page.cpp" line="-341"/>
         <source>In the training split</source>
         <translation>在训练子集中</translation>
     </message>

@@ -12,7 +12,9 @@
 #include "core/demo/demo.h"
 #include "core/diffii/suffixes.h"
 #include "core/engine/session.h"
+#include "core/eval/evaluation.h"
 #include "core/io/error.h"
+#include "core/io/json_config.h"
 
 namespace diffii::ui {
 namespace {
@@ -33,6 +35,8 @@ QJsonObject settingsJson(const diffii::WorkflowSettings& settings) {
 void registerStudioTypes() {
     qRegisterMetaType<ProjectInfo>();
     qRegisterMetaType<diffii::WorkflowSettings>();
+    qRegisterMetaType<EvaluationRequest>();
+    qRegisterMetaType<QList<EvaluationRow>>();
     qRegisterMetaType<PreviewRequest>();
     qRegisterMetaType<PreviewResult>();
     qRegisterMetaType<JobProgress>();
@@ -377,6 +381,51 @@ void EngineWorker::exportSet(const QString& dir) {
         if (!m_session) throw diffii::Error("no project is open");
         const auto n = m_session->exportSet(dir.toStdString(), &ctx);
         return tr("%1 images exported to %2").arg(n).arg(dir);
+    });
+}
+
+void EngineWorker::evaluate(const EvaluationRequest& request) {
+    runJob(jobs::kEvaluate, [&](diffii::JobContext& ctx) {
+        if (!m_session) throw diffii::Error("no project is open");
+        diffii::EvaluationSettings e;
+        e.strategies.clear();
+        for (const auto& s : request.strategies) e.strategies.push_back(s.toStdString());
+        e.seeds = request.seeds;
+        e.expansionRate = request.expansion;
+        e.recipe.epochs = request.epochs;
+        e.recipe.weights = diffii::embeddedBackboneFile();
+        if (e.recipe.weights.empty()) {
+            // No shipped backbone: a narrow network from scratch, sized for 2 cores.
+            e.recipe.width = 16;
+            e.recipe.batchSize = 16;
+        }
+        const auto outDir = m_session->project().dir() + "/evaluation";
+        const auto report = diffii::runEvaluation(*m_session, e, outDir, &ctx);
+        QList<EvaluationRow> rows;
+        QStringList classNames;
+        for (const auto& s : report.strategies) {
+            EvaluationRow row;
+            row.strategy = qs(s.strategy);
+            row.mean = s.mean;
+            row.std = s.std;
+            for (const double a : s.accuracies) row.runs << a;
+            row.diversity = s.diversity.value_or(-1.0);
+            row.diversityMeasure = qs(s.diversityMeasure);
+            row.faithfulness = s.faithfulness.value_or(-1.0);
+            // The first seed's confusion matrix and per-class accuracy, from its result.json.
+            const auto j = diffii::readJsonFile(outDir + "/" + s.strategy + "/seed-0/result.json");
+            for (const auto& r : j.at("confusion")) {
+                QList<int> line;
+                for (const auto& v : r) line << v.get<int>();
+                row.confusion << line;
+            }
+            if (classNames.isEmpty())
+                for (const auto& c : j.at("classes")) classNames << qs(c.get<std::string>());
+            for (const auto& c : classNames) row.perClass << j.at("per_class").value(c.toStdString(), 0.0);
+            rows << row;
+        }
+        Q_EMIT evaluationReady(rows, classNames, qs(outDir));
+        return tr("%1 strategies evaluated").arg(rows.size());
     });
 }
 

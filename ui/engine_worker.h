@@ -50,6 +50,8 @@ public Q_SLOTS:
     void loadSynthetic();
     void setCuration(const QString& outputPath, int curation, const QStringList& tags);
     void exportSet(const QString& dir);
+    // The comparison of strategies (core/eval/evaluation.h) into <project>/evaluation: emits evaluationReady.
+    void evaluate(const diffii::ui::EvaluationRequest& request);
 
 Q_SIGNALS:
     void progress(const diffii::ui::JobProgress& progress);
@@ -67,6 +69,9 @@ Q_SIGNALS:
     void stripImage(qint64 id, int index, const QImage& image, double alpha, bool interpolation);
     void sweepReady(const QList<diffii::ui::SweepPoint>& points);
     void syntheticChanged(const QList<diffii::ui::SyntheticItem>& items);
+    // The rows of a finished comparison, the class names of its confusion matrices and the folder of its files.
+    void evaluationReady(const QList<diffii::ui::EvaluationRow>& rows, const QStringList& classNames,
+                         const QString& outDir);
 
 private:
     template <typename F>

@@ -25,6 +25,7 @@
 #include "ui/concepts_page.h"
 #include "ui/curate_page.h"
 #include "ui/dataset_page.h"
+#include "ui/evaluate_page.h"
 #include "ui/export_page.h"
 #include "ui/pool_page.h"
 #include "ui/preferences_dialog.h"
@@ -53,7 +54,8 @@ MainWindow::MainWindow(StudioController* controller, QWidget* parent) : QMainWin
     m_pages = new QStackedWidget(this);
     const QList<StudioPage*> pages = {new DatasetPage(controller, m_pages), new ConceptsPage(controller, m_pages),
                                       new PoolPage(controller, m_pages),    new PreviewPage(controller, m_pages),
-                                      new CuratePage(controller, m_pages),  new ExportPage(controller, m_pages)};
+                                      new CuratePage(controller, m_pages),  new ExportPage(controller, m_pages),
+                                      new EvaluatePage(controller, m_pages)};
     int n = 1;
     for (StudioPage* page : pages) {
         m_steps->addItem(tr("%1. %2").arg(n++).arg(page->title()));

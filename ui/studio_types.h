@@ -91,6 +91,26 @@ struct SyntheticItem {
     QStringList tags;
 };
 
+// What the Evaluate page asks for (core/eval/evaluation.h): strategies by name, seeds, epochs, expansion.
+struct EvaluationRequest {
+    QStringList strategies;
+    int seeds = 3;
+    int epochs = 30;
+    double expansion = 5.0;
+};
+
+// One strategy's row of the comparison, with the first seed's confusion matrix (rows: true class).
+struct EvaluationRow {
+    QString strategy;
+    double mean = 0.0, std = 0.0;
+    QList<double> runs;
+    double diversity = -1.0;     // < 0: not measured
+    double faithfulness = -1.0;  // < 0: not measured (training-time strategies)
+    QString diversityMeasure;
+    QList<QList<int>> confusion;
+    QList<double> perClass;
+};
+
 // project.json's "settings" object for typed settings (core's WorkflowSettings::toJson), e.g. for display.
 QJsonObject settingsJson(const diffii::WorkflowSettings& settings);
 
@@ -110,6 +130,7 @@ inline const QString kSweep = QStringLiteral("sweep");
 inline const QString kGeneration = QStringLiteral("generation");
 inline const QString kCurate = QStringLiteral("curate");
 inline const QString kExport = QStringLiteral("export");
+inline const QString kEvaluate = QStringLiteral("evaluate");
 }  // namespace jobs
 
 struct JobProgress {
@@ -124,6 +145,8 @@ struct JobProgress {
 
 Q_DECLARE_METATYPE(diffii::ui::ProjectInfo)
 Q_DECLARE_METATYPE(diffii::WorkflowSettings)
+Q_DECLARE_METATYPE(diffii::ui::EvaluationRequest)
+Q_DECLARE_METATYPE(QList<diffii::ui::EvaluationRow>)
 Q_DECLARE_METATYPE(diffii::ui::PreviewRequest)
 Q_DECLARE_METATYPE(diffii::ui::PreviewResult)
 Q_DECLARE_METATYPE(diffii::ui::JobProgress)

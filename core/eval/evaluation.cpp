@@ -193,7 +193,12 @@ EvaluationReport runEvaluation(ProjectSession& session, const EvaluationSettings
                                const JobContext* job) {
     if (settings.strategies.empty()) throw Error("evaluation: no strategies given");
     if (settings.seeds < 1) throw Error("evaluation: --seeds must be >= 1, got " + std::to_string(settings.seeds));
-    for (const auto& s : settings.strategies) checkEvaluationStrategy(s);
+    for (size_t i = 0; i < settings.strategies.size(); ++i) {
+        checkEvaluationStrategy(settings.strategies[i]);
+        for (size_t j = 0; j < i; ++j)
+            if (settings.strategies[j] == settings.strategies[i])
+                throw Error("evaluation: strategy '" + settings.strategies[i] + "' is given twice");
+    }
     fs::create_directories(outDir);
     const auto base = projectData(session, settings.testDir);
     EvaluationReport report;

@@ -20,7 +20,7 @@ namespace diffii {
 class ProjectSession;
 
 struct EvaluationSettings {
-    std::vector<std::string> strategies = {"original", "diff-ii"};
+    std::vector<std::string> strategies;  // each once
     int seeds = 5;
     std::optional<double> expansionRate;  // images per training image; default: the project's setting
     ClassifierRecipe recipe;              // p, epochs, arch/weights, ...; the seed of run k is recipe.seed + k
