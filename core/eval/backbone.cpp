@@ -386,7 +386,8 @@ BackboneExport exportBackbone(const std::string& workDir, const std::string& out
     const fs::path work(workDir);
     const auto run = bbd::readRunFile(work);
     const auto runPath = (work / bbd::kRunFile).string();
-    const auto recipe = BackboneRecipe::fromJson(run.at("recipe"), runPath + " [recipe]");
+    const auto recipe =
+        BackboneRecipe::fromJson(jsonRequire<nlohmann::json>(run, "recipe", runPath), runPath + " [recipe]");
     const auto classes = jsonRequire<std::vector<std::string>>(run, "classes", runPath);
     const auto perEpoch = jsonRequire<int64_t>(run, "batches_per_epoch", runPath);
     const auto ckPath = (work / "checkpoint.safetensors").string();
@@ -395,11 +396,16 @@ BackboneExport exportBackbone(const std::string& workDir, const std::string& out
     SafeTensorsFile ck(ckPath);
     const auto it = ck.metadata().find("checkpoint");
     if (it == ck.metadata().end()) throw Error(ckPath + ": metadata 'checkpoint' is missing");
-    const auto saved = nlohmann::json::parse(it->second);
+    nlohmann::json saved;
+    try {
+        saved = nlohmann::json::parse(it->second);
+    } catch (const std::exception& e) {
+        throw Error(ckPath + ": metadata 'checkpoint' is not JSON: " + e.what());
+    }
     if (saved.value("recipe", nlohmann::json()) != recipe.classifierRecipe().toJson())
         throw Error(ckPath + ": made with another recipe than " + runPath);
-    const auto epochs = saved.at("epoch").get<int64_t>();
-    const auto epochAccuracy = saved.at("epoch_accuracy").get<std::vector<double>>();
+    const auto epochs = jsonRequire<int64_t>(saved, "epoch", ckPath + " [checkpoint]");
+    const auto epochAccuracy = jsonRequire<std::vector<double>>(saved, "epoch_accuracy", ckPath + " [checkpoint]");
     if (epochs < 1 || epochAccuracy.size() != static_cast<size_t>(epochs))
         throw Error(ckPath + ": no finished epoch is recorded");
 

@@ -35,11 +35,12 @@ struct BackboneRecipe {
     std::string path;  // the recipe file (for messages; not part of the identity)
     uint64_t seed = 0;
     std::string arch = "resnet18";
-    int64_t width = 24;
+    // Defaults: the shipped recipe's (resources/models/backbone-recipe.json) but for the seed.
+    int64_t width = 16;
     int64_t resolution = 64;
-    int epochs = 10;
+    int epochs = 40;
     int batchSize = 64;
-    double lr = 0.1;
+    double lr = 0.2;
     double momentum = 0.9;
     double weightDecay = 5e-4;
     double labelSmoothing = 0.1;
@@ -87,7 +88,8 @@ struct BackboneResult {
 
 // Trains (or resumes in workDir: a folder of another recipe or corpus is an error, never reused). workDir holds
 // backbone-run.json (the recipe's identity, the classes and the data's sizes), and the classifier job's
-// checkpoint.safetensors and result.json. Progress stage "classifier" (reading, then one report per step).
+// checkpoint.safetensors and result.json. Progress stage "classifier" (reading, then the steps with their loss in the
+// detail), at most one report a second besides each epoch's last step.
 BackboneResult pretrainBackbone(const BackboneRecipe& recipe, const std::string& corpusDir, const std::string& workDir,
                                 const JobContext* job = nullptr);
 
