@@ -80,8 +80,7 @@ private Q_SLOTS:
             QElapsedTimer clock;
             clock.start();
             while (!(table->rowCount() == 2 && !controller.busy()) && clock.elapsed() < 200000) QTest::qWait(200);
-            QVERIFY2(table->rowCount() == 2,
-                     qPrintable(status->text() + QStringLiteral(" | ") + window.lastError()));
+            QVERIFY2(table->rowCount() == 2, qPrintable(status->text() + QStringLiteral(" | ") + window.lastError()));
             QVERIFY2(window.lastError().isEmpty(), qPrintable(window.lastError()));
             QCOMPARE(table->item(0, 0)->text(), QStringLiteral("original"));
             QCOMPARE(table->item(1, 0)->text(), QStringLiteral("diff-gen"));

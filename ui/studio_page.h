@@ -1,5 +1,5 @@
-// Base of the six pages of the flow. A page talks to the engine only through the controller (queued calls) and
-// the worker's signals (queued connections).
+// Base of the pages (the six steps of the flow and Evaluate). A page talks to the engine only through the controller
+// (queued calls) and the worker's signals (queued connections).
 #pragma once
 
 #include <QWidget>
