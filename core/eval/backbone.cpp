@@ -137,15 +137,6 @@ JobContext throttledJob(const JobContext* outer, int64_t perEpoch) {
     return inner;
 }
 
-std::vector<std::pair<std::string, torch::Tensor>> stateOf(ResNet& net, bool buffers) {
-    std::vector<std::pair<std::string, torch::Tensor>> out;
-    if (buffers)
-        for (const auto& b : net->named_buffers()) out.emplace_back(b.key(), b.value());
-    else
-        for (const auto& p : net->named_parameters()) out.emplace_back(p.key(), p.value());
-    return out;
-}
-
 }  // namespace backbone_detail
 
 namespace bbd = backbone_detail;
@@ -414,14 +405,14 @@ BackboneExport exportBackbone(const std::string& workDir, const std::string& out
     config.width = recipe.width;
     ResNet net(config);
     std::map<std::string, at::Tensor> tensors;
-    for (const auto& [name, p] : bbd::stateOf(net, false)) {
+    for (const auto& [name, p] : net->namedTensors(false)) {
         if (!ck.contains(name)) throw Error(ckPath + ": key '" + name + "' is missing");
         const auto t = ck.tensor(name);
         if (t.sizes() != p.sizes())
             throw Error(ckPath + ": key '" + name + "' has another shape than " + config.describe());
         tensors[name] = t.to(torch::kFloat16);
     }
-    for (const auto& [name, b] : bbd::stateOf(net, true)) {
+    for (const auto& [name, b] : net->namedTensors(true)) {
         const auto key = "buffer." + name;
         if (!ck.contains(key)) throw Error(ckPath + ": key '" + key + "' is missing");
         const auto t = ck.tensor(key);

@@ -105,15 +105,6 @@ Evaluation evaluate(ResNet& net, const torch::Tensor& images, const std::vector<
     return e;
 }
 
-std::vector<std::pair<std::string, torch::Tensor>> namedState(ResNet& net, bool buffers) {
-    std::vector<std::pair<std::string, torch::Tensor>> out;
-    if (buffers)
-        for (const auto& b : net->named_buffers()) out.emplace_back(b.key(), b.value());
-    else
-        for (const auto& p : net->named_parameters()) out.emplace_back(p.key(), p.value());
-    return out;
-}
-
 }  // namespace
 
 const char* batchMixingName(BatchMixing m) {
@@ -343,10 +334,10 @@ ClassifierResult trainClassifier(const ClassifierData& data, const ClassifierRec
             saved.value("data", std::string()) != identity["data"].get<std::string>())
             throw Error(checkpointPath + ": made with another recipe or other images; remove " + outDir +
                         " or choose another --out");
-        restoreTrainingState(*optimizer, namedState(net, false), ck);
+        restoreTrainingState(*optimizer, net->namedTensors(false), ck);
         {
             torch::NoGradGuard g;
-            for (auto& [name, b] : namedState(net, true)) {
+            for (auto& [name, b] : net->namedTensors(true)) {
                 if (!ck.contains("buffer." + name))
                     throw Error(checkpointPath + ": key 'buffer." + name + "' is missing");
                 b.copy_(ck.tensor("buffer." + name));
@@ -360,8 +351,8 @@ ClassifierResult trainClassifier(const ClassifierData& data, const ClassifierRec
     }
     auto writeCheckpoint = [&](int64_t epoch) {
         std::map<std::string, at::Tensor> tensors;
-        storeTrainingState(*optimizer, namedState(net, false), tensors);
-        for (auto& [name, b] : namedState(net, true)) tensors["buffer." + name] = b.detach().clone();
+        storeTrainingState(*optimizer, net->namedTensors(false), tensors);
+        for (auto& [name, b] : net->namedTensors(true)) tensors["buffer." + name] = b.detach().clone();
         nlohmann::json j = identity;
         j["epoch"] = epoch;
         j["epoch_accuracy"] = result.epochAccuracy;

@@ -168,7 +168,9 @@ std::string EvaluationReport::markdownTable(const EvaluationSettings& settings) 
                   "at the last epoch on the test images.\n",
                   settings.seeds, static_cast<unsigned long long>(r.seed), r.epochs, r.batchSize, r.lr,
                   static_cast<long long>(r.resolution), r.replaceProbability,
-                  r.weights.empty() || r.weights == "none" ? ("from scratch, " + r.arch).c_str() : "weights ",
+                  r.weights.empty() || r.weights == "none"
+                      ? ("from scratch, " + r.arch + " width " + std::to_string(r.width)).c_str()
+                      : "weights ",
                   r.weights.empty() || r.weights == "none" ? "" : r.weights.c_str());
     os << buf;
     return os.str();

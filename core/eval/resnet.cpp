@@ -197,6 +197,15 @@ torch::Tensor ResNetImpl::features(const torch::Tensor& x) {
 
 torch::Tensor ResNetImpl::forward(const torch::Tensor& x) { return fc(features(x)); }
 
+std::vector<std::pair<std::string, torch::Tensor>> ResNetImpl::namedTensors(bool buffers) const {
+    std::vector<std::pair<std::string, torch::Tensor>> out;
+    if (buffers)
+        for (const auto& b : named_buffers()) out.emplace_back(b.key(), b.value());
+    else
+        for (const auto& p : named_parameters()) out.emplace_back(p.key(), p.value());
+    return out;
+}
+
 void ResNetImpl::resetClassifier(int64_t numClasses) {
     if (numClasses < 1) throw Error("ResNet: the classifier needs at least one class");
     fc = replace_module("fc", torch::nn::Linear(m_config.featureChannels(), numClasses));

@@ -50,6 +50,9 @@ public:
     void initialiseFromScratch();
 
     const ResNetConfig& config() const { return m_config; }
+    // The parameters (or, with buffers, the BatchNorm statistics) under their torchvision names, in order: what
+    // checkpoints and exports store.
+    std::vector<std::pair<std::string, torch::Tensor>> namedTensors(bool buffers) const;
 
     torch::nn::Conv2d conv1{nullptr};
     torch::nn::BatchNorm2d bn1{nullptr};
