@@ -177,9 +177,10 @@ std::vector<SyntheticRecord> planGeneration(const std::vector<GenerationClass>& 
     return plan;
 }
 
-torch::Tensor generateBaselineImage(StableDiffusion& sd, const std::vector<GenerationClass>& classes,
-                                    const SyntheticRecord& record, const GenerationSettings& settings,
-                                    const JobContext* job, PreviewRenderer& renderer) {
+// A baseline's image (the record's strategy): img2img of its source with the target class's prompt, or text to image.
+static torch::Tensor generateBaselineImage(StableDiffusion& sd, const std::vector<GenerationClass>& classes,
+                                           const SyntheticRecord& record, const GenerationSettings& settings,
+                                           const JobContext* job, PreviewRenderer& renderer) {
     const auto strategy = parseStrategy(record.strategy);
     const GenerationClass* target = nullptr;
     for (const auto& c : classes)
@@ -209,7 +210,8 @@ torch::Tensor generateImage(StableDiffusion& sd, const GenerationClass& cls, Syn
     std::optional<PreviewRenderer> own;
     if (!renderer) renderer = &own.emplace(sd);
     if (record.strategy != strategyName(SynthesisStrategy::DiffII))
-        return generateBaselineImage(sd, {cls}, record, settings, job, *renderer);
+        throw Error("generateImage renders Diff-II records; '" + record.strategy +
+                    "' images are made by runGeneration");
     const auto d = drawFor(record.seed, cls.pool.size(), settings.suffixes.size());
     const PreviewRenderer::ClassInput input{cls.pool, cls.prompt, settings.negativePrompt};
     PreviewParams p;

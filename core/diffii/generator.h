@@ -32,7 +32,8 @@ struct GenerationSettings {
 std::vector<SyntheticRecord> planGeneration(const std::vector<GenerationClass>& classes,
                                             const GenerationSettings& settings, uint64_t projectSeed);
 
-// Generates one planned image through the one render path (core/diffii/preview.h); fills theta/alpha/sourceB/
+// Generates one planned Diff-II image through the one render path (core/diffii/preview.h; the baselines' images
+// are made by runGeneration, which knows every class); fills theta/alpha/sourceB/
 // fallbackNoise of the record. A renderer kept across the images of a run reads each class's prompts and
 // latents once; without one, the call makes its own.
 torch::Tensor generateImage(StableDiffusion& sd, const GenerationClass& cls, SyntheticRecord& record,

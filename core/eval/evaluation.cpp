@@ -83,51 +83,64 @@ double stdDev(const std::vector<double>& v, double mean) {
     return std::sqrt(s / static_cast<double>(v.size() - 1));
 }
 
-// LPIPS over a backbone's stages with uniform weights (see diversityOf).
-double backboneDistance(ResNet& net, const torch::Tensor& a, const torch::Tensor& b) {
-    const auto fa = net->forwardWithIntermediates(imagenetNormalize(a));
-    const auto fb = net->forwardWithIntermediates(imagenetNormalize(b));
-    double total = 0.0;
-    for (size_t i = 1; i <= net->stages.size(); ++i) {
-        const auto key = "layer" + std::to_string(i);
-        auto unit = [](const torch::Tensor& x) { return x / (x.pow(2).sum(1, true).sqrt() + 1e-10); };
-        total += (unit(fa.at(key)) - unit(fb.at(key))).pow(2).mean().item<double>();
+// The diversity measure, its network loaded once per evaluation: the mean over pairs of one class's images (at most
+// maxImages, evenly spaced) of an LPIPS distance. With LPIPS weights: LPIPS v0.1 (AlexNet, meanPairwiseLpips).
+// Otherwise, with a classifier backbone: the LPIPS construction on its features (the outputs of layer1..layer4,
+// unit-normalised over channels, squared differences averaged over channels and space, summed over the stages;
+// uniform weights instead of learned ones), each image's features computed once.
+class DiversityMeter {
+public:
+    DiversityMeter(const std::string& lpipsTrunk, const std::string& lpipsLin, const std::string& backbone,
+                   int64_t size)
+        : m_size(size) {
+        if (!lpipsTrunk.empty()) {
+            m_lpips = Lpips();
+            m_lpips->load(lpipsTrunk, lpipsLin);
+        } else if (!backbone.empty()) {
+            m_backbone = loadResNet(backbone);
+            m_backbone->eval();
+        }
     }
-    return total;
-}
+    bool enabled() const { return !m_lpips.is_empty() || !m_backbone.is_empty(); }
+    const char* name() const { return m_lpips.is_empty() ? "backbone-lpips" : "lpips-alex"; }
+
+    double meanPairwise(const std::vector<std::string>& images, size_t maxImages = 10) {
+        const size_t n = images.size();
+        const size_t m = std::min(n, std::max<size_t>(2, maxImages));
+        torch::NoGradGuard g;
+        std::vector<torch::Tensor> t;
+        for (size_t k = 0; k < m; ++k) t.push_back(resizeImage(loadImageRgb(images[k * n / m]), m_size, m_size));
+        if (t.size() < 2) return 0.0;
+        if (!m_lpips.is_empty()) return meanPairwiseLpips(m_lpips, t);
+        auto unit = [](const torch::Tensor& x) { return x / (x.pow(2).sum(1, true).sqrt() + 1e-10); };
+        std::vector<std::vector<torch::Tensor>> features;  // per image, per stage: unit-normalised maps
+        for (const auto& image : t) {
+            const auto f = m_backbone->forwardWithIntermediates(imagenetNormalize(image.unsqueeze(0)));
+            std::vector<torch::Tensor> stages;
+            for (size_t i = 1; i <= m_backbone->stages.size(); ++i)
+                stages.push_back(unit(f.at("layer" + std::to_string(i))));
+            features.push_back(std::move(stages));
+        }
+        double sum = 0.0;
+        int64_t pairs = 0;
+        for (size_t a = 0; a < features.size(); ++a)
+            for (size_t b = a + 1; b < features.size(); ++b, ++pairs)
+                for (size_t i = 0; i < features[a].size(); ++i)
+                    sum += (features[a][i] - features[b][i]).pow(2).mean().item<double>();
+        return sum / static_cast<double>(pairs);
+    }
+
+private:
+    int64_t m_size;
+    Lpips m_lpips{nullptr};
+    ResNet m_backbone{nullptr};
+};
 
 }  // namespace
 
 void checkEvaluationStrategy(const std::string& name) {
     if (!isSynthesis(name)) return;
     (void)parseStrategy(name);  // throws naming the value
-}
-
-double diversityOf(const std::vector<std::string>& images, int64_t size, const std::string& lpipsTrunk,
-                   const std::string& lpipsLin, const std::string& backbone, int maxImages) {
-    std::vector<std::string> picked;
-    const size_t n = images.size();
-    const size_t m = std::min<size_t>(n, static_cast<size_t>(std::max(2, maxImages)));
-    for (size_t k = 0; k < m; ++k) picked.push_back(images[k * n / m]);
-    if (picked.size() < 2) return 0.0;
-    torch::NoGradGuard g;
-    std::vector<torch::Tensor> t;
-    for (const auto& p : picked) t.push_back(resizeImage(loadImageRgb(p), size, size).unsqueeze(0));
-    double sum = 0.0;
-    int64_t pairs = 0;
-    if (!lpipsTrunk.empty()) {
-        Lpips net;
-        net->load(lpipsTrunk, lpipsLin);
-        for (size_t i = 0; i < t.size(); ++i)
-            for (size_t j = i + 1; j < t.size(); ++j, ++pairs)
-                sum += net->forward(t[i] * 2 - 1, t[j] * 2 - 1).distance.item<double>();
-    } else {
-        auto net = loadResNet(backbone);
-        net->eval();
-        for (size_t i = 0; i < t.size(); ++i)
-            for (size_t j = i + 1; j < t.size(); ++j, ++pairs) sum += backboneDistance(net, t[i], t[j]);
-    }
-    return sum / static_cast<double>(pairs);
 }
 
 nlohmann::json EvaluationReport::toJson() const {
@@ -285,23 +298,24 @@ EvaluationReport runEvaluation(ProjectSession& session, const EvaluationSettings
     // 3. Diversity and faithfulness of each set.
     const auto backbone =
         settings.recipe.weights.empty() || settings.recipe.weights == "none" ? std::string() : settings.recipe.weights;
+    DiversityMeter diversity(settings.lpipsTrunk, settings.lpipsLin, backbone, settings.recipe.resolution);
     for (auto& e : report.strategies) {
         if (!isSynthesis(e.strategy)) continue;
         e.images = static_cast<int64_t>(sets.at(e.strategy).size());
         e.generationSeconds = generationSeconds.at(e.strategy);
         if (faithfulness.count(e.strategy)) e.faithfulness = faithfulness.at(e.strategy);
-        if (settings.lpipsTrunk.empty() && backbone.empty()) continue;
+        if (!diversity.enabled()) continue;
         std::map<int64_t, std::vector<std::string>> byClass;
         for (const auto& s : sets.at(e.strategy)) byClass[s.label].push_back(s.path);
         double sum = 0.0;
         int n = 0;
         for (const auto& [label, paths] : byClass) {
             if (paths.size() < 2) continue;
-            sum += diversityOf(paths, settings.recipe.resolution, settings.lpipsTrunk, settings.lpipsLin, backbone);
+            sum += diversity.meanPairwise(paths);
             ++n;
         }
         if (n > 0) e.diversity = sum / n;
-        e.diversityMeasure = settings.lpipsTrunk.empty() ? "backbone-lpips" : "lpips-alex";
+        e.diversityMeasure = diversity.name();
     }
 
     auto j = report.toJson();

@@ -27,8 +27,10 @@ struct EvaluationSettings {
     // The test images: an ImageFolder of the project's classes; "" = the split's held-out images, or the project's
     // settings.evaluation.test_dir (the demo's held-out styles) when the split holds none out.
     std::string testDir;
-    // LPIPS (AlexNet) weights for the diversity; without them the diversity is the same construction on the
-    // classifier backbone's features (see diversityOf), when a backbone is given, else not measured.
+    // LPIPS (AlexNet) weights for the diversity (the mean LPIPS over pairs of one class's synthetic images, at most
+    // 10 a class); without them the same construction on the classifier backbone's stages (unit-normalised
+    // layer1..layer4 features, squared differences averaged, summed; uniform weights), when a backbone is given,
+    // else not measured.
     std::string lpipsTrunk, lpipsLin;
 };
 
@@ -37,7 +39,7 @@ struct StrategyEvaluation {
     std::vector<double> accuracies;      // per seed, last epoch
     double mean = 0.0, std = 0.0;        // sample standard deviation (n − 1); 0 for one seed
     std::optional<double> diversity;     // mean pairwise distance between synthetic images of one class
-    std::string diversityMeasure;        // "lpips-alex" or "backbone-lpips" (see diversityOf)
+    std::string diversityMeasure;        // "lpips-alex" or "backbone-lpips" (see EvaluationSettings)
     std::optional<double> faithfulness;  // the Original classifier's accuracy on the set's images
     int64_t images = 0;                  // synthetic images used
     double generationSeconds = 0.0, trainingSeconds = 0.0;
@@ -57,12 +59,5 @@ void checkEvaluationStrategy(const std::string& name);
 // and table.csv (atomic). Progress reports the strategy and run.
 EvaluationReport runEvaluation(ProjectSession& session, const EvaluationSettings& settings, const std::string& outDir,
                                const JobContext* job = nullptr);
-
-// Diversity of one class's images (paths; at most maxImages, evenly spaced, are used): the mean over pairs of an
-// LPIPS distance. With lpipsTrunk/lpipsLin: LPIPS v0.1 (AlexNet). Otherwise, with a classifier backbone file: the
-// LPIPS construction on its features (the outputs of layer1..layer4, unit-normalised over channels, squared
-// differences averaged over channels and space, summed over the stages; uniform weights instead of learned ones).
-double diversityOf(const std::vector<std::string>& images, int64_t size, const std::string& lpipsTrunk,
-                   const std::string& lpipsLin, const std::string& backbone, int maxImages = 10);
 
 }  // namespace diffii
