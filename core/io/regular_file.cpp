@@ -67,8 +67,8 @@ std::string readFileBytes(int fd, const std::string& path, uint64_t offset, size
     return out;
 }
 
-std::string boundedQuote(const std::string& text, size_t maxBytes) {
-    std::string out = "'";
+std::string boundedText(const std::string& text, size_t maxBytes) {
+    std::string out;
     size_t shown = text.size() <= maxBytes ? text.size() : maxBytes;
     // Cut at a character boundary so the message stays valid UTF-8.
     while (shown < text.size() && shown > 0 && (static_cast<unsigned char>(text[shown]) & 0xc0) == 0x80) --shown;
@@ -82,9 +82,10 @@ std::string boundedQuote(const std::string& text, size_t maxBytes) {
             out.push_back(static_cast<char>(c));
         }
     }
-    out += "'";
     if (shown < text.size()) out += "…(" + std::to_string(text.size()) + " bytes)";
     return out;
 }
+
+std::string boundedQuote(const std::string& text, size_t maxBytes) { return "'" + boundedText(text, maxBytes) + "'"; }
 
 }  // namespace diffii

@@ -15,8 +15,10 @@ int openRegularFile(const std::string& path, const char* what, uint64_t* sizeOut
 // Reads up to `count` bytes from offset `offset` (fewer at the end of the file). Throws diffii::Error naming path.
 std::string readFileBytes(int fd, const std::string& path, uint64_t offset, size_t count);
 
-// A string quoted for a message, bounded: at most ~120 bytes are echoed, the rest summarised as "…(N bytes)", and
-// control characters are escaped, so that a 20 MB tensor name or a binary key cannot flood a terminal.
+// Text for a message, bounded: at most maxBytes are echoed (cut at a character boundary), the rest summarised as
+// "…(N bytes)", and control characters are escaped, so that a 20 MB tensor name or a binary key cannot flood a
+// terminal. boundedQuote puts it in single quotes.
+std::string boundedText(const std::string& text, size_t maxBytes = 120);
 std::string boundedQuote(const std::string& text, size_t maxBytes = 120);
 
 }  // namespace diffii

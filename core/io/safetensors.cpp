@@ -15,12 +15,10 @@
 #include <nlohmann/json.hpp>
 
 #include "core/io/error.h"
+#include "core/io/regular_file.h"
 
 namespace diffii {
 namespace {
-
-// A header this large is a corrupt length field, not a real file (the reference caps it at 100 MB).
-constexpr uint64_t kMaxHeaderBytes = 100ull * 1024 * 1024;
 
 struct DtypeEntry {
     const char* name;
@@ -53,111 +51,29 @@ std::string errnoText() { return std::strerror(errno); }
 
 }  // namespace
 
-const char* stDtypeName(StDtype dtype) { return entryOf(dtype).name; }
-size_t stDtypeSize(StDtype dtype) { return entryOf(dtype).size; }
-
-int64_t TensorInfo::numel() const {
-    int64_t n = 1;
-    for (int64_t d : shape) n *= d;
-    return n;
-}
-
 SafeTensorsFile::SafeTensorsFile(const std::string& path) : m_path(path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw Error(path + ": cannot open safetensors file: " + errnoText());
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-        ::close(fd);
-        throw Error(path + ": cannot stat: " + errnoText());
-    }
-    m_size = static_cast<size_t>(st.st_size);
+    uint64_t size = 0;
+    const int fd = openRegularFile(path, "safetensors file", &size);
+    m_size = static_cast<size_t>(size);
     if (m_size < 8) {
         ::close(fd);
         throw Error(path + ": truncated safetensors file: " + std::to_string(m_size) +
                     " bytes, but the 8-byte header length alone needs 8");
     }
     m_map = ::mmap(nullptr, m_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    const std::string why = m_map == MAP_FAILED ? errnoText() : std::string();
     ::close(fd);
     if (m_map == MAP_FAILED) {
         m_map = nullptr;
-        throw Error(path + ": cannot memory-map: " + errnoText());
+        throw Error(path + ": cannot memory-map: " + why);
     }
     try {
-        const auto* bytes = static_cast<const unsigned char*>(m_map);
-        uint64_t headerLen = 0;
-        for (int i = 7; i >= 0; --i) headerLen = (headerLen << 8) | bytes[i];
-        if (headerLen > kMaxHeaderBytes)
-            throw Error(path + ": header length " + std::to_string(headerLen) + " exceeds the limit of " +
-                        std::to_string(kMaxHeaderBytes) + " bytes (corrupt or not a safetensors file)");
-        if (headerLen > m_size - 8)
-            throw Error(path + ": header length " + std::to_string(headerLen) + " is longer than the file (" +
-                        std::to_string(m_size - 8) + " bytes after the length field): file truncated?");
-        m_dataStart = 8 + headerLen;
-        const std::string headerText(reinterpret_cast<const char*>(bytes + 8), headerLen);
-        nlohmann::json header;
-        try {
-            header = nlohmann::json::parse(headerText);
-        } catch (const nlohmann::json::exception& e) {
-            throw Error(path + ": header is not well-formed JSON: " + e.what());
-        }
-        if (!header.is_object()) throw Error(path + ": header JSON is not an object");
-        const uint64_t dataSize = m_size - m_dataStart;
-        for (auto it = header.begin(); it != header.end(); ++it) {
-            const std::string& key = it.key();
-            if (key == "__metadata__") {
-                if (!it->is_object()) throw Error(path + ": '__metadata__' is not an object");
-                for (auto m = it->begin(); m != it->end(); ++m) {
-                    if (!m->is_string()) throw Error(path + ": metadata key '" + m.key() + "' is not a string");
-                    m_metadata[m.key()] = m->get<std::string>();
-                }
-                continue;
-            }
-            const auto& v = *it;
-            if (!v.is_object() || !v.contains("dtype") || !v.contains("shape") || !v.contains("data_offsets"))
-                throw Error(path + ": tensor '" + key + "' lacks one of dtype, shape, data_offsets");
-            TensorInfo info;
-            info.name = key;
-            if (!v["dtype"].is_string()) throw Error(path + ": tensor '" + key + "': dtype is not a string");
-            const auto dtypeName = v["dtype"].get<std::string>();
-            const auto found = std::find_if(std::begin(kDtypes), std::end(kDtypes),
-                                            [&](const DtypeEntry& e) { return dtypeName == e.name; });
-            if (found == std::end(kDtypes))
-                throw Error(path + ": tensor '" + key + "' has unknown dtype '" + dtypeName + "'");
-            info.dtype = found->dtype;
-            if (!v["shape"].is_array()) throw Error(path + ": tensor '" + key + "': shape is not an array");
-            for (const auto& d : v["shape"]) {
-                if (!d.is_number_integer() || d.get<int64_t>() < 0)
-                    throw Error(path + ": tensor '" + key + "' has an invalid shape entry " + d.dump());
-                info.shape.push_back(d.get<int64_t>());
-            }
-            const auto& off = v["data_offsets"];
-            if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())
-                throw Error(path + ": tensor '" + key + "': data_offsets must be two non-negative integers");
-            info.begin = off[0].get<uint64_t>();
-            info.end = off[1].get<uint64_t>();
-            if (info.end < info.begin)
-                throw Error(path + ": tensor '" + key + "': data_offsets end " + std::to_string(info.end) +
-                            " < begin " + std::to_string(info.begin));
-            const uint64_t expected = static_cast<uint64_t>(info.numel()) * found->size;
-            if (info.end - info.begin != expected)
-                throw Error(path + ": tensor '" + key + "': shape × dtype size is " + std::to_string(expected) +
-                            " bytes but data_offsets span " + std::to_string(info.end - info.begin));
-            if (info.end > dataSize)
-                throw Error(path + ": tensor '" + key + "': data span [" + std::to_string(info.begin) + ", " +
-                            std::to_string(info.end) + ") runs past the end of the file (data section is " +
-                            std::to_string(dataSize) + " bytes): file truncated?");
-            m_infos.emplace(key, std::move(info));
-        }
-        // Spans must not overlap: sort by begin and compare neighbours.
-        std::vector<const TensorInfo*> order;
-        for (const auto& kv : m_infos) order.push_back(&kv.second);
-        std::sort(order.begin(), order.end(), [](const TensorInfo* a, const TensorInfo* b) {
-            return a->begin != b->begin ? a->begin < b->begin : a->end < b->end;
-        });
-        for (size_t i = 1; i < order.size(); ++i) {
-            if (order[i]->begin < order[i - 1]->end && order[i]->end > order[i]->begin)
-                throw Error(path + ": tensors '" + order[i - 1]->name + "' and '" + order[i]->name +
-                            "' have overlapping data spans");
+        SafetensorsHeader header = parseSafetensorsHeader(path, static_cast<const unsigned char*>(m_map), size);
+        m_dataStart = static_cast<size_t>(header.dataStart);
+        m_metadata = std::move(header.metadata);
+        for (auto& t : header.tensors) {
+            std::string name = t.name;
+            m_infos.emplace(std::move(name), std::move(t));
         }
     } catch (...) {
         ::munmap(m_map, m_size);
@@ -181,7 +97,7 @@ bool SafeTensorsFile::contains(const std::string& name) const { return m_infos.c
 
 const TensorInfo& SafeTensorsFile::info(const std::string& name) const {
     const auto it = m_infos.find(name);
-    if (it == m_infos.end()) throw Error(m_path + ": no tensor named '" + name + "'");
+    if (it == m_infos.end()) throw Error(m_path + ": no tensor named " + boundedQuote(name));
     return it->second;
 }
 

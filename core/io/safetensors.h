@@ -1,6 +1,7 @@
 // safetensors reader (memory-mapped, validated) and atomic writer.
 // Format: 8-byte little-endian header length N, N bytes of JSON, then raw little-endian data;
-// data_offsets are relative to the first byte after the header.
+// data_offsets are relative to the first byte after the header. The header's checks (the reference
+// implementation's, and stricter): core/io/safetensors_header.h.
 #pragma once
 
 #include <cstdint>
@@ -11,23 +12,12 @@
 
 #include <ATen/core/Tensor.h>
 
+#include "core/io/safetensors_header.h"
+
 namespace diffii {
 
-enum class StDtype { F32, F16, BF16, F64, I64, I32, I16, I8, U8, BOOL };
-
-const char* stDtypeName(StDtype dtype);
-size_t stDtypeSize(StDtype dtype);
-
-struct TensorInfo {
-    std::string name;
-    StDtype dtype = StDtype::F32;
-    std::vector<int64_t> shape;
-    uint64_t begin = 0;  // relative to the data section
-    uint64_t end = 0;
-    int64_t numel() const;
-};
-
-// A validated, memory-mapped safetensors file. Tensors returned by tensor() are copies (owning memory)
+// A validated, memory-mapped safetensors file. Only a regular file is opened (a FIFO or a directory is refused
+// with a message saying so). Tensors returned by tensor() are copies (owning memory)
 // unless view() is used, whose result lives only as long as this object.
 class SafeTensorsFile {
 public:
