@@ -30,6 +30,7 @@
 #include "core/io/error.h"
 #include "core/jobs/precision.h"
 #include "core/jobs/threads.h"
+#include "core/models/value_scan.h"
 #include "core/training/pretrainer.h"
 
 namespace {
@@ -72,6 +73,8 @@ void parseOrExit(QCommandLineParser& parser, const QStringList& args, const QStr
     }
 }
 
+void printProgress(const diffii::Progress& p);
+
 int runInfo(const QStringList& args) {
     QCommandLineParser parser;
     parser.addPositionalArgument(QStringLiteral("MODEL_DIR"),
@@ -83,6 +86,10 @@ int runInfo(const QStringList& args) {
                               QStringLiteral("Print this computer's CPU model and features, the thread plan and the "
                                              "precision that auto chooses, with its reason (MODEL_DIR optional)"));
     parser.addOption(system);
+    QCommandLineOption scanValues(QStringLiteral("scan-values"),
+                                  QStringLiteral("Also read every weight and report the tensors holding NaN or "
+                                                 "infinite values (exit status 1 when there are any)"));
+    parser.addOption(scanValues);
     parseOrExit(parser, args, QStringLiteral("info"),
                 QStringLiteral("Print a model folder's components, configs, parameter counts and stored dtypes, and "
                                "check every weight name and shape against the model built from its config."));
@@ -97,7 +104,28 @@ int runInfo(const QStringList& args) {
         return 2;
     }
     std::printf("%s", diffii::modelFolderReport(pos[0].toStdString(), !parser.isSet(noVerify)).c_str());
-    std::printf("status: ok%s\n", parser.isSet(noVerify) ? " (headers only)" : " (all weights match their configs)");
+    if (parser.isSet(scanValues)) {
+        diffii::JobContext job;  // no cancel flag: Ctrl-C ends a read-only scan at once
+        int lastTenth = -1;      // a progress line per 10%, not per tensor
+        job.onProgress = [&](const diffii::Progress& p) {
+            const int tenth = p.total > 0 ? static_cast<int>(p.done * 10 / p.total) : 10;
+            if (tenth != lastTenth) printProgress(p);
+            lastTenth = tenth;
+        };
+        const auto scan = diffii::scanModelValues(pos[0].toStdString(), &job);
+        std::printf("\nvalues: %lld in %lld floating-point tensors of %lld files\n",
+                    static_cast<long long>(scan.values), static_cast<long long>(scan.tensors),
+                    static_cast<long long>(scan.files));
+        for (const auto& t : scan.nonFinite)
+            std::printf("  non-finite: %s: %s: %lld NaN, %lld infinite of %lld\n", t.file.c_str(), t.name.c_str(),
+                        static_cast<long long>(t.nan), static_cast<long long>(t.inf), static_cast<long long>(t.numel));
+        if (!scan.nonFinite.empty()) {
+            std::printf("status: error (%zu tensors hold non-finite values)\n", scan.nonFinite.size());
+            return 1;
+        }
+    }
+    std::printf("status: ok%s%s\n", parser.isSet(noVerify) ? " (headers only)" : " (all weights match their configs)",
+                parser.isSet(scanValues) ? ", every value finite" : "");
     return 0;
 }
 

@@ -3,6 +3,8 @@
 // independent of OpenCV, so the loader is checked against files it did not produce.
 #include <QtTest/QtTest>
 
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -156,6 +158,81 @@ private slots:
         expectLoadError(path, "19", small);
         small.maxPixels = 20;  // exactly at the limit is fine
         QCOMPARE(diffii::loadImageRgb(path, small).size(2), int64_t(5));
+    }
+
+    void probeReadsEveryFormatsSize() {
+        for (const char* format : {"png", "jpeg", "bmp", "webp", "tiff", "pnm"}) {
+            const std::string path = m_dir + "/probe." + format;
+            writeBytes(path, diffii::test::imageHeader(format, 37, 21));
+            const auto p = diffii::probeImageFile(path);
+            QCOMPARE(p.format, std::string(format));
+            QCOMPARE(p.width, int64_t(37));
+            QCOMPARE(p.height, int64_t(21));
+            QVERIFY2(p.supported, format);
+            QVERIFY2(p.problem.empty(), p.problem.c_str());
+        }
+        // A real file: the header agrees with what the decoder sees.
+        const std::string png = m_dir + "/probe-real.png";
+        writeBytes(png, encodePng(5, 3, 3, 8, std::vector<uint16_t>(5 * 3 * 3, 1)));
+        const auto p = diffii::probeImageFile(png);
+        QCOMPARE(p.width, int64_t(5));
+        QCOMPARE(p.height, int64_t(3));
+        QCOMPARE(diffii::loadImageRgb(png).size(2), int64_t(5));
+    }
+
+    void probeNamesProblems() {
+        const std::string gif = m_dir + "/anim.gif";
+        writeBytes(gif, diffii::test::imageHeader("gif", 8, 8));
+        auto p = diffii::probeImageFile(gif);
+        QCOMPARE(p.format, std::string("gif"));
+        QVERIFY(!p.supported);
+        QVERIFY2(p.problem.find("GIF") != std::string::npos, p.problem.c_str());
+        expectLoadError(gif, "GIF", {});
+        // Truncated headers: every format cut short of its size fields.
+        for (const char* format : {"png", "jpeg", "bmp", "webp", "tiff", "pnm"}) {
+            const std::string full = diffii::test::imageHeader(format, 37, 21);
+            const std::string path = m_dir + "/cut-" + std::string(format);
+            writeBytes(path, full.substr(0, full.size() - (std::string(format) == "png" ? 12 : 6)));  // into the size
+            p = diffii::probeImageFile(path);
+            QCOMPARE(p.format, std::string(format));
+            QVERIFY2(p.problem.find("truncated") != std::string::npos, (format + (": " + p.problem)).c_str());
+            expectLoadError(path, "truncated", {});
+        }
+        const std::string zero = m_dir + "/zero.bmp";
+        writeBytes(zero, diffii::test::imageHeader("bmp", 0, 5));
+        p = diffii::probeImageFile(zero);
+        QVERIFY2(p.problem.find("empty") != std::string::npos, p.problem.c_str());
+        const std::string text = m_dir + "/notes.png";
+        writeBytes(text, "hello, not an image");
+        p = diffii::probeImageFile(text);
+        QCOMPARE(p.format, std::string());
+        QVERIFY(!p.supported);
+        QVERIFY(!p.problem.empty());
+        // Only what cannot be opened throws, naming the file.
+        QVERIFY(diffii::test::errorOf([&] { diffii::probeImageFile(m_dir + "/absent.png"); }).find("absent.png") !=
+                std::string::npos);
+        QVERIFY(diffii::test::errorOf([&] { diffii::probeImageFile(m_dir); }).find("is a directory") !=
+                std::string::npos);
+        const std::string fifo = m_dir + "/fifo.png";
+        QCOMPARE(::mkfifo(fifo.c_str(), 0600), 0);
+        QVERIFY(diffii::test::errorOf([&] { diffii::probeImageFile(fifo); }).find("FIFO") != std::string::npos);
+        expectLoadError(fifo, "FIFO", {});
+    }
+
+    // A 20000x20000 PNG used to be decoded (1.4 GB, 21 s) before its size was refused; the header alone decides now.
+    void hugeImageIsRefusedBeforeDecoding() {
+        for (const char* format : {"png", "jpeg", "bmp", "webp", "tiff", "pnm"}) {
+            const std::string path = m_dir + "/huge." + format;
+            writeBytes(path, diffii::test::imageHeader(format, 20000, 20000) + std::string(4096, '\x55'));
+            const auto p = diffii::probeImageFile(path);
+            QCOMPARE(p.width, int64_t(20000));
+            QVERIFY2(p.problem.find("more than the limit") != std::string::npos, p.problem.c_str());
+            QElapsedTimer timer;
+            timer.start();
+            expectLoadError(path, "20000x20000", {});
+            expectLoadError(path, "not decoded", {});
+            QVERIFY(timer.elapsed() < 2000);
+        }
     }
 
     void resizeSameSizeReturnsInput() {

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
+#include <stdexcept>
 
 namespace diffii::test {
 
@@ -134,6 +135,30 @@ CliRun runDiffii(const QStringList& args, const QProcessEnvironment* env, int ti
     r.err = QString::fromUtf8(p.readAllStandardError());
     r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
     return r;
+}
+
+std::string imageHeader(const std::string& format, uint32_t width, uint32_t height) {
+    auto be16 = [](uint32_t v) { return std::string{char(v >> 8), char(v)}; };
+    auto le16 = [](uint32_t v) { return std::string{char(v), char(v >> 8)}; };
+    auto be32 = [&](uint32_t v) { return be16(v >> 16) + be16(v & 0xffff); };
+    auto le32 = [&](uint32_t v) { return le16(v & 0xffff) + le16(v >> 16); };
+    if (format == "png")
+        return std::string("\x89PNG\r\n\x1a\n", 8) + be32(13) + "IHDR" + be32(width) + be32(height) +
+               std::string("\x08\x02\x00\x00\x00", 5) + be32(0);
+    if (format == "jpeg")  // SOI, an APP0 segment to skip, then a baseline frame header
+        return std::string("\xff\xd8\xff\xe0", 4) + be16(16) + std::string("JFIF\0\x01\x01\0\0\x01\0\x01\0\0", 14) +
+               std::string("\xff\xc0", 2) + be16(17) + "\x08" + be16(height) + be16(width) + "\x03";
+    if (format == "bmp")
+        return "BM" + le32(0) + le32(0) + le32(54) + le32(40) + le32(width) + le32(height) + le16(1) + le16(24);
+    if (format == "gif") return "GIF89a" + le16(width) + le16(height) + std::string("\x00\x00\x00", 3);
+    if (format == "webp")
+        return "RIFF" + le32(0) + "WEBPVP8X" + le32(10) + le32(0) + le32(width - 1).substr(0, 3) +
+               le32(height - 1).substr(0, 3);
+    if (format == "tiff")  // one IFD right after the header: ImageWidth and ImageLength as LONG
+        return std::string("II*\0", 4) + le32(8) + le16(2) + le16(256) + le16(4) + le32(1) + le32(width) + le16(257) +
+               le16(4) + le32(1) + le32(height) + le32(0);
+    if (format == "pnm") return "P6\n# comment\n" + std::to_string(width) + " " + std::to_string(height) + "\n255\n";
+    throw std::invalid_argument("imageHeader: unknown format " + format);
 }
 
 }  // namespace diffii::test

@@ -29,6 +29,10 @@ double maxAbsDiff(const torch::Tensor& a, const torch::Tensor& b);
 // channel-interleaved, as integers in the bit depth's range.
 std::string encodePng(int width, int height, int channels, int bits, const std::vector<uint16_t>& samples);
 
+// The first bytes of an image file of the given format ("png", "jpeg", "bmp", "gif", "webp", "tiff", "pnm") that
+// declare width x height, as the header probe (core/io/image_probe.h) reads them; no pixel data follows.
+std::string imageHeader(const std::string& format, uint32_t width, uint32_t height);
+
 // The message of the diffii::Error that f throws, "" when it throws none.
 template <typename F>
 std::string errorOf(F&& f) {

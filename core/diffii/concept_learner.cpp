@@ -575,6 +575,9 @@ struct ConceptRun {
             const auto timesteps = torch::randint(0, numTrainTimesteps, {s.batchSize}, gen, torch::kLong);
             const auto inputIds = images.classIds.index_select(0, images.imageClass.index_select(0, index));
             const auto loss = conceptTrainingLoss(sd, noiseScheduler, x0, noise, timesteps, inputIds);
+            if (!std::isfinite(loss.item<double>()))
+                throw Error("concept learning loss is " + std::to_string(loss.item<double>()) + " at step " +
+                            std::to_string(step + 1) + " (non-finite: the model's weights or the learning rates)");
             (s.gradAccumulation > 1 ? loss / static_cast<double>(s.gradAccumulation) : loss).backward();
             lossSum += loss.item<double>();
             placeholders.takeGradient(rowsGrad);

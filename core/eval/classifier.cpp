@@ -401,6 +401,10 @@ ClassifierResult trainClassifier(const ClassifierData& data, const ClassifierRec
             const auto logits = net->forward(imagenetNormalize(x));
             const auto loss = soft ? softLabelLoss(logits, t, r.labelSmoothing)
                                    : hardLabelLoss(logits, t.argmax(1), r.labelSmoothing);
+            if (!std::isfinite(loss.item<double>()))
+                throw Error("classifier loss is " + std::to_string(loss.item<double>()) + " at iteration " +
+                            std::to_string(it + 1) + " (epoch " + std::to_string(epoch + 1) +
+                            "): non-finite, training stopped");
             optimizer->zero_grad();
             loss.backward();
             optimizer->step();

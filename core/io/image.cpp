@@ -7,9 +7,24 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/io/error.h"
+#include "core/io/finite.h"
 #include "core/io/safetensors.h"
 
 namespace diffii {
+
+std::string nonFiniteSummary(const at::Tensor& t) {
+    if (!t.defined() || !t.is_floating_point() || t.numel() == 0) return {};
+    if (torch::isfinite(t).all().item<bool>()) return {};
+    const auto nan = torch::isnan(t).sum().item<int64_t>();
+    const auto inf = torch::isinf(t).sum().item<int64_t>();
+    return std::to_string(nan) + " NaN and " + std::to_string(inf) + " infinite of " + std::to_string(t.numel()) +
+           " values";
+}
+
+void requireFinite(const at::Tensor& t, const std::string& stage) {
+    const std::string bad = nonFiniteSummary(t);
+    if (!bad.empty()) throw Error(stage + " produced non-finite values (" + bad + ")");
+}
 
 at::Tensor loadImageRgb(const std::string& path, const ImageLoadOptions& options) {
     // The header first: nothing is decoded for a file whose format or size would be refused anyway.
@@ -97,6 +112,9 @@ at::Tensor toUint8Hwc(const at::Tensor& image) {
 }
 
 void saveImagePng(const std::string& path, const at::Tensor& image) {
+    // Clamping would write NaN as black and infinity as white: a broken result must not look like an image.
+    const std::string bad = nonFiniteSummary(image);
+    if (!bad.empty()) throw Error(path + ": not written: the image has non-finite values (" + bad + ")");
     auto hwc = toUint8Hwc(image);
     cv::Mat rgb(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), CV_8UC3, hwc.data_ptr());
     cv::Mat bgr;

@@ -7,7 +7,14 @@
 
 namespace diffii {
 
+// Reads and parses a JSON file; only a regular file is opened (a FIFO is refused, not waited on). Throws
+// diffii::Error naming the path.
 nlohmann::json readJsonFile(const std::string& path);
+
+// Parses JSON text read from `path` (named in errors, whose echoed text is bounded). Nesting deeper than
+// kMaxJsonDepth is refused while parsing: printing such a value (dump) recurses once per level.
+constexpr int kMaxJsonDepth = 256;
+nlohmann::json parseJsonText(const std::string& text, const std::string& path);
 
 // Typed access with a default; a present key of the wrong type is an error naming file and key.
 template <typename T>

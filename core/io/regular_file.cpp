@@ -29,7 +29,7 @@ int openRegularFile(const std::string& path, const char* what, uint64_t* sizeOut
     // stat first: a directory or FIFO is named as such before open() is even tried.
     if (::stat(path.c_str(), &st) != 0) {
         const int err = errno;
-        if (err == ENOENT) throw Error(path + ": " + what + " does not exist");
+        if (err == ENOENT) throw Error(path + ": cannot open " + what + ": it does not exist");
         throw Error(path + ": cannot open " + what + ": " + std::strerror(err));
     }
     if (!S_ISREG(st.st_mode)) throw Error(path + ": cannot open " + what + ": " + kindOf(st.st_mode));

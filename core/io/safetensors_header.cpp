@@ -1,6 +1,7 @@
 #include "core/io/safetensors_header.h"
 
 #include <algorithm>
+#include <cstring>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -165,6 +166,11 @@ SafetensorsHeader parseSafetensorsHeader(const std::string& path, const unsigned
                     hexByte(text[jsonEnd - 1]) + " at header offset " + std::to_string(jsonEnd - 1) +
                     " (NUL or other padding, or a wrong header length)");
 
+    // The JSON parser stops at a NUL byte as if the text ended there: whatever followed would go unread.
+    if (const void* nul = std::memchr(text, 0, static_cast<size_t>(n)))
+        throw Error(path + ": header has a NUL byte at header offset " +
+                    std::to_string(static_cast<const unsigned char*>(nul) - text) +
+                    " (NUL padding, or a wrong header length)");
     // Parse with duplicate-key and depth checks: one set of keys per open object.
     std::vector<std::set<std::string>> openObjects;
     std::string duplicate;

@@ -12,9 +12,11 @@
 #include <sstream>
 
 #include <unicode/utf8.h>
+#include <unistd.h>
 
 #include "core/io/error.h"
 #include "core/io/json_config.h"
+#include "core/io/regular_file.h"
 
 namespace diffii {
 
@@ -99,7 +101,7 @@ void readSpecialToken(const nlohmann::json& j, const std::string& key, const std
         *out = (*it)["content"].get<std::string>();
     } else {
         throw Error(file + ": key '" + key + "' should be a token string or an object with 'content', got " +
-                    it->dump());
+                    boundedText(it->dump()));
     }
 }
 
@@ -243,7 +245,8 @@ ClipTokenizer::ClipTokenizer(std::unordered_map<std::string, int64_t> vocab,
     const auto idOf = [&](const std::string& token, const char* role) {
         const auto it = m_encoder.find(token);
         if (it == m_encoder.end())
-            throw Error(source + ": the " + std::string(role) + " token '" + token + "' is not in the vocabulary");
+            throw Error(source + ": the " + std::string(role) + " token " + boundedQuote(token) +
+                        " is not in the vocabulary");
         return it->second;
     };
     m_bosId = idOf(specials.bos, "bos");
@@ -297,16 +300,21 @@ ClipTokenizer ClipTokenizer::fromFolder(const std::string& tokenizerDir) {
     vocab.reserve(vocabJson.size());
     for (auto it = vocabJson.begin(); it != vocabJson.end(); ++it) {
         if (!it.value().is_number_integer() || it.value().get<int64_t>() < 0)
-            throw Error(vocabPath + ": token '" + it.key() + "' has id " + it.value().dump() +
+            throw Error(vocabPath + ": token " + boundedQuote(it.key()) + " has id " + boundedText(it.value().dump()) +
                         ", expected a non-negative integer");
         vocab.emplace(it.key(), it.value().get<int64_t>());
     }
 
-    std::ifstream in(mergesPath, std::ios::binary);
-    if (!in) throw Error(mergesPath + ": cannot open BPE merges file (missing?)");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::string content = ss.str();
+    uint64_t mergesSize = 0;
+    const int mergesFd = openRegularFile(mergesPath, "BPE merges file", &mergesSize);
+    std::string content;
+    try {
+        content = readFileBytes(mergesFd, mergesPath, 0, static_cast<size_t>(mergesSize));
+    } catch (...) {
+        ::close(mergesFd);
+        throw;
+    }
+    ::close(mergesFd);
     // merges_handle.read().strip().split("\n")[1:49152-256-2+1]: the first line is the "#version" header.
     const auto notSpace = [](unsigned char c) { return !std::isspace(c); };
     content.erase(content.begin(), std::find_if(content.begin(), content.end(), notSpace));
@@ -323,7 +331,7 @@ ClipTokenizer ClipTokenizer::fromFolder(const std::string& tokenizerDir) {
         std::string first, second, extra;
         if (!(parts >> first >> second) || (parts >> extra))
             throw Error(mergesPath + ": line " + std::to_string(lineNo) +
-                        ": expected two space-separated symbols, got '" + line.substr(0, 80) + "'");
+                        ": expected two space-separated symbols, got " + boundedQuote(line, 80));
         merges.emplace_back(std::move(first), std::move(second));
     }
     if (merges.empty())
@@ -340,7 +348,7 @@ ClipTokenizer ClipTokenizer::fromFolder(const std::string& tokenizerDir) {
         if (ml != config.end() && ml->is_number_integer() && ml->get<double>() >= 2 && ml->get<double>() <= 1e6)
             specials.modelMaxLength = ml->get<int>();
         else if (ml != config.end() && !ml->is_number())
-            throw Error(configPath + ": key 'model_max_length' should be a number, got " + ml->dump());
+            throw Error(configPath + ": key 'model_max_length' should be a number, got " + boundedText(ml->dump()));
     }
     if (isFile(specialPath)) {
         const nlohmann::json map = readJsonFile(specialPath);
@@ -358,8 +366,8 @@ ClipTokenizer ClipTokenizer::fromFolder(const std::string& tokenizerDir) {
         if (!j.is_object()) throw Error(addedPath + ": expected a JSON object mapping tokens to ids");
         for (auto it = j.begin(); it != j.end(); ++it) {
             if (!it.value().is_number_integer())
-                throw Error(addedPath + ": token '" + it.key() + "' has id " + it.value().dump() +
-                            ", expected an integer");
+                throw Error(addedPath + ": token " + boundedQuote(it.key()) + " has id " +
+                            boundedText(it.value().dump()) + ", expected an integer");
             added[it.value().get<int64_t>()] = {it.key(), addedPath};
         }
     }
@@ -372,10 +380,9 @@ ClipTokenizer ClipTokenizer::fromFolder(const std::string& tokenizerDir) {
             }
             const auto content = it.value().is_object() ? it.value().find("content") : it.value().end();
             if (id < 0 || content == it.value().end() || !content->is_string())
-                throw Error(configPath + ": added_tokens_decoder entry '" + it.key() +
-                            "' should map an id to an "
-                            "object with a 'content' string, got " +
-                            it.value().dump());
+                throw Error(configPath + ": added_tokens_decoder entry " + boundedQuote(it.key()) +
+                            " should map an id to an object with a 'content' string, got " +
+                            boundedText(it.value().dump()));
             added[id] = {content->get<std::string>(), configPath};
         }
     }
@@ -383,11 +390,11 @@ ClipTokenizer ClipTokenizer::fromFolder(const std::string& tokenizerDir) {
         const auto& [token, file] = entry;
         const bool known = tok.hasToken(token);
         if (known && tok.tokenId(token) != id)
-            throw Error(file + ": added token '" + token + "' has id " + std::to_string(id) +
+            throw Error(file + ": added token " + boundedQuote(token) + " has id " + std::to_string(id) +
                         " but the tokenizer has it as " + std::to_string(tok.tokenId(token)));
         if (!known && static_cast<size_t>(id) != tok.size())
-            throw Error(file + ": added token '" + token + "' has id " + std::to_string(id) + ", expected " +
-                        std::to_string(tok.size()) + " (the next free id)");
+            throw Error(file + ": added token " + boundedQuote(token) + " has id " + std::to_string(id) +
+                        ", expected " + std::to_string(tok.size()) + " (the next free id)");
         tok.addToken(token);
     }
     return tok;
@@ -411,7 +418,7 @@ int64_t ClipTokenizer::addToken(const std::string& token) {
 
 int64_t ClipTokenizer::tokenId(const std::string& token) const {
     const auto it = m_encoder.find(token);
-    if (it == m_encoder.end()) throw Error("CLIP tokenizer: unknown token '" + token + "'");
+    if (it == m_encoder.end()) throw Error("CLIP tokenizer: unknown token " + boundedQuote(token));
     return it->second;
 }
 

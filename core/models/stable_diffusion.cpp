@@ -10,6 +10,7 @@
 #include "core/jobs/precision.h"
 #include "core/models/layers.h"
 #include "core/models/state_dict.h"
+#include "core/models/value_scan.h"
 
 namespace diffii {
 namespace fs = std::filesystem;
@@ -235,6 +236,45 @@ std::string ModelFolderReport::format() const {
     os << "scheduler: " << schedulerSummary << "\n";
     os << "\ntotal parameters: " << total << "\n";
     return os.str();
+}
+
+}  // namespace diffii
+
+namespace diffii {
+namespace {
+
+bool isFloatDtype(StDtype d) {
+    return d == StDtype::F32 || d == StDtype::F16 || d == StDtype::BF16 || d == StDtype::F64;
+}
+
+}  // namespace
+
+ModelValueScan scanModelValues(const std::string& modelDir, const JobContext* job) {
+    requireDir(modelDir);
+    std::vector<std::unique_ptr<SafeTensorsFile>> files;
+    int64_t total = 0;
+    for (const char* name : {"unet", "vae", "text_encoder"})
+        for (const auto& path : locateComponent(modelDir, name).weightFiles) {
+            files.push_back(std::make_unique<SafeTensorsFile>(path));
+            for (const auto& key : files.back()->keys()) total += isFloatDtype(files.back()->info(key).dtype) ? 1 : 0;
+        }
+    torch::NoGradGuard noGrad;
+    ModelValueScan scan;
+    scan.files = static_cast<int64_t>(files.size());
+    for (const auto& f : files) {
+        for (const auto& key : f->keys()) {
+            if (!isFloatDtype(f->info(key).dtype)) continue;
+            if (job) job->throwIfCancelled();
+            const auto t = f->tensor(key);
+            ++scan.tensors;
+            scan.values += t.numel();
+            if (t.numel() > 0 && !torch::isfinite(t).all().item<bool>())
+                scan.nonFinite.push_back({f->path(), key, torch::isnan(t).sum().item<int64_t>(),
+                                          torch::isinf(t).sum().item<int64_t>(), t.numel()});
+            if (job) job->report("scan", scan.tensors, total, f->path());
+        }
+    }
+    return scan;
 }
 
 }  // namespace diffii

@@ -5,6 +5,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "core/io/error.h"
+#include "core/io/finite.h"
 
 namespace diffii {
 namespace {
@@ -38,6 +39,7 @@ torch::Tensor encodeImageToLatent(StableDiffusion& sd, const torch::Tensor& imag
     auto x = image01.dim() == 3 ? image01.unsqueeze(0) : image01;
     const auto dtype = sd.dtype();
     auto mean = sd.vae()->encodeMeanLogvar((2 * x.to(torch::kFloat32) - 1).to(dtype)).first.to(torch::kFloat32);
+    requireFinite(mean, "VAE encode");
     return mean * sd.vae()->config().scalingFactor;
 }
 
@@ -45,6 +47,8 @@ torch::Tensor decodeLatentToImage(StableDiffusion& sd, const torch::Tensor& late
     torch::NoGradGuard g;
     const auto scaled = (1.0 / sd.vae()->config().scalingFactor) * latents.to(torch::kFloat32);
     auto decoded = sd.vae()->decode(scaled.to(sd.dtype())).to(torch::kFloat32);
+    // Before the clamp, which would turn infinity into white.
+    requireFinite(decoded, "decode (VAE)");
     return (decoded / 2 + 0.5).clamp(0, 1);
 }
 
@@ -69,6 +73,8 @@ torch::Tensor ddimInvert(StableDiffusion& sd, const torch::Tensor& x0, const Pro
             pred = chunks[0] + settings.guidance * (chunks[1] - chunks[0]);
         }
         latents = scheduler.step(pred, ts[i], latents).prevSample;
+        requireFinite(latents,
+                      "DDIM inversion (step " + std::to_string(i + 1) + " of " + std::to_string(ts.size()) + ")");
         if (trace) {
             trace->noisePreds.push_back(pred);
             trace->latents.push_back(latents);
@@ -168,6 +174,7 @@ torch::Tensor denoiseTwoStageFrom(StableDiffusion& sd, int fromStep, const torch
             text = pred;
         }
         latents = scheduler.step(pred, t, latents).prevSample;
+        requireFinite(latents, "denoising (step " + std::to_string(i + 1) + " of " + std::to_string(ts.size()) + ")");
         if (trace) {
             trace->noisePredUncond.push_back(uncond);
             trace->noisePredText.push_back(text);
