@@ -11,6 +11,7 @@
 #include <map>
 #include <string>
 
+#include "core/diffii/concept_learner.h"
 #include "core/diffii/pair.h"
 #include "core/io/error.h"
 #include "core/io/finite.h"
@@ -150,6 +151,19 @@ private slots:
         clean.precision = diffii::Precision::Float32;
         const auto ok = diffii::generatePair(clean, pairRequest());
         QVERIFY(ok.image.width > 0);
+    }
+
+    void conceptLossNamesTheStep() {
+        auto sd = diffii::StableDiffusion::load(m_nanUnet);
+        diffii::ConceptSettings s;
+        s.maxSteps = 2;
+        s.batchSize = 1;
+        s.gradAccumulation = 1;
+        s.loraRank = 2;
+        diffii::ConceptLearner learner(sd, {{"Bird", {m_imageA, m_imageB}, {}, {}}}, "bird", s);
+        diffii::test::expectError([&] { learner.train(m_dir + "/concepts"); },
+                                  {"concept learning loss is", "at step 1", "non-finite"});
+        QVERIFY(!fs::exists(m_dir + "/concepts/embeddings.safetensors"));
     }
 
     void pairWritesNoImage() {
