@@ -12,7 +12,14 @@
 namespace diffii {
 
 at::Tensor loadImageRgb(const std::string& path, const ImageLoadOptions& options) {
-    if (!std::filesystem::exists(path)) throw Error(path + ": image file does not exist");
+    // The header first: nothing is decoded for a file whose format or size would be refused anyway.
+    const ImageProbe probe = probeImageFile(path);
+    if (!probe.supported || probe.width <= 0 || probe.height <= 0)
+        throw Error(path + ": cannot decode image: " + probe.problem);
+    if (probe.width > options.maxPixels / probe.height)
+        throw Error(path + ": image is " + std::to_string(probe.width) + "x" + std::to_string(probe.height) +
+                    " pixels (from its header), more than the limit of " + std::to_string(options.maxPixels) +
+                    "; it was not decoded");
     cv::Mat raw;
     try {
         raw = cv::imread(path, cv::IMREAD_UNCHANGED);  // EXIF orientation ignored, as PIL does

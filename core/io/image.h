@@ -8,16 +8,20 @@
 #include <ATen/core/Tensor.h>
 
 #include "core/engine/types.h"
+#include "core/io/image_probe.h"
 
 namespace diffii {
 
 struct ImageLoadOptions {
-    int64_t maxPixels = 64ll * 1024 * 1024;  // refuse larger images with a clear error instead of exhausting memory
+    // Larger images are refused with a clear error, from the file's header, before they are decoded.
+    int64_t maxPixels = kMaxImagePixels;
 };
 
 // Reads jpg/png/bmp/webp (and whatever else OpenCV decodes): greyscale is expanded to RGB, alpha is
 // composited onto white, 16-bit images are scaled by 1/65535, CMYK JPEGs are converted by the decoder.
-// Throws diffii::Error naming the file for a missing, corrupt or oversized image.
+// The file's header is probed first (probeImageFile): an unsupported format (GIF), a broken header or a size
+// above options.maxPixels is refused before anything is decoded. Throws diffii::Error naming the file for a
+// missing, corrupt, unsupported or oversized image.
 at::Tensor loadImageRgb(const std::string& path, const ImageLoadOptions& options = {});
 
 // Resizes (3, H, W) to (3, height, width) with area averaging (downscale) or bicubic (upscale); returns the input

@@ -1,0 +1,90 @@
+#include "core/io/regular_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "core/io/error.h"
+
+namespace diffii {
+namespace {
+
+std::string kindOf(mode_t mode) {
+    if (S_ISDIR(mode)) return "is a directory";
+    if (S_ISFIFO(mode)) return "is a FIFO (named pipe)";
+    if (S_ISSOCK(mode)) return "is a socket";
+    if (S_ISCHR(mode)) return "is a character device";
+    if (S_ISBLK(mode)) return "is a block device";
+    return "is not a regular file";
+}
+
+}  // namespace
+
+int openRegularFile(const std::string& path, const char* what, uint64_t* sizeOut) {
+    struct stat st {};
+    // stat first: a directory or FIFO is named as such before open() is even tried.
+    if (::stat(path.c_str(), &st) != 0) {
+        const int err = errno;
+        if (err == ENOENT) throw Error(path + ": " + what + " does not exist");
+        throw Error(path + ": cannot open " + what + ": " + std::strerror(err));
+    }
+    if (!S_ISREG(st.st_mode)) throw Error(path + ": cannot open " + what + ": " + kindOf(st.st_mode));
+    // O_NONBLOCK: if the path was swapped for a FIFO since the stat, open() still returns at once.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        const int err = errno;
+        throw Error(path + ": cannot open " + what + ": " + std::strerror(err));
+    }
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        const std::string why = S_ISREG(st.st_mode) ? std::strerror(errno) : kindOf(st.st_mode);
+        ::close(fd);
+        throw Error(path + ": cannot open " + what + ": " + why);
+    }
+    // Back to blocking reads for the regular file.
+    const int flags = ::fcntl(fd, F_GETFL);
+    if (flags >= 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    if (sizeOut) *sizeOut = static_cast<uint64_t>(st.st_size);
+    return fd;
+}
+
+std::string readFileBytes(int fd, const std::string& path, uint64_t offset, size_t count) {
+    std::string out(count, '\0');
+    size_t done = 0;
+    while (done < count) {
+        const ssize_t n = ::pread(fd, &out[done], count - done, static_cast<off_t>(offset + done));
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw Error(path + ": read failed: " + std::strerror(errno));
+        }
+        if (n == 0) break;
+        done += static_cast<size_t>(n);
+    }
+    out.resize(done);
+    return out;
+}
+
+std::string boundedQuote(const std::string& text, size_t maxBytes) {
+    std::string out = "'";
+    size_t shown = text.size() <= maxBytes ? text.size() : maxBytes;
+    // Cut at a character boundary so the message stays valid UTF-8.
+    while (shown < text.size() && shown > 0 && (static_cast<unsigned char>(text[shown]) & 0xc0) == 0x80) --shown;
+    for (size_t i = 0; i < shown; ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c < 0x20 || c == 0x7f) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\x%02x", c);
+            out += buf;
+        } else {
+            out.push_back(static_cast<char>(c));
+        }
+    }
+    out += "'";
+    if (shown < text.size()) out += "…(" + std::to_string(text.size()) + " bytes)";
+    return out;
+}
+
+}  // namespace diffii

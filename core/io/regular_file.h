@@ -1,0 +1,22 @@
+// Opening input files safely: only regular files are read. A FIFO in place of a weights file used to block
+// open() forever, and a directory gave an unhelpful mmap error; both are refused here with a message naming the path.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace diffii {
+
+// Opens path read-only (O_NONBLOCK | O_CLOEXEC, so a FIFO cannot block) and returns the descriptor after checking
+// that it is a regular file; sizeOut receives its size. `what` names the kind of file in messages ("safetensors
+// file", "image"). Throws diffii::Error naming the path (missing, a directory, a FIFO or device, unreadable).
+int openRegularFile(const std::string& path, const char* what, uint64_t* sizeOut = nullptr);
+
+// Reads up to `count` bytes from offset `offset` (fewer at the end of the file). Throws diffii::Error naming path.
+std::string readFileBytes(int fd, const std::string& path, uint64_t offset, size_t count);
+
+// A string quoted for a message, bounded: at most ~120 bytes are echoed, the rest summarised as "…(N bytes)", and
+// control characters are escaped, so that a 20 MB tensor name or a binary key cannot flood a terminal.
+std::string boundedQuote(const std::string& text, size_t maxBytes = 120);
+
+}  // namespace diffii
