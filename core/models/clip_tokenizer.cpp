@@ -99,7 +99,7 @@ void readSpecialToken(const nlohmann::json& j, const std::string& key, const std
         *out = (*it)["content"].get<std::string>();
     } else {
         throw Error(file + ": key '" + key + "' should be a token string or an object with 'content', got " +
-                    it->dump());
+                    jsonExcerpt(*it));
     }
 }
 
@@ -336,11 +336,14 @@ ClipTokenizer ClipTokenizer::fromFolder(const std::string& tokenizerDir) {
         if (!config.is_object()) throw Error(configPath + ": expected a JSON object");
         readSpecialTokens(config, configPath, &specials);
         const auto ml = config.find("model_max_length");
-        // Tokenizers without a limit store int(1e30); keep CLIP's 77 then.
-        if (ml != config.end() && ml->is_number_integer() && ml->get<double>() >= 2 && ml->get<double>() <= 1e6)
-            specials.modelMaxLength = ml->get<int>();
-        else if (ml != config.end() && !ml->is_number())
-            throw Error(configPath + ": key 'model_max_length' should be a number, got " + ml->dump());
+        // Tokenizers without a limit store int(1e30) (transformers' VERY_LARGE_INTEGER); keep CLIP's 77 above 1e6.
+        if (ml != config.end() && !ml->is_null()) {
+            if (!ml->is_number() || (ml->is_number_float() && ml->get<double>() <= 1e6))
+                (void)jsonIntIn(*ml, "model_max_length", 2, 1000000, configPath);  // type, integrality, range
+            if (ml->get<double>() < 2)
+                throw Error(configPath + ": key 'model_max_length': must be >= 2, got " + jsonExcerpt(*ml));
+            if (ml->get<double>() <= 1e6) specials.modelMaxLength = static_cast<int>(ml->get<double>());
+        }
     }
     if (isFile(specialPath)) {
         const nlohmann::json map = readJsonFile(specialPath);
