@@ -195,14 +195,14 @@ private slots:
         QCOMPARE(sd->nativeImageSize(), int64_t(64));
     }
 
-    // The whole corpus through `diffii info`'s code path (configs validated, modules built and matched against the
-    // weight headers); the cases it accepts are loaded for real as well.
+    // The whole corpus through `diffii info --no-verify` and StableDiffusion::load.
     void mutatedConfigCorpus() {
         const uint32_t seed = 20261202;
         const auto corpus = buildCorpus(m_dir, seed);
         int configErrors = 0, weightErrors = 0, loads = 0;
         double slowest = 0;
         std::string slowestLabel;
+        std::vector<std::string> failures;
         const auto start = std::chrono::steady_clock::now();
         for (const auto& c : corpus) {
             const fs::path path = fs::path(m_dir) / c.file;
@@ -212,7 +212,9 @@ private slots:
             std::string error;
             bool clean = true;
             try {
-                (void)diffii::inspectModelFolder(m_dir);
+                // `diffii info --no-verify` (configs, headers, tokenizer), then a full load: the modules are built
+                // from the configs and the weights matched strictly (what `diffii info` checks, and more).
+                (void)diffii::inspectModelFolder(m_dir, false);
                 (void)diffii::StableDiffusion::load(m_dir);
             } catch (const diffii::Error& e) {
                 error = e.what();
@@ -226,29 +228,37 @@ private slots:
                 slowest = seconds;
                 slowestLabel = c.label;
             }
-            QVERIFY2(clean, (c.label + ": not a diffii::Error: " + error).c_str());
-            QVERIFY2(seconds < 5.0, (c.label + ": took " + std::to_string(seconds) + " s").c_str());
+            std::string problem;
+            if (!clean)
+                problem = "not a diffii::Error: " + error;
+            else if (seconds > 5.0)
+                problem = "took " + std::to_string(seconds) + " s";
             if (error.empty()) {
-                ++loads;
-                continue;
+                if (problem.empty()) ++loads;
+            } else if (problem.empty()) {
+                bool namesKey = c.keys.empty();
+                for (const auto& k : c.keys) namesKey = namesKey || contains(error, "'" + k);
+                // A valid config the weights do not match: the strict matching names the weights file.
+                const bool weights = contains(error, ".safetensors");
+                if (contains(error, "frame #") || contains(error, "Exception raised from"))
+                    problem = "stack frames in: " + error;
+                else if (!contains(error, path.string()))
+                    problem = "the message does not name the file: " + error;
+                else if (!namesKey && !weights)
+                    problem = "the message names neither the key nor the weights: " + error;
+                else
+                    ++(namesKey ? configErrors : weightErrors);
             }
-            QVERIFY2(!contains(error, "frame #") && !contains(error, "Exception raised from"),
-                     (c.label + ": stack frames in: " + error).c_str());
-            QVERIFY2(contains(error, path.string()),
-                     (c.label + ": the message does not name the file: " + error).c_str());
-            bool namesKey = c.keys.empty();
-            for (const auto& k : c.keys) namesKey = namesKey || contains(error, "'" + k);
-            // A valid config the weights do not match: the strict matching names the weights file.
-            const bool weights = contains(error, ".safetensors");
-            QVERIFY2(namesKey || weights,
-                     (c.label + ": the message names neither the key nor the weights: " + error).c_str());
-            ++(namesKey ? configErrors : weightErrors);
+            if (!problem.empty()) failures.push_back(c.label + ": " + problem);
         }
         const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         std::printf(
             "config corpus (seed %u): %zu cases in %.1f s: %d config errors naming file and key, %d weight "
             "mismatches naming the weights, %d correct loads; slowest %.2f s (%s)\n",
             seed, corpus.size(), total, configErrors, weightErrors, loads, slowest, slowestLabel.c_str());
+        std::string report;
+        for (size_t i = 0; i < failures.size() && i < 30; ++i) report += "\n  " + failures[i];
+        QVERIFY2(failures.empty(), (std::to_string(failures.size()) + " failing cases:" + report).c_str());
         QVERIFY(corpus.size() >= 500);
         QVERIFY(configErrors > weightErrors);
     }
@@ -282,8 +292,10 @@ private slots:
                          unet + ": required key 'block_out_channels' is missing"));
         for (const json& v : {json(-1), json(0), json::parse("1e9")})
             QVERIFY(contains(mutate("unet/config.json", "sample_size", v), unet + ": key 'sample_size': must be"));
-        QCOMPARE(mutate("scheduler/scheduler_config.json", "num_train_timesteps", json::parse("1e12")),
-                 m_dir + "/scheduler/scheduler_config.json: key 'num_train_timesteps': must be <= 100000, got 1e+12");
+        QCOMPARE(
+            mutate("scheduler/scheduler_config.json", "num_train_timesteps", json::parse("1e12")),
+            m_dir +
+                "/scheduler/scheduler_config.json: key 'num_train_timesteps': must be <= 100000, got 1000000000000");
         // Consistent with each other: the UNet's cross-attention width is the text encoder's.
         QVERIFY(contains(mutate("unet/config.json", "cross_attention_dim", 64), unet + ": key 'cross_attention_dim'"));
     }

@@ -57,7 +57,8 @@ AutoencoderKLConfig AutoencoderKLConfig::fromJson(const nlohmann::json& j, const
                 "must be a list of 1 to " + std::to_string(limits::kMaxBlocks) + " block names, got " + jsonExcerpt(v));
         for (size_t i = 0; i < v.size(); ++i)
             if (v[i] != supported)
-                throw Error(file + ": key '" + std::string(key) + "[" + std::to_string(i) + "]': " + jsonExcerpt(v[i]) +
+                throw Error(file + ": key '" + std::string(key) + "[" + std::to_string(i) + "]': " +
+                            (v[i].is_string() ? "'" + v[i].get<std::string>().substr(0, 80) + "'" : jsonExcerpt(v[i])) +
                             " is not supported (supported: " + supported + ")");
         (std::string(key) == "down_block_types" ? c.downBlockTypes : c.upBlockTypes) =
             v.get<std::vector<std::string>>();
@@ -72,21 +73,21 @@ AutoencoderKLConfig AutoencoderKLConfig::fromJson(const nlohmann::json& j, const
                     ", but only null is supported");
     if (c.upBlockTypes.size() != c.downBlockTypes.size())
         throwKeyError(file, "up_block_types",
-                      "has " + std::to_string(c.upBlockTypes.size()) + " entries, but down_block_types has " +
+                      "has " + std::to_string(c.upBlockTypes.size()) + " entries, but 'down_block_types' has " +
                           std::to_string(c.downBlockTypes.size()));
     const auto& channels = j.at("block_out_channels");
     const size_t n = c.downBlockTypes.size();
     if (!channels.is_array() || channels.size() != n)
         throwKeyError(file, "block_out_channels",
                       "must be a list with one channel count per block (" + std::to_string(n) +
-                          ", as down_block_types), got " + jsonExcerpt(channels));
+                          ", as 'down_block_types'), got " + jsonExcerpt(channels));
     c.blockOutChannels.clear();
     for (size_t i = 0; i < n; ++i) {
         const std::string key = "block_out_channels[" + std::to_string(i) + "]";
         c.blockOutChannels.push_back(jsonIntIn(channels[i], key, 1, limits::kMaxChannels, file));
         if (c.blockOutChannels[i] % c.normNumGroups != 0)
             throwKeyError(file, "norm_num_groups",
-                          key + " = " + std::to_string(c.blockOutChannels[i]) +
+                          "'" + key + "' = " + std::to_string(c.blockOutChannels[i]) +
                               " is not divisible by norm_num_groups " + std::to_string(c.normNumGroups));
     }
     checkParameterBudget(c.parameterCount(), "the VAE this config describes", file,

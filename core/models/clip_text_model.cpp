@@ -51,9 +51,14 @@ ClipTextConfig ClipTextConfig::fromJson(const nlohmann::json& root, const std::s
     c.hiddenAct = jsonValue<std::string>(j, "hidden_act", c.hiddenAct, file);
     c.layerNormEps = jsonNumber(j, "layer_norm_eps", 0.0, 1.0, file, c.layerNormEps);
     // Token ids: the pooled output looks up eos_token_id (2 in legacy configs: argmax then).
-    c.bosTokenId = jsonInt(j, "bos_token_id", 0, c.vocabSize - 1, file, std::min(c.bosTokenId, c.vocabSize - 1));
-    c.eosTokenId = jsonInt(j, "eos_token_id", 0, c.vocabSize - 1, file, std::min(c.eosTokenId, c.vocabSize - 1));
-    c.padTokenId = jsonInt(j, "pad_token_id", 0, c.vocabSize - 1, file, std::min(c.padTokenId, c.vocabSize - 1));
+    const std::pair<const char*, int64_t*> ids[] = {
+        {"bos_token_id", &c.bosTokenId}, {"eos_token_id", &c.eosTokenId}, {"pad_token_id", &c.padTokenId}};
+    for (const auto& [key, id] : ids) {
+        *id = jsonInt(j, key, 0, kMaxVocab, file, std::min(*id, c.vocabSize - 1));
+        if (*id >= c.vocabSize)
+            throwKeyError(file, key,
+                          "must be below 'vocab_size' " + std::to_string(c.vocabSize) + ", got " + std::to_string(*id));
+    }
     c.projectionDim = jsonInt(j, "projection_dim", 1, kMaxTextHidden, file, c.projectionDim);
     c.initializerFactor = jsonNumber(j, "initializer_factor", 0.0, 1e6, file, c.initializerFactor);
     c.initializerRange = jsonNumber(j, "initializer_range", 0.0, 1e6, file, c.initializerRange);

@@ -102,6 +102,19 @@ auto guarded(const std::string& file, const std::string& what, F&& f) -> decltyp
     }
 }
 
+// Strict weight matching (loading, or checking the headers) of one component, through guarded: its errors also
+// name the config the module was built from, since a valid config the weights do not match is at fault as much as
+// the weights.
+template <typename F>
+void withWeights(const ComponentFiles& files, const std::string& what, F&& f) {
+    try {
+        guarded(files.weightFiles.front(), what, f);
+    } catch (const Error& e) {
+        throw Error(std::string(e.what()) + " (weights checked against the module built from " + files.configPath +
+                    ")");
+    }
+}
+
 // Every config of the folder, read and validated before anything is allocated, and checked against each other.
 struct FolderConfigs {
     ComponentFiles textEncoderFiles, unetFiles, vaeFiles;
@@ -223,8 +236,8 @@ std::shared_ptr<StableDiffusion> StableDiffusion::load(const std::string& modelD
 
     const auto& te = cfg.textEncoderFiles;
     guarded(te.configPath, "building the text encoder", [&] { sd->m_textEncoder = ClipTextModel(cfg.textEncoder); });
-    guarded(te.weightFiles.front(), "loading the text encoder's weights",
-            [&] { loadStateDict(*sd->m_textEncoder, te.weightFiles, loadOptionsFor("text_encoder")); });
+    withWeights(te, "loading the text encoder's weights",
+                [&] { loadStateDict(*sd->m_textEncoder, te.weightFiles, loadOptionsFor("text_encoder")); });
 
     const auto& unet = cfg.unetFiles;
     guarded(unet.configPath, "building the UNet", [&] { sd->m_unet = UNet2DConditionModel(cfg.unet); });
@@ -233,13 +246,13 @@ std::shared_ptr<StableDiffusion> StableDiffusion::load(const std::string& modelD
         sd->m_dtype = choice.bfloat16 ? torch::kBFloat16 : torch::kFloat32;
         sd->m_precisionReason = choice.reason;
     }
-    guarded(unet.weightFiles.front(), "loading the UNet's weights",
-            [&] { loadStateDict(*sd->m_unet, unet.weightFiles, loadOptionsFor("unet")); });
+    withWeights(unet, "loading the UNet's weights",
+                [&] { loadStateDict(*sd->m_unet, unet.weightFiles, loadOptionsFor("unet")); });
 
     const auto& vae = cfg.vaeFiles;
     guarded(vae.configPath, "building the VAE", [&] { sd->m_vae = AutoencoderKL(cfg.vae); });
-    guarded(vae.weightFiles.front(), "loading the VAE's weights",
-            [&] { loadStateDict(*sd->m_vae, vae.weightFiles, loadOptionsFor("vae")); });
+    withWeights(vae, "loading the VAE's weights",
+                [&] { loadStateDict(*sd->m_vae, vae.weightFiles, loadOptionsFor("vae")); });
 
     sd->m_schedulerConfig = cfg.scheduler;
 
@@ -291,8 +304,7 @@ ModelFolderReport inspectModelFolder(const std::string& modelDir, bool verifyAga
         }
         if (verifyAgainstConfig) {
             const auto check = [&](torch::nn::Module& m) {
-                guarded(files.weightFiles.front(), "matching the weights against " + files.configPath,
-                        [&] { checkStateDict(m, files.weightFiles, options); });
+                withWeights(files, "matching the weights", [&] { checkStateDict(m, files.weightFiles, options); });
             };
             const std::string what = "building the " + name + " from its config";
             if (name == "text_encoder") {

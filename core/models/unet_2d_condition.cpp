@@ -28,7 +28,8 @@ void checkBlockType(const std::string& file, const std::string& key, const std::
                     const std::vector<std::string>& supported) {
     for (const auto& s : supported)
         if (s == value) return;
-    throw Error(file + ": key '" + key + "': '" + value + "' is not supported (supported: " + joined(supported) + ")");
+    throw Error(file + ": key '" + key + "': '" + value.substr(0, 80) +
+                "' is not supported (supported: " + joined(supported) + ")");
 }
 
 // A list of 1..kMaxBlocks block type names.
@@ -50,7 +51,7 @@ std::vector<std::string> unetBlockTypes(const nlohmann::json& j, const std::stri
 [[noreturn]] void wrongLength(const std::string& file, const std::string& key, size_t got, size_t blocks) {
     throwKeyError(file, key,
                   "has " + std::to_string(got) + " entries, expected " + std::to_string(blocks) +
-                      " (one per down block, as down_block_types)");
+                      " (one per down block, as 'down_block_types')");
 }
 
 // An int in [min, max] (repeated for every block) or a list with one such entry per block.
@@ -137,14 +138,14 @@ UNet2DConditionConfig UNet2DConditionConfig::fromJson(const nlohmann::json& j, c
 
     const size_t n = c.downBlockTypes.size();
     if (c.upBlockTypes.size() != n)
-        throwKeyError(
-            file, "up_block_types",
-            "has " + std::to_string(c.upBlockTypes.size()) + " entries, but down_block_types has " + std::to_string(n));
+        throwKeyError(file, "up_block_types",
+                      "has " + std::to_string(c.upBlockTypes.size()) + " entries, but 'down_block_types' has " +
+                          std::to_string(n));
     const auto& channels = j.at("block_out_channels");
     if (!channels.is_array() || channels.size() != n)
         throwKeyError(file, "block_out_channels",
                       "must be a list with one channel count per block (" + std::to_string(n) +
-                          ", as down_block_types), got " + jsonExcerpt(channels));
+                          ", as 'down_block_types'), got " + jsonExcerpt(channels));
     c.blockOutChannels.clear();
     for (size_t i = 0; i < n; ++i)
         c.blockOutChannels.push_back(
@@ -204,13 +205,13 @@ UNet2DConditionConfig UNet2DConditionConfig::fromJson(const nlohmann::json& j, c
         const int64_t ch = c.blockOutChannels[i];
         if (ch % c.numAttentionHeads[i] != 0) {
             std::ostringstream os;
-            os << "block_out_channels[" << i << "] = " << ch << " is not divisible by the number of heads "
+            os << "'block_out_channels[" << i << "]' = " << ch << " is not divisible by the number of heads "
                << c.numAttentionHeads[i] << " (attention_head_dim / num_attention_heads)";
             throwKeyError(file, headsKey, os.str());
         }
         if (ch % c.normNumGroups != 0) {
             std::ostringstream os;
-            os << "block_out_channels[" << i << "] = " << ch << " is not divisible by norm_num_groups "
+            os << "'block_out_channels[" << i << "]' = " << ch << " is not divisible by norm_num_groups "
                << c.normNumGroups;
             throwKeyError(file, "norm_num_groups", os.str());
         }
