@@ -370,6 +370,24 @@ private slots:
         }
     }
 
+    // What LibTorch or the standard library throws while a model is built or loaded becomes a diffii::Error naming
+    // the file, without LibTorch's stack frames.
+    void libTorchErrorsNameTheFile() {
+        const std::string file = "model/unet/config.json";
+        const auto msg = diffii::test::errorOf([&] {
+            diffii::withFileContext(file, "building the UNet", [] { (void)torch::zeros({6}).view({4, -1}); });
+        });
+        QVERIFY2(contains(msg, file + ": building the UNet failed: "), msg.c_str());
+        QVERIFY2(contains(msg, "shape '[4, -1]' is invalid"), msg.c_str());
+        QVERIFY2(!contains(msg, "Exception raised from") && !contains(msg, "frame #"), msg.c_str());
+        const auto oom = diffii::test::errorOf(
+            [&] { diffii::withFileContext(file, "building the UNet", [] { throw std::bad_alloc(); }); });
+        QCOMPARE(oom, file + ": building the UNet failed: out of memory");
+        const auto passed = diffii::test::errorOf(
+            [&] { diffii::withFileContext(file, "x", [] { throw diffii::Error("a.json: key 'k': bad"); }); });
+        QCOMPARE(passed, std::string("a.json: key 'k': bad"));
+    }
+
     // Above the limit (4 B parameters, or more float32 bytes than the machine has) a config is refused with the
     // estimate, before anything is allocated.
     void refusesAboveParameterBudget() {

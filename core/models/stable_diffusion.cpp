@@ -85,30 +85,12 @@ void checkModelIndex(const nlohmann::json& index, const std::string& path) {
     }
 }
 
-// Runs f (building a module, matching or reading its weights) and turns what LibTorch or the standard library
-// throws into a diffii::Error naming the file; LibTorch's message without its stack frames.
-template <typename F>
-auto guarded(const std::string& file, const std::string& what, F&& f) -> decltype(f()) {
-    try {
-        return f();
-    } catch (const Error&) {
-        throw;
-    } catch (const c10::Error& e) {
-        throw Error(file + ": " + what + " failed: " + e.what_without_backtrace());
-    } catch (const std::bad_alloc&) {
-        throw Error(file + ": " + what + " failed: out of memory");
-    } catch (const std::exception& e) {
-        throw Error(file + ": " + what + " failed: " + e.what());
-    }
-}
-
-// Strict weight matching (loading, or checking the headers) of one component, through guarded: its errors also
+// Strict weight matching (loading, or checking the headers) of one component, through withFileContext: its errors also
 // name the config the module was built from, since a valid config the weights do not match is at fault as much as
 // the weights.
-template <typename F>
-void withWeights(const ComponentFiles& files, const std::string& what, F&& f) {
+void withWeights(const ComponentFiles& files, const std::string& what, const std::function<void()>& f) {
     try {
-        guarded(files.weightFiles.front(), what, f);
+        withFileContext(files.weightFiles.front(), what, f);
     } catch (const Error& e) {
         throw Error(std::string(e.what()) + " (weights checked against the module built from " + files.configPath +
                     ")");
@@ -173,6 +155,20 @@ void checkTokenizerFits(const ClipTokenizer& tok, const std::string& modelDir, c
 
 }  // namespace
 
+void withFileContext(const std::string& file, const std::string& what, const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const Error&) {
+        throw;
+    } catch (const c10::Error& e) {
+        throw Error(file + ": " + what + " failed: " + e.what_without_backtrace());
+    } catch (const std::bad_alloc&) {
+        throw Error(file + ": " + what + " failed: out of memory");
+    } catch (const std::exception& e) {
+        throw Error(file + ": " + what + " failed: " + e.what());
+    }
+}
+
 ComponentFiles locateComponent(const std::string& modelDir, const std::string& name) {
     ComponentFiles c;
     c.name = name;
@@ -235,12 +231,13 @@ std::shared_ptr<StableDiffusion> StableDiffusion::load(const std::string& modelD
     checkTokenizerFits(*sd->m_tokenizer, modelDir, cfg);
 
     const auto& te = cfg.textEncoderFiles;
-    guarded(te.configPath, "building the text encoder", [&] { sd->m_textEncoder = ClipTextModel(cfg.textEncoder); });
+    withFileContext(te.configPath, "building the text encoder",
+                    [&] { sd->m_textEncoder = ClipTextModel(cfg.textEncoder); });
     withWeights(te, "loading the text encoder's weights",
                 [&] { loadStateDict(*sd->m_textEncoder, te.weightFiles, loadOptionsFor("text_encoder")); });
 
     const auto& unet = cfg.unetFiles;
-    guarded(unet.configPath, "building the UNet", [&] { sd->m_unet = UNet2DConditionModel(cfg.unet); });
+    withFileContext(unet.configPath, "building the UNet", [&] { sd->m_unet = UNet2DConditionModel(cfg.unet); });
     if (settings.precision) {
         const auto choice = choosePrecision(*settings.precision, parameterCount(*sd->m_unet));
         sd->m_dtype = choice.bfloat16 ? torch::kBFloat16 : torch::kFloat32;
@@ -250,13 +247,13 @@ std::shared_ptr<StableDiffusion> StableDiffusion::load(const std::string& modelD
                 [&] { loadStateDict(*sd->m_unet, unet.weightFiles, loadOptionsFor("unet")); });
 
     const auto& vae = cfg.vaeFiles;
-    guarded(vae.configPath, "building the VAE", [&] { sd->m_vae = AutoencoderKL(cfg.vae); });
+    withFileContext(vae.configPath, "building the VAE", [&] { sd->m_vae = AutoencoderKL(cfg.vae); });
     withWeights(vae, "loading the VAE's weights",
                 [&] { loadStateDict(*sd->m_vae, vae.weightFiles, loadOptionsFor("vae")); });
 
     sd->m_schedulerConfig = cfg.scheduler;
 
-    guarded(modelDir, "converting the model to its compute dtype", [&] {
+    withFileContext(modelDir, "converting the model to its compute dtype", [&] {
         for (torch::nn::Module* m :
              std::initializer_list<torch::nn::Module*>{sd->m_textEncoder.get(), sd->m_unet.get(), sd->m_vae.get()}) {
             m->eval();
@@ -309,15 +306,15 @@ ModelFolderReport inspectModelFolder(const std::string& modelDir, bool verifyAga
             const std::string what = "building the " + name + " from its config";
             if (name == "text_encoder") {
                 ClipTextModel m{nullptr};
-                guarded(files.configPath, what, [&] { m = ClipTextModel(cfg.textEncoder); });
+                withFileContext(files.configPath, what, [&] { m = ClipTextModel(cfg.textEncoder); });
                 check(*m);
             } else if (name == "unet") {
                 UNet2DConditionModel m{nullptr};
-                guarded(files.configPath, what, [&] { m = UNet2DConditionModel(cfg.unet); });
+                withFileContext(files.configPath, what, [&] { m = UNet2DConditionModel(cfg.unet); });
                 check(*m);
             } else {
                 AutoencoderKL m{nullptr};
-                guarded(files.configPath, what, [&] { m = AutoencoderKL(cfg.vae); });
+                withFileContext(files.configPath, what, [&] { m = AutoencoderKL(cfg.vae); });
                 check(*m);
             }
         }
