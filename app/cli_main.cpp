@@ -8,6 +8,9 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 #include <unistd.h>
 
@@ -17,6 +20,7 @@
 
 #include "core/data/dataset.h"
 #include "core/data/project.h"
+#include "core/data/project_lock.h"
 #include "core/data/splits.h"
 #include "core/data/synthetic_manifest.h"
 #include "core/demo/demo.h"
@@ -243,12 +247,27 @@ void onSignal(int) {
     if (g_cancel.exchange(true)) std::_Exit(130);
 }
 
+// A job polls its cancel flag between steps; work that polls seldom (loading a model, a long step) is given
+// kStopGraceSeconds after the first signal, then the process exits: every write is atomic, so what is on disk
+// stays consistent and the next run resumes, as after kill -9.
+constexpr int kStopGraceSeconds = 20;
+
 diffii::JobContext cliJob() {
     diffii::JobContext job;
     job.onProgress = printProgress;
     job.cancelFlag = &g_cancel;
     std::signal(SIGINT, onSignal);
     std::signal(SIGTERM, onSignal);
+    static std::once_flag watchdog;
+    std::call_once(watchdog, [] {
+        std::thread([] {
+            while (!g_cancel.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            std::this_thread::sleep_for(std::chrono::seconds(kStopGraceSeconds));
+            std::fprintf(stderr, "\nstopped: the job did not reach a step boundary within %d s of the signal\n",
+                         kStopGraceSeconds);
+            std::_Exit(130);
+        }).detach();
+    });
     return job;
 }
 
@@ -290,10 +309,17 @@ int runCreate(const QStringList& args) {
     diffii::ImageFolderDataset dataset(config.datasetPath);  // validates before anything is written
     (void)diffii::modelFolderReport(config.modelPath, false);
     config.settings = diffii::WorkflowSettings().toJson();
+    // Every image is decoded once now, so that a file that will not load is named here, with every other one,
+    // instead of stopping a training run later (the scan above already left out what its header gives away).
+    auto job = cliJob();
+    const auto failures = dataset.validate(&job);
     diffii::Project::create(dir, config);
     std::printf("created %s: %d classes, %lld images\n", dir.c_str(), dataset.classCount(),
                 static_cast<long long>(dataset.imageCount()));
     for (const auto& w : dataset.warnings()) std::printf("warning: %s\n", w.c_str());
+    for (const auto& f : failures)
+        std::printf("warning: %s does not decode and will stop training until it is fixed or removed: %s\n",
+                    f.path.c_str(), f.message.c_str());
     return 0;
 }
 
@@ -309,6 +335,7 @@ int runSplit(const QStringList& args) {
                 QStringLiteral("Choose the training subset (saved as split.json)."));
     const auto dir = requireProjectArg(parser, "split").toStdString();
     auto project = diffii::Project::open(dir);
+    const diffii::ProjectLock lock(dir, "split");
     diffii::ImageFolderDataset dataset(project.datasetDir());
     const uint64_t seed = parser.isSet(QStringLiteral("seed"))
                               ? static_cast<uint64_t>(parseInt(parser, QStringLiteral("seed")))
@@ -332,9 +359,10 @@ int runSplit(const QStringList& args) {
     return 0;
 }
 
-// Applies the job options given on the command line to the project's settings (and saves them).
-diffii::WorkflowSettings applySettings(diffii::ProjectSession& session, const QCommandLineParser& parser) {
-    auto s = session.settings();
+// The project's settings with the job options given on the command line, validated (WorkflowSettings::fromJson
+// checks every range); nothing is saved.
+diffii::WorkflowSettings withOptions(diffii::WorkflowSettings s, const QCommandLineParser& parser,
+                                     const std::string& projectFile) {
     auto setInt = [&](const char* name, auto& field) {
         if (parser.isSet(QString::fromLatin1(name)))
             field = static_cast<std::decay_t<decltype(field)>>(parseInt(parser, QString::fromLatin1(name)));
@@ -360,7 +388,21 @@ diffii::WorkflowSettings applySettings(diffii::ProjectSession& session, const QC
     if (has("steps")) setInt("steps", s.denoise.steps);
     if (has("guidance")) setDouble("guidance", s.denoise.guidance);
     if (has("split")) setDouble("split", s.denoise.split);
-    session.saveSettings(diffii::WorkflowSettings::fromJson(s.toJson(), session.project().projectFile()));
+    return diffii::WorkflowSettings::fromJson(s.toJson(), projectFile + " (with the command-line options)");
+}
+
+// Checks the options against the project's settings before the model loads: an out-of-range value is refused at
+// once, and nothing is saved.
+void checkOptions(const QString& dir, const QCommandLineParser& parser) {
+    const auto project = diffii::Project::open(dir.toStdString());
+    (void)withOptions(diffii::WorkflowSettings::fromJson(project.config().settings, project.projectFile()), parser,
+                      project.projectFile());
+}
+
+// Applies the job options given on the command line to the project's settings (and saves them).
+diffii::WorkflowSettings applySettings(diffii::ProjectSession& session, const QCommandLineParser& parser) {
+    const auto s = withOptions(session.settings(), parser, session.project().projectFile());
+    session.saveSettings(s);
     return s;
 }
 
@@ -396,6 +438,10 @@ int runTrain(const QStringList& args) {
     addOpt(parser, "bf16", "Same as --precision bfloat16");
     parseOrExit(parser, args, QStringLiteral("train"),
                 QStringLiteral("Learn the class concepts (textual inversion + shared LoRA); resumes a checkpoint."));
+    // Every writing command holds the project's lock throughout (core/data/project_lock.h): a second writer is
+    // refused at once, before settings are saved or the model loads.
+    const diffii::ProjectLock lock(requireProjectArg(parser, "train").toStdString(), "train");
+    checkOptions(requireProjectArg(parser, "train"), parser);
     auto job = cliJob();
     auto session = openSession(requireProjectArg(parser, "train"), diffii::Precision::Auto, job);
     applySettings(*session, parser);
@@ -418,6 +464,8 @@ int runPool(const QStringList& args) {
     addPrecisionOpts(parser);
     parseOrExit(parser, args, QStringLiteral("pool"),
                 QStringLiteral("Build (or resume) the inversion pool: one DDIM inversion per training image."));
+    const diffii::ProjectLock lock(requireProjectArg(parser, "pool").toStdString(), "pool");
+    checkOptions(requireProjectArg(parser, "pool"), parser);
     auto job = cliJob();
     auto session = openSession(requireProjectArg(parser, "pool"), precisionOf(parser), job);
     applySettings(*session, parser);
@@ -443,6 +491,8 @@ int runGenerate(const QStringList& args) {
     diffii::Shard shard;
     if (parser.isSet(QStringLiteral("shard")))
         shard = diffii::parseShard(parser.value(QStringLiteral("shard")).toStdString());
+    const diffii::ProjectLock lock(requireProjectArg(parser, "generate").toStdString(), "generate");
+    checkOptions(requireProjectArg(parser, "generate"), parser);
     auto job = cliJob();
     auto session = openSession(requireProjectArg(parser, "generate"), precisionOf(parser), job);
     applySettings(*session, parser);
@@ -458,14 +508,18 @@ int runExport(const QStringList& args) {
     parser.addPositionalArgument(QStringLiteral("PROJECT_DIR"), QStringLiteral("Project folder"));
     addOpt(parser, "out", "Export folder (ImageFolder + manifest.csv + manifest.jsonl)", "DIR");
     addOpt(parser, "include-rejected", "Also export images rejected during curation");
+    addOpt(parser, "force",
+           "Export into a folder that is not empty and not an earlier export of this set, or into a system folder");
     parseOrExit(parser, args, QStringLiteral("export"),
                 QStringLiteral("Export the synthetic set, leaving out rejected images."));
     const auto dir = requireProjectArg(parser, "export").toStdString();
     if (!parser.isSet(QStringLiteral("out"))) throw diffii::Error("--out is required");
     auto project = diffii::Project::open(dir);
+    const diffii::ProjectLock lock(dir, "export");
     auto job = cliJob();
     const auto n = diffii::exportSyntheticSet(project.syntheticDir(), parser.value(QStringLiteral("out")).toStdString(),
-                                              parser.isSet(QStringLiteral("include-rejected")), &job);
+                                              parser.isSet(QStringLiteral("include-rejected")), &job,
+                                              parser.isSet(QStringLiteral("force")));
     std::printf("exported %lld images -> %s\n", static_cast<long long>(n),
                 qPrintable(parser.value(QStringLiteral("out"))));
     return 0;
@@ -481,6 +535,10 @@ int runSuffixes(const QStringList& args) {
     parseOrExit(parser, args, QStringLiteral("suffixes"), QStringLiteral("Show or edit the project's scene suffixes."));
     const auto dir = requireProjectArg(parser, "suffixes").toStdString();
     auto project = diffii::Project::open(dir);
+    std::optional<diffii::ProjectLock> lock;  // only when the list changes
+    if (parser.isSet(QStringLiteral("set")) || parser.isSet(QStringLiteral("from-captions")) ||
+        parser.isSet(QStringLiteral("reset")))
+        lock.emplace(dir, "suffixes");
     if (parser.isSet(QStringLiteral("set"))) {
         diffii::writeProjectSuffixes(project, diffii::loadSuffixes(parser.value(QStringLiteral("set")).toStdString()));
     } else if (parser.isSet(QStringLiteral("from-captions"))) {
@@ -703,6 +761,7 @@ int runEvaluate(const QStringList& args) {
     e.lpipsLin = parser.value(QStringLiteral("lpips-lin")).toStdString();
     if (e.lpipsTrunk.empty() != e.lpipsLin.empty()) throw diffii::Error("give both --lpips-trunk and --lpips-lin");
     for (const auto& s : e.strategies) diffii::checkEvaluationStrategy(s);
+    const diffii::ProjectLock lock(requireProjectArg(parser, "evaluate").toStdString(), "evaluate");
     auto job = cliJob();
     auto session = openSession(requireProjectArg(parser, "evaluate"), diffii::Precision::Auto, job);
     const auto out = parser.value(QStringLiteral("out")).toStdString();

@@ -96,8 +96,13 @@ private slots:
         QCOMPARE(std::string(diffii::timestepSpacingName(m_config.timestepSpacing)),
                  ref["timestep_spacing"].get<std::string>());
 
-        // Absent keys take DDIMScheduler's defaults.
-        const auto bare = DdimConfig::fromJson(nlohmann::json::object(), "bare.json");
+        // The keys every diffusers scheduler config has are required; other absent keys take DDIMScheduler's
+        // defaults.
+        expectError([&] { DdimConfig::fromJson(nlohmann::json::object(), "bare.json"); },
+                    {"bare.json", "'num_train_timesteps'", "missing"});
+        const nlohmann::json required = {
+            {"num_train_timesteps", 1000}, {"beta_start", 0.0001}, {"beta_end", 0.02}, {"beta_schedule", "linear"}};
+        const auto bare = DdimConfig::fromJson(required, "bare.json");
         QCOMPARE(bare.clipSample, true);
         QCOMPARE(bare.setAlphaToOne, true);
         QCOMPARE(bare.stepsOffset, int64_t(0));
@@ -285,7 +290,11 @@ private slots:
 
     void badConfigValues() {
         const auto withValue = [](const std::string& key, const nlohmann::json& value) {
-            nlohmann::json j = {{"beta_schedule", "scaled_linear"}, {"_class_name", "PNDMScheduler"}};
+            nlohmann::json j = {{"beta_schedule", "scaled_linear"},
+                                {"_class_name", "PNDMScheduler"},
+                                {"num_train_timesteps", 1000},
+                                {"beta_start", 0.00085},
+                                {"beta_end", 0.012}};
             j[key] = value;
             return j;
         };
@@ -318,7 +327,8 @@ private slots:
         // fromFile names the file.
         const auto dir = diffii::test::makeTempDir("ddim");
         const std::string path = dir + "/scheduler_config.json";
-        std::ofstream(path) << R"({"_class_name": "DDIMScheduler", "prediction_type": "x0"})";
+        std::ofstream(path) << R"({"_class_name": "DDIMScheduler", "prediction_type": "x0", "num_train_timesteps": 1000,
+                                  "beta_start": 0.00085, "beta_end": 0.012, "beta_schedule": "scaled_linear"})";
         expectError([&] { DdimConfig::fromFile(path); }, {path, "prediction_type", "x0"});
         std::filesystem::remove_all(dir);
     }

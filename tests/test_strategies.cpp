@@ -9,9 +9,11 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include "core/data/synthetic_manifest.h"
 #include "core/demo/demo.h"
 #include "core/engine/session.h"
 #include "core/eval/classifier.h"
+#include "core/eval/evaluation.h"
 #include "core/io/image.h"
 #include "core/io/json_config.h"
 #include "core/models/stable_diffusion.h"
@@ -120,6 +122,35 @@ private Q_SLOTS:
             QCOMPARE(again.skipped, again.total);
         }
         diffii::test::expectError([] { diffii::parseStrategy("dreambooth"); }, {"dreambooth", "diff-mix"});
+    }
+
+    // Diff-II at another split ratio is a strategy of its own ("diff-ii@S": its set in strategies/diff-ii-sS/, made
+    // at that s), and an evaluation uses only the images of the current plan, not what else lies in the folder.
+    void diffIiAtAnotherSplitUsesOnlyPlannedImages() {
+        for (const char* bad : {"diff-ii@2", "diff-ii@", "diff-ii@x", "da-fusion@0.3"})
+            QVERIFY2(!diffii::test::errorOf([&] { diffii::checkEvaluationStrategy(bad); }).empty(), bad);
+        diffii::checkEvaluationStrategy("diff-ii@0.3");
+        diffii::EvaluationSettings e;
+        e.strategies = {"original", "diff-ii@0.3"};
+        e.seeds = 1;
+        e.expansionRate = 0.2;
+        e.recipe.epochs = 1;
+        e.recipe.width = 8;
+        e.recipe.resolution = 32;
+        e.recipe.weights = "none";
+        const auto out = m_tmp + "/eval-split";
+        const auto first = diffii::runEvaluation(*m_session, e, out);
+        const auto dir = m_session->strategyDir(diffii::SynthesisStrategy::DiffII, 0.3);
+        QCOMPARE(fs::path(dir).filename().string(), std::string("diff-ii-s0.3"));
+        const auto records = diffii::readManifestJsonl(dir + "/manifest.jsonl");
+        QCOMPARE(records.size(), size_t(18));  // 0.2 x 90 training images, one a class at least
+        for (const auto& r : records) QCOMPARE(r.split, 0.3);
+        QCOMPARE(first.strategies[1].images, int64_t(18));
+        // An image left in the folder by an earlier, larger run is not used.
+        fs::copy_file(fs::path(dir) / records[0].outputPath, fs::path(dir) / records[0].className / "left-over.png");
+        const auto again = diffii::runEvaluation(*m_session, e, out);
+        QCOMPARE(again.strategies[1].images, int64_t(18));
+        QCOMPARE(again.strategies[1].accuracies, first.strategies[1].accuracies);
     }
 
     // `diffii evaluate` killed (SIGKILL) after its first classifier run resumes to the results of an

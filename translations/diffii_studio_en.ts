@@ -892,7 +892,7 @@
         <translation>%1 images exported to %2</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="+45"/>
         <source>%1 strategies evaluated</source>
         <translation>%1 strategies evaluated</translation>
     </message>
@@ -900,7 +900,7 @@
 <context>
     <name>diffii::ui::EvaluatePage</name>
     <message>
-        <location filename="../ui/evaluate_page.cpp" line="+53"/>
+        <location filename="../ui/evaluate_page.cpp" line="+54"/>
         <source>Strategies</source>
         <translation>Strategies</translation>
     </message>
@@ -978,6 +978,21 @@
         <location line="+1"/>
         <source>Expansion rate</source>
         <translation>Expansion rate</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>e.g. 0.3, 0.7</source>
+        <translation>e.g. 0.3, 0.7</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Split ratios s, separated by commas: Diff-II is evaluated at each of them as well, one point per s in the diversity-against-faithfulness plot</source>
+        <translation>Split ratios s, separated by commas: Diff-II is evaluated at each of them as well, one point per s in the diversity-against-faithfulness plot</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Diff-II also at s</source>
+        <translation>Diff-II also at s</translation>
     </message>
     <message>
         <location line="+4"/>
@@ -1065,7 +1080,7 @@
         <translation>Stopped: finished runs are kept, and running again resumes.</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+33"/>
         <source>Starting...</source>
         <translation>Starting...</translation>
     </message>
@@ -1105,7 +1120,7 @@
         <translation>Plots saved to %1</translation>
     </message>
     <message>
-        <location filename="../ui/evaluate_page.h" line="+29"/>
+        <location filename="../ui/evaluate_page.h" line="+30"/>
         <source>Evaluate</source>
         <translation>Evaluate</translation>
     </message>
@@ -1113,7 +1128,7 @@
 <context>
     <name>diffii::ui::ExportPage</name>
     <message>
-        <location filename="../ui/export_page.cpp" line="+47"/>
+        <location filename="../ui/export_page.cpp" line="+49"/>
         <source>Generation</source>
         <translation>Generation</translation>
     </message>
@@ -1259,7 +1274,17 @@
         <translation>Starting generation...</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+19"/>
+        <source>Export folder not empty</source>
+        <translation>Export folder not empty</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 holds files that are not an earlier export of this set. Export into it anyway? Files with the same names are replaced.</source>
+        <translation>%1 holds files that are not an earlier export of this set. Export into it anyway? Files with the same names are replaced.</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>Exporting to %1...</source>
         <translation>Exporting to %1...</translation>
     </message>

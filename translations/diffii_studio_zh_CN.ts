@@ -891,7 +891,7 @@
         <translation>已导出 %1 张图像到 %2</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="+45"/>
         <source>%1 strategies evaluated</source>
         <translation>已评估 %1 种策略</translation>
     </message>
@@ -899,7 +899,7 @@
 <context>
     <name>diffii::ui::EvaluatePage</name>
     <message>
-        <location filename="../ui/evaluate_page.cpp" line="+53"/>
+        <location filename="../ui/evaluate_page.cpp" line="+54"/>
         <source>Strategies</source>
         <translation>策略</translation>
     </message>
@@ -977,6 +977,21 @@
         <location line="+1"/>
         <source>Expansion rate</source>
         <translation>扩充倍率</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>e.g. 0.3, 0.7</source>
+        <translation>例如 0.3, 0.7</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Split ratios s, separated by commas: Diff-II is evaluated at each of them as well, one point per s in the diversity-against-faithfulness plot</source>
+        <translation>以逗号分隔的分割比例 s：Diff-II 也会在每个 s 上评估，在多样性-忠实度散点图中每个 s 一个点</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Diff-II also at s</source>
+        <translation>Diff-II 另测的 s 值</translation>
     </message>
     <message>
         <location line="+4"/>
@@ -1064,7 +1079,7 @@
         <translation>已停止：已完成的训练会保留，再次运行即可继续。</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+33"/>
         <source>Starting...</source>
         <translation>正在开始...</translation>
     </message>
@@ -1104,7 +1119,7 @@
         <translation>图表已保存到 %1</translation>
     </message>
     <message>
-        <location filename="../ui/evaluate_page.h" line="+29"/>
+        <location filename="../ui/evaluate_page.h" line="+30"/>
         <source>Evaluate</source>
         <translation>评估</translation>
     </message>
@@ -1112,7 +1127,7 @@
 <context>
     <name>diffii::ui::ExportPage</name>
     <message>
-        <location filename="../ui/export_page.cpp" line="+47"/>
+        <location filename="../ui/export_page.cpp" line="+49"/>
         <source>Generation</source>
         <translation>生成</translation>
     </message>
@@ -1258,7 +1273,17 @@
         <translation>正在开始生成...</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+19"/>
+        <source>Export folder not empty</source>
+        <translation>导出文件夹不为空</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 holds files that are not an earlier export of this set. Export into it anyway? Files with the same names are replaced.</source>
+        <translation>%1 中有不属于此合成集先前导出的文件。仍要导出到该文件夹吗？同名文件将被替换。</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>Exporting to %1...</source>
         <translation>正在导出到 %1...</translation>
     </message>

@@ -376,10 +376,10 @@ void EngineWorker::setCuration(const QString& outputPath, int curation, const QS
     });
 }
 
-void EngineWorker::exportSet(const QString& dir) {
+void EngineWorker::exportSet(const QString& dir, bool force) {
     runJob(jobs::kExport, [&](diffii::JobContext& ctx) {
         if (!m_session) throw diffii::Error("no project is open");
-        const auto n = m_session->exportSet(dir.toStdString(), &ctx);
+        const auto n = m_session->exportSet(dir.toStdString(), &ctx, force);
         return tr("%1 images exported to %2").arg(n).arg(dir);
     });
 }

@@ -49,7 +49,8 @@ public Q_SLOTS:
     void generate();
     void loadSynthetic();
     void setCuration(const QString& outputPath, int curation, const QStringList& tags);
-    void exportSet(const QString& dir);
+    // force: merge into a folder that is not empty and not an earlier export of this set (the user agreed).
+    void exportSet(const QString& dir, bool force = false);
     // The comparison of strategies (core/eval/evaluation.h) into <project>/evaluation: emits evaluationReady.
     void evaluate(const diffii::ui::EvaluationRequest& request);
 

@@ -9,6 +9,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLineEdit>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
@@ -91,6 +92,13 @@ QWidget* EvaluatePage::buildControls() {
     m_expansion->setValue(5.0);
     m_expansion->setToolTip(tr("Synthetic images per training image, for every synthesis strategy"));
     form->addRow(tr("Expansion rate"), m_expansion);
+    m_diffIiSplits = new QLineEdit(settings);
+    m_diffIiSplits->setObjectName(QStringLiteral("evaluateDiffIiSplits"));
+    m_diffIiSplits->setPlaceholderText(tr("e.g. 0.3, 0.7"));
+    m_diffIiSplits->setToolTip(
+        tr("Split ratios s, separated by commas: Diff-II is evaluated at each of them as well, one point per s in "
+           "the diversity-against-faithfulness plot"));
+    form->addRow(tr("Diff-II also at s"), m_diffIiSplits);
     v->addWidget(settings);
 
     auto* buttons = new QHBoxLayout;
@@ -180,10 +188,17 @@ EvaluationRequest EvaluatePage::request() const {
     EvaluationRequest r;
     for (auto it = m_strategies.constBegin(); it != m_strategies.constEnd(); ++it)
         if (it.value()->isChecked()) r.strategies << it.key();
+    // Diff-II at further split ratios ("diff-ii@S"); what is not a number in (0, 1] is left out.
+    for (const auto& part : m_diffIiSplits->text().split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        bool ok = false;
+        const double s = part.trimmed().toDouble(&ok);
+        const auto name = QStringLiteral("diff-ii@") + QString::number(s);
+        if (ok && s > 0.0 && s <= 1.0 && !r.strategies.contains(name)) r.strategies << name;
+    }
     // The order of the table: the training-time baselines first, Diff-II last.
     std::stable_sort(r.strategies.begin(), r.strategies.end(), [](const QString& a, const QString& b) {
         auto rank = [](const QString& s) {
-            return s == QLatin1String("original") ? 0 : s == QLatin1String("diff-ii") ? 2 : 1;
+            return s == QLatin1String("original") ? 0 : s.startsWith(QLatin1String("diff-ii")) ? 2 : 1;
         };
         return rank(a) < rank(b);
     });

@@ -14,6 +14,7 @@ class QCheckBox;
 class QCustomPlot;
 class QDoubleSpinBox;
 class QLabel;
+class QLineEdit;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
@@ -45,6 +46,7 @@ private:
     QSpinBox* m_seeds = nullptr;
     QSpinBox* m_epochs = nullptr;
     QDoubleSpinBox* m_expansion = nullptr;
+    QLineEdit* m_diffIiSplits = nullptr;
     QPushButton* m_run = nullptr;
     QPushButton* m_stop = nullptr;
     QPushButton* m_save = nullptr;

@@ -4,12 +4,14 @@
 #include <QDir>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QGridLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
@@ -243,9 +245,23 @@ QString ExportPage::exportDir() const { return m_dir->text().trimmed(); }
 void ExportPage::exportSet() {
     const QString dir = exportDir();
     if (!controller()->hasProject() || dir.isEmpty()) return;
+    // A folder with files of its own (not an earlier export, which carries the engine's marker): merge only when
+    // the user says so. System folders and an earlier export of another set are refused by the engine either way.
+    const QDir target(dir);
+    bool force = false;
+    if (target.exists() && !target.isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden) &&
+        !QFileInfo::exists(target.filePath(QStringLiteral(".diffii-export.json")))) {
+        const auto answer = QMessageBox::question(
+            this, tr("Export folder not empty"),
+            tr("%1 holds files that are not an earlier export of this set. Export into it anyway? Files with "
+               "the same names are replaced.")
+                .arg(QDir::toNativeSeparators(dir)));
+        if (answer != QMessageBox::Yes) return;
+        force = true;
+    }
     m_progress->setRange(0, 0);
     m_status->setText(tr("Exporting to %1...").arg(QDir::toNativeSeparators(dir)));
-    controller()->post([dir](EngineWorker* w) { w->exportSet(dir); });
+    controller()->post([dir, force](EngineWorker* w) { w->exportSet(dir, force); });
 }
 
 void ExportPage::browse() {

@@ -1,11 +1,16 @@
 #include "core/data/dataset.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 
 #include "core/io/error.h"
 #include "core/io/image.h"
+#include "core/io/image_probe.h"
 #include "core/jobs/progress.h"
 
 namespace fs = std::filesystem;
@@ -21,6 +26,37 @@ std::string lower(std::string s) {
 }
 
 bool isHidden(const std::string& name) { return !name.empty() && name[0] == '.'; }
+
+const char* const kNotAnImage = "-";
+
+// Why a class folder's entry is not read as an image ("" when it is one; kNotAnImage for files that are not images
+// at all, such as captions, which are ignored without a word). Reads at most the file's header (probeImageFile).
+std::string skipReason(const fs::path& path, const std::string& name) {
+    std::error_code ec;
+    const auto st = fs::status(path, ec);  // follows symlinks: a loop or a dangling link is an error here
+    if (ec) return "cannot follow: " + ec.message();
+    if (fs::is_directory(st)) return "a folder inside a class folder is not read";
+    const auto dot = name.rfind('.');
+    const std::string ext = dot == std::string::npos ? std::string() : lower(name.substr(dot + 1));
+    if (!ImageFolderDataset::isImageFileName(name)) {
+        static const char* unsupported[] = {"gif", "tif", "tiff", "svg", "heic", "heif", "avif", "ico",
+                                            "jxl", "ppm", "pgm",  "pbm", "pnm",  "jp2",  "raw",  "dng"};
+        for (const char* u : unsupported)
+            if (ext == u) return "unsupported image format (." + ext + "); convert it to png, jpeg, bmp or webp";
+        return kNotAnImage;
+    }
+    if (!fs::is_regular_file(st)) return "not a regular file";
+    if (::access(path.c_str(), R_OK) != 0) return std::string("unreadable: ") + std::strerror(errno);
+    try {
+        const auto probe = probeImageFile(path.string());
+        if (!probe.problem.empty()) return probe.problem;
+        if (!probe.supported)
+            return "unsupported image format" + (probe.format.empty() ? std::string() : " (" + probe.format + ")");
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return {};
+}
 
 }  // namespace
 
@@ -54,8 +90,12 @@ ImageFolderDataset::ImageFolderDataset(const std::string& root) {
         std::error_code listEc;
         for (fs::directory_iterator it(classDir, listEc), end; !listEc && it != end; it.increment(listEc)) {
             const std::string file = it->path().filename().string();
-            std::error_code fileEc;
-            if (isImageFileName(file) && it->is_regular_file(fileEc)) files.push_back(file);
+            if (isHidden(file)) continue;
+            const auto reason = skipReason(it->path(), file);
+            if (reason.empty())
+                files.push_back(file);
+            else if (reason != kNotAnImage)
+                m_skipped.push_back({classDir + "/" + file, reason});
         }
         if (listEc) throw Error(classDir + ": cannot list the class folder: " + listEc.message());
         std::sort(files.begin(), files.end());
@@ -72,6 +112,9 @@ ImageFolderDataset::ImageFolderDataset(const std::string& root) {
             m_warnings.push_back("class '" + name + "' has a single image; Diff-II pairs it with Gaussian noise");
         m_classes.push_back(std::move(cls));
     }
+    std::sort(m_skipped.begin(), m_skipped.end(),
+              [](const ImageFailure& a, const ImageFailure& b) { return a.path < b.path; });
+    for (const auto& f : m_skipped) m_warnings.push_back("skipped " + f.path + ": " + f.message);
     if (m_classes.empty())
         throw Error(m_root +
                     ": dataset folder has no images (expected subfolders per class holding jpg, jpeg, "

@@ -41,7 +41,12 @@ public:
     // Indices of the classes with exactly one image: Diff-II has no second image to interpolate with and falls
     // back to Gaussian noise for them.
     std::vector<int> singleImageClasses() const;
-    // Human-readable notes on empty and one-image classes, for the GUI and the CLI.
+    // Files of class folders that are left out, each with its reason, found by the scan all at once: unsupported
+    // image formats (GIF, TIFF, ...), unreadable files, broken or oversized image headers (probeImageFile: the
+    // header only, nothing is decoded), dangling links and symlink loops, folders inside class folders. Files that
+    // are not images at all (captions, ...) and hidden entries are ignored without a word.
+    const std::vector<ImageFailure>& skipped() const { return m_skipped; }
+    // Human-readable notes on empty and one-image classes and on each skipped file, for the GUI and the CLI.
     const std::vector<std::string>& warnings() const { return m_warnings; }
 
     // Decodes every image with loadImageRgb and returns the failures (empty when all decode) instead of stopping
@@ -57,6 +62,7 @@ private:
     std::vector<ImageClass> m_classes;
     std::vector<std::string> m_emptyClasses;
     std::vector<std::string> m_warnings;
+    std::vector<ImageFailure> m_skipped;
 };
 
 }  // namespace diffii

@@ -109,7 +109,19 @@ Shard parseShard(const std::string& text);
 
 // Copies the synthetic set into an ImageFolder (class subfolders) with manifest.csv/jsonl, leaving out rejected
 // images (unless includeRejected). Atomic per file; restartable.
+//
+// Guarded target: the folder gets a marker, .diffii-export.json ({synthetic, complete, command, time}), written
+// with complete = false before the first image and complete = true after the manifests, which are removed first:
+// a killed export leaves a folder that says it is unfinished (readExportState, and `diffii classify --synthetic`
+// refuses it). Images of an earlier export of the same set that are no longer exported are removed. Without force,
+// an export into a non-empty folder that is not an earlier export of the same set, into a system folder (/, /usr,
+// /etc, ...; the home folder itself) or into the project's own synthetic folder is refused with an Error naming the
+// folder. Temporary files of dead runs in the folder are removed.
 int64_t exportSyntheticSet(const std::string& syntheticDir, const std::string& exportDir, bool includeRejected = false,
-                           const JobContext* job = nullptr);
+                           const JobContext* job = nullptr, bool force = false);
+
+// The marker of an export folder: "none" (no marker: not an export of this tool), "incomplete" or "complete".
+std::string readExportState(const std::string& exportDir);
+constexpr const char* kExportMarker = ".diffii-export.json";
 
 }  // namespace diffii

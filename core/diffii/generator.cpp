@@ -2,16 +2,20 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <nlohmann/json.hpp>
 
+#include "core/data/project_lock.h"
 #include "core/data/splits.h"
 #include "core/diffii/circle_interpolation.h"
 #include "core/io/error.h"
@@ -130,7 +134,16 @@ std::vector<SyntheticRecord> planGeneration(const std::vector<GenerationClass>& 
                                             const GenerationSettings& settings, uint64_t projectSeed) {
     if (!(settings.expansionRate > 0))
         throw Error("expansion rate must be > 0, got " + std::to_string(settings.expansionRate));
+    // The plan's size is known before anything is allocated: refuse one beyond kMaxPlannedImages.
+    double planned = 0.0;
+    for (const auto& c : classes)
+        planned += std::max(1.0, std::round(settings.expansionRate * static_cast<double>(c.trainImages)));
+    if (!(planned <= static_cast<double>(kMaxPlannedImages)))
+        throw Error("expansion rate " + std::to_string(settings.expansionRate) + " plans " +
+                    std::to_string(static_cast<long double>(planned)) + " images, more than the limit of " +
+                    std::to_string(kMaxPlannedImages) + " a set: lower the expansion rate");
     std::vector<SyntheticRecord> plan;
+    plan.reserve(static_cast<size_t>(planned));
     const bool diffII = settings.strategy == SynthesisStrategy::DiffII;
     for (const auto& c : classes) {
         if (diffII && c.pool.empty())
@@ -255,6 +268,7 @@ GenerationReport runGeneration(StableDiffusion& sd, const std::vector<Generation
     for (size_t i = 0; i < plan.size(); ++i)
         if (inShard(static_cast<int64_t>(i), shardIndex, shardCount)) mine.push_back(&plan[i]);
     report.total = static_cast<int64_t>(mine.size());
+    for (const auto* planned : mine) report.outputs.push_back(planned->outputPath);
     int64_t done = 0;
     for (const auto* planned : mine) {
         if (job) job->throwIfCancelled();
@@ -331,34 +345,134 @@ std::vector<SyntheticRecord> rebuildManifest(const std::string& outDir) {
     return records;
 }
 
+namespace {
+
+// Folders an export must not write into without --force: the root, the system's folders and the home folder itself.
+bool isSystemPath(const fs::path& p) {
+    const std::string s = p.generic_string();
+    if (s == "/" || s.empty()) return true;
+    static const char* roots[] = {"/bin",  "/boot", "/dev",  "/etc", "/lib", "/lib32", "/lib64", "/libx32",
+                                  "/proc", "/run",  "/sbin", "/sys", "/usr", "/var",   "/snap"};
+    for (const char* r : roots) {
+        const std::string root(r);
+        if (s == root || s.rfind(root + "/", 0) == 0) return true;
+    }
+    for (const char* top : {"/home", "/root", "/opt", "/srv", "/mnt", "/media", "/tmp"})
+        if (s == top) return true;
+    if (const char* home = std::getenv("HOME"))
+        if (*home && fs::path(home).lexically_normal() == p) return true;
+    return false;
+}
+
+fs::path canonicalOrAbsolute(const std::string& path) {
+    std::error_code ec;
+    auto p = fs::weakly_canonical(fs::absolute(path), ec);
+    if (ec) p = fs::absolute(path).lexically_normal();
+    auto s = p.generic_string();
+    while (s.size() > 1 && s.back() == '/') s.pop_back();
+    return fs::path(s);
+}
+
+nlohmann::json readMarker(const fs::path& dir) {
+    const auto file = dir / kExportMarker;
+    std::error_code ec;
+    if (!fs::is_regular_file(file, ec)) return nullptr;
+    try {
+        std::ifstream in(file);
+        return nlohmann::json::parse(in);
+    } catch (const std::exception&) {
+        return nlohmann::json::object();  // damaged: an export of this tool, of unknown set
+    }
+}
+
+void writeMarker(const fs::path& dir, const std::string& synthetic, bool complete) {
+    const std::time_t t = std::time(nullptr);
+    char when[64];
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    const nlohmann::json j = {
+        {"synthetic", synthetic}, {"complete", complete}, {"command", currentCommandLine()}, {"time", when}};
+    writeFileAtomic((dir / kExportMarker).string(), j.dump(2) + "\n");
+}
+
+}  // namespace
+
+std::string readExportState(const std::string& exportDir) {
+    const auto j = readMarker(fs::path(exportDir));
+    if (j.is_null()) return "none";
+    return j.is_object() && j.value("complete", false) ? "complete" : "incomplete";
+}
+
 int64_t exportSyntheticSet(const std::string& syntheticDir, const std::string& exportDir, bool includeRejected,
-                           const JobContext* job) {
+                           const JobContext* job, bool force) {
     const auto manifest = (fs::path(syntheticDir) / "manifest.jsonl").string();
     if (!fs::exists(manifest)) throw Error(manifest + ": no manifest (generate images first)");
     auto records = readManifestJsonl(manifest);
+    if (exportDir.empty()) throw Error("export: no export folder given");
+    const auto target = canonicalOrAbsolute(exportDir);
+    const auto source = canonicalOrAbsolute(syntheticDir);
+    const auto sourceText = source.generic_string(), targetText = target.generic_string();
+    if (targetText == sourceText || targetText.rfind(sourceText + "/", 0) == 0 ||
+        sourceText.rfind(targetText + "/", 0) == 0)
+        throw Error(exportDir + ": the export folder must lie outside the synthetic set " + syntheticDir +
+                    " (and not contain it)");
+    if (!force && isSystemPath(target))
+        throw Error(exportDir + ": refusing to export into a system folder (" + targetText +
+                    "); choose a folder of its own (or pass --force)");
     std::error_code ec;
-    fs::create_directories(exportDir, ec);
-    if (ec || !fs::is_directory(exportDir))
-        throw Error(exportDir + ": cannot create the export folder: " + ec.message());
+    const auto marker = readMarker(target);
+    const bool sameSet = marker.is_object() && marker.value("synthetic", std::string()) == sourceText;
+    if (fs::is_directory(target, ec) && !fs::is_empty(target, ec) && !sameSet && !force)
+        throw Error(exportDir + ": the folder is not empty and is not an earlier export of this set (" +
+                    (marker.is_null()
+                         ? std::string("no ") + kExportMarker
+                         : std::string(kExportMarker) + " names " +
+                               (marker.is_object() ? marker.value("synthetic", std::string("?")) : std::string("?"))) +
+                    "): choose an empty folder, or pass --force to merge into it");
+    fs::create_directories(target, ec);
+    if (ec || !fs::is_directory(target)) throw Error(exportDir + ": cannot create the export folder: " + ec.message());
+    removeStaleTemporaries(target.string());
+    // What an earlier export of this set wrote, so that images no longer exported can be removed afterwards.
+    std::set<std::string> previous;
+    if (sameSet && fs::exists(target / "manifest.jsonl")) {
+        try {
+            for (const auto& r : readManifestJsonl((target / "manifest.jsonl").string())) previous.insert(r.outputPath);
+        } catch (const Error&) {
+            // a damaged manifest of our own: rewritten below
+        }
+    }
+    // Unfinished until the manifests are written: a killed export cannot look complete.
+    writeMarker(target, sourceText, false);
+    fs::remove(target / "manifest.csv", ec);
+    fs::remove(target / "manifest.jsonl", ec);
     std::vector<SyntheticRecord> exported;
     int64_t done = 0;
     for (const auto& r : records) {
         if (job) job->throwIfCancelled();
         if (r.curation == Curation::Rejected && !includeRejected) continue;
         const auto src = fs::path(syntheticDir) / r.outputPath;
-        const auto dst = fs::path(exportDir) / r.outputPath;
+        const auto dst = target / r.outputPath;
         fs::create_directories(dst.parent_path(), ec);
         if (ec) throw Error(dst.parent_path().string() + ": cannot create folder: " + ec.message());
-        if (!fs::exists(dst) || fs::file_size(dst) != fs::file_size(src)) {
+        std::error_code sizeEc;
+        if (!fs::exists(dst) || fs::file_size(dst, sizeEc) != fs::file_size(src, sizeEc) || sizeEc) {
             std::ifstream in(src, std::ios::binary);
             if (!in) throw Error(src.string() + ": missing synthetic image listed in the manifest");
             std::string bytes((std::istreambuf_iterator<char>(in)), {});
             writeFileAtomic(dst.string(), bytes);
         }
+        previous.erase(r.outputPath);
         exported.push_back(r);
         if (job) job->report("export", ++done, static_cast<int64_t>(records.size()), r.outputPath);
     }
-    writeManifest(exportDir, exported);
+    for (const auto& stale : previous) {
+        const auto rel = fs::path(stale).lexically_normal();
+        if (rel.is_absolute() || rel.string().rfind("..", 0) == 0) continue;  // only inside the folder
+        fs::remove(target / rel, ec);
+    }
+    writeManifest(target.string(), exported);
+    writeMarker(target, sourceText, true);
     return static_cast<int64_t>(exported.size());
 }
 

@@ -1,5 +1,8 @@
 #include "core/diffii/pair.h"
 
+#include <cmath>
+#include <filesystem>
+
 #include "core/diffii/circle_interpolation.h"
 #include "core/diffii/preview.h"
 #include "core/diffii/textual_inversion.h"
@@ -58,7 +61,41 @@ PairResult renderPairOf(StableDiffusion& sd, const PairRequest& request, const J
 
 }  // namespace
 
+void validatePairRequest(const PairModel& model, const PairRequest& request) {
+    auto fail = [](const std::string& what) { throw Error(what); };
+    auto readable = [&](const std::string& path, const char* what) {
+        std::error_code ec;
+        if (path.empty()) fail(std::string(what) + ": no file given");
+        if (!std::filesystem::is_regular_file(path, ec)) fail(path + ": " + what + " is not a readable file");
+    };
+    readable(request.imageA, "--image");
+    readable(request.imageB, "--image");
+    for (const auto& e : model.embeddings) readable(e, "--embeddings");
+    if (!model.lora.empty()) readable(model.lora, "--lora");
+    if (request.prompt.empty()) fail("--prompt is empty");
+    const auto steps = "an integer in [1, " + std::to_string(kMaxSamplingSteps) + "]";
+    if (request.denoise.steps < 1 || request.denoise.steps > kMaxSamplingSteps)
+        fail("--steps must be " + steps + ", got " + std::to_string(request.denoise.steps));
+    if (request.inversion.steps < 1 || request.inversion.steps > kMaxSamplingSteps)
+        fail("--invert-steps must be " + steps + ", got " + std::to_string(request.inversion.steps));
+    if (!(request.denoise.split >= 0.0 && request.denoise.split <= 1.0))
+        fail("--split must be in [0, 1], got " + std::to_string(request.denoise.split));
+    if (!(std::isfinite(request.denoise.guidance) && request.denoise.guidance >= 0 &&
+          request.denoise.guidance <= kMaxGuidance))
+        fail("--guidance must be in [0, 100], got " + std::to_string(request.denoise.guidance));
+    if (!(std::isfinite(request.inversion.guidance) && request.inversion.guidance >= 0 &&
+          request.inversion.guidance <= kMaxGuidance))
+        fail("--invert-guidance must be in [0, 100], got " + std::to_string(request.inversion.guidance));
+    if (request.alpha && !std::isfinite(*request.alpha))
+        fail("--alpha must be a finite number, got " + std::to_string(*request.alpha));
+    for (const int64_t side : {request.width, request.height})
+        if (side < 0 || side > 4096 || side % 8 != 0)
+            fail("--size: " + std::to_string(request.width) + "x" + std::to_string(request.height) +
+                 ": each side must be a multiple of 8 up to 4096");
+}
+
 PairResult generatePair(const PairModel& model, const PairRequest& request, const JobContext* job) {
+    validatePairRequest(model, request);  // every argument before the model loads and the first UNet call
     LoadSettings settings;
     settings.precision = model.precision;
     auto sd = StableDiffusion::load(model.modelDir, settings);

@@ -40,6 +40,10 @@ struct PairResult {
     std::string precisionReason;  // what the model computed in
 };
 
+// Checks every argument of a pair (files, steps, split, guidance, alpha, size) before any work: throws
+// diffii::Error naming the option and the value.
+void validatePairRequest(const PairModel& model, const PairRequest& request);
+
 PairResult generatePair(const PairModel& model, const PairRequest& request, const JobContext* job = nullptr);
 
 // The decoded image as float32 safetensors tensor "image" (3, H, W) with theta and alpha as metadata (`--raw`).

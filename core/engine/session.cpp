@@ -1,7 +1,10 @@
 #include "core/engine/session.h"
 
+#include <cmath>
 #include <filesystem>
+#include <sstream>
 
+#include "core/data/project_lock.h"
 #include "core/data/synthetic_manifest.h"
 #include "core/diffii/circle_interpolation.h"
 #include "core/diffii/concept_learner.h"
@@ -93,9 +96,41 @@ WorkflowSettings WorkflowSettings::fromJson(const nlohmann::json& s, const std::
     w.negativePrompt = jsonValue<std::string>(g, "negative_prompt", w.negativePrompt, gf);
     const auto e = s.value("evaluation", nlohmann::json::object());
     w.evaluationTestDir = jsonValue<std::string>(e, "test_dir", w.evaluationTestDir, file + " settings.evaluation");
-    if (!(w.denoise.split >= 0 && w.denoise.split <= 1))
-        throw Error(gf + ": 'split' must be in [0, 1], got " + std::to_string(w.denoise.split));
-    if (!(w.expansionRate > 0)) throw Error(gf + ": 'expansion_rate' must be > 0");
+    auto check = [](bool ok, const std::string& where, const char* key, const std::string& rule, double value) {
+        if (!ok) {
+            std::ostringstream v;
+            v << value;
+            throw Error(where + ": '" + key + "' must be " + rule + ", got " + v.str());
+        }
+    };
+    const auto steps = "an integer in [1, " + std::to_string(kMaxSamplingSteps) + "]";
+    check(w.denoise.split >= 0 && w.denoise.split <= 1, gf, "split", "in [0, 1]", w.denoise.split);
+    check(w.expansionRate > 0 && w.expansionRate <= kMaxExpansionRate, gf, "expansion_rate",
+          "in (0, " + std::to_string(static_cast<int64_t>(kMaxExpansionRate)) + "]", w.expansionRate);
+    check(w.denoise.steps >= 1 && w.denoise.steps <= kMaxSamplingSteps, gf, "steps", steps, w.denoise.steps);
+    check(std::isfinite(w.denoise.guidance) && w.denoise.guidance >= 0 && w.denoise.guidance <= kMaxGuidance, gf,
+          "guidance", "in [0, 100]", w.denoise.guidance);
+    check(w.pool.steps >= 1 && w.pool.steps <= kMaxSamplingSteps, pf, "steps", steps, w.pool.steps);
+    check(std::isfinite(w.pool.guidance) && w.pool.guidance >= 0 && w.pool.guidance <= kMaxGuidance, pf, "guidance",
+          "in [0, 100]", w.pool.guidance);
+    check(cs.maxSteps >= 1 && cs.maxSteps <= kMaxTrainingSteps, cf, "max_steps",
+          "in [1, " + std::to_string(kMaxTrainingSteps) + "]", static_cast<double>(cs.maxSteps));
+    check(cs.batchSize >= 1 && cs.batchSize <= 1024, cf, "batch_size", "in [1, 1024]", cs.batchSize);
+    check(cs.gradAccumulation >= 1 && cs.gradAccumulation <= 1024, cf, "grad_accumulation", "in [1, 1024]",
+          cs.gradAccumulation);
+    check(cs.tokensPerClass >= 1 && cs.tokensPerClass <= 16, cf, "tokens_per_class", "in [1, 16]", cs.tokensPerClass);
+    check(cs.loraRank >= 1 && cs.loraRank <= 1024, cf, "lora_rank", "in [1, 1024]", static_cast<double>(cs.loraRank));
+    check(cs.checkpointEvery >= 0, cf, "checkpoint_every", ">= 0", static_cast<double>(cs.checkpointEvery));
+    check(cs.lrWarmupSteps >= 0, cf, "lr_warmup_steps", ">= 0", static_cast<double>(cs.lrWarmupSteps));
+    check(cs.imageSize >= 0 && cs.imageSize <= 4096 && cs.imageSize % 8 == 0, cf, "image_size",
+          "0 (the model's size) or a multiple of 8 up to 4096", static_cast<double>(cs.imageSize));
+    for (const auto& [key, value] : {std::pair<const char*, double>{"embedding_lr", cs.embeddingLr},
+                                     {"lora_lr", cs.loraLr},
+                                     {"embedding_weight_decay", cs.embeddingWeightDecay},
+                                     {"lora_weight_decay", cs.loraWeightDecay}})
+        check(std::isfinite(value) && value >= 0 && value < 1e3, cf, key, "finite, >= 0 and < 1000", value);
+    check(std::isfinite(cs.lossSmoothing) && cs.lossSmoothing >= 0 && cs.lossSmoothing < 1, cf, "loss_smoothing",
+          "in [0, 1)", cs.lossSmoothing);
     return w;
 }
 
@@ -188,12 +223,14 @@ WorkflowSettings ProjectSession::settings() const {
 }
 
 void ProjectSession::saveSettings(const WorkflowSettings& settings) {
+    const ProjectLock lock(m_project->dir(), "save settings");
     m_project->config().settings = settings.toJson();
     m_project->save();
     m_poolCache.reset();  // pool settings decide which entries are stale
 }
 
 void ProjectSession::setSplit(const Split& split) {
+    const ProjectLock lock(m_project->dir(), "split");
     writeProjectSplit(*m_project, split, m_dataset->root());
     m_split = split;
     invalidateCaches();
@@ -215,6 +252,7 @@ std::string ProjectSession::classPrompt(const std::string& className) const {
 ConceptResult ProjectSession::trainConcepts(
     const JobContext* job, bool resume, int64_t sampleEvery,
     const std::function<void(int64_t, const std::string&, const Image&)>& onSample) {
+    const ProjectLock lock(m_project->dir(), "train");
     std::vector<ConceptClass> classes;
     for (const auto& c : m_split.classes) {
         if (c.train.empty()) continue;
@@ -268,6 +306,7 @@ std::vector<PoolSource> ProjectSession::poolSources() const {
 }
 
 std::vector<PoolEntry> ProjectSession::buildPool(const JobContext* job) {
+    const ProjectLock lock(m_project->dir(), "pool");
     const auto s = settings();
     invalidateCaches();
     auto entries =
@@ -389,19 +428,31 @@ GenerationReport ProjectSession::generate(const JobContext* job, int shardIndex,
                             shardCount);
 }
 
-std::string ProjectSession::strategyDir(SynthesisStrategy strategy) const {
-    if (strategy == SynthesisStrategy::DiffII) return m_project->syntheticDir();
-    return (fs::path(m_project->dir()) / "strategies" / strategyName(strategy)).string();
+std::string ProjectSession::strategyDir(SynthesisStrategy strategy, std::optional<double> splitRatio) const {
+    if (strategy == SynthesisStrategy::DiffII && !splitRatio) return m_project->syntheticDir();
+    std::string name = strategyName(strategy);
+    if (splitRatio) {
+        char suffix[32];
+        std::snprintf(suffix, sizeof suffix, "-s%g", *splitRatio);
+        name += suffix;
+    }
+    return (fs::path(m_project->dir()) / "strategies" / name).string();
 }
 
 GenerationReport ProjectSession::generateStrategy(SynthesisStrategy strategy, const std::string& outDir,
                                                   std::optional<double> expansionRate, const JobContext* job,
-                                                  int shardIndex, int shardCount) {
+                                                  int shardIndex, int shardCount, std::optional<double> splitRatio) {
+    const ProjectLock lock(m_project->dir(), "generate");
     const auto s = settings();
     GenerationSettings g;
     g.expansionRate = expansionRate.value_or(s.expansionRate);
     g.strategy = strategy;
     g.denoise = s.denoise;
+    if (splitRatio) {
+        if (!(*splitRatio > 0.0 && *splitRatio <= 1.0))
+            throw Error("split ratio s must be in (0, 1], got " + std::to_string(*splitRatio));
+        g.denoise.split = *splitRatio;
+    }
     g.inversionSteps = s.pool.steps;
     g.suffixes = suffixes();
     g.negativePrompt = s.negativePrompt;
@@ -419,6 +470,7 @@ std::vector<SyntheticRecord> ProjectSession::syntheticSet() const {
 
 void ProjectSession::setCuration(const std::string& outputPath, Curation curation,
                                  const std::vector<std::string>& tags) {
+    const ProjectLock lock(m_project->dir(), "curate");
     const auto dir = m_project->syntheticDir();
     auto records = readManifestJsonl(dir + "/manifest.jsonl");
     bool found = false;
@@ -432,13 +484,15 @@ void ProjectSession::setCuration(const std::string& outputPath, Curation curatio
     writeManifest(dir, records);
 }
 
-int64_t ProjectSession::exportSet(const std::string& exportDir, const JobContext* job) {
-    return exportSyntheticSet(m_project->syntheticDir(), exportDir, false, job);
+int64_t ProjectSession::exportSet(const std::string& exportDir, const JobContext* job, bool force) {
+    const ProjectLock lock(m_project->dir(), "export");
+    return exportSyntheticSet(m_project->syntheticDir(), exportDir, false, job, force);
 }
 
 std::vector<std::string> ProjectSession::suffixes() const { return projectSuffixes(*m_project); }
 
 void ProjectSession::setSuffixes(const std::vector<std::string>& suffixes) {
+    const ProjectLock lock(m_project->dir(), "suffixes");
     writeProjectSuffixes(*m_project, suffixes);
 }
 

@@ -77,12 +77,16 @@ public:
     // Any strategy's synthetic set (core/engine/types.h SynthesisStrategy) with the project's settings (expansion
     // rate unless given), into outDir; the same plan, seeds, shards and resume as generate(), which is Diff-II
     // into synthetic/. The baselines need the concepts (their prompts use the class tokens) but no pool.
+    // splitRatio overrides the project's s (Diff-II at several s, for the evaluation's diversity/faithfulness).
     GenerationReport generateStrategy(SynthesisStrategy strategy, const std::string& outDir,
                                       std::optional<double> expansionRate = std::nullopt,
-                                      const JobContext* job = nullptr, int shardIndex = 0, int shardCount = 1);
-    // Where a strategy's set lives: synthetic/ for Diff-II, strategies/<name>/ for the others.
-    std::string strategyDir(SynthesisStrategy strategy) const;
-    int64_t exportSet(const std::string& exportDir, const JobContext* job = nullptr);
+                                      const JobContext* job = nullptr, int shardIndex = 0, int shardCount = 1,
+                                      std::optional<double> splitRatio = std::nullopt);
+    // Where a strategy's set lives: synthetic/ for Diff-II, strategies/<name>/ for the others, and
+    // strategies/<name>-s<S>/ for a set made at another split ratio than the project's.
+    std::string strategyDir(SynthesisStrategy strategy, std::optional<double> splitRatio = std::nullopt) const;
+    // The set without rejected images into an ImageFolder (guarded: core/data/synthetic_manifest.h).
+    int64_t exportSet(const std::string& exportDir, const JobContext* job = nullptr, bool force = false);
 
     // The synthetic set as recorded in synthetic/manifest.jsonl (empty before any generation), and its curation:
     // the image at outputPath (relative to synthetic/) gets the mark and tags, the manifests are rewritten

@@ -135,8 +135,9 @@ std::vector<SynthesisStrategy> allStrategies();
 
 struct GenerationReport {
     int64_t generated = 0;
-    int64_t skipped = 0;  // already finished (resume)
-    int64_t total = 0;    // images of this shard
+    int64_t skipped = 0;               // already finished (resume)
+    int64_t total = 0;                 // images of this shard
+    std::vector<std::string> outputs;  // the images of this shard's plan (paths relative to the set's folder)
 };
 
 // --- interactive preview (core/diffii/preview.h) ---
@@ -173,6 +174,13 @@ struct SplitSweepPoint {
 };
 
 // --- the project's settings ---
+
+// Limits checked before any work starts and before a setting is saved to project.json.
+constexpr int64_t kMaxPlannedImages = 10000000;  // images in one synthetic set (a plan is ~1 KB an image)
+constexpr double kMaxExpansionRate = 10000.0;    // synthetic images per training image
+constexpr int kMaxSamplingSteps = 1000;          // DDIM steps of denoising or inversion (1000 training timesteps)
+constexpr double kMaxGuidance = 100.0;           // classifier-free guidance
+constexpr int64_t kMaxTrainingSteps = 10000000;  // optimizer steps of concept learning
 
 // The settings of every job, stored under "settings" in project.json; missing keys take the defaults.
 struct WorkflowSettings {

@@ -12,6 +12,7 @@
 #include "core/data/dataset.h"
 #include "core/data/project.h"
 #include "core/data/stable_hash.h"
+#include "core/data/synthetic_manifest.h"
 #include "core/io/error.h"
 #include "core/io/image.h"
 #include "core/io/safetensors.h"
@@ -219,6 +220,9 @@ std::vector<ClassifierSample> syntheticSamples(const std::string& syntheticDir,
         return it == classNames.end() ? -1 : static_cast<int>(it - classNames.begin());
     };
     std::vector<ClassifierSample> out;
+    if (readExportState(syntheticDir) == "incomplete")
+        throw Error(syntheticDir + ": an unfinished export (" + kExportMarker +
+                    " says it stopped midway): run diffii export again");
     ImageFolderDataset synthetic(syntheticDir);
     // Soft labels of Diff-Mix images from the set's manifest.jsonl (core/data/synthetic_manifest.h):
     // {"outputPath", "strategy": "diff-mix", "sourceClass", "targetClass", "strength"}.

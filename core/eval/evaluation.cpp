@@ -4,11 +4,13 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <torch/torch.h>
 
 #include "core/data/dataset.h"
+#include "core/data/project_lock.h"
 #include "core/engine/session.h"
 #include "core/eval/lpips.h"
 #include "core/eval/resnet.h"
@@ -27,6 +29,34 @@ const std::vector<std::string> kTrainingOnly = {"original", "mixup", "cutmix"};
 
 bool isSynthesis(const std::string& name) {
     return std::find(kTrainingOnly.begin(), kTrainingOnly.end(), name) == kTrainingOnly.end();
+}
+
+// A synthesis strategy's name, optionally with a split ratio: "diff-ii@0.3" is Diff-II at s = 0.3 (its set in
+// strategies/diff-ii-s0.3/), so that one evaluation shows Diff-II's diversity and faithfulness at several s.
+struct StrategySpec {
+    SynthesisStrategy strategy = SynthesisStrategy::DiffII;
+    std::optional<double> split;
+};
+
+StrategySpec parseStrategySpec(const std::string& name) {
+    StrategySpec spec;
+    const auto at = name.find('@');
+    spec.strategy = parseStrategy(name.substr(0, at));  // throws naming the value
+    if (at == std::string::npos) return spec;
+    if (spec.strategy != SynthesisStrategy::DiffII)
+        throw Error("evaluation: strategy '" + name + "': only diff-ii takes a split ratio (diff-ii@S)");
+    const auto text = name.substr(at + 1);
+    size_t used = 0;
+    double s = 0.0;
+    try {
+        s = std::stod(text, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (used != text.size() || text.empty() || !(s > 0.0 && s <= 1.0))
+        throw Error("evaluation: strategy '" + name + "': the split ratio after '@' must be a number in (0, 1]");
+    spec.split = s;
+    return spec;
 }
 
 double seconds(std::chrono::steady_clock::time_point t0) {
@@ -140,7 +170,7 @@ private:
 
 void checkEvaluationStrategy(const std::string& name) {
     if (!isSynthesis(name)) return;
-    (void)parseStrategy(name);  // throws naming the value
+    (void)parseStrategySpec(name);  // throws naming the value
 }
 
 nlohmann::json EvaluationReport::toJson() const {
@@ -214,6 +244,7 @@ EvaluationReport runEvaluation(ProjectSession& session, const EvaluationSettings
             if (settings.strategies[j] == settings.strategies[i])
                 throw Error("evaluation: strategy '" + settings.strategies[i] + "' is given twice");
     }
+    const ProjectLock lock(session.project().dir(), "evaluate");  // its sets are written into the project
     fs::create_directories(outDir);
     const auto base = projectData(session, settings.testDir);
     EvaluationReport report;
@@ -224,11 +255,16 @@ EvaluationReport runEvaluation(ProjectSession& session, const EvaluationSettings
     for (const auto& name : settings.strategies) {
         if (!isSynthesis(name)) continue;
         const auto t0 = std::chrono::steady_clock::now();
-        const auto strategy = parseStrategy(name);
-        const auto dir = session.strategyDir(strategy);
+        const auto spec = parseStrategySpec(name);
+        const auto dir = session.strategyDir(spec.strategy, spec.split);
         if (job) job->report("evaluate", 0, 1, "generating " + name);
-        session.generateStrategy(strategy, dir, settings.expansionRate, job);
-        sets[name] = syntheticSamples(dir, base.classNames);
+        const auto generated =
+            session.generateStrategy(spec.strategy, dir, settings.expansionRate, job, 0, 1, spec.split);
+        // Only this plan's images: a set made earlier with a larger expansion leaves more images in the folder.
+        const std::set<std::string> planned(generated.outputs.begin(), generated.outputs.end());
+        auto& samples = sets[name];
+        for (auto& sample : syntheticSamples(dir, base.classNames))
+            if (planned.count(fs::relative(sample.path, dir).generic_string())) samples.push_back(std::move(sample));
         generationSeconds[name] = seconds(t0);
     }
 

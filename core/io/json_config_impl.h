@@ -11,7 +11,7 @@ T jsonValue(const nlohmann::json& j, const std::string& key, const T& fallback, 
     try {
         return it->get<T>();
     } catch (const nlohmann::json::exception& e) {
-        throw Error(file + ": key '" + key + "' has an unexpected type (value " + it->dump() + "): " + e.what());
+        throw Error(file + ": key '" + key + "' has an unexpected type (value " + jsonExcerpt(*it) + "): " + e.what());
     }
 }
 
@@ -22,7 +22,7 @@ T jsonRequire(const nlohmann::json& j, const std::string& key, const std::string
     try {
         return it->get<T>();
     } catch (const nlohmann::json::exception& e) {
-        throw Error(file + ": key '" + key + "' has an unexpected type (value " + it->dump() + "): " + e.what());
+        throw Error(file + ": key '" + key + "' has an unexpected type (value " + jsonExcerpt(*it) + "): " + e.what());
     }
 }
 

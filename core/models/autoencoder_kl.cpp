@@ -4,6 +4,7 @@
 
 #include "core/io/error.h"
 #include "core/io/json_config.h"
+#include "core/models/config_limits.h"
 #include "core/models/layers.h"
 #include "core/models/resnet.h"
 
@@ -12,14 +13,6 @@ namespace diffii {
 namespace nn = torch::nn;
 
 namespace {
-
-void checkTypes(const std::vector<std::string>& types, const std::string& key, const std::string& supported,
-                const std::string& file) {
-    for (size_t i = 0; i < types.size(); ++i)
-        if (types[i] != supported)
-            throw Error(file + ": " + key + "[" + std::to_string(i) + "] '" + types[i] +
-                        "' is not supported (supported: " + supported + ")");
-}
 
 UNetBlockOptions vaeBlock(const AutoencoderKLConfig& c) {
     UNetBlockOptions o;
@@ -33,42 +26,101 @@ UNetBlockOptions vaeBlock(const AutoencoderKLConfig& c) {
 }  // namespace
 
 AutoencoderKLConfig AutoencoderKLConfig::fromJson(const nlohmann::json& j, const std::string& file) {
-    if (!j.is_object()) throw Error(file + ": expected a JSON object");
+    if (!j.is_object()) throw Error(file + ": expected a JSON object, got " + std::string(j.type_name()));
     AutoencoderKLConfig c;
-    c.inChannels = jsonValue<int64_t>(j, "in_channels", 3, file);
-    c.outChannels = jsonValue<int64_t>(j, "out_channels", 3, file);
-    c.downBlockTypes = jsonValue<std::vector<std::string>>(j, "down_block_types", c.downBlockTypes, file);
-    c.upBlockTypes = jsonValue<std::vector<std::string>>(j, "up_block_types", c.upBlockTypes, file);
-    c.blockOutChannels = jsonValue<std::vector<int64_t>>(j, "block_out_channels", c.blockOutChannels, file);
-    c.layersPerBlock = jsonValue<int64_t>(j, "layers_per_block", 1, file);
-    c.latentChannels = jsonValue<int64_t>(j, "latent_channels", 4, file);
-    c.normNumGroups = jsonValue<int64_t>(j, "norm_num_groups", 32, file);
-    c.sampleSize = jsonValue<int64_t>(j, "sample_size", 32, file);
-    c.scalingFactor = jsonValue<double>(j, "scaling_factor", 0.18215, file);
+    if (j.contains("_class_name") && j["_class_name"] != "AutoencoderKL")
+        throwKeyError(file, "_class_name",
+                      jsonExcerpt(j["_class_name"]) + " is not supported (supported: AutoencoderKL)");
+    // diffusers writes every __init__ argument into config.json; these are the ones of its first Stable Diffusion
+    // release (SD 1.4's VAE config, diffusers 0.2.2). norm_num_groups, scaling_factor, force_upcast came later.
+    jsonRequireKeys(j,
+                    {"in_channels", "out_channels", "down_block_types", "up_block_types", "block_out_channels",
+                     "layers_per_block", "latent_channels", "act_fn", "sample_size"},
+                    file, "diffusers writes it into every AutoencoderKL config");
+    c.inChannels = jsonInt(j, "in_channels", 1, limits::kMaxIoChannels, file);
+    c.outChannels = jsonInt(j, "out_channels", 1, limits::kMaxIoChannels, file);
+    c.layersPerBlock = jsonInt(j, "layers_per_block", 1, limits::kMaxLayersPerBlock, file);
+    c.latentChannels = jsonInt(j, "latent_channels", 1, limits::kMaxIoChannels, file);
+    c.normNumGroups = jsonInt(j, "norm_num_groups", 1, limits::kMaxChannels, file, 32);
+    c.sampleSize = jsonInt(j, "sample_size", 1, limits::kMaxVaeSampleSize, file);
+    c.scalingFactor = jsonNumber(j, "scaling_factor", 0.0, 1e6, file, 0.18215);
+    if (c.scalingFactor == 0.0) throwKeyError(file, "scaling_factor", "must be > 0, got 0");
     c.forceUpcast = jsonValue<bool>(j, "force_upcast", true, file);
-    checkTypes(c.downBlockTypes, "down_block_types", "DownEncoderBlock2D", file);
-    checkTypes(c.upBlockTypes, "up_block_types", "UpDecoderBlock2D", file);
-    const auto act = jsonValue<std::string>(j, "act_fn", "silu", file);
-    if (act != "silu") throw Error(file + ": act_fn '" + act + "' is not supported (supported: silu)");
+
+    const std::pair<const char*, const char*> lists[] = {{"down_block_types", "DownEncoderBlock2D"},
+                                                         {"up_block_types", "UpDecoderBlock2D"}};
+    for (const auto& [key, supported] : lists) {
+        const auto& v = j.at(key);
+        if (!v.is_array() || v.empty() || v.size() > size_t(limits::kMaxBlocks))
+            throwKeyError(
+                file, key,
+                "must be a list of 1 to " + std::to_string(limits::kMaxBlocks) + " block names, got " + jsonExcerpt(v));
+        for (size_t i = 0; i < v.size(); ++i)
+            if (v[i] != supported)
+                throw Error(file + ": key '" + std::string(key) + "[" + std::to_string(i) + "]': " +
+                            (v[i].is_string() ? "'" + v[i].get<std::string>().substr(0, 80) + "'" : jsonExcerpt(v[i])) +
+                            " is not supported (supported: " + supported + ")");
+        (std::string(key) == "down_block_types" ? c.downBlockTypes : c.upBlockTypes) =
+            v.get<std::vector<std::string>>();
+    }
+    const auto& act = j.at("act_fn");
+    if (act != "silu") throwKeyError(file, "act_fn", jsonExcerpt(act) + " is not supported (supported: silu)");
     for (const char* key : {"use_quant_conv", "use_post_quant_conv", "mid_block_add_attention"})
         if (!jsonValue<bool>(j, key, true, file))
             throw Error(file + ": key '" + std::string(key) + "' is false, but only true is supported");
     if (j.contains("shift_factor") && !j["shift_factor"].is_null() && j["shift_factor"] != 0)
-        throw Error(file + ": key 'shift_factor' is " + j["shift_factor"].dump() + ", but only null is supported");
-    if (c.blockOutChannels.empty() || c.downBlockTypes.size() != c.blockOutChannels.size() ||
-        c.upBlockTypes.size() != c.blockOutChannels.size()) {
-        std::ostringstream os;
-        os << file << ": down_block_types, up_block_types and block_out_channels must have the same, non-zero length"
-           << " (got " << c.downBlockTypes.size() << ", " << c.upBlockTypes.size() << ", " << c.blockOutChannels.size()
-           << ")";
-        throw Error(os.str());
-    }
-    for (size_t i = 0; i < c.blockOutChannels.size(); ++i)
+        throw Error(file + ": key 'shift_factor' is " + jsonExcerpt(j["shift_factor"]) +
+                    ", but only null is supported");
+    if (c.upBlockTypes.size() != c.downBlockTypes.size())
+        throwKeyError(file, "up_block_types",
+                      "has " + std::to_string(c.upBlockTypes.size()) + " entries, but 'down_block_types' has " +
+                          std::to_string(c.downBlockTypes.size()));
+    const auto& channels = j.at("block_out_channels");
+    const size_t n = c.downBlockTypes.size();
+    if (!channels.is_array() || channels.size() != n)
+        throwKeyError(file, "block_out_channels",
+                      "must be a list with one channel count per block (" + std::to_string(n) +
+                          ", as 'down_block_types'), got " + jsonExcerpt(channels));
+    c.blockOutChannels.clear();
+    for (size_t i = 0; i < n; ++i) {
+        const std::string key = "block_out_channels[" + std::to_string(i) + "]";
+        c.blockOutChannels.push_back(jsonIntIn(channels[i], key, 1, limits::kMaxChannels, file));
         if (c.blockOutChannels[i] % c.normNumGroups != 0)
-            throw Error(file + ": block_out_channels[" + std::to_string(i) +
-                        "] = " + std::to_string(c.blockOutChannels[i]) + " is not divisible by norm_num_groups " +
-                        std::to_string(c.normNumGroups));
+            throwKeyError(file, "norm_num_groups",
+                          "'" + key + "' = " + std::to_string(c.blockOutChannels[i]) +
+                              " is not divisible by norm_num_groups " + std::to_string(c.normNumGroups));
+    }
+    checkParameterBudget(c.parameterCount(), "the VAE this config describes", file,
+                         "block_out_channels, layers_per_block");
     return c;
+}
+
+int64_t AutoencoderKLConfig::parameterCount() const {
+    using namespace paramcount;
+    const auto& ch = blockOutChannels;
+    const size_t n = ch.size();
+    // UNetMidBlock2D: resnet, single-head attention with group_norm and biased q/k/v, resnet.
+    const auto mid = [](int64_t c) { return 2 * resnetParams(c, c, 0) + 2 * c + 4 * linearParams(c, c); };
+    int64_t total = convParams(inChannels, ch[0], 3);  // encoder
+    int64_t out = ch[0];
+    for (size_t i = 0; i < n; ++i) {
+        const int64_t in = out;
+        out = ch[i];
+        for (int64_t l = 0; l < layersPerBlock; ++l) total += resnetParams(l == 0 ? in : out, out, 0);
+        if (i + 1 < n) total += convParams(out, out, 3);
+    }
+    total += mid(ch.back()) + 2 * ch.back() + convParams(ch.back(), 2 * latentChannels, 3);
+    total += convParams(latentChannels, ch.back(), 3) + mid(ch.back());  // decoder
+    out = ch.back();
+    for (size_t i = 0; i < n; ++i) {
+        const int64_t in = out;
+        out = ch[n - 1 - i];
+        for (int64_t l = 0; l < layersPerBlock + 1; ++l) total += resnetParams(l == 0 ? in : out, out, 0);
+        if (i + 1 < n) total += convParams(out, out, 3);
+    }
+    total += 2 * ch[0] + convParams(ch[0], outChannels, 3);
+    total += convParams(2 * latentChannels, 2 * latentChannels, 1) + convParams(latentChannels, latentChannels, 1);
+    return total;
 }
 
 AutoencoderKLConfig AutoencoderKLConfig::fromFile(const std::string& path) {

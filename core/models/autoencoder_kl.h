@@ -26,9 +26,14 @@ struct AutoencoderKLConfig {
     double scalingFactor = 0.18215;
     bool forceUpcast = true;
 
-    // Reads a diffusers config.json; unsupported options are a diffii::Error naming the file, the key and the value.
+    // Reads a diffusers config.json. The keys every diffusers version writes (those of SD 1.4's VAE config) are
+    // required; norm_num_groups, scaling_factor and force_upcast take diffusers' defaults when absent. A missing
+    // key, an unsupported option or a value outside core/models/config_limits.h, and a model above the parameter
+    // budget, are a diffii::Error naming the file, the key and the value.
     static AutoencoderKLConfig fromJson(const nlohmann::json& j, const std::string& file);
     static AutoencoderKLConfig fromFile(const std::string& path);
+    // The parameter count of AutoencoderKL(*this), computed from the config alone (nothing is allocated).
+    int64_t parameterCount() const;
     // Image pixels per latent pixel (2^(number of down blocks - 1)).
     int64_t downscaleFactor() const { return int64_t(1) << (blockOutChannels.size() - 1); }
 };

@@ -6,6 +6,7 @@
 
 #include "core/io/error.h"
 #include "core/io/json_config.h"
+#include "core/models/config_limits.h"
 #include "core/models/layers.h"
 
 namespace diffii {
@@ -31,41 +32,54 @@ torch::nn::LayerNorm makeLayerNorm(const ClipTextConfig& c) {
 ClipTextConfig ClipTextConfig::fromJson(const nlohmann::json& root, const std::string& file) {
     if (!root.is_object()) throw Error(file + ": expected a JSON object, got " + std::string(root.type_name()));
     // A full CLIPModel config nests the text part under "text_config".
-    const nlohmann::json& j =
-        (!root.contains("hidden_size") && root.contains("text_config") && root["text_config"].is_object())
-            ? root["text_config"]
-            : root;
+    const bool nested =
+        !root.contains("hidden_size") && root.contains("text_config") && root["text_config"].is_object();
+    const nlohmann::json& j = nested ? root["text_config"] : root;
+    if (!nested)
+        jsonRequireKeys(j,
+                        {"vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
+                         "max_position_embeddings", "hidden_act", "layer_norm_eps"},
+                        file, "transformers writes it into every CLIPTextConfig");
     ClipTextConfig c;
-    c.vocabSize = jsonValue<int64_t>(j, "vocab_size", c.vocabSize, file);
-    c.hiddenSize = jsonValue<int64_t>(j, "hidden_size", c.hiddenSize, file);
-    c.intermediateSize = jsonValue<int64_t>(j, "intermediate_size", c.intermediateSize, file);
-    c.numHiddenLayers = jsonValue<int64_t>(j, "num_hidden_layers", c.numHiddenLayers, file);
-    c.numAttentionHeads = jsonValue<int64_t>(j, "num_attention_heads", c.numAttentionHeads, file);
-    c.maxPositionEmbeddings = jsonValue<int64_t>(j, "max_position_embeddings", c.maxPositionEmbeddings, file);
+    using namespace limits;
+    c.vocabSize = jsonInt(j, "vocab_size", 1, kMaxVocab, file, c.vocabSize);
+    c.hiddenSize = jsonInt(j, "hidden_size", 1, kMaxTextHidden, file, c.hiddenSize);
+    c.intermediateSize = jsonInt(j, "intermediate_size", 1, kMaxTextIntermediate, file, c.intermediateSize);
+    c.numHiddenLayers = jsonInt(j, "num_hidden_layers", 1, kMaxTextLayers, file, c.numHiddenLayers);
+    c.numAttentionHeads = jsonInt(j, "num_attention_heads", 1, kMaxTextHidden, file, c.numAttentionHeads);
+    c.maxPositionEmbeddings = jsonInt(j, "max_position_embeddings", 1, kMaxPositions, file, c.maxPositionEmbeddings);
     c.hiddenAct = jsonValue<std::string>(j, "hidden_act", c.hiddenAct, file);
-    c.layerNormEps = jsonValue<double>(j, "layer_norm_eps", c.layerNormEps, file);
-    c.bosTokenId = jsonValue<int64_t>(j, "bos_token_id", c.bosTokenId, file);
-    c.eosTokenId = jsonValue<int64_t>(j, "eos_token_id", c.eosTokenId, file);
-    c.padTokenId = jsonValue<int64_t>(j, "pad_token_id", c.padTokenId, file);
-    c.projectionDim = jsonValue<int64_t>(j, "projection_dim", c.projectionDim, file);
-    c.initializerFactor = jsonValue<double>(j, "initializer_factor", c.initializerFactor, file);
-    c.initializerRange = jsonValue<double>(j, "initializer_range", c.initializerRange, file);
+    c.layerNormEps = jsonNumber(j, "layer_norm_eps", 0.0, 1.0, file, c.layerNormEps);
+    // Token ids: the pooled output looks up eos_token_id (2 in legacy configs: argmax then).
+    const std::pair<const char*, int64_t*> ids[] = {
+        {"bos_token_id", &c.bosTokenId}, {"eos_token_id", &c.eosTokenId}, {"pad_token_id", &c.padTokenId}};
+    for (const auto& [key, id] : ids) {
+        *id = jsonInt(j, key, 0, kMaxVocab, file, std::min(*id, c.vocabSize - 1));
+        if (*id >= c.vocabSize)
+            throwKeyError(file, key,
+                          "must be below 'vocab_size' " + std::to_string(c.vocabSize) + ", got " + std::to_string(*id));
+    }
+    c.projectionDim = jsonInt(j, "projection_dim", 1, kMaxTextHidden, file, c.projectionDim);
+    c.initializerFactor = jsonNumber(j, "initializer_factor", 0.0, 1e6, file, c.initializerFactor);
+    c.initializerRange = jsonNumber(j, "initializer_range", 0.0, 1e6, file, c.initializerRange);
 
     if (c.hiddenAct != "quick_gelu" && c.hiddenAct != "gelu")
-        badConfig(file, "hidden_act", "\"" + c.hiddenAct + "\"", "\"quick_gelu\" or \"gelu\"");
-    const std::pair<const char*, int64_t> positive[] = {{"vocab_size", c.vocabSize},
-                                                        {"hidden_size", c.hiddenSize},
-                                                        {"intermediate_size", c.intermediateSize},
-                                                        {"num_hidden_layers", c.numHiddenLayers},
-                                                        {"num_attention_heads", c.numAttentionHeads},
-                                                        {"max_position_embeddings", c.maxPositionEmbeddings}};
-    for (const auto& [key, value] : positive)
-        if (value < 1) badConfig(file, key, std::to_string(value), "a positive integer");
+        badConfig(file, "hidden_act", jsonExcerpt(c.hiddenAct), "\"quick_gelu\" or \"gelu\"");
     if (c.hiddenSize % c.numAttentionHeads != 0)
         badConfig(file, "num_attention_heads", std::to_string(c.numAttentionHeads),
                   "a divisor of hidden_size " + std::to_string(c.hiddenSize));
     if (!(c.layerNormEps > 0.0)) badConfig(file, "layer_norm_eps", std::to_string(c.layerNormEps), "a positive number");
+    checkParameterBudget(c.parameterCount(), "the text encoder this config describes", file,
+                         "vocab_size, hidden_size, intermediate_size, num_hidden_layers");
     return c;
+}
+
+int64_t ClipTextConfig::parameterCount() const {
+    using namespace paramcount;
+    const int64_t h = hiddenSize;
+    const int64_t layer =
+        4 * linearParams(h, h) + 2 * 2 * h + linearParams(h, intermediateSize) + linearParams(intermediateSize, h);
+    return (vocabSize + maxPositionEmbeddings) * h + numHiddenLayers * layer + 2 * h;
 }
 
 ClipTextConfig ClipTextConfig::fromFile(const std::string& path) { return fromJson(readJsonFile(path), path); }

@@ -32,10 +32,16 @@ struct ClipTextConfig {
     double initializerFactor = 1.0;
     double initializerRange = 0.02;
 
-    // Unknown hidden_act, non-positive sizes, or hidden_size not divisible by num_attention_heads are a
-    // diffii::Error naming the file, the key and the value.
+    // The keys transformers writes into every CLIPTextConfig file (vocab_size, hidden_size, intermediate_size,
+    // num_hidden_layers, num_attention_heads, max_position_embeddings, hidden_act, layer_norm_eps) are required at
+    // the top level; a CLIPModel config's nested "text_config" is written as a difference from these defaults, so
+    // there they may be absent. Unknown hidden_act, sizes outside core/models/config_limits.h, hidden_size not
+    // divisible by num_attention_heads, or a model above the parameter budget are a diffii::Error naming the file,
+    // the key and the value.
     static ClipTextConfig fromJson(const nlohmann::json& json, const std::string& file);
     static ClipTextConfig fromFile(const std::string& path);
+    // The parameter count of ClipTextModel(*this), computed from the config alone (nothing is allocated).
+    int64_t parameterCount() const;
 };
 
 struct ClipTextOutput {

@@ -101,7 +101,7 @@ void readSpecialToken(const nlohmann::json& j, const std::string& key, const std
         *out = (*it)["content"].get<std::string>();
     } else {
         throw Error(file + ": key '" + key + "' should be a token string or an object with 'content', got " +
-                    boundedText(it->dump()));
+                    jsonExcerpt(*it));
     }
 }
 
@@ -338,23 +338,43 @@ ClipTokenizer ClipTokenizer::fromFolder(const std::string& tokenizerDir) {
         throw Error(mergesPath + ": no merges after the '#version' header line (empty or corrupt file)");
 
     ClipSpecialTokens specials;
+    // The file that set each special token (special_tokens_map.json overrides tokenizer_config.json), so that a
+    // token missing from the vocabulary is reported against the file and key that named it.
+    std::map<std::string, std::string> specialSource;
+    const auto noteSources = [&](const nlohmann::json& j, const std::string& file) {
+        for (const char* key : {"bos_token", "eos_token", "pad_token", "unk_token"})
+            if (j.contains(key) && !j[key].is_null()) specialSource[key] = file;
+    };
     nlohmann::json config;
     if (isFile(configPath)) {
         config = readJsonFile(configPath);
         if (!config.is_object()) throw Error(configPath + ": expected a JSON object");
         readSpecialTokens(config, configPath, &specials);
+        noteSources(config, configPath);
         const auto ml = config.find("model_max_length");
-        // Tokenizers without a limit store int(1e30); keep CLIP's 77 then.
-        if (ml != config.end() && ml->is_number_integer() && ml->get<double>() >= 2 && ml->get<double>() <= 1e6)
-            specials.modelMaxLength = ml->get<int>();
-        else if (ml != config.end() && !ml->is_number())
-            throw Error(configPath + ": key 'model_max_length' should be a number, got " + boundedText(ml->dump()));
+        // Tokenizers without a limit store int(1e30) (transformers' VERY_LARGE_INTEGER); keep CLIP's 77 above 1e6.
+        if (ml != config.end() && !ml->is_null()) {
+            if (!ml->is_number() || (ml->is_number_float() && ml->get<double>() <= 1e6))
+                (void)jsonIntIn(*ml, "model_max_length", 2, 1000000, configPath);  // type, integrality, range
+            if (ml->get<double>() < 2)
+                throw Error(configPath + ": key 'model_max_length': must be >= 2, got " + jsonExcerpt(*ml));
+            if (ml->get<double>() <= 1e6) specials.modelMaxLength = static_cast<int>(ml->get<double>());
+        }
     }
     if (isFile(specialPath)) {
         const nlohmann::json map = readJsonFile(specialPath);
         if (!map.is_object()) throw Error(specialPath + ": expected a JSON object");
         readSpecialTokens(map, specialPath, &specials);
+        noteSources(map, specialPath);
     }
+    const std::pair<const char*, const std::string*> named[] = {{"bos_token", &specials.bos},
+                                                                {"eos_token", &specials.eos},
+                                                                {"pad_token", &specials.pad},
+                                                                {"unk_token", &specials.unk}};
+    for (const auto& [key, token] : named)
+        if (specialSource.count(key) && !vocab.count(*token))
+            throw Error(specialSource[key] + ": key '" + key + "': token '" + token->substr(0, 80) +
+                        "' is not in the vocabulary (" + vocabPath + ")");
 
     ClipTokenizer tok(std::move(vocab), merges, specials, vocabPath);
 

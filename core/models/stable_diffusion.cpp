@@ -1,5 +1,6 @@
 #include "core/models/stable_diffusion.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 #include <sstream>
@@ -8,6 +9,7 @@
 #include "core/io/json_config.h"
 #include "core/io/safetensors.h"
 #include "core/jobs/precision.h"
+#include "core/models/config_limits.h"
 #include "core/models/layers.h"
 #include "core/models/state_dict.h"
 #include "core/models/value_scan.h"
@@ -62,14 +64,111 @@ std::string requireDir(const std::string& modelDir) {
 }
 
 void checkModelIndex(const nlohmann::json& index, const std::string& path) {
-    for (const char* key : {"unet", "vae", "text_encoder", "tokenizer", "scheduler"}) {
+    if (!index.is_object()) throw Error(path + ": expected a JSON object, got " + std::string(index.type_name()));
+    // [library, class] of each component this engine loads; the class must be the one it implements.
+    const std::pair<const char*, std::vector<std::string>> components[] = {
+        {"unet", {"UNet2DConditionModel"}},
+        {"vae", {"AutoencoderKL"}},
+        {"text_encoder", {"CLIPTextModel"}},
+        {"tokenizer", {"CLIPTokenizer", "CLIPTokenizerFast"}},
+        {"scheduler", {}}};  // any scheduler class: its config is run as DDIM
+    for (const auto& [key, classes] : components) {
         const auto it = index.find(key);
         if (it == index.end() || it->is_null())
             throw Error(path + ": component '" + std::string(key) + "' is missing from model_index.json");
+        if (!it->is_array() || it->size() != 2 || !(*it)[0].is_string() || !(*it)[1].is_string())
+            throwKeyError(path, key, "must be [library, class name], got " + jsonExcerpt(*it));
+        const auto cls = (*it)[1].get<std::string>();
+        if (!classes.empty() && std::find(classes.begin(), classes.end(), cls) == classes.end())
+            throwKeyError(path, key,
+                          "class " + jsonExcerpt((*it)[1]) + " is not supported (supported: " + classes.front() +
+                              (classes.size() > 1 ? ", " + classes.back() : "") + ")");
     }
 }
 
+// Strict weight matching (loading, or checking the headers) of one component, through withFileContext: its errors also
+// name the config the module was built from, since a valid config the weights do not match is at fault as much as
+// the weights.
+void withWeights(const ComponentFiles& files, const std::string& what, const std::function<void()>& f) {
+    try {
+        withFileContext(files.weightFiles.front(), what, f);
+    } catch (const Error& e) {
+        throw Error(std::string(e.what()) + " (weights checked against the module built from " + files.configPath +
+                    ")");
+    }
+}
+
+// Every config of the folder, read and validated before anything is allocated, and checked against each other.
+struct FolderConfigs {
+    ComponentFiles textEncoderFiles, unetFiles, vaeFiles;
+    ClipTextConfig textEncoder;
+    UNet2DConditionConfig unet;
+    AutoencoderKLConfig vae;
+    std::string schedulerPath;
+    DdimConfig scheduler;
+};
+
+FolderConfigs readFolderConfigs(const std::string& modelDir) {
+    FolderConfigs f;
+    f.textEncoderFiles = locateComponent(modelDir, "text_encoder");
+    f.textEncoder = ClipTextConfig::fromFile(f.textEncoderFiles.configPath);
+    f.unetFiles = locateComponent(modelDir, "unet");
+    f.unet = UNet2DConditionConfig::fromFile(f.unetFiles.configPath);
+    f.vaeFiles = locateComponent(modelDir, "vae");
+    f.vae = AutoencoderKLConfig::fromFile(f.vaeFiles.configPath);
+    f.schedulerPath = (fs::path(modelDir) / "scheduler" / "scheduler_config.json").string();
+    f.scheduler = DdimConfig::fromFile(f.schedulerPath);
+
+    const auto& u = f.unet;
+    const std::string unetPath = f.unetFiles.configPath;
+    for (size_t i = 0; i < u.crossAttentionDim.size(); ++i)
+        if (u.crossAttentionDim[i] != f.textEncoder.hiddenSize)
+            throwKeyError(unetPath, "cross_attention_dim",
+                          std::to_string(u.crossAttentionDim[i]) + " differs from the text encoder's 'hidden_size' " +
+                              std::to_string(f.textEncoder.hiddenSize) + " (" + f.textEncoderFiles.configPath + ")");
+    if (u.inChannels != f.vae.latentChannels)
+        throwKeyError(unetPath, "in_channels",
+                      std::to_string(u.inChannels) + " differs from the VAE's 'latent_channels' " +
+                          std::to_string(f.vae.latentChannels) + " (" + f.vaeFiles.configPath + ")");
+    if (u.outChannels != f.vae.latentChannels)
+        throwKeyError(unetPath, "out_channels",
+                      std::to_string(u.outChannels) + " differs from the VAE's 'latent_channels' " +
+                          std::to_string(f.vae.latentChannels) + " (" + f.vaeFiles.configPath + ")");
+    const int64_t total = f.textEncoder.parameterCount() + u.parameterCount() + f.vae.parameterCount();
+    checkParameterBudget(total, "the model (UNet, VAE and text encoder together)", modelDir,
+                         "of unet/, vae/ and text_encoder/config.json");
+    return f;
+}
+
+// The tokenizer's ids and length must fit the text encoder's embeddings.
+void checkTokenizerFits(const ClipTokenizer& tok, const std::string& modelDir, const FolderConfigs& f) {
+    const auto tokDir = (fs::path(modelDir) / "tokenizer").string();
+    if (static_cast<int64_t>(tok.size()) > f.textEncoder.vocabSize)
+        throwKeyError(f.textEncoderFiles.configPath, "vocab_size",
+                      std::to_string(f.textEncoder.vocabSize) + " is smaller than the tokenizer's " +
+                          std::to_string(tok.size()) + " tokens (" + tokDir + ")");
+    if (static_cast<int64_t>(tok.maxLength()) > f.textEncoder.maxPositionEmbeddings)
+        throwKeyError(tokDir + "/tokenizer_config.json", "model_max_length",
+                      std::to_string(tok.maxLength()) + " exceeds the text encoder's 'max_position_embeddings' " +
+                          std::to_string(f.textEncoder.maxPositionEmbeddings) + " (" + f.textEncoderFiles.configPath +
+                          ")");
+}
+
 }  // namespace
+
+void withFileContext(const std::string& file, const std::string& what, const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const Error&) {
+        throw;
+    } catch (const c10::Error& e) {
+        throw Error(file + ": " + what + " failed: " + e.what_without_backtrace());
+    } catch (const std::bad_alloc&) {
+        throw Error(file + ": " + what + " failed: out of memory");
+    } catch (const std::exception& e) {
+        throw Error(file + ": " + what + " failed: " + e.what());
+    }
+}
 
 ComponentFiles locateComponent(const std::string& modelDir, const std::string& name) {
     ComponentFiles c;
@@ -120,6 +219,9 @@ std::shared_ptr<StableDiffusion> StableDiffusion::load(const std::string& modelD
     sd->m_modelIndex = readJsonFile(indexPath);
     checkModelIndex(sd->m_modelIndex, indexPath);
 
+    // Every config is validated (ranges, cross-checks, the size estimate) before any module is allocated.
+    const auto cfg = readFolderConfigs(modelDir);
+
     // Denormal floats made a training step 47x slower on this machine class; flushing them costs no accuracy
     // that matters here. The flag is per thread: this sets the loading thread's; flushDenormalsOnComputeThreads
     // (core/jobs/threads.h) sets LibTorch's pool threads as well.
@@ -127,32 +229,38 @@ std::shared_ptr<StableDiffusion> StableDiffusion::load(const std::string& modelD
     torch::NoGradGuard noGrad;
     sd->m_tokenizer =
         std::make_unique<ClipTokenizer>(ClipTokenizer::fromFolder((fs::path(modelDir) / "tokenizer").string()));
+    checkTokenizerFits(*sd->m_tokenizer, modelDir, cfg);
 
-    const auto te = locateComponent(modelDir, "text_encoder");
-    sd->m_textEncoder = ClipTextModel(ClipTextConfig::fromFile(te.configPath));
-    loadStateDict(*sd->m_textEncoder, te.weightFiles, loadOptionsFor("text_encoder"));
+    const auto& te = cfg.textEncoderFiles;
+    withFileContext(te.configPath, "building the text encoder",
+                    [&] { sd->m_textEncoder = ClipTextModel(cfg.textEncoder); });
+    withWeights(te, "loading the text encoder's weights",
+                [&] { loadStateDict(*sd->m_textEncoder, te.weightFiles, loadOptionsFor("text_encoder")); });
 
-    const auto unet = locateComponent(modelDir, "unet");
-    sd->m_unet = UNet2DConditionModel(UNet2DConditionConfig::fromFile(unet.configPath));
+    const auto& unet = cfg.unetFiles;
+    withFileContext(unet.configPath, "building the UNet", [&] { sd->m_unet = UNet2DConditionModel(cfg.unet); });
     if (settings.precision) {
         const auto choice = choosePrecision(*settings.precision, parameterCount(*sd->m_unet));
         sd->m_dtype = choice.bfloat16 ? torch::kBFloat16 : torch::kFloat32;
         sd->m_precisionReason = choice.reason;
     }
-    loadStateDict(*sd->m_unet, unet.weightFiles, loadOptionsFor("unet"));
+    withWeights(unet, "loading the UNet's weights",
+                [&] { loadStateDict(*sd->m_unet, unet.weightFiles, loadOptionsFor("unet")); });
 
-    const auto vae = locateComponent(modelDir, "vae");
-    sd->m_vae = AutoencoderKL(AutoencoderKLConfig::fromFile(vae.configPath));
-    loadStateDict(*sd->m_vae, vae.weightFiles, loadOptionsFor("vae"));
+    const auto& vae = cfg.vaeFiles;
+    withFileContext(vae.configPath, "building the VAE", [&] { sd->m_vae = AutoencoderKL(cfg.vae); });
+    withWeights(vae, "loading the VAE's weights",
+                [&] { loadStateDict(*sd->m_vae, vae.weightFiles, loadOptionsFor("vae")); });
 
-    const auto schedulerPath = (fs::path(modelDir) / "scheduler" / "scheduler_config.json").string();
-    sd->m_schedulerConfig = DdimConfig::fromFile(schedulerPath);
+    sd->m_schedulerConfig = cfg.scheduler;
 
-    for (torch::nn::Module* m :
-         std::initializer_list<torch::nn::Module*>{sd->m_textEncoder.get(), sd->m_unet.get(), sd->m_vae.get()}) {
-        m->eval();
-        toComputeDtype(*m, sd->m_dtype);
-    }
+    withFileContext(modelDir, "converting the model to its compute dtype", [&] {
+        for (torch::nn::Module* m :
+             std::initializer_list<torch::nn::Module*>{sd->m_textEncoder.get(), sd->m_unet.get(), sd->m_vae.get()}) {
+            m->eval();
+            toComputeDtype(*m, sd->m_dtype);
+        }
+    });
     return sd;
 }
 
@@ -173,42 +281,53 @@ ModelFolderReport inspectModelFolder(const std::string& modelDir, bool verifyAga
     r.dir = modelDir;
     r.modelIndex = readJsonFile(indexPath);
     checkModelIndex(r.modelIndex, indexPath);
+    // The configs are always validated (cheap, nothing allocated); verification builds the modules as well.
+    const auto cfg = readFolderConfigs(modelDir);
     torch::NoGradGuard noGrad;
     for (const std::string name : {"text_encoder", "unet", "vae"}) {
         ComponentReport c;
         c.name = name;
-        const auto files = locateComponent(modelDir, name);
+        const auto& files = name == "text_encoder" ? cfg.textEncoderFiles
+                            : name == "unet"       ? cfg.unetFiles
+                                                   : cfg.vaeFiles;
         c.configPath = files.configPath;
         c.weightFiles = files.weightFiles;
         c.config = readJsonFile(files.configPath);
         const auto& entry = r.modelIndex[name];
-        c.className = entry.is_array() && entry.size() == 2 && entry[1].is_string() ? entry[1].get<std::string>() : "?";
+        c.className = entry[1].get<std::string>();
         const auto options = loadOptionsFor(name);
         for (const auto& w : files.weightFiles) {
             SafeTensorsFile f(w);
             c.parameterCount += headerParameterCount(f, options, &c);
         }
         if (verifyAgainstConfig) {
+            const auto check = [&](torch::nn::Module& m) {
+                withWeights(files, "matching the weights", [&] { checkStateDict(m, files.weightFiles, options); });
+            };
+            const std::string what = "building the " + name + " from its config";
             if (name == "text_encoder") {
-                ClipTextModel m(ClipTextConfig::fromFile(files.configPath));
-                checkStateDict(*m, files.weightFiles, options);
+                ClipTextModel m{nullptr};
+                withFileContext(files.configPath, what, [&] { m = ClipTextModel(cfg.textEncoder); });
+                check(*m);
             } else if (name == "unet") {
-                UNet2DConditionModel m(UNet2DConditionConfig::fromFile(files.configPath));
-                checkStateDict(*m, files.weightFiles, options);
+                UNet2DConditionModel m{nullptr};
+                withFileContext(files.configPath, what, [&] { m = UNet2DConditionModel(cfg.unet); });
+                check(*m);
             } else {
-                AutoencoderKL m(AutoencoderKLConfig::fromFile(files.configPath));
-                checkStateDict(*m, files.weightFiles, options);
+                AutoencoderKL m{nullptr};
+                withFileContext(files.configPath, what, [&] { m = AutoencoderKL(cfg.vae); });
+                check(*m);
             }
         }
         r.components.push_back(std::move(c));
     }
     const auto tok = ClipTokenizer::fromFolder((fs::path(modelDir) / "tokenizer").string());
+    checkTokenizerFits(tok, modelDir, cfg);
     std::ostringstream ts;
     ts << tok.size() << " tokens, max length " << tok.maxLength() << ", bos " << tok.bosId() << ", eos " << tok.eosId()
        << ", pad " << tok.padId();
     r.tokenizerSummary = ts.str();
-    const auto schedulerPath = (fs::path(modelDir) / "scheduler" / "scheduler_config.json").string();
-    const auto sched = DdimConfig::fromFile(schedulerPath);
+    const auto& sched = cfg.scheduler;
     std::ostringstream ss;
     ss << (sched.className.empty() ? "?" : sched.className) << " (run as DDIM): " << sched.numTrainTimesteps
        << " train steps, beta " << sched.betaStart << ".." << sched.betaEnd << " "

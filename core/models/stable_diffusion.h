@@ -3,6 +3,7 @@
 // `diffii info`.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -96,6 +97,11 @@ struct ModelFolderReport {
 };
 
 ModelFolderReport inspectModelFolder(const std::string& modelDir, bool verifyAgainstConfig = true);
+
+// Runs f (building a module, reading or matching its weights) and turns what escapes from LibTorch (its message
+// without the stack frames), OpenCV or the standard library into a diffii::Error "<file>: <what> failed: <message>";
+// a diffii::Error passes unchanged.
+void withFileContext(const std::string& file, const std::string& what, const std::function<void()>& f);
 
 // Options that map real checkpoints onto our modules (legacy VAE attention names, text-encoder position_ids).
 LoadOptions loadOptionsFor(const std::string& component);

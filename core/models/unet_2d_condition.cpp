@@ -4,11 +4,13 @@
 
 #include "core/io/error.h"
 #include "core/io/json_config.h"
+#include "core/models/config_limits.h"
 #include "core/models/layers.h"
 
 namespace diffii {
 
 namespace nn = torch::nn;
+using namespace paramcount;
 
 namespace {
 
@@ -26,31 +28,64 @@ void checkBlockType(const std::string& file, const std::string& key, const std::
                     const std::vector<std::string>& supported) {
     for (const auto& s : supported)
         if (s == value) return;
-    throw Error(file + ": " + key + " '" + value + "' is not supported (supported: " + joined(supported) + ")");
+    throw Error(file + ": key '" + key + "': '" + value.substr(0, 80) +
+                "' is not supported (supported: " + joined(supported) + ")");
 }
 
-// An int (repeated for every block) or a list with one entry per block.
-template <typename T>
-std::vector<T> perBlock(const nlohmann::json& j, const std::string& key, size_t blocks, const T& fallback,
-                        const std::string& file) {
-    const auto it = j.find(key);
-    if (it == j.end() || it->is_null()) return std::vector<T>(blocks, fallback);
-    try {
-        if (it->is_array()) {
-            if (it->size() != blocks) {
-                std::ostringstream os;
-                os << file << ": key '" << key << "' has " << it->size() << " entries, expected " << blocks
-                   << " (one per down block): " << it->dump();
-                throw Error(os.str());
-            }
-            std::vector<T> out;
-            for (const auto& v : *it) out.push_back(v.get<T>());
-            return out;
-        }
-        return std::vector<T>(blocks, it->get<T>());
-    } catch (const nlohmann::json::exception& e) {
-        throw Error(file + ": key '" + key + "' has an unexpected type (value " + it->dump() + "): " + e.what());
+// A list of 1..kMaxBlocks block type names.
+std::vector<std::string> unetBlockTypes(const nlohmann::json& j, const std::string& key, const std::string& file) {
+    const auto& v = j.at(key);
+    if (!v.is_array() || v.empty() || v.size() > size_t(limits::kMaxBlocks))
+        throwKeyError(
+            file, key,
+            "must be a list of 1 to " + std::to_string(limits::kMaxBlocks) + " block names, got " + jsonExcerpt(v));
+    std::vector<std::string> out;
+    for (size_t i = 0; i < v.size(); ++i) {
+        if (!v[i].is_string())
+            throwKeyError(file, key + "[" + std::to_string(i) + "]", "must be a block name, got " + jsonExcerpt(v[i]));
+        out.push_back(v[i].get<std::string>());
     }
+    return out;
+}
+
+[[noreturn]] void wrongLength(const std::string& file, const std::string& key, size_t got, size_t blocks) {
+    throwKeyError(file, key,
+                  "has " + std::to_string(got) + " entries, expected " + std::to_string(blocks) +
+                      " (one per down block, as 'down_block_types')");
+}
+
+// An int in [min, max] (repeated for every block) or a list with one such entry per block.
+std::vector<int64_t> unetPerBlockInt(const nlohmann::json& j, const std::string& key, size_t blocks,
+                                     std::optional<int64_t> fallback, int64_t min, int64_t max,
+                                     const std::string& file) {
+    const auto it = j.find(key);
+    if (it == j.end() || it->is_null()) {
+        if (!fallback) throw Error(file + ": required key '" + key + "' is missing");
+        return std::vector<int64_t>(blocks, *fallback);
+    }
+    if (!it->is_array()) return std::vector<int64_t>(blocks, jsonIntIn(*it, key, min, max, file));
+    if (it->size() != blocks) wrongLength(file, key, it->size(), blocks);
+    std::vector<int64_t> out;
+    for (size_t i = 0; i < blocks; ++i)
+        out.push_back(jsonIntIn((*it)[i], key + "[" + std::to_string(i) + "]", min, max, file));
+    return out;
+}
+
+std::vector<bool> unetPerBlockBool(const nlohmann::json& j, const std::string& key, size_t blocks,
+                                   const std::string& file) {
+    const auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return std::vector<bool>(blocks, false);
+    if (it->is_boolean()) return std::vector<bool>(blocks, it->get<bool>());
+    if (!it->is_array()) throwKeyError(file, key, "must be true, false or a list of them, got " + jsonExcerpt(*it));
+    if (it->size() != blocks) wrongLength(file, key, it->size(), blocks);
+    std::vector<bool> out;
+    for (size_t i = 0; i < blocks; ++i) {
+        if (!(*it)[i].is_boolean())
+            throwKeyError(file, key + "[" + std::to_string(i) + "]",
+                          "must be true or false, got " + jsonExcerpt((*it)[i]));
+        out.push_back((*it)[i].get<bool>());
+    }
+    return out;
 }
 
 // Keys whose only supported value is the diffusers default (usually null): anything else is reported by value.
@@ -59,70 +94,88 @@ void requireDefault(const nlohmann::json& j, const std::string& key, const nlohm
     const auto it = j.find(key);
     if (it == j.end()) return;
     if (*it != expected)
-        throw Error(file + ": key '" + key + "' is " + it->dump() + ", but only " + expected.dump() +
+        throw Error(file + ": key '" + key + "' is " + jsonExcerpt(*it) + ", but only " + expected.dump() +
                     " is supported (" + what + ")");
 }
 
 }  // namespace
 
 UNet2DConditionConfig UNet2DConditionConfig::fromJson(const nlohmann::json& j, const std::string& file) {
-    if (!j.is_object()) throw Error(file + ": expected a JSON object");
+    if (!j.is_object()) throw Error(file + ": expected a JSON object, got " + std::string(j.type_name()));
     UNet2DConditionConfig c;
-    c.inChannels = jsonValue<int64_t>(j, "in_channels", 4, file);
-    c.outChannels = jsonValue<int64_t>(j, "out_channels", 4, file);
-    c.sampleSize = jsonValue<int64_t>(j, "sample_size", 64, file);
-    c.centerInputSample = jsonValue<bool>(j, "center_input_sample", false, file);
-    c.flipSinToCos = jsonValue<bool>(j, "flip_sin_to_cos", true, file);
-    c.freqShift = jsonValue<double>(j, "freq_shift", 0.0, file);
-    c.downBlockTypes = jsonValue<std::vector<std::string>>(j, "down_block_types", c.downBlockTypes, file);
-    c.upBlockTypes = jsonValue<std::vector<std::string>>(j, "up_block_types", c.upBlockTypes, file);
-    c.blockOutChannels = jsonValue<std::vector<int64_t>>(j, "block_out_channels", c.blockOutChannels, file);
+    if (j.contains("_class_name") && j["_class_name"] != "UNet2DConditionModel")
+        throwKeyError(file, "_class_name",
+                      jsonExcerpt(j["_class_name"]) + " is not supported (supported: UNet2DConditionModel)");
+    if (j.contains("norm_num_groups") && j["norm_num_groups"].is_null())
+        throw Error(file + ": key 'norm_num_groups': null (no output norm) is not supported");
+    if (j.contains("mid_block_type") && j["mid_block_type"].is_null())
+        throw Error(file + ": key 'mid_block_type': null is not supported (supported: " + joined(kMidBlockTypes) + ")");
+    // diffusers writes every __init__ argument into config.json; these are the ones of its first Stable Diffusion
+    // release (SD 1.4's config, diffusers 0.2.2), so every diffusers UNet config has them. Later additions
+    // (mid_block_type, transformer_layers_per_block, use_linear_projection, upcast_attention, ...) keep
+    // diffusers' defaults when absent. The heads are checked below (attention_head_dim or num_attention_heads).
+    jsonRequireKeys(
+        j,
+        {"in_channels", "out_channels", "sample_size", "block_out_channels", "down_block_types", "up_block_types",
+         "layers_per_block", "cross_attention_dim", "norm_num_groups", "norm_eps", "act_fn", "center_input_sample",
+         "flip_sin_to_cos", "freq_shift", "downsample_padding", "mid_block_scale_factor"},
+        file, "diffusers writes it into every UNet2DConditionModel config");
+
+    c.inChannels = jsonInt(j, "in_channels", 1, limits::kMaxIoChannels, file);
+    c.outChannels = jsonInt(j, "out_channels", 1, limits::kMaxIoChannels, file);
+    c.sampleSize = jsonInt(j, "sample_size", 1, limits::kMaxUNetSampleSize, file);
+    c.centerInputSample = jsonRequire<bool>(j, "center_input_sample", file);
+    c.flipSinToCos = jsonRequire<bool>(j, "flip_sin_to_cos", file);
+    c.freqShift = jsonNumber(j, "freq_shift", 0.0, 1.0, file);
+    c.downBlockTypes = unetBlockTypes(j, "down_block_types", file);
+    c.upBlockTypes = unetBlockTypes(j, "up_block_types", file);
     for (size_t i = 0; i < c.downBlockTypes.size(); ++i)
         checkBlockType(file, "down_block_types[" + std::to_string(i) + "]", c.downBlockTypes[i], kDownBlockTypes);
     for (size_t i = 0; i < c.upBlockTypes.size(); ++i)
         checkBlockType(file, "up_block_types[" + std::to_string(i) + "]", c.upBlockTypes[i], kUpBlockTypes);
-    if (j.contains("mid_block_type") && j["mid_block_type"].is_null())
-        throw Error(file + ": mid_block_type null is not supported (supported: " + joined(kMidBlockTypes) + ")");
     c.midBlockType = jsonValue<std::string>(j, "mid_block_type", c.midBlockType, file);
     checkBlockType(file, "mid_block_type", c.midBlockType, kMidBlockTypes);
 
     const size_t n = c.downBlockTypes.size();
-    if (n == 0) throw Error(file + ": down_block_types is empty");
-    if (c.upBlockTypes.size() != n || c.blockOutChannels.size() != n) {
-        std::ostringstream os;
-        os << file << ": down_block_types, up_block_types and block_out_channels must have the same length (got " << n
-           << ", " << c.upBlockTypes.size() << ", " << c.blockOutChannels.size() << ")";
-        throw Error(os.str());
-    }
+    if (c.upBlockTypes.size() != n)
+        throwKeyError(file, "up_block_types",
+                      "has " + std::to_string(c.upBlockTypes.size()) + " entries, but 'down_block_types' has " +
+                          std::to_string(n));
+    const auto& channels = j.at("block_out_channels");
+    if (!channels.is_array() || channels.size() != n)
+        throwKeyError(file, "block_out_channels",
+                      "must be a list with one channel count per block (" + std::to_string(n) +
+                          ", as 'down_block_types'), got " + jsonExcerpt(channels));
+    c.blockOutChannels.clear();
+    for (size_t i = 0; i < n; ++i)
+        c.blockOutChannels.push_back(
+            jsonIntIn(channels[i], "block_out_channels[" + std::to_string(i) + "]", 1, limits::kMaxChannels, file));
 
-    c.layersPerBlock = perBlock<int64_t>(j, "layers_per_block", n, 2, file);
-    if (j.contains("transformer_layers_per_block") && j["transformer_layers_per_block"].is_array())
-        for (const auto& v : j["transformer_layers_per_block"])
-            if (v.is_array())
-                throw Error(file + ": key 'transformer_layers_per_block' with nested lists (" +
-                            j["transformer_layers_per_block"].dump() + ") is not supported");
-    c.transformerLayersPerBlock = perBlock<int64_t>(j, "transformer_layers_per_block", n, 1, file);
+    c.layersPerBlock = unetPerBlockInt(j, "layers_per_block", n, std::nullopt, 1, limits::kMaxLayersPerBlock, file);
+    c.transformerLayersPerBlock =
+        unetPerBlockInt(j, "transformer_layers_per_block", n, 1, 1, limits::kMaxTransformerLayers, file);
     // diffusers 0.25.1: num_attention_heads = num_attention_heads or attention_head_dim (a historical misnomer: the
     // value of attention_head_dim is the number of heads).
     const bool hasHeads = j.contains("num_attention_heads") && !j["num_attention_heads"].is_null();
-    c.numAttentionHeads = hasHeads ? perBlock<int64_t>(j, "num_attention_heads", n, 8, file)
-                                   : perBlock<int64_t>(j, "attention_head_dim", n, 8, file);
-    c.crossAttentionDim = perBlock<int64_t>(j, "cross_attention_dim", n, 1280, file);
-    c.onlyCrossAttention = perBlock<bool>(j, "only_cross_attention", n, false, file);
-    c.downsamplePadding = jsonValue<int64_t>(j, "downsample_padding", 1, file);
-    c.midBlockScaleFactor = jsonValue<double>(j, "mid_block_scale_factor", 1.0, file);
-    if (j.contains("norm_num_groups") && j["norm_num_groups"].is_null())
-        throw Error(file + ": norm_num_groups null (no output norm) is not supported");
-    c.normNumGroups = jsonValue<int64_t>(j, "norm_num_groups", 32, file);
-    c.normEps = jsonValue<double>(j, "norm_eps", 1e-5, file);
+    const std::string headsKey = hasHeads ? "num_attention_heads" : "attention_head_dim";
+    c.numAttentionHeads = unetPerBlockInt(j, headsKey, n, std::nullopt, 1, limits::kMaxChannels, file);
+    c.crossAttentionDim = unetPerBlockInt(j, "cross_attention_dim", n, std::nullopt, 1, limits::kMaxChannels, file);
+    c.onlyCrossAttention = unetPerBlockBool(j, "only_cross_attention", n, file);
+    c.downsamplePadding = jsonInt(j, "downsample_padding", 0, 1, file);
+    c.midBlockScaleFactor = jsonNumber(j, "mid_block_scale_factor", 0.0, 1e6, file);
+    if (c.midBlockScaleFactor == 0.0) throwKeyError(file, "mid_block_scale_factor", "must be > 0, got 0");
+    c.normNumGroups = jsonInt(j, "norm_num_groups", 1, limits::kMaxChannels, file);
+    c.normEps = jsonNumber(j, "norm_eps", 0.0, 1.0, file);
+    if (c.normEps == 0.0) throwKeyError(file, "norm_eps", "must be > 0, got 0");
     c.useLinearProjection = jsonValue<bool>(j, "use_linear_projection", false, file);
     c.upcastAttention = jsonValue<bool>(j, "upcast_attention", false, file);
-    c.timeEmbeddingDim = jsonValue<int64_t>(j, "time_embedding_dim", 0, file);
-    c.convInKernel = jsonValue<int64_t>(j, "conv_in_kernel", 3, file);
-    c.convOutKernel = jsonValue<int64_t>(j, "conv_out_kernel", 3, file);
-    if (c.convInKernel % 2 == 0 || c.convOutKernel % 2 == 0)
-        throw Error(file + ": conv_in_kernel / conv_out_kernel must be odd (got " + std::to_string(c.convInKernel) +
-                    ", " + std::to_string(c.convOutKernel) + ")");
+    c.timeEmbeddingDim = jsonInt(j, "time_embedding_dim", 1, 4 * limits::kMaxChannels, file, 0);
+    c.convInKernel = jsonInt(j, "conv_in_kernel", 1, limits::kMaxKernel, file, 3);
+    c.convOutKernel = jsonInt(j, "conv_out_kernel", 1, limits::kMaxKernel, file, 3);
+    if (c.convInKernel % 2 == 0)
+        throwKeyError(file, "conv_in_kernel", "must be odd, got " + std::to_string(c.convInKernel));
+    if (c.convOutKernel % 2 == 0)
+        throwKeyError(file, "conv_out_kernel", "must be odd, got " + std::to_string(c.convOutKernel));
 
     requireDefault(j, "act_fn", "silu", file, "activation");
     requireDefault(j, "dual_cross_attention", false, file, "dual cross-attention");
@@ -143,25 +196,72 @@ UNet2DConditionConfig UNet2DConditionConfig::fromJson(const nlohmann::json& j, c
     requireDefault(j, "class_embeddings_concat", false, file, "class embeddings");
     requireDefault(j, "mid_block_only_cross_attention", nullptr, file, "mid-block attention");
     requireDefault(j, "reverse_transformer_layers_per_block", nullptr, file, "transformer layers");
-    if (j.contains("dropout") && j["dropout"].is_number() && j["dropout"].get<double>() != 0.0)
-        throw Error(file + ": key 'dropout' is " + j["dropout"].dump() + ", but only 0.0 is supported (inference)");
+    if (j.contains("dropout") && !j["dropout"].is_null() &&
+        jsonNumberIn(j["dropout"], "dropout", 0.0, 1.0, file) != 0.0)
+        throw Error(file + ": key 'dropout' is " + jsonExcerpt(j["dropout"]) +
+                    ", but only 0.0 is supported (inference)");
 
     for (size_t i = 0; i < n; ++i) {
         const int64_t ch = c.blockOutChannels[i];
-        if (c.numAttentionHeads[i] <= 0 || ch % c.numAttentionHeads[i] != 0) {
+        if (ch % c.numAttentionHeads[i] != 0) {
             std::ostringstream os;
-            os << file << ": block_out_channels[" << i << "] = " << ch << " is not divisible by the number of heads "
+            os << "'block_out_channels[" << i << "]' = " << ch << " is not divisible by the number of heads "
                << c.numAttentionHeads[i] << " (attention_head_dim / num_attention_heads)";
-            throw Error(os.str());
+            throwKeyError(file, headsKey, os.str());
         }
         if (ch % c.normNumGroups != 0) {
             std::ostringstream os;
-            os << file << ": block_out_channels[" << i << "] = " << ch << " is not divisible by norm_num_groups "
+            os << "'block_out_channels[" << i << "]' = " << ch << " is not divisible by norm_num_groups "
                << c.normNumGroups;
-            throw Error(os.str());
+            throwKeyError(file, "norm_num_groups", os.str());
         }
     }
+    checkParameterBudget(c.parameterCount(), "the UNet this config describes", file,
+                         "block_out_channels, layers_per_block, transformer_layers_per_block, cross_attention_dim");
     return c;
+}
+
+int64_t UNet2DConditionConfig::parameterCount() const {
+    const size_t n = blockOutChannels.size();
+    const int64_t temb = timeEmbedDim();
+    const int64_t ch0 = blockOutChannels[0];
+    int64_t total = convParams(inChannels, ch0, convInKernel) + linearParams(ch0, temb) + linearParams(temb, temb);
+    int64_t out = ch0;
+    for (size_t i = 0; i < n; ++i) {
+        const int64_t in = out;
+        out = blockOutChannels[i];
+        const bool attention = downBlockTypes[i] == "CrossAttnDownBlock2D";
+        for (int64_t l = 0; l < layersPerBlock[i]; ++l) {
+            total += resnetParams(l == 0 ? in : out, out, temb);
+            if (attention)
+                total +=
+                    transformerParams(out, transformerLayersPerBlock[i], crossAttentionDim[i], onlyCrossAttention[i]);
+        }
+        if (i + 1 < n) total += convParams(out, out, 3);
+    }
+    const int64_t last = blockOutChannels.back();
+    total += 2 * resnetParams(last, last, temb) +
+             transformerParams(last, transformerLayersPerBlock.back(), crossAttentionDim.back(), false);
+    std::vector<int64_t> rev(blockOutChannels.rbegin(), blockOutChannels.rend());
+    out = rev[0];
+    for (size_t i = 0; i < n; ++i) {
+        const size_t d = n - 1 - i;
+        const int64_t prev = out;
+        out = rev[i];
+        const int64_t in = rev[std::min(i + 1, n - 1)];
+        const int64_t layers = layersPerBlock[d] + 1;
+        const bool attention = upBlockTypes[i] == "CrossAttnUpBlock2D";
+        for (int64_t l = 0; l < layers; ++l) {
+            const int64_t skip = l == layers - 1 ? in : out;
+            total += resnetParams((l == 0 ? prev : out) + skip, out, temb);
+            if (attention)
+                total +=
+                    transformerParams(out, transformerLayersPerBlock[d], crossAttentionDim[d], onlyCrossAttention[d]);
+        }
+        if (i + 1 < n) total += convParams(out, out, 3);
+    }
+    total += 2 * ch0 + convParams(ch0, outChannels, convOutKernel);
+    return total;
 }
 
 UNet2DConditionConfig UNet2DConditionConfig::fromFile(const std::string& path) {

@@ -43,11 +43,16 @@ struct UNet2DConditionConfig {
     int64_t convInKernel = 3;
     int64_t convOutKernel = 3;
 
-    // Reads a diffusers config.json; unsupported options are a diffii::Error naming the file, the key and the value.
+    // Reads a diffusers config.json. The keys every diffusers version writes (those of SD 1.4's config) are required;
+    // later additions take diffusers' defaults when absent. A missing key, an unsupported option or a value outside
+    // core/models/config_limits.h, and a model above the parameter budget, are a diffii::Error naming the file, the
+    // key and the value.
     static UNet2DConditionConfig fromJson(const nlohmann::json& j, const std::string& file);
     static UNet2DConditionConfig fromFile(const std::string& path);
 
     int64_t timeEmbedDim() const { return timeEmbeddingDim > 0 ? timeEmbeddingDim : blockOutChannels[0] * 4; }
+    // The parameter count of UNet2DConditionModel(*this), computed from the config alone (nothing is allocated).
+    int64_t parameterCount() const;
 };
 
 class UNet2DConditionModelImpl : public torch::nn::Module {

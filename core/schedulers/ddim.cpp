@@ -7,6 +7,7 @@
 
 #include "core/io/error.h"
 #include "core/io/json_config.h"
+#include "core/models/config_limits.h"
 
 namespace diffii {
 namespace {
@@ -174,34 +175,48 @@ DdimConfig DdimConfig::fromJson(const nlohmann::json& json, const std::string& f
     if (!json.is_object()) throw Error(where(file) + ": expected a JSON object, got " + std::string(json.type_name()));
     DdimConfig c;
     c.file = file;
+    // diffusers writes every __init__ argument into scheduler_config.json; these four define the noise schedule
+    // and every scheduler class of every diffusers version has them. The rest keep DDIMScheduler's defaults.
+    jsonRequireKeys(json, {"num_train_timesteps", "beta_start", "beta_end", "beta_schedule"}, where(file),
+                    "diffusers writes it into every scheduler config");
     c.className = jsonValue<std::string>(json, "_class_name", "", file);
-    c.numTrainTimesteps = jsonValue<int64_t>(json, "num_train_timesteps", c.numTrainTimesteps, file);
-    c.betaStart = jsonValue<double>(json, "beta_start", c.betaStart, file);
-    c.betaEnd = jsonValue<double>(json, "beta_end", c.betaEnd, file);
+    c.numTrainTimesteps = jsonInt(json, "num_train_timesteps", 1, limits::kMaxTrainTimesteps, where(file));
+    c.betaStart = jsonNumber(json, "beta_start", 0.0, 1.0, where(file));
+    c.betaEnd = jsonNumber(json, "beta_end", 0.0, 1.0, where(file));
     c.betaSchedule = parseEnum(json, "beta_schedule", c.betaSchedule, file, kBetaSchedules);
-    if (const auto it = json.find("trained_betas"); it != json.end() && !it->is_null())
-        c.trainedBetas = jsonRequire<std::vector<double>>(json, "trained_betas", file);
+    if (const auto it = json.find("trained_betas"); it != json.end() && !it->is_null()) {
+        if (!it->is_array())
+            throwKeyError(where(file), "trained_betas", "must be a list of numbers or null, got " + jsonExcerpt(*it));
+        if (static_cast<int64_t>(it->size()) != c.numTrainTimesteps)
+            badValue(file, "trained_betas", "of length " + std::to_string(it->size()),
+                     "num_train_timesteps = " + std::to_string(c.numTrainTimesteps) + " values");
+        std::vector<double> betas;
+        for (size_t i = 0; i < it->size(); ++i) {
+            const std::string key = "trained_betas[" + std::to_string(i) + "]";
+            betas.push_back(jsonNumberIn((*it)[i], key, 0.0, 1.0, where(file)));
+            if (betas.back() <= 0.0 || betas.back() >= 1.0)
+                badValue(file, key, numberText(betas.back()), "0 < beta < 1");
+        }
+        c.trainedBetas = std::move(betas);
+    }
     c.clipSample = jsonValue<bool>(json, "clip_sample", c.clipSample, file);
-    c.clipSampleRange = jsonValue<double>(json, "clip_sample_range", c.clipSampleRange, file);
+    c.clipSampleRange = jsonNumber(json, "clip_sample_range", 0.0, 1e6, where(file), c.clipSampleRange);
     c.setAlphaToOne = jsonValue<bool>(json, "set_alpha_to_one", c.setAlphaToOne, file);
-    c.stepsOffset = jsonValue<int64_t>(json, "steps_offset", c.stepsOffset, file);
+    c.stepsOffset = jsonInt(json, "steps_offset", 0, c.numTrainTimesteps - 1, where(file), c.stepsOffset);
     c.predictionType = parseEnum(json, "prediction_type", c.predictionType, file, kPredictionTypes);
     c.timestepSpacing = parseEnum(json, "timestep_spacing", c.timestepSpacing, file, kSpacings);
     c.rescaleBetasZeroSnr = jsonValue<bool>(json, "rescale_betas_zero_snr", c.rescaleBetasZeroSnr, file);
     c.thresholding = jsonValue<bool>(json, "thresholding", c.thresholding, file);
     c.dynamicThresholdingRatio =
-        jsonValue<double>(json, "dynamic_thresholding_ratio", c.dynamicThresholdingRatio, file);
-    c.sampleMaxValue = jsonValue<double>(json, "sample_max_value", c.sampleMaxValue, file);
+        jsonNumber(json, "dynamic_thresholding_ratio", 0.0, 1.0, where(file), c.dynamicThresholdingRatio);
+    c.sampleMaxValue = jsonNumber(json, "sample_max_value", 0.0, 1e6, where(file), c.sampleMaxValue);
 
-    if (c.numTrainTimesteps < 1)
-        badValue(file, "num_train_timesteps", std::to_string(c.numTrainTimesteps), "a positive integer");
-    if (c.trainedBetas && static_cast<int64_t>(c.trainedBetas->size()) != c.numTrainTimesteps)
-        badValue(file, "trained_betas", "of length " + std::to_string(c.trainedBetas->size()),
-                 "num_train_timesteps = " + std::to_string(c.numTrainTimesteps) + " values");
     if (!c.trainedBetas && c.betaSchedule != BetaSchedule::SquaredCosCapV2) {
         if (!(c.betaStart > 0.0 && c.betaStart < 1.0))
             badValue(file, "beta_start", numberText(c.betaStart), "0 < beta < 1");
         if (!(c.betaEnd > 0.0 && c.betaEnd < 1.0)) badValue(file, "beta_end", numberText(c.betaEnd), "0 < beta < 1");
+        if (c.betaEnd < c.betaStart)
+            badValue(file, "beta_end", numberText(c.betaEnd), "beta_end >= beta_start = " + numberText(c.betaStart));
     }
     if (c.stepsOffset < 0) badValue(file, "steps_offset", std::to_string(c.stepsOffset), "a non-negative integer");
     if (!(c.clipSampleRange > 0.0))
