@@ -226,6 +226,8 @@ void TestUiNewProject::eachInvalidFieldIsNamed() {
              qPrintable(dataset));
     const QString model = status("newProjectModelStatus");
     qInfo("dataset: %s\nmodel: %s", qPrintable(dataset), qPrintable(model));
+    const QString shot = qEnvironmentVariable("DIFFII_NEW_PROJECT_SHOT");
+    if (!shot.isEmpty()) QVERIFY(m_dialog->grab().save(shot));
     QVERIFY2(model.contains(QStringLiteral("UNet2DConditionModel")) && model.contains(QStringLiteral("CLIPTextModel")),
              qPrintable(model));
     QVERIFY2(status("newProjectDirStatus").contains(QStringLiteral("New folder")),
