@@ -847,7 +847,7 @@
 <context>
     <name>diffii::ui::EngineWorker</name>
     <message>
-        <location filename="../ui/engine_worker.cpp" line="+169"/>
+        <location filename="../ui/engine_worker.cpp" line="+170"/>
         <source>Created %1</source>
         <translation>Created %1</translation>
     </message>
@@ -1672,7 +1672,12 @@
         <translation>The class prompts are built on &quot;%1&quot;</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+12"/>
+        <source>A job is running (%1): wait for it or cancel it, then create the project</source>
+        <translation>A job is running (%1): wait for it or cancel it, then create the project</translation>
+    </message>
+    <message>
+        <location line="+11"/>
         <source>Creating the project and loading the model...</source>
         <translation>Creating the project and loading the model...</translation>
     </message>

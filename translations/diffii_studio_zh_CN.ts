@@ -846,7 +846,7 @@
 <context>
     <name>diffii::ui::EngineWorker</name>
     <message>
-        <location filename="../ui/engine_worker.cpp" line="+169"/>
+        <location filename="../ui/engine_worker.cpp" line="+170"/>
         <source>Created %1</source>
         <translation>已创建 %1</translation>
     </message>
@@ -1668,7 +1668,12 @@
         <translation>类别提示词基于“%1”构建</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+12"/>
+        <source>A job is running (%1): wait for it or cancel it, then create the project</source>
+        <translation>有任务正在运行（%1）：请等待其完成或取消它，然后再创建项目</translation>
+    </message>
+    <message>
+        <location line="+11"/>
         <source>Creating the project and loading the model...</source>
         <translation>正在创建项目并加载模型...</translation>
     </message>

@@ -360,6 +360,14 @@ void NewProjectDialog::updateOk() { m_buttons->button(QDialogButtonBox::Ok)->set
 
 void NewProjectDialog::create() {
     if (!canCreate()) return;
+    if (m_controller->busy()) {
+        // Creating would wait behind that job with the dialog locked: say so instead.
+        m_error->setStyleSheet(QStringLiteral("color: #c62828"));
+        m_error->setText(tr("A job is running (%1): wait for it or cancel it, then create the project")
+                             .arg(m_controller->runningJob()));
+        m_error->setVisible(true);
+        return;
+    }
     m_creating = true;
     m_creatingDir = m_project->text().trimmed();
     for (QWidget* w : std::initializer_list<QWidget*>{m_project, m_dataset, m_model, m_metaclass, m_seed})
