@@ -13,6 +13,7 @@
 
 #include "core/data/project.h"
 #include "core/data/stable_hash.h"
+#include "core/engine/session.h"
 #include "core/io/error.h"
 #include "core/io/safetensors.h"
 #include "tests/test_registry.h"
@@ -108,6 +109,54 @@ private slots:
         makeFakeModel(m_model);
     }
     void cleanupTestCase() { fs::remove_all(m_dir); }
+
+    // The New-project dialog's creation: into a temporary sibling renamed into place; refused for a folder that is
+    // not empty; undone exactly (folders made above it included, an existing empty folder kept, empty).
+    void createProjectFolderIsAtomic() {
+        const std::string root = m_dir + "/atomic";
+        const std::string fresh = root + "/a/b/project";
+        const auto made = diffii::createProjectFolder(fresh, sampleConfig());
+        QVERIFY(fs::is_regular_file(fresh + "/project.json"));
+        QCOMPARE(Project::open(fresh).config().metaclass, sampleConfig().metaclass);
+        QVERIFY(!made.existed);
+        QCOMPARE(made.topCreated, fs::path(root).string());
+        std::vector<std::string> siblings;
+        for (const auto& e : fs::directory_iterator(root + "/a/b")) siblings.push_back(e.path().filename().string());
+        QCOMPARE(siblings, std::vector<std::string>{"project"});  // no temporary left
+        diffii::removeCreatedProjectFolder(made);
+        QVERIFY(!fs::exists(root));
+
+        const std::string empty = m_dir + "/atomic-empty";
+        fs::create_directories(empty);
+        const auto intoEmpty = diffii::createProjectFolder(empty + "/", sampleConfig());
+        QVERIFY(intoEmpty.existed);
+        QVERIFY(fs::is_regular_file(empty + "/project.json"));
+        // Not empty any more (a project is there): refused, and the project is untouched.
+        const auto msg = errorOf([&] { diffii::createProjectFolder(empty, sampleConfig()); });
+        QVERIFY2(msg.find("not empty") != std::string::npos, msg.c_str());
+        QVERIFY(fs::is_regular_file(empty + "/project.json"));
+        diffii::removeCreatedProjectFolder(intoEmpty);
+        QVERIFY(fs::is_directory(empty) && fs::is_empty(empty));
+
+        writeText(m_dir + "/atomic-file", "x");
+        QVERIFY(!errorOf([&] { diffii::createProjectFolder(m_dir + "/atomic-file", sampleConfig()); }).empty());
+        QVERIFY(!errorOf([&] { diffii::createProjectFolder("", sampleConfig()); }).empty());
+        // A folder that cannot be made (its parent is a file): nothing is left either.
+        QVERIFY(!errorOf([&] { diffii::createProjectFolder(m_dir + "/atomic-file/p", sampleConfig()); }).empty());
+        QCOMPARE(readText(m_dir + "/atomic-file"), std::string("x"));
+    }
+
+    void modelFolderSummaryNamesTheArchitecture() {
+        const auto s = diffii::summarizeModelFolder(diffii::test::fixture("tiny-sd1"));
+        QCOMPARE(s.pipelineClass, std::string("StableDiffusionPipeline"));
+        QCOMPARE(s.unetClass, std::string("UNet2DConditionModel"));
+        QCOMPARE(s.textEncoderClass, std::string("CLIPTextModel"));
+        QCOMPARE(s.vaeClass, std::string("AutoencoderKL"));
+        QVERIFY(s.parameterCount > 1000000);
+        QVERIFY(s.nativeImageSize > 0);
+        QCOMPARE(s.crossAttentionDim, int64_t{32});
+        QVERIFY(!errorOf([&] { diffii::summarizeModelFolder(m_dir); }).empty());
+    }
 
     void createThenOpenRoundTrips() {
         const std::string dir = m_dir + "/p1";

@@ -4,7 +4,7 @@
 <context>
     <name>QObject</name>
     <message>
-        <location filename="../ui/main_window.cpp" line="+45"/>
+        <location filename="../ui/main_window.cpp" line="+41"/>
         <source>%1 h %2 min</source>
         <translation>%1 h %2 min</translation>
     </message>
@@ -17,11 +17,6 @@
         <location line="+1"/>
         <source>%1 s</source>
         <translation>%1 s</translation>
-    </message>
-    <message>
-        <location line="+128"/>
-        <source>Browse...</source>
-        <translation>Browse...</translation>
     </message>
 </context>
 <context>
@@ -852,7 +847,12 @@
 <context>
     <name>diffii::ui::EngineWorker</name>
     <message>
-        <location filename="../ui/engine_worker.cpp" line="+156"/>
+        <location filename="../ui/engine_worker.cpp" line="+170"/>
+        <source>Created %1</source>
+        <translation>Created %1</translation>
+    </message>
+    <message>
+        <location line="+16"/>
         <source>Opened %1</source>
         <translation>Opened %1</translation>
     </message>
@@ -1327,7 +1327,7 @@
 <context>
     <name>diffii::ui::MainWindow</name>
     <message>
-        <location filename="../ui/main_window.cpp" line="-124"/>
+        <location filename="../ui/main_window.cpp" line="+4"/>
         <source>Diff-II Studio</source>
         <translation>Diff-II Studio</translation>
     </message>
@@ -1437,47 +1437,7 @@
         <translation>This computer (as diffii info --system prints it)</translation>
     </message>
     <message>
-        <location line="+7"/>
-        <source>New project</source>
-        <translation>New project</translation>
-    </message>
-    <message>
-        <location line="+21"/>
-        <source>Project folder</source>
-        <translation>Project folder</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Dataset (one folder per class)</source>
-        <translation>Dataset (one folder per class)</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>Dataset folder</source>
-        <translation>Dataset folder</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Stable Diffusion model (diffusers)</source>
-        <translation>Stable Diffusion model (diffusers)</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>Model folder</source>
-        <translation>Model folder</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Metaclass</source>
-        <translation>Metaclass</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Seed</source>
-        <translation>Seed</translation>
-    </message>
-    <message>
-        <location line="+12"/>
+        <location line="+23"/>
         <source>Open project</source>
         <translation>Open project</translation>
     </message>
@@ -1493,7 +1453,7 @@
     </message>
     <message>
         <location line="+7"/>
-        <location line="+1"/>
+        <location line="+3"/>
         <source>%1 failed</source>
         <translation>%1 failed</translation>
     </message>
@@ -1501,6 +1461,230 @@
         <location line="+3"/>
         <source>%1 - Diff-II Studio</source>
         <translation>%1 - Diff-II Studio</translation>
+    </message>
+</context>
+<context>
+    <name>diffii::ui::NewProjectDialog</name>
+    <message>
+        <location filename="../ui/new_project_dialog.cpp" line="+89"/>
+        <source>New project</source>
+        <translation>New project</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>A new or empty folder</source>
+        <translation>A new or empty folder</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>One subfolder of images per class</source>
+        <translation>One subfolder of images per class</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>A diffusers folder with model_index.json</source>
+        <translation>A diffusers folder with model_index.json</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>Project folder</source>
+        <translation>Project folder</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Dataset (one folder per class)</source>
+        <translation>Dataset (one folder per class)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Dataset folder</source>
+        <translation>Dataset folder</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Stable Diffusion model (diffusers)</source>
+        <translation>Stable Diffusion model (diffusers)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Model folder</source>
+        <translation>Model folder</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Metaclass</source>
+        <translation>Metaclass</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Seed</source>
+        <translation>Seed</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Create</source>
+        <translation>Create</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <location line="+7"/>
+        <location line="+131"/>
+        <location line="+31"/>
+        <source>Checking...</source>
+        <translation>Checking...</translation>
+    </message>
+    <message>
+        <location line="-136"/>
+        <source>Browse...</source>
+        <translation>Browse...</translation>
+    </message>
+    <message>
+        <location line="+57"/>
+        <source>Choose a new or empty folder for the project</source>
+        <translation>Choose a new or empty folder for the project</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+43"/>
+        <location line="+31"/>
+        <source>Give the full path of the folder</source>
+        <translation>Give the full path of the folder</translation>
+    </message>
+    <message>
+        <location line="-67"/>
+        <source>Inside the dataset folder: the project would be read as a class of the dataset</source>
+        <translation>Inside the dataset folder: the project would be read as a class of the dataset</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>A file of this name exists: choose a folder</source>
+        <translation>A file of this name exists: choose a folder</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>A project is already here: open it with Project &gt; Open project</source>
+        <translation>A project is already here: open it with Project &gt; Open project</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The folder is not empty: choose a new or an empty folder</source>
+        <translation>The folder is not empty: choose a new or an empty folder</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The folder is not writable</source>
+        <translation>The folder is not writable</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Empty folder: the project will be created in it</source>
+        <translation>Empty folder: the project will be created in it</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>%1 is a file, not a folder</source>
+        <translation>%1 is a file, not a folder</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Cannot create a folder in %1 (not writable)</source>
+        <translation>Cannot create a folder in %1 (not writable)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>New folder: it will be created</source>
+        <translation>New folder: it will be created</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Choose the dataset: a folder with one subfolder of images per class</source>
+        <translation>Choose the dataset: a folder with one subfolder of images per class</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <location line="+31"/>
+        <source>No such folder</source>
+        <translation>No such folder</translation>
+    </message>
+    <message>
+        <location line="-30"/>
+        <location line="+31"/>
+        <source>Not a folder</source>
+        <translation>Not a folder</translation>
+    </message>
+    <message>
+        <location line="-25"/>
+        <source>Not a usable dataset: %1</source>
+        <translation>Not a usable dataset: %1</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%n class(es)</source>
+        <translation>
+            <numerusform>%n class</numerusform>
+            <numerusform>%n classes</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%n image(s)</source>
+        <translation>
+            <numerusform>%n image</numerusform>
+            <numerusform>%n images</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+4"/>
+        <source>%n warning(s): %1</source>
+        <translation>
+            <numerusform>%n warning: %1</numerusform>
+            <numerusform>%n warnings: %1</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Choose a Stable Diffusion model folder (diffusers layout, model_index.json)</source>
+        <translation>Choose a Stable Diffusion model folder (diffusers layout, model_index.json)</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Not a usable model folder: %1</source>
+        <translation>Not a usable model folder: %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1: %2, %3, %4; %5 parameters</source>
+        <translation>%1: %2, %3, %4; %5 parameters</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1 px images</source>
+        <translation>%1 px images</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Give the word the class prompts are built on (e.g. bird)</source>
+        <translation>Give the word the class prompts are built on (e.g. bird)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The class prompts are built on &quot;%1&quot;</source>
+        <translation>The class prompts are built on &quot;%1&quot;</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>A job is running (%1): wait for it or cancel it, then create the project</source>
+        <translation>A job is running (%1): wait for it or cancel it, then create the project</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Creating the project and loading the model...</source>
+        <translation>Creating the project and loading the model...</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>The project was not created (nothing was left on disk): %1</source>
+        <translation>The project was not created (nothing was left on disk): %1</translation>
     </message>
 </context>
 <context>

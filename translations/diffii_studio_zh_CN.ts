@@ -4,7 +4,7 @@
 <context>
     <name>QObject</name>
     <message>
-        <location filename="../ui/main_window.cpp" line="+45"/>
+        <location filename="../ui/main_window.cpp" line="+41"/>
         <source>%1 h %2 min</source>
         <translation>%1 小时 %2 分</translation>
     </message>
@@ -17,11 +17,6 @@
         <location line="+1"/>
         <source>%1 s</source>
         <translation>%1 秒</translation>
-    </message>
-    <message>
-        <location line="+128"/>
-        <source>Browse...</source>
-        <translation>浏览...</translation>
     </message>
 </context>
 <context>
@@ -851,7 +846,12 @@
 <context>
     <name>diffii::ui::EngineWorker</name>
     <message>
-        <location filename="../ui/engine_worker.cpp" line="+156"/>
+        <location filename="../ui/engine_worker.cpp" line="+170"/>
+        <source>Created %1</source>
+        <translation>已创建 %1</translation>
+    </message>
+    <message>
+        <location line="+16"/>
         <source>Opened %1</source>
         <translation>已打开 %1</translation>
     </message>
@@ -1326,7 +1326,7 @@
 <context>
     <name>diffii::ui::MainWindow</name>
     <message>
-        <location filename="../ui/main_window.cpp" line="-124"/>
+        <location filename="../ui/main_window.cpp" line="+4"/>
         <source>Diff-II Studio</source>
         <translation>Diff-II Studio</translation>
     </message>
@@ -1436,47 +1436,7 @@
         <translation>本机信息（与 diffii info --system 的输出相同）</translation>
     </message>
     <message>
-        <location line="+7"/>
-        <source>New project</source>
-        <translation>新建项目</translation>
-    </message>
-    <message>
-        <location line="+21"/>
-        <source>Project folder</source>
-        <translation>项目文件夹</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Dataset (one folder per class)</source>
-        <translation>数据集（每个类别一个文件夹）</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>Dataset folder</source>
-        <translation>数据集文件夹</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Stable Diffusion model (diffusers)</source>
-        <translation>Stable Diffusion 模型（diffusers 格式）</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>Model folder</source>
-        <translation>模型文件夹</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Metaclass</source>
-        <translation>元类别</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Seed</source>
-        <translation>种子</translation>
-    </message>
-    <message>
-        <location line="+12"/>
+        <location line="+23"/>
         <source>Open project</source>
         <translation>打开项目</translation>
     </message>
@@ -1492,7 +1452,7 @@
     </message>
     <message>
         <location line="+7"/>
-        <location line="+1"/>
+        <location line="+3"/>
         <source>%1 failed</source>
         <translation>%1 失败</translation>
     </message>
@@ -1500,6 +1460,227 @@
         <location line="+3"/>
         <source>%1 - Diff-II Studio</source>
         <translation>%1 - Diff-II Studio</translation>
+    </message>
+</context>
+<context>
+    <name>diffii::ui::NewProjectDialog</name>
+    <message>
+        <location filename="../ui/new_project_dialog.cpp" line="+89"/>
+        <source>New project</source>
+        <translation>新建项目</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>A new or empty folder</source>
+        <translation>一个新的或空的文件夹</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>One subfolder of images per class</source>
+        <translation>每个类别一个图像子文件夹</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>A diffusers folder with model_index.json</source>
+        <translation>含 model_index.json 的 diffusers 文件夹</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>Project folder</source>
+        <translation>项目文件夹</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Dataset (one folder per class)</source>
+        <translation>数据集（每个类别一个文件夹）</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Dataset folder</source>
+        <translation>数据集文件夹</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Stable Diffusion model (diffusers)</source>
+        <translation>Stable Diffusion 模型（diffusers）</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Model folder</source>
+        <translation>模型文件夹</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Metaclass</source>
+        <translation>元类别</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Seed</source>
+        <translation>种子</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Create</source>
+        <translation>创建</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <location line="+7"/>
+        <location line="+131"/>
+        <location line="+31"/>
+        <source>Checking...</source>
+        <translation>正在检查...</translation>
+    </message>
+    <message>
+        <location line="-136"/>
+        <source>Browse...</source>
+        <translation>浏览...</translation>
+    </message>
+    <message>
+        <location line="+57"/>
+        <source>Choose a new or empty folder for the project</source>
+        <translation>请为项目选择一个新的或空的文件夹</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+43"/>
+        <location line="+31"/>
+        <source>Give the full path of the folder</source>
+        <translation>请填写文件夹的完整路径</translation>
+    </message>
+    <message>
+        <location line="-67"/>
+        <source>Inside the dataset folder: the project would be read as a class of the dataset</source>
+        <translation>位于数据集文件夹内：项目会被当作数据集的一个类别读取</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>A file of this name exists: choose a folder</source>
+        <translation>已存在同名文件：请选择一个文件夹</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>A project is already here: open it with Project &gt; Open project</source>
+        <translation>此处已有项目：请用“项目 &gt; 打开项目”打开它</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The folder is not empty: choose a new or an empty folder</source>
+        <translation>文件夹不为空：请选择一个新的或空的文件夹</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The folder is not writable</source>
+        <translation>文件夹不可写</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Empty folder: the project will be created in it</source>
+        <translation>空文件夹：项目将创建在其中</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>%1 is a file, not a folder</source>
+        <translation>%1 是文件，不是文件夹</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Cannot create a folder in %1 (not writable)</source>
+        <translation>无法在 %1 中创建文件夹（不可写）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>New folder: it will be created</source>
+        <translation>新文件夹：将会创建</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Choose the dataset: a folder with one subfolder of images per class</source>
+        <translation>请选择数据集：每个类别一个图像子文件夹的文件夹</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <location line="+31"/>
+        <source>No such folder</source>
+        <translation>文件夹不存在</translation>
+    </message>
+    <message>
+        <location line="-30"/>
+        <location line="+31"/>
+        <source>Not a folder</source>
+        <translation>不是文件夹</translation>
+    </message>
+    <message>
+        <location line="-25"/>
+        <source>Not a usable dataset: %1</source>
+        <translation>不是可用的数据集：%1</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%n class(es)</source>
+        <translation>
+            <numerusform>%n 个类别</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%n image(s)</source>
+        <translation>
+            <numerusform>%n 张图像</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+4"/>
+        <source>%n warning(s): %1</source>
+        <translation>
+            <numerusform>%n 条警告：%1</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Choose a Stable Diffusion model folder (diffusers layout, model_index.json)</source>
+        <translation>请选择 Stable Diffusion 模型文件夹（diffusers 布局，含 model_index.json）</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Not a usable model folder: %1</source>
+        <translation>不是可用的模型文件夹：%1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1: %2, %3, %4; %5 parameters</source>
+        <translation>%1：%2、%3、%4；%5 个参数</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1 px images</source>
+        <translation>%1 像素图像</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Give the word the class prompts are built on (e.g. bird)</source>
+        <translation>请填写构建类别提示词所用的单词（例如 bird）</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The class prompts are built on &quot;%1&quot;</source>
+        <translation>类别提示词基于“%1”构建</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>A job is running (%1): wait for it or cancel it, then create the project</source>
+        <translation>有任务正在运行（%1）：请等待其完成或取消它，然后再创建项目</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Creating the project and loading the model...</source>
+        <translation>正在创建项目并加载模型...</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>The project was not created (nothing was left on disk): %1</source>
+        <translation>项目未创建（磁盘上未留下任何内容）：%1</translation>
     </message>
 </context>
 <context>

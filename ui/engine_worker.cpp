@@ -131,19 +131,49 @@ void EngineWorker::emitPool() {
 
 void EngineWorker::createProject(const QString& dir, const QString& datasetDir, const QString& modelDir,
                                  const QString& metaclass, quint64 seed) {
-    runJob(jobs::kOpen, [&](diffii::JobContext&) {
-        diffii::ProjectConfig config;
-        config.datasetPath = std::filesystem::absolute(datasetDir.toStdString()).string();
-        config.modelPath = std::filesystem::absolute(modelDir.toStdString()).string();
-        config.metaclass = metaclass.toStdString();
-        config.seed = seed;
-        config.name = std::filesystem::path(dir.toStdString()).filename().string();
-        config.settings = diffii::WorkflowSettings().toJson();
-        diffii::ImageFolderDataset check(config.datasetPath);  // fails before anything is written
-        diffii::Project::create(dir.toStdString(), config);
-        return QString();
+    QString error;
+    bool created = false;
+    runJob(jobs::kCreate, [&](diffii::JobContext& ctx) {
+        try {
+            // Everything is checked again here, before anything is written: the folders may have changed since
+            // the dialog looked at them, and the controller is called without a dialog too.
+            if (dir.trimmed().isEmpty()) throw diffii::Error("no project folder given");
+            if (datasetDir.trimmed().isEmpty()) throw diffii::Error("no dataset folder given");
+            if (modelDir.trimmed().isEmpty()) throw diffii::Error("no model folder given");
+            if (metaclass.trimmed().isEmpty()) throw diffii::Error("no metaclass given");
+            diffii::ProjectConfig config;
+            config.datasetPath = std::filesystem::absolute(datasetDir.toStdString()).lexically_normal().string();
+            config.modelPath = std::filesystem::absolute(modelDir.toStdString()).lexically_normal().string();
+            config.metaclass = metaclass.trimmed().toStdString();
+            config.seed = seed;
+            const auto target = std::filesystem::absolute(dir.toStdString()).lexically_normal();
+            config.name = (target.filename().empty() ? target.parent_path() : target).filename().string();
+            config.settings = diffii::WorkflowSettings().toJson();
+            diffii::ImageFolderDataset check(config.datasetPath);
+            (void)diffii::summarizeModelFolder(config.modelPath);
+            const auto made = diffii::createProjectFolder(target.string(), config);
+            std::unique_ptr<diffii::ProjectSession> session;
+            try {
+                // Loading the model is its full check (every weight against the modules): a project that does
+                // not open is removed again, so that nothing broken is left behind. The project open until now
+                // stays open in that case.
+                session = diffii::ProjectSession::open(target.string(), diffii::Precision::Auto, &ctx);
+            } catch (...) {
+                diffii::removeCreatedProjectFolder(made);
+                throw;
+            }
+            m_session = std::move(session);
+            created = true;
+            Q_EMIT projectOpened(makeProjectInfo());
+            emitPool();
+            loadSynthetic();
+            return tr("Created %1").arg(qs(target.string()));
+        } catch (const std::exception& e) {
+            error = QString::fromUtf8(e.what());
+            throw;
+        }
     });
-    openProject(dir);
+    Q_EMIT projectCreated(dir, created ? QString() : error);
 }
 
 void EngineWorker::openProject(const QString& dir) {

@@ -30,6 +30,8 @@ public:
     void supersedePreviews(qint64 latestId) { m_latestPreview = latestId; }
 
 public Q_SLOTS:
+    // Checks everything, creates the project folder atomically and opens it; a project that does not open (its
+    // model does not load) is removed again. Ends with projectCreated, whatever happened.
     void createProject(const QString& dir, const QString& datasetDir, const QString& modelDir, const QString& metaclass,
                        quint64 seed);
     void openProject(const QString& dir);
@@ -61,6 +63,8 @@ Q_SIGNALS:
     void jobFailed(const QString& job, const QString& message);
     void jobCancelled(const QString& job);
     void projectOpened(const diffii::ui::ProjectInfo& info);
+    // The end of createProject: error is empty when the project was created and opened, else nothing was left.
+    void projectCreated(const QString& dir, const QString& error);
     void poolChanged(const QList<diffii::ui::PoolItem>& items);
     void lossPoint(qint64 step, double loss, double smoothed);
     // A sample image rendered during concept training (every ~1/8 of the steps).

@@ -3,19 +3,14 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
-#include <QDialog>
-#include <QDialogButtonBox>
 #include <QFileDialog>
-#include <QFormLayout>
 #include <QLabel>
-#include <QLineEdit>
 #include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
-#include <QSpinBox>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QStatusBar>
@@ -27,6 +22,7 @@
 #include "ui/dataset_page.h"
 #include "ui/evaluate_page.h"
 #include "ui/export_page.h"
+#include "ui/new_project_dialog.h"
 #include "ui/pool_page.h"
 #include "ui/preferences_dialog.h"
 #include "ui/preview_page.h"
@@ -158,41 +154,20 @@ void MainWindow::buildMenus() {
 }
 
 void MainWindow::newProject() {
-    QDialog dialog(this);
-    dialog.setWindowTitle(tr("New project"));
-    auto* form = new QFormLayout(&dialog);
-    auto* dir = new QLineEdit(&dialog);
-    auto* dataset = new QLineEdit(&dialog);
-    auto* model = new QLineEdit(&dialog);
-    auto* metaclass = new QLineEdit(QStringLiteral("bird"), &dialog);
-    auto* seed = new QSpinBox(&dialog);
-    seed->setRange(0, 1 << 30);
-    auto browse = [&dialog](QLineEdit* edit, const QString& caption) {
-        auto* row = new QWidget(&dialog);
-        auto* h = new QHBoxLayout(row);
-        h->setContentsMargins(0, 0, 0, 0);
-        h->addWidget(edit);
-        auto* b = new QPushButton(QObject::tr("Browse..."), row);
-        QObject::connect(b, &QPushButton::clicked, &dialog, [edit, caption, &dialog] {
-            const QString d = QFileDialog::getExistingDirectory(&dialog, caption, edit->text());
-            if (!d.isEmpty()) edit->setText(d);
-        });
-        h->addWidget(b);
-        return row;
-    };
-    form->addRow(tr("Project folder"), browse(dir, tr("Project folder")));
-    form->addRow(tr("Dataset (one folder per class)"), browse(dataset, tr("Dataset folder")));
-    form->addRow(tr("Stable Diffusion model (diffusers)"), browse(model, tr("Model folder")));
-    form->addRow(tr("Metaclass"), metaclass);
-    form->addRow(tr("Seed"), seed);
-    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
-    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
-    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
-    form->addRow(buttons);
-    if (dialog.exec() != QDialog::Accepted) return;
-    addRecent(dir->text());
-    m_controller->createProject(dir->text(), dataset->text(), model->text(), metaclass->text(),
-                                static_cast<quint64>(seed->value()));
+    if (m_newProject && m_newProject->isVisible()) {
+        m_newProject->raise();
+        m_newProject->activateWindow();
+        return;
+    }
+    // Window-modal and not exec(): the dialog stays open through the engine's answer and through errors.
+    auto* dialog = new NewProjectDialog(m_controller, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &NewProjectDialog::projectCreated, this, [this](const QString& dir) {
+        addRecent(dir);
+        showPage(0);
+    });
+    m_newProject = dialog;
+    dialog->open();
 }
 
 void MainWindow::openProjectDialog() {
@@ -240,6 +215,8 @@ void MainWindow::onFailed(const QString& job, const QString& message) {
     m_progress->setVisible(false);
     m_eta->clear();
     m_statusJob->setText(tr("%1 failed").arg(job));
+    // The New-project dialog shows its own failure beside its fields.
+    if (job == jobs::kCreate && m_newProject && m_newProject->isVisible()) return;
     if (!m_quietErrors) QMessageBox::critical(this, tr("%1 failed").arg(job), message);
 }
 

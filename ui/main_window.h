@@ -1,7 +1,9 @@
 #pragma once
 
 #include <QMainWindow>
+#include <QPointer>
 
+#include "ui/new_project_dialog.h"
 #include "ui/studio_types.h"
 
 class QLabel;
@@ -28,6 +30,9 @@ public:
     StudioController* controller() const { return m_controller; }
     QStackedWidget* pages() const { return m_pages; }
     StudioPage* page(int index) const;
+    // The New-project dialog while it is open (Project > New project...), else null.
+    NewProjectDialog* newProjectDialog() const { return m_newProject; }
+    void newProject();
     int pageCount() const;
     void showPage(int index);
     // Suppresses modal error dialogs (tests); errors still go to the status bar and lastError().
@@ -43,7 +48,6 @@ protected:
 
 private:
     void buildMenus();
-    void newProject();
     void openProjectDialog();
     void updateRecentMenu();
     void addRecent(const QString& dir);
@@ -60,6 +64,7 @@ private:
     QProgressBar* m_progress = nullptr;
     QLabel* m_eta = nullptr;
     QToolButton* m_cancel = nullptr;
+    QPointer<NewProjectDialog> m_newProject;
     bool m_quietErrors = false;
     QString m_lastError;
 };

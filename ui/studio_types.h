@@ -117,6 +117,7 @@ QJsonObject settingsJson(const diffii::WorkflowSettings& settings);
 // The jobs of the engine worker, one name each: the worker's job signals and JobProgress::job carry these.
 namespace jobs {
 inline const QString kOpen = QStringLiteral("open");
+inline const QString kCreate = QStringLiteral("create");
 inline const QString kDemo = QStringLiteral("demo");
 inline const QString kSplit = QStringLiteral("split");
 inline const QString kSettings = QStringLiteral("settings");

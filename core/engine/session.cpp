@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <sstream>
 
+#include <unistd.h>
+
 #include "core/data/project_lock.h"
 #include "core/data/synthetic_manifest.h"
 #include "core/diffii/circle_interpolation.h"
@@ -167,6 +169,76 @@ void resetProjectSuffixes(const Project& project) { fs::remove(fs::path(project.
 
 std::string modelFolderReport(const std::string& modelDir, bool verify) {
     return inspectModelFolder(modelDir, verify).format();
+}
+
+ModelFolderSummary summarizeModelFolder(const std::string& modelDir) {
+    const auto report = inspectModelFolder(modelDir, false);
+    ModelFolderSummary s;
+    s.pipelineClass = report.modelIndex.value("_class_name", std::string());
+    for (const auto& c : report.components) {
+        s.parameterCount += c.parameterCount;
+        if (c.name == "unet") {
+            s.unetClass = c.className;
+            s.nativeImageSize = c.config.value("sample_size", int64_t{0});
+            const auto& dim = c.config.value("cross_attention_dim", nlohmann::json());
+            if (dim.is_number_integer()) s.crossAttentionDim = dim.get<int64_t>();
+        } else if (c.name == "text_encoder") {
+            s.textEncoderClass = c.className;
+        } else if (c.name == "vae") {
+            s.vaeClass = c.className;
+            const auto& blocks = c.config.value("block_out_channels", nlohmann::json());
+            if (blocks.is_array() && !blocks.empty()) s.nativeImageSize <<= (blocks.size() - 1);
+        }
+    }
+    return s;
+}
+
+CreatedProjectFolder createProjectFolder(const std::string& dir, const ProjectConfig& config) {
+    if (dir.empty()) throw Error("no project folder given");
+    fs::path target = fs::absolute(dir).lexically_normal();
+    if (target.filename().empty()) target = target.parent_path();  // "a/b/" -> "a/b"
+    CreatedProjectFolder created;
+    created.dir = target.string();
+    std::error_code ec;
+    created.existed = fs::exists(target, ec);
+    if (created.existed) {
+        if (!fs::is_directory(target, ec)) throw Error(created.dir + ": exists and is not a folder");
+        if (!fs::is_empty(target, ec) || ec)
+            throw Error(created.dir + ": the folder is not empty (choose a new or an empty folder)");
+    } else {
+        for (fs::path p = target; !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
+            created.topCreated = p.string();
+            if (p == p.parent_path()) break;
+        }
+    }
+    const fs::path parent = target.parent_path();
+    const fs::path temp = parent / ("." + target.filename().string() + ".creating-" + std::to_string(::getpid()));
+    try {
+        fs::create_directories(parent, ec);
+        if (ec) throw Error(parent.string() + ": cannot create the folder: " + ec.message());
+        fs::remove_all(temp, ec);
+        Project::create(temp.string(), config);
+        // rename(2) replaces an empty folder; one that filled up in the meantime makes it fail.
+        fs::rename(temp, target, ec);
+        if (ec) throw Error(created.dir + ": cannot create the project folder: " + ec.message());
+    } catch (...) {
+        std::error_code ignored;
+        fs::remove_all(temp, ignored);
+        if (!created.topCreated.empty() && created.topCreated != created.dir)
+            fs::remove_all(created.topCreated, ignored);
+        throw;
+    }
+    return created;
+}
+
+void removeCreatedProjectFolder(const CreatedProjectFolder& created) {
+    std::error_code ec;
+    if (created.existed) {
+        fs::remove_all(created.dir, ec);
+        fs::create_directory(created.dir, ec);
+    } else if (!created.topCreated.empty()) {
+        fs::remove_all(created.topCreated, ec);
+    }
 }
 
 std::unique_ptr<ProjectSession> ProjectSession::open(const std::string& projectDir, Precision precision,

@@ -37,6 +37,27 @@ void resetProjectSuffixes(const Project& project);  // removes suffixes.txt: bac
 // checked against the modules built from the configs unless verify is false (headers only). Throws diffii::Error.
 std::string modelFolderReport(const std::string& modelDir, bool verify = true);
 
+// The New-project dialog's check of a model folder: what modelFolderReport(modelDir, false) checks (model_index,
+// the component configs, the weight headers, the tokenizer) without building any module, so that no tensor is
+// made and it may run off the engine thread. Throws diffii::Error naming the file that is wrong.
+ModelFolderSummary summarizeModelFolder(const std::string& modelDir);
+
+// What createProjectFolder made, so that removeCreatedProjectFolder can take exactly that away again.
+struct CreatedProjectFolder {
+    std::string dir;         // the project folder, absolute
+    bool existed = false;    // it existed (empty) before
+    std::string topCreated;  // the highest folder on its path that did not exist before; "" when it existed
+};
+
+// Creates the project folder dir (a new folder, or an existing empty one) with project.json and its artifact
+// folders atomically: everything is written into a hidden temporary sibling that is then renamed into place, so
+// that a failure leaves nothing behind (folders made above it included). Throws diffii::Error when dir is not new
+// or empty, or cannot be written.
+CreatedProjectFolder createProjectFolder(const std::string& dir, const ProjectConfig& config);
+// Undoes createProjectFolder (the new project did not open): removes what it made; a folder that existed, empty,
+// stays, empty.
+void removeCreatedProjectFolder(const CreatedProjectFolder& created);
+
 class ProjectSession {
 public:
     // Opens the project, its dataset and split (split.json in the project, else every image), and loads the model

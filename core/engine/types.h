@@ -32,6 +32,20 @@ struct Image {
 // Writes an (3, H, W) image as PNG, atomically (core/io/image.cpp). Throws diffii::Error naming the file.
 void saveImagePng(const std::string& path, const Image& image);
 
+// --- model folders (core/engine/session.h summarizeModelFolder) ---
+
+// What the New-project dialog shows of a diffusers model folder: its architecture as model_index.json and the
+// component configs name it, and the size its weight headers give.
+struct ModelFolderSummary {
+    std::string pipelineClass;      // model_index.json "_class_name", e.g. StableDiffusionPipeline
+    std::string unetClass;          // e.g. UNet2DConditionModel
+    std::string textEncoderClass;   // e.g. CLIPTextModel
+    std::string vaeClass;           // e.g. AutoencoderKL
+    int64_t parameterCount = 0;     // all three components, from the weight headers
+    int64_t nativeImageSize = 0;    // unet sample_size × VAE downscale factor; 0 when the configs do not say
+    int64_t crossAttentionDim = 0;  // the unet's cross_attention_dim (768: SD 1.x, 1024: SD 2.x)
+};
+
 // --- concept learning (core/diffii/concept_learner.h) ---
 
 struct ConceptSettings {
