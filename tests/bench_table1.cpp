@@ -83,6 +83,9 @@ int main() {
             if (!session->hasConcepts()) session->trainConcepts(&job);
         }
         session->buildPool(&job);
+        // One test set for every row: the held-out styles (the demo's settings.evaluation.test_dir), not the
+        // training styles a 1- or 3-shot split leaves out.
+        e.testDir = session->settings().evaluationTestDir;
         const auto t0 = bench::Clock::now();
         const auto report = runEvaluation(*session, e, root + "/runs-" + shotText + "shot", &job);
         std::printf("\n%d-shot (%lld training images), %.0f s:\n%s", shots,

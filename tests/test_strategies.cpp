@@ -151,6 +151,14 @@ private Q_SLOTS:
         const auto again = diffii::runEvaluation(*m_session, e, out);
         QCOMPARE(again.strategies[1].images, int64_t(18));
         QCOMPARE(again.strategies[1].accuracies, first.strategies[1].accuracies);
+        // Another test folder is another run: nothing finished is reused for it.
+        const auto before = diffii::readJsonFile(out + "/original/seed-0/result.json");
+        e.testDir = m_session->dataset().root();  // the training images themselves, 90 instead of 54
+        (void)diffii::runEvaluation(*m_session, e, out);
+        const auto after = diffii::readJsonFile(out + "/original/seed-0/result.json");
+        QCOMPARE(before["test_images"].get<int64_t>(), int64_t(54));
+        QCOMPARE(after["test_images"].get<int64_t>(), int64_t(90));
+        QVERIFY(after["data_fingerprint"] != before["data_fingerprint"]);
     }
 
     // `diffii evaluate` killed (SIGKILL) after its first classifier run resumes to the results of an

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -78,6 +79,16 @@ std::string dataIdentity(const ClassifierData& d) {
     j["synthetic"] = paths(d.synthetic);
     return j.dump();
 }
+
+}  // namespace
+
+std::string classifierDataFingerprint(const ClassifierData& data) {
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(fnv1a64(dataIdentity(data))));
+    return buf;
+}
+
+namespace {
 
 struct Evaluation {
     double accuracy = 0.0;
@@ -456,6 +467,7 @@ ClassifierResult trainClassifier(const ClassifierData& data, const ClassifierRec
     j["train_images"] = data.train.size();
     j["test_images"] = data.test.size();
     j["synthetic_images"] = data.synthetic.size();
+    j["data_fingerprint"] = classifierDataFingerprint(data);
     writeFileAtomic((fs::path(outDir) / "result.json").string(), j.dump(2) + "\n");
     return result;
 }

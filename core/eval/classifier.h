@@ -66,6 +66,10 @@ struct ClassifierData {
     std::map<std::string, std::vector<ClassifierSample>> probes;
 };
 
+// Which images a run was trained and tested on (the paths of train, test and synthetic samples, and the class
+// names), as 16 hex digits: result.json records it, and the evaluation reuses a finished run only when it matches.
+std::string classifierDataFingerprint(const ClassifierData& data);
+
 // train and test are ImageFolder roots with the same class folders (an error names the class that differs or is
 // empty); synthetic (optional, "" for none) is an ImageFolder of the same classes, e.g. an export: when it holds a
 // manifest.jsonl with "strategy": "diff-mix" records, their soft labels are taken from it (source class

@@ -292,8 +292,10 @@ EvaluationReport runEvaluation(ProjectSession& session, const EvaluationSettings
             bool reused = false;
             if (fs::exists(resultFile)) {
                 const auto j = readJsonFile(resultFile);
+                // Same recipe and the same train, test and synthetic images (another --test folder, split or set
+                // is another run).
                 if (j.value("settings", nlohmann::json()) == r.toJson() &&
-                    j.value("synthetic_images", -1) == static_cast<int64_t>(data.synthetic.size()) &&
+                    j.value("data_fingerprint", std::string()) == classifierDataFingerprint(data) &&
                     (data.probes.empty() || j.contains("probe_accuracy"))) {
                     accuracy = j.at("accuracy").get<double>();
                     if (j.contains("probe_accuracy"))
