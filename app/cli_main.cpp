@@ -313,7 +313,13 @@ int runCreate(const QStringList& args) {
     // instead of stopping a training run later (the scan above already left out what its header gives away).
     auto job = cliJob();
     const auto failures = dataset.validate(&job);
-    diffii::Project::create(dir, config);
+    // A new or empty folder is created atomically (a temporary sibling renamed into place: a kill leaves no
+    // half-made project); a folder that already holds other files keeps them and gets the project beside them.
+    std::error_code ec;
+    if (!std::filesystem::exists(dir, ec) || std::filesystem::is_empty(dir, ec))
+        diffii::createProjectFolder(dir, config);
+    else
+        diffii::Project::create(dir, config);
     std::printf("created %s: %d classes, %lld images\n", dir.c_str(), dataset.classCount(),
                 static_cast<long long>(dataset.imageCount()));
     for (const auto& w : dataset.warnings()) std::printf("warning: %s\n", w.c_str());
