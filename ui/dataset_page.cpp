@@ -174,6 +174,9 @@ QWidget* DatasetPage::buildProjectView() {
     m_header = new QLabel(w);
     m_header->setObjectName(QStringLiteral("datasetHeader"));
     m_header->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // Long dataset and model paths wrap, and are cut rather than widening the window (the tooltip has them).
+    m_header->setWordWrap(true);
+    m_header->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     v->addWidget(m_header);
     auto* infoRow = new QHBoxLayout;
     m_metaclass = new QLabel(w);
