@@ -3,7 +3,7 @@
 // shows every visible control (button, combo box, spin box, line edit, slider, tab bar, plot) inside the page or
 // inside a scroll area that reaches it, none squeezed below its minimum size, and no side panel needs a horizontal
 // scroll bar; the Preview page passes this on its first show, with the first preview rendered. The New-project
-// dialog fits as well. Screenshots of every page at 1024×700 and 1600×1000 land in
+// dialog fits as well. Screenshots of every page at 1024×700, at 1600×1000 and at the window's minimum size land in
 // <build>/screenshots/fit/<language>-<W>x<H>-<n>_<page>.png.
 #include <QAbstractButton>
 #include <QAbstractItemView>
@@ -13,6 +13,8 @@
 #include <QFontDatabase>
 #include <QImage>
 #include <QLineEdit>
+#include <QPushButton>
+#include <QScreen>
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QSet>
@@ -179,9 +181,11 @@ class TestUiFit : public QObject {
 
 private Q_SLOTS:
     void initTestCase();
+    void checkerSeesClipping();
     void window_data();
     void window();
     void newProjectDialog();
+    void firstSizeFitsTheScreen();
 
 private:
     void checkPage(MainWindow& window, int index, const QString& where);
@@ -208,6 +212,50 @@ void TestUiFit::initTestCase() {
     QVERIFY2(!QFontDatabase::families(QFontDatabase::SimplifiedChinese).isEmpty(),
              "no font for Simplified Chinese: install fonts-noto-cjk");
     QVERIFY(QDir().mkpath(QStringLiteral(DIFFII_BINARY_DIR "/screenshots/fit")));
+}
+
+// The checker itself: each way a control can be lost is reported.
+void TestUiFit::checkerSeesClipping() {
+    QWidget page;
+    page.resize(300, 200);
+    // A button half outside the page.
+    auto* outside = new QPushButton(QStringLiteral("outside"), &page);
+    outside->setGeometry(250, 10, 100, 30);
+    // A button narrower than its text.
+    auto* squeezed = new QPushButton(QStringLiteral("a long button text"), &page);
+    squeezed->setGeometry(10, 10, 20, 30);
+    // A panel that cannot scroll sideways, with a button beyond its right edge.
+    auto* noScroll = new QScrollArea(&page);
+    noScroll->setGeometry(10, 50, 120, 60);
+    noScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    auto* wide = new QWidget;
+    wide->setFixedSize(400, 40);
+    auto* beyond = new QPushButton(QStringLiteral("beyond"), wide);
+    beyond->setGeometry(300, 5, 90, 30);
+    noScroll->setWidget(wide);
+    // A panel squeezed sideways: reachable, but with a horizontal scroll bar.
+    auto* sideways = new QScrollArea(&page);
+    sideways->setObjectName(QStringLiteral("sideways"));
+    sideways->setGeometry(10, 120, 120, 70);
+    auto* wide2 = new QWidget;
+    wide2->setFixedSize(400, 30);
+    auto* reachableButton = new QPushButton(QStringLiteral("reachable"), wide2);
+    reachableButton->setGeometry(300, 0, 90, 30);
+    sideways->setWidget(wide2);
+    // A button that fits.
+    auto* fine = new QPushButton(QStringLiteral("ok"), &page);
+    fine->setGeometry(150, 60, 80, 30);
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    int checked = 0;
+    const QString problems = fitProblems(&page, &checked).join(QLatin1Char('\n'));
+    QCOMPARE(checked, 5);
+    QVERIFY2(problems.contains(QStringLiteral("\"outside\" cut off")), qPrintable(problems));
+    QVERIFY2(problems.contains(QStringLiteral("\"a long button text\" squeezed")), qPrintable(problems));
+    QVERIFY2(problems.contains(QStringLiteral("\"beyond\" cut off: wider than its scroll area")), qPrintable(problems));
+    QVERIFY2(problems.contains(QStringLiteral("'sideways' \"\" scrolls sideways")), qPrintable(problems));
+    QVERIFY2(!problems.contains(QStringLiteral("\"reachable\"")), qPrintable(problems));
+    QVERIFY2(!problems.contains(QStringLiteral("\"ok\"")), qPrintable(problems));
 }
 
 void TestUiFit::window_data() {
@@ -277,15 +325,22 @@ void TestUiFit::window() {
                                      !preview->previewBusy() && !controller.busy(),
                                  kLongMs);
         QVERIFY2(window.lastError().isEmpty(), qPrintable(window.lastError()));
-        qInfo("%s main window with the project: minimum %s (layout %s)", qPrintable(language),
-              qPrintable(sizeText(window.minimumSizeHint())), qPrintable(sizeText(window.minimumSize())));
-        QVERIFY2(fits(window.minimumSizeHint(), kSmall), qPrintable(sizeText(window.minimumSizeHint())));
         QCOMPARE(window.size(), kSmall);
         const int previewIndex = window.pages()->indexOf(preview);
         checkPage(window, previewIndex, language + QStringLiteral(" first preview"));
 
         shootPages(window, controller, language, kSmall);
         shootPages(window, controller, language, kLarge);
+        // Every page has now been shown with the project's content (a hidden page's layout keeps the minimum of
+        // its last show): this is the window's real minimum, and every page works there too.
+        for (int i = 0; i < window.pageCount(); ++i)
+            qInfo("%s page %d (%s) with the project: minimum %s", qPrintable(language), i + 1,
+                  qPrintable(pageSlug(window.page(i))), qPrintable(sizeText(window.page(i)->minimumSizeHint())));
+        const QSize minimum = window.minimumSizeHint();
+        qInfo("%s main window with the project: minimum %s", qPrintable(language), qPrintable(sizeText(minimum)));
+        QVERIFY2(fits(minimum, kSmall), qPrintable(sizeText(minimum)));
+        QVERIFY2(fits(window.minimumSize(), kSmall), qPrintable(sizeText(window.minimumSize())));
+        shootPages(window, controller, language, minimum);
     }
     QCoreApplication::removeTranslator(&translator);
 }
@@ -310,6 +365,18 @@ void TestUiFit::newProjectDialog() {
     QVERIFY(checked >= 5);
     QVERIFY2(problems.isEmpty(), qPrintable(problems.join(QLatin1Char('\n'))));
     dialog->reject();
+}
+
+// A first start opens a window that fits the screen (offscreen: 800×800), title bar included.
+void TestUiFit::firstSizeFitsTheScreen() {
+    StudioController controller;
+    MainWindow window(&controller);
+    QVERIFY(window.screen());
+    const QSize available = window.screen()->availableGeometry().size();
+    qInfo("screen %s, first window size %s", qPrintable(sizeText(available)), qPrintable(sizeText(window.size())));
+    QVERIFY2(fits(window.size() + QSize(16, 48), available) || window.size() == window.minimumSizeHint(),
+             qPrintable(sizeText(window.size())));
+    QVERIFY(fits(window.minimumSizeHint(), window.size()));
 }
 
 DIFFII_TEST_MAIN(TestUiFit, Gui)

@@ -10,6 +10,7 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScreen>
 #include <QSettings>
 #include <QSplitter>
 #include <QStackedWidget>
@@ -111,7 +112,10 @@ MainWindow::MainWindow(StudioController* controller, QWidget* parent) : QMainWin
     connect(controller, &StudioController::projectChanged, this, &MainWindow::onProjectChanged);
 
     buildMenus();
-    resize(1200, 780);
+    // The first size fits the screen (1280×800, 1366×768 laptops included), leaving room for the title bar.
+    QSize size(1200, 780);
+    if (const QScreen* s = screen()) size = size.boundedTo(s->availableGeometry().size() - QSize(16, 48));
+    resize(size.expandedTo(minimumSizeHint()));
     restoreSettings();
 }
 
