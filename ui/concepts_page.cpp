@@ -20,6 +20,7 @@
 #include <QVBoxLayout>
 
 #include "core/jobs/precision.h"
+#include "ui/fit_widgets.h"
 #include "ui/main_window.h"
 #include "ui/qcustomplot_compat.h"
 
@@ -54,7 +55,10 @@ ConceptsPage::ConceptsPage(StudioController* controller, QWidget* parent) : Stud
 
     QWidget* left = buildControlsPanel(splitter);
     QWidget* right = buildResultsPanel(splitter);
-    splitter->addWidget(left);
+    // The settings scroll in a short window and keep their width; the results take the rest.
+    auto* leftPanel = new ScrollPanel(left, splitter);
+    leftPanel->setObjectName(QStringLiteral("conceptsControls"));
+    splitter->addWidget(leftPanel);
     splitter->addWidget(right);
     splitter->setStretchFactor(0, 0);
     splitter->setStretchFactor(1, 1);
@@ -181,14 +185,14 @@ QWidget* ConceptsPage::buildResultsPanel(QWidget* parent) {
     right->setStretchFactor(0, 3);
     right->setStretchFactor(1, 2);
 
-    right->setMinimumWidth(360);
+    right->setMinimumWidth(240);
     return right;
 }
 
 QCustomPlot* ConceptsPage::buildLossPlot(QWidget* parent) {
     m_plot = new QCustomPlot(parent);
     m_plot->setObjectName(QStringLiteral("lossPlot"));
-    m_plot->setMinimumHeight(220);
+    m_plot->setMinimumHeight(120);
     m_plot->setToolTip(
         tr("Denoising loss per optimizer step (thin) and its exponential moving average (thick). "
            "The raw loss is noisy by nature: watch the average."));

@@ -35,6 +35,7 @@
 #include <utility>
 #include <vector>
 
+#include "ui/fit_widgets.h"
 #include "ui/thumbnail_cache.h"
 
 namespace diffii::ui {
@@ -336,17 +337,16 @@ CuratePage::CuratePage(StudioController* controller, QWidget* parent) : StudioPa
     applyFilters();
 }
 
-// Filters.
-QHBoxLayout* CuratePage::buildFilterBar() {
-    auto* filters = new QHBoxLayout();
+// Filters: a bar that wraps onto a second line in a narrow window instead of widening it.
+QLayout* CuratePage::buildFilterBar() {
+    auto* filters = new FlowLayout();
     auto addCombo = [&](const QString& label, const char* name) {
         auto* l = new QLabel(label, this);
         auto* combo = new QComboBox(this);
         combo->setObjectName(QLatin1String(name));
         combo->setSizeAdjustPolicy(QComboBox::AdjustToContents);
-        l->setBuddy(combo);
-        filters->addWidget(l);
-        filters->addWidget(combo);
+        combo->setMinimumContentsLength(6);  // a long source pair elides rather than widening the window
+        filters->addWidget(labelledField(l, combo, this));
         connect(combo, &QComboBox::currentIndexChanged, this, [this] { applyFilters(); });
         return combo;
     };
@@ -362,14 +362,13 @@ QHBoxLayout* CuratePage::buildFilterBar() {
     m_statusFilter->addItem(tr("Pending"), 0);
     m_statusFilter->addItem(tr("Accepted"), 1);
     m_statusFilter->addItem(tr("Rejected"), 2);
-    filters->addStretch(1);
     m_count = new QLabel(this);
     m_count->setObjectName(QStringLiteral("curateCount"));
     filters->addWidget(m_count);
     return filters;
 }
 
-void CuratePage::buildAlphaFilter(QHBoxLayout* filters) {
+void CuratePage::buildAlphaFilter(QLayout* filters) {
     auto* alphaLabel = new QLabel(tr("α from"), this);
     m_alphaMin = new QDoubleSpinBox(this);
     m_alphaMin->setObjectName(QStringLiteral("curateAlphaMin"));
@@ -385,10 +384,14 @@ void CuratePage::buildAlphaFilter(QHBoxLayout* filters) {
         connect(box, &QDoubleSpinBox::valueChanged, this, [this] { applyFilters(); });
     }
     alphaLabel->setBuddy(m_alphaMin);
-    filters->addWidget(alphaLabel);
-    filters->addWidget(m_alphaMin);
-    filters->addWidget(alphaTo);
-    filters->addWidget(m_alphaMax);
+    // "α from [ ] to [ ]" stays on one line of the bar.
+    auto* range = labelledField(alphaLabel, m_alphaMin, this);
+    auto* rangeRow = static_cast<QHBoxLayout*>(range->layout());
+    alphaTo->setParent(range);
+    m_alphaMax->setParent(range);
+    rangeRow->addWidget(alphaTo);
+    rangeRow->addWidget(m_alphaMax);
+    filters->addWidget(range);
 }
 
 // The grid.
@@ -427,6 +430,7 @@ QHBoxLayout* CuratePage::buildHintsRow(QWidget* parent) {
     auto* hints = new QHBoxLayout();
     auto* keys = new QLabel(tr("Keys: A accept · R reject · U pending · T tags · ←/→ previous/next"), parent);
     keys->setObjectName(QStringLiteral("curateKeys"));
+    keys->setWordWrap(true);
     hints->addWidget(keys, 1);
     m_advance = new QCheckBox(tr("&Advance after marking"), parent);
     m_advance->setObjectName(QStringLiteral("curateAdvance"));
@@ -438,19 +442,13 @@ QHBoxLayout* CuratePage::buildHintsRow(QWidget* parent) {
 
 // The detail panel.
 QWidget* CuratePage::buildDetailPanel(QWidget* parent) {
-    auto* scroll = new QScrollArea(parent);
-    scroll->setWidgetResizable(true);
-    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    auto* detail = new QWidget(scroll);
+    auto* detail = new QWidget(parent);
     auto* detailLayout = new QVBoxLayout(detail);
-    m_image = new QLabel(detail);
+    // The image scales down to the panel; the panel keeps its controls' width and scrolls when short.
+    m_image = new ImageLabel(detail, kLargeSize * 2 / 3, kLargeSize / 4);
     m_image->setObjectName(QStringLiteral("curateDetailImage"));
-    m_image->setAlignment(Qt::AlignCenter);
-    m_image->setMinimumSize(kLargeSize / 2, kLargeSize / 2);
     m_image->setText(tr("Select an image"));
     detailLayout->addWidget(m_image);
-
-    detailLayout->addWidget(buildNumbersGroup(detail));
 
     m_tagEdit = new QLineEdit(detail);
     m_tagEdit->setObjectName(QStringLiteral("curateTagEdit"));
@@ -460,10 +458,13 @@ QWidget* CuratePage::buildDetailPanel(QWidget* parent) {
     connect(m_tagEdit, &QLineEdit::returnPressed, this, &CuratePage::commitTags);
     detailLayout->addWidget(m_tagEdit);
 
+    // The buttons right under the image: in a short window they stay in view and the numbers scroll.
     detailLayout->addLayout(buildCurationButtons(detail));
+    detailLayout->addWidget(buildNumbersGroup(detail));
     detailLayout->addWidget(buildNearestGroup(detail));
     detailLayout->addStretch(1);
-    scroll->setWidget(detail);
+    auto* scroll = new ScrollPanel(detail, parent);
+    scroll->setObjectName(QStringLiteral("curateDetailPanel"));
     return scroll;
 }
 
@@ -488,8 +489,8 @@ QGroupBox* CuratePage::buildNumbersGroup(QWidget* parent) {
     return numbers;
 }
 
-QHBoxLayout* CuratePage::buildCurationButtons(QWidget* parent) {
-    auto* buttons = new QHBoxLayout();
+QLayout* CuratePage::buildCurationButtons(QWidget* parent) {
+    auto* buttons = new FlowLayout();  // wraps in a narrow detail panel
     auto addButton = [&](const QString& text, const QString& tip, const char* name) {
         auto* b = new QPushButton(text, parent);
         b->setObjectName(QLatin1String(name));
@@ -516,10 +517,8 @@ QGroupBox* CuratePage::buildNearestGroup(QWidget* parent) {
         tr("The class's training image with the smallest pixel distance (L2 over 32×32 RGB "
            "thumbnails): a near copy suggests the image adds little."));
     auto* nearestLayout = new QVBoxLayout(nearest);
-    m_nearestImage = new QLabel(nearest);
+    m_nearestImage = new ImageLabel(nearest, kNearestSize * 2 / 3, kNearestSize / 3);
     m_nearestImage->setObjectName(QStringLiteral("curateNearestImage"));
-    m_nearestImage->setAlignment(Qt::AlignCenter);
-    m_nearestImage->setMinimumSize(kNearestSize / 2, kNearestSize / 2);
     m_nearestName = new QLabel(QStringLiteral("—"), nearest);
     m_nearestName->setObjectName(QStringLiteral("curateNearestName"));
     m_nearestName->setWordWrap(true);

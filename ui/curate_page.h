@@ -15,6 +15,7 @@ class QFormLayout;
 class QGroupBox;
 class QHBoxLayout;
 class QLabel;
+class QLayout;
 class QLineEdit;
 class QListView;
 class QModelIndex;
@@ -46,13 +47,13 @@ protected:
 private:
     // Construction helpers, called once from the constructor: each builds one visual group or wires one set of
     // signals.
-    QHBoxLayout* buildFilterBar();
-    void buildAlphaFilter(QHBoxLayout* filters);
+    QLayout* buildFilterBar();
+    void buildAlphaFilter(QLayout* filters);
     QWidget* buildGridPanel(QWidget* parent);
     QHBoxLayout* buildHintsRow(QWidget* parent);
     QWidget* buildDetailPanel(QWidget* parent);
     QGroupBox* buildNumbersGroup(QWidget* parent);
-    QHBoxLayout* buildCurationButtons(QWidget* parent);
+    QLayout* buildCurationButtons(QWidget* parent);
     QGroupBox* buildNearestGroup(QWidget* parent);
     void connectController();
 

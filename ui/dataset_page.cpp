@@ -174,6 +174,9 @@ QWidget* DatasetPage::buildProjectView() {
     m_header = new QLabel(w);
     m_header->setObjectName(QStringLiteral("datasetHeader"));
     m_header->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // Long dataset and model paths wrap, and are cut rather than widening the window (the tooltip has them).
+    m_header->setWordWrap(true);
+    m_header->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     v->addWidget(m_header);
     auto* infoRow = new QHBoxLayout;
     m_metaclass = new QLabel(w);
@@ -184,6 +187,7 @@ QWidget* DatasetPage::buildProjectView() {
            "concept tokens."));
     m_summary = new QLabel(w);
     m_summary->setObjectName(QStringLiteral("datasetSummary"));
+    m_summary->setWordWrap(true);
     infoRow->addWidget(m_metaclass);
     infoRow->addSpacing(24);
     infoRow->addWidget(m_summary, 1);
@@ -271,6 +275,7 @@ QWidget* DatasetPage::buildProjectView() {
     auto* gridBar = new QHBoxLayout;
     m_gridTitle = new QLabel(right);
     m_gridTitle->setObjectName(QStringLiteral("gridTitle"));
+    m_gridTitle->setWordWrap(true);
     m_trainOnly = new QCheckBox(tr("&Training images only"), right);
     m_trainOnly->setObjectName(QStringLiteral("trainOnly"));
     m_trainOnly->setToolTip(tr("Hide the images the subset leaves out (shown greyed otherwise)"));

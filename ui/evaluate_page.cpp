@@ -18,6 +18,8 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include "ui/fit_widgets.h"
+
 #include "ui/engine_worker.h"
 #include "ui/main_window.h"
 #include "ui/qcustomplot_compat.h"
@@ -38,7 +40,10 @@ struct StrategyLabel {
 EvaluatePage::EvaluatePage(StudioController* controller, QWidget* parent) : StudioPage(controller, parent) {
     auto* layout = new QHBoxLayout(this);
     auto* splitter = new QSplitter(Qt::Horizontal, this);
-    splitter->addWidget(buildControls());
+    // The controls scroll in a short window; the table and the plots share the rest (a splitter between them).
+    auto* controls = new ScrollPanel(buildControls(), splitter);
+    controls->setObjectName(QStringLiteral("evaluateControls"));
+    splitter->addWidget(controls);
     splitter->addWidget(buildResults());
     splitter->setStretchFactor(1, 1);
     layout->addWidget(splitter);
@@ -133,8 +138,8 @@ QWidget* EvaluatePage::buildControls() {
 }
 
 QWidget* EvaluatePage::buildResults() {
-    auto* panel = new QWidget(this);
-    auto* v = new QVBoxLayout(panel);
+    auto* panel = new QSplitter(Qt::Vertical, this);
+    panel->setChildrenCollapsible(false);
     m_table = new QTableWidget(0, 5, panel);
     m_table->setObjectName(QStringLiteral("evaluateTable"));
     m_table->setHorizontalHeaderLabels(
@@ -143,7 +148,7 @@ QWidget* EvaluatePage::buildResults() {
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     connect(m_table, &QTableWidget::currentCellChanged, this, [this](int row) { showStrategy(row); });
-    v->addWidget(m_table, 1);
+    panel->addWidget(m_table);
     auto* tabs = new QTabWidget(panel);
     m_accuracyPlot = new QCustomPlot(tabs);
     m_accuracyPlot->setObjectName(QStringLiteral("evaluateAccuracyPlot"));
@@ -151,11 +156,13 @@ QWidget* EvaluatePage::buildResults() {
     m_scatterPlot->setObjectName(QStringLiteral("evaluateScatterPlot"));
     m_confusionPlot = new QCustomPlot(tabs);
     m_confusionPlot->setObjectName(QStringLiteral("evaluateConfusionPlot"));
-    for (auto* p : {m_accuracyPlot, m_scatterPlot, m_confusionPlot}) p->setMinimumHeight(240);
+    for (auto* p : {m_accuracyPlot, m_scatterPlot, m_confusionPlot}) p->setMinimumHeight(160);
     tabs->addTab(m_accuracyPlot, tr("Accuracy"));
     tabs->addTab(m_scatterPlot, tr("Diversity and faithfulness"));
     tabs->addTab(m_confusionPlot, tr("Confusion matrix"));
-    v->addWidget(tabs, 2);
+    panel->addWidget(tabs);
+    panel->setStretchFactor(0, 1);
+    panel->setStretchFactor(1, 2);
     return panel;
 }
 

@@ -18,6 +18,8 @@
 #include <QUrl>
 #include <QVBoxLayout>
 
+#include "ui/fit_widgets.h"
+
 #include <algorithm>
 
 namespace diffii::ui {
@@ -28,7 +30,14 @@ const QString& kExport = jobs::kExport;
 }  // namespace
 
 ExportPage::ExportPage(StudioController* controller, QWidget* parent) : StudioPage(controller, parent) {
-    auto* layout = new QVBoxLayout(this);
+    // The groups scroll as one column when the window is short.
+    auto* content = new QWidget(this);
+    auto* layout = new QVBoxLayout(content);
+    auto* outer = new QVBoxLayout(this);
+    outer->setContentsMargins(0, 0, 0, 0);
+    auto* scroll = new ScrollPanel(content, this);
+    scroll->setObjectName(QStringLiteral("exportScroll"));
+    outer->addWidget(scroll);
     layout->addWidget(buildGenerationGroup());
     layout->addWidget(buildCountsGroup());
     layout->addWidget(buildExportGroup());

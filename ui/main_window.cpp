@@ -10,6 +10,7 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScreen>
 #include <QSettings>
 #include <QSplitter>
 #include <QStackedWidget>
@@ -68,10 +69,15 @@ MainWindow::MainWindow(StudioController* controller, QWidget* parent) : QMainWin
     auto* splitter = new QSplitter(this);
     splitter->addWidget(m_steps);
     splitter->addWidget(m_pages);
+    splitter->setStretchFactor(0, 0);
     splitter->setStretchFactor(1, 1);
+    // The step list starts at the width of its longest step; the pages get the rest of the window.
+    splitter->setSizes({m_steps->minimumWidth(), 10 * m_steps->minimumWidth()});
     setCentralWidget(splitter);
 
     m_statusJob = new QLabel(tr("Idle"), this);
+    // A long job message (a project path) is cut at the window's edge instead of widening the window.
+    m_statusJob->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     m_progress = new QProgressBar(this);
     m_progress->setMaximumWidth(240);
     m_progress->setVisible(false);
@@ -106,7 +112,10 @@ MainWindow::MainWindow(StudioController* controller, QWidget* parent) : QMainWin
     connect(controller, &StudioController::projectChanged, this, &MainWindow::onProjectChanged);
 
     buildMenus();
-    resize(1200, 780);
+    // The first size fits the screen (1280×800, 1366×768 laptops included), leaving room for the title bar.
+    QSize size(1200, 780);
+    if (const QScreen* s = screen()) size = size.boundedTo(s->availableGeometry().size() - QSize(16, 48));
+    resize(size.expandedTo(minimumSizeHint()));
     restoreSettings();
 }
 

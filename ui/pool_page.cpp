@@ -223,6 +223,7 @@ PoolPage::PoolPage(StudioController* controller, QWidget* parent) : StudioPage(c
     m_summary = new QLabel(this);
     m_summary->setObjectName(QStringLiteral("poolSummary"));
     m_summary->setTextFormat(Qt::RichText);
+    m_summary->setWordWrap(true);
     layout->addWidget(m_summary);
 
     buildView();

@@ -25,6 +25,7 @@
 #include <limits>
 
 #include "ui/circle_widget.h"
+#include "ui/fit_widgets.h"
 #include "ui/qcustomplot_compat.h"
 
 namespace diffii::ui {
@@ -40,6 +41,11 @@ constexpr int kDebounceMs = 300;
 constexpr int kPreviewSide = 320;
 constexpr int kSourceSide = 128;
 constexpr int kStripSide = 96;
+// The smallest the images get in a small window (1024×700): they scale down instead of widening the page.
+constexpr int kPreviewMinSide = 128;
+constexpr int kSourceMinSide = 56;
+// Combo boxes of class and file names shrink to this many characters before they widen the controls panel.
+constexpr int kComboMinChars = 10;
 
 // Upscales by an integer factor with nearest-neighbour when the image is much smaller than the space (a 32x32
 // sample stays crisp instead of turning to mush); a large image is scaled smoothly.
@@ -100,6 +106,7 @@ void PreviewPage::buildUi() {
     m_class = new QComboBox(controls);
     m_class->setObjectName(QStringLiteral("classCombo"));
     m_class->setPlaceholderText(tr("Build the pool first"));
+    m_class->setMinimumContentsLength(kComboMinChars);
     form->addRow(tr("Class"), m_class);
 
     m_first = new QComboBox(controls);
@@ -108,6 +115,7 @@ void PreviewPage::buildUi() {
     m_second = new QComboBox(controls);
     m_second->setObjectName(QStringLiteral("secondCombo"));
     m_second->setToolTip(tr("Second inversion z2: the image at α = −1 (≡ period − 1)"));
+    for (QComboBox* combo : {m_first, m_second}) combo->setMinimumContentsLength(kComboMinChars);
     form->addRow(tr("Image z1"), m_first);
     form->addRow(tr("Image z2"), m_second);
 
@@ -145,6 +153,7 @@ void PreviewPage::buildUi() {
     m_region->setObjectName(QStringLiteral("regionLabel"));
     m_numbers = new QLabel(controls);
     m_numbers->setObjectName(QStringLiteral("alphaLabel"));
+    m_numbers->setWordWrap(true);
     m_numbers->setToolTip(tr("θ is the angle between the two inverted latents; α·θ is the point's angle from z1"));
     form->addRow(m_region, m_numbers);
 
@@ -168,6 +177,7 @@ void PreviewPage::buildUi() {
     m_suffix->setObjectName(QStringLiteral("suffixCombo"));
     m_suffix->setEditable(true);
     m_suffix->setInsertPolicy(QComboBox::NoInsert);
+    m_suffix->setMinimumContentsLength(kComboMinChars);
     m_suffix->setToolTip(tr("Scene suffix appended to the prompt for the first stage of denoising (type your own)"));
     form->addRow(tr("Suffix"), m_suffix);
 
@@ -201,26 +211,23 @@ void PreviewPage::buildUi() {
     m_jobStatus->setWordWrap(true);
     form->addRow(m_jobStatus);
 
-    auto* controlsScroll = new QScrollArea(this);
-    controlsScroll->setWidget(controls);
-    controlsScroll->setWidgetResizable(true);
-    controlsScroll->setMinimumWidth(300);
+    // The panel keeps its controls' width (never squeezed behind a sideways scroll bar) and scrolls when short.
+    auto* controlsScroll = new ScrollPanel(controls, this);
+    controlsScroll->setObjectName(QStringLiteral("previewControls"));
 
     auto* view = new QWidget(this);
     auto* viewLayout = new QVBoxLayout(view);
     auto* imagesRow = new QHBoxLayout();
     auto* sources = new QVBoxLayout();
-    auto makeImageLabel = [view](const QString& name, int side) {
-        auto* label = new QLabel(view);
+    auto makeImageLabel = [view](const QString& name, int side, int minimumSide) {
+        auto* label = new ImageLabel(view, side, minimumSide);
         label->setObjectName(name);
-        label->setAlignment(Qt::AlignCenter);
-        label->setMinimumSize(side, side);
         label->setFrameShape(QFrame::StyledPanel);
         return label;
     };
-    m_sourceA = makeImageLabel(QStringLiteral("sourceA"), kSourceSide);
+    m_sourceA = makeImageLabel(QStringLiteral("sourceA"), kSourceSide, kSourceMinSide);
     m_sourceA->setToolTip(tr("Source of z1"));
-    m_sourceB = makeImageLabel(QStringLiteral("sourceB"), kSourceSide);
+    m_sourceB = makeImageLabel(QStringLiteral("sourceB"), kSourceSide, kSourceMinSide);
     m_sourceB->setToolTip(tr("Source of z2"));
     sources->addWidget(new QLabel(tr("z1"), view));
     sources->addWidget(m_sourceA);
@@ -230,7 +237,9 @@ void PreviewPage::buildUi() {
     imagesRow->addLayout(sources);
 
     auto* main = new QVBoxLayout();
-    m_preview = makeImageLabel(QStringLiteral("previewImage"), kPreviewSide);
+    m_preview = makeImageLabel(QStringLiteral("previewImage"), kPreviewSide, kPreviewMinSide);
+    m_preview->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Expanding);
+    m_preview->setWordWrap(true);
     m_preview->setText(tr("No preview yet"));
     main->addWidget(m_preview, 1);
     m_busy = new QProgressBar(view);
@@ -246,7 +255,15 @@ void PreviewPage::buildUi() {
     m_caption->setTextInteractionFlags(Qt::TextSelectableByMouse);
     main->addWidget(m_caption);
     imagesRow->addLayout(main, 1);
-    viewLayout->addLayout(imagesRow, 3);
+    // The images above, the strip and the sweep below, with a splitter between them: in a short window the user
+    // chooses what gets the room.
+    auto* imagesPane = new QWidget(this);
+    auto* imagesLayout = new QVBoxLayout(imagesPane);
+    imagesLayout->setContentsMargins(0, 0, 0, 0);
+    imagesLayout->addLayout(imagesRow);
+    auto* viewSplitter = new QSplitter(Qt::Vertical, this);
+    viewSplitter->setObjectName(QStringLiteral("previewViewSplitter"));
+    viewSplitter->setChildrenCollapsible(false);
 
     m_strip = new QListWidget(view);
     m_strip->setObjectName(QStringLiteral("stripList"));
@@ -261,7 +278,7 @@ void PreviewPage::buildUi() {
 
     m_plot = new QCustomPlot(view);
     m_plot->setObjectName(QStringLiteral("sweepPlot"));
-    m_plot->setMinimumHeight(180);
+    m_plot->setMinimumHeight(120);
     m_plot->addGraph(m_plot->xAxis, m_plot->yAxis);
     m_plot->graph(0)->setName(tr("faithfulness"));
     m_plot->graph(0)->setPen(QPen(QColor(30, 100, 220), 2));
@@ -279,9 +296,14 @@ void PreviewPage::buildUi() {
     m_plot->setToolTip(tr("Faithfulness falls and diversity rises as s grows; pick s where the trade-off suits you"));
     viewLayout->addWidget(m_plot, 2);
 
+    viewSplitter->addWidget(imagesPane);
+    viewSplitter->addWidget(view);
+    viewSplitter->setStretchFactor(0, 3);
+    viewSplitter->setStretchFactor(1, 2);
+    viewSplitter->setSizes({1000, 1000});  // half and half at first: the sweep plot is readable at 1024×700
     auto* splitter = new QSplitter(this);
     splitter->addWidget(controlsScroll);
-    splitter->addWidget(view);
+    splitter->addWidget(viewSplitter);
     splitter->setStretchFactor(1, 1);
     auto* layout = new QHBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
