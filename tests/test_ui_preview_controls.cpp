@@ -17,6 +17,7 @@
 #include <QSpinBox>
 #include <QStyle>
 #include <QStyleOptionSlider>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -80,6 +81,11 @@ private:
     bool settled() const {
         return !m_page->previewBusy() && m_page->shownPreviewId() == m_page->latestPreviewId() &&
                m_page->latestPreviewId() > 0;
+    }
+    // DIFFII_PREVIEW_CONTROLS_SHOT=<folder>: the page as the test left it, for a look (not part of the assertions).
+    void shot(const QString& name) {
+        const QString dir = qEnvironmentVariable("DIFFII_PREVIEW_CONTROLS_SHOT");
+        if (!dir.isEmpty()) m_page->grab().save(dir + QLatin1Char('/') + name + QStringLiteral(".png"));
     }
     void release(int value) {
         m_alpha->setValue(value);
@@ -330,6 +336,7 @@ void TestUiPreviewControls::sweepHoverAndClick() {
     QCOMPARE(split->value(), 100);
     QCOMPARE(m_page->previewImage(), m_page->sweepPoints()[5].image);
     QCOMPARE(m_previewJobs, jobs);
+    shot(QStringLiteral("preview_sweep"));
 }
 
 void TestUiPreviewControls::historyRestoresAndWritesExportSettings() {
@@ -400,6 +407,8 @@ void TestUiPreviewControls::historyRestoresAndWritesExportSettings() {
     // The controller's copy (what the Export page shows) follows.
     QTRY_COMPARE_WITH_TIMEOUT(m_controller->project().workflow.denoise.guidance, 3.5, 5000);
     QCOMPARE(m_controller->project().workflow.denoise.steps, 2);
+    m_page->findChild<QTabWidget*>(QStringLiteral("previewLowerTabs"))->setCurrentIndex(1);
+    shot(QStringLiteral("preview_history"));
 }
 
 void TestUiPreviewControls::cleanupTestCase() {

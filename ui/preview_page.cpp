@@ -36,7 +36,7 @@ constexpr double kRadToDeg = 57.295779513082320876798154814105;
 // The α slider counts tenths of a degree of the point's angle αθ: u = value / kAlphaTicks turns, 0 … 1 turn (both
 // ends are z1). Arrow keys move it 0.01 turn (3.6°), Page Up/Down 0.1 turn.
 constexpr int kAlphaTicks = 3600;
-constexpr int kHistoryMax = 100;   // previews kept in the session's history
+constexpr int kHistoryMax = 50;    // previews kept in the session's history (full images: ~1 MB each at 512²)
 constexpr int kSweepHoverPx = 12;  // how near the mouse must be to a sweep point to show or select it
 constexpr int kSplitTicks = 100;
 constexpr int kStripCount = 8;
@@ -177,6 +177,7 @@ void PreviewPage::buildUi() {
     m_region->setObjectName(QStringLiteral("regionLabel"));
     m_numbers = new QLabel(controls);
     m_numbers->setObjectName(QStringLiteral("alphaLabel"));
+    m_numbers->setWordWrap(true);
     form->addRow(m_region, m_numbers);
 
     m_splitSlider = new QSlider(Qt::Horizontal, controls);
