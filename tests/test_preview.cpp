@@ -131,6 +131,36 @@ private Q_SLOTS:
             QVERIFY(pt.sourceSimilarity > -1.0 && pt.sourceSimilarity <= 1.0);
             QVERIFY(pt.diversity > 0.0);
         }
+        // Point by point: each s reported with its samples as soon as they are rendered, the same numbers as the
+        // result; with firstAtAlpha the first sample is the preview at p.alpha (the GUI's image per s).
+        std::vector<int> order, reusedAtSecond;
+        std::vector<diffii::PreviewImage> firstImages;
+        const auto progressive = m_session->splitSweep(
+            p, {0.3, 0.7}, 2, nullptr,
+            [&](int i, const diffii::SplitSweepPoint& pt, const std::vector<diffii::PreviewImage>& images) {
+                order.push_back(i);
+                QCOMPARE(images.size(), size_t{2});
+                QCOMPARE(pt.split, i == 0 ? 0.3 : 0.7);
+                firstImages.push_back(images.front());
+                if (i == 1)
+                    for (const auto& image : images) reusedAtSecond.push_back(image.reusedSteps);
+            },
+            true);
+        QCOMPARE(order, (std::vector<int>{0, 1}));
+        QCOMPARE(progressive.size(), size_t{2});
+        QCOMPARE(firstImages[0].alpha, p.alpha);
+        auto at = p;
+        at.denoise.split = 0.7;
+        QVERIFY(m_session->preview(at).image == firstImages[1].image);
+        // Rendered s by s, every sample still continues its own α's trajectory of the previous s: at s = 0.7 each
+        // sample reuses the steps that s = 0.3 suffixed too.
+        diffii::DenoiseSettings d = p.denoise;
+        d.split = 0.3;
+        int shared = 0;
+        for (bool b : diffii::suffixedSteps(m_session->model().schedulerConfig(), d)) shared += b;
+        QVERIFY(shared > 0);
+        QCOMPARE(reusedAtSecond, (std::vector<int>{shared, shared}));
+        QCOMPARE(m_session->previewRenderer().keptTrajectories(), 1);  // restored after the sweep
     }
 
     void cancellingFromTheStepCallbackCachesNothing() {

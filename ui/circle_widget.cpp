@@ -5,11 +5,15 @@
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPainterPath>
+#include <QSlider>
+#include <QStyle>
 
+#include <algorithm>
 #include <cmath>
 
 namespace diffii::ui {
 namespace {
+constexpr double kTwoPi = diffii::kTwoPi;
 constexpr double kRadToDeg = 57.295779513082320876798154814105;
 
 // Screen y grows downwards: a mathematical (counter-clockwise) angle φ sits at (cx + r cos φ, cy − r sin φ).
@@ -75,10 +79,35 @@ void CircleWidget::paintEvent(QPaintEvent*) {
         if (label.isEmpty()) return;
         p.setPen(pal.color(QPalette::WindowText));
         const QPointF text = onCircle(c, r + 13, angle);
-        p.drawText(QRectF(text.x() - 14, text.y() - 9, 28, 18), Qt::AlignCenter, label);
+        p.drawText(QRectF(text.x() - 16, text.y() - 9, 32, 18), Qt::AlignCenter, label);
     };
+    // Opposite points first, hollow: the negated latents, where the image tends to invert.
+    auto opposite = [&](double angle, const QString& label) {
+        const QPointF at = onCircle(c, r, angle);
+        p.setPen(QPen(pal.color(QPalette::WindowText), 1.2));
+        p.setBrush(pal.color(QPalette::Base));
+        p.drawEllipse(at, 4, 4);
+        const QPointF text = onCircle(c, r + 13, angle);
+        p.drawText(QRectF(text.x() - 16, text.y() - 9, 32, 18), Qt::AlignCenter, label);
+    };
+    opposite(kTwoPi / 2, QStringLiteral("−z1"));
+    if (haveTheta) opposite(kTwoPi / 2 - m_theta, QStringLiteral("−z2"));
     marker(onCircle(c, r, 0.0), QColor(30, 100, 220), QStringLiteral("z1"), 0.0);
     if (haveTheta) marker(onCircle(c, r, -m_theta), QColor(220, 120, 30), QStringLiteral("z2"), -m_theta);
+
+    // The two regions named inside the circle: the arc's middle for interpolation, the opposite side for the rest.
+    if (haveTheta && r > 40) {
+        QFont small = font();
+        small.setPointSizeF(std::max(6.0, small.pointSizeF() * 0.85));
+        p.setFont(small);
+        const QPointF in = onCircle(c, r * 0.55, -m_theta / 2);
+        p.setPen(QColor(46, 140, 60));
+        p.drawText(QRectF(in.x() - 50, in.y() - 9, 100, 18), Qt::AlignCenter, tr("interpolation"));
+        const QPointF out = onCircle(c, r * 0.55, kTwoPi / 2 - m_theta / 2);
+        p.setPen(QColor(192, 102, 30));
+        p.drawText(QRectF(out.x() - 50, out.y() - 9, 100, 18), Qt::AlignCenter, tr("extrapolation"));
+        p.setFont(font());
+    }
 
     // The current point: angle αθ = 2π·u whatever θ is, which is why the slider is in u.
     const double angle = diffii::kTwoPi * m_position;
@@ -108,6 +137,83 @@ void CircleWidget::mouseReleaseEvent(QMouseEvent* event) {
     m_dragging = false;
     setPosition(positionAt(event->position()));
     Q_EMIT positionReleased(m_position);
+}
+
+TurnScale::TurnScale(QSlider* slider, QWidget* parent) : QWidget(parent), m_slider(slider) {
+    setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
+}
+
+void TurnScale::setTheta(double theta) {
+    if (theta == m_theta) return;
+    m_theta = theta;
+    update();
+}
+
+QSize TurnScale::sizeHint() const { return {120, 2 * fontMetrics().height() + 8}; }
+
+double TurnScale::xOfTurn(double turn) const {
+    // The handle's centre travels from half a handle in from the left to half a handle in from the right.
+    const int handle = m_slider->style()->pixelMetric(QStyle::PM_SliderLength, nullptr, m_slider);
+    const double left = handle / 2.0, span = std::max(1.0, m_slider->width() - static_cast<double>(handle));
+    return mapFromGlobal(m_slider->mapToGlobal(QPoint(0, 0))).x() + left + turn * span;
+}
+
+void TurnScale::paintEvent(QPaintEvent*) {
+    QPainter p(this);
+    p.setRenderHint(QPainter::Antialiasing);
+    const QPalette pal = palette();
+    const int lineH = fontMetrics().height();
+    const double bandY = 2, bandH = 5;
+    const auto marks = diffii::circleLandmarks(m_theta);
+    const bool haveTheta = m_theta > 0.0;
+    const double x0 = xOfTurn(0.0), x1 = xOfTurn(1.0);
+
+    // The band: extrapolation in orange, the interpolation arc (z2 … z1 at 1 turn) in green.
+    p.setPen(Qt::NoPen);
+    p.setBrush(QColor(192, 102, 30, 110));
+    p.drawRect(QRectF(x0, bandY, x1 - x0, bandH));
+    if (haveTheta) {
+        p.setBrush(QColor(46, 160, 67));
+        p.drawRect(QRectF(xOfTurn(marks.z2), bandY, x1 - xOfTurn(marks.z2), bandH));
+    }
+
+    // The landmarks: a tick and a name each.
+    struct Mark {
+        double turn;
+        QString name;
+    };
+    QList<Mark> list = {
+        {0.0, QStringLiteral("z1")}, {marks.minusZ1, QStringLiteral("−z1")}, {1.0, QStringLiteral("z1")}};
+    if (haveTheta) list += {{marks.z2, QStringLiteral("z2")}, {marks.minusZ2, QStringLiteral("−z2")}};
+    p.setPen(QPen(pal.color(QPalette::WindowText), 1));
+    const double textY = bandY + bandH + 1;
+    for (const auto& m : list) {
+        const double x = xOfTurn(m.turn);
+        p.drawLine(QPointF(x, bandY - 1), QPointF(x, textY + 2));
+        const int w = fontMetrics().horizontalAdvance(m.name) + 2;
+        const double left = std::clamp(x - w / 2.0, 0.0, std::max(0.0, width() - static_cast<double>(w)));
+        p.drawText(QRectF(left, textY, w, lineH), Qt::AlignCenter, m.name);
+    }
+
+    // The regions' names on the second line, where there is room.
+    QFont small = font();
+    small.setPointSizeF(std::max(6.0, small.pointSizeF() * 0.85));
+    p.setFont(small);
+    const QFontMetrics fm(small);
+    const double nameY = textY + lineH;
+    if (haveTheta) {
+        const QString interp = tr("interpolation");
+        const double a = xOfTurn(marks.z2), b = x1;
+        p.setPen(QColor(46, 140, 60));
+        const int w = fm.horizontalAdvance(interp);
+        p.drawText(QRectF(std::min(a, width() - static_cast<double>(w) - 1), nameY, std::max<double>(w, b - a), lineH),
+                   Qt::AlignRight | Qt::AlignVCenter, interp);
+        p.setPen(QColor(192, 102, 30));
+        p.drawText(QRectF(x0, nameY, a - x0, lineH), Qt::AlignCenter, tr("extrapolation"));
+    } else {
+        p.setPen(QColor(192, 102, 30));
+        p.drawText(QRectF(x0, nameY, x1 - x0, lineH), Qt::AlignCenter, tr("θ unknown until the first preview"));
+    }
 }
 
 }  // namespace diffii::ui

@@ -41,6 +41,7 @@ void registerStudioTypes() {
     qRegisterMetaType<PreviewResult>();
     qRegisterMetaType<JobProgress>();
     qRegisterMetaType<QList<PoolItem>>();
+    qRegisterMetaType<SweepPoint>();
     qRegisterMetaType<QList<SweepPoint>>();
     qRegisterMetaType<QList<SyntheticItem>>();
     qRegisterMetaType<QList<double>>();
@@ -353,8 +354,17 @@ void EngineWorker::sweepSplit(const PreviewRequest& request, const QList<double>
         if (!m_session) throw diffii::Error("no project is open");
         const std::vector<double> s(splits.begin(), splits.end());
         QList<SweepPoint> points;
-        for (const auto& p : m_session->splitSweep(previewParams(request), s, samples, &ctx))
-            points << SweepPoint{p.split, p.sourceSimilarity, p.diversity};
+        const auto onPoint = [&](int i, const diffii::SplitSweepPoint& p,
+                                 const std::vector<diffii::PreviewImage>& images) {
+            SweepPoint point{p.split, p.sourceSimilarity, p.diversity};
+            if (!images.empty()) {
+                point.image = toQImage(images.front().image);
+                point.alpha = images.front().alpha;
+            }
+            points << point;
+            Q_EMIT sweepPoint(request.id, i, point);
+        };
+        m_session->splitSweep(previewParams(request), s, samples, &ctx, onPoint, true);
         Q_EMIT sweepReady(points);
         return QString();
     });

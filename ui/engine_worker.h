@@ -73,6 +73,8 @@ Q_SIGNALS:
     void previewReady(const diffii::ui::PreviewResult& result);
     void stripImage(qint64 id, int index, const QImage& image, double alpha, bool interpolation);
     void sweepReady(const QList<diffii::ui::SweepPoint>& points);
+    // One s of a sweep as soon as its samples are rendered (id: the request's; index: into the splits asked for).
+    void sweepPoint(qint64 id, int index, const diffii::ui::SweepPoint& point);
     void syntheticChanged(const QList<diffii::ui::SyntheticItem>& items);
     // The rows of a finished comparison, the class names of its confusion matrices and the folder of its files.
     void evaluationReady(const QList<diffii::ui::EvaluationRow>& rows, const QStringList& classNames,

@@ -18,6 +18,8 @@
 #include <QSlider>
 #include <QSpinBox>
 #include <QSplitter>
+#include <QTabWidget>
+#include <QToolTip>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -32,8 +34,11 @@ namespace diffii::ui {
 namespace {
 
 constexpr double kRadToDeg = 57.295779513082320876798154814105;
-// The α slider counts tenths of a degree of the point's angle αθ: u = value / kAlphaTicks.
+// The α slider counts tenths of a degree of the point's angle αθ: u = value / kAlphaTicks turns, 0 … 1 turn (both
+// ends are z1). Arrow keys move it 0.01 turn (3.6°), Page Up/Down 0.1 turn.
 constexpr int kAlphaTicks = 3600;
+constexpr int kHistoryMax = 50;    // previews kept in the session's history (full images: ~1 MB each at 512²)
+constexpr int kSweepHoverPx = 12;  // how near the mouse must be to a sweep point to show or select it
 constexpr int kSplitTicks = 100;
 constexpr int kStripCount = 8;
 constexpr int kSweepSamples = 3;
@@ -65,6 +70,12 @@ bool sameRequest(const PreviewRequest& a, const PreviewRequest& b) {
            a.seed == b.seed;
 }
 
+// The same image apart from where on the circle it is and the split ratio.
+bool sameBesidesAlphaAndSplit(const PreviewRequest& a, const PreviewRequest& b) {
+    return a.className == b.className && a.first == b.first && a.second == b.second && a.suffix == b.suffix &&
+           a.steps == b.steps && a.guidance == b.guidance && a.seed == b.seed;
+}
+
 }  // namespace
 
 PreviewPage::PreviewPage(StudioController* controller, QWidget* parent) : StudioPage(controller, parent) {
@@ -80,6 +91,7 @@ PreviewPage::PreviewPage(StudioController* controller, QWidget* parent) : Studio
     connect(w, &EngineWorker::previewReady, this, &PreviewPage::onReady);
     connect(w, &EngineWorker::stripImage, this, &PreviewPage::onStripImage);
     connect(w, &EngineWorker::sweepReady, this, &PreviewPage::onSweepReady);
+    connect(w, &EngineWorker::sweepPoint, this, &PreviewPage::onSweepPoint);
     connect(w, &EngineWorker::jobFinished, this,
             [this](const QString& job, const QString& summary) { onJobEnded(job, summary, false); });
     connect(w, &EngineWorker::jobFailed, this,
@@ -142,19 +154,38 @@ void PreviewPage::buildUi() {
 
     m_alphaSlider = new QSlider(Qt::Horizontal, controls);
     m_alphaSlider->setObjectName(QStringLiteral("alphaSlider"));
-    m_alphaSlider->setRange(0, kAlphaTicks - 1);
-    m_alphaSlider->setPageStep(kAlphaTicks / 36);
+    m_alphaSlider->setRange(0, kAlphaTicks);
+    m_alphaSlider->setSingleStep(kAlphaTicks / 100);
+    m_alphaSlider->setPageStep(kAlphaTicks / 10);
     m_alphaSlider->setToolTip(
-        tr("α, the rotation along the circle: 0 is z1, period − 1 is z2 (period = 2π/θ); "
-           "the slider walks the whole circle once"));
-    form->addRow(tr("α"), m_alphaSlider);
+        tr("Where the point is on the great circle through z1 and z2, in turns from z1 (0 … 1 turn, both ends are "
+           "z1): −z1 is at 0.5 turn, z2 at 1 − θ/360°, −z2 at 0.5 − θ/360°. The green band, from z2 to the end, is "
+           "the interpolation arc; the rest extrapolates. Arrow keys move 0.01 turn, Page Up/Down 0.1 turn."));
+    m_turnScale = new TurnScale(m_alphaSlider, controls);
+    m_turnScale->setObjectName(QStringLiteral("turnScale"));
+    auto* alphaBox = new QWidget(controls);
+    auto* alphaLayout = new QVBoxLayout(alphaBox);
+    alphaLayout->setContentsMargins(0, 0, 0, 0);
+    alphaLayout->setSpacing(0);
+    alphaLayout->addWidget(m_alphaSlider);
+    alphaLayout->addWidget(m_turnScale);
+    form->addRow(tr("Position"), alphaBox);
+
+    m_turns = new QDoubleSpinBox(controls);
+    m_turns->setObjectName(QStringLiteral("turnsSpin"));
+    m_turns->setRange(0.0, 1.0);
+    m_turns->setDecimals(3);
+    m_turns->setSingleStep(0.01);
+    m_turns->setWrapping(true);
+    m_turns->setSuffix(tr(" turn"));
+    m_turns->setToolTip(tr("The position in turns of the circle from z1; the engine gets α = turns · 2π/θ"));
+    form->addRow(tr("Turns"), m_turns);
 
     m_region = new QLabel(controls);
     m_region->setObjectName(QStringLiteral("regionLabel"));
     m_numbers = new QLabel(controls);
     m_numbers->setObjectName(QStringLiteral("alphaLabel"));
     m_numbers->setWordWrap(true);
-    m_numbers->setToolTip(tr("θ is the angle between the two inverted latents; α·θ is the point's angle from z1"));
     form->addRow(m_region, m_numbers);
 
     m_splitSlider = new QSlider(Qt::Horizontal, controls);
@@ -294,7 +325,49 @@ void PreviewPage::buildUi() {
     m_plot->yAxis2->setVisible(true);
     m_plot->legend->setVisible(true);
     m_plot->setToolTip(tr("Faithfulness falls and diversity rises as s grows; pick s where the trade-off suits you"));
-    viewLayout->addWidget(m_plot, 2);
+    // The plot's legend sits in its own row below the axes, so that it never covers a curve.
+    m_plot->axisRect()->insetLayout()->take(m_plot->legend);
+    m_plot->plotLayout()->addElement(1, 0, m_plot->legend);
+    m_plot->legend->setFillOrder(QCPLegend::foColumnsFirst);
+    m_plot->plotLayout()->setRowStretchFactor(1, 0.001);
+    m_plot->setMouseTracking(true);
+
+    m_sweepStrip = new QListWidget(view);
+    m_sweepStrip->setObjectName(QStringLiteral("sweepStrip"));
+    m_sweepStrip->setViewMode(QListView::IconMode);
+    m_sweepStrip->setFlow(QListView::LeftToRight);
+    m_sweepStrip->setWrapping(false);
+    m_sweepStrip->setMovement(QListView::Static);
+    m_sweepStrip->setIconSize(QSize(kStripSide, kStripSide));
+    m_sweepStrip->setFixedHeight(kStripSide + 40);
+    m_sweepStrip->setToolTip(tr("The image at the current position for each s of the sweep; click one to use that s"));
+    auto* sweepTab = new QWidget(view);
+    auto* sweepLayout = new QVBoxLayout(sweepTab);
+    sweepLayout->setContentsMargins(0, 0, 0, 0);
+    sweepLayout->addWidget(m_plot, 1);
+    sweepLayout->addWidget(m_sweepStrip);
+
+    auto* historyTab = new QWidget(view);
+    auto* historyLayout = new QVBoxLayout(historyTab);
+    historyLayout->setContentsMargins(0, 0, 0, 0);
+    m_historyList = new QListWidget(historyTab);
+    m_historyList->setObjectName(QStringLiteral("historyList"));
+    m_historyList->setIconSize(QSize(48, 48));
+    m_historyList->setToolTip(tr("The previews of this session, newest first; click one to restore its settings"));
+    historyLayout->addWidget(m_historyList, 1);
+    m_historyExport = new QPushButton(tr("Use these settings for export"), historyTab);
+    m_historyExport->setObjectName(QStringLiteral("historyExportButton"));
+    m_historyExport->setToolTip(
+        tr("Write the selected preview's steps, guidance and split ratio s into the project's settings, which the "
+           "Export page generates with (the pair, position, suffix and seed are drawn per image there)"));
+    m_historyExport->setEnabled(false);
+    historyLayout->addWidget(m_historyExport);
+
+    m_lowerTabs = new QTabWidget(view);
+    m_lowerTabs->setObjectName(QStringLiteral("previewLowerTabs"));
+    m_lowerTabs->addTab(sweepTab, tr("Sweep of s"));
+    m_lowerTabs->addTab(historyTab, tr("History"));
+    viewLayout->addWidget(m_lowerTabs, 2);
 
     viewSplitter->addWidget(imagesPane);
     viewSplitter->addWidget(view);
@@ -347,6 +420,9 @@ void PreviewPage::buildUi() {
         if (!m_alphaSlider->isSliderDown()) scheduleRequest();
     });
     connect(m_alphaSlider, &QSlider::sliderReleased, this, &PreviewPage::requestNow);
+    connect(m_turns, &QDoubleSpinBox::valueChanged, this, [this](double turns) {
+        m_alphaSlider->setValue(static_cast<int>(std::lround(turns * kAlphaTicks)));  // previews after the debounce
+    });
     connect(m_circle, &CircleWidget::positionDragged, this, [this](double u) {
         const QSignalBlocker block(m_alphaSlider);
         m_alphaSlider->setValue(static_cast<int>(std::lround(u * kAlphaTicks)) % kAlphaTicks);
@@ -372,6 +448,30 @@ void PreviewPage::buildUi() {
     connect(m_stripButton, &QPushButton::clicked, this, &PreviewPage::requestStrip);
     connect(m_sweepButton, &QPushButton::clicked, this, &PreviewPage::requestSweep);
     connect(m_strip, &QListWidget::itemClicked, this, &PreviewPage::onStripClicked);
+    connect(m_sweepStrip, &QListWidget::itemClicked, this,
+            [this](QListWidgetItem* item) { selectSweepPoint(item ? item->data(Qt::UserRole).toInt() : -1); });
+    connect(m_plot, &QCustomPlot::mouseMove, this, [this](QMouseEvent* event) {
+        const int i = sweepPointAt(event->position());
+        if (i < 0) {
+            if (!m_sweepHover.isEmpty()) QToolTip::hideText();
+            m_sweepHover.clear();
+            return;
+        }
+        const SweepPoint& p = m_sweepPoints[i];
+        m_sweepHover = tr("s = %1\nfaithfulness %2\ndiversity %3\nclick to use this s")
+                           .arg(p.split, 0, 'f', 2)
+                           .arg(p.faithfulness, 0, 'f', 4)
+                           .arg(p.diversity, 0, 'f', 4);
+        QToolTip::showText(event->globalPosition().toPoint(), m_sweepHover, m_plot);
+    });
+    connect(m_plot, &QCustomPlot::mousePress, this, [this](QMouseEvent* event) {
+        if (event->button() == Qt::LeftButton) selectSweepPoint(sweepPointAt(event->position()));
+    });
+    connect(m_historyList, &QListWidget::itemClicked, this,
+            [this](QListWidgetItem* item) { restoreHistory(item ? item->data(Qt::UserRole).toInt() : -1); });
+    connect(m_historyList, &QListWidget::currentRowChanged, this,
+            [this](int row) { m_historyExport->setEnabled(row >= 0); });
+    connect(m_historyExport, &QPushButton::clicked, this, &PreviewPage::useForExport);
 
     m_splitValue->setText(tr("s = %1").arg(0.0, 0, 'f', 2));
     updateCircleLabels();
@@ -385,7 +485,9 @@ void PreviewPage::showEvent(QShowEvent* event) {
 
 double PreviewPage::period() const { return diffii::circlePeriod(m_theta); }
 
-double PreviewPage::alpha() const { return static_cast<double>(m_alphaSlider->value()) / kAlphaTicks * period(); }
+double PreviewPage::alpha() const { return diffii::alphaForTurn(m_theta, turns()); }
+
+double PreviewPage::turns() const { return static_cast<double>(m_alphaSlider->value()) / kAlphaTicks; }
 
 bool PreviewPage::showsInterpolation() const { return !m_fallback && diffii::isInterpolation(m_theta, alpha()); }
 
@@ -438,6 +540,10 @@ void PreviewPage::onProjectChanged(const ProjectInfo& info) {
         m_image = QImage();
         m_strip->clear();
         m_stripCount = 0;
+        m_history.clear();
+        m_historyList->clear();
+        m_sweepPoints.clear();
+        m_sweepStrip->clear();
     }
     m_filling = false;
     m_debounce.stop();  // the settings above are not the user's changes
@@ -509,10 +615,18 @@ void PreviewPage::updateSources() {
 }
 
 void PreviewPage::updateCircleLabels() {
+    {
+        const QSignalBlocker block(m_turns);
+        m_turns->setValue(turns());
+    }
+    m_turns->setEnabled(!m_fallback);
+    m_turnScale->setTheta(m_circle->theta());
+    m_turnScale->setEnabled(!m_fallback);
     if (m_fallback) {
         m_region->setText(tr("noise"));
         m_region->setToolTip(QString());
         m_numbers->setText(tr("one image in the class: Gaussian noise (seed %1)").arg(m_seed->value()));
+        m_numbers->setToolTip(QString());
         return;
     }
     const bool interp = showsInterpolation();
@@ -524,7 +638,16 @@ void PreviewPage::updateCircleLabels() {
     const QString thetaText = m_thetaKnown
                                   ? tr("θ = %1°").arg(m_theta * kRadToDeg, 0, 'f', 1)
                                   : tr("θ ≈ %1° (until the first preview)").arg(m_theta * kRadToDeg, 0, 'f', 1);
-    m_numbers->setText(tr("α = %1 of %2 · %3").arg(alpha(), 0, 'f', 3).arg(period(), 0, 'f', 3).arg(thetaText));
+    m_numbers->setText(tr("%1 turn (α = %2) · %3").arg(turns(), 0, 'f', 3).arg(alpha(), 0, 'f', 3).arg(thetaText));
+    const auto marks = diffii::circleLandmarks(m_theta);
+    m_numbers->setToolTip(
+        tr("How far round the circle the point is from z1, in turns (1 turn: all the way round, back to z1). "
+           "z2 is at %1 turn, −z1 at 0.5, −z2 at %2. The engine's rotation parameter is α = turns · 2π/θ = "
+           "turns · %3; θ, the angle between the two inverted latents, is %4°.")
+            .arg(marks.z2, 0, 'f', 3)
+            .arg(marks.minusZ2, 0, 'f', 3)
+            .arg(period(), 0, 'f', 3)
+            .arg(m_theta * kRadToDeg, 0, 'f', 1));
 }
 
 void PreviewPage::setSliderPosition(double u) {
@@ -570,7 +693,7 @@ void PreviewPage::requestNow() {
     m_lastRequest = request;
     m_latestId = controller()->requestPreview(request);
     m_lastRequest.id = m_latestId;
-    m_requestedPosition = static_cast<double>(m_alphaSlider->value()) / kAlphaTicks;
+    m_requestedPosition = turns();
     m_pending = true;
     m_busy->setRange(0, 0);
     m_busy->setVisible(true);
@@ -585,7 +708,7 @@ void PreviewPage::showImage(QLabel* label, const QImage& image, int side) {
 }
 
 void PreviewPage::onIntermediate(qint64 id, const QImage& image, int step, int total) {
-    if (id != m_latestId) return;  // from a superseded request
+    if (id != m_latestId || id <= m_discardUpTo) return;  // from a superseded request
     ++m_intermediates;
     showImage(m_preview, image, kPreviewSide);
     m_busy->setRange(0, total);
@@ -594,7 +717,7 @@ void PreviewPage::onIntermediate(qint64 id, const QImage& image, int step, int t
 }
 
 void PreviewPage::onReady(const PreviewResult& result) {
-    if (result.id != m_latestId) return;
+    if (result.id != m_latestId || result.id <= m_discardUpTo) return;
     const QString pair = QString(m_lastRequest.className + QLatin1Char('\n') + QString::number(m_lastRequest.first) +
                                  QLatin1Char('\n') + QString::number(m_lastRequest.second));
     if (!result.fallbackNoise && result.theta > 0.0 && pair == pairKey()) {
@@ -617,22 +740,36 @@ void PreviewPage::onReady(const PreviewResult& result) {
     m_shownIds << result.id;
     m_lastSeconds = result.seconds;
     showImage(m_preview, m_image, kPreviewSide);
-    const QString suffixText = m_lastRequest.suffix.isEmpty() ? tr("(none)") : m_lastRequest.suffix;
-    if (result.fallbackNoise) {
-        m_caption->setText(tr("Gaussian noise (one image in the class, seed %1) · s = %2 · suffix: %3 · %4 s")
-                               .arg(m_lastRequest.seed)
-                               .arg(m_lastRequest.split, 0, 'f', 2)
-                               .arg(suffixText)
-                               .arg(result.seconds, 0, 'f', 2));
-    } else {
-        m_caption->setText(tr("α = %1 · θ = %2° · %3 · s = %4 · suffix: %5 · %6 s")
-                               .arg(result.alpha, 0, 'f', 3)
-                               .arg(result.theta * kRadToDeg, 0, 'f', 1)
-                               .arg(result.interpolation ? tr("interpolation") : tr("extrapolation"))
-                               .arg(m_lastRequest.split, 0, 'f', 2)
-                               .arg(suffixText)
-                               .arg(result.seconds, 0, 'f', 2));
-    }
+    m_caption->setText(captionFor(m_lastRequest, result.theta, result.alpha, result.interpolation, result.fallbackNoise,
+                                  result.seconds));
+    PreviewHistoryEntry entry;
+    entry.request = m_lastRequest;
+    entry.request.alpha = result.alpha;
+    entry.theta = result.fallbackNoise ? 0.0 : result.theta;
+    entry.turn = turns();
+    entry.interpolation = result.interpolation;
+    entry.seconds = result.seconds;
+    entry.image = result.image;
+    addHistory(entry);
+}
+
+QString PreviewPage::captionFor(const PreviewRequest& request, double theta, double alpha, bool interpolation,
+                                bool fallback, double seconds) const {
+    const QString suffixText = request.suffix.isEmpty() ? tr("(none)") : request.suffix;
+    if (fallback)
+        return tr("Gaussian noise (one image in the class, seed %1) · s = %2 · suffix: %3 · %4 s")
+            .arg(request.seed)
+            .arg(request.split, 0, 'f', 2)
+            .arg(suffixText)
+            .arg(seconds, 0, 'f', 2);
+    return tr("%1 turn (α = %2) · θ = %3° · %4 · s = %5 · suffix: %6 · %7 s")
+        .arg(diffii::turnOfAlpha(theta, alpha), 0, 'f', 3)
+        .arg(alpha, 0, 'f', 3)
+        .arg(theta * kRadToDeg, 0, 'f', 1)
+        .arg(interpolation ? tr("interpolation") : tr("extrapolation"))
+        .arg(request.split, 0, 'f', 2)
+        .arg(suffixText)
+        .arg(seconds, 0, 'f', 2);
 }
 
 void PreviewPage::onJobEnded(const QString& job, const QString& message, bool failed) {
@@ -656,6 +793,7 @@ void PreviewPage::requestStrip() {
     PreviewRequest request = currentRequest();
     request.id = ++m_stripId;  // the strip's own numbering: a newer strip hides the images of an older one
     request.intermediateEvery = 0;
+    m_stripRequest = request;
     m_strip->clear();
     m_stripCount = 0;
     m_stripButton->setEnabled(false);
@@ -668,12 +806,17 @@ void PreviewPage::requestStrip() {
 void PreviewPage::onStripImage(qint64 id, int index, const QImage& image, double alpha, bool interpolation) {
     if (id != m_stripId) return;
     // The engine spaces the strip evenly in α over one period: α_i = (2π/θ)·i/n, which tells θ.
-    if (index > 0 && alpha > 0.0)
-        learnTheta(m_strip->property("pair").toString(), diffii::kTwoPi * index / (kStripCount * alpha));
+    if (index > 0 && alpha > 0.0) {
+        m_stripTheta = diffii::kTwoPi * index / (kStripCount * alpha);
+        learnTheta(m_strip->property("pair").toString(), m_stripTheta);
+    }
     auto* item =
         new QListWidgetItem(QIcon(fitPixmap(image, kStripSide)),
                             tr("α = %1\n%2").arg(alpha, 0, 'f', 2).arg(interpolation ? tr("interp") : tr("extrap")));
     item->setData(Qt::UserRole, static_cast<double>(index) / kStripCount);
+    item->setData(Qt::UserRole + 1, image);  // shown again on a click instead of rendering it again
+    item->setData(Qt::UserRole + 2, alpha);
+    item->setData(Qt::UserRole + 3, interpolation);
     item->setToolTip(interpolation ? tr("On the short arc between z1 and z2: interpolation")
                                    : tr("Beyond z1 or z2: extrapolation"));
     m_strip->addItem(item);
@@ -682,21 +825,59 @@ void PreviewPage::onStripImage(qint64 id, int index, const QImage& image, double
 
 void PreviewPage::onStripClicked(QListWidgetItem* item) {
     if (!item) return;
+    PreviewRequest request = m_stripRequest;
+    request.alpha = item->data(Qt::UserRole + 2).toDouble();
+    const double theta = m_stripTheta > 0.0 ? m_stripTheta : m_theta;
     setSliderPosition(item->data(Qt::UserRole).toDouble());
-    requestNow();
+    // The strip computed this image already: show it, unless the settings changed since.
+    if (!showComputed(request, item->data(Qt::UserRole + 1).value<QImage>(), theta,
+                      item->data(Qt::UserRole + 3).toBool(), 0.0))
+        requestNow();
 }
 
 void PreviewPage::requestSweep() {
     if (m_first->count() < 2) return;
     PreviewRequest request = currentRequest();
     request.intermediateEvery = 0;
+    request.id = ++m_sweepId;
+    m_sweepRequest = request;
     const QList<double> splits = {0.0, 0.2, 0.4, 0.6, 0.8, 1.0};
+    m_sweepPoints.clear();
+    m_sweepStrip->clear();
+    m_sweepHover.clear();
+    m_plot->graph(0)->data()->clear();
+    m_plot->graph(1)->data()->clear();
+    m_plot->replot();
+    m_lowerTabs->setCurrentIndex(0);
     m_sweepButton->setEnabled(false);
     m_jobStatus->setText(tr("Sweep of s queued…"));
     controller()->post([request, splits](EngineWorker* w) { w->sweepSplit(request, splits, kSweepSamples); });
 }
 
+void PreviewPage::onSweepPoint(qint64 id, int index, const SweepPoint& point) {
+    if (id != m_sweepId) return;
+    Q_UNUSED(index);
+    m_sweepPoints << point;
+    m_plot->graph(0)->addData(point.split, point.faithfulness);
+    m_plot->graph(1)->addData(point.split, point.diversity);
+    fitSweepAxes();
+    m_plot->replot();
+
+    const int i = static_cast<int>(m_sweepPoints.size()) - 1;
+    auto* item =
+        new QListWidgetItem(QIcon(fitPixmap(point.image, kStripSide)), tr("s = %1").arg(point.split, 0, 'f', 2));
+    item->setData(Qt::UserRole, i);
+    item->setToolTip(tr("s = %1 · faithfulness %2 · diversity %3 (at α = %4)")
+                         .arg(point.split, 0, 'f', 2)
+                         .arg(point.faithfulness, 0, 'f', 4)
+                         .arg(point.diversity, 0, 'f', 4)
+                         .arg(point.alpha, 0, 'f', 3));
+    m_sweepStrip->addItem(item);
+}
+
 void PreviewPage::onSweepReady(const QList<SweepPoint>& points) {
+    // The points came one by one (onSweepPoint); the final list only confirms them.
+    if (points.size() == m_sweepPoints.size()) return;
     QVector<double> s, faith, div;
     for (const auto& p : points) {
         s << p.split;
@@ -705,6 +886,11 @@ void PreviewPage::onSweepReady(const QList<SweepPoint>& points) {
     }
     m_plot->graph(0)->setData(s, faith, true);
     m_plot->graph(1)->setData(s, div, true);
+    fitSweepAxes();
+    m_plot->replot();
+}
+
+void PreviewPage::fitSweepAxes() {
     m_plot->xAxis->setRange(-0.05, 1.05);
     // Each measure on its own axis with a little headroom; a flat series still gets a visible range.
     auto fit = [](QCPAxis* axis, QCPGraph* graph) {
@@ -716,7 +902,146 @@ void PreviewPage::onSweepReady(const QList<SweepPoint>& points) {
     };
     fit(m_plot->yAxis, m_plot->graph(0));
     fit(m_plot->yAxis2, m_plot->graph(1));
-    m_plot->replot();
+}
+
+QPointF PreviewPage::sweepPointPixel(int index, bool diversity) const {
+    if (index < 0 || index >= m_sweepPoints.size()) return {};
+    const SweepPoint& p = m_sweepPoints[index];
+    return m_plot->graph(diversity ? 1 : 0)->coordsToPixels(p.split, diversity ? p.diversity : p.faithfulness);
+}
+
+int PreviewPage::sweepPointAt(const QPointF& pos) const {
+    int best = -1;
+    double bestDistance = kSweepHoverPx;
+    for (int i = 0; i < m_sweepPoints.size(); ++i) {
+        for (bool diversity : {false, true}) {
+            const QPointF d = sweepPointPixel(i, diversity) - pos;
+            const double distance = std::hypot(d.x(), d.y());
+            if (distance <= bestDistance) {
+                bestDistance = distance;
+                best = i;
+            }
+        }
+    }
+    return best;
+}
+
+void PreviewPage::selectSweepPoint(int index) {
+    if (index < 0 || index >= m_sweepPoints.size()) return;
+    const SweepPoint& point = m_sweepPoints[index];
+    m_sweepStrip->setCurrentRow(index);
+    PreviewRequest request = m_sweepRequest;
+    request.split = point.split;
+    request.alpha = point.alpha;
+    {
+        const QSignalBlocker block(m_splitSlider);
+        m_splitSlider->setValue(static_cast<int>(std::lround(point.split * kSplitTicks)));
+    }
+    m_splitValue->setText(tr("s = %1").arg(static_cast<double>(m_splitSlider->value()) / kSplitTicks, 0, 'f', 2));
+    setSliderPosition(diffii::turnOfAlpha(m_theta, point.alpha));
+    // The sweep rendered this s at this position already: show that image.
+    if (!showComputed(request, point.image, m_theta, diffii::isInterpolation(m_theta, point.alpha), 0.0)) requestNow();
+}
+
+bool PreviewPage::showComputed(const PreviewRequest& request, const QImage& image, double theta, bool interpolation,
+                               double seconds) {
+    const PreviewRequest now = currentRequest();
+    if (image.isNull() || !sameBesidesAlphaAndSplit(now, request) || classItems().isEmpty()) return false;
+    if (std::abs(now.split - request.split) > 1e-9) return false;
+    // The slider holds the position to 1/3600 of a turn: the image is the request's, whose α may differ by less.
+    const double tolerance = 0.6 * diffii::alphaForTurn(m_theta, 1.0 / kAlphaTicks) + 1e-9;
+    if (!m_fallback && std::abs(now.alpha - request.alpha) > tolerance) return false;
+    m_debounce.stop();
+    if (m_pending) {
+        // A preview still computing would replace this image: abandon it.
+        worker()->supersedePreviews(m_latestId + 1);
+        m_pending = false;
+        m_busy->setVisible(false);
+    }
+    m_discardUpTo = m_latestId;
+    m_lastRequest = now;  // an unchanged release or key press later asks for nothing new
+    m_lastRequest.id = m_latestId;
+    m_shownId = m_latestId;
+    m_image = image;
+    showImage(m_preview, m_image, kPreviewSide);
+    m_caption->setText(captionFor(request, theta, request.alpha, interpolation, m_fallback, seconds) +
+                       tr(" · shown again, not recomputed"));
+    return true;
+}
+
+void PreviewPage::addHistory(const PreviewHistoryEntry& entry) {
+    // The same settings again (shown from a cache, say) are one entry.
+    for (const auto& h : m_history)
+        if (sameRequest(h.request, entry.request)) return;
+    m_history.prepend(entry);
+    while (m_history.size() > kHistoryMax) m_history.removeLast();
+    const QSignalBlocker block(m_historyList);
+    m_historyList->clear();
+    for (int i = 0; i < m_history.size(); ++i) {
+        const auto& h = m_history[i];
+        const auto& r = h.request;
+        const QString where = h.theta > 0.0 ? tr("%1 turn").arg(h.turn, 0, 'f', 3) : tr("noise");
+        const QString text = tr("%1 · %2/%3 · %4 · s = %5 · guidance %6 · %7 steps · seed %8 · suffix: %9")
+                                 .arg(r.className)
+                                 .arg(r.first + 1)
+                                 .arg(r.second + 1)
+                                 .arg(where)
+                                 .arg(r.split, 0, 'f', 2)
+                                 .arg(r.guidance, 0, 'f', 1)
+                                 .arg(r.steps)
+                                 .arg(r.seed)
+                                 .arg(r.suffix.isEmpty() ? tr("(none)") : r.suffix);
+        auto* item = new QListWidgetItem(QIcon(fitPixmap(h.image, 48)), text);
+        item->setData(Qt::UserRole, i);
+        item->setToolTip(text + QLatin1Char('\n') +
+                         tr("α = %1, θ = %2°").arg(r.alpha, 0, 'f', 4).arg(h.theta * kRadToDeg, 0, 'f', 1));
+        m_historyList->addItem(item);
+    }
+    m_historyExport->setEnabled(m_historyList->currentRow() >= 0);
+}
+
+void PreviewPage::restoreHistory(int index) {
+    if (index < 0 || index >= m_history.size()) return;
+    const PreviewHistoryEntry entry = m_history[index];
+    const PreviewRequest& r = entry.request;
+    const int cls = m_class->findText(r.className);
+    if (cls < 0) return;  // the class left the pool
+    m_filling = true;
+    m_class->setCurrentIndex(cls);
+    m_filling = false;
+    fillPair();
+    m_filling = true;
+    if (r.first < m_first->count()) m_first->setCurrentIndex(r.first);
+    if (r.second < m_second->count()) m_second->setCurrentIndex(r.second);
+    m_splitSlider->setValue(static_cast<int>(std::lround(r.split * kSplitTicks)));
+    m_splitValue->setText(tr("s = %1").arg(static_cast<double>(m_splitSlider->value()) / kSplitTicks, 0, 'f', 2));
+    m_suffix->setCurrentText(r.suffix.isEmpty() ? tr("(none)") : r.suffix);
+    m_steps->setValue(r.steps);
+    m_guidance->setValue(r.guidance);
+    m_seed->setValue(static_cast<int>(r.seed));
+    m_filling = false;
+    updateSources();
+    if (entry.theta > 0.0) learnTheta(pairKey(), entry.theta);
+    setSliderPosition(entry.turn);
+    m_debounce.stop();  // the settings above are restored, not changed
+    if (!showComputed(r, entry.image, entry.theta, entry.interpolation, entry.seconds)) requestNow();
+}
+
+void PreviewPage::useForExport() {
+    const int row = m_historyList->currentRow();
+    const int index = row >= 0 ? m_historyList->item(row)->data(Qt::UserRole).toInt() : -1;
+    if (index < 0 || index >= m_history.size() || !controller()->hasProject()) return;
+    const PreviewRequest& r = m_history[index].request;
+    // The project's one place for the generation settings: the Export page reads them from there.
+    diffii::WorkflowSettings settings = controller()->project().workflow;
+    settings.denoise.steps = r.steps;
+    settings.denoise.guidance = r.guidance;
+    settings.denoise.split = r.split;
+    controller()->post([settings](EngineWorker* w) { w->saveSettings(settings); });
+    m_jobStatus->setText(tr("Export settings: %1 steps, guidance %2, s = %3")
+                             .arg(r.steps)
+                             .arg(r.guidance, 0, 'f', 1)
+                             .arg(r.split, 0, 'f', 2));
 }
 
 }  // namespace diffii::ui

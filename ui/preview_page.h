@@ -21,10 +21,22 @@ class QProgressBar;
 class QPushButton;
 class QSlider;
 class QSpinBox;
+class QTabWidget;
 
 namespace diffii::ui {
 
 class CircleWidget;
+class TurnScale;
+
+// A preview rendered in this session, with everything needed to show it again or restore its settings.
+struct PreviewHistoryEntry {
+    PreviewRequest request;  // α included (the engine's α)
+    double theta = 0.0;      // 0: a one-image class (Gaussian noise)
+    double turn = 0.0;       // the slider position, in turns from z1
+    bool interpolation = false;
+    double seconds = 0.0;
+    QImage image;
+};
 
 class PreviewPage : public StudioPage {
     Q_OBJECT
@@ -46,6 +58,13 @@ public:
     bool showsInterpolation() const;
     double lastSeconds() const { return m_lastSeconds; }
     int stripCount() const { return m_stripCount; }
+    double turns() const;  // the slider position in turns from z1, [0, 1]
+    // The sweep of s: points received so far (of the newest sweep), and the hover text of the plot.
+    const QList<SweepPoint>& sweepPoints() const { return m_sweepPoints; }
+    QString sweepHoverText() const { return m_sweepHover; }
+    const QList<PreviewHistoryEntry>& history() const { return m_history; }
+    // The pixel position of sweep point i on the plot (for tests and the hover).
+    QPointF sweepPointPixel(int index, bool diversity = false) const;
 
 protected:
     void showEvent(QShowEvent* event) override;
@@ -70,6 +89,19 @@ private:
     void onStripClicked(QListWidgetItem* item);
     void requestSweep();
     void onSweepReady(const QList<SweepPoint>& points);
+    void onSweepPoint(qint64 id, int index, const SweepPoint& point);
+    void fitSweepAxes();
+    int sweepPointAt(const QPointF& pos) const;
+    void selectSweepPoint(int index);
+    void addHistory(const PreviewHistoryEntry& entry);
+    void restoreHistory(int index);
+    void useForExport();
+    // Shows an image already computed for request (strip, sweep, history) instead of rendering it again, when the
+    // controls ask for exactly that request; returns false (nothing shown) otherwise.
+    bool showComputed(const PreviewRequest& request, const QImage& image, double theta, bool interpolation,
+                      double seconds);
+    QString captionFor(const PreviewRequest& request, double theta, double alpha, bool interpolation, bool fallback,
+                       double seconds) const;
     void setSliderPosition(double u);
     QString suffix() const;
     QList<PoolItem> classItems() const;
@@ -83,6 +115,8 @@ private:
     QSpinBox* m_seed = nullptr;
     CircleWidget* m_circle = nullptr;
     QSlider* m_alphaSlider = nullptr;
+    QDoubleSpinBox* m_turns = nullptr;
+    TurnScale* m_turnScale = nullptr;
     QLabel* m_region = nullptr;
     QLabel* m_numbers = nullptr;
     QSlider* m_splitSlider = nullptr;
@@ -99,6 +133,10 @@ private:
     QListWidget* m_strip = nullptr;
     QPushButton* m_sweepButton = nullptr;
     QCustomPlot* m_plot = nullptr;
+    QListWidget* m_sweepStrip = nullptr;
+    QListWidget* m_historyList = nullptr;
+    QPushButton* m_historyExport = nullptr;
+    QTabWidget* m_lowerTabs = nullptr;
     QLabel* m_jobStatus = nullptr;
 
     QTimer m_debounce;  // keyboard steps on the sliders and spin-box typing settle for 300 ms before a preview
@@ -123,6 +161,16 @@ private:
 
     qint64 m_stripId = 0;
     int m_stripCount = 0;
+    PreviewRequest m_stripRequest;  // the settings the strip's images were rendered with (α aside)
+    double m_stripTheta = 0.0;
+
+    qint64 m_sweepId = 0;
+    PreviewRequest m_sweepRequest;  // the settings of the newest sweep (s aside)
+    QList<SweepPoint> m_sweepPoints;
+    QString m_sweepHover;
+
+    qint64 m_discardUpTo = 0;  // previews up to this id were superseded by an image shown from a cache
+    QList<PreviewHistoryEntry> m_history;
 };
 
 }  // namespace diffii::ui

@@ -75,6 +75,8 @@ struct SweepPoint {
     double split = 0.0;
     double faithfulness = 0.0;  // mean cosine similarity of generated to source images (pixel features)
     double diversity = 0.0;     // mean pairwise distance among generated images
+    QImage image;               // the first sample at this s (at the request's α), for the row of images per s
+    double alpha = 0.0;         // the first sample's α
 };
 
 struct SyntheticItem {
@@ -152,5 +154,6 @@ Q_DECLARE_METATYPE(diffii::ui::PreviewRequest)
 Q_DECLARE_METATYPE(diffii::ui::PreviewResult)
 Q_DECLARE_METATYPE(diffii::ui::JobProgress)
 Q_DECLARE_METATYPE(QList<diffii::ui::PoolItem>)
+Q_DECLARE_METATYPE(diffii::ui::SweepPoint)
 Q_DECLARE_METATYPE(QList<diffii::ui::SweepPoint>)
 Q_DECLARE_METATYPE(QList<diffii::ui::SyntheticItem>)

@@ -22,6 +22,17 @@ inline double turnOfAlpha(double theta, double alpha) {
     return turn;
 }
 
+// Where the four landmarks of the circle lie, in turns from z1 (z(α) is at angle −αθ from z1, measured towards z2):
+// z1 at 0; z2 at α = −1, i.e. 1 − θ/2π; −z1 half a turn on, at α = π/θ; −z2 half a turn from z2, 0.5 − θ/2π. The
+// short arc from z2 (1 − θ/2π) round to z1 (1 ≡ 0) is interpolation, the rest extrapolation.
+struct CircleLandmarks {
+    double z1 = 0.0, z2 = 0.0, minusZ1 = 0.5, minusZ2 = 0.0;
+};
+inline CircleLandmarks circleLandmarks(double theta) {
+    const double arc = theta > 0 ? theta / kTwoPi : 0.0;
+    return {0.0, 1.0 - arc, 0.5, 0.5 - arc};
+}
+
 // "Interpolation" when z(α) lies on the short arc between z1 and z2: (−αθ mod 2π) ≤ θ; else "extrapolation".
 inline bool isInterpolation(double theta, double alpha) {
     double angle = std::fmod(-alpha * theta, kTwoPi);

@@ -29,7 +29,7 @@ std::string trajectoryKey(const std::string& prompt, const std::string& negative
 void PreviewRenderer::clear() {
     m_prompts.clear();
     m_inversions.clear();
-    m_last.reset();
+    m_recent.clear();
 }
 
 const PromptEmbeddings& PreviewRenderer::prompts(const std::string& prompt, const std::string& suffix,
@@ -120,20 +120,29 @@ RenderedPreview PreviewRenderer::renderPair(const torch::Tensor& z1, const torch
     const auto key = trajectoryKey(prompt, negativePrompt, d);
     const auto perStep = stepPrompts(m_sd->schedulerConfig(), d, params.suffix);
 
-    // The steps the last trajectory shares with this one: same start, settings and prompt in every step before.
+    // The steps a recent trajectory shares with this one: same start, settings and prompt in every step before;
+    // the one sharing the most is continued.
     int from = 0;
-    if (m_reuse && m_last && m_last->key == key && m_last->start.sizes() == start.sizes() &&
-        torch::equal(m_last->start, start)) {
-        while (from < d.steps && m_last->prompts[static_cast<size_t>(from)] == perStep[static_cast<size_t>(from)])
-            ++from;
+    const Trajectory* base = nullptr;
+    if (m_reuse) {
+        for (auto it = m_recent.rbegin(); it != m_recent.rend(); ++it) {
+            if (it->key != key || it->start.sizes() != start.sizes() || !torch::equal(it->start, start)) continue;
+            int shared = 0;
+            while (shared < d.steps && it->prompts[static_cast<size_t>(shared)] == perStep[static_cast<size_t>(shared)])
+                ++shared;
+            if (shared > from || !base) {
+                from = shared;
+                base = &*it;
+            }
+        }
     }
     Trajectory next;
     next.key = key;
     next.start = start;
     next.prompts = perStep;
     torch::Tensor latents;
-    if (m_reuse && m_last && from > 0) {
-        next.latents.assign(m_last->latents.begin(), m_last->latents.begin() + from + 1);
+    if (base && from > 0) {
+        next.latents.assign(base->latents.begin(), base->latents.begin() + from + 1);
         latents = next.latents.back();
     } else {
         next.latents.push_back(start);
@@ -151,7 +160,10 @@ RenderedPreview PreviewRenderer::renderPair(const torch::Tensor& z1, const torch
         next.latents.insert(next.latents.end(), trace.latents.begin() + 1, trace.latents.end());
     }
     out.image = decodeLatentToImage(*m_sd, latents)[0];
-    if (m_reuse) m_last = std::move(next);
+    if (m_reuse) {
+        m_recent.push_back(std::move(next));
+        while (static_cast<int>(m_recent.size()) > m_keep) m_recent.erase(m_recent.begin());
+    }
     return out;
 }
 

@@ -6,6 +6,7 @@
 // when the pool, the concepts or the settings change.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -53,6 +54,10 @@ public:
     // reuse = false: every call computes from scratch (the uncached path, for tests and benchmarks).
     void setReuse(bool reuse) { m_reuse = reuse; }
     bool reuse() const { return m_reuse; }
+    // How many recent trajectories are kept for reuse (default 1, the last one). A split-ratio sweep renders its
+    // samples s by s, α by α, so it keeps one per sample: each render finds its α's previous s.
+    void setKeptTrajectories(int count) { m_keep = std::max(1, count); }
+    int keptTrajectories() const { return m_keep; }
     // The pool, the concepts or the model changed: forget everything derived from them.
     void clear();
     int64_t promptEncodings() const { return m_promptEncodings; }  // text-encoder runs so far (for tests)
@@ -78,7 +83,8 @@ private:
     int64_t m_promptEncodings = 0;
     std::map<std::string, PromptEmbeddings> m_prompts;
     std::map<std::string, torch::Tensor> m_inversions;
-    std::optional<Trajectory> m_last;
+    std::vector<Trajectory> m_recent;  // newest last, at most m_keep
+    int m_keep = 1;
 };
 
 }  // namespace diffii

@@ -431,8 +431,10 @@ std::vector<PreviewImage> ProjectSession::circleStrip(const PreviewParams& param
     return out;
 }
 
-std::vector<SplitSweepPoint> ProjectSession::splitSweep(const PreviewParams& params, const std::vector<double>& splits,
-                                                        int samples, const JobContext* job) {
+std::vector<SplitSweepPoint> ProjectSession::splitSweep(
+    const PreviewParams& params, const std::vector<double>& splits, int samples, const JobContext* job,
+    const std::function<void(int, const SplitSweepPoint&, const std::vector<PreviewImage>&)>& onPoint,
+    bool firstAtAlpha) {
     const auto input = classInput(*this, params.className);
     if (input.entries.size() < 2)
         throw Error("sweep: class '" + params.className + "' has " + std::to_string(input.entries.size()) +
@@ -447,22 +449,37 @@ std::vector<SplitSweepPoint> ProjectSession::splitSweep(const PreviewParams& par
         PreviewRenderer::choosePair(static_cast<int>(input.entries.size()), params.first, params.second);
     const auto srcA = resizeImage(loadImageRgb(input.entries[static_cast<size_t>(a)].imagePath), size, size);
     const auto srcB = resizeImage(loadImageRgb(input.entries[static_cast<size_t>(b)].imagePath), size, size);
-    // Sample by sample, s in the order given: the renders of one α share the trajectory's prefix (the steps before
-    // the first whose prompt changes with s), so only the remaining steps are computed.
-    std::vector<std::vector<torch::Tensor>> images(splits.size());
-    for (int k = 0; k < samples; ++k) {
-        PreviewParams p = params;
-        p.intermediateEvery = 0;
-        p.alpha = sampleCircleAlpha(theta, params.seed + static_cast<uint64_t>(k));
-        for (size_t i = 0; i < splits.size(); ++i) {
+    std::vector<double> alphas;
+    for (int k = 0; k < samples; ++k)
+        alphas.push_back(k == 0 && firstAtAlpha ? params.alpha
+                                                : sampleCircleAlpha(theta, params.seed + static_cast<uint64_t>(k)));
+    // s by s, so that each point is complete as early as possible; the renderer keeps one trajectory per sample,
+    // so the render of an α at the next s still starts from that α's shared prefix (the steps before the first
+    // whose prompt changes with s).
+    const int keep = renderer.keptTrajectories();
+    renderer.setKeptTrajectories(std::max(keep, std::min(samples, 16)));
+    struct RestoreKeep {
+        PreviewRenderer& r;
+        int keep;
+        ~RestoreKeep() { r.setKeptTrajectories(keep); }
+    } restore{renderer, keep};
+    for (size_t i = 0; i < splits.size(); ++i) {
+        std::vector<torch::Tensor> images;
+        std::vector<PreviewImage> shown;
+        for (int k = 0; k < samples; ++k) {
             if (job) job->throwIfCancelled();
+            PreviewParams p = params;
+            p.intermediateEvery = 0;
+            p.alpha = alphas[static_cast<size_t>(k)];
             p.denoise.split = splits[i];
-            images[i].push_back(renderer.render(input, p).image);
+            auto rendered = renderer.render(input, p);
+            images.push_back(rendered.image);
+            if (onPoint) shown.push_back(toPreviewImage(rendered));
             if (job) job->report("sweep", ++done, total);
         }
+        points.push_back({splits[i], meanSourceSimilarity(images, srcA, srcB), meanPairwiseRmsDistance(images)});
+        if (onPoint) onPoint(static_cast<int>(i), points.back(), shown);
     }
-    for (size_t i = 0; i < splits.size(); ++i)
-        points.push_back({splits[i], meanSourceSimilarity(images[i], srcA, srcB), meanPairwiseRmsDistance(images[i])});
     return points;
 }
 

@@ -127,9 +127,14 @@ public:
     std::vector<PreviewImage> circleStrip(const PreviewParams& params, int count, const JobContext* job = nullptr,
                                           const std::function<void(int, const PreviewImage&)>& onImage = {});
     // For each s: samples images at α drawn from params.seed + k, their similarity to the pair's source images and
-    // their diversity (core/eval/preview_metrics.h).
-    std::vector<SplitSweepPoint> splitSweep(const PreviewParams& params, const std::vector<double>& splits, int samples,
-                                            const JobContext* job = nullptr);
+    // their diversity (core/eval/preview_metrics.h). The points are computed s by s, in the order given, and each
+    // is passed to onPoint(index into splits, point, its sample images) as soon as its samples are rendered.
+    // firstAtAlpha: the first sample lies at params.alpha instead of a drawn α (the GUI's row of images per s then
+    // shows the point on screen).
+    std::vector<SplitSweepPoint> splitSweep(
+        const PreviewParams& params, const std::vector<double>& splits, int samples, const JobContext* job = nullptr,
+        const std::function<void(int, const SplitSweepPoint&, const std::vector<PreviewImage>&)>& onPoint = {},
+        bool firstAtAlpha = false);
 
     std::vector<std::string> suffixes() const;  // project suffixes.txt, else the metaclass defaults
     void setSuffixes(const std::vector<std::string>& suffixes);
