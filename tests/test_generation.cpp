@@ -92,10 +92,23 @@ private slots:
         }
         QVERIFY(!seen.empty());
         QCOMPARE(seen.back().stage, std::string("inversion pool"));
+        // One count over every phase of every image: never backwards, ending at its total.
+        int64_t last = 0;
+        for (const auto& p : seen) {
+            QCOMPARE(p.stage, std::string("inversion pool"));
+            QVERIFY2(p.done >= last, p.detail.c_str());
+            last = p.done;
+        }
+        QCOMPARE(seen.back().done, seen.back().total);
+        QVERIFY(seen.size() > 3 * 2);  // inner steps are reported, not only whole images
+        QVERIFY2(seen.back().detail.rfind("3 of 3 inverted", 0) == 0, seen.back().detail.c_str());
         // A second build keeps every entry (resume), byte for byte.
         const auto before = readBytes(entries[0].file);
+        std::vector<std::string> announced;
         const auto again =
-            diffii::buildInversionPool(*m_sd, m_sources, m_poolSettings, poolDir(), "model-x", "concepts-y");
+            diffii::buildInversionPool(*m_sd, m_sources, m_poolSettings, poolDir(), "model-x", "concepts-y", nullptr,
+                                       [&](const diffii::PoolEntry& e) { announced.push_back(e.key); });
+        QCOMPARE(announced.size(), size_t(3));  // kept entries are announced too, one by one
         QCOMPARE(readBytes(again[0].file), before);
         // Other concepts: every entry is stale, none is silently reused.
         const auto listed = diffii::listInversionPool(poolDir(), m_sources, m_poolSettings, "model-x", "concepts-z");

@@ -166,8 +166,8 @@ QHBoxLayout* ConceptsPage::buildProgressRow(QWidget* parent) {
     auto* progressRow = new QHBoxLayout;
     m_progress = new QProgressBar(parent);
     m_progress->setObjectName(QStringLiteral("conceptsProgress"));
-    m_progress->setFormat(tr("step %v / %m"));
     m_progress->setValue(0);
+    m_progress->setFormat(tr("step %1 / %2").arg(0).arg(0));
     m_eta = new QLabel(parent);
     m_eta->setObjectName(QStringLiteral("conceptsEta"));
     m_eta->setMinimumWidth(110);
@@ -254,6 +254,10 @@ void ConceptsPage::connectButtons() {
         startTraining(false);
     });
     connect(m_pause, &QPushButton::clicked, controller(), &StudioController::cancel);
+    // M of "step N / M" is the planned number of steps, the spin box's (the run's own while it trains).
+    connect(m_steps, &QSpinBox::valueChanged, this, [this](int planned) {
+        if (!m_training) setStepCounter(m_trainedSteps, planned);
+    });
 }
 
 void ConceptsPage::connectController() {
@@ -273,14 +277,21 @@ void ConceptsPage::connectWorker() {
         if (job != jobs::kConcepts) return;
         m_paused = false;
         m_eta->clear();
+        m_trainedSteps = std::max<qint64>(m_trainedSteps, m_project.conceptHistory.trainedSteps);
+        setStepCounter(m_trainedSteps, m_steps->value());
         m_state->setText(tr("Finished: %1").arg(summary));
+        updateConceptsTable();
         updateButtons();
     });
     connect(w, &EngineWorker::jobCancelled, this, [this](const QString& job) {
         if (job != jobs::kConcepts) return;
         m_paused = true;
         m_eta->clear();
-        m_state->setText(tr("Paused at step %1; Resume continues from the last checkpoint").arg(m_progress->value()));
+        // The worker sent the project's state (the checkpoint's step) just before.
+        m_trainedSteps = std::max<qint64>(m_trainedSteps, m_project.conceptHistory.trainedSteps);
+        setStepCounter(m_trainedSteps, m_steps->value());
+        m_state->setText(idleStateText());
+        updateConceptsTable();
         updateButtons();
     });
     connect(w, &EngineWorker::jobFailed, this, [this](const QString& job, const QString& message) {
@@ -337,15 +348,15 @@ void ConceptsPage::onProjectChanged(const ProjectInfo& info) {
         loadSettings(info.workflow);
     m_settings = info.workflow;
     if (otherProject) {
-        m_paused = false;
-        clearPlot();
-        m_progress->setValue(0);
+        // What the project recorded: a run stopped before its planned steps is paused (Start resumes it).
+        const auto& h = info.conceptHistory;
+        m_trainedSteps = h.trainedSteps;
+        m_paused = h.trainedSteps > 0 && !h.finished;
+        showHistory(h);
+        setStepCounter(m_trainedSteps, m_steps->value());
         m_state->clear();
     }
-    if (m_state->text().isEmpty() || otherProject)
-        m_state->setText(info.hasConcepts ? tr("Concepts are trained; Start continues to more steps if you raise "
-                                               "Steps, Restart trains again from scratch")
-                                          : tr("Not trained yet"));
+    if (m_state->text().isEmpty() || otherProject) m_state->setText(idleStateText());
     updateConceptsTable();
     updateButtons();
 }
@@ -371,7 +382,8 @@ void ConceptsPage::startTraining(bool resume) {
         m_paused = false;
         clearPlot();
     }
-    m_progress->setMaximum(m_steps->value());
+    if (!resume) m_trainedSteps = 0;
+    setStepCounter(m_trainedSteps, m_steps->value());
     m_state->setText(resume && m_paused ? tr("Resuming...") : tr("Starting..."));
     // One queued call: the settings are on disk before the job reads them.
     controller()->post([settings, resume](EngineWorker* w) {
@@ -398,8 +410,8 @@ void ConceptsPage::onLossPoint(qint64 step, double loss, double smoothed) {
 void ConceptsPage::onProgress(const JobProgress& p) {
     if (p.job != jobs::kConcepts) return;
     if (p.total > 0) {
-        m_progress->setMaximum(static_cast<int>(p.total));
-        m_progress->setValue(static_cast<int>(p.done));
+        m_trainedSteps = p.done;
+        setStepCounter(p.done, p.total);
     }
     m_eta->setText(p.etaSeconds >= 0 ? tr("ETA %1").arg(formatEta(p.etaSeconds)) : QString());
     if (!p.detail.isEmpty()) m_state->setText(p.detail);
@@ -407,7 +419,9 @@ void ConceptsPage::onProgress(const JobProgress& p) {
 
 void ConceptsPage::updateConceptsTable() {
     m_concepts->setRowCount(0);
-    if (!m_project.hasConcepts) {
+    // A paused (or running) run's tokens come from its checkpoint: the rows stay while it is not finished.
+    const auto& inTraining = m_project.conceptHistory.tokensPerClass;
+    if (!m_project.hasConcepts && inTraining.empty()) {
         m_concepts->setEnabled(false);
         return;
     }
@@ -416,10 +430,57 @@ void ConceptsPage::updateConceptsTable() {
     for (int r = 0; r < m_project.classes.size(); ++r) {
         const ClassInfo& c = m_project.classes[r];
         m_concepts->setItem(r, 0, new QTableWidgetItem(c.name));
-        QString tokens = c.tokens.join(QLatin1Char(' '));
+        QStringList list = c.tokens;
+        bool partial = false;
+        if (list.isEmpty()) {
+            const auto it = inTraining.find(c.name.toStdString());
+            if (it != inTraining.end()) {
+                for (const auto& t : it->second) list << QString::fromStdString(t);
+                partial = !list.isEmpty();
+            }
+        }
+        QString tokens = list.join(QLatin1Char(' '));
         if (tokens.isEmpty()) tokens = c.trainImages.isEmpty() ? tr("(no training images)") : tr("trained");
-        m_concepts->setItem(r, 1, new QTableWidgetItem(tokens));
+        auto* item =
+            new QTableWidgetItem(partial ? tr("%1 (training: step %2)").arg(tokens).arg(m_trainedSteps) : tokens);
+        if (partial) item->setToolTip(tr("Tokens of the unfinished run; Resume trains them to the planned steps"));
+        m_concepts->setItem(r, 1, item);
     }
+}
+
+void ConceptsPage::showHistory(const diffii::ConceptHistory& history) {
+    clearPlot();
+    QCPGraph* raw = m_plot->graph(0);
+    QCPGraph* avg = m_plot->graph(1);
+    for (const auto& p : history.loss) {
+        raw->addData(static_cast<double>(p.step), p.loss);
+        avg->addData(static_cast<double>(p.step), p.smoothed);
+    }
+    if (!history.loss.empty()) m_plot->rescaleAxes();
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+    for (const auto& sample : history.samples) {
+        const QImage image(QString::fromStdString(sample.file));
+        if (!image.isNull()) onConceptSample(sample.step, QString::fromStdString(sample.className), image);
+    }
+}
+
+void ConceptsPage::setStepCounter(qint64 trained, qint64 planned) {
+    // The bar cannot show a value above its maximum (more steps trained than now planned): the text says both.
+    m_progress->setMaximum(static_cast<int>(std::max<qint64>({1, trained, planned})));
+    m_progress->setValue(static_cast<int>(trained));
+    m_progress->setFormat(tr("step %1 / %2").arg(trained).arg(planned));
+}
+
+QString ConceptsPage::idleStateText() const {
+    if (m_paused)
+        return tr("Paused at step %1 of %2; Resume continues from the checkpoint")
+            .arg(m_trainedSteps)
+            .arg(m_steps->value());
+    if (m_project.hasConcepts)
+        return tr("Concepts are trained (%1 steps); Start continues to more steps if you raise Steps, Restart "
+                  "trains again from scratch")
+            .arg(m_trainedSteps);
+    return tr("Not trained yet");
 }
 
 void ConceptsPage::clearPlot() {

@@ -58,6 +58,11 @@ private:
     void updateConceptsTable();
     void clearPlot();
     void onConceptSample(qint64 step, const QString& className, const QImage& image);
+    // The project's recorded history (concepts/: loss log, samples) into the plot and the samples list.
+    void showHistory(const diffii::ConceptHistory& history);
+    // "step N / M": N steps trained, M planned (the Steps spin box).
+    void setStepCounter(qint64 trained, qint64 planned);
+    QString idleStateText() const;  // what the state label says of the project's concepts when no job runs
 
     QSpinBox* m_steps = nullptr;
     QSpinBox* m_rank = nullptr;
@@ -84,6 +89,7 @@ private:
     diffii::WorkflowSettings m_settings;  // the last settings known saved (project.json, then this page's saves)
     bool m_paused = false;                // a run of this session was paused: Start resumes it
     bool m_training = false;
+    qint64 m_trainedSteps = 0;  // steps trained so far (the checkpoint's, or the last reported)
 };
 
 }  // namespace diffii::ui

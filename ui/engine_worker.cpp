@@ -26,6 +26,18 @@ QImage toQImage(const diffii::Image& image) {
     return QImage(bytes.data(), image.width, image.height, 3 * image.width, QImage::Format_RGB888).copy();
 }
 
+PoolItem toPoolItem(const diffii::PoolEntry& e) {
+    PoolItem it;
+    it.className = qs(e.className);
+    it.key = qs(e.key);
+    it.imagePath = qs(e.imagePath);
+    it.reconstructionPath = qs(e.reconstruction);
+    it.file = qs(e.file);
+    it.psnr = e.psnr;
+    it.stale = e.stale;
+    return it;
+}
+
 }  // namespace
 
 QJsonObject settingsJson(const diffii::WorkflowSettings& settings) {
@@ -40,6 +52,7 @@ void registerStudioTypes() {
     qRegisterMetaType<PreviewRequest>();
     qRegisterMetaType<PreviewResult>();
     qRegisterMetaType<JobProgress>();
+    qRegisterMetaType<PoolItem>();
     qRegisterMetaType<QList<PoolItem>>();
     qRegisterMetaType<SweepPoint>();
     qRegisterMetaType<QList<SweepPoint>>();
@@ -111,22 +124,17 @@ ProjectInfo EngineWorker::makeProjectInfo() const {
     info.settings = settingsJson(info.workflow);
     info.modelHash = qs(s.modelHash());
     info.nativeImageSize = static_cast<int>(s.nativeImageSize());
+    try {
+        info.conceptHistory = s.conceptHistory();
+    } catch (const std::exception& e) {
+        info.warnings << tr("Concept learning history not read: %1").arg(QString::fromUtf8(e.what()));
+    }
     return info;
 }
 
 void EngineWorker::emitPool() {
     QList<PoolItem> items;
-    for (const auto& e : m_session->pool()) {
-        PoolItem it;
-        it.className = qs(e.className);
-        it.key = qs(e.key);
-        it.imagePath = qs(e.imagePath);
-        it.reconstructionPath = qs(e.reconstruction);
-        it.file = qs(e.file);
-        it.psnr = e.psnr;
-        it.stale = e.stale;
-        items << it;
-    }
+    for (const auto& e : m_session->pool()) items << toPoolItem(e);
     Q_EMIT poolChanged(items);
 }
 
@@ -198,7 +206,8 @@ void EngineWorker::openDemo(const QString& dir) {
         Q_EMIT projectOpened(makeProjectInfo());
         emitPool();
         loadSynthetic();
-        const auto entries = m_session->buildPool(&ctx);
+        const auto entries =
+            m_session->buildPool(&ctx, [this](const diffii::PoolEntry& e) { Q_EMIT poolEntryReady(toPoolItem(e)); });
         emitPool();
         return tr("Demo project ready: %1 inversions in %2")
             .arg(entries.size())
@@ -271,7 +280,14 @@ void EngineWorker::trainConcepts(bool resume) {
         auto onSample = [this](int64_t step, const std::string& className, const diffii::Image& image) {
             Q_EMIT conceptSample(step, qs(className), toQImage(image));
         };
-        const auto r = m_session->trainConcepts(&ctx, resume, every, onSample);
+        diffii::ConceptResult r;
+        try {
+            r = m_session->trainConcepts(&ctx, resume, every, onSample);
+        } catch (const diffii::Cancelled&) {
+            // Paused: the pages show the checkpoint's step, loss log and tokens.
+            Q_EMIT projectOpened(makeProjectInfo());
+            throw;
+        }
         Q_EMIT projectOpened(makeProjectInfo());
         emitPool();
         return tr("%1 steps, loss %2").arg(r.steps).arg(r.smoothedLoss, 0, 'f', 4);
@@ -281,7 +297,8 @@ void EngineWorker::trainConcepts(bool resume) {
 void EngineWorker::buildPool() {
     runJob(jobs::kPool, [&](diffii::JobContext& ctx) {
         if (!m_session) throw diffii::Error("no project is open");
-        const auto entries = m_session->buildPool(&ctx);
+        const auto entries =
+            m_session->buildPool(&ctx, [this](const diffii::PoolEntry& e) { Q_EMIT poolEntryReady(toPoolItem(e)); });
         emitPool();
         return tr("%1 inversions").arg(entries.size());
     });
@@ -375,7 +392,24 @@ void EngineWorker::generate() {
         if (!m_session) throw diffii::Error("no project is open");
         const auto r = m_session->generate(&ctx);
         loadSynthetic();
-        return tr("%1 generated, %2 kept").arg(r.generated).arg(r.skipped);
+        // Counts of the whole set after the run, by curation mark (a finished image is pending until curated).
+        int64_t accepted = 0, rejected = 0, pending = 0;
+        const auto set = m_session->syntheticSet();
+        for (const auto& rec : set) {
+            if (rec.curation == diffii::Curation::Accepted)
+                ++accepted;
+            else if (rec.curation == diffii::Curation::Rejected)
+                ++rejected;
+            else
+                ++pending;
+        }
+        return tr("%1 new images (%2 already made); the set holds %3: %4 accepted, %5 rejected, %6 pending")
+            .arg(r.generated)
+            .arg(r.skipped)
+            .arg(set.size())
+            .arg(accepted)
+            .arg(rejected)
+            .arg(pending);
     });
 }
 

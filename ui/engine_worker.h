@@ -66,6 +66,8 @@ Q_SIGNALS:
     // The end of createProject: error is empty when the project was created and opened, else nothing was left.
     void projectCreated(const QString& dir, const QString& error);
     void poolChanged(const QList<diffii::ui::PoolItem>& items);
+    // One entry of a running pool build, as soon as it is on disk (kept or built).
+    void poolEntryReady(const diffii::ui::PoolItem& item);
     void lossPoint(qint64 step, double loss, double smoothed);
     // A sample image rendered during concept training (every ~1/8 of the steps).
     void conceptSample(qint64 step, const QString& className, const QImage& image);

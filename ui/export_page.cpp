@@ -11,6 +11,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
@@ -63,14 +64,15 @@ QGroupBox* ExportPage::buildGenerationGroup() {
     m_expansion->setRange(0.1, 1000.0);
     m_expansion->setDecimals(1);
     m_expansion->setSingleStep(1.0);
-    m_expansion->setValue(5.0);
+    const diffii::WorkflowSettings defaults;  // before a project is open: core's defaults, not the page's own
+    m_expansion->setValue(defaults.expansionRate);
     m_expansion->setSuffix(QStringLiteral(" ×"));
     m_expansion->setToolTip(tr("Synthetic images per training image of each class (at least one per class)"));
     form->addRow(tr("&Expansion rate"), m_expansion);
     m_steps = new QSpinBox(generation);
     m_steps->setObjectName(QStringLiteral("generationSteps"));
     m_steps->setRange(1, 1000);
-    m_steps->setValue(25);
+    m_steps->setValue(defaults.denoise.steps);
     m_steps->setToolTip(tr("DDIM denoising steps per image"));
     form->addRow(tr("&Denoising steps"), m_steps);
     m_guidance = new QDoubleSpinBox(generation);
@@ -78,15 +80,15 @@ QGroupBox* ExportPage::buildGenerationGroup() {
     m_guidance->setRange(0.0, 50.0);
     m_guidance->setDecimals(1);
     m_guidance->setSingleStep(0.5);
-    m_guidance->setValue(7.5);
-    m_guidance->setToolTip(tr("Classifier-free guidance scale"));
+    m_guidance->setValue(defaults.denoise.guidance);
+    m_guidance->setToolTip(tr("Classifier-free guidance scale; the project's setting, shared with the Preview page"));
     form->addRow(tr("&Guidance (CFG)"), m_guidance);
     m_split = new QDoubleSpinBox(generation);
     m_split->setObjectName(QStringLiteral("generationSplit"));
     m_split->setRange(0.0, 1.0);
     m_split->setDecimals(2);
     m_split->setSingleStep(0.05);
-    m_split->setValue(0.5);
+    m_split->setValue(defaults.denoise.split);
     m_split->setToolTip(
         tr("Split point s of the two-stage denoising: the fraction of steps conditioned on the class "
            "prompt alone before the scene suffix joins"));
@@ -97,6 +99,13 @@ QGroupBox* ExportPage::buildGenerationGroup() {
     m_negative->setObjectName(QStringLiteral("generationNegative"));
     m_negative->setPlaceholderText(tr("e.g. blurry, low quality, watermark"));
     form->addRow(tr("&Negative prompt"), m_negative);
+    // How many images the run makes: the engine's own count (plannedImagesForClass), per class.
+    m_planned = new QLabel(generation);
+    m_planned->setObjectName(QStringLiteral("exportPlanned"));
+    m_planned->setWordWrap(true);
+    form->addRow(tr("Planned"), m_planned);
+    connect(m_expansion, &QDoubleSpinBox::valueChanged, this, &ExportPage::updatePlanned);
+    form->addRow(tr("Scene &suffixes"), buildSuffixEditor(generation));
     m_generate = new QPushButton(tr("Generate / Resume"), generation);
     m_generate->setObjectName(QStringLiteral("generateButton"));
     m_generate->setToolTip(
@@ -108,6 +117,80 @@ QGroupBox* ExportPage::buildGenerationGroup() {
     form->addRow(generateRow);
     connect(m_generate, &QPushButton::clicked, this, &ExportPage::generate);
     return generation;
+}
+
+// The scene suffixes of the project (suffixes.txt), one drawn per image: editable here, saved at once.
+QWidget* ExportPage::buildSuffixEditor(QWidget* parent) {
+    auto* box = new QWidget(parent);
+    auto* row = new QHBoxLayout(box);
+    row->setContentsMargins(0, 0, 0, 0);
+    m_suffixes = new QListWidget(box);
+    m_suffixes->setObjectName(QStringLiteral("exportSuffixes"));
+    m_suffixes->setToolTip(
+        tr("The scene suffixes appended to the class prompt in the second stage, one drawn per image; double-click "
+           "to edit. Saved in the project (suffixes.txt), shared with the Preview page"));
+    m_suffixes->setMaximumHeight(110);
+    auto* buttons = new QVBoxLayout;
+    m_addSuffix = new QPushButton(tr("&Add"), box);
+    m_addSuffix->setObjectName(QStringLiteral("exportAddSuffix"));
+    m_removeSuffix = new QPushButton(tr("Re&move"), box);
+    m_removeSuffix->setObjectName(QStringLiteral("exportRemoveSuffix"));
+    buttons->addWidget(m_addSuffix);
+    buttons->addWidget(m_removeSuffix);
+    buttons->addStretch(1);
+    row->addWidget(m_suffixes, 1);
+    row->addLayout(buttons);
+    connect(m_addSuffix, &QPushButton::clicked, this, [this] {
+        auto* item = new QListWidgetItem(QString(), m_suffixes);
+        item->setFlags(item->flags() | Qt::ItemIsEditable);
+        m_suffixes->setCurrentItem(item);
+        m_suffixes->editItem(item);
+        saveSuffixes();
+    });
+    connect(m_removeSuffix, &QPushButton::clicked, this, [this] {
+        delete m_suffixes->currentItem();
+        saveSuffixes();
+    });
+    connect(m_suffixes, &QListWidget::itemChanged, this, [this] {
+        if (!m_loadingSuffixes) saveSuffixes();
+    });
+    return box;
+}
+
+QStringList ExportPage::suffixes() const {
+    QStringList list;
+    for (int i = 0; i < m_suffixes->count(); ++i) {
+        const QString text = m_suffixes->item(i)->text().simplified();
+        if (!text.isEmpty() && !list.contains(text)) list << text;
+    }
+    return list;
+}
+
+void ExportPage::saveSuffixes() {
+    if (!controller()->hasProject()) return;
+    const QStringList list = suffixes();
+    if (list == m_savedSuffixes) return;
+    m_savedSuffixes = list;
+    controller()->post([list](EngineWorker* w) { w->setSuffixes(list); });
+}
+
+void ExportPage::updatePlanned() {
+    qint64 total = 0, trainImages = 0;
+    int classes = 0;
+    for (const ClassInfo& c : m_classes) {
+        if (c.trainImages.isEmpty()) continue;
+        ++classes;
+        trainImages += c.trainImages.size();
+        total += diffii::plannedImagesForClass(c.trainImages.size(), m_expansion->value());
+    }
+    m_planned->setProperty("plannedCount", total);
+    m_planned->setText(controller()->hasProject()
+                           ? tr("%1 images: %2 classes, %3 training images × expansion %4 (at least one a class)")
+                                 .arg(total)
+                                 .arg(classes)
+                                 .arg(trainImages)
+                                 .arg(m_expansion->value())
+                           : QString());
 }
 
 // Counts of the synthetic set.
@@ -133,6 +216,9 @@ QGroupBox* ExportPage::buildCountsGroup() {
     m_accepted = addCount(1, tr("Accepted"), "countAccepted");
     m_rejected = addCount(2, tr("Rejected"), "countRejected");
     m_pending = addCount(3, tr("Pending"), "countPending");
+    m_countsSummary = new QLabel(tr("No images generated yet."), set);
+    m_countsSummary->setObjectName(QStringLiteral("exportCountsSummary"));
+    counts->addWidget(m_countsSummary, 2, 0, 1, 4);
     return set;
 }
 
@@ -214,16 +300,40 @@ void ExportPage::connectWorker() {
 void ExportPage::onProjectChanged(const ProjectInfo& info) {
     const QString oldDefault =
         m_projectDir.isEmpty() ? QString() : QDir(m_projectDir).filePath(QStringLiteral("export"));
+    const bool otherProject = info.dir != m_projectDir;
     m_projectDir = info.dir;
+    // The form is reloaded only when the saved generation settings changed (a project opened, Preview saved its
+    // guidance): edits not yet saved survive a suffix edit or another page's save.
+    const auto& w = info.workflow;
+    const bool changed = otherProject || w.expansionRate != m_settings.expansionRate ||
+                         w.denoise.steps != m_settings.denoise.steps ||
+                         w.denoise.guidance != m_settings.denoise.guidance ||
+                         w.denoise.split != m_settings.denoise.split || w.negativePrompt != m_settings.negativePrompt;
     m_settings = info.workflow;
-    m_expansion->setValue(m_settings.expansionRate);
-    m_steps->setValue(m_settings.denoise.steps);
-    m_guidance->setValue(m_settings.denoise.guidance);
-    m_split->setValue(m_settings.denoise.split);
-    m_negative->setText(QString::fromStdString(m_settings.negativePrompt));
+    if (changed) {
+        m_expansion->setValue(m_settings.expansionRate);
+        m_steps->setValue(m_settings.denoise.steps);
+        m_guidance->setValue(m_settings.denoise.guidance);
+        m_split->setValue(m_settings.denoise.split);
+        m_negative->setText(QString::fromStdString(m_settings.negativePrompt));
+    }
+    m_classes = info.classes;
+    updatePlanned();
+    // The list follows the project unless it is being edited (an open editor keeps its text).
+    if (info.suffixes != suffixes() || info.dir != m_projectDirBefore) {
+        m_loadingSuffixes = true;
+        m_suffixes->clear();
+        for (const QString& sfx : info.suffixes) {
+            auto* item = new QListWidgetItem(sfx, m_suffixes);
+            item->setFlags(item->flags() | Qt::ItemIsEditable);
+        }
+        m_loadingSuffixes = false;
+    }
+    m_savedSuffixes = info.suffixes;
+    m_projectDirBefore = info.dir;
     if (m_dir->text().isEmpty() || m_dir->text() == oldDefault)
         m_dir->setText(QDir(info.dir).filePath(QStringLiteral("export")));
-    m_status->setText(tr("Ready to generate."));
+    if (otherProject) m_status->setText(tr("Ready to generate."));
     updateEnabled();
 }
 
@@ -279,8 +389,20 @@ void ExportPage::browse() {
 }
 
 void ExportPage::openFolder() {
+    // Failures are said on the page, not only on stderr.
     const QString dir = exportDir();
-    if (!dir.isEmpty() && QDir(dir).exists()) QDesktopServices::openUrl(QUrl::fromLocalFile(dir));
+    if (dir.isEmpty()) {
+        m_status->setText(tr("No export folder given."));
+    } else if (!QDir(dir).exists()) {
+        m_status->setText(tr("Cannot open %1: the folder does not exist yet (Export creates it).")
+                              .arg(QDir::toNativeSeparators(dir)));
+    } else if (!QDesktopServices::openUrl(QUrl::fromLocalFile(dir))) {
+        m_status->setText(tr("Cannot open %1: no file manager answered. The folder is there; open it by hand.")
+                              .arg(QDir::toNativeSeparators(dir)));
+    } else {
+        return;
+    }
+    m_status->setProperty("openFolderFailed", true);
 }
 
 void ExportPage::onSyntheticChanged(const QList<SyntheticItem>& items) {
@@ -294,6 +416,12 @@ void ExportPage::onSyntheticChanged(const QList<SyntheticItem>& items) {
             ++pending;
     }
     m_generated->setText(QString::number(items.size()));
+    m_countsSummary->setText(items.isEmpty() ? tr("No images generated yet.")
+                                             : tr("%1 generated: %2 accepted, %3 rejected, %4 pending curation")
+                                                   .arg(items.size())
+                                                   .arg(accepted)
+                                                   .arg(rejected)
+                                                   .arg(pending));
     m_accepted->setText(QString::number(accepted));
     m_rejected->setText(QString::number(rejected));
     m_pending->setText(QString::number(pending));
@@ -331,6 +459,9 @@ void ExportPage::updateEnabled() {
     m_generate->setEnabled(project && !m_busy);
     m_export->setEnabled(project && !m_busy && m_export->property("hasImages").toBool());
     m_open->setEnabled(project);
+    m_suffixes->setEnabled(project);
+    m_addSuffix->setEnabled(project);
+    m_removeSuffix->setEnabled(project);
 }
 
 }  // namespace diffii::ui

@@ -11,6 +11,7 @@ class QDoubleSpinBox;
 class QGroupBox;
 class QLabel;
 class QLineEdit;
+class QListWidget;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
@@ -35,6 +36,7 @@ private:
     // signals.
     QGroupBox* buildGenerationGroup();
     QGroupBox* buildCountsGroup();
+    QWidget* buildSuffixEditor(QWidget* parent);
     QGroupBox* buildExportGroup();
     void buildJobStatus();
     void connectController();
@@ -48,6 +50,9 @@ private:
     void updateEnabled();
     void browse();
     void openFolder();
+    void updatePlanned();          // the planned count of the form's expansion rate
+    QStringList suffixes() const;  // the editor's list, trimmed, without empty or repeated lines
+    void saveSuffixes();
 
     diffii::WorkflowSettings m_settings;  // the project's settings as last read or saved here
     QString m_projectDir;
@@ -59,11 +64,20 @@ private:
     QDoubleSpinBox* m_split = nullptr;
     QLineEdit* m_negative = nullptr;
     QPushButton* m_generate = nullptr;
+    QLabel* m_planned = nullptr;  // property plannedCount: the number shown
+    QListWidget* m_suffixes = nullptr;
+    QPushButton* m_addSuffix = nullptr;
+    QPushButton* m_removeSuffix = nullptr;
+    QStringList m_savedSuffixes;  // the project's list as last read or saved
+    bool m_loadingSuffixes = false;
+    QString m_projectDirBefore;
+    QList<ClassInfo> m_classes;
 
     QLabel* m_generated = nullptr;
     QLabel* m_accepted = nullptr;
     QLabel* m_rejected = nullptr;
     QLabel* m_pending = nullptr;
+    QLabel* m_countsSummary = nullptr;
 
     QLineEdit* m_dir = nullptr;
     QPushButton* m_browse = nullptr;

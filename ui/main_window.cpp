@@ -101,7 +101,11 @@ MainWindow::MainWindow(StudioController* controller, QWidget* parent) : QMainWin
         m_eta->clear();
     });
     connect(worker, &EngineWorker::jobCancelled, this, [this](const QString& job) {
-        m_statusJob->setText(tr("%1 cancelled; finished work is kept").arg(job));
+        // Concept learning is paused, not lost: its checkpoint resumes it.
+        m_statusJob->setText(job == jobs::kConcepts
+                                 ? tr("Concept learning paused; Resume on the Concepts page continues from its "
+                                      "checkpoint")
+                                 : tr("%1 cancelled; finished work is kept").arg(job));
         m_progress->setVisible(false);
         m_eta->clear();
     });

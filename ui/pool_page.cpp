@@ -13,6 +13,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QPainter>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSet>
 #include <QSortFilterProxyModel>
@@ -21,6 +22,7 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 
 #include "ui/thumbnail_cache.h"
@@ -63,6 +65,22 @@ public:
         endResetModel();
     }
     const QList<PoolItem>& items() const { return m_items; }
+
+    // One entry of a running build: replaces the row of the same class and key, else appends one.
+    void upsert(const PoolItem& item) {
+        for (int row = 0; row < m_items.size(); ++row) {
+            if (m_items[row].className != item.className || m_items[row].key != item.key) continue;
+            m_items[row] = item;
+            indexPaths(row);
+            Q_EMIT dataChanged(index(row, 0), index(row, ColCount - 1));
+            return;
+        }
+        const int row = static_cast<int>(m_items.size());
+        beginInsertRows(QModelIndex(), row, row);
+        m_items << item;
+        indexPaths(row);
+        endInsertRows();
+    }
 
     int rowCount(const QModelIndex& parent = QModelIndex()) const override {
         return parent.isValid() ? 0 : static_cast<int>(m_items.size());
@@ -140,6 +158,11 @@ public:
     }
 
 private:
+    void indexPaths(int row) {
+        m_rowsOf.insert(m_items[row].imagePath, row);
+        if (!m_items[row].reconstructionPath.isEmpty()) m_rowsOf.insert(m_items[row].reconstructionPath, row);
+    }
+
     ThumbnailCache* m_cache;
     QList<PoolItem> m_items;
     QMultiHash<QString, int> m_rowsOf;
@@ -225,6 +248,11 @@ PoolPage::PoolPage(StudioController* controller, QWidget* parent) : StudioPage(c
     m_summary->setTextFormat(Qt::RichText);
     m_summary->setWordWrap(true);
     layout->addWidget(m_summary);
+    // One bar over every phase of the build (inversion and reconstruction of each image): it only goes forward.
+    m_buildProgress = new QProgressBar(this);
+    m_buildProgress->setObjectName(QStringLiteral("poolProgress"));
+    m_buildProgress->setVisible(false);
+    layout->addWidget(m_buildProgress);
 
     buildView();
     layout->addWidget(m_view, 1);
@@ -345,6 +373,39 @@ void PoolPage::connectController() {
     connect(controller(), &StudioController::projectChanged, this, &PoolPage::onProjectChanged);
     connect(controller(), &StudioController::busyChanged, this, &PoolPage::updateButtons);
     connect(worker(), &EngineWorker::poolChanged, this, &PoolPage::onPoolChanged);
+    connect(worker(), &EngineWorker::poolEntryReady, this, &PoolPage::onPoolEntry);
+    connect(worker(), &EngineWorker::progress, this, &PoolPage::onBuildProgress);
+    connect(worker(), &EngineWorker::jobStarted, this, [this](const QString& job) {
+        if (job != jobs::kPool && job != jobs::kDemo) return;
+        m_buildProgress->setRange(0, 1);
+        m_buildProgress->setValue(0);
+    });
+    auto hide = [this](const QString& job) {
+        if (job == jobs::kPool || job == jobs::kDemo) m_buildProgress->setVisible(false);
+    };
+    connect(worker(), &EngineWorker::jobFinished, this, hide);
+    connect(worker(), &EngineWorker::jobCancelled, this, hide);
+    connect(worker(), &EngineWorker::jobFailed, this, hide);
+}
+
+void PoolPage::onPoolEntry(const PoolItem& item) {
+    if (!item.reconstructionPath.isEmpty()) m_thumbnails->invalidate(item.reconstructionPath);
+    m_model->upsert(item);
+    updateSummary();
+}
+
+void PoolPage::onBuildProgress(const JobProgress& p) {
+    if (p.job != QLatin1String("inversion pool") || p.total <= 0) return;
+    m_buildProgress->setVisible(true);
+    if (m_buildProgress->maximum() != static_cast<int>(p.total))
+        m_buildProgress->setRange(0, static_cast<int>(p.total));
+    // Reports only move forward; a late one (throttled) never pulls the bar back.
+    m_buildProgress->setValue(std::max(m_buildProgress->value(), static_cast<int>(p.done)));
+    qint64 current = 0, trainImages = 0;
+    for (const PoolItem& it : m_model->items())
+        if (!it.stale) ++current;
+    for (const ClassInfo& c : m_project.classes) trainImages += c.trainImages.size();
+    m_buildProgress->setFormat(tr("%1 of %2 inverted (%p%)").arg(current).arg(trainImages));
 }
 
 diffii::WorkflowSettings PoolPage::formSettings() const {
@@ -407,7 +468,7 @@ void PoolPage::updateSummary() {
     qint64 trainImages = 0;
     for (const ClassInfo& c : m_project.classes)
         if (cls.isEmpty() || c.name == cls) trainImages += c.trainImages.size();
-    QString text = tr("%1 of %2 training images inverted").arg(entries).arg(trainImages);
+    QString text = tr("%1 of %2 training images inverted").arg(entries - stale).arg(trainImages);
     if (measured > 0) text += tr(", mean PSNR %1 dB").arg(sum / measured, 0, 'f', 2);
     if (stale > 0)
         text += QStringLiteral(", <span style=\"color:%1\">%2</span>")

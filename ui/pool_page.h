@@ -9,6 +9,7 @@ class QFormLayout;
 class QGroupBox;
 class QHBoxLayout;
 class QLabel;
+class QProgressBar;
 class QPushButton;
 class QSortFilterProxyModel;
 class QSpinBox;
@@ -45,6 +46,8 @@ private:
 
     void onProjectChanged(const diffii::ui::ProjectInfo& info);
     void onPoolChanged(const QList<diffii::ui::PoolItem>& items);
+    void onPoolEntry(const diffii::ui::PoolItem& item);  // one entry of a running build
+    void onBuildProgress(const diffii::ui::JobProgress& p);
     void updateFilter();
     void updateSummary();
     void updateButtons();
@@ -57,6 +60,7 @@ private:
     QComboBox* m_classFilter = nullptr;
     QCheckBox* m_staleOnly = nullptr;
     QLabel* m_summary = nullptr;
+    QProgressBar* m_buildProgress = nullptr;
     QLabel* m_empty = nullptr;
     QTableView* m_view = nullptr;
     ThumbnailCache* m_thumbnails = nullptr;

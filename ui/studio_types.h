@@ -34,6 +34,7 @@ struct ProjectInfo {
     QJsonObject settings;               // the same as project.json's "settings" (for display)
     QString modelHash;
     int nativeImageSize = 0;
+    diffii::ConceptHistory conceptHistory;  // concepts/: loss log, samples, trained steps (ProjectSession)
 };
 
 struct PoolItem {

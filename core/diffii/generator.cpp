@@ -130,6 +130,10 @@ SynthesisStrategy parseStrategy(const std::string& name) {
     throw Error("strategy '" + name + "' is not one of " + names);
 }
 
+int64_t plannedImagesForClass(int64_t trainImages, double expansionRate) {
+    return std::max<int64_t>(1, std::llround(expansionRate * static_cast<double>(trainImages)));
+}
+
 std::vector<SyntheticRecord> planGeneration(const std::vector<GenerationClass>& classes,
                                             const GenerationSettings& settings, uint64_t projectSeed) {
     if (!(settings.expansionRate > 0))
@@ -149,8 +153,7 @@ std::vector<SyntheticRecord> planGeneration(const std::vector<GenerationClass>& 
         if (diffII && c.pool.empty())
             throw Error("class '" + c.name + "' has no inversion pool entries (build the pool first)");
         if (!diffII && c.images.empty()) throw Error("class '" + c.name + "' has no training images");
-        const int64_t n =
-            std::max<int64_t>(1, std::llround(settings.expansionRate * static_cast<double>(c.trainImages)));
+        const int64_t n = plannedImagesForClass(c.trainImages, settings.expansionRate);
         for (int64_t i = 0; i < n; ++i) {
             SyntheticRecord r;
             r.className = c.name;

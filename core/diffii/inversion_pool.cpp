@@ -97,7 +97,7 @@ std::map<std::string, std::string> poolProvenance(const PoolSettings& settings, 
 std::vector<PoolEntry> buildInversionPool(StableDiffusion& sd, const std::vector<PoolSource>& sources,
                                           const PoolSettings& settings, const std::string& outDir,
                                           const std::string& modelHash, const std::string& conceptsHash,
-                                          const JobContext* job) {
+                                          const JobContext* job, const std::function<void(const PoolEntry&)>& onEntry) {
     std::error_code ec;
     fs::create_directories(outDir, ec);
     if (ec) throw Error(outDir + ": cannot create the inversion pool folder: " + ec.message());
@@ -106,8 +106,30 @@ std::vector<PoolEntry> buildInversionPool(StableDiffusion& sd, const std::vector
     std::vector<PoolEntry> out;
     int64_t done = 0;
     const auto total = static_cast<int64_t>(sources.size());
+    // One count over all phases: each image is `phases` × settings.steps units (the inner stages report their own
+    // step counts, mapped into the image's share), so the bar never goes back when a phase starts.
+    const int64_t phases = settings.reconstruct ? 2 : 1;
+    const int64_t perPhase = std::max(1, settings.steps);
+    const int64_t units = total * phases * perPhase;
+    int64_t reported = 0;
+    auto report = [&](int64_t value, const std::string& detail) {
+        reported = std::max(reported, std::min(value, units));
+        if (job)
+            job->report("inversion pool", reported, units,
+                        std::to_string(done) + " of " + std::to_string(total) + " inverted · " + detail);
+    };
+    JobContext inner;
+    if (job) inner.cancelFlag = job->cancelFlag;
     std::map<std::string, PromptEmbeddings> promptCache;
     for (const auto& s : sources) {
+        const std::string name = s.className + "/" + s.key;
+        inner.onProgress = [&](const Progress& p) {
+            const int64_t phase = p.stage == "denoising" ? 1 : 0;
+            const int64_t inPhase = p.total > 0 ? std::min(perPhase, p.done * perPhase / p.total) : 0;
+            report((done * phases + phase) * perPhase + inPhase, name + (phase ? " (reconstructing " : " (inverting ") +
+                                                                     std::to_string(p.done) + "/" +
+                                                                     std::to_string(p.total) + ")");
+        };
         if (job) job->throwIfCancelled();
         const auto file = entryPath(outDir, s);
         auto provenance = poolProvenance(settings, s.prompt, modelHash, conceptsHash);
@@ -117,7 +139,9 @@ std::vector<PoolEntry> buildInversionPool(StableDiffusion& sd, const std::vector
                 SafeTensorsFile existing(file);
                 if (provenanceMatches(existing, provenance)) {
                     out.push_back(entryFromFile(s, file));
-                    if (job) job->report("inversion pool", ++done, total, s.className + "/" + s.key + " (kept)");
+                    ++done;
+                    if (onEntry) onEntry(out.back());
+                    report(done * phases * perPhase, name + " (kept)");
                     continue;
                 }
             } catch (const Error&) {
@@ -133,7 +157,7 @@ std::vector<PoolEntry> buildInversionPool(StableDiffusion& sd, const std::vector
         InversionSettings inv;
         inv.steps = settings.steps;
         inv.guidance = settings.guidance;
-        const auto z = ddimInvert(sd, x0, pit->second, inv, job);
+        const auto z = ddimInvert(sd, x0, pit->second, inv, job ? &inner : nullptr);
         PoolEntry e;
         e.className = s.className;
         e.key = s.key;
@@ -144,7 +168,8 @@ std::vector<PoolEntry> buildInversionPool(StableDiffusion& sd, const std::vector
             den.steps = settings.steps;
             den.guidance = settings.guidance;
             den.split = 0.0;
-            const auto recon = decodeLatentToImage(sd, denoiseTwoStage(sd, z, pit->second, den, job))[0];
+            const auto recon =
+                decodeLatentToImage(sd, denoiseTwoStage(sd, z, pit->second, den, job ? &inner : nullptr))[0];
             e.psnr = psnr(recon, image);
             e.reconstruction = fs::path(file).replace_extension(".recon.png").string();
             saveImagePng(e.reconstruction, recon);
@@ -154,7 +179,9 @@ std::vector<PoolEntry> buildInversionPool(StableDiffusion& sd, const std::vector
             s.imagePath;  // informational: an entry is matched by content, so a moved pool stays valid
         saveSafetensors(file, {{"z", z.contiguous()}, {"x0", x0.contiguous()}}, provenance);
         out.push_back(e);
-        if (job) job->report("inversion pool", ++done, total, s.className + "/" + s.key);
+        ++done;
+        if (onEntry) onEntry(out.back());
+        report(done * phases * perPhase, name);
     }
     return out;
 }

@@ -4,6 +4,7 @@
 // sees how faithful each inversion is.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -24,11 +25,15 @@ std::map<std::string, std::string> poolProvenance(const PoolSettings& settings, 
                                                   const std::string& modelHash, const std::string& conceptsHash);
 
 // Builds (or resumes) the pool under outDir/<class>/<key>.safetensors; entries whose files exist with the same
-// provenance are skipped. Reports progress per image; cancellation leaves every finished entry valid.
+// provenance are skipped. Progress: stage "inversion pool", one monotone count over every phase of every image
+// (inversion, then reconstruction: settings.steps each), detail "k of N inverted · <class>/<key> ..."; a kept
+// entry counts its phases at once. onEntry is called with each entry once it is on disk. Cancellation leaves every
+// finished entry valid.
 std::vector<PoolEntry> buildInversionPool(StableDiffusion& sd, const std::vector<PoolSource>& sources,
                                           const PoolSettings& settings, const std::string& outDir,
                                           const std::string& modelHash, const std::string& conceptsHash,
-                                          const JobContext* job = nullptr);
+                                          const JobContext* job = nullptr,
+                                          const std::function<void(const PoolEntry&)>& onEntry = {});
 
 // Reads the pool folder; marks entries stale against the given provenance (when sources are given).
 std::vector<PoolEntry> listInversionPool(const std::string& outDir, const std::vector<PoolSource>& sources,

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include <unistd.h>
@@ -54,6 +55,59 @@ PreviewImage toPreviewImage(const RenderedPreview& r) {
     static_cast<PreviewInfo&>(out) = r;
     out.image = toImage(r.image);
     return out;
+}
+
+// concepts/samples/: the sample images of concept learning and their list.
+constexpr const char* kSamplesFolder = "samples";
+constexpr const char* kSamplesIndex = "samples.json";
+
+std::vector<ConceptSampleRecord> readConceptSamples(const fs::path& samplesDir) {
+    std::vector<ConceptSampleRecord> out;
+    const auto index = samplesDir / kSamplesIndex;
+    if (!fs::exists(index)) return out;
+    const auto j = readJsonFile(index.string());
+    const auto list = jsonValue<nlohmann::json>(j, "samples", nlohmann::json::array(), index.string());
+    if (!list.is_array()) throw Error(index.string() + ": key 'samples' must be an array");
+    for (const auto& e : list) {
+        ConceptSampleRecord r;
+        r.step = jsonRequire<int64_t>(e, "step", index.string());
+        r.className = jsonRequire<std::string>(e, "class", index.string());
+        r.file = (samplesDir / jsonRequire<std::string>(e, "file", index.string())).string();
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+void writeConceptSamples(const fs::path& samplesDir, const std::vector<ConceptSampleRecord>& samples) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& r : samples)
+        list.push_back({{"step", r.step}, {"class", r.className}, {"file", fs::path(r.file).filename().string()}});
+    writeFileAtomic((samplesDir / kSamplesIndex).string(), nlohmann::json{{"samples", list}}.dump(2) + "\n");
+}
+
+// Keeps the samples of steps <= lastStep (lastStep 0 keeps none); the files of the others are removed.
+void pruneConceptSamples(const fs::path& samplesDir, int64_t lastStep) {
+    if (!fs::exists(samplesDir)) return;
+    std::vector<ConceptSampleRecord> kept;
+    for (auto& r : readConceptSamples(samplesDir)) {
+        if (r.step <= lastStep) {
+            kept.push_back(std::move(r));
+        } else {
+            std::error_code ec;
+            fs::remove(r.file, ec);
+        }
+    }
+    writeConceptSamples(samplesDir, kept);
+}
+
+// The step of concepts/checkpoint.json (the informational copy of the checkpoint's metadata), 0 without one.
+int64_t checkpointStep(const fs::path& conceptsDir, nlohmann::json* checkpoint = nullptr) {
+    const auto path = conceptsDir / "checkpoint.json";
+    if (!fs::exists(path)) return 0;
+    auto j = readJsonFile(path.string());
+    const auto step = jsonValue<int64_t>(j, "step", 0, path.string());
+    if (checkpoint) *checkpoint = std::move(j);
+    return step;
 }
 
 }  // namespace
@@ -345,7 +399,10 @@ ConceptResult ProjectSession::trainConcepts(
         m_sd = loadModelForThisThread(m_project->modelDir(), LoadSettings{trainDtype, std::nullopt});
     }
     ConceptLearner learner(m_sd, classes, m_project->config().metaclass, s.concepts);
-    if (sampleEvery > 0 && onSample) {
+    // The samples of the steps a resumed run trains again, or of every step for a fresh run, are gone.
+    const fs::path samplesDir = fs::path(m_project->conceptsDir()) / kSamplesFolder;
+    pruneConceptSamples(samplesDir, resume ? checkpointStep(m_project->conceptsDir()) : 0);
+    if (sampleEvery > 0) {
         learner.setStepCallback([&](int64_t step) {
             if (step % sampleEvery != 0) return;
             // One class per sample, in turn, so every class is seen as training goes on.
@@ -354,10 +411,37 @@ ConceptResult ProjectSession::trainConcepts(
             den.steps = 15;
             den.split = 0.0;
             const auto prompt = conceptPrompt(learner.tokens()[c], m_project->config().metaclass);
-            onSample(step, classes[c].name, toImage(textToImage(*m_sd, prompt, static_cast<uint64_t>(step), den)));
+            const Image image = toImage(textToImage(*m_sd, prompt, static_cast<uint64_t>(step), den));
+            // Saved before it is shown: the PNG first, then the list that names it.
+            std::error_code ec;
+            fs::create_directories(samplesDir, ec);
+            if (ec) throw Error(samplesDir.string() + ": cannot create folder: " + ec.message());
+            char name[32];
+            std::snprintf(name, sizeof name, "%08lld-", static_cast<long long>(step));
+            std::string slug = conceptSlug(classes[c].name);
+            ConceptSampleRecord record{step, classes[c].name,
+                                       (samplesDir / (name + (slug.empty() ? "class" : slug) + ".png")).string()};
+            saveImagePng(record.file, image);
+            auto samples = readConceptSamples(samplesDir);
+            samples.push_back(std::move(record));
+            writeConceptSamples(samplesDir, samples);
+            if (onSample) onSample(step, classes[c].name, image);
         });
     }
-    const auto result = learner.train(m_project->conceptsDir(), job, resume);
+    ConceptResult result;
+    try {
+        result = learner.train(m_project->conceptsDir(), job, resume);
+    } catch (...) {
+        // Paused or failed: the model holds a half-trained LoRA and extra tokens. Back to the base model with the
+        // concepts trained before (if any), so that previews and the pool do not use the unfinished state.
+        try {
+            m_sd = loadModelForThisThread(m_project->modelDir(), LoadSettings{workDtype, std::nullopt});
+            loadTrainedConcepts();
+        } catch (...) {
+            // The original error is the one to report.
+        }
+        throw;
+    }
     Provenance prov;
     prov.producer = "diffii concepts";
     prov.modelHash = m_modelHash;
@@ -377,12 +461,13 @@ std::vector<PoolSource> ProjectSession::poolSources() const {
     return out;
 }
 
-std::vector<PoolEntry> ProjectSession::buildPool(const JobContext* job) {
+std::vector<PoolEntry> ProjectSession::buildPool(const JobContext* job,
+                                                 const std::function<void(const PoolEntry&)>& onEntry) {
     const ProjectLock lock(m_project->dir(), "pool");
     const auto s = settings();
     invalidateCaches();
-    auto entries =
-        buildInversionPool(*m_sd, poolSources(), s.pool, m_project->inversionsDir(), m_modelHash, conceptsHash(), job);
+    auto entries = buildInversionPool(*m_sd, poolSources(), s.pool, m_project->inversionsDir(), m_modelHash,
+                                      conceptsHash(), job, onEntry);
     invalidateCaches();
     return entries;
 }
@@ -393,6 +478,46 @@ std::vector<PoolEntry> ProjectSession::pool() const {
         m_poolCache = listInversionPool(m_project->inversionsDir(), poolSources(), s.pool, m_modelHash, conceptsHash());
     }
     return *m_poolCache;
+}
+
+ConceptHistory ProjectSession::conceptHistory() const {
+    ConceptHistory h;
+    const fs::path dir = m_project->conceptsDir();
+    nlohmann::json checkpoint;
+    h.trainedSteps = checkpointStep(dir, &checkpoint);
+    const std::string checkpointFile = (dir / "checkpoint.json").string();
+    const auto tokens = jsonValue<nlohmann::json>(checkpoint, "tokens", nlohmann::json::object(), checkpointFile);
+    if (tokens.is_object())
+        for (const auto& [name, list] : tokens.items())
+            h.tokensPerClass[name] = jsonRequire<std::vector<std::string>>(tokens, name, checkpointFile);
+    const auto conceptsFile = dir / "concepts.json";
+    if (fs::exists(conceptsFile)) {
+        const auto j = readJsonFile(conceptsFile.string());
+        const auto steps = jsonValue<int64_t>(j, "steps", 0, conceptsFile.string());
+        if (h.trainedSteps == 0) h.trainedSteps = steps;  // concepts copied without their checkpoint
+        h.finished = steps == h.trainedSteps;
+    }
+    const auto csvPath = dir / "loss.csv";
+    if (fs::exists(csvPath)) {
+        std::ifstream csv(csvPath);
+        if (!csv) throw Error(csvPath.string() + ": cannot read");
+        std::string line;
+        std::getline(csv, line);  // step,loss,smoothed_loss,lr_embedding,lr_lora
+        while (std::getline(csv, line)) {
+            if (line.empty()) continue;
+            ConceptLossPoint p;
+            char* end = nullptr;
+            p.step = std::strtoll(line.c_str(), &end, 10);
+            if (*end != ',') throw Error(csvPath.string() + ": not a loss log line: " + line);
+            p.loss = std::strtod(end + 1, &end);
+            if (*end != ',') throw Error(csvPath.string() + ": not a loss log line: " + line);
+            p.smoothed = std::strtod(end + 1, &end);
+            if (p.step >= 1 && p.step <= h.trainedSteps) h.loss.push_back(p);
+        }
+    }
+    for (auto& r : readConceptSamples(dir / kSamplesFolder))
+        if (r.step <= h.trainedSteps && fs::exists(r.file)) h.samples.push_back(std::move(r));
+    return h;
 }
 
 PreviewRenderer& ProjectSession::previewRenderer() {

@@ -89,11 +89,20 @@ public:
 
     // The jobs. Each reports progress, honours cancellation and can be resumed by calling it again.
     // Every sampleEvery steps (0: never), one class in turn is rendered with its prompt as trained so far (seeded
-    // noise, seed = step, 15 DDIM steps) and passed to onSample(step, class name, image (3, H, W) in [0, 1]).
+    // noise, seed = step, 15 DDIM steps), saved as concepts/samples/<step>-<class>.png (listed in
+    // samples/samples.json, both written atomically) and passed to onSample(step, class name, image (3, H, W) in
+    // [0, 1]). A fresh run (resume false) removes the samples of the run before; a resumed one those after its
+    // checkpoint. A pause (Cancelled) leaves the session with the concepts trained before this call, if any.
     ConceptResult trainConcepts(const JobContext* job = nullptr, bool resume = true, int64_t sampleEvery = 0,
                                 const std::function<void(int64_t, const std::string&, const Image&)>& onSample = {});
-    std::vector<PoolEntry> buildPool(const JobContext* job = nullptr);
+    // onEntry is called with each entry as soon as it is on disk (kept or built), so a front can list the pool
+    // progressively. Progress: one monotone count over every phase (inversion, reconstruction) of every image.
+    std::vector<PoolEntry> buildPool(const JobContext* job = nullptr,
+                                     const std::function<void(const PoolEntry&)>& onEntry = {});
     std::vector<PoolEntry> pool() const;  // what is on disk, stale entries marked
+    // The concept learning recorded in concepts/ (loss log, samples, the checkpoint's step): what trainConcepts
+    // wrote so far, read back for a front that opens the project later.
+    ConceptHistory conceptHistory() const;
     GenerationReport generate(const JobContext* job = nullptr, int shardIndex = 0, int shardCount = 1);
     // Any strategy's synthetic set (core/engine/types.h SynthesisStrategy) with the project's settings (expansion
     // rate unless given), into outDir; the same plan, seeds, shards and resume as generate(), which is Diff-II

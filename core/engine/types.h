@@ -85,6 +85,30 @@ struct ConceptResult {
     std::string outputDir;
 };
 
+// What a project's concepts/ folder records of concept learning, for a front opened later (the Concepts page):
+// loss.csv (written with every checkpoint, so it holds exactly the steps a resume continues from), the sample
+// images rendered during training (samples/samples.json, each PNG written atomically as it is made) and the
+// checkpoint's step and tokens.
+struct ConceptLossPoint {
+    int64_t step = 0;  // 1-based optimizer step
+    double loss = 0.0;
+    double smoothed = 0.0;  // the EMA of the loss at that step
+};
+
+struct ConceptSampleRecord {
+    int64_t step = 0;
+    std::string className;
+    std::string file;  // absolute path of the PNG
+};
+
+struct ConceptHistory {
+    int64_t trainedSteps = 0;                  // optimizer steps of the last checkpoint (0: never trained)
+    bool finished = false;                     // concepts.json holds the weights of trainedSteps
+    std::vector<ConceptLossPoint> loss;        // steps 1 .. trainedSteps
+    std::vector<ConceptSampleRecord> samples;  // in step order, none after trainedSteps
+    std::map<std::string, std::vector<std::string>> tokensPerClass;  // the tokens trained (checkpoint.json)
+};
+
 // --- the inversion pool (core/diffii/inversion_pool.h) ---
 
 struct PoolSource {
@@ -146,6 +170,10 @@ const char* strategyName(SynthesisStrategy s);  // "diff-ii", "real-guidance", "
 // Throws diffii::Error naming the value and the accepted names.
 SynthesisStrategy parseStrategy(const std::string& name);
 std::vector<SynthesisStrategy> allStrategies();
+
+// Images a synthetic set plans for a class with trainImages training images: round(rate × trainImages), at least
+// one (core/diffii/generator.cpp planGeneration uses this same count).
+int64_t plannedImagesForClass(int64_t trainImages, double expansionRate);
 
 struct GenerationReport {
     int64_t generated = 0;
