@@ -215,6 +215,9 @@ void TestUiSession::shortcutListComesFromTheActions() {
     QVERIFY2(has(QStringLiteral("Everywhere | Cancel job | Esc")), qPrintable(all));
     QVERIFY2(has(QStringLiteral("View | Log | Ctrl+L")), qPrintable(all));
     QVERIFY2(has(QStringLiteral("Help | Keyboard shortcuts | F1")), qPrintable(all));
+    // Optional picture of the list (DIFFII_SHORTCUTS_SHOT=file.png).
+    if (const QString shot = qEnvironmentVariable("DIFFII_SHORTCUTS_SHOT"); !shot.isEmpty())
+        QVERIFY(table->window()->grab().save(shot));
     // Not a fixed text: a shortcut added to an action shows up.
     auto* extra = new QAction(QStringLiteral("Extra test action"), m_window);
     extra->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_J));

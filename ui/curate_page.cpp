@@ -472,6 +472,10 @@ QHBoxLayout* CuratePage::buildHintsRow(QWidget* parent) {
     keys->setWordWrap(true);
     keys->setObjectName(QStringLiteral("curateKeys"));
     hints->addWidget(keys, 1);
+    m_selection = new QLabel(parent);
+    m_selection->setObjectName(QStringLiteral("curateSelection"));
+    m_selection->setVisible(false);
+    hints->addWidget(m_selection);
     m_advance = new QCheckBox(tr("&Advance after marking"), parent);
     m_advance->setObjectName(QStringLiteral("curateAdvance"));
     m_advance->setChecked(true);
@@ -683,10 +687,12 @@ void CuratePage::updateCount() {
         else if (it.curation == 2)
             ++rejected;
     }
-    QString text = tr("%1 of %2 shown · %3 accepted · %4 rejected").arg(shown).arg(total).arg(accepted).arg(rejected);
+    m_count->setText(
+        tr("%1 of %2 shown · %3 accepted · %4 rejected").arg(shown).arg(total).arg(accepted).arg(rejected));
+    // Below the grid, not in the filter bar: the bar's width does not change with the selection.
     const int selected = static_cast<int>(m_grid->selectionModel()->selectedIndexes().size());
-    if (selected > 1) text += tr(" · %1 selected").arg(selected);
-    m_count->setText(text);
+    m_selection->setText(selected > 1 ? tr("%1 selected").arg(selected) : QString());
+    m_selection->setVisible(selected > 1);
 }
 
 const SyntheticItem* CuratePage::currentItem() const {

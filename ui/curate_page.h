@@ -107,6 +107,7 @@ private:
     QLabel* m_count = nullptr;
     QListView* m_grid = nullptr;
     QCheckBox* m_advance = nullptr;
+    QLabel* m_selection = nullptr;  // "4 selected" while several images are
 
     QLabel* m_empty = nullptr;
     QLabel* m_image = nullptr;
