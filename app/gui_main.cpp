@@ -3,13 +3,11 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
-#include <QLibraryInfo>
-#include <QLocale>
 #include <QSettings>
-#include <QTranslator>
 
 #include "core/jobs/threads.h"
 #include "ui/main_window.h"
+#include "ui/preferences_dialog.h"
 #include "ui/studio_controller.h"
 
 int main(int argc, char* argv[]) {
@@ -35,16 +33,10 @@ int main(int argc, char* argv[]) {
     parser.addOption(demoDir);
     parser.process(app);
 
-    // Language: command line, then preferences, then the system locale.
+    // Language: command line, then preferences, then the system locale (Preferences switches it at run time).
     QString lang = parser.value(language);
-    if (lang.isEmpty()) lang = QSettings().value(QStringLiteral("ui/language")).toString();
-    const QLocale locale = lang.isEmpty() ? QLocale::system() : QLocale(lang);
-    QTranslator appTranslator, qtTranslator;
-    if (appTranslator.load(locale, QStringLiteral("diffii_studio"), QStringLiteral("_"), QStringLiteral(":/i18n")))
-        QApplication::installTranslator(&appTranslator);
-    if (qtTranslator.load(locale, QStringLiteral("qtbase"), QStringLiteral("_"),
-                          QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
-        QApplication::installTranslator(&qtTranslator);
+    if (lang.isEmpty()) lang = QSettings().value(diffii::ui::PreferencesDialog::settingsKey()).toString();
+    diffii::ui::PreferencesDialog::applyLanguage(lang);
 
     try {
         diffii::configureComputeThreads();
@@ -59,5 +51,7 @@ int main(int argc, char* argv[]) {
         window.openProjectDir(parser.positionalArguments().first());
     else if (parser.isSet(demo) || parser.isSet(demoDir))
         window.openDemo(parser.value(demoDir));
+    else
+        window.reopenLastProject();  // unless Preferences turned it off; a folder that is gone is skipped
     return app.exec();
 }

@@ -4,6 +4,7 @@
 #include "core/eval/faithfulness.h"
 
 #include <QAbstractListModel>
+#include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -26,6 +27,8 @@
 #include <QSplitter>
 #include <QStyledItemDelegate>
 #include <QThreadPool>
+#include <QUndoCommand>
+#include <QUndoStack>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -178,8 +181,9 @@ public:
     const QList<SyntheticItem>& items() const { return m_items; }
     int rowOf(const QString& outputPath) const { return m_rowByPath.value(outputPath, -1); }
 
-    // Same images in the same order (a curation change): rows are updated in place so the selection stays.
-    void setItems(const QList<SyntheticItem>& items) {
+    // Same images in the same order (a curation change): rows are updated in place so the selection stays, and
+    // false is returned; another set resets the model and returns true.
+    bool setItems(const QList<SyntheticItem>& items) {
         bool same = items.size() == m_items.size();
         for (int i = 0; same && i < items.size(); ++i)
             same = items[i].outputPath == m_items[i].outputPath && items[i].path == m_items[i].path &&
@@ -190,7 +194,7 @@ public:
                 m_items[i] = items[i];
                 Q_EMIT dataChanged(index(i), index(i));
             }
-            return;
+            return false;
         }
         beginResetModel();
         m_items = items;
@@ -198,6 +202,7 @@ public:
         for (int i = 0; i < m_items.size(); ++i) m_rowByPath.insert(m_items[i].outputPath, i);
         m_thumbs->clear();  // images may have been regenerated under the same names
         endResetModel();
+        return true;
     }
 
     void setCuration(int row, int curation, const QStringList& tags) {
@@ -293,6 +298,7 @@ public:
     QVariant suffix;                        // null: any suffix
     double alphaMin = 0.0, alphaMax = 0.0;  // alphaMax 0: no upper bound
     int status = -1;                        // -1: any
+    QVariant tag;                           // null: any; an int: untagged only; a string: images with this tag
 
     void refresh() { invalidateFilter(); }
 
@@ -308,11 +314,41 @@ protected:
         if (!suffix.isNull() && it->suffix != suffix.toString()) return false;
         if (!pair.isEmpty() && pairKey(*it) != pair) return false;
         if (status >= 0 && it->curation != status) return false;
+        if (tag.typeId() == QMetaType::Int && !it->tags.isEmpty()) return false;
+        if (tag.typeId() == QMetaType::QString && !it->tags.contains(tag.toString())) return false;
         return true;
     }
 };
 
+// One undo step: the marks and tags of one or more images before and after a change.
+class CurationCommand : public QUndoCommand {
+public:
+    CurationCommand(CuratePage* page, const QString& text, const QStringList& paths, const QList<int>& oldCurations,
+                    const QList<QStringList>& oldTags, const QList<int>& newCurations,
+                    const QList<QStringList>& newTags)
+        : QUndoCommand(text),
+          m_page(page),
+          m_paths(paths),
+          m_oldCurations(oldCurations),
+          m_oldTags(oldTags),
+          m_newCurations(newCurations),
+          m_newTags(newTags) {}
+
+    void undo() override { m_page->applyMarks(m_paths, m_oldCurations, m_oldTags); }
+    void redo() override { m_page->applyMarks(m_paths, m_newCurations, m_newTags); }
+
+private:
+    CuratePage* m_page;
+    QStringList m_paths;
+    QList<int> m_oldCurations;
+    QList<QStringList> m_oldTags;
+    QList<int> m_newCurations;
+    QList<QStringList> m_newTags;
+};
+
 CuratePage::CuratePage(StudioController* controller, QWidget* parent) : StudioPage(controller, parent) {
+    m_undo = new QUndoStack(this);
+    m_undo->setObjectName(QStringLiteral("curateUndoStack"));
     m_loader = new CurateImageLoader(this);
     m_model = new CurateItemModel(this);
     m_filter = new CurateFilterModel(this);
@@ -330,6 +366,7 @@ CuratePage::CuratePage(StudioController* controller, QWidget* parent) : StudioPa
     splitter->setStretchFactor(1, 2);
     layout->addWidget(splitter, 1);
 
+    buildActions();
     connectController();
     if (controller->hasProject()) onProjectChanged(controller->project());
     showDetail(nullptr);
@@ -362,6 +399,8 @@ QLayout* CuratePage::buildFilterBar() {
     m_statusFilter->addItem(tr("Pending"), 0);
     m_statusFilter->addItem(tr("Accepted"), 1);
     m_statusFilter->addItem(tr("Rejected"), 2);
+    m_tagFilter = addCombo(tr("Ta&g:"), "curateTagFilter");
+    m_tagFilter->setToolTip(tr("Show only the images with this tag, or those without tags"));
     m_count = new QLabel(this);
     m_count->setObjectName(QStringLiteral("curateCount"));
     filters->addWidget(m_count);
@@ -414,7 +453,8 @@ QWidget* CuratePage::buildGridPanel(QWidget* parent) {
     m_grid->setIconSize(QSize(kThumbSize, kThumbSize));
     m_grid->setGridSize(QSize(kThumbSize + 22, kThumbSize + 36));
     m_grid->setSpacing(4);
-    m_grid->setSelectionMode(QAbstractItemView::SingleSelection);
+    // Shift-click selects a range, Ctrl-click adds or removes one image; A / R / U / T apply to all selected.
+    m_grid->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_grid->setWordWrap(true);
     m_grid->setItemDelegate(new BadgeDelegate(m_grid));
     m_grid->setModel(m_filter);
@@ -423,15 +463,22 @@ QWidget* CuratePage::buildGridPanel(QWidget* parent) {
     gridLayout->addLayout(buildHintsRow(gridBox));
     connect(m_grid->selectionModel(), &QItemSelectionModel::currentChanged, this,
             [this](const QModelIndex& current) { onCurrentChanged(current); });
+    connect(m_grid->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] { updateCount(); });
     return gridBox;
 }
 
 QHBoxLayout* CuratePage::buildHintsRow(QWidget* parent) {
     auto* hints = new QHBoxLayout();
-    auto* keys = new QLabel(tr("Keys: A accept · R reject · U pending · T tags · ←/→ previous/next"), parent);
-    keys->setObjectName(QStringLiteral("curateKeys"));
+    auto* keys = new QLabel(tr("Keys: A accept · R reject · U pending · T tags · ←/→ previous/next · Shift/Ctrl-click "
+                               "select several · Ctrl+Z undo"),
+                            parent);
     keys->setWordWrap(true);
+    keys->setObjectName(QStringLiteral("curateKeys"));
     hints->addWidget(keys, 1);
+    m_selection = new QLabel(parent);
+    m_selection->setObjectName(QStringLiteral("curateSelection"));
+    m_selection->setVisible(false);
+    hints->addWidget(m_selection);
     m_advance = new QCheckBox(tr("&Advance after marking"), parent);
     m_advance->setObjectName(QStringLiteral("curateAdvance"));
     m_advance->setChecked(true);
@@ -542,6 +589,7 @@ CuratePage::~CuratePage() {
 }
 
 void CuratePage::onProjectChanged(const ProjectInfo& info) {
+    if (info.dir != m_project.dir) m_undo->clear();  // the steps name images of the other project
     m_project = info;
     rebuildFilterChoices();
 }
@@ -549,7 +597,7 @@ void CuratePage::onProjectChanged(const ProjectInfo& info) {
 void CuratePage::onSyntheticChanged(const QList<SyntheticItem>& items) {
     const SyntheticItem* current = currentItem();
     const QString keep = current ? current->outputPath : QString();
-    m_model->setItems(items);
+    if (m_model->setItems(items)) m_undo->clear();  // another set (regenerated): the steps no longer apply
     rebuildFilterChoices();
     applyFilters();
     const int row = keep.isEmpty() ? -1 : m_model->rowOf(keep);
@@ -576,8 +624,10 @@ void CuratePage::rebuildFilterChoices() {
     QStringList classes;
     for (const auto& c : m_project.classes) classes << c.name;
     QList<double> splits;
-    QStringList suffixes, pairs;
+    QStringList suffixes, pairs, tags;
     for (const auto& it : m_model->items()) {
+        for (const QString& t : it.tags)
+            if (!tags.contains(t)) tags << t;
         if (!classes.contains(it.className)) classes << it.className;
         if (!splits.contains(it.split)) splits << it.split;
         if (!suffixes.contains(it.suffix)) suffixes << it.suffix;
@@ -599,6 +649,11 @@ void CuratePage::rebuildFilterChoices() {
     e.clear();
     for (const auto& p : pairs) e.append({p, p});
     refill(m_pairFilter, tr("Any pair"), e);
+    e.clear();
+    tags.sort(Qt::CaseInsensitive);
+    e.append({tr("(untagged)"), QVariant(0)});
+    for (const auto& t : tags) e.append({t, t});
+    refill(m_tagFilter, tr("Any tag"), e);
 }
 
 void CuratePage::applyFilters() {
@@ -610,7 +665,18 @@ void CuratePage::applyFilters() {
     m_filter->status = m_statusFilter->currentData().isValid() ? m_statusFilter->currentData().toInt() : -1;
     m_filter->alphaMin = m_alphaMin->value();
     m_filter->alphaMax = m_alphaMax->value();
+    m_filter->tag = m_tagFilter->currentIndex() > 0 ? m_tagFilter->currentData() : QVariant();
     m_filter->refresh();
+    updateCount();
+    const int total = m_model->rowCount(), shown = m_filter->rowCount();
+    m_empty->setVisible(total == 0);
+    if (!m_grid->currentIndex().isValid() && shown > 0)
+        m_grid->selectionModel()->setCurrentIndex(m_filter->index(0, 0), QItemSelectionModel::ClearAndSelect);
+    if (!m_grid->currentIndex().isValid()) showDetail(nullptr);
+}
+
+void CuratePage::updateCount() {
+    if (!m_grid) return;
     const int total = m_model->rowCount(), shown = m_filter->rowCount();
     int accepted = 0, rejected = 0;
     for (const auto& it : m_model->items()) {
@@ -621,10 +687,10 @@ void CuratePage::applyFilters() {
     }
     m_count->setText(
         tr("%1 of %2 shown · %3 accepted · %4 rejected").arg(shown).arg(total).arg(accepted).arg(rejected));
-    m_empty->setVisible(total == 0);
-    if (!m_grid->currentIndex().isValid() && shown > 0)
-        m_grid->selectionModel()->setCurrentIndex(m_filter->index(0, 0), QItemSelectionModel::ClearAndSelect);
-    if (!m_grid->currentIndex().isValid()) showDetail(nullptr);
+    // Below the grid, not in the filter bar: the bar's width does not change with the selection.
+    const int selected = static_cast<int>(m_grid->selectionModel()->selectedIndexes().size());
+    m_selection->setText(selected > 1 ? tr("%1 selected").arg(selected) : QString());
+    m_selection->setVisible(selected > 1);
 }
 
 const SyntheticItem* CuratePage::currentItem() const {
@@ -634,9 +700,10 @@ const SyntheticItem* CuratePage::currentItem() const {
 }
 
 void CuratePage::onCurrentChanged(const QModelIndex& current) {
-    if (m_tagEdit->isVisible()) {
+    if (m_tagEdit->isVisible() &&
+        !(current.isValid() && m_tagTargets.contains(current.data(OutputPathRole).toString()))) {
         m_tagEdit->setVisible(false);
-        m_tagTarget.clear();
+        m_tagTargets.clear();
     }
     showDetail(current.isValid() ? m_model->item(m_filter->mapToSource(current).row()) : nullptr);
 }
@@ -736,21 +803,69 @@ void CuratePage::onNearest(qint64 request, const QString& path, double distance,
     m_nearestDistance->setText(tr("Distance %1 (L2 over 32×32 RGB in [0, 1])").arg(distance, 0, 'f', 3));
 }
 
+QStringList CuratePage::selectedPaths() const {
+    QModelIndexList selected = m_grid->selectionModel()->selectedIndexes();
+    std::sort(selected.begin(), selected.end(),
+              [](const QModelIndex& a, const QModelIndex& b) { return a.row() < b.row(); });
+    QStringList paths;
+    for (const QModelIndex& i : selected) paths << i.data(OutputPathRole).toString();
+    if (paths.isEmpty() && m_grid->currentIndex().isValid())
+        paths << m_grid->currentIndex().data(OutputPathRole).toString();
+    return paths;
+}
+
+void CuratePage::pushMarks(const QString& text, const QStringList& paths, const QList<int>& curations,
+                           const QList<QStringList>& tags) {
+    QStringList changedPaths;
+    QList<int> oldCurations, newCurations;
+    QList<QStringList> oldTags, newTags;
+    for (int i = 0; i < paths.size(); ++i) {
+        const SyntheticItem* it = m_model->item(m_model->rowOf(paths[i]));
+        if (!it || (it->curation == curations[i] && it->tags == tags[i])) continue;
+        changedPaths << paths[i];
+        oldCurations << it->curation;
+        oldTags << it->tags;
+        newCurations << curations[i];
+        newTags << tags[i];
+    }
+    if (changedPaths.isEmpty()) return;
+    m_undo->push(new CurationCommand(this, text, changedPaths, oldCurations, oldTags, newCurations, newTags));
+}
+
+void CuratePage::applyMarks(const QStringList& paths, const QList<int>& curations, const QList<QStringList>& tags) {
+    for (int i = 0; i < paths.size(); ++i) m_model->setCuration(m_model->rowOf(paths[i]), curations[i], tags[i]);
+    // One engine call writes every mark; the reload after it tells every page (counts on the export page).
+    controller()->post([paths, curations, tags](EngineWorker* w) {
+        w->setCurations(paths, curations, tags);
+        w->loadSynthetic();
+    });
+    applyFilters();
+    showDetail(currentItem());
+}
+
 void CuratePage::markCurrent(int curation) {
     const QModelIndex current = m_grid->currentIndex();
+    const QStringList paths = selectedPaths();
+    if (paths.isEmpty()) return;
     const SyntheticItem* it = currentItem();
-    if (!it) return;
-    const int row = m_filter->mapToSource(current).row();
-    // Where to go next, decided before the mark may filter the image out of the view.
+    // Where to go next, decided before the mark may filter the image out of the view; several marked images stay
+    // selected.
+    const bool advance = m_advance->isChecked() && paths.size() == 1 && it;
     const QString nextPath = [&] {
-        if (!m_advance->isChecked()) return it->outputPath;
+        if (!it) return paths.first();
+        if (!advance) return it->outputPath;
         const QModelIndex next = m_filter->index(current.row() + 1, 0);
         return next.isValid() ? next.data(OutputPathRole).toString() : it->outputPath;
     }();
-    const QStringList tags = it->tags;
-    m_model->setCuration(row, curation, tags);
-    sendCuration(*m_model->item(row));
-    applyFilters();
+    QList<int> curations;
+    QList<QStringList> tags;
+    for (const QString& p : paths) {
+        curations << curation;
+        tags << m_model->item(m_model->rowOf(p))->tags;
+    }
+    const QString what = curation == 1 ? tr("Accept") : curation == 2 ? tr("Reject") : tr("Mark pending");
+    pushMarks(paths.size() == 1 ? what : tr("%1 %2 images").arg(what).arg(paths.size()), paths, curations, tags);
+    if (paths.size() > 1) return;
     const int nextRow = m_model->rowOf(nextPath);
     const QModelIndex target = nextRow >= 0 ? m_filter->mapFromSource(m_model->index(nextRow)) : QModelIndex();
     if (target.isValid()) {
@@ -766,39 +881,126 @@ void CuratePage::markCurrent(int curation) {
 }
 
 void CuratePage::editTags() {
-    const SyntheticItem* it = currentItem();
-    if (!it) return;
-    m_tagTarget = it->outputPath;
-    m_tagEdit->setText(it->tags.join(QStringLiteral(", ")));
+    const QStringList paths = selectedPaths();
+    if (paths.isEmpty()) return;
+    m_tagTargets = paths;
+    m_tagCommon.clear();
+    for (int i = 0; i < paths.size(); ++i) {
+        const QStringList tags = m_model->item(m_model->rowOf(paths[i]))->tags;
+        if (i == 0) {
+            m_tagCommon = tags;
+        } else {
+            QStringList common;
+            for (const QString& t : std::as_const(m_tagCommon))
+                if (tags.contains(t)) common << t;
+            m_tagCommon = common;
+        }
+    }
+    m_tagEdit->setPlaceholderText(paths.size() == 1
+                                      ? tr("Tags, comma-separated (Enter saves, Esc cancels)")
+                                      : tr("Tags of the %1 selected images, comma-separated (Enter saves, Esc "
+                                           "cancels)")
+                                            .arg(paths.size()));
+    m_tagEdit->setText(m_tagCommon.join(QStringLiteral(", ")));
     m_tagEdit->setVisible(true);
     m_tagEdit->setFocus();
     m_tagEdit->selectAll();
 }
 
 void CuratePage::commitTags() {
-    const int row = m_model->rowOf(m_tagTarget);
+    const QStringList targets = m_tagTargets;
+    const QStringList common = m_tagCommon;
     m_tagEdit->setVisible(false);
-    m_tagTarget.clear();
+    m_tagTargets.clear();
+    m_tagCommon.clear();
     m_grid->setFocus();
-    if (row < 0) return;
-    QStringList tags;
+    QStringList entered;
     for (const QString& t : m_tagEdit->text().split(QRegularExpression(QStringLiteral("[,;]")), Qt::SkipEmptyParts)) {
         const QString s = t.trimmed();
-        if (!s.isEmpty() && !tags.contains(s)) tags << s;
+        if (!s.isEmpty() && !entered.contains(s)) entered << s;
     }
-    m_model->setCuration(row, m_model->item(row)->curation, tags);
-    sendCuration(*m_model->item(row));
+    QStringList paths;
+    QList<int> curations;
+    QList<QStringList> tags;
+    for (const QString& p : targets) {
+        const SyntheticItem* it = m_model->item(m_model->rowOf(p));
+        if (!it) continue;
+        // The common tags are replaced by what was typed; an image's other tags stay.
+        QStringList t;
+        for (const QString& old : it->tags)
+            if (!common.contains(old)) t << old;
+        for (const QString& e : std::as_const(entered))
+            if (!t.contains(e)) t << e;
+        paths << p;
+        curations << it->curation;
+        tags << t;
+    }
+    pushMarks(paths.size() == 1 ? tr("Edit tags") : tr("Edit tags of %1 images").arg(paths.size()), paths, curations,
+              tags);
+    rebuildFilterChoices();
     showDetail(currentItem());
 }
 
-void CuratePage::sendCuration(const SyntheticItem& item) {
-    const QString path = item.outputPath;
-    const int curation = item.curation;
-    const QStringList tags = item.tags;
-    // The reload after the write tells every page (counts on the export page) about the change.
-    controller()->post([path, curation, tags](EngineWorker* w) {
-        w->setCuration(path, curation, tags);
-        w->loadSynthetic();
+void CuratePage::moveCurrent(int step, bool extend) {
+    // Previous / next in reading order, across rows of the grid; with Shift the selection grows.
+    const int n = m_filter->rowCount();
+    if (n == 0) return;
+    const int row = m_grid->currentIndex().isValid() ? m_grid->currentIndex().row() : -1;
+    const int next = std::clamp(row + step, 0, n - 1);
+    const QModelIndex target = m_filter->index(next, 0);
+    m_grid->selectionModel()->setCurrentIndex(
+        target, extend ? QItemSelectionModel::Select : QItemSelectionModel::ClearAndSelect);
+    m_grid->scrollTo(target);
+}
+
+void CuratePage::buildActions() {
+    // The keys are actions (so Help > Keyboard shortcuts lists them): the marks act while the grid has the focus,
+    // undo / redo anywhere on the page but in a text field (which keeps its own undo).
+    auto gridAction = [&](const QString& text, const QKeySequence& key, const char* name, auto slot) {
+        auto* a = new QAction(text, this);
+        a->setObjectName(QLatin1String(name));
+        a->setShortcut(key);
+        a->setShortcutContext(Qt::WidgetShortcut);
+        connect(a, &QAction::triggered, this, slot);
+        m_grid->addAction(a);
+        return a;
+    };
+    gridAction(tr("Accept the selected images"), QKeySequence(Qt::Key_A), "curateAcceptAction",
+               [this] { markCurrent(1); });
+    gridAction(tr("Reject the selected images"), QKeySequence(Qt::Key_R), "curateRejectAction",
+               [this] { markCurrent(2); });
+    gridAction(tr("Mark the selected images pending"), QKeySequence(Qt::Key_U), "curatePendingAction",
+               [this] { markCurrent(0); });
+    gridAction(tr("Edit the tags of the selected images"), QKeySequence(Qt::Key_T), "curateTagAction",
+               [this] { editTags(); });
+    gridAction(tr("Previous image"), QKeySequence(Qt::Key_Left), "curatePreviousAction",
+               [this] { moveCurrent(-1, false); });
+    gridAction(tr("Next image"), QKeySequence(Qt::Key_Right), "curateNextAction", [this] { moveCurrent(1, false); });
+    gridAction(tr("Add the previous image to the selection"), QKeySequence(Qt::SHIFT | Qt::Key_Left),
+               "curateExtendPreviousAction", [this] { moveCurrent(-1, true); });
+    gridAction(tr("Add the next image to the selection"), QKeySequence(Qt::SHIFT | Qt::Key_Right),
+               "curateExtendNextAction", [this] { moveCurrent(1, true); });
+
+    m_undoAction = new QAction(tr("&Undo curation"), this);
+    m_undoAction->setObjectName(QStringLiteral("curateUndoAction"));
+    m_undoAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Z));
+    m_redoAction = new QAction(tr("&Redo curation"), this);
+    m_redoAction->setObjectName(QStringLiteral("curateRedoAction"));
+    m_redoAction->setShortcuts({QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), QKeySequence(Qt::CTRL | Qt::Key_Y)});
+    for (QAction* a : {m_undoAction, m_redoAction}) {
+        a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+        a->setEnabled(false);
+        addAction(a);
+    }
+    connect(m_undoAction, &QAction::triggered, m_undo, &QUndoStack::undo);
+    connect(m_redoAction, &QAction::triggered, m_undo, &QUndoStack::redo);
+    connect(m_undo, &QUndoStack::canUndoChanged, m_undoAction, &QAction::setEnabled);
+    connect(m_undo, &QUndoStack::canRedoChanged, m_redoAction, &QAction::setEnabled);
+    connect(m_undo, &QUndoStack::undoTextChanged, this, [this](const QString& text) {
+        m_undoAction->setText(text.isEmpty() ? tr("&Undo curation") : tr("&Undo: %1").arg(text));
+    });
+    connect(m_undo, &QUndoStack::redoTextChanged, this, [this](const QString& text) {
+        m_redoAction->setText(text.isEmpty() ? tr("&Redo curation") : tr("&Redo: %1").arg(text));
     });
 }
 
@@ -819,17 +1021,9 @@ bool CuratePage::handleKey(QKeyEvent* event) {
             editTags();
             return true;
         case Qt::Key_Left:
-        case Qt::Key_Right: {
-            // Previous / next in reading order, across rows of the grid.
-            const int n = m_filter->rowCount();
-            if (n == 0) return true;
-            const int row = m_grid->currentIndex().isValid() ? m_grid->currentIndex().row() : -1;
-            const int next = std::clamp(row + (event->key() == Qt::Key_Right ? 1 : -1), 0, n - 1);
-            const QModelIndex target = m_filter->index(next, 0);
-            m_grid->selectionModel()->setCurrentIndex(target, QItemSelectionModel::ClearAndSelect);
-            m_grid->scrollTo(target);
+        case Qt::Key_Right:
+            moveCurrent(event->key() == Qt::Key_Right ? 1 : -1, mods == Qt::ShiftModifier);
             return true;
-        }
         default:
             return false;
     }
@@ -846,7 +1040,7 @@ bool CuratePage::eventFilter(QObject* watched, QEvent* event) {
         if (watched == m_grid) return handleKey(key);
         if (watched == m_tagEdit && key->key() == Qt::Key_Escape) {
             m_tagEdit->setVisible(false);
-            m_tagTarget.clear();
+            m_tagTargets.clear();
             m_grid->setFocus();
             return true;
         }

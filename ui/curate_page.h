@@ -1,5 +1,6 @@
 // Curation of the generated images: a grid per class with accept / reject / pending / tag from the keyboard,
-// filters (class, α range, s, suffix, source pair, status) and a detail panel with the image's numbers and the
+// multi-selection (shift / ctrl-click) with undo / redo of every mark (Ctrl+Z, Ctrl+Shift+Z), filters (class, α range,
+// s, suffix, source pair, status, tag) and a detail panel with the image's numbers and the
 // nearest real training image (pixel L2 on 32×32 RGB thumbnails, computed off the GUI thread).
 #pragma once
 
@@ -8,6 +9,7 @@
 
 #include "ui/studio_page.h"
 
+class QAction;
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
@@ -20,12 +22,14 @@ class QLineEdit;
 class QListView;
 class QModelIndex;
 class QPushButton;
+class QUndoStack;
 
 namespace diffii::ui {
 
 class CurateItemModel;
 class CurateFilterModel;
 class CurateImageLoader;
+class CurationCommand;
 
 class CuratePage : public StudioPage {
     Q_OBJECT
@@ -35,10 +39,18 @@ public:
     ~CuratePage() override;
     QString title() const override { return tr("Curate"); }
 
-    // Marks the current image (0 pending, 1 accepted, 2 rejected) and moves on when "advance" is checked.
+    // Marks the selected images (0 pending, 1 accepted, 2 rejected; the current one when nothing is selected) as
+    // one undo step, and moves on when "advance" is checked and a single image was marked.
     void markCurrent(int curation);
-    // Opens the inline tag editor for the current image (key T).
+    // Opens the inline tag editor for the selected images (key T); with several, it shows their common tags and
+    // Enter replaces those in each image, keeping the others.
     void editTags();
+
+    // Undo / redo of the marks and tags (Ctrl+Z, Ctrl+Shift+Z): each step rewrites the manifest on disk. The
+    // actions are active while the focus is on this page; the main window also lists them in its Edit menu.
+    QUndoStack* undoStack() const { return m_undo; }
+    QAction* undoAction() const { return m_undoAction; }
+    QAction* redoAction() const { return m_redoAction; }
 
 protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
@@ -65,7 +77,17 @@ private:
     void onCurrentChanged(const QModelIndex& current);
     void showDetail(const SyntheticItem* item);
     void commitTags();
-    void sendCuration(const SyntheticItem& item);
+    // The selected images' output paths in view order (the current image when nothing is selected).
+    QStringList selectedPaths() const;
+    // One undo step setting curations[i] and tags[i] on paths[i] (nothing when nothing changes).
+    void pushMarks(const QString& text, const QStringList& paths, const QList<int>& curations,
+                   const QList<QStringList>& tags);
+    // Applies marks to the grid and writes them to disk in one engine call (the undo commands call it).
+    void applyMarks(const QStringList& paths, const QList<int>& curations, const QList<QStringList>& tags);
+    void moveCurrent(int step, bool extend);
+    void buildActions();
+    void updateCount();
+    friend class CurationCommand;
     void onNearest(qint64 request, const QString& path, double distance, const QImage& thumbnail);
     void onLargeImage(qint64 request, const QImage& image);
     const SyntheticItem* currentItem() const;
@@ -82,9 +104,11 @@ private:
     QComboBox* m_suffixFilter = nullptr;
     QComboBox* m_pairFilter = nullptr;
     QComboBox* m_statusFilter = nullptr;
+    QComboBox* m_tagFilter = nullptr;
     QLabel* m_count = nullptr;
     QListView* m_grid = nullptr;
     QCheckBox* m_advance = nullptr;
+    QLabel* m_selection = nullptr;  // "4 selected" while several images are
 
     QLabel* m_empty = nullptr;
     QLabel* m_image = nullptr;
@@ -99,7 +123,11 @@ private:
     QPushButton* m_tag = nullptr;
 
     qint64 m_detailRequest = 0;  // newest detail request; older results are dropped
-    QString m_tagTarget;         // outputPath of the image whose tags are being edited
+    QStringList m_tagTargets;    // outputPaths of the images whose tags are being edited
+    QStringList m_tagCommon;     // their common tags when the editor opened (replaced by what is typed)
+    QUndoStack* m_undo = nullptr;
+    QAction* m_undoAction = nullptr;
+    QAction* m_redoAction = nullptr;
 };
 
 }  // namespace diffii::ui

@@ -4,6 +4,7 @@
 #include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDir>
 #include <QDoubleSpinBox>
 #include <QFileInfo>
 #include <QFormLayout>
@@ -160,10 +161,50 @@ QWidget* DatasetPage::buildEmptyState() {
     buttons->addWidget(openButton);
     buttons->addStretch();
     v->addLayout(buttons);
+
+    // Recent projects, as the Project > Open recent menu lists them: one click opens.
+    m_recentTitle = new QLabel(tr("<b>Recent projects</b>"), w);
+    m_recentTitle->setAlignment(Qt::AlignCenter);
+    v->addSpacing(12);
+    v->addWidget(m_recentTitle);
+    m_recent = new QListWidget(w);
+    m_recent->setObjectName(QStringLiteral("welcomeRecent"));
+    m_recent->setMaximumWidth(560);
+    m_recent->setMaximumHeight(180);
+    m_recent->setToolTip(tr("Click a project to open it"));
+    auto* recentRow = new QHBoxLayout;
+    recentRow->addStretch();
+    recentRow->addWidget(m_recent, 1);
+    recentRow->addStretch();
+    v->addLayout(recentRow);
+    m_recentTitle->setVisible(false);
+    m_recent->setVisible(false);
+    connect(m_recent, &QListWidget::itemClicked, this, [this](QListWidgetItem* item) {
+        if (item->flags().testFlag(Qt::ItemIsEnabled)) Q_EMIT requestOpenRecent(item->data(Qt::UserRole).toString());
+    });
+    connect(m_recent, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) {
+        if (item->flags().testFlag(Qt::ItemIsEnabled)) Q_EMIT requestOpenRecent(item->data(Qt::UserRole).toString());
+    });
     v->addStretch(3);
     connect(newButton, &QPushButton::clicked, this, &DatasetPage::requestNewProject);
     connect(openButton, &QPushButton::clicked, this, &DatasetPage::requestOpenProject);
     return w;
+}
+
+void DatasetPage::setRecentProjects(const QStringList& dirs) {
+    m_recent->clear();
+    for (const QString& dir : dirs) {
+        const bool exists = QFileInfo(QDir(dir).filePath(QStringLiteral("project.json"))).isFile();
+        const QString name = QFileInfo(dir).fileName();
+        auto* item = new QListWidgetItem(
+            exists ? tr("%1 — %2").arg(name, dir) : tr("%1 — %2 (not found)").arg(name, dir), m_recent);
+        item->setData(Qt::UserRole, dir);
+        item->setToolTip(exists ? dir : tr("%1: there is no project.json here any more").arg(dir));
+        item->setIcon(style()->standardIcon(exists ? QStyle::SP_DirIcon : QStyle::SP_MessageBoxWarning));
+        if (!exists) item->setFlags(item->flags() & ~Qt::ItemIsEnabled);
+    }
+    m_recentTitle->setVisible(!dirs.isEmpty());
+    m_recent->setVisible(!dirs.isEmpty());
 }
 
 QWidget* DatasetPage::buildProjectView() {

@@ -27,11 +27,16 @@ class DatasetPage : public StudioPage {
 public:
     explicit DatasetPage(StudioController* controller, QWidget* parent = nullptr);
     QString title() const override { return tr("Dataset"); }
+    // The empty state's list of recent projects (newest first); a folder without project.json is marked and
+    // cannot be clicked.
+    void setRecentProjects(const QStringList& dirs);
 
 Q_SIGNALS:
     // The empty state's buttons; the main window connects them to its New/Open project actions.
     void requestNewProject();
     void requestOpenProject();
+    // A recent project clicked in the empty state.
+    void requestOpenRecent(const QString& dir);
 
 private:
     void onProjectChanged(const diffii::ui::ProjectInfo& info);
@@ -42,6 +47,8 @@ private:
     QWidget* buildProjectView();
 
     QStackedWidget* m_stack = nullptr;
+    QLabel* m_recentTitle = nullptr;
+    QListWidget* m_recent = nullptr;
     QLabel* m_header = nullptr;
     QLabel* m_metaclass = nullptr;
     QLabel* m_summary = nullptr;

@@ -450,6 +450,23 @@ void EngineWorker::setCuration(const QString& outputPath, int curation, const QS
     });
 }
 
+void EngineWorker::setCurations(const QStringList& outputPaths, const QList<int>& curations,
+                                const QList<QStringList>& tags) {
+    runJob(jobs::kCurate, [&](diffii::JobContext&) {
+        if (!m_session) throw diffii::Error("no project is open");
+        std::vector<diffii::ProjectSession::CurationMark> marks;
+        for (int i = 0; i < outputPaths.size() && i < curations.size() && i < tags.size(); ++i) {
+            diffii::ProjectSession::CurationMark m;
+            m.outputPath = outputPaths[i].toStdString();
+            m.curation = static_cast<diffii::Curation>(curations[i]);
+            for (const auto& tag : tags[i]) m.tags.push_back(tag.toStdString());
+            marks.push_back(std::move(m));
+        }
+        m_session->setCurations(marks);
+        return QString();
+    });
+}
+
 void EngineWorker::exportSet(const QString& dir, bool force) {
     runJob(jobs::kExport, [&](diffii::JobContext& ctx) {
         if (!m_session) throw diffii::Error("no project is open");

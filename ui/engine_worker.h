@@ -51,6 +51,9 @@ public Q_SLOTS:
     void generate();
     void loadSynthetic();
     void setCuration(const QString& outputPath, int curation, const QStringList& tags);
+    // Several marks in one manifest rewrite (multi-selection, undo / redo): outputPaths[i] gets curations[i] and
+    // tags[i]; all or nothing.
+    void setCurations(const QStringList& outputPaths, const QList<int>& curations, const QList<QStringList>& tags);
     // force: merge into a folder that is not empty and not an earlier export of this set (the user agreed).
     void exportSet(const QString& dir, bool force = false);
     // The comparison of strategies (core/eval/evaluation.h) into <project>/evaluation: emits evaluationReady.

@@ -3,11 +3,20 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDateTime>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QDir>
+#include <QDockWidget>
 #include <QFileDialog>
+#include <QFileInfo>
+#include <QHeaderView>
 #include <QLabel>
 #include <QListWidget>
+#include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScreen>
@@ -15,8 +24,13 @@
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QStatusBar>
+#include <QTableWidget>
 #include <QToolButton>
+#include <QVBoxLayout>
 
+#include <algorithm>
+
+#include "core/engine/session.h"
 #include "core/jobs/precision.h"
 #include "ui/concepts_page.h"
 #include "ui/curate_page.h"
@@ -34,6 +48,12 @@ namespace diffii::ui {
 namespace {
 constexpr int kMaxRecent = 8;
 const char* const kRecentKey = "project/recent";
+const char* const kLastKey = "project/last";
+constexpr int kMaxLogLines = 5000;
+
+bool projectExists(const QString& dir) {
+    return QFileInfo(QDir(dir).filePath(QStringLiteral("project.json"))).isFile();
+}
 }  // namespace
 
 QString formatEta(double seconds) {
@@ -62,6 +82,7 @@ MainWindow::MainWindow(StudioController* controller, QWidget* parent) : QMainWin
     auto* datasetPage = static_cast<DatasetPage*>(pages.first());
     connect(datasetPage, &DatasetPage::requestNewProject, this, &MainWindow::newProject);
     connect(datasetPage, &DatasetPage::requestOpenProject, this, &MainWindow::openProjectDialog);
+    connect(datasetPage, &DatasetPage::requestOpenRecent, this, &MainWindow::openProjectDir);
     connect(m_steps, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
     m_steps->setCurrentRow(0);
     m_steps->setMinimumWidth(m_steps->sizeHintForColumn(0) + 12);
@@ -78,6 +99,7 @@ MainWindow::MainWindow(StudioController* controller, QWidget* parent) : QMainWin
     m_statusJob = new QLabel(tr("Idle"), this);
     // A long job message (a project path) is cut at the window's edge instead of widening the window.
     m_statusJob->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_statusJob->setObjectName(QStringLiteral("statusJob"));
     m_progress = new QProgressBar(this);
     m_progress->setMaximumWidth(240);
     m_progress->setVisible(false);
@@ -115,6 +137,13 @@ MainWindow::MainWindow(StudioController* controller, QWidget* parent) : QMainWin
     });
     connect(controller, &StudioController::projectChanged, this, &MainWindow::onProjectChanged);
 
+    auto* cancel = new QAction(tr("Cancel job"), this);
+    cancel->setObjectName(QStringLiteral("cancelJobAction"));
+    cancel->setShortcut(QKeySequence(Qt::Key_Escape));
+    connect(cancel, &QAction::triggered, m_controller, &StudioController::cancel);
+    addAction(cancel);
+    buildLogDock();
+    connectLog();
     buildMenus();
     // The first size fits the screen (1280×800, 1366×768 laptops included), leaving room for the title bar.
     QSize size(1200, 780);
@@ -128,6 +157,7 @@ int MainWindow::pageCount() const { return m_pages->count(); }
 void MainWindow::showPage(int index) { m_steps->setCurrentRow(index); }
 
 void MainWindow::buildMenus() {
+    const QList<QAction*> before = menuBar()->actions();
     auto* project = menuBar()->addMenu(tr("&Project"));
     auto* newAction = project->addAction(tr("&New project..."), this, &MainWindow::newProject);
     newAction->setShortcut(QKeySequence::New);
@@ -137,32 +167,191 @@ void MainWindow::buildMenus() {
     m_recentMenu = project->addMenu(tr("Open &recent"));
     updateRecentMenu();
     project->addSeparator();
-    auto* preferences = project->addAction(tr("&Preferences..."), this, [this] { PreferencesDialog(this).exec(); });
+    auto* preferences = project->addAction(tr("&Preferences..."), this, [this] {
+        PreferencesDialog dialog(this);
+        dialog.setObjectName(QStringLiteral("preferencesDialog"));
+        dialog.exec();
+    });
     preferences->setMenuRole(QAction::PreferencesRole);
     preferences->setShortcut(QKeySequence::Preferences);
     project->addSeparator();
     auto* quit = project->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
 
+    if (auto* curate = findChild<CuratePage*>()) {
+        auto* edit = menuBar()->addMenu(tr("&Edit"));
+        edit->addAction(curate->undoAction());
+        edit->addAction(curate->redoAction());
+    }
+
+    auto* view = menuBar()->addMenu(tr("&View"));
+    view->addAction(m_logDock->toggleViewAction());
+
     auto* go = menuBar()->addMenu(tr("&Go"));
     for (int i = 0; i < m_pages->count(); ++i) {
         auto* a = go->addAction(m_steps->item(i)->text(), this, [this, i] { showPage(i); });
         a->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_1 + i)));
     }
-    auto* cancel = new QAction(tr("Cancel job"), this);
-    cancel->setShortcut(QKeySequence(Qt::Key_Escape));
-    connect(cancel, &QAction::triggered, m_controller, &StudioController::cancel);
-    addAction(cancel);
-
     auto* help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(tr("&About Diff-II Studio"), this, [this] {
-        QMessageBox::about(this, tr("About Diff-II Studio"),
-                           tr("<b>Diff-II Studio</b><br>Diffusion-based image augmentation for data-scarce "
-                              "classification: concept learning, inversion circle interpolation and two-stage "
-                              "denoising.") +
-                               QStringLiteral("<p><b>%1</b></p><pre>%2</pre>")
-                                   .arg(tr("This computer (as diffii info --system prints it)"),
-                                        QString::fromStdString(diffii::systemReport()).toHtmlEscaped()));
+    auto* shortcuts = help->addAction(tr("&Keyboard shortcuts"), this, &MainWindow::showShortcuts);
+    shortcuts->setObjectName(QStringLiteral("shortcutsAction"));
+    shortcuts->setShortcut(QKeySequence(Qt::Key_F1));
+    auto* about = help->addAction(tr("&About Diff-II Studio"), this, &MainWindow::showAbout);
+    about->setObjectName(QStringLiteral("aboutAction"));
+    about->setMenuRole(QAction::AboutRole);
+
+    m_menuActions.clear();
+    for (QAction* a : menuBar()->actions())
+        if (!before.contains(a)) m_menuActions << a;
+}
+
+QString MainWindow::aboutText() const {
+    return tr("<b>Diff-II Studio</b> %1<br>Diffusion-based image augmentation for data-scarce "
+              "classification: concept learning, inversion circle interpolation and two-stage denoising.")
+               .arg(QStringLiteral(DIFFII_VERSION_STRING)) +
+           QStringLiteral("<p><b>%1</b></p><pre>%2</pre>")
+               .arg(tr("Engine"),
+                    tr("Version %1\nLibTorch %2\nQt %3 (built with %4)")
+                        .arg(QStringLiteral(DIFFII_VERSION_STRING), QString::fromStdString(diffii::libtorchVersion()),
+                             QString::fromLatin1(qVersion()), QStringLiteral(QT_VERSION_STR))
+                        .toHtmlEscaped()) +
+           QStringLiteral("<p><b>%1</b></p><pre>%2</pre>")
+               .arg(tr("This computer (as diffii info --system prints it)"),
+                    QString::fromStdString(diffii::systemReport()).toHtmlEscaped());
+}
+
+void MainWindow::showAbout() {
+    // Window-modal and not exec(): the text can be read (and tested) while it is open.
+    auto* box = new QMessageBox(QMessageBox::NoIcon, tr("About Diff-II Studio"), aboutText(), QMessageBox::Ok, this);
+    box->setObjectName(QStringLiteral("aboutBox"));
+    box->setTextFormat(Qt::RichText);
+    box->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+}
+
+QList<MainWindow::ShortcutEntry> MainWindow::shortcutEntries() const {
+    auto clean = [](QString text) {
+        text.replace(QStringLiteral("&&"), QStringLiteral("\x01"));
+        text.remove(QLatin1Char('&'));
+        text.replace(QStringLiteral("\x01"), QStringLiteral("&"));
+        return text;
+    };
+    QList<ShortcutEntry> entries;
+    for (QAction* a : findChildren<QAction*>()) {
+        if (a->shortcuts().isEmpty() || a->menu()) continue;
+        // Where the action acts: its page, else the menu it sits in, else the whole window.
+        QString group;
+        for (QObject* o = a->parent(); o && group.isEmpty(); o = o->parent())
+            if (auto* page = qobject_cast<StudioPage*>(o)) group = page->title();
+        for (int i = 0; group.isEmpty() && i < a->associatedObjects().size(); ++i)
+            if (auto* menu = qobject_cast<QMenu*>(a->associatedObjects()[i])) group = clean(menu->title());
+        if (group.isEmpty()) group = tr("Everywhere");
+        QStringList keys;
+        for (const QKeySequence& k : a->shortcuts()) keys << k.toString(QKeySequence::NativeText);
+        entries.append({group, clean(a->text()), keys.join(QStringLiteral(", "))});
+    }
+    // Grouped, in the order the groups first appear.
+    QStringList order;
+    for (const auto& e : entries)
+        if (!order.contains(e.group)) order << e.group;
+    std::stable_sort(entries.begin(), entries.end(), [&order](const ShortcutEntry& a, const ShortcutEntry& b) {
+        return order.indexOf(a.group) < order.indexOf(b.group);
+    });
+    return entries;
+}
+
+void MainWindow::showShortcuts() {
+    auto* dialog = new QDialog(this);
+    dialog->setObjectName(QStringLiteral("shortcutsDialog"));
+    dialog->setWindowTitle(tr("Keyboard shortcuts"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    auto* layout = new QVBoxLayout(dialog);
+    auto* table = new QTableWidget(dialog);
+    table->setObjectName(QStringLiteral("shortcutsTable"));
+    table->setColumnCount(3);
+    table->setHorizontalHeaderLabels({tr("Where"), tr("Action"), tr("Keys")});
+    table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    table->verticalHeader()->setVisible(false);
+    const QList<ShortcutEntry> entries = shortcutEntries();
+    table->setRowCount(static_cast<int>(entries.size()));
+    for (int r = 0; r < entries.size(); ++r) {
+        table->setItem(r, 0, new QTableWidgetItem(entries[r].group));
+        table->setItem(r, 1, new QTableWidgetItem(entries[r].action));
+        table->setItem(r, 2, new QTableWidgetItem(entries[r].keys));
+    }
+    table->resizeColumnsToContents();
+    table->horizontalHeader()->setStretchLastSection(true);
+    layout->addWidget(table);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, dialog);
+    connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::close);
+    layout->addWidget(buttons);
+    dialog->resize(620, 520);
+    dialog->show();
+}
+
+void MainWindow::buildLogDock() {
+    m_logDock = new QDockWidget(tr("Log"), this);
+    m_logDock->setObjectName(QStringLiteral("logDock"));
+    m_log = new QPlainTextEdit(m_logDock);
+    m_log->setObjectName(QStringLiteral("logView"));
+    m_log->setReadOnly(true);
+    m_log->setMaximumBlockCount(kMaxLogLines);
+    m_log->setLineWrapMode(QPlainTextEdit::NoWrap);
+    m_logDock->setWidget(m_log);
+    addDockWidget(Qt::BottomDockWidgetArea, m_logDock);
+    m_logDock->toggleViewAction()->setObjectName(QStringLiteral("logToggleAction"));
+    m_logDock->toggleViewAction()->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+    m_logDock->hide();  // shown from View > Log; restoreState brings back the user's choice
+}
+
+void MainWindow::appendLog(const QString& text, const QString& level) {
+    const QString time = QDateTime::currentDateTime().toString(QStringLiteral("HH:mm:ss"));
+    QString prefix;
+    if (level == QLatin1String("warning"))
+        prefix = tr("warning: ");
+    else if (level == QLatin1String("error"))
+        prefix = tr("error: ");
+    m_log->appendPlainText(QStringLiteral("%1  %2%3").arg(time, prefix, text));
+}
+
+void MainWindow::connectLog() {
+    auto* worker = m_controller->worker();
+    connect(worker, &EngineWorker::jobStarted, this, [this](const QString& job) {
+        m_jobStart.insert(job, QDateTime::currentMSecsSinceEpoch());
+        m_loggedQuarter.clear();
+        appendLog(tr("%1 started").arg(job));
+    });
+    connect(worker, &EngineWorker::progress, this, [this](const JobProgress& p) {
+        // Milestones: each quarter of a stage once, not every progress tick.
+        if (p.total <= 0) return;
+        const int quarter = static_cast<int>(std::clamp<qint64>(p.done * 4 / p.total, 0, 4));
+        if (quarter <= m_loggedQuarter.value(p.job, 0)) return;
+        m_loggedQuarter.insert(p.job, quarter);
+        appendLog(p.detail.isEmpty() ? tr("%1: %2 of %3").arg(p.job).arg(p.done).arg(p.total)
+                                     : tr("%1: %2 of %3 (%4)").arg(p.job).arg(p.done).arg(p.total).arg(p.detail));
+    });
+    auto seconds = [this](const QString& job) {
+        const qint64 start = m_jobStart.take(job);
+        return start > 0 ? (QDateTime::currentMSecsSinceEpoch() - start) / 1000.0 : 0.0;
+    };
+    connect(worker, &EngineWorker::jobFinished, this, [this, seconds](const QString& job, const QString& summary) {
+        const double s = seconds(job);
+        appendLog(summary.isEmpty() ? tr("%1 finished in %2 s").arg(job).arg(s, 0, 'f', 1)
+                                    : tr("%1 finished in %2 s: %3").arg(job).arg(s, 0, 'f', 1).arg(summary));
+    });
+    connect(worker, &EngineWorker::jobCancelled, this, [this, seconds](const QString& job) {
+        appendLog(tr("%1 cancelled after %2 s; finished work is kept").arg(job).arg(seconds(job), 0, 'f', 1),
+                  QStringLiteral("warning"));
+    });
+    connect(worker, &EngineWorker::jobFailed, this, [this, seconds](const QString& job, const QString& message) {
+        appendLog(tr("%1 failed after %2 s: %3").arg(job).arg(seconds(job), 0, 'f', 1).arg(message),
+                  QStringLiteral("error"));
+    });
+    connect(m_controller, &StudioController::projectChanged, this, [this](const ProjectInfo& info) {
+        appendLog(tr("Project %1 open (%2)").arg(info.name, info.dir));
+        for (const QString& w : info.warnings) appendLog(w, QStringLiteral("warning"));
     });
 }
 
@@ -193,6 +382,22 @@ void MainWindow::openProjectDir(const QString& dir) {
     m_controller->openProject(dir);
 }
 
+bool MainWindow::reopenLastProject() {
+    QSettings settings;
+    if (!settings.value(PreferencesDialog::reopenLastKey(), true).toBool()) return false;
+    const QString dir = settings.value(QLatin1String(kLastKey)).toString();
+    if (dir.isEmpty()) return false;
+    if (!projectExists(dir)) {
+        const QString message = tr("The last project, %1, is no longer there; open or create a project").arg(dir);
+        m_statusJob->setText(message);
+        appendLog(message, QStringLiteral("warning"));
+        return false;
+    }
+    appendLog(tr("Reopening the last project, %1").arg(dir));
+    openProjectDir(dir);
+    return true;
+}
+
 void MainWindow::openDemo(const QString& dir) {
     m_controller->openDemo(dir);
     showPage(3);  // the preview page: sliders work once the pool is built
@@ -211,8 +416,15 @@ void MainWindow::addRecent(const QString& dir) {
 void MainWindow::updateRecentMenu() {
     m_recentMenu->clear();
     const QStringList recent = QSettings().value(QLatin1String(kRecentKey)).toStringList();
-    for (const QString& dir : recent) m_recentMenu->addAction(dir, this, [this, dir] { openProjectDir(dir); });
+    for (const QString& dir : recent) {
+        // A folder that is gone is shown, marked and disabled, so the list does not silently change.
+        const bool exists = projectExists(dir);
+        auto* a = m_recentMenu->addAction(exists ? dir : tr("%1 (not found)").arg(dir), this,
+                                          [this, dir] { openProjectDir(dir); });
+        a->setEnabled(exists);
+    }
     m_recentMenu->setEnabled(!recent.isEmpty());
+    if (auto* dataset = findChild<DatasetPage*>()) dataset->setRecentProjects(recent);
 }
 
 void MainWindow::onProgress(const JobProgress& p) {
@@ -233,7 +445,39 @@ void MainWindow::onFailed(const QString& job, const QString& message) {
     if (!m_quietErrors) QMessageBox::critical(this, tr("%1 failed").arg(job), message);
 }
 
-void MainWindow::onProjectChanged(const ProjectInfo& info) { setWindowTitle(tr("%1 - Diff-II Studio").arg(info.name)); }
+void MainWindow::onProjectChanged(const ProjectInfo& info) {
+    setWindowTitle(tr("%1 - Diff-II Studio").arg(info.name));
+    if (!info.dir.isEmpty()) QSettings().setValue(QLatin1String(kLastKey), info.dir);  // reopened on the next start
+}
+
+void MainWindow::changeEvent(QEvent* event) {
+    if (event->type() == QEvent::LanguageChange) retranslate();
+    QMainWindow::changeEvent(event);
+}
+
+void MainWindow::retranslate() {
+    // What the window owns follows a language change at once (Preferences); the pages keep their text until the
+    // next start (PreferencesDialog says so).
+    if (!m_steps) return;
+    for (int i = 0; i < m_pages->count() && i < m_steps->count(); ++i)
+        if (StudioPage* p = page(i)) m_steps->item(i)->setText(tr("%1. %2").arg(i + 1).arg(p->title()));
+    setWindowTitle(m_controller->hasProject() ? tr("%1 - Diff-II Studio").arg(m_controller->project().name)
+                                              : tr("Diff-II Studio"));
+    if (!m_controller->busy()) m_statusJob->setText(tr("Idle"));
+    m_cancel->setText(tr("Cancel"));
+    m_cancel->setToolTip(tr("Stop the running job (Esc); finished work is kept and the job resumes later"));
+    if (auto* cancel = findChild<QAction*>(QStringLiteral("cancelJobAction"))) cancel->setText(tr("Cancel job"));
+    m_logDock->setWindowTitle(tr("Log"));
+    for (QAction* a : std::as_const(m_menuActions)) {
+        menuBar()->removeAction(a);
+        if (QMenu* menu = a->menu()) {
+            menu->setParent(nullptr);  // out of findChildren (the shortcut list) at once
+            menu->deleteLater();
+        }
+    }
+    m_menuActions.clear();
+    buildMenus();
+}
 
 void MainWindow::restoreSettings() {
     QSettings settings;

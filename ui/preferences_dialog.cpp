@@ -1,15 +1,50 @@
 #include "ui/preferences_dialog.h"
 
+#include <QCheckBox>
 #include <QComboBox>
+#include <QCoreApplication>
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QLabel>
+#include <QLibraryInfo>
+#include <QLocale>
+#include <QPointer>
 #include <QSettings>
+#include <QTranslator>
 #include <QVBoxLayout>
 
 namespace diffii::ui {
 
 QString PreferencesDialog::settingsKey() { return QStringLiteral("ui/language"); }
+QString PreferencesDialog::reopenLastKey() { return QStringLiteral("project/reopenLast"); }
+
+bool PreferencesDialog::applyLanguage(const QString& lang) {
+    static QPointer<QTranslator> appTranslator, qtTranslator;
+    for (QPointer<QTranslator>* t : {&appTranslator, &qtTranslator}) {
+        if (!*t) continue;
+        QCoreApplication::removeTranslator(*t);
+        delete t->data();
+    }
+    const QLocale locale = lang.isEmpty() ? QLocale::system() : QLocale(lang);
+    auto* app = new QTranslator(QCoreApplication::instance());
+    const bool found =
+        app->load(locale, QStringLiteral("diffii_studio"), QStringLiteral("_"), QStringLiteral(":/i18n"));
+    if (found) {
+        QCoreApplication::installTranslator(app);
+        appTranslator = app;
+    } else {
+        delete app;
+    }
+    auto* qt = new QTranslator(QCoreApplication::instance());
+    if (qt->load(locale, QStringLiteral("qtbase"), QStringLiteral("_"),
+                 QLibraryInfo::path(QLibraryInfo::TranslationsPath))) {
+        QCoreApplication::installTranslator(qt);
+        qtTranslator = qt;
+    } else {
+        delete qt;
+    }
+    return found || locale.language() == QLocale::English;
+}
 
 PreferencesDialog::PreferencesDialog(QWidget* parent) : QDialog(parent) {
     setWindowTitle(tr("Preferences"));
@@ -24,8 +59,16 @@ PreferencesDialog::PreferencesDialog(QWidget* parent) : QDialog(parent) {
     const int current = m_language->findData(QSettings().value(settingsKey()).toString());
     m_language->setCurrentIndex(current >= 0 ? current : 0);
     form->addRow(tr("&Language:"), m_language);
+    m_reopenLast = new QCheckBox(tr("&Reopen the last project on start"), this);
+    m_reopenLast->setObjectName(QStringLiteral("reopenLastCheck"));
+    m_reopenLast->setToolTip(tr("A project folder given on the command line, or --demo, is opened instead"));
+    m_reopenLast->setChecked(QSettings().value(reopenLastKey(), true).toBool());
+    form->addRow(QString(), m_reopenLast);
     layout->addLayout(form);
-    auto* note = new QLabel(tr("The language changes when Diff-II Studio is restarted."), this);
+    auto* note = new QLabel(tr("A new language applies at once to the menus, the step list, the status bar and the "
+                               "dialogs opened afterwards; the text inside the pages changes when Diff-II Studio is "
+                               "restarted."),
+                            this);
     note->setObjectName(QStringLiteral("languageNote"));
     note->setWordWrap(true);
     layout->addWidget(note);
@@ -39,11 +82,14 @@ QString PreferencesDialog::language() const { return m_language->currentData().t
 
 void PreferencesDialog::accept() {
     QSettings settings;
+    const QString before = settings.value(settingsKey()).toString();
     if (language().isEmpty())
         settings.remove(settingsKey());
     else
         settings.setValue(settingsKey(), language());
+    settings.setValue(reopenLastKey(), m_reopenLast->isChecked());
     QDialog::accept();
+    if (language() != before) applyLanguage(language());
 }
 
 }  // namespace diffii::ui

@@ -1,9 +1,11 @@
 // Preferences: the interface language (English, Simplified Chinese or the system's), stored in QSettings
-// "ui/language" and applied when the application starts.
+// "ui/language" and applied at once (menus, step list, status bar, dialogs opened afterwards; the pages' own text on
+// the next start), and whether the last project is reopened on start ("project/reopenLast", on by default).
 #pragma once
 
 #include <QDialog>
 
+class QCheckBox;
 class QComboBox;
 
 namespace diffii::ui {
@@ -19,9 +21,15 @@ public:
     void accept() override;
 
     static QString settingsKey();
+    static QString reopenLastKey();
+    // Replaces the application's translators (Diff-II Studio's and Qt's own) by those of lang ("" : the system
+    // locale); Qt then sends every window a LanguageChange event. Returns whether Diff-II Studio's catalogue for
+    // the language was found (English needs none).
+    static bool applyLanguage(const QString& lang);
 
 private:
     QComboBox* m_language = nullptr;
+    QCheckBox* m_reopenLast = nullptr;
 };
 
 }  // namespace diffii::ui

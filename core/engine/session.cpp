@@ -7,6 +7,8 @@
 
 #include <unistd.h>
 
+#include <torch/version.h>
+
 #include "core/data/project_lock.h"
 #include "core/data/synthetic_manifest.h"
 #include "core/diffii/circle_interpolation.h"
@@ -684,17 +686,24 @@ std::vector<SyntheticRecord> ProjectSession::syntheticSet() const {
 
 void ProjectSession::setCuration(const std::string& outputPath, Curation curation,
                                  const std::vector<std::string>& tags) {
+    setCurations({CurationMark{outputPath, curation, tags}});
+}
+
+void ProjectSession::setCurations(const std::vector<CurationMark>& marks) {
+    if (marks.empty()) return;
     const ProjectLock lock(m_project->dir(), "curate");
     const auto dir = m_project->syntheticDir();
     auto records = readManifestJsonl(dir + "/manifest.jsonl");
-    bool found = false;
-    for (auto& r : records) {
-        if (r.outputPath != outputPath) continue;
-        r.curation = curation;
-        r.tags = tags;
-        found = true;
+    for (const auto& mark : marks) {
+        bool found = false;
+        for (auto& r : records) {
+            if (r.outputPath != mark.outputPath) continue;
+            r.curation = mark.curation;
+            r.tags = mark.tags;
+            found = true;
+        }
+        if (!found) throw Error(dir + "/manifest.jsonl: no image '" + mark.outputPath + "'");
     }
-    if (!found) throw Error(dir + "/manifest.jsonl: no image '" + outputPath + "'");
     writeManifest(dir, records);
 }
 
@@ -709,5 +718,7 @@ void ProjectSession::setSuffixes(const std::vector<std::string>& suffixes) {
     const ProjectLock lock(m_project->dir(), "suffixes");
     writeProjectSuffixes(*m_project, suffixes);
 }
+
+std::string libtorchVersion() { return TORCH_VERSION; }
 
 }  // namespace diffii

@@ -123,6 +123,14 @@ public:
     // atomically. Throws diffii::Error naming the manifest when no such image is recorded.
     std::vector<SyntheticRecord> syntheticSet() const;
     void setCuration(const std::string& outputPath, Curation curation, const std::vector<std::string>& tags);
+    // Several marks in one rewrite (a multi-selection, or the undo of one): all are applied or, when one names no
+    // recorded image, none is (the error names the manifest and the image).
+    struct CurationMark {
+        std::string outputPath;
+        Curation curation = Curation::Pending;
+        std::vector<std::string> tags;
+    };
+    void setCurations(const std::vector<CurationMark>& marks);
 
     // Interactive rendering (core/diffii/preview.h), over the session's caches: the pool listing, the concepts
     // fingerprint, prompt embeddings, inversion latents and the last trajectory are kept until the pool, the
@@ -173,5 +181,8 @@ private:
     mutable std::optional<std::vector<PoolEntry>> m_poolCache;
     std::unique_ptr<PreviewRenderer> m_renderer;  // over m_sd; rebuilt when the model is reloaded
 };
+
+// The LibTorch the engine was built with ("2.5.1"), for the About box.
+std::string libtorchVersion();
 
 }  // namespace diffii
