@@ -35,6 +35,7 @@
 #include <utility>
 #include <vector>
 
+#include "ui/lightbox.h"
 #include "ui/thumbnail_cache.h"
 
 namespace diffii::ui {
@@ -311,6 +312,19 @@ protected:
     }
 };
 
+namespace {
+
+// A generated image in the lightbox, beside the real images it was made from.
+LightboxContent syntheticLightbox(const SyntheticItem* it) {
+    if (!it) return {};
+    LightboxContent c{{QImage(), CuratePage::tr("%1 #%2").arg(it->className).arg(it->index), it->path}, {}};
+    for (const QString& source : {it->sourceA, it->fallbackNoise ? QString() : it->sourceB})
+        if (!source.isEmpty()) c.sources << LightboxImage{QImage(), QFileInfo(source).fileName(), source};
+    return c;
+}
+
+}  // namespace
+
 CuratePage::CuratePage(StudioController* controller, QWidget* parent) : StudioPage(controller, parent) {
     m_loader = new CurateImageLoader(this);
     m_model = new CurateItemModel(this);
@@ -330,6 +344,14 @@ CuratePage::CuratePage(StudioController* controller, QWidget* parent) : StudioPa
     layout->addWidget(splitter, 1);
 
     connectController();
+    installLightbox(m_grid, [this](const QModelIndex& index) {
+        return syntheticLightbox(m_model->item(m_filter->mapToSource(index).row()));
+    });
+    installLightbox(m_image, [this] { return syntheticLightbox(currentItem()); });
+    installLightbox(m_nearestImage, [this] {
+        const QString path = m_nearestName->property("nearestPath").toString();
+        return path.isEmpty() ? LightboxContent() : LightboxContent{{QImage(), QFileInfo(path).fileName(), path}, {}};
+    });
     if (controller->hasProject()) onProjectChanged(controller->project());
     showDetail(nullptr);
     rebuildFilterChoices();
