@@ -50,6 +50,15 @@ Lightbox* openLightbox(QWidget* window) {
     return boxes.size() == 1 ? boxes.first() : nullptr;
 }
 
+// With DIFFII_LIGHTBOX_SHOT=<folder>, the lightbox and the grid dialog are saved there as screenshots.
+void shot(QWidget* widget, const char* name) {
+    const QString dir = qEnvironmentVariable("DIFFII_LIGHTBOX_SHOT");
+    if (dir.isEmpty()) return;
+    QDir().mkpath(dir);
+    QTest::qWait(100);
+    widget->grab().save(QDir(dir).filePath(QLatin1String(name)));
+}
+
 }  // namespace
 
 class TestUiLightbox : public QObject {
@@ -83,13 +92,15 @@ void TestUiLightbox::initTestCase() {
     QVERIFY(QTest::qWaitForWindowExposed(m_window));
     m_preview = m_window->findChild<PreviewPage*>();
     QVERIFY(m_preview);
-    // Few steps: the steps change comes before the pool is listed, so even the first preview uses them.
-    m_preview->findChild<QSpinBox*>(QStringLiteral("stepsSpin"))->setValue(4);
     m_window->openDemo(m_tmp.filePath(QStringLiteral("demo")));
     QTRY_VERIFY_WITH_TIMEOUT(m_controller->hasProject() && !m_preview->previewImage().isNull() &&
                                  !m_preview->previewBusy() && !m_controller->busy(),
                              kLongMs);
     QVERIFY2(m_window->lastError().isEmpty(), qPrintable(m_window->lastError()));
+    // Few steps from here on (the grid takes the page's settings).
+    const qint64 shown = m_preview->shownPreviewId();
+    m_preview->findChild<QSpinBox*>(QStringLiteral("stepsSpin"))->setValue(4);
+    QTRY_VERIFY_WITH_TIMEOUT(m_preview->shownPreviewId() > shown && !m_preview->previewBusy(), kLongMs);
 }
 
 void TestUiLightbox::parsesAxisValues() {
@@ -118,6 +129,7 @@ void TestUiLightbox::previewImageLightbox() {
     QCOMPARE(box->image().convertToFormat(QImage::Format_RGB32), full.convertToFormat(QImage::Format_RGB32));
     QCOMPARE(box->sourceCount(), 4);
     QVERIFY(box->showsSources());
+    shot(box, "lightbox_preview.png");
 
     // Fitted into the window: a 64 px image is enlarged, pixels drawn as squares.
     box->actualSize();
@@ -189,14 +201,17 @@ void TestUiLightbox::gridRendersProgressively() {
     QVERIFY(dialog->cell(0, 0) != dialog->cell(1, 0));
     QVERIFY(dialog->cell(1, 0) != dialog->cell(1, 1));
 
+    shot(dialog, "grid_dialog.png");
     const QString file = m_tmp.filePath(QStringLiteral("grid.png"));
     QVERIFY(dialog->exportTo(file));
     QVERIFY(QFileInfo::exists(file));
     const QImage sheet(file);
+    if (!qEnvironmentVariableIsEmpty("DIFFII_LIGHTBOX_SHOT"))
+        sheet.save(QDir(qEnvironmentVariable("DIFFII_LIGHTBOX_SHOT")).filePath(QStringLiteral("grid.png")));
     diffii::ui::GridAxis columns, rows;
     QString error;
     QVERIFY2(dialog->readAxes(&columns, &rows, &error), qPrintable(error));
-    const auto g = diffii::ui::gridGeometry(QSize(64, 64), columns, rows, QStringLiteral("title"));
+    const auto g = diffii::ui::gridGeometry(QSize(64, 64), columns, rows, dialog->title());
     QVERIFY(g.cellSide >= 128 && g.cellSide % 64 == 0);
     QVERIFY(g.left > g.margin && g.top > g.margin);  // room for the labels
     QCOMPARE(sheet.width(), g.left + 2 * g.cellSide + g.gap + g.margin);

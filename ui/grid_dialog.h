@@ -39,7 +39,8 @@ public:
     int cellsReceived() const { return m_received; }
     QImage sheet() const;  // the labelled sheet as it stands (grey cells not computed yet)
     QImage cell(int row, int column) const;
-    bool exportTo(const QString& file);  // the sheet as PNG
+    QString title() const { return m_title; }  // the sheet's title line: the pair and its settings
+    bool exportTo(const QString& file);        // the sheet as PNG
 
 Q_SIGNALS:
     void cellArrived(int row, int column);

@@ -26,6 +26,13 @@ QFont labelFont(bool bold = false) {
 
 QString number(double v) { return QString::number(v, 'g', 6); }
 
+// Where the title goes: the sheet's width less the margins, as many lines as it needs.
+QRect titleRect(const GridGeometry& g, int cols, const QString& title) {
+    const int width = g.sheetSize(1, cols).width() - 2 * g.margin;
+    const QRect r = QFontMetrics(labelFont()).boundingRect(QRect(0, 0, width, 10000), Qt::TextWordWrap, title);
+    return {g.margin, g.margin, width, r.height()};
+}
+
 }  // namespace
 
 QString GridAxis::name() const {
@@ -126,13 +133,13 @@ GridGeometry gridGeometry(QSize imageSize, const GridAxis& columns, const GridAx
     g.scale = std::max(1, (kMinCellSide + side - 1) / side);
     g.cellSide = side * g.scale;
     const QFontMetrics fm(labelFont()), bold(labelFont(true));
-    int labelWidth = bold.horizontalAdvance(rows.name());
+    int labelWidth = bold.horizontalAdvance(rows.name() + QStringLiteral(" ↓"));
     for (int i = 0; i < rows.size(); ++i) labelWidth = std::max(labelWidth, fm.horizontalAdvance(rows.cellLabel(i)));
     g.left = g.margin + std::min(labelWidth, 2 * g.cellSide) + g.gap * 2;
     const int line = fm.height();
-    // Title, the column axis's name, the column values.
-    g.top = g.margin + (title.isEmpty() ? 0 : line + 4) + line + 2 + line + g.gap * 2;
-    (void)columns;
+    // The title, wrapped to the sheet's width; the column axis's name; the column values.
+    g.titleHeight = title.isEmpty() ? 0 : titleRect(g, columns.size(), title).height() + 4;
+    g.top = g.margin + g.titleHeight + line + 2 + line + g.gap * 2;
     return g;
 }
 
@@ -151,9 +158,8 @@ QImage composeGrid(const QList<QList<QImage>>& cells, QSize imageSize, const Gri
     p.setPen(Qt::black);
     if (!title.isEmpty()) {
         p.setFont(font);
-        p.drawText(QRect(g.margin, y, sheet.width() - 2 * g.margin, line), Qt::AlignLeft | Qt::AlignVCenter,
-                   fm.elidedText(title, Qt::ElideRight, sheet.width() - 2 * g.margin));
-        y += line + 4;
+        p.drawText(titleRect(g, nc, title), Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap, title);
+        y += g.titleHeight;
     }
     p.setFont(bold);
     p.drawText(QRect(g.left, y, sheet.width() - g.left - g.margin, line), Qt::AlignLeft | Qt::AlignVCenter,

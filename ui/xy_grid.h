@@ -46,6 +46,7 @@ struct GridGeometry {
     int cellSide = 0;
     int scale = 1;
     int left = 0, top = 0, gap = 4, margin = 8;
+    int titleHeight = 0;  // of the wrapped title line(s), spacing included
     QSize sheetSize(int rows, int cols) const;
     QRect cellRect(int row, int col) const;
 };
