@@ -11,6 +11,7 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QStandardPaths>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QWheelEvent>
 #include <QtTest>
@@ -68,6 +69,7 @@ private Q_SLOTS:
     void initTestCase();
     void parsesAxisValues();
     void previewImageLightbox();
+    void stripPoolAndDatasetLightbox();
     void gridRendersProgressively();
     void curateItemLightbox();
     void cleanupTestCase();
@@ -163,6 +165,56 @@ void TestUiLightbox::previewImageLightbox() {
     QCOMPARE(QGuiApplication::clipboard()->image().size(), full.size());
     box->close();
     QTRY_VERIFY(!openLightbox(m_window));
+}
+
+void TestUiLightbox::stripPoolAndDatasetLightbox() {
+    // Double-clicks as a user makes them: a click, then the double-click (QTest's alone has no press before it).
+    auto doubleClick = [](QAbstractItemView* view, const QModelIndex& index) {
+        view->scrollTo(index);
+        const QPoint at = view->visualRect(index).center();
+        QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, at);
+        QTest::mouseDClick(view->viewport(), Qt::LeftButton, {}, at);
+    };
+    // A strip thumbnail: the 64 px image the engine made, not the 96 px icon.
+    QTest::mouseClick(m_preview->findChild<QPushButton*>(QStringLiteral("stripButton")), Qt::LeftButton);
+    auto* strip = m_preview->findChild<QListWidget*>(QStringLiteral("stripList"));
+    QTRY_COMPARE_WITH_TIMEOUT(strip->count(), 8, kLongMs);
+    QTRY_VERIFY_WITH_TIMEOUT(!m_controller->busy(), kLongMs);
+    doubleClick(strip, strip->model()->index(3, 0));
+    Lightbox* box = openLightbox(m_window);
+    QVERIFY(box);
+    QCOMPARE(box->image().size(), QSize(64, 64));
+    QCOMPARE(box->sourceCount(), 4);
+    box->close();
+    QTRY_VERIFY(!openLightbox(m_window));
+    QTRY_VERIFY_WITH_TIMEOUT(!m_preview->previewBusy() && !m_controller->busy(), kLongMs);
+
+    // A pool row's reconstruction, beside its original.
+    m_window->showPage(2);
+    auto* pool = m_window->findChild<QTableView*>(QStringLiteral("poolView"));
+    QVERIFY(pool && pool->model()->rowCount() > 0);
+    const QModelIndex reconstruction = pool->model()->index(0, 2);
+    doubleClick(pool, reconstruction);
+    box = openLightbox(m_window);
+    QVERIFY(box);
+    QCOMPARE(box->sourceCount(), 1);
+    QVERIFY(box->image().width() >= 64);
+    box->close();
+    QTRY_VERIFY(!openLightbox(m_window));
+
+    // A dataset thumbnail: the file itself, at its own size.
+    m_window->showPage(0);
+    auto* thumbnails = m_window->findChild<QListView*>(QStringLiteral("thumbnailView"));
+    QVERIFY(thumbnails);
+    QTRY_VERIFY(thumbnails->model()->rowCount() > 0);
+    const QModelIndex first = thumbnails->model()->index(0, 0);
+    doubleClick(thumbnails, first);
+    box = openLightbox(m_window);
+    QVERIFY(box);
+    QCOMPARE(box->image().size(), QImage(first.data(Qt::UserRole).toString()).size());
+    box->close();
+    QTRY_VERIFY(!openLightbox(m_window));
+    m_window->showPage(3);
 }
 
 void TestUiLightbox::gridRendersProgressively() {
