@@ -286,6 +286,19 @@ void TestUiLightbox::gridRendersProgressively() {
     };
     QVERIFY(inked(QRect(g.left, 0, sheet.width() - g.left, g.top)));
     QVERIFY(inked(QRect(0, g.top, g.left, sheet.height() - g.top)));
+
+    // Cancel stops the grid after the image in progress; the cells done stay on the sheet.
+    dialog->setAxis(true, GridAxisKind::Seed, QStringLiteral("0-15 (+1)"));
+    dialog->setAxis(false, GridAxisKind::Guidance, QStringLiteral("1, 2"));
+    events.clear();
+    QVERIFY(dialog->render());
+    QTRY_VERIFY_WITH_TIMEOUT(dialog->cellsReceived() >= 1, kLongMs);
+    QTest::mouseClick(dialog->findChild<QPushButton*>(QStringLiteral("gridCancel")), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(events.endsWith(QLatin1Char('f')), kLongMs);
+    QVERIFY(!complete);
+    QVERIFY2(dialog->cellsReceived() < 32, qPrintable(QString::number(dialog->cellsReceived())));
+    QVERIFY(!dialog->cell(0, 0).isNull());
+    QVERIFY(m_controller->worker() && !m_controller->busy());
     dialog->close();
     QTRY_VERIFY(!m_preview->findChild<GridDialog*>());
 }

@@ -109,12 +109,8 @@ GridDialog::GridDialog(StudioController* controller, const PreviewRequest& base,
 
     connect(m_render, &QPushButton::clicked, this, &GridDialog::render);
     connect(m_cancel, &QPushButton::clicked, this, [this] {
-        // Only a grid that is running is stopped; the job of someone else is left alone.
         if (!m_running) return;
-        if (m_controller->runningJob() == jobs::kGrid)
-            m_controller->cancel();
-        else
-            m_cancelPending = true;  // still queued: stopped as soon as it starts
+        stopGrid();
         m_cancel->setEnabled(false);
         m_status->setText(tr("Cancelling…"));
     });
@@ -313,6 +309,19 @@ QImage GridDialog::sheet() const {
 QImage GridDialog::cell(int row, int column) const {
     if (row < 0 || row >= m_cells.size() || column < 0 || column >= m_cells[row].size()) return QImage();
     return m_cells[row][column];
+}
+
+void GridDialog::stopGrid() {
+    // Only a grid that is running is stopped; the job of someone else is left alone.
+    if (m_controller->runningJob() == jobs::kGrid)
+        m_controller->cancel();
+    else
+        m_cancelPending = true;  // still queued: stopped as soon as it starts
+}
+
+void GridDialog::hideEvent(QHideEvent* event) {
+    if (m_running) stopGrid();  // nobody would see the rest of the grid
+    QDialog::hideEvent(event);
 }
 
 void GridDialog::updateSheet() { m_sheetLabel->setPixmap(QPixmap::fromImage(sheet())); }

@@ -46,11 +46,15 @@ Q_SIGNALS:
     void cellArrived(int row, int column);
     void gridFinished(bool complete);
 
+protected:
+    void hideEvent(QHideEvent* event) override;  // a grid still running is cancelled
+
 private:
     QWidget* buildAxisRow(bool columns);
     void onCell(qint64 id, int row, int column, const QImage& image, double alpha);
     void onJobEnded(const QString& job, bool complete, const QString& message);
     void updateSheet();
+    void stopGrid();
     void exportDialog();
     QString defaultValues(GridAxisKind kind) const;
 
