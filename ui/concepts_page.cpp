@@ -21,6 +21,7 @@
 
 #include "core/jobs/precision.h"
 #include "ui/fit_widgets.h"
+#include "ui/lightbox.h"
 #include "ui/main_window.h"
 #include "ui/qcustomplot_compat.h"
 
@@ -222,6 +223,7 @@ QListWidget* ConceptsPage::buildSamplesList(QWidget* parent) {
     m_samples->setWrapping(false);
     m_samples->setIconSize(QSize(96, 96));
     m_samples->setFixedHeight(140);
+    installLightbox(m_samples, lightboxFromRoles());
     m_samples->setToolTip(
         tr("Samples rendered while training: seeded noise denoised with each class prompt as "
            "learned so far (one class per sample, in turn)"));
@@ -496,6 +498,7 @@ void ConceptsPage::onConceptSample(qint64 step, const QString& className, const 
     const QPixmap pixmap = QPixmap::fromImage(
         image.scaled(image.width() * factor, image.height() * factor, Qt::KeepAspectRatio, Qt::FastTransformation));
     auto* item = new QListWidgetItem(QIcon(pixmap), QStringLiteral("%1 · %2").arg(step).arg(className));
+    item->setData(kLightboxImageRole, image);
     m_samples->addItem(item);
     m_samples->scrollToItem(item);
 }

@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "ui/fit_widgets.h"
+#include "ui/lightbox.h"
 #include "ui/thumbnail_cache.h"
 
 namespace diffii::ui {
@@ -346,6 +347,19 @@ private:
     QList<QStringList> m_newTags;
 };
 
+namespace {
+
+// A generated image in the lightbox, beside the real images it was made from.
+LightboxContent syntheticLightbox(const SyntheticItem* it) {
+    if (!it) return {};
+    LightboxContent c{{QImage(), CuratePage::tr("%1 #%2").arg(it->className).arg(it->index), it->path}, {}};
+    for (const QString& source : {it->sourceA, it->fallbackNoise ? QString() : it->sourceB})
+        if (!source.isEmpty()) c.sources << LightboxImage{QImage(), QFileInfo(source).fileName(), source};
+    return c;
+}
+
+}  // namespace
+
 CuratePage::CuratePage(StudioController* controller, QWidget* parent) : StudioPage(controller, parent) {
     m_undo = new QUndoStack(this);
     m_undo->setObjectName(QStringLiteral("curateUndoStack"));
@@ -368,6 +382,14 @@ CuratePage::CuratePage(StudioController* controller, QWidget* parent) : StudioPa
 
     buildActions();
     connectController();
+    installLightbox(m_grid, [this](const QModelIndex& index) {
+        return syntheticLightbox(m_model->item(m_filter->mapToSource(index).row()));
+    });
+    installLightbox(m_image, [this] { return syntheticLightbox(currentItem()); });
+    installLightbox(m_nearestImage, [this] {
+        const QString path = m_nearestName->property("nearestPath").toString();
+        return path.isEmpty() ? LightboxContent() : LightboxContent{{QImage(), QFileInfo(path).fileName(), path}, {}};
+    });
     if (controller->hasProject()) onProjectChanged(controller->project());
     showDetail(nullptr);
     rebuildFilterChoices();

@@ -25,6 +25,7 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include "ui/lightbox.h"
 #include "ui/thumbnail_cache.h"
 
 namespace diffii::ui {
@@ -352,6 +353,7 @@ QWidget* DatasetPage::buildProjectView() {
     connect(m_trainOnly, &QCheckBox::toggled, this, [this] { showClass(m_classTable->currentRow()); });
     connect(m_splitMethod, &QComboBox::currentIndexChanged, this, &DatasetPage::updateSplitControls);
     connect(m_applySplit, &QPushButton::clicked, this, &DatasetPage::applySplit);
+    installLightbox(m_thumbnailView, lightboxFromRoles(Qt::UserRole));
     updateSplitControls();
     return w;
 }

@@ -16,6 +16,12 @@
 #include "core/io/error.h"
 #include "core/io/json_config.h"
 
+namespace diffii {
+// The seed axis of the X/Y grid draws α as the generator does (core/diffii/circle_interpolation.h, which includes
+// ATen and so cannot be included here; the function itself is plain C++).
+double sampleCircleAlpha(double theta, uint64_t seed);
+}  // namespace diffii
+
 namespace diffii::ui {
 namespace {
 
@@ -520,4 +526,68 @@ void EngineWorker::evaluate(const EvaluationRequest& request) {
     });
 }
 
+void EngineWorker::renderGrid(const GridRequest& request) {
+    runJob(jobs::kGrid, [&](diffii::JobContext& ctx) {
+        if (!m_session) throw diffii::Error("no project is open");
+        const GridAxis& cols = request.columns;
+        const GridAxis& rows = request.rows;
+        const int nr = rows.size(), nc = cols.size();
+        const bool byTurn = cols.kind == GridAxisKind::Turn || rows.kind == GridAxisKind::Turn;
+        const bool bySeed = cols.kind == GridAxisKind::Seed || rows.kind == GridAxisKind::Seed;
+        double theta = request.theta;  // ≤ 0: learnt from the first image of the pair
+        // s varies fastest when it is an axis: the renders of one α then share their trajectory's prefix.
+        const bool columnMajor = rows.kind == GridAxisKind::Split && cols.kind != GridAxisKind::Split;
+        const int total = nr * nc;
+        for (int k = 0; k < total; ++k) {
+            const int r = columnMajor ? k % nr : k / nc;
+            const int c = columnMajor ? k / nr : k % nc;
+            ctx.throwIfCancelled();
+            diffii::PreviewParams p = previewParams(request.base);
+            p.intermediateEvery = 0;
+            double turn = -1.0;
+            bool seeded = false;
+            for (const auto& [axis, i] : {std::pair<const GridAxis&, int>{cols, c}, {rows, r}}) {
+                switch (axis.kind) {
+                    case GridAxisKind::Turn:
+                        turn = axis.numbers[i];
+                        break;
+                    case GridAxisKind::Split:
+                        p.denoise.split = axis.numbers[i];
+                        break;
+                    case GridAxisKind::Suffix:
+                        p.suffix = axis.suffixes[i].toStdString();
+                        break;
+                    case GridAxisKind::Seed:
+                        p.seed = static_cast<uint64_t>(std::llround(std::max(0.0, axis.numbers[i])));
+                        seeded = true;
+                        break;
+                    case GridAxisKind::Guidance:
+                        p.denoise.guidance = axis.numbers[i];
+                        break;
+                }
+            }
+            // α from the turn (or drawn from the seed) needs the pair's θ: a first guess is rendered again once the
+            // image tells the true θ.
+            auto aim = [&] {
+                if (byTurn && turn >= 0.0)
+                    p.alpha = diffii::alphaForTurn(theta, turn);
+                else if (bySeed && seeded)
+                    p.alpha = diffii::sampleCircleAlpha(theta, p.seed);
+            };
+            const bool needsTheta = (byTurn && turn != 0.0) || (bySeed && !byTurn);
+            if (theta <= 0.0 && needsTheta) theta = 1.0;
+            aim();
+            auto image = m_session->preview(p, &ctx);
+            if (needsTheta && !image.fallbackNoise && image.theta > 0.0 && image.theta != theta) {
+                theta = image.theta;
+                aim();
+                image = m_session->preview(p, &ctx);
+            }
+            if (!image.fallbackNoise && image.theta > 0.0) theta = image.theta;
+            Q_EMIT gridCell(request.id, r, c, toQImage(image.image), image.alpha);
+            ctx.report(jobs::kGrid.toStdString(), k + 1, total);
+        }
+        return tr("X/Y grid: %1 images").arg(total);
+    });
+}
 }  // namespace diffii::ui

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "ui/studio_types.h"
+#include "ui/xy_grid.h"
 
 namespace diffii {
 class ProjectSession;
@@ -58,6 +59,8 @@ public Q_SLOTS:
     void exportSet(const QString& dir, bool force = false);
     // The comparison of strategies (core/eval/evaluation.h) into <project>/evaluation: emits evaluationReady.
     void evaluate(const diffii::ui::EvaluationRequest& request);
+    // The X/Y grid of the pair in request.base, cell by cell (gridCell for each as it is done).
+    void renderGrid(const diffii::ui::GridRequest& request);
 
 Q_SIGNALS:
     void progress(const diffii::ui::JobProgress& progress);
@@ -84,6 +87,8 @@ Q_SIGNALS:
     // The rows of a finished comparison, the class names of its confusion matrices and the folder of its files.
     void evaluationReady(const QList<diffii::ui::EvaluationRow>& rows, const QStringList& classNames,
                          const QString& outDir);
+    // One cell of the X/Y grid request id, with the α it was rendered at.
+    void gridCell(qint64 id, int row, int column, const QImage& image, double alpha);
 
 private:
     template <typename F>

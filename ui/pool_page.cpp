@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ui/lightbox.h"
 #include "ui/thumbnail_cache.h"
 
 namespace diffii::ui {
@@ -367,6 +368,16 @@ void PoolPage::connectControls() {
             [this] { this->controller()->post([](EngineWorker* w) { w->refreshPool(); }); });
     connect(m_classFilter, &QComboBox::currentIndexChanged, this, &PoolPage::updateFilter);
     connect(m_staleOnly, &QCheckBox::toggled, this, &PoolPage::updateFilter);
+    // The lightbox: the double-clicked image (the original elsewhere in the row) beside the other one.
+    installLightbox(m_view, [this](const QModelIndex& index) {
+        const PoolItem& it = m_model->items().at(m_proxy->mapToSource(index).row());
+        const bool reconstruction = index.column() == ColReconstruction && !it.reconstructionPath.isEmpty();
+        LightboxImage original{QImage(), tr("%1 %2: original").arg(it.className, it.key), it.imagePath};
+        LightboxImage rebuilt{QImage(), tr("%1 %2: reconstruction").arg(it.className, it.key), it.reconstructionPath};
+        LightboxContent c{reconstruction ? rebuilt : original, {}};
+        if (!it.reconstructionPath.isEmpty()) c.sources << (reconstruction ? original : rebuilt);
+        return c;
+    });
 }
 
 void PoolPage::connectController() {

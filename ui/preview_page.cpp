@@ -28,6 +28,8 @@
 
 #include "ui/circle_widget.h"
 #include "ui/fit_widgets.h"
+#include "ui/grid_dialog.h"
+#include "ui/lightbox.h"
 #include "ui/qcustomplot_compat.h"
 
 namespace diffii::ui {
@@ -237,6 +239,22 @@ void PreviewPage::buildUi() {
     buttons->addWidget(m_stripButton);
     buttons->addWidget(m_sweepButton);
     form->addRow(buttons);
+    auto* gridButton = new QPushButton(tr("X/Y grid…"), controls);
+    gridButton->setObjectName(QStringLiteral("gridButton"));
+    gridButton->setToolTip(tr("Render this pair over two axes (α, s, suffix, seed, guidance) as one labelled grid"));
+    form->addRow(gridButton);
+    connect(gridButton, &QPushButton::clicked, this, [this] {
+        if (classItems().isEmpty()) return;
+        QStringList suffixes;
+        for (int i = 1; i < m_suffix->count(); ++i) suffixes << m_suffix->itemText(i);
+        const QString pair =
+            m_fallback ? tr("%1: %2 (Gaussian noise)").arg(m_class->currentText(), m_first->currentText())
+                       : tr("%1: %2 ↔ %3").arg(m_class->currentText(), m_first->currentText(), m_second->currentText());
+        auto* dialog =
+            new GridDialog(controller(), currentRequest(), m_thetaKnown ? m_theta : 0.0, suffixes, pair, this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->show();
+    });
     m_jobStatus = new QLabel(controls);
     m_jobStatus->setObjectName(QStringLiteral("jobStatus"));
     m_jobStatus->setWordWrap(true);
@@ -472,6 +490,41 @@ void PreviewPage::buildUi() {
     connect(m_historyList, &QListWidget::currentRowChanged, this,
             [this](int row) { m_historyExport->setEnabled(row >= 0); });
     connect(m_historyExport, &QPushButton::clicked, this, &PreviewPage::useForExport);
+    // The lightbox: the full-resolution image beside the pair's sources and their reconstructions.
+    auto pairSources = [this](bool withImages) {
+        QList<LightboxImage> list;
+        const auto items = classItems();
+        const int n = static_cast<int>(items.size());
+        const int idx[2] = {m_first->currentIndex(), m_fallback ? -1 : m_second->currentIndex()};
+        for (int k = 0; k < 2; ++k) {
+            if (idx[k] < 0 || idx[k] >= n) continue;
+            const QString z = k == 0 ? QStringLiteral("z1") : QStringLiteral("z2");
+            if (withImages)
+                list << LightboxImage{QImage(), tr("%1: %2").arg(z, QFileInfo(items[idx[k]].imagePath).fileName()),
+                                      items[idx[k]].imagePath};
+            if (!items[idx[k]].reconstructionPath.isEmpty())
+                list << LightboxImage{QImage(), tr("%1 reconstruction").arg(z), items[idx[k]].reconstructionPath};
+        }
+        return list;
+    };
+    installLightbox(m_preview, [this, pairSources] {
+        return LightboxContent{{m_image, m_caption->text(), QString()}, pairSources(true)};
+    });
+    for (QLabel* label : {m_sourceA, m_sourceB}) {
+        installLightbox(label, [this, label] {
+            const auto items = classItems();
+            const int i = (label == m_sourceA ? m_first : m_second)->currentIndex();
+            if (i < 0 || i >= items.size() || (label == m_sourceB && m_fallback)) return LightboxContent();
+            LightboxContent c{{QImage(), QFileInfo(items[i].imagePath).fileName(), items[i].imagePath}, {}};
+            if (!items[i].reconstructionPath.isEmpty())
+                c.sources << LightboxImage{QImage(), tr("reconstruction"), items[i].reconstructionPath};
+            return c;
+        });
+    }
+    installLightbox(m_strip, [pairSources](const QModelIndex& index) {
+        return LightboxContent{{index.data(kLightboxImageRole).value<QImage>(), index.data().toString(), QString()},
+                               pairSources(true)};
+    });
 
     m_splitValue->setText(tr("s = %1").arg(0.0, 0, 'f', 2));
     updateCircleLabels();
@@ -817,6 +870,7 @@ void PreviewPage::onStripImage(qint64 id, int index, const QImage& image, double
     item->setData(Qt::UserRole + 1, image);  // shown again on a click instead of rendering it again
     item->setData(Qt::UserRole + 2, alpha);
     item->setData(Qt::UserRole + 3, interpolation);
+    item->setData(kLightboxImageRole, image);
     item->setToolTip(interpolation ? tr("On the short arc between z1 and z2: interpolation")
                                    : tr("Beyond z1 or z2: extrapolation"));
     m_strip->addItem(item);
