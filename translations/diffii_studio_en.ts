@@ -4,7 +4,7 @@
 <context>
     <name>QObject</name>
     <message>
-        <location filename="../ui/main_window.cpp" line="+41"/>
+        <location filename="../ui/main_window.cpp" line="+62"/>
         <source>%1 h %2 min</source>
         <translation>%1 h %2 min</translation>
     </message>
@@ -20,9 +20,22 @@
     </message>
 </context>
 <context>
+    <name>diffii::ui::CircleWidget</name>
+    <message>
+        <location filename="../ui/circle_widget.cpp" line="+105"/>
+        <source>interpolation</source>
+        <translation>interpolation</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>extrapolation</source>
+        <translation>extrapolation</translation>
+    </message>
+</context>
+<context>
     <name>diffii::ui::ConceptsPage</name>
     <message>
-        <location filename="../ui/concepts_page.cpp" line="+77"/>
+        <location filename="../ui/concepts_page.cpp" line="+82"/>
         <source>Concept learning teaches the model each class: a few placeholder tokens per class (textual inversion) and one LoRA shared by all classes are trained on the training subset, so that &quot;a photo of a &lt;tokens&gt; &lt;metaclass&gt;&quot; draws that class.</source>
         <translation>Concept learning teaches the model each class: a few placeholder tokens per class (textual inversion) and one LoRA shared by all classes are trained on the training subset, so that &quot;a photo of a &lt;tokens&gt; &lt;metaclass&gt;&quot; draws that class.</translation>
     </message>
@@ -163,12 +176,12 @@
     </message>
     <message>
         <location line="+6"/>
-        <location line="+209"/>
+        <location line="+221"/>
         <source>&amp;Start</source>
         <translation>&amp;Start</translation>
     </message>
     <message>
-        <location line="-207"/>
+        <location line="-219"/>
         <source>Save the settings and train; a paused run continues from its last checkpoint</source>
         <translation>Save the settings and train; a paused run continues from its last checkpoint</translation>
     </message>
@@ -193,12 +206,27 @@
         <translation>Discard the checkpoint and train from step 0</translation>
     </message>
     <message>
-        <location line="+11"/>
-        <source>step %v / %m</source>
-        <translation>step %v / %m</translation>
+        <location line="+288"/>
+        <source>%1 (training: step %2)</source>
+        <translation>%1 (training: step %2)</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+1"/>
+        <source>Tokens of the unfinished run; Resume trains them to the planned steps</source>
+        <translation>Tokens of the unfinished run; Resume trains them to the planned steps</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>Paused at step %1 of %2; Resume continues from the checkpoint</source>
+        <translation>Paused at step %1 of %2; Resume continues from the checkpoint</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Concepts are trained (%1 steps); Start continues to more steps if you raise Steps, Restart trains again from scratch</source>
+        <translation>Concepts are trained (%1 steps); Start continues to more steps if you raise Steps, Restart trains again from scratch</translation>
+    </message>
+    <message>
+        <location line="-284"/>
         <source>Denoising loss per optimizer step (thin) and its exponential moving average (thick). The raw loss is noisy by nature: watch the average.</source>
         <translation>Denoising loss per optimizer step (thin) and its exponential moving average (thick). The raw loss is noisy by nature: watch the average.</translation>
     </message>
@@ -219,7 +247,7 @@
         <translation>step</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+17"/>
         <source>Samples rendered while training: seeded noise denoised with each class prompt as learned so far (one class per sample, in turn)</source>
         <translation>Samples rendered while training: seeded noise denoised with each class prompt as learned so far (one class per sample, in turn)</translation>
     </message>
@@ -254,37 +282,33 @@
         <translation>Discard the trained concepts and checkpoints and train from step 0?</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+31"/>
         <source>Finished: %1</source>
         <translation>Finished: %1</translation>
     </message>
     <message>
-        <location line="+7"/>
-        <source>Paused at step %1; Resume continues from the last checkpoint</source>
-        <translation>Paused at step %1; Resume continues from the last checkpoint</translation>
-    </message>
-    <message>
-        <location line="+6"/>
+        <location line="+18"/>
         <source>Failed: %1</source>
         <translation>Failed: %1</translation>
     </message>
     <message>
-        <location line="+57"/>
-        <source>Concepts are trained; Start continues to more steps if you raise Steps, Restart trains again from scratch</source>
-        <translation>Concepts are trained; Start continues to more steps if you raise Steps, Restart trains again from scratch</translation>
-    </message>
-    <message>
-        <location line="+2"/>
+        <location line="+183"/>
         <source>Not trained yet</source>
         <translation>Not trained yet</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="-113"/>
         <source>Re&amp;sume</source>
         <translation>Re&amp;sume</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="-201"/>
+        <location line="+302"/>
+        <source>step %1 / %2</source>
+        <translation>step %1 / %2</translation>
+    </message>
+    <message>
+        <location line="-84"/>
         <source>Resuming...</source>
         <translation>Resuming...</translation>
     </message>
@@ -299,7 +323,7 @@
         <translation>ETA %1</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+27"/>
         <source>(no training images)</source>
         <translation>(no training images)</translation>
     </message>
@@ -317,36 +341,37 @@
 <context>
     <name>diffii::ui::CuratePage</name>
     <message>
-        <location filename="../ui/curate_page.cpp" line="+150"/>
+        <location filename="../ui/curate_page.cpp" line="+155"/>
+        <location line="+200"/>
         <source>%1 #%2</source>
         <translation>%1 #%2</translation>
     </message>
     <message>
-        <location line="+80"/>
-        <location line="+133"/>
+        <location line="-118"/>
+        <location line="+185"/>
         <source>Accepted</source>
         <translation>Accepted</translation>
     </message>
     <message>
-        <location line="-131"/>
-        <location line="+132"/>
+        <location line="-183"/>
+        <location line="+184"/>
         <source>Rejected</source>
         <translation>Rejected</translation>
     </message>
     <message>
-        <location line="-130"/>
-        <location line="+128"/>
-        <location line="+141"/>
+        <location line="-182"/>
+        <location line="+180"/>
+        <location line="+152"/>
         <source>Pending</source>
         <translation>Pending</translation>
     </message>
     <message>
-        <location line="-150"/>
+        <location line="-161"/>
         <source>&amp;Class:</source>
         <translation>&amp;Class:</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+21"/>
         <source>α from</source>
         <translation>α from</translation>
     </message>
@@ -366,7 +391,7 @@
         <translation>Rotation parameter α of the inversion circle (0: no bound)</translation>
     </message>
     <message>
-        <location line="-29"/>
+        <location line="-30"/>
         <source>s:</source>
         <translation>s:</translation>
     </message>
@@ -396,28 +421,23 @@
         <translation>All</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+43"/>
         <source>No generated images yet. Set the generation settings and press &quot;Generate / Resume&quot; on the Export page.</source>
         <translation>No generated images yet. Set the generation settings and press &quot;Generate / Resume&quot; on the Export page.</translation>
     </message>
     <message>
-        <location line="+29"/>
-        <source>Keys: A accept · R reject · U pending · T tags · ←/→ previous/next</source>
-        <translation>Keys: A accept · R reject · U pending · T tags · ←/→ previous/next</translation>
-    </message>
-    <message>
-        <location line="+3"/>
+        <location line="+41"/>
         <source>&amp;Advance after marking</source>
         <translation>&amp;Advance after marking</translation>
     </message>
     <message>
-        <location line="+19"/>
-        <location line="+201"/>
+        <location line="+15"/>
+        <location line="+220"/>
         <source>Select an image</source>
         <translation>Select an image</translation>
     </message>
     <message>
-        <location line="-180"/>
+        <location line="-198"/>
         <source>Generated image</source>
         <translation>Generated image</translation>
     </message>
@@ -477,27 +497,45 @@
         <translation>Tags</translation>
     </message>
     <message>
-        <location line="-22"/>
+        <location line="-25"/>
+        <location line="+398"/>
         <source>Tags, comma-separated (Enter saves, Esc cancels)</source>
         <translation>Tags, comma-separated (Enter saves, Esc cancels)</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="-498"/>
+        <source>Ta&amp;g:</source>
+        <translation>Ta&amp;g:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Show only the images with this tag, or those without tags</source>
+        <translation>Show only the images with this tag, or those without tags</translation>
+    </message>
+    <message>
+        <location line="+69"/>
+        <source>Keys: A accept · R reject · U pending · T tags · ←/→ previous/next · Shift/Ctrl-click select several · Ctrl+Z undo</source>
+        <translation>Keys: A accept · R reject · U pending · T tags · ←/→ previous/next · Shift/Ctrl-click select several · Ctrl+Z undo</translation>
+    </message>
+    <message>
+        <location line="+77"/>
+        <location line="+317"/>
         <source>Accept</source>
         <translation>Accept</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="-317"/>
         <source>Accept (A)</source>
         <translation>Accept (A)</translation>
     </message>
     <message>
         <location line="+1"/>
+        <location line="+316"/>
         <source>Reject</source>
         <translation>Reject</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="-316"/>
         <source>Reject (R): left out of the export</source>
         <translation>Reject (R): left out of the export</translation>
     </message>
@@ -527,7 +565,7 @@
         <translation>The class&apos;s training image with the smallest pixel distance (L2 over 32×32 RGB thumbnails): a near copy suggests the image adds little.</translation>
     </message>
     <message>
-        <location line="+77"/>
+        <location line="+78"/>
         <source>All classes</source>
         <translation>All classes</translation>
     </message>
@@ -538,12 +576,12 @@
     </message>
     <message>
         <location line="+2"/>
-        <location line="+65"/>
+        <location line="+82"/>
         <source>(no suffix)</source>
         <translation>(no suffix)</translation>
     </message>
     <message>
-        <location line="-64"/>
+        <location line="-81"/>
         <source>Any suffix</source>
         <translation>Any suffix</translation>
     </message>
@@ -553,12 +591,27 @@
         <translation>Any pair</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+3"/>
+        <source>(untagged)</source>
+        <translation>(untagged)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Any tag</source>
+        <translation>Any tag</translation>
+    </message>
+    <message>
+        <location line="+33"/>
         <source>%1 of %2 shown · %3 accepted · %4 rejected</source>
         <translation>%1 of %2 shown · %3 accepted · %4 rejected</translation>
     </message>
     <message>
-        <location line="+46"/>
+        <location line="+3"/>
+        <source>%1 selected</source>
+        <translation>%1 selected</translation>
+    </message>
+    <message>
+        <location line="+44"/>
         <source>Gaussian noise (the class has one training image)</source>
         <translation>Gaussian noise (the class has one training image)</translation>
     </message>
@@ -608,7 +661,94 @@
         <translation>Distance %1 (L2 over 32×32 RGB in [0, 1])</translation>
     </message>
     <message>
-        <location filename="../ui/curate_page.h" line="+35"/>
+        <location line="+63"/>
+        <source>Mark pending</source>
+        <translation>Mark pending</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 %2 images</source>
+        <translation>%1 %2 images</translation>
+    </message>
+    <message>
+        <location line="+34"/>
+        <source>Tags of the %1 selected images, comma-separated (Enter saves, Esc cancels)</source>
+        <translation>Tags of the %1 selected images, comma-separated (Enter saves, Esc cancels)</translation>
+    </message>
+    <message>
+        <location line="+37"/>
+        <source>Edit tags</source>
+        <translation>Edit tags</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Edit tags of %1 images</source>
+        <translation>Edit tags of %1 images</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>Accept the selected images</source>
+        <translation>Accept the selected images</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Reject the selected images</source>
+        <translation>Reject the selected images</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Mark the selected images pending</source>
+        <translation>Mark the selected images pending</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Edit the tags of the selected images</source>
+        <translation>Edit the tags of the selected images</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Previous image</source>
+        <translation>Previous image</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Next image</source>
+        <translation>Next image</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Add the previous image to the selection</source>
+        <translation>Add the previous image to the selection</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Add the next image to the selection</source>
+        <translation>Add the next image to the selection</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <location line="+16"/>
+        <source>&amp;Undo curation</source>
+        <translation>&amp;Undo curation</translation>
+    </message>
+    <message>
+        <location line="-13"/>
+        <location line="+16"/>
+        <source>&amp;Redo curation</source>
+        <translation>&amp;Redo curation</translation>
+    </message>
+    <message>
+        <location line="-3"/>
+        <source>&amp;Undo: %1</source>
+        <translation>&amp;Undo: %1</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Redo: %1</source>
+        <translation>&amp;Redo: %1</translation>
+    </message>
+    <message>
+        <location filename="../ui/curate_page.h" line="+40"/>
         <source>Curate</source>
         <translation>Curate</translation>
     </message>
@@ -616,7 +756,7 @@
 <context>
     <name>diffii::ui::DatasetPage</name>
     <message>
-        <location filename="../ui/dataset_page.cpp" line="+135"/>
+        <location filename="../ui/dataset_page.cpp" line="+137"/>
         <source>&lt;h2&gt;Open a project or create one from a dataset folder&lt;/h2&gt;</source>
         <translation>&lt;h2&gt;Open a project or create one from a dataset folder&lt;/h2&gt;</translation>
     </message>
@@ -646,12 +786,37 @@
         <translation>Open an existing project folder (Ctrl+O)</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+8"/>
+        <source>&lt;b&gt;Recent projects&lt;/b&gt;</source>
+        <translation>&lt;b&gt;Recent projects&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Click a project to open it</source>
+        <translation>Click a project to open it</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <source>%1 — %2</source>
+        <translation>%1 — %2</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>%1 — %2 (not found)</source>
+        <translation>%1 — %2 (not found)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1: there is no project.json here any more</source>
+        <translation>%1: there is no project.json here any more</translation>
+    </message>
+    <message>
+        <location line="+24"/>
         <source>The metaclass is the common kind of every class (e.g. &quot;bird&quot;). It ends the class prompt &quot;a photo of a &lt;class tokens&gt; &lt;metaclass&gt;&quot; and initialises the learned concept tokens.</source>
         <translation>The metaclass is the common kind of every class (e.g. &quot;bird&quot;). It ends the class prompt &quot;a photo of a &lt;class tokens&gt; &lt;metaclass&gt;&quot; and initialises the learned concept tokens.</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
         <source>Problems found in the dataset folder: empty classes are left out; a class with a single image has no partner for circle interpolation and is paired with noise.</source>
         <translation>Problems found in the dataset folder: empty classes are left out; a class with a single image has no partner for circle interpolation and is paired with noise.</translation>
     </message>
@@ -761,7 +926,7 @@
         <translation>Save the subset as split.json in the project</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+12"/>
         <source>&amp;Training images only</source>
         <translation>&amp;Training images only</translation>
     </message>
@@ -771,7 +936,7 @@
         <translation>Hide the images the subset leaves out (shown greyed otherwise)</translation>
     </message>
     <message>
-        <location line="+49"/>
+        <location line="+50"/>
         <source>&lt;b&gt;%1&lt;/b&gt; &amp;nbsp; dataset &lt;code&gt;%2&lt;/code&gt; &amp;nbsp; model &lt;code&gt;%3&lt;/code&gt;</source>
         <translation>&lt;b&gt;%1&lt;/b&gt; &amp;nbsp; dataset &lt;code&gt;%2&lt;/code&gt; &amp;nbsp; model &lt;code&gt;%3&lt;/code&gt;</translation>
     </message>
@@ -847,7 +1012,12 @@
 <context>
     <name>diffii::ui::EngineWorker</name>
     <message>
-        <location filename="../ui/engine_worker.cpp" line="+170"/>
+        <location filename="../ui/engine_worker.cpp" line="+136"/>
+        <source>Concept learning history not read: %1</source>
+        <translation>Concept learning history not read: %1</translation>
+    </message>
+    <message>
+        <location line="+49"/>
         <source>Created %1</source>
         <translation>Created %1</translation>
     </message>
@@ -857,7 +1027,7 @@
         <translation>Opened %1</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+17"/>
         <source>Demo project ready: %1 inversions in %2</source>
         <translation>Demo project ready: %1 inversions in %2</translation>
     </message>
@@ -872,22 +1042,27 @@
         <translation>%1 suffixes from %2 captions</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+23"/>
         <source>%1 steps, loss %2</source>
         <translation>%1 steps, loss %2</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>%1 inversions</source>
         <translation>%1 inversions</translation>
     </message>
     <message>
-        <location line="+83"/>
-        <source>%1 generated, %2 kept</source>
-        <translation>%1 generated, %2 kept</translation>
+        <location line="+103"/>
+        <source>%1 new images (%2 already made); the set holds %3: %4 accepted, %5 rejected, %6 pending</source>
+        <translation>%1 new images (%2 already made); the set holds %3: %4 accepted, %5 rejected, %6 pending</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+178"/>
+        <source>X/Y grid: %1 images</source>
+        <translation>X/Y grid: %1 images</translation>
+    </message>
+    <message>
+        <location line="-110"/>
         <source>%1 images exported to %2</source>
         <translation>%1 images exported to %2</translation>
     </message>
@@ -900,7 +1075,7 @@
 <context>
     <name>diffii::ui::EvaluatePage</name>
     <message>
-        <location filename="../ui/evaluate_page.cpp" line="+54"/>
+        <location filename="../ui/evaluate_page.cpp" line="+59"/>
         <source>Strategies</source>
         <translation>Strategies</translation>
     </message>
@@ -1065,7 +1240,7 @@
         <translation>Confusion matrix</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+13"/>
         <source>ETA %1</source>
         <translation>ETA %1</translation>
     </message>
@@ -1128,12 +1303,12 @@
 <context>
     <name>diffii::ui::ExportPage</name>
     <message>
-        <location filename="../ui/export_page.cpp" line="+49"/>
+        <location filename="../ui/export_page.cpp" line="+59"/>
         <source>Generation</source>
         <translation>Generation</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>Synthetic images per training image of each class (at least one per class)</source>
         <translation>Synthetic images per training image of each class (at least one per class)</translation>
     </message>
@@ -1154,8 +1329,8 @@
     </message>
     <message>
         <location line="+7"/>
-        <source>Classifier-free guidance scale</source>
-        <translation>Classifier-free guidance scale</translation>
+        <source>Classifier-free guidance scale; the project&apos;s setting, shared with the Preview page</source>
+        <translation>Classifier-free guidance scale; the project&apos;s setting, shared with the Preview page</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1183,6 +1358,16 @@
         <translation>&amp;Negative prompt</translation>
     </message>
     <message>
+        <location line="+5"/>
+        <source>Planned</source>
+        <translation>Planned</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Scene &amp;suffixes</source>
+        <translation>Scene &amp;suffixes</translation>
+    </message>
+    <message>
         <location line="+1"/>
         <source>Generate / Resume</source>
         <translation>Generate / Resume</translation>
@@ -1193,7 +1378,27 @@
         <translation>Saves the settings in the project and generates the missing images; finished images with the same settings are kept, so a stopped run resumes</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+18"/>
+        <source>The scene suffixes appended to the class prompt in the second stage, one drawn per image; double-click to edit. Saved in the project (suffixes.txt), shared with the Preview page</source>
+        <translation>The scene suffixes appended to the class prompt in the second stage, one drawn per image; double-click to edit. Saved in the project (suffixes.txt), shared with the Preview page</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&amp;Add</source>
+        <translation>&amp;Add</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Re&amp;move</source>
+        <translation>Re&amp;move</translation>
+    </message>
+    <message>
+        <location line="+52"/>
+        <source>%1 images: %2 classes, %3 training images × expansion %4 (at least one a class)</source>
+        <translation>%1 images: %2 classes, %3 training images × expansion %4 (at least one a class)</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>Synthetic set</source>
         <translation>Synthetic set</translation>
     </message>
@@ -1218,8 +1423,14 @@
         <translation>Pending</translation>
     </message>
     <message>
-        <location line="+6"/>
-        <location filename="../ui/export_page.h" line="+25"/>
+        <location line="+1"/>
+        <location line="+200"/>
+        <source>No images generated yet.</source>
+        <translation>No images generated yet.</translation>
+    </message>
+    <message>
+        <location line="-192"/>
+        <location filename="../ui/export_page.h" line="+26"/>
         <source>Export</source>
         <translation>Export</translation>
     </message>
@@ -1264,7 +1475,7 @@
         <translation>Export stopped.</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+40"/>
         <source>Ready to generate.</source>
         <translation>Ready to generate.</translation>
     </message>
@@ -1294,7 +1505,27 @@
         <translation>Export folder</translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="+8"/>
+        <source>No export folder given.</source>
+        <translation>No export folder given.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Cannot open %1: the folder does not exist yet (Export creates it).</source>
+        <translation>Cannot open %1: the folder does not exist yet (Export creates it).</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Cannot open %1: no file manager answered. The folder is there; open it by hand.</source>
+        <translation>Cannot open %1: no file manager answered. The folder is there; open it by hand.</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>%1 generated: %2 accepted, %3 rejected, %4 pending curation</source>
+        <translation>%1 generated: %2 accepted, %3 rejected, %4 pending curation</translation>
+    </message>
+    <message>
+        <location line="+16"/>
         <source>Generating</source>
         <translation>Generating</translation>
     </message>
@@ -1325,39 +1556,414 @@
     </message>
 </context>
 <context>
-    <name>diffii::ui::MainWindow</name>
+    <name>diffii::ui::GridDialog</name>
     <message>
-        <location filename="../ui/main_window.cpp" line="+4"/>
-        <source>Diff-II Studio</source>
-        <translation>Diff-II Studio</translation>
+        <location filename="../ui/grid_dialog.cpp" line="+36"/>
+        <location line="+38"/>
+        <source>X/Y grid</source>
+        <translation>X/Y grid</translation>
+    </message>
+    <message>
+        <location line="-37"/>
+        <source>%1 · %2 steps · guidance %3 · s %4 · suffix: %5</source>
+        <translation>%1 · %2 steps · guidance %3 · s %4 · suffix: %5</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <location line="+134"/>
+        <location line="+28"/>
+        <location filename="../ui/xy_grid.cpp" line="+56"/>
+        <source>(none)</source>
+        <translation>(none)</translation>
+    </message>
+    <message>
+        <location line="-160"/>
+        <source>Renders the pair chosen on the Preview page once per combination of two axes, with its other settings. Values: a list (0, 0.25, 0.5), a range with a count (0-1 [5]) or with a step (1-9 (+2)); suffixes are separated by |.</source>
+        <translation>Renders the pair chosen on the Preview page once per combination of two axes, with its other settings. Values: a list (0, 0.25, 0.5), a range with a count (0-1 [5]) or with a step (1-9 (+2)); suffixes are separated by |.</translation>
     </message>
     <message>
         <location line="+10"/>
-        <source>%1. %2</source>
-        <translation>%1. %2</translation>
+        <source>X (columns)</source>
+        <translation>X (columns)</translation>
     </message>
     <message>
-        <location line="+17"/>
-        <source>Idle</source>
-        <translation>Idle</translation>
+        <location line="+1"/>
+        <source>Y (rows)</source>
+        <translation>Y (rows)</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+10"/>
+        <source>Choose the axes and press Render.</source>
+        <translation>Choose the axes and press Render.</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Render</source>
+        <translation>Render</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>Cancel</source>
         <translation>Cancel</translation>
     </message>
     <message>
+        <location line="+3"/>
+        <source>Export PNG…</source>
+        <translation>Export PNG…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Save the labelled grid as one PNG</source>
+        <translation>Save the labelled grid as one PNG</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Close</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Cancelling…</source>
+        <translation>Cancelling…</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <location line="+144"/>
+        <source>Rendering…</source>
+        <translation>Rendering…</translation>
+    </message>
+    <message>
+        <location line="-136"/>
+        <source>cancelled; the cells done are kept</source>
+        <translation>cancelled; the cells done are kept</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <location filename="../ui/xy_grid.cpp" line="-15"/>
+        <source>α (turns of the circle)</source>
+        <translation>α (turns of the circle)</translation>
+    </message>
+    <message>
         <location line="+1"/>
+        <location filename="../ui/xy_grid.cpp" line="+2"/>
+        <source>split ratio s</source>
+        <translation>split ratio s</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location filename="../ui/xy_grid.cpp" line="+2"/>
+        <source>suffix</source>
+        <translation>suffix</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location filename="../ui/xy_grid.cpp" line="+2"/>
+        <source>seed</source>
+        <translation>seed</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location filename="../ui/xy_grid.cpp" line="+2"/>
+        <source>guidance</source>
+        <translation>guidance</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>α in turns of the circle: 0 is z1, 0.5 is −z1, 1 − θ/2π is z2 (α = turn·2π/θ). Seed: α drawn from the seed as the generator does (when α is not the other axis), and the noise of a one-image class.</source>
+        <translation>α in turns of the circle: 0 is z1, 0.5 is −z1, 1 − θ/2π is z2 (α = turn·2π/θ). Seed: α drawn from the seed as the generator does (when α is not the other axis), and the noise of a one-image class.</translation>
+    </message>
+    <message>
+        <location line="+46"/>
+        <source>X</source>
+        <translation>X</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Y</source>
+        <translation>Y</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>%1: no suffixes</source>
+        <translation>%1: no suffixes</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>%1: s must lie in [0, 1]</source>
+        <translation>%1: s must lie in [0, 1]</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1: seeds are whole numbers ≥ 0</source>
+        <translation>%1: seeds are whole numbers ≥ 0</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1: guidance must lie in [0, %2]</source>
+        <translation>%1: guidance must lie in [0, %2]</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Choose two different axes</source>
+        <translation>Choose two different axes</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1 cells: at most %2</source>
+        <translation>%1 cells: at most %2</translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <source>Queued after the running job…</source>
+        <translation>Queued after the running job…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Waiting for the first image…</source>
+        <translation>Waiting for the first image…</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>%1 of %2 images</source>
+        <translation>%1 of %2 images</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>%1 images</source>
+        <translation>%1 images</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Grid stopped: %1</source>
+        <translation>Grid stopped: %1</translation>
+    </message>
+    <message>
+        <location line="+33"/>
+        <location line="+10"/>
+        <source>Export grid</source>
+        <translation>Export grid</translation>
+    </message>
+    <message>
+        <location line="-9"/>
+        <source>%1 could not be written: %2</source>
+        <translation>%1 could not be written: %2</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Saved %1</source>
+        <translation>Saved %1</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>PNG images (*.png)</source>
+        <translation>PNG images (*.png)</translation>
+    </message>
+    <message>
+        <location filename="../ui/xy_grid.cpp" line="+15"/>
+        <source>α = %1 turn</source>
+        <translation>α = %1 turn</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>s = %1</source>
+        <translation>s = %1</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>seed %1</source>
+        <translation>seed %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>guidance %1</source>
+        <translation>guidance %1</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>%1: the count must be 1 to %2</source>
+        <translation>%1: the count must be 1 to %2</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1: the step must be positive</source>
+        <translation>%1: the step must be positive</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>“%1” is neither a number nor a range such as 0-1 [5] or 1-9 (+2)</source>
+        <translation>“%1” is neither a number nor a range such as 0-1 [5] or 1-9 (+2)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>more than %1 values</source>
+        <translation>more than %1 values</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>no values</source>
+        <translation>no values</translation>
+    </message>
+</context>
+<context>
+    <name>diffii::ui::Lightbox</name>
+    <message>
+        <location filename="../ui/lightbox.cpp" line="+54"/>
+        <source>View full size</source>
+        <translation>View full size</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Copy image</source>
+        <translation>Copy image</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Save image as…</source>
+        <translation>Save image as…</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <location line="+233"/>
+        <location line="+14"/>
+        <source>Save image</source>
+        <translation>Save image</translation>
+    </message>
+    <message>
+        <location line="-241"/>
+        <location line="+241"/>
+        <source>PNG images (*.png)</source>
+        <translation>PNG images (*.png)</translation>
+    </message>
+    <message>
+        <location line="-187"/>
+        <source>%1 (%2×%3)</source>
+        <translation>%1 (%2×%3)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Image</source>
+        <translation>Image</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Zoom in (+)</source>
+        <translation>Zoom in (+)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Zoom out (−)</source>
+        <translation>Zoom out (−)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Fit (0)</source>
+        <translation>Fit (0)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>1:1 (1)</source>
+        <translation>1:1 (1)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Copy</source>
+        <translation>Copy</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Copy the image at full resolution to the clipboard (Ctrl+C)</source>
+        <translation>Copy the image at full resolution to the clipboard (Ctrl+C)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Save…</source>
+        <translation>Save…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Save the image at full resolution as PNG (Ctrl+S)</source>
+        <translation>Save the image at full resolution as PNG (Ctrl+S)</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Sources side by side (S)</source>
+        <translation>Sources side by side (S)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Show the images this one was made from beside it, scaled to its height</source>
+        <translation>Show the images this one was made from beside it, scaled to its height</translation>
+    </message>
+    <message>
+        <location line="+65"/>
+        <source>this image</source>
+        <translation>this image</translation>
+    </message>
+    <message>
+        <location line="+64"/>
+        <source>%1 could not be written: %2</source>
+        <translation>%1 could not be written: %2</translation>
+    </message>
+    <message>
+        <location line="+39"/>
+        <source>x %1, y %2: RGB %3 %4 %5</source>
+        <translation>x %1, y %2: RGB %3 %4 %5</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>Double-click to view at full size (zoom, save, copy)</source>
+        <translation>Double-click to view at full size (zoom, save, copy)</translation>
+    </message>
+</context>
+<context>
+    <name>diffii::ui::MainWindow</name>
+    <message>
+        <location filename="../ui/main_window.cpp" line="+4"/>
+        <location line="+397"/>
+        <source>Diff-II Studio</source>
+        <translation>Diff-II Studio</translation>
+    </message>
+    <message>
+        <location line="-387"/>
+        <location line="+385"/>
+        <source>%1. %2</source>
+        <translation>%1. %2</translation>
+    </message>
+    <message>
+        <location line="-364"/>
+        <location line="+367"/>
+        <source>Idle</source>
+        <translation>Idle</translation>
+    </message>
+    <message>
+        <location line="-358"/>
+        <location line="+359"/>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <location line="-358"/>
+        <location line="+359"/>
         <source>Stop the running job (Esc); finished work is kept and the job resumes later</source>
         <translation>Stop the running job (Esc); finished work is kept and the job resumes later</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="-347"/>
         <source>Ready</source>
         <translation>Ready</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+7"/>
+        <source>Concept learning paused; Resume on the Concepts page continues from its checkpoint</source>
+        <translation>Concept learning paused; Resume on the Concepts page continues from its checkpoint</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>%1 cancelled; finished work is kept</source>
         <translation>%1 cancelled; finished work is kept</translation>
     </message>
@@ -1367,7 +1973,7 @@
         <translation>Running: %1</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+25"/>
         <source>&amp;Project</source>
         <translation>&amp;Project</translation>
     </message>
@@ -1397,9 +2003,19 @@
         <translation>&amp;Preferences...</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+8"/>
         <source>&amp;Quit</source>
         <translation>&amp;Quit</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&amp;Edit</source>
+        <translation>&amp;Edit</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;View</source>
+        <translation>&amp;View</translation>
     </message>
     <message>
         <location line="+3"/>
@@ -1407,34 +2023,135 @@
         <translation>&amp;Go</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="-50"/>
+        <location line="+329"/>
         <source>Cancel job</source>
         <translation>Cancel job</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="-274"/>
         <source>&amp;Help</source>
         <translation>&amp;Help</translation>
     </message>
     <message>
         <location line="+1"/>
+        <source>&amp;Keyboard shortcuts</source>
+        <translation>&amp;Keyboard shortcuts</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>&amp;About Diff-II Studio</source>
         <translation>&amp;About Diff-II Studio</translation>
     </message>
     <message>
+        <location line="+10"/>
+        <source>&lt;b&gt;Diff-II Studio&lt;/b&gt; %1&lt;br&gt;Diffusion-based image augmentation for data-scarce classification: concept learning, inversion circle interpolation and two-stage denoising.</source>
+        <translation>&lt;b&gt;Diff-II Studio&lt;/b&gt; %1&lt;br&gt;Diffusion-based image augmentation for data-scarce classification: concept learning, inversion circle interpolation and two-stage denoising.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Engine</source>
+        <translation>Engine</translation>
+    </message>
+    <message>
         <location line="+1"/>
+        <source>Version %1
+LibTorch %2
+Qt %3 (built with %4)</source>
+        <translation>Version %1
+LibTorch %2
+Qt %3 (built with %4)</translation>
+    </message>
+    <message>
+        <location line="+11"/>
         <source>About Diff-II Studio</source>
         <translation>About Diff-II Studio</translation>
     </message>
     <message>
+        <location line="-6"/>
+        <source>This computer (as diffii info --system prints it)</source>
+        <translation>This computer (as diffii info --system prints it)</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>Everywhere</source>
+        <translation>Everywhere</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Keyboard shortcuts</source>
+        <translation>Keyboard shortcuts</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Where</source>
+        <translation>Where</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Action</source>
+        <translation>Action</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Keys</source>
+        <translation>Keys</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <location line="+175"/>
+        <source>Log</source>
+        <translation>Log</translation>
+    </message>
+    <message>
+        <location line="-157"/>
+        <source>warning: </source>
+        <translation>warning: </translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>error: </source>
+        <translation>error: </translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>%1 started</source>
+        <translation>%1 started</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>%1: %2 of %3</source>
+        <translation>%1: %2 of %3</translation>
+    </message>
+    <message>
         <location line="+1"/>
-        <source>&lt;b&gt;Diff-II Studio&lt;/b&gt;&lt;br&gt;Diffusion-based image augmentation for data-scarce classification: concept learning, inversion circle interpolation and two-stage denoising.</source>
-        <translation>&lt;b&gt;Diff-II Studio&lt;/b&gt;&lt;br&gt;Diffusion-based image augmentation for data-scarce classification: concept learning, inversion circle interpolation and two-stage denoising.</translation>
+        <source>%1: %2 of %3 (%4)</source>
+        <translation>%1: %2 of %3 (%4)</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>%1 finished in %2 s</source>
+        <translation>%1 finished in %2 s</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 finished in %2 s: %3</source>
+        <translation>%1 finished in %2 s: %3</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>%1 cancelled after %2 s; finished work is kept</source>
+        <translation>%1 cancelled after %2 s; finished work is kept</translation>
     </message>
     <message>
         <location line="+4"/>
-        <source>This computer (as diffii info --system prints it)</source>
-        <translation>This computer (as diffii info --system prints it)</translation>
+        <source>%1 failed after %2 s: %3</source>
+        <translation>%1 failed after %2 s: %3</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Project %1 open (%2)</source>
+        <translation>Project %1 open (%2)</translation>
     </message>
     <message>
         <location line="+23"/>
@@ -1442,7 +2159,22 @@
         <translation>Open project</translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+15"/>
+        <source>The last project, %1, is no longer there; open or create a project</source>
+        <translation>The last project, %1, is no longer there; open or create a project</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Reopening the last project, %1</source>
+        <translation>Reopening the last project, %1</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <source>%1 (not found)</source>
+        <translation>%1 (not found)</translation>
+    </message>
+    <message>
+        <location line="+12"/>
         <source>%1: %2</source>
         <translation>%1: %2</translation>
     </message>
@@ -1458,7 +2190,8 @@
         <translation>%1 failed</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
+        <location line="+15"/>
         <source>%1 - Diff-II Studio</source>
         <translation>%1 - Diff-II Studio</translation>
     </message>
@@ -1690,12 +2423,12 @@
 <context>
     <name>diffii::ui::PoolPage</name>
     <message>
-        <location filename="../ui/pool_page.cpp" line="+213"/>
+        <location filename="../ui/pool_page.cpp" line="+237"/>
         <source>The inversion pool holds one DDIM inversion per training image: the noise latent that denoises back to that image under its class prompt. Generation interpolates between two inversions of a class on a circle, so a faithful inversion (high PSNR) gives faithful synthetic images.</source>
         <translation>The inversion pool holds one DDIM inversion per training image: the noise latent that denoises back to that image under its class prompt. Generation interpolates between two inversions of a class on a circle, so a faithful inversion (high PSNR) gives faithful synthetic images.</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+48"/>
         <source>Pool settings</source>
         <translation>Pool settings</translation>
     </message>
@@ -1760,7 +2493,22 @@
         <translation>Show only the entries that must be rebuilt</translation>
     </message>
     <message>
-        <location line="+69"/>
+        <location line="+44"/>
+        <source>%1 %2: original</source>
+        <translation>%1 %2: original</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 %2: reconstruction</source>
+        <translation>%1 %2: reconstruction</translation>
+    </message>
+    <message>
+        <location line="+43"/>
+        <source>%1 of %2 inverted (%p%)</source>
+        <translation>%1 of %2 inverted (%p%)</translation>
+    </message>
+    <message>
+        <location line="+24"/>
         <source>All classes</source>
         <translation>All classes</translation>
     </message>
@@ -1803,7 +2551,7 @@
         <translation>No inversions yet: press Build pool.</translation>
     </message>
     <message>
-        <location filename="../ui/pool_page.h" line="+31"/>
+        <location filename="../ui/pool_page.h" line="+32"/>
         <source>Inversion pool</source>
         <translation>Inversion pool</translation>
     </message>
@@ -1811,7 +2559,7 @@
 <context>
     <name>diffii::ui::PreferencesDialog</name>
     <message>
-        <location filename="../ui/preferences_dialog.cpp" line="+15"/>
+        <location filename="../ui/preferences_dialog.cpp" line="+50"/>
         <source>Preferences</source>
         <translation>Preferences</translation>
     </message>
@@ -1826,15 +2574,25 @@
         <translation>&amp;Language:</translation>
     </message>
     <message>
+        <location line="+1"/>
+        <source>&amp;Reopen the last project on start</source>
+        <translation>&amp;Reopen the last project on start</translation>
+    </message>
+    <message>
         <location line="+2"/>
-        <source>The language changes when Diff-II Studio is restarted.</source>
-        <translation>The language changes when Diff-II Studio is restarted.</translation>
+        <source>A project folder given on the command line, or --demo, is opened instead</source>
+        <translation>A project folder given on the command line, or --demo, is opened instead</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>A new language applies at once to the menus, the step list, the status bar and the dialogs opened afterwards; the text inside the pages changes when Diff-II Studio is restarted.</source>
+        <translation>A new language applies at once to the menus, the step list, the status bar and the dialogs opened afterwards; the text inside the pages changes when Diff-II Studio is restarted.</translation>
     </message>
 </context>
 <context>
     <name>diffii::ui::PreviewPage</name>
     <message>
-        <location filename="../ui/preview_page.cpp" line="+83"/>
+        <location filename="../ui/preview_page.cpp" line="+103"/>
         <source>cancelled</source>
         <translation>cancelled</translation>
     </message>
@@ -1854,7 +2612,7 @@
         <translation>Build the pool first</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Class</source>
         <translation>Class</translation>
     </message>
@@ -1869,7 +2627,7 @@
         <translation>Second inversion z2: the image at α = −1 (≡ period − 1)</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Image z1</source>
         <translation>Image z1</translation>
     </message>
@@ -1904,22 +2662,32 @@
         <translation>The great circle through z1 and z2. Green: the short arc between them (interpolation); the rest of the circle extrapolates. Click or drag to move the point.</translation>
     </message>
     <message>
-        <location line="+9"/>
-        <source>α, the rotation along the circle: 0 is z1, period − 1 is z2 (period = 2π/θ); the slider walks the whole circle once</source>
-        <translation>α, the rotation along the circle: 0 is z1, period − 1 is z2 (period = 2π/θ); the slider walks the whole circle once</translation>
+        <location line="+10"/>
+        <source>Where the point is on the great circle through z1 and z2, in turns from z1 (0 … 1 turn, both ends are z1): −z1 is at 0.5 turn, z2 at 1 − θ/360°, −z2 at 0.5 − θ/360°. The green band, from z2 to the end, is the interpolation arc; the rest extrapolates. Arrow keys move 0.01 turn, Page Up/Down 0.1 turn.</source>
+        <translation>Where the point is on the great circle through z1 and z2, in turns from z1 (0 … 1 turn, both ends are z1): −z1 is at 0.5 turn, z2 at 1 − θ/360°, −z2 at 0.5 − θ/360°. The green band, from z2 to the end, is the interpolation arc; the rest extrapolates. Arrow keys move 0.01 turn, Page Up/Down 0.1 turn.</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <source>α</source>
-        <translation>α</translation>
-    </message>
-    <message>
-        <location line="+6"/>
-        <source>θ is the angle between the two inverted latents; α·θ is the point&apos;s angle from z1</source>
-        <translation>θ is the angle between the two inverted latents; α·θ is the point&apos;s angle from z1</translation>
+        <location line="+11"/>
+        <source>Position</source>
+        <translation>Position</translation>
     </message>
     <message>
         <location line="+8"/>
+        <source> turn</source>
+        <translation> turn</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The position in turns of the circle from z1; the engine gets α = turns · 2π/θ</source>
+        <translation>The position in turns of the circle from z1; the engine gets α = turns · 2π/θ</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Turns</source>
+        <translation>Turns</translation>
+    </message>
+    <message>
+        <location line="+14"/>
         <source>Split ratio s: the noisiest fraction s of the steps uses the prompt with the scene suffix, the rest the plain prompt. Low s stays faithful to the sources, high s brings more diversity.</source>
         <translation>Split ratio s: the noisiest fraction s of the steps uses the prompt with the scene suffix, the rest the plain prompt. Low s stays faithful to the sources, high s brings more diversity.</translation>
     </message>
@@ -1934,7 +2702,7 @@
         <translation>faithful ← → diverse</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>Scene suffix appended to the prompt for the first stage of denoising (type your own)</source>
         <translation>Scene suffix appended to the prompt for the first stage of denoising (type your own)</translation>
     </message>
@@ -1984,7 +2752,27 @@
         <translation>Measure faithfulness and diversity for s = 0, 0.2, …, 1 (%1 samples each)</translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location line="+4"/>
+        <source>X/Y grid…</source>
+        <translation>X/Y grid…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Render this pair over two axes (α, s, suffix, seed, guidance) as one labelled grid</source>
+        <translation>Render this pair over two axes (α, s, suffix, seed, guidance) as one labelled grid</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>%1: %2 (Gaussian noise)</source>
+        <translation>%1: %2 (Gaussian noise)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1: %2 ↔ %3</source>
+        <translation>%1: %2 ↔ %3</translation>
+    </message>
+    <message>
+        <location line="+26"/>
         <source>Source of z1</source>
         <translation>Source of z1</translation>
     </message>
@@ -2004,12 +2792,12 @@
         <translation>z2</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+9"/>
         <source>No preview yet</source>
         <translation>No preview yet</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+33"/>
         <source>Images along the circle; click one to move α there</source>
         <translation>Images along the circle; click one to move α there</translation>
     </message>
@@ -2044,42 +2832,104 @@
         <translation>Faithfulness falls and diversity rises as s grows; pick s where the trade-off suits you</translation>
     </message>
     <message>
-        <location line="+59"/>
         <location line="+16"/>
+        <source>The image at the current position for each s of the sweep; click one to use that s</source>
+        <translation>The image at the current position for each s of the sweep; click one to use that s</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>The previews of this session, newest first; click one to restore its settings</source>
+        <translation>The previews of this session, newest first; click one to restore its settings</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Use these settings for export</source>
+        <translation>Use these settings for export</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Write the selected preview&apos;s steps, guidance and split ratio s into the project&apos;s settings, which the Export page generates with (the pair, position, suffix and seed are drawn per image there)</source>
+        <translation>Write the selected preview&apos;s steps, guidance and split ratio s into the project&apos;s settings, which the Export page generates with (the pair, position, suffix and seed are drawn per image there)</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Sweep of s</source>
+        <translation>Sweep of s</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>History</source>
+        <translation>History</translation>
+    </message>
+    <message>
+        <location line="+67"/>
+        <location line="+75"/>
+        <location line="+393"/>
+        <location line="+72"/>
+        <location line="+77"/>
         <source>s = %1</source>
         <translation>s = %1</translation>
     </message>
     <message>
-        <location line="+47"/>
-        <location line="+117"/>
-        <location line="+80"/>
+        <location line="-592"/>
+        <source>s = %1
+faithfulness %2
+diversity %3
+click to use this s</source>
+        <translation>s = %1
+faithfulness %2
+diversity %3
+click to use this s</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>%1 reconstruction</source>
+        <translation>%1 reconstruction</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>reconstruction</source>
+        <translation>reconstruction</translation>
+    </message>
+    <message>
+        <location line="+58"/>
+        <location line="+138"/>
+        <location line="+95"/>
+        <location line="+236"/>
+        <location line="+25"/>
         <source>(none)</source>
         <translation>(none)</translation>
     </message>
     <message>
-        <location line="-107"/>
+        <location line="-393"/>
+        <location line="+358"/>
         <source>noise</source>
         <translation>noise</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-356"/>
         <source>one image in the class: Gaussian noise (seed %1)</source>
         <translation>one image in the class: Gaussian noise (seed %1)</translation>
     </message>
     <message>
-        <location line="+4"/>
-        <location line="+112"/>
+        <location line="+5"/>
+        <location line="+136"/>
         <source>interpolation</source>
         <translation>interpolation</translation>
     </message>
     <message>
-        <location line="-112"/>
-        <location line="+112"/>
+        <location line="-136"/>
+        <location line="+136"/>
         <source>extrapolation</source>
         <translation>extrapolation</translation>
     </message>
     <message>
-        <location line="-109"/>
+        <location line="-133"/>
         <source>The point lies on the short arc between z1 and z2</source>
         <translation>The point lies on the short arc between z1 and z2</translation>
     </message>
@@ -2100,11 +2950,51 @@
     </message>
     <message>
         <location line="+1"/>
-        <source>α = %1 of %2 · %3</source>
-        <translation>α = %1 of %2 · %3</translation>
+        <source>%1 turn (α = %2) · %3</source>
+        <translation>%1 turn (α = %2) · %3</translation>
     </message>
     <message>
-        <location line="+66"/>
+        <location line="+3"/>
+        <source>How far round the circle the point is from z1, in turns (1 turn: all the way round, back to z1). z2 is at %1 turn, −z1 at 0.5, −z2 at %2. The engine&apos;s rotation parameter is α = turns · 2π/θ = turns · %3; θ, the angle between the two inverted latents, is %4°.</source>
+        <translation>How far round the circle the point is from z1, in turns (1 turn: all the way round, back to z1). z2 is at %1 turn, −z1 at 0.5, −z2 at %2. The engine&apos;s rotation parameter is α = turns · 2π/θ = turns · %3; θ, the angle between the two inverted latents, is %4°.</translation>
+    </message>
+    <message>
+        <location line="+121"/>
+        <source>%1 turn (α = %2) · θ = %3° · %4 · s = %5 · suffix: %6 · %7 s</source>
+        <translation>%1 turn (α = %2) · θ = %3° · %4 · s = %5 · suffix: %6 · %7 s</translation>
+    </message>
+    <message>
+        <location line="+106"/>
+        <source>s = %1 · faithfulness %2 · diversity %3 (at α = %4)</source>
+        <translation>s = %1 · faithfulness %2 · diversity %3 (at α = %4)</translation>
+    </message>
+    <message>
+        <location line="+98"/>
+        <source> · shown again, not recomputed</source>
+        <translation> · shown again, not recomputed</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>%1 turn</source>
+        <translation>%1 turn</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 · %2/%3 · %4 · s = %5 · guidance %6 · %7 steps · seed %8 · suffix: %9</source>
+        <translation>%1 · %2/%3 · %4 · s = %5 · guidance %6 · %7 steps · seed %8 · suffix: %9</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>α = %1, θ = %2°</source>
+        <translation>α = %1, θ = %2°</translation>
+    </message>
+    <message>
+        <location line="+44"/>
+        <source>Export settings: %1 steps, guidance %2, s = %3</source>
+        <translation>Export settings: %1 steps, guidance %2, s = %3</translation>
+    </message>
+    <message>
+        <location line="-326"/>
         <source>Denoising… step %1 of %2</source>
         <translation>Denoising… step %1 of %2</translation>
     </message>
@@ -2114,17 +3004,12 @@
         <translation>θ is %1°: moving to the chosen point of the circle…</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+29"/>
         <source>Gaussian noise (one image in the class, seed %1) · s = %2 · suffix: %3 · %4 s</source>
         <translation>Gaussian noise (one image in the class, seed %1) · s = %2 · suffix: %3 · %4 s</translation>
     </message>
     <message>
-        <location line="+6"/>
-        <source>α = %1 · θ = %2° · %3 · s = %4 · suffix: %5 · %6 s</source>
-        <translation>α = %1 · θ = %2° · %3 · s = %4 · suffix: %5 · %6 s</translation>
-    </message>
-    <message>
-        <location line="+15"/>
+        <location line="+20"/>
         <source>Preview failed: %1</source>
         <translation>Preview failed: %1</translation>
     </message>
@@ -2134,12 +3019,12 @@
         <translation>%1 failed: %2</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+15"/>
         <source>Circle strip queued…</source>
         <translation>Circle strip queued…</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+15"/>
         <source>α = %1
 %2</source>
         <translation>α = %1
@@ -2156,7 +3041,7 @@
         <translation>extrap</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+6"/>
         <source>On the short arc between z1 and z2: interpolation</source>
         <translation>On the short arc between z1 and z2: interpolation</translation>
     </message>
@@ -2166,12 +3051,12 @@
         <translation>Beyond z1 or z2: extrapolation</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+32"/>
         <source>Sweep of s queued…</source>
         <translation>Sweep of s queued…</translation>
     </message>
     <message>
-        <location filename="../ui/preview_page.h" line="+34"/>
+        <location filename="../ui/preview_page.h" line="+46"/>
         <source>Preview</source>
         <translation>Preview</translation>
     </message>
@@ -2179,7 +3064,7 @@
 <context>
     <name>diffii::ui::ThumbnailModel</name>
     <message>
-        <location filename="../ui/dataset_page.cpp" line="-341"/>
+        <location filename="../ui/dataset_page.cpp" line="-387"/>
         <source>In the training split</source>
         <translation>In the training split</translation>
     </message>
@@ -2187,6 +3072,24 @@
         <location line="+1"/>
         <source>Not in the training split (left out by the subset)</source>
         <translation>Not in the training split (left out by the subset)</translation>
+    </message>
+</context>
+<context>
+    <name>diffii::ui::TurnScale</name>
+    <message>
+        <location filename="../ui/circle_widget.cpp" line="+97"/>
+        <source>interpolation</source>
+        <translation>interpolation</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>extrapolation</source>
+        <translation>extrapolation</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>θ unknown until the first preview</source>
+        <translation>θ unknown until the first preview</translation>
     </message>
 </context>
 </TS>

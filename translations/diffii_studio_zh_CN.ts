@@ -4,7 +4,7 @@
 <context>
     <name>QObject</name>
     <message>
-        <location filename="../ui/main_window.cpp" line="+41"/>
+        <location filename="../ui/main_window.cpp" line="+62"/>
         <source>%1 h %2 min</source>
         <translation>%1 小时 %2 分</translation>
     </message>
@@ -20,9 +20,22 @@
     </message>
 </context>
 <context>
+    <name>diffii::ui::CircleWidget</name>
+    <message>
+        <location filename="../ui/circle_widget.cpp" line="+105"/>
+        <source>interpolation</source>
+        <translation>插值</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>extrapolation</source>
+        <translation>外插</translation>
+    </message>
+</context>
+<context>
     <name>diffii::ui::ConceptsPage</name>
     <message>
-        <location filename="../ui/concepts_page.cpp" line="+77"/>
+        <location filename="../ui/concepts_page.cpp" line="+82"/>
         <source>Concept learning teaches the model each class: a few placeholder tokens per class (textual inversion) and one LoRA shared by all classes are trained on the training subset, so that &quot;a photo of a &lt;tokens&gt; &lt;metaclass&gt;&quot; draws that class.</source>
         <translation>概念学习让模型认识每个类别：在训练子集上为每个类别训练若干占位词元（文本反演），并训练一个所有类别共享的 LoRA，使 &quot;a photo of a &lt;tokens&gt; &lt;metaclass&gt;&quot; 能画出该类别。</translation>
     </message>
@@ -163,12 +176,12 @@
     </message>
     <message>
         <location line="+6"/>
-        <location line="+209"/>
+        <location line="+221"/>
         <source>&amp;Start</source>
         <translation>开始(&amp;S)</translation>
     </message>
     <message>
-        <location line="-207"/>
+        <location line="-219"/>
         <source>Save the settings and train; a paused run continues from its last checkpoint</source>
         <translation>保存设置并开始训练；已暂停的训练从上一个检查点继续</translation>
     </message>
@@ -193,12 +206,27 @@
         <translation>丢弃检查点，从第 0 步开始训练</translation>
     </message>
     <message>
-        <location line="+11"/>
-        <source>step %v / %m</source>
-        <translation>第 %v / %m 步</translation>
+        <location line="+288"/>
+        <source>%1 (training: step %2)</source>
+        <translation>%1（训练中：第 %2 步）</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+1"/>
+        <source>Tokens of the unfinished run; Resume trains them to the planned steps</source>
+        <translation>未完成训练的词元；“继续”会将其训练到计划的步数</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>Paused at step %1 of %2; Resume continues from the checkpoint</source>
+        <translation>已在第 %1 / %2 步暂停；“继续”将从检查点接着训练</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Concepts are trained (%1 steps); Start continues to more steps if you raise Steps, Restart trains again from scratch</source>
+        <translation>概念已训练（%1 步）；调高步数后“开始”会继续训练更多步，“重新开始”则从头训练</translation>
+    </message>
+    <message>
+        <location line="-284"/>
         <source>Denoising loss per optimizer step (thin) and its exponential moving average (thick). The raw loss is noisy by nature: watch the average.</source>
         <translation>每个优化步的去噪损失（细线）及其指数移动平均（粗线）。原始损失本身波动较大：请关注平均值。</translation>
     </message>
@@ -219,7 +247,7 @@
         <translation>步</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+17"/>
         <source>Samples rendered while training: seeded noise denoised with each class prompt as learned so far (one class per sample, in turn)</source>
         <translation>训练过程中生成的样例：用当前学到的各类别提示词对固定种子的噪声去噪（每次一个类别，轮流）</translation>
     </message>
@@ -254,37 +282,33 @@
         <translation>要丢弃已训练的概念和检查点并从第 0 步重新训练吗？</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+31"/>
         <source>Finished: %1</source>
         <translation>已完成：%1</translation>
     </message>
     <message>
-        <location line="+7"/>
-        <source>Paused at step %1; Resume continues from the last checkpoint</source>
-        <translation>已在第 %1 步暂停；“继续”将从上一个检查点恢复</translation>
-    </message>
-    <message>
-        <location line="+6"/>
+        <location line="+18"/>
         <source>Failed: %1</source>
         <translation>失败：%1</translation>
     </message>
     <message>
-        <location line="+57"/>
-        <source>Concepts are trained; Start continues to more steps if you raise Steps, Restart trains again from scratch</source>
-        <translation>概念已训练完成；若调高步数，“开始”会继续训练更多步，“重新开始”则从头训练</translation>
-    </message>
-    <message>
-        <location line="+2"/>
+        <location line="+183"/>
         <source>Not trained yet</source>
         <translation>尚未训练</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="-113"/>
         <source>Re&amp;sume</source>
         <translation>继续(&amp;S)</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="-201"/>
+        <location line="+302"/>
+        <source>step %1 / %2</source>
+        <translation>第 %1 / %2 步</translation>
+    </message>
+    <message>
+        <location line="-84"/>
         <source>Resuming...</source>
         <translation>正在恢复...</translation>
     </message>
@@ -299,7 +323,7 @@
         <translation>预计剩余 %1</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+27"/>
         <source>(no training images)</source>
         <translation>（无训练图像）</translation>
     </message>
@@ -317,36 +341,37 @@
 <context>
     <name>diffii::ui::CuratePage</name>
     <message>
-        <location filename="../ui/curate_page.cpp" line="+150"/>
+        <location filename="../ui/curate_page.cpp" line="+155"/>
+        <location line="+200"/>
         <source>%1 #%2</source>
         <translation>%1 #%2</translation>
     </message>
     <message>
-        <location line="+80"/>
-        <location line="+133"/>
+        <location line="-118"/>
+        <location line="+185"/>
         <source>Accepted</source>
         <translation>已接受</translation>
     </message>
     <message>
-        <location line="-131"/>
-        <location line="+132"/>
+        <location line="-183"/>
+        <location line="+184"/>
         <source>Rejected</source>
         <translation>已拒绝</translation>
     </message>
     <message>
-        <location line="-130"/>
-        <location line="+128"/>
-        <location line="+141"/>
+        <location line="-182"/>
+        <location line="+180"/>
+        <location line="+152"/>
         <source>Pending</source>
         <translation>待定</translation>
     </message>
     <message>
-        <location line="-150"/>
+        <location line="-161"/>
         <source>&amp;Class:</source>
         <translation>类别(&amp;C)：</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+21"/>
         <source>α from</source>
         <translation>α 从</translation>
     </message>
@@ -366,7 +391,7 @@
         <translation>反演圆上的旋转参数 α（0：不限制）</translation>
     </message>
     <message>
-        <location line="-29"/>
+        <location line="-30"/>
         <source>s:</source>
         <translation>s：</translation>
     </message>
@@ -396,28 +421,23 @@
         <translation>全部</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+43"/>
         <source>No generated images yet. Set the generation settings and press &quot;Generate / Resume&quot; on the Export page.</source>
         <translation>尚无生成的图像。请在“导出”页设置生成参数，然后点击“生成 / 继续”。</translation>
     </message>
     <message>
-        <location line="+29"/>
-        <source>Keys: A accept · R reject · U pending · T tags · ←/→ previous/next</source>
-        <translation>按键：A 接受 · R 拒绝 · U 待定 · T 标签 · ←/→ 上一张/下一张</translation>
-    </message>
-    <message>
-        <location line="+3"/>
+        <location line="+41"/>
         <source>&amp;Advance after marking</source>
         <translation>标记后自动前进(&amp;A)</translation>
     </message>
     <message>
-        <location line="+19"/>
-        <location line="+201"/>
+        <location line="+15"/>
+        <location line="+220"/>
         <source>Select an image</source>
         <translation>请选择一张图像</translation>
     </message>
     <message>
-        <location line="-180"/>
+        <location line="-198"/>
         <source>Generated image</source>
         <translation>生成的图像</translation>
     </message>
@@ -477,27 +497,45 @@
         <translation>标签</translation>
     </message>
     <message>
-        <location line="-22"/>
+        <location line="-25"/>
+        <location line="+398"/>
         <source>Tags, comma-separated (Enter saves, Esc cancels)</source>
         <translation>标签，以逗号分隔（Enter 保存，Esc 取消）</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="-498"/>
+        <source>Ta&amp;g:</source>
+        <translation>标签(&amp;G):</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Show only the images with this tag, or those without tags</source>
+        <translation>只显示带此标签的图像，或没有标签的图像</translation>
+    </message>
+    <message>
+        <location line="+69"/>
+        <source>Keys: A accept · R reject · U pending · T tags · ←/→ previous/next · Shift/Ctrl-click select several · Ctrl+Z undo</source>
+        <translation>按键：A 接受 · R 拒绝 · U 待定 · T 标签 · ←/→ 上一张/下一张 · Shift/Ctrl 单击可多选 · Ctrl+Z 撤销</translation>
+    </message>
+    <message>
+        <location line="+77"/>
+        <location line="+317"/>
         <source>Accept</source>
         <translation>接受</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="-317"/>
         <source>Accept (A)</source>
         <translation>接受（A）</translation>
     </message>
     <message>
         <location line="+1"/>
+        <location line="+316"/>
         <source>Reject</source>
         <translation>拒绝</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="-316"/>
         <source>Reject (R): left out of the export</source>
         <translation>拒绝（R）：导出时排除</translation>
     </message>
@@ -527,7 +565,7 @@
         <translation>该类别中像素距离最小的训练图像（在 32×32 RGB 缩略图上计算 L2 距离）：若几乎相同，说明这张图像带来的新信息很少。</translation>
     </message>
     <message>
-        <location line="+77"/>
+        <location line="+78"/>
         <source>All classes</source>
         <translation>全部类别</translation>
     </message>
@@ -538,12 +576,12 @@
     </message>
     <message>
         <location line="+2"/>
-        <location line="+65"/>
+        <location line="+82"/>
         <source>(no suffix)</source>
         <translation>（无后缀）</translation>
     </message>
     <message>
-        <location line="-64"/>
+        <location line="-81"/>
         <source>Any suffix</source>
         <translation>任意后缀</translation>
     </message>
@@ -553,12 +591,27 @@
         <translation>任意图像对</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+3"/>
+        <source>(untagged)</source>
+        <translation>（无标签）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Any tag</source>
+        <translation>任意标签</translation>
+    </message>
+    <message>
+        <location line="+33"/>
         <source>%1 of %2 shown · %3 accepted · %4 rejected</source>
         <translation>显示 %1 / %2 · 已接受 %3 · 已拒绝 %4</translation>
     </message>
     <message>
-        <location line="+46"/>
+        <location line="+3"/>
+        <source>%1 selected</source>
+        <translation>已选 %1 张</translation>
+    </message>
+    <message>
+        <location line="+44"/>
         <source>Gaussian noise (the class has one training image)</source>
         <translation>高斯噪声（该类别只有一张训练图像）</translation>
     </message>
@@ -608,7 +661,94 @@
         <translation>距离 %1（32×32 RGB 上的 L2 距离，取值 [0, 1]）</translation>
     </message>
     <message>
-        <location filename="../ui/curate_page.h" line="+35"/>
+        <location line="+63"/>
+        <source>Mark pending</source>
+        <translation>标为待定</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 %2 images</source>
+        <translation>%1 %2 张图像</translation>
+    </message>
+    <message>
+        <location line="+34"/>
+        <source>Tags of the %1 selected images, comma-separated (Enter saves, Esc cancels)</source>
+        <translation>所选 %1 张图像的标签，以逗号分隔（Enter 保存，Esc 取消）</translation>
+    </message>
+    <message>
+        <location line="+37"/>
+        <source>Edit tags</source>
+        <translation>编辑标签</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Edit tags of %1 images</source>
+        <translation>编辑 %1 张图像的标签</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>Accept the selected images</source>
+        <translation>接受所选图像</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Reject the selected images</source>
+        <translation>拒绝所选图像</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Mark the selected images pending</source>
+        <translation>将所选图像标为待定</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Edit the tags of the selected images</source>
+        <translation>编辑所选图像的标签</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Previous image</source>
+        <translation>上一张图像</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Next image</source>
+        <translation>下一张图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Add the previous image to the selection</source>
+        <translation>将上一张图像加入选择</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Add the next image to the selection</source>
+        <translation>将下一张图像加入选择</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <location line="+16"/>
+        <source>&amp;Undo curation</source>
+        <translation>撤销标注(&amp;U)</translation>
+    </message>
+    <message>
+        <location line="-13"/>
+        <location line="+16"/>
+        <source>&amp;Redo curation</source>
+        <translation>重做标注(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="-3"/>
+        <source>&amp;Undo: %1</source>
+        <translation>撤销：%1(&amp;U)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Redo: %1</source>
+        <translation>重做：%1(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../ui/curate_page.h" line="+40"/>
         <source>Curate</source>
         <translation>审核</translation>
     </message>
@@ -616,7 +756,7 @@
 <context>
     <name>diffii::ui::DatasetPage</name>
     <message>
-        <location filename="../ui/dataset_page.cpp" line="+135"/>
+        <location filename="../ui/dataset_page.cpp" line="+137"/>
         <source>&lt;h2&gt;Open a project or create one from a dataset folder&lt;/h2&gt;</source>
         <translation>&lt;h2&gt;打开项目，或从数据集文件夹新建项目&lt;/h2&gt;</translation>
     </message>
@@ -646,12 +786,37 @@
         <translation>打开已有的项目文件夹（Ctrl+O）</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+8"/>
+        <source>&lt;b&gt;Recent projects&lt;/b&gt;</source>
+        <translation>&lt;b&gt;最近的项目&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Click a project to open it</source>
+        <translation>单击项目即可打开</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <source>%1 — %2</source>
+        <translation>%1 — %2</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>%1 — %2 (not found)</source>
+        <translation>%1 — %2（未找到）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1: there is no project.json here any more</source>
+        <translation>%1：这里已没有 project.json</translation>
+    </message>
+    <message>
+        <location line="+24"/>
         <source>The metaclass is the common kind of every class (e.g. &quot;bird&quot;). It ends the class prompt &quot;a photo of a &lt;class tokens&gt; &lt;metaclass&gt;&quot; and initialises the learned concept tokens.</source>
         <translation>元类别是所有类别共同的大类（例如 &quot;bird&quot;）。它位于类别提示词 &quot;a photo of a &lt;class tokens&gt; &lt;metaclass&gt;&quot; 的末尾，并用于初始化学习的概念词元。</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
         <source>Problems found in the dataset folder: empty classes are left out; a class with a single image has no partner for circle interpolation and is paired with noise.</source>
         <translation>数据集文件夹中发现问题：空类别将被忽略；只有一张图像的类别没有可用于圆插值的配对图像，将与噪声配对。</translation>
     </message>
@@ -761,7 +926,7 @@
         <translation>将子集保存为项目中的 split.json</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+12"/>
         <source>&amp;Training images only</source>
         <translation>仅显示训练图像(&amp;T)</translation>
     </message>
@@ -771,7 +936,7 @@
         <translation>隐藏子集之外的图像（否则以灰色显示）</translation>
     </message>
     <message>
-        <location line="+49"/>
+        <location line="+50"/>
         <source>&lt;b&gt;%1&lt;/b&gt; &amp;nbsp; dataset &lt;code&gt;%2&lt;/code&gt; &amp;nbsp; model &lt;code&gt;%3&lt;/code&gt;</source>
         <translation>&lt;b&gt;%1&lt;/b&gt; &amp;nbsp; 数据集 &lt;code&gt;%2&lt;/code&gt; &amp;nbsp; 模型 &lt;code&gt;%3&lt;/code&gt;</translation>
     </message>
@@ -846,7 +1011,12 @@
 <context>
     <name>diffii::ui::EngineWorker</name>
     <message>
-        <location filename="../ui/engine_worker.cpp" line="+170"/>
+        <location filename="../ui/engine_worker.cpp" line="+136"/>
+        <source>Concept learning history not read: %1</source>
+        <translation>未能读取概念学习历史：%1</translation>
+    </message>
+    <message>
+        <location line="+49"/>
         <source>Created %1</source>
         <translation>已创建 %1</translation>
     </message>
@@ -856,7 +1026,7 @@
         <translation>已打开 %1</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+17"/>
         <source>Demo project ready: %1 inversions in %2</source>
         <translation>演示项目已就绪：%2 中有 %1 个反演</translation>
     </message>
@@ -871,22 +1041,27 @@
         <translation>从 %2 条描述中得到 %1 个后缀</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+23"/>
         <source>%1 steps, loss %2</source>
         <translation>%1 步，损失 %2</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>%1 inversions</source>
         <translation>%1 个反演</translation>
     </message>
     <message>
-        <location line="+83"/>
-        <source>%1 generated, %2 kept</source>
-        <translation>新生成 %1 张，保留 %2 张</translation>
+        <location line="+103"/>
+        <source>%1 new images (%2 already made); the set holds %3: %4 accepted, %5 rejected, %6 pending</source>
+        <translation>新生成 %1 张图像（%2 张此前已完成）；数据集共 %3 张：%4 张已接受，%5 张已拒绝，%6 张待筛选</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+178"/>
+        <source>X/Y grid: %1 images</source>
+        <translation>X/Y 网格：%1 张图像</translation>
+    </message>
+    <message>
+        <location line="-110"/>
         <source>%1 images exported to %2</source>
         <translation>已导出 %1 张图像到 %2</translation>
     </message>
@@ -899,7 +1074,7 @@
 <context>
     <name>diffii::ui::EvaluatePage</name>
     <message>
-        <location filename="../ui/evaluate_page.cpp" line="+54"/>
+        <location filename="../ui/evaluate_page.cpp" line="+59"/>
         <source>Strategies</source>
         <translation>策略</translation>
     </message>
@@ -1064,7 +1239,7 @@
         <translation>混淆矩阵</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+13"/>
         <source>ETA %1</source>
         <translation>预计剩余 %1</translation>
     </message>
@@ -1127,12 +1302,12 @@
 <context>
     <name>diffii::ui::ExportPage</name>
     <message>
-        <location filename="../ui/export_page.cpp" line="+49"/>
+        <location filename="../ui/export_page.cpp" line="+59"/>
         <source>Generation</source>
         <translation>生成</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>Synthetic images per training image of each class (at least one per class)</source>
         <translation>每个类别每张训练图像对应的合成图像数（每类至少一张）</translation>
     </message>
@@ -1153,8 +1328,8 @@
     </message>
     <message>
         <location line="+7"/>
-        <source>Classifier-free guidance scale</source>
-        <translation>无分类器引导（CFG）强度</translation>
+        <source>Classifier-free guidance scale; the project&apos;s setting, shared with the Preview page</source>
+        <translation>无分类器引导强度；项目设置，与预览页共用</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1182,6 +1357,16 @@
         <translation>负面提示词(&amp;N)</translation>
     </message>
     <message>
+        <location line="+5"/>
+        <source>Planned</source>
+        <translation>计划</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Scene &amp;suffixes</source>
+        <translation>场景后缀(&amp;S)</translation>
+    </message>
+    <message>
         <location line="+1"/>
         <source>Generate / Resume</source>
         <translation>生成 / 继续</translation>
@@ -1192,7 +1377,27 @@
         <translation>将设置保存到项目并生成缺少的图像；设置相同的已完成图像会保留，因此中断的生成可以继续</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+18"/>
+        <source>The scene suffixes appended to the class prompt in the second stage, one drawn per image; double-click to edit. Saved in the project (suffixes.txt), shared with the Preview page</source>
+        <translation>第二阶段附加在类别提示词后的场景后缀，每张图像随机抽取一个；双击可编辑。保存在项目中（suffixes.txt），与预览页共用</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&amp;Add</source>
+        <translation>添加(&amp;A)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Re&amp;move</source>
+        <translation>移除(&amp;M)</translation>
+    </message>
+    <message>
+        <location line="+52"/>
+        <source>%1 images: %2 classes, %3 training images × expansion %4 (at least one a class)</source>
+        <translation>%1 张图像：%2 个类别，%3 张训练图像 × 扩增倍数 %4（每类至少一张）</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>Synthetic set</source>
         <translation>合成数据集</translation>
     </message>
@@ -1217,8 +1422,14 @@
         <translation>待定</translation>
     </message>
     <message>
-        <location line="+6"/>
-        <location filename="../ui/export_page.h" line="+25"/>
+        <location line="+1"/>
+        <location line="+200"/>
+        <source>No images generated yet.</source>
+        <translation>尚未生成图像。</translation>
+    </message>
+    <message>
+        <location line="-192"/>
+        <location filename="../ui/export_page.h" line="+26"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
@@ -1263,7 +1474,7 @@
         <translation>导出已停止。</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+40"/>
         <source>Ready to generate.</source>
         <translation>可以开始生成。</translation>
     </message>
@@ -1293,7 +1504,27 @@
         <translation>导出文件夹</translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="+8"/>
+        <source>No export folder given.</source>
+        <translation>未指定导出文件夹。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Cannot open %1: the folder does not exist yet (Export creates it).</source>
+        <translation>无法打开 %1：该文件夹尚不存在（导出时会创建）。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Cannot open %1: no file manager answered. The folder is there; open it by hand.</source>
+        <translation>无法打开 %1：没有文件管理器响应。文件夹已存在，请手动打开。</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>%1 generated: %2 accepted, %3 rejected, %4 pending curation</source>
+        <translation>已生成 %1 张：%2 张已接受，%3 张已拒绝，%4 张待筛选</translation>
+    </message>
+    <message>
+        <location line="+16"/>
         <source>Generating</source>
         <translation>正在生成</translation>
     </message>
@@ -1324,39 +1555,414 @@
     </message>
 </context>
 <context>
-    <name>diffii::ui::MainWindow</name>
+    <name>diffii::ui::GridDialog</name>
     <message>
-        <location filename="../ui/main_window.cpp" line="+4"/>
-        <source>Diff-II Studio</source>
-        <translation>Diff-II Studio</translation>
+        <location filename="../ui/grid_dialog.cpp" line="+36"/>
+        <location line="+38"/>
+        <source>X/Y grid</source>
+        <translation>X/Y 网格</translation>
+    </message>
+    <message>
+        <location line="-37"/>
+        <source>%1 · %2 steps · guidance %3 · s %4 · suffix: %5</source>
+        <translation>%1 · %2 步 · 引导 %3 · s %4 · 后缀：%5</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <location line="+134"/>
+        <location line="+28"/>
+        <location filename="../ui/xy_grid.cpp" line="+56"/>
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <location line="-160"/>
+        <source>Renders the pair chosen on the Preview page once per combination of two axes, with its other settings. Values: a list (0, 0.25, 0.5), a range with a count (0-1 [5]) or with a step (1-9 (+2)); suffixes are separated by |.</source>
+        <translation>对预览页所选的图像对，按两个轴的每种取值组合各渲染一次，其余设置保持不变。取值：列表（0, 0.25, 0.5）、带数量的范围（0-1 [5]）或带步长的范围（1-9 (+2)）；后缀之间用 | 分隔。</translation>
     </message>
     <message>
         <location line="+10"/>
-        <source>%1. %2</source>
-        <translation>%1. %2</translation>
+        <source>X (columns)</source>
+        <translation>X（列）</translation>
     </message>
     <message>
-        <location line="+17"/>
-        <source>Idle</source>
-        <translation>空闲</translation>
+        <location line="+1"/>
+        <source>Y (rows)</source>
+        <translation>Y（行）</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+10"/>
+        <source>Choose the axes and press Render.</source>
+        <translation>选择两个轴，然后点击“渲染”。</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Render</source>
+        <translation>渲染</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
+        <location line="+3"/>
+        <source>Export PNG…</source>
+        <translation>导出 PNG…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Save the labelled grid as one PNG</source>
+        <translation>将带标注的网格保存为一张 PNG</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <location line="+144"/>
+        <source>Rendering…</source>
+        <translation>正在渲染…</translation>
+    </message>
+    <message>
+        <location line="-136"/>
+        <source>cancelled; the cells done are kept</source>
+        <translation>已取消；已完成的格子会保留</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <location filename="../ui/xy_grid.cpp" line="-15"/>
+        <source>α (turns of the circle)</source>
+        <translation>α（圆周的圈数）</translation>
+    </message>
+    <message>
         <location line="+1"/>
+        <location filename="../ui/xy_grid.cpp" line="+2"/>
+        <source>split ratio s</source>
+        <translation>分割比 s</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location filename="../ui/xy_grid.cpp" line="+2"/>
+        <source>suffix</source>
+        <translation>后缀</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location filename="../ui/xy_grid.cpp" line="+2"/>
+        <source>seed</source>
+        <translation>种子</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location filename="../ui/xy_grid.cpp" line="+2"/>
+        <source>guidance</source>
+        <translation>引导</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>α in turns of the circle: 0 is z1, 0.5 is −z1, 1 − θ/2π is z2 (α = turn·2π/θ). Seed: α drawn from the seed as the generator does (when α is not the other axis), and the noise of a one-image class.</source>
+        <translation>α 以圆周的圈数表示：0 为 z1，0.5 为 −z1，1 − θ/2π 为 z2（α = 圈数·2π/θ）。种子：按生成器的方式由种子抽取 α（当另一个轴不是 α 时），也是单图像类别的噪声种子。</translation>
+    </message>
+    <message>
+        <location line="+46"/>
+        <source>X</source>
+        <translation>X</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Y</source>
+        <translation>Y</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>%1: no suffixes</source>
+        <translation>%1：没有后缀</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>%1: s must lie in [0, 1]</source>
+        <translation>%1：s 必须在 [0, 1] 之间</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1: seeds are whole numbers ≥ 0</source>
+        <translation>%1：种子必须是 ≥ 0 的整数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1: guidance must lie in [0, %2]</source>
+        <translation>%1：引导必须在 [0, %2] 之间</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Choose two different axes</source>
+        <translation>请选择两个不同的轴</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1 cells: at most %2</source>
+        <translation>%1 个格子：最多 %2 个</translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <source>Queued after the running job…</source>
+        <translation>排在正在运行的任务之后…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Waiting for the first image…</source>
+        <translation>正在等待第一张图像…</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>%1 of %2 images</source>
+        <translation>%1 / %2 张图像</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>%1 images</source>
+        <translation>%1 张图像</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Grid stopped: %1</source>
+        <translation>网格已停止：%1</translation>
+    </message>
+    <message>
+        <location line="+33"/>
+        <location line="+10"/>
+        <source>Export grid</source>
+        <translation>导出网格</translation>
+    </message>
+    <message>
+        <location line="-9"/>
+        <source>%1 could not be written: %2</source>
+        <translation>无法写入 %1：%2</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Saved %1</source>
+        <translation>已保存 %1</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>PNG images (*.png)</source>
+        <translation>PNG 图像 (*.png)</translation>
+    </message>
+    <message>
+        <location filename="../ui/xy_grid.cpp" line="+15"/>
+        <source>α = %1 turn</source>
+        <translation>α = %1 圈</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>s = %1</source>
+        <translation>s = %1</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>seed %1</source>
+        <translation>种子 %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>guidance %1</source>
+        <translation>引导 %1</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>%1: the count must be 1 to %2</source>
+        <translation>%1：数量必须在 1 到 %2 之间</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1: the step must be positive</source>
+        <translation>%1：步长必须为正数</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>“%1” is neither a number nor a range such as 0-1 [5] or 1-9 (+2)</source>
+        <translation>“%1”既不是数字，也不是 0-1 [5] 或 1-9 (+2) 这样的范围</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>more than %1 values</source>
+        <translation>超过 %1 个值</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>no values</source>
+        <translation>没有取值</translation>
+    </message>
+</context>
+<context>
+    <name>diffii::ui::Lightbox</name>
+    <message>
+        <location filename="../ui/lightbox.cpp" line="+54"/>
+        <source>View full size</source>
+        <translation>查看原尺寸</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Copy image</source>
+        <translation>复制图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Save image as…</source>
+        <translation>图像另存为…</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <location line="+233"/>
+        <location line="+14"/>
+        <source>Save image</source>
+        <translation>保存图像</translation>
+    </message>
+    <message>
+        <location line="-241"/>
+        <location line="+241"/>
+        <source>PNG images (*.png)</source>
+        <translation>PNG 图像 (*.png)</translation>
+    </message>
+    <message>
+        <location line="-187"/>
+        <source>%1 (%2×%3)</source>
+        <translation>%1（%2×%3）</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Image</source>
+        <translation>图像</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Zoom in (+)</source>
+        <translation>放大 (+)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Zoom out (−)</source>
+        <translation>缩小 (−)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Fit (0)</source>
+        <translation>适应窗口 (0)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>1:1 (1)</source>
+        <translation>1:1 (1)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Copy the image at full resolution to the clipboard (Ctrl+C)</source>
+        <translation>将全分辨率图像复制到剪贴板 (Ctrl+C)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Save…</source>
+        <translation>保存…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Save the image at full resolution as PNG (Ctrl+S)</source>
+        <translation>将全分辨率图像保存为 PNG (Ctrl+S)</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Sources side by side (S)</source>
+        <translation>并排显示来源 (S)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Show the images this one was made from beside it, scaled to its height</source>
+        <translation>在旁边显示生成此图像所用的图像，缩放到与其同高</translation>
+    </message>
+    <message>
+        <location line="+65"/>
+        <source>this image</source>
+        <translation>此图像</translation>
+    </message>
+    <message>
+        <location line="+64"/>
+        <source>%1 could not be written: %2</source>
+        <translation>无法写入 %1：%2</translation>
+    </message>
+    <message>
+        <location line="+39"/>
+        <source>x %1, y %2: RGB %3 %4 %5</source>
+        <translation>x %1，y %2：RGB %3 %4 %5</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>Double-click to view at full size (zoom, save, copy)</source>
+        <translation>双击以原尺寸查看（缩放、保存、复制）</translation>
+    </message>
+</context>
+<context>
+    <name>diffii::ui::MainWindow</name>
+    <message>
+        <location filename="../ui/main_window.cpp" line="+4"/>
+        <location line="+397"/>
+        <source>Diff-II Studio</source>
+        <translation>Diff-II Studio</translation>
+    </message>
+    <message>
+        <location line="-387"/>
+        <location line="+385"/>
+        <source>%1. %2</source>
+        <translation>%1. %2</translation>
+    </message>
+    <message>
+        <location line="-364"/>
+        <location line="+367"/>
+        <source>Idle</source>
+        <translation>空闲</translation>
+    </message>
+    <message>
+        <location line="-358"/>
+        <location line="+359"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location line="-358"/>
+        <location line="+359"/>
         <source>Stop the running job (Esc); finished work is kept and the job resumes later</source>
         <translation>停止正在运行的任务（Esc）；已完成的部分会保留，任务稍后可继续</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="-347"/>
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+7"/>
+        <source>Concept learning paused; Resume on the Concepts page continues from its checkpoint</source>
+        <translation>概念学习已暂停；在“概念”页点击“继续”将从检查点接着训练</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>%1 cancelled; finished work is kept</source>
         <translation>%1 已取消；已完成的部分会保留</translation>
     </message>
@@ -1366,7 +1972,7 @@
         <translation>正在运行：%1</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+25"/>
         <source>&amp;Project</source>
         <translation>项目(&amp;P)</translation>
     </message>
@@ -1396,9 +2002,19 @@
         <translation>首选项(&amp;P)...</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+8"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&amp;Edit</source>
+        <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
     </message>
     <message>
         <location line="+3"/>
@@ -1406,34 +2022,135 @@
         <translation>转到(&amp;G)</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="-50"/>
+        <location line="+329"/>
         <source>Cancel job</source>
         <translation>取消任务</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="-274"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
         <location line="+1"/>
+        <source>&amp;Keyboard shortcuts</source>
+        <translation>键盘快捷键(&amp;K)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>&amp;About Diff-II Studio</source>
         <translation>关于 Diff-II Studio(&amp;A)</translation>
     </message>
     <message>
+        <location line="+10"/>
+        <source>&lt;b&gt;Diff-II Studio&lt;/b&gt; %1&lt;br&gt;Diffusion-based image augmentation for data-scarce classification: concept learning, inversion circle interpolation and two-stage denoising.</source>
+        <translation>&lt;b&gt;Diff-II Studio&lt;/b&gt; %1&lt;br&gt;面向数据稀缺分类任务的扩散模型图像增强：概念学习、反演圆插值与两阶段去噪。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Engine</source>
+        <translation>引擎</translation>
+    </message>
+    <message>
         <location line="+1"/>
+        <source>Version %1
+LibTorch %2
+Qt %3 (built with %4)</source>
+        <translation>版本 %1
+LibTorch %2
+Qt %3（编译时为 %4）</translation>
+    </message>
+    <message>
+        <location line="+11"/>
         <source>About Diff-II Studio</source>
         <translation>关于 Diff-II Studio</translation>
     </message>
     <message>
+        <location line="-6"/>
+        <source>This computer (as diffii info --system prints it)</source>
+        <translation>本机信息（与 diffii info --system 的输出相同）</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>Everywhere</source>
+        <translation>全局</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Keyboard shortcuts</source>
+        <translation>键盘快捷键</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Where</source>
+        <translation>位置</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Action</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Keys</source>
+        <translation>按键</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <location line="+175"/>
+        <source>Log</source>
+        <translation>日志</translation>
+    </message>
+    <message>
+        <location line="-157"/>
+        <source>warning: </source>
+        <translation>警告：</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>error: </source>
+        <translation>错误：</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>%1 started</source>
+        <translation>%1 开始</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>%1: %2 of %3</source>
+        <translation>%1：%2 / %3</translation>
+    </message>
+    <message>
         <location line="+1"/>
-        <source>&lt;b&gt;Diff-II Studio&lt;/b&gt;&lt;br&gt;Diffusion-based image augmentation for data-scarce classification: concept learning, inversion circle interpolation and two-stage denoising.</source>
-        <translation>&lt;b&gt;Diff-II Studio&lt;/b&gt;&lt;br&gt;面向数据稀缺分类任务的扩散模型图像增强：概念学习、反演圆插值与两阶段去噪。</translation>
+        <source>%1: %2 of %3 (%4)</source>
+        <translation>%1：%2 / %3（%4）</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>%1 finished in %2 s</source>
+        <translation>%1 完成，用时 %2 秒</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 finished in %2 s: %3</source>
+        <translation>%1 完成，用时 %2 秒：%3</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>%1 cancelled after %2 s; finished work is kept</source>
+        <translation>%1 在 %2 秒后取消；已完成的工作已保留</translation>
     </message>
     <message>
         <location line="+4"/>
-        <source>This computer (as diffii info --system prints it)</source>
-        <translation>本机信息（与 diffii info --system 的输出相同）</translation>
+        <source>%1 failed after %2 s: %3</source>
+        <translation>%1 在 %2 秒后失败：%3</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Project %1 open (%2)</source>
+        <translation>已打开项目 %1（%2）</translation>
     </message>
     <message>
         <location line="+23"/>
@@ -1441,7 +2158,22 @@
         <translation>打开项目</translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+15"/>
+        <source>The last project, %1, is no longer there; open or create a project</source>
+        <translation>上次的项目 %1 已不存在；请打开或新建项目</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Reopening the last project, %1</source>
+        <translation>正在重新打开上次的项目 %1</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <source>%1 (not found)</source>
+        <translation>%1（未找到）</translation>
+    </message>
+    <message>
+        <location line="+12"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
@@ -1457,7 +2189,8 @@
         <translation>%1 失败</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
+        <location line="+15"/>
         <source>%1 - Diff-II Studio</source>
         <translation>%1 - Diff-II Studio</translation>
     </message>
@@ -1686,12 +2419,12 @@
 <context>
     <name>diffii::ui::PoolPage</name>
     <message>
-        <location filename="../ui/pool_page.cpp" line="+213"/>
+        <location filename="../ui/pool_page.cpp" line="+237"/>
         <source>The inversion pool holds one DDIM inversion per training image: the noise latent that denoises back to that image under its class prompt. Generation interpolates between two inversions of a class on a circle, so a faithful inversion (high PSNR) gives faithful synthetic images.</source>
         <translation>反演池为每张训练图像保存一个 DDIM 反演：即在其类别提示词下可去噪还原为该图像的噪声潜变量。生成时在同一类别的两个反演之间沿圆插值，因此反演越忠实（PSNR 越高），合成图像就越忠实。</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+48"/>
         <source>Pool settings</source>
         <translation>反演池设置</translation>
     </message>
@@ -1756,7 +2489,22 @@
         <translation>只显示需要重建的条目</translation>
     </message>
     <message>
-        <location line="+69"/>
+        <location line="+44"/>
+        <source>%1 %2: original</source>
+        <translation>%1 %2：原图</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 %2: reconstruction</source>
+        <translation>%1 %2：重建</translation>
+    </message>
+    <message>
+        <location line="+43"/>
+        <source>%1 of %2 inverted (%p%)</source>
+        <translation>已反演 %1 / %2（%p%）</translation>
+    </message>
+    <message>
+        <location line="+24"/>
         <source>All classes</source>
         <translation>全部类别</translation>
     </message>
@@ -1798,7 +2546,7 @@
         <translation>尚无反演：请点击“构建反演池”。</translation>
     </message>
     <message>
-        <location filename="../ui/pool_page.h" line="+31"/>
+        <location filename="../ui/pool_page.h" line="+32"/>
         <source>Inversion pool</source>
         <translation>反演池</translation>
     </message>
@@ -1806,7 +2554,7 @@
 <context>
     <name>diffii::ui::PreferencesDialog</name>
     <message>
-        <location filename="../ui/preferences_dialog.cpp" line="+15"/>
+        <location filename="../ui/preferences_dialog.cpp" line="+50"/>
         <source>Preferences</source>
         <translation>首选项</translation>
     </message>
@@ -1821,15 +2569,25 @@
         <translation>语言(&amp;L)：</translation>
     </message>
     <message>
+        <location line="+1"/>
+        <source>&amp;Reopen the last project on start</source>
+        <translation>启动时重新打开上次的项目(&amp;R)</translation>
+    </message>
+    <message>
         <location line="+2"/>
-        <source>The language changes when Diff-II Studio is restarted.</source>
-        <translation>语言将在重新启动 Diff-II Studio 后生效。</translation>
+        <source>A project folder given on the command line, or --demo, is opened instead</source>
+        <translation>如果命令行给出了项目文件夹或 --demo，则改为打开它</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>A new language applies at once to the menus, the step list, the status bar and the dialogs opened afterwards; the text inside the pages changes when Diff-II Studio is restarted.</source>
+        <translation>新语言会立即应用于菜单、步骤列表、状态栏以及之后打开的对话框；页面内的文字在重新启动 Diff-II Studio 后才会更改。</translation>
     </message>
 </context>
 <context>
     <name>diffii::ui::PreviewPage</name>
     <message>
-        <location filename="../ui/preview_page.cpp" line="+83"/>
+        <location filename="../ui/preview_page.cpp" line="+103"/>
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
@@ -1849,7 +2607,7 @@
         <translation>请先构建反演池</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Class</source>
         <translation>类别</translation>
     </message>
@@ -1864,7 +2622,7 @@
         <translation>第二个反演 z2：α = −1（≡ 周期 − 1）处的图像</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Image z1</source>
         <translation>图像 z1</translation>
     </message>
@@ -1899,22 +2657,32 @@
         <translation>经过 z1 和 z2 的大圆。绿色：两者之间的短弧（内插）；圆的其余部分为外推。单击或拖动以移动点。</translation>
     </message>
     <message>
-        <location line="+9"/>
-        <source>α, the rotation along the circle: 0 is z1, period − 1 is z2 (period = 2π/θ); the slider walks the whole circle once</source>
-        <translation>α 为沿圆的旋转量：0 为 z1，周期 − 1 为 z2（周期 = 2π/θ）；滑块正好走完整个圆一周</translation>
+        <location line="+10"/>
+        <source>Where the point is on the great circle through z1 and z2, in turns from z1 (0 … 1 turn, both ends are z1): −z1 is at 0.5 turn, z2 at 1 − θ/360°, −z2 at 0.5 − θ/360°. The green band, from z2 to the end, is the interpolation arc; the rest extrapolates. Arrow keys move 0.01 turn, Page Up/Down 0.1 turn.</source>
+        <translation>点在经过 z1 和 z2 的大圆上的位置，以从 z1 起的圈数表示（0 … 1 圈，两端都是 z1）：−z1 在 0.5 圈，z2 在 1 − θ/360°，−z2 在 0.5 − θ/360°。从 z2 到末端的绿色带是插值弧，其余为外插。方向键每次移动 0.01 圈，Page Up/Down 移动 0.1 圈。</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <source>α</source>
-        <translation>α</translation>
-    </message>
-    <message>
-        <location line="+6"/>
-        <source>θ is the angle between the two inverted latents; α·θ is the point&apos;s angle from z1</source>
-        <translation>θ 为两个反演潜变量之间的夹角；α·θ 为该点相对 z1 的角度</translation>
+        <location line="+11"/>
+        <source>Position</source>
+        <translation>位置</translation>
     </message>
     <message>
         <location line="+8"/>
+        <source> turn</source>
+        <translation> 圈</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The position in turns of the circle from z1; the engine gets α = turns · 2π/θ</source>
+        <translation>从 z1 起沿圆周的圈数位置；引擎接收 α = 圈数 · 2π/θ</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Turns</source>
+        <translation>圈数</translation>
+    </message>
+    <message>
+        <location line="+14"/>
         <source>Split ratio s: the noisiest fraction s of the steps uses the prompt with the scene suffix, the rest the plain prompt. Low s stays faithful to the sources, high s brings more diversity.</source>
         <translation>分割比例 s：噪声最大的前 s 比例的步数使用带场景后缀的提示词，其余步数使用普通提示词。s 越低越忠实于源图像，s 越高多样性越强。</translation>
     </message>
@@ -1929,7 +2697,7 @@
         <translation>忠实 ← → 多样</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>Scene suffix appended to the prompt for the first stage of denoising (type your own)</source>
         <translation>在第一阶段去噪时附加到提示词后的场景后缀（可自行输入）</translation>
     </message>
@@ -1979,7 +2747,27 @@
         <translation>测量 s = 0, 0.2, …, 1 时的忠实度与多样性（每个取值 %1 个样本）</translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location line="+4"/>
+        <source>X/Y grid…</source>
+        <translation>X/Y 网格…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Render this pair over two axes (α, s, suffix, seed, guidance) as one labelled grid</source>
+        <translation>沿两个轴（α、s、后缀、种子、引导）渲染此图像对，生成一张带标注的网格</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>%1: %2 (Gaussian noise)</source>
+        <translation>%1：%2（高斯噪声）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1: %2 ↔ %3</source>
+        <translation>%1：%2 ↔ %3</translation>
+    </message>
+    <message>
+        <location line="+26"/>
         <source>Source of z1</source>
         <translation>z1 的源图像</translation>
     </message>
@@ -1999,12 +2787,12 @@
         <translation>z2</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+9"/>
         <source>No preview yet</source>
         <translation>尚无预览</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+33"/>
         <source>Images along the circle; click one to move α there</source>
         <translation>沿圆周的图像；单击某张可将 α 移到该处</translation>
     </message>
@@ -2039,42 +2827,104 @@
         <translation>随着 s 增大，忠实度下降而多样性上升；请选择权衡合适的 s</translation>
     </message>
     <message>
-        <location line="+59"/>
         <location line="+16"/>
+        <source>The image at the current position for each s of the sweep; click one to use that s</source>
+        <translation>扫描中每个 s 在当前位置的图像；单击其中一张即使用该 s</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>The previews of this session, newest first; click one to restore its settings</source>
+        <translation>本次会话的预览，最新的在前；单击一项即恢复其设置</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Use these settings for export</source>
+        <translation>将这些设置用于导出</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Write the selected preview&apos;s steps, guidance and split ratio s into the project&apos;s settings, which the Export page generates with (the pair, position, suffix and seed are drawn per image there)</source>
+        <translation>将所选预览的步数、引导强度和分割比 s 写入项目设置，导出页面按这些设置生成（图像对、位置、后缀和种子在那里按每张图像随机抽取）</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Sweep of s</source>
+        <translation>s 扫描</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>History</source>
+        <translation>历史</translation>
+    </message>
+    <message>
+        <location line="+67"/>
+        <location line="+75"/>
+        <location line="+393"/>
+        <location line="+72"/>
+        <location line="+77"/>
         <source>s = %1</source>
         <translation>s = %1</translation>
     </message>
     <message>
-        <location line="+47"/>
-        <location line="+117"/>
-        <location line="+80"/>
+        <location line="-592"/>
+        <source>s = %1
+faithfulness %2
+diversity %3
+click to use this s</source>
+        <translation>s = %1
+忠实度 %2
+多样性 %3
+单击以使用此 s</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>%1 reconstruction</source>
+        <translation>%1 重建</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>reconstruction</source>
+        <translation>重建</translation>
+    </message>
+    <message>
+        <location line="+58"/>
+        <location line="+138"/>
+        <location line="+95"/>
+        <location line="+236"/>
+        <location line="+25"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location line="-107"/>
+        <location line="-393"/>
+        <location line="+358"/>
         <source>noise</source>
         <translation>噪声</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-356"/>
         <source>one image in the class: Gaussian noise (seed %1)</source>
         <translation>该类别仅有一张图像：高斯噪声（种子 %1）</translation>
     </message>
     <message>
-        <location line="+4"/>
-        <location line="+112"/>
+        <location line="+5"/>
+        <location line="+136"/>
         <source>interpolation</source>
         <translation>内插</translation>
     </message>
     <message>
-        <location line="-112"/>
-        <location line="+112"/>
+        <location line="-136"/>
+        <location line="+136"/>
         <source>extrapolation</source>
         <translation>外推</translation>
     </message>
     <message>
-        <location line="-109"/>
+        <location line="-133"/>
         <source>The point lies on the short arc between z1 and z2</source>
         <translation>该点位于 z1 与 z2 之间的短弧上</translation>
     </message>
@@ -2095,11 +2945,51 @@
     </message>
     <message>
         <location line="+1"/>
-        <source>α = %1 of %2 · %3</source>
-        <translation>α = %1 / %2 · %3</translation>
+        <source>%1 turn (α = %2) · %3</source>
+        <translation>%1 圈（α = %2）· %3</translation>
     </message>
     <message>
-        <location line="+66"/>
+        <location line="+3"/>
+        <source>How far round the circle the point is from z1, in turns (1 turn: all the way round, back to z1). z2 is at %1 turn, −z1 at 0.5, −z2 at %2. The engine&apos;s rotation parameter is α = turns · 2π/θ = turns · %3; θ, the angle between the two inverted latents, is %4°.</source>
+        <translation>点从 z1 沿圆周走了多远，以圈计（1 圈：绕满一周回到 z1）。z2 在 %1 圈，−z1 在 0.5 圈，−z2 在 %2 圈。引擎的旋转参数为 α = 圈数 · 2π/θ = 圈数 · %3；θ 是两个反演潜变量之间的夹角，为 %4°。</translation>
+    </message>
+    <message>
+        <location line="+121"/>
+        <source>%1 turn (α = %2) · θ = %3° · %4 · s = %5 · suffix: %6 · %7 s</source>
+        <translation>%1 圈（α = %2）· θ = %3° · %4 · s = %5 · 后缀：%6 · %7 秒</translation>
+    </message>
+    <message>
+        <location line="+106"/>
+        <source>s = %1 · faithfulness %2 · diversity %3 (at α = %4)</source>
+        <translation>s = %1 · 忠实度 %2 · 多样性 %3（α = %4 处）</translation>
+    </message>
+    <message>
+        <location line="+98"/>
+        <source> · shown again, not recomputed</source>
+        <translation> · 再次显示，未重新计算</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>%1 turn</source>
+        <translation>%1 圈</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 · %2/%3 · %4 · s = %5 · guidance %6 · %7 steps · seed %8 · suffix: %9</source>
+        <translation>%1 · %2/%3 · %4 · s = %5 · 引导 %6 · %7 步 · 种子 %8 · 后缀：%9</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>α = %1, θ = %2°</source>
+        <translation>α = %1，θ = %2°</translation>
+    </message>
+    <message>
+        <location line="+44"/>
+        <source>Export settings: %1 steps, guidance %2, s = %3</source>
+        <translation>导出设置：%1 步，引导 %2，s = %3</translation>
+    </message>
+    <message>
+        <location line="-326"/>
         <source>Denoising… step %1 of %2</source>
         <translation>去噪中… 第 %1 / %2 步</translation>
     </message>
@@ -2109,17 +2999,12 @@
         <translation>θ 为 %1°：正在移动到圆上选定的点…</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+29"/>
         <source>Gaussian noise (one image in the class, seed %1) · s = %2 · suffix: %3 · %4 s</source>
         <translation>高斯噪声（该类别仅一张图像，种子 %1）· s = %2 · 后缀：%3 · %4 秒</translation>
     </message>
     <message>
-        <location line="+6"/>
-        <source>α = %1 · θ = %2° · %3 · s = %4 · suffix: %5 · %6 s</source>
-        <translation>α = %1 · θ = %2° · %3 · s = %4 · 后缀：%5 · %6 秒</translation>
-    </message>
-    <message>
-        <location line="+15"/>
+        <location line="+20"/>
         <source>Preview failed: %1</source>
         <translation>预览失败：%1</translation>
     </message>
@@ -2129,12 +3014,12 @@
         <translation>%1 失败：%2</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+15"/>
         <source>Circle strip queued…</source>
         <translation>圆周图像条已排队…</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+15"/>
         <source>α = %1
 %2</source>
         <translation>α = %1
@@ -2151,7 +3036,7 @@
         <translation>外推</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+6"/>
         <source>On the short arc between z1 and z2: interpolation</source>
         <translation>位于 z1 与 z2 之间的短弧上：内插</translation>
     </message>
@@ -2161,12 +3046,12 @@
         <translation>超出 z1 或 z2：外推</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+32"/>
         <source>Sweep of s queued…</source>
         <translation>s 扫描已排队…</translation>
     </message>
     <message>
-        <location filename="../ui/preview_page.h" line="+34"/>
+        <location filename="../ui/preview_page.h" line="+46"/>
         <source>Preview</source>
         <translation>预览</translation>
     </message>
@@ -2174,7 +3059,7 @@
 <context>
     <name>diffii::ui::ThumbnailModel</name>
     <message>
-        <location filename="../ui/dataset_page.cpp" line="-341"/>
+        <location filename="../ui/dataset_page.cpp" line="-387"/>
         <source>In the training split</source>
         <translation>在训练子集中</translation>
     </message>
@@ -2182,6 +3067,24 @@
         <location line="+1"/>
         <source>Not in the training split (left out by the subset)</source>
         <translation>不在训练子集中（被子集排除）</translation>
+    </message>
+</context>
+<context>
+    <name>diffii::ui::TurnScale</name>
+    <message>
+        <location filename="../ui/circle_widget.cpp" line="+97"/>
+        <source>interpolation</source>
+        <translation>插值</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>extrapolation</source>
+        <translation>外插</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>θ unknown until the first preview</source>
+        <translation>首次预览前 θ 未知</translation>
     </message>
 </context>
 </TS>
