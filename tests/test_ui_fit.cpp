@@ -95,6 +95,9 @@ QSize smallestSize(const QWidget* w) {
     int width = w->minimumWidth(), height = w->minimumHeight();
     if (width == 0 && !(policy.horizontalPolicy() & QSizePolicy::IgnoreFlag)) width = std::max(0, hint.width());
     if (height == 0 && !(policy.verticalPolicy() & QSizePolicy::IgnoreFlag)) height = std::max(0, hint.height());
+    // A tab bar's minimum counts its scroll buttons: with short (Chinese) tab titles all its tabs together can be
+    // narrower than that, and shown whole it is not squeezed.
+    if (qobject_cast<const QTabBar*>(w)) width = std::min(width, w->sizeHint().width());
     return {width, height};
 }
 
