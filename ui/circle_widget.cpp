@@ -182,17 +182,24 @@ void TurnScale::paintEvent(QPaintEvent*) {
         double turn;
         QString name;
     };
-    QList<Mark> list = {
-        {0.0, QStringLiteral("z1")}, {marks.minusZ1, QStringLiteral("−z1")}, {1.0, QStringLiteral("z1")}};
-    if (haveTheta) list += {{marks.z2, QStringLiteral("z2")}, {marks.minusZ2, QStringLiteral("−z2")}};
+    // In priority order: a name that would overlap one already drawn keeps only its tick (a small θ puts −z1 and
+    // −z2, and z2 and the end, a few pixels apart).
+    QList<Mark> list = {{0.0, QStringLiteral("z1")}, {1.0, QStringLiteral("z1")}};
+    if (haveTheta) list.append(Mark{marks.z2, QStringLiteral("z2")});
+    list.append(Mark{marks.minusZ1, QStringLiteral("−z1")});
+    if (haveTheta) list.append(Mark{marks.minusZ2, QStringLiteral("−z2")});
     p.setPen(QPen(pal.color(QPalette::WindowText), 1));
     const double textY = bandY + bandH + 1;
+    QList<QRectF> drawn;
     for (const auto& m : list) {
         const double x = xOfTurn(m.turn);
         p.drawLine(QPointF(x, bandY - 1), QPointF(x, textY + 2));
         const int w = fontMetrics().horizontalAdvance(m.name) + 2;
         const double left = std::clamp(x - w / 2.0, 0.0, std::max(0.0, width() - static_cast<double>(w)));
-        p.drawText(QRectF(left, textY, w, lineH), Qt::AlignCenter, m.name);
+        const QRectF box(left, textY, w, lineH);
+        if (std::any_of(drawn.begin(), drawn.end(), [&](const QRectF& r) { return r.intersects(box); })) continue;
+        drawn << box;
+        p.drawText(box, Qt::AlignCenter, m.name);
     }
 
     // The regions' names on the second line, where there is room.
@@ -206,10 +213,19 @@ void TurnScale::paintEvent(QPaintEvent*) {
         const double a = xOfTurn(marks.z2), b = x1;
         p.setPen(QColor(46, 140, 60));
         const int w = fm.horizontalAdvance(interp);
-        p.drawText(QRectF(std::min(a, width() - static_cast<double>(w) - 1), nameY, std::max<double>(w, b - a), lineH),
-                   Qt::AlignRight | Qt::AlignVCenter, interp);
-        p.setPen(QColor(192, 102, 30));
-        p.drawText(QRectF(x0, nameY, a - x0, lineH), Qt::AlignCenter, tr("extrapolation"));
+        const QRectF interpBox(std::min(a, width() - static_cast<double>(w) - 1), nameY, std::max<double>(w, b - a),
+                               lineH);
+        p.drawText(interpBox, Qt::AlignRight | Qt::AlignVCenter, interp);
+        // The other name centred on its part of the band, or at its left end, or not at all: never over the first.
+        const QString extrap = tr("extrapolation");
+        const double we = fm.horizontalAdvance(extrap) + 2;
+        const double right = interpBox.right() - fm.horizontalAdvance(interp);
+        double left = x0 + std::max(0.0, (a - x0 - we) / 2);
+        if (left + we > right - 4) left = x0;
+        if (left + we <= right - 4) {
+            p.setPen(QColor(192, 102, 30));
+            p.drawText(QRectF(left, nameY, we, lineH), Qt::AlignCenter, extrap);
+        }
     } else {
         p.setPen(QColor(192, 102, 30));
         p.drawText(QRectF(x0, nameY, x1 - x0, lineH), Qt::AlignCenter, tr("θ unknown until the first preview"));
