@@ -23,6 +23,7 @@
 #include <QtTest>
 
 #include "tests/test_registry.h"
+#include "tests/ui_test_window.h"
 #include "ui/main_window.h"
 #include "ui/preferences_dialog.h"
 #include "ui/studio_controller.h"
@@ -201,10 +202,7 @@ void TestTranslations::noUntranslatedVisibleText() {
     {
         StudioController controller;
         MainWindow window(&controller);
-        window.setQuietErrors(true);
-        window.resize(1280, 800);
-        window.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(diffii::test::showForTest(window));
         if (!looksTranslated(window.windowTitle())) bad << QStringLiteral("window title: ") + window.windowTitle();
         for (QAction* a : window.menuBar()->actions()) {
             if (!looksTranslated(a->text())) bad << QStringLiteral("menu bar: ") + a->text();

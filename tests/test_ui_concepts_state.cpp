@@ -28,6 +28,7 @@
 
 #include "tests/test_registry.h"
 #include "tests/ui_test_project.h"
+#include "tests/ui_test_window.h"
 #include "ui/concepts_page.h"
 #include "ui/export_page.h"
 #include "ui/main_window.h"
@@ -130,10 +131,7 @@ void TestUiConceptsState::initTestCase() {
 void TestUiConceptsState::openWindow() {
     m_controller = new StudioController();
     m_window = new MainWindow(m_controller);
-    m_window->setQuietErrors(true);
-    m_window->resize(1280, 800);
-    m_window->show();
-    QVERIFY(QTest::qWaitForWindowExposed(m_window));
+    QVERIFY(diffii::test::showForTest(*m_window));
     m_controller->openProject(m_project);
     QTRY_VERIFY_WITH_TIMEOUT(m_controller->hasProject() && !m_controller->busy(), kLongMs);
     QVERIFY2(m_window->lastError().isEmpty(), qPrintable(m_window->lastError()));

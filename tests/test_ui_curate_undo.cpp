@@ -19,6 +19,7 @@
 
 #include "tests/test_registry.h"
 #include "tests/ui_test_project.h"
+#include "tests/ui_test_window.h"
 #include "ui/curate_page.h"
 #include "ui/main_window.h"
 #include "ui/studio_controller.h"
@@ -104,10 +105,7 @@ void TestUiCurateUndo::initTestCase() {
 
     m_controller = new StudioController();
     m_window = new MainWindow(m_controller);
-    m_window->setQuietErrors(true);
-    m_window->resize(1280, 800);
-    m_window->show();
-    QVERIFY(QTest::qWaitForWindowExposed(m_window));
+    QVERIFY(diffii::test::showForTest(*m_window));
     m_curate = m_window->findChild<CuratePage*>();
     QVERIFY(m_curate);
     m_grid = m_curate->findChild<QListView*>(QStringLiteral("curateGrid"));

@@ -13,6 +13,7 @@
 
 #include "core/demo/demo.h"
 #include "tests/test_registry.h"
+#include "tests/ui_test_window.h"
 #include "ui/main_window.h"
 #include "ui/preview_page.h"
 #include "ui/studio_controller.h"
@@ -57,10 +58,7 @@ private Q_SLOTS:
         const QString dir = tmp.path() + QStringLiteral("/demo");
         StudioController controller;
         MainWindow window(&controller);
-        window.setQuietErrors(true);
-        window.resize(1280, 800);
-        window.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(diffii::test::showForTest(window));
 
         QElapsedTimer clock;
         clock.start();

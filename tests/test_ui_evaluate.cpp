@@ -16,6 +16,7 @@
 #include <QtTest>
 
 #include "tests/test_registry.h"
+#include "tests/ui_test_window.h"
 #include "ui/evaluate_page.h"
 #include "ui/main_window.h"
 #include "ui/studio_controller.h"
@@ -54,10 +55,7 @@ private Q_SLOTS:
         {
             StudioController controller;
             MainWindow window(&controller);
-            window.setQuietErrors(true);
-            window.resize(1280, 800);
-            window.show();
-            QVERIFY(QTest::qWaitForWindowExposed(&window));
+            QVERIFY(diffii::test::showForTest(window));
             window.openDemo(tmp.path() + QStringLiteral("/demo"));
             QTRY_VERIFY_WITH_TIMEOUT(controller.hasProject() && !controller.busy(), kLongMs);
             auto* page = window.findChild<EvaluatePage*>();

@@ -28,6 +28,7 @@
 
 #include "tests/test_registry.h"
 #include "tests/test_support.h"
+#include "tests/ui_test_window.h"
 #include "ui/main_window.h"
 #include "ui/new_project_dialog.h"
 #include "ui/preview_page.h"
@@ -351,10 +352,7 @@ void TestUiFit::window() {
 void TestUiFit::newProjectDialog() {
     StudioController controller;
     MainWindow window(&controller);
-    window.setQuietErrors(true);
-    window.resize(kSmall);
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(diffii::test::showForTest(window, kSmall));
     window.newProject();
     NewProjectDialog* dialog = window.newProjectDialog();
     QVERIFY(dialog);

@@ -18,6 +18,7 @@
 
 #include "core/demo/demo.h"
 #include "tests/test_registry.h"
+#include "tests/ui_test_window.h"
 #include "ui/curate_page.h"
 #include "ui/grid_dialog.h"
 #include "ui/lightbox.h"
@@ -88,10 +89,7 @@ void TestUiLightbox::initTestCase() {
     QVERIFY(!diffii::locateDemoResources().pool.empty());
     m_controller = new StudioController();
     m_window = new MainWindow(m_controller);
-    m_window->setQuietErrors(true);
-    m_window->resize(1280, 800);
-    m_window->show();
-    QVERIFY(QTest::qWaitForWindowExposed(m_window));
+    QVERIFY(diffii::test::showForTest(*m_window));
     m_preview = m_window->findChild<PreviewPage*>();
     QVERIFY(m_preview);
     m_window->openDemo(m_tmp.filePath(QStringLiteral("demo")));

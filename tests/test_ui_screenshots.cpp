@@ -14,6 +14,7 @@
 
 #include "tests/test_registry.h"
 #include "tests/ui_test_project.h"
+#include "tests/ui_test_window.h"
 #include "ui/main_window.h"
 #include "ui/studio_controller.h"
 #include "ui/studio_page.h"
@@ -99,10 +100,7 @@ void TestUiScreenshots::pages() {
     {
         StudioController controller;
         MainWindow window(&controller);
-        window.setQuietErrors(true);
-        window.resize(1280, 800);
-        window.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(diffii::test::showForTest(window));
         controller.openProject(m_project);
         QTRY_VERIFY_WITH_TIMEOUT(controller.hasProject() && !controller.busy(), kLongMs);
         QVERIFY2(window.lastError().isEmpty(), qPrintable(window.lastError()));

@@ -20,6 +20,7 @@
 
 #include "tests/test_registry.h"
 #include "tests/ui_test_project.h"
+#include "tests/ui_test_window.h"
 #include "ui/main_window.h"
 #include "ui/preferences_dialog.h"
 #include "ui/studio_controller.h"
@@ -57,10 +58,7 @@ private:
         cleanup();
         m_controller = new StudioController();
         m_window = new MainWindow(m_controller);
-        m_window->setQuietErrors(true);
-        m_window->resize(1200, 780);
-        m_window->show();
-        QVERIFY(QTest::qWaitForWindowExposed(m_window));
+        QVERIFY(diffii::test::showForTest(*m_window, QSize(1200, 780)));
     }
     QString statusText() const { return m_window->findChild<QLabel*>(QStringLiteral("statusJob"))->text(); }
 

@@ -1,0 +1,20 @@
+// The main window as the GUI tests drive it: errors kept for lastError() instead of shown in a box, a given size,
+// shown and exposed. Header-only, for the test_ui_* files and test_translations.
+#pragma once
+
+#include <QSize>
+#include <QtTest>
+
+#include "ui/main_window.h"
+
+namespace diffii::test {
+
+// True when the window is on screen (QVERIFY it).
+inline bool showForTest(diffii::ui::MainWindow& window, QSize size = QSize(1280, 800)) {
+    window.setQuietErrors(true);
+    window.resize(size);
+    window.show();
+    return QTest::qWaitForWindowExposed(&window);
+}
+
+}  // namespace diffii::test
