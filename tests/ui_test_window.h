@@ -9,12 +9,16 @@
 
 namespace diffii::test {
 
-// True when the window is on screen (QVERIFY it).
+// True when the window is on screen and active (QVERIFY it).
 inline bool showForTest(diffii::ui::MainWindow& window, QSize size = QSize(1280, 800)) {
     window.setQuietErrors(true);
     window.resize(size);
     window.show();
-    return QTest::qWaitForWindowExposed(&window);
+    if (!QTest::qWaitForWindowExposed(&window)) return false;
+    // Shortcuts reach only the active window; offscreen every window is, under a bare X server (no window
+    // manager) only the one given the focus.
+    window.activateWindow();
+    return QTest::qWaitForWindowActive(&window);
 }
 
 }  // namespace diffii::test
