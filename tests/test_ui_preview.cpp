@@ -264,7 +264,13 @@ void TestUiPreview::stripWithoutBlockingGui() {
 
     auto* strip = m_page->findChild<QListWidget*>(QStringLiteral("stripList"));
     QCOMPARE(strip->count(), 8);
-    QVERIFY(strip->item(0)->text().contains(QStringLiteral("α = 0.00")));
+    // Labelled in turns of the circle, as the position control; α in the tooltip.
+    for (int i = 0; i < 8; ++i) {
+        QVERIFY2(strip->item(i)->text().startsWith(QString::number(i / 8.0, 'f', 3) + QStringLiteral(" turn")),
+                 qPrintable(strip->item(i)->text()));
+        QVERIFY(
+            strip->item(i)->toolTip().startsWith(QStringLiteral("α = %1.").arg(m_page->period() * i / 8, 0, 'f', 3)));
+    }
     // The strip's α_i = period·i/8 fall in interpolation exactly where the circle math says.
     for (int i = 0; i < 8; ++i) {
         const double alpha = m_page->period() * i / 8;

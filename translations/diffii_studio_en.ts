@@ -2864,14 +2864,14 @@ Qt %3 (built with %4)</translation>
     <message>
         <location line="+67"/>
         <location line="+75"/>
-        <location line="+393"/>
+        <location line="+396"/>
         <location line="+72"/>
         <location line="+77"/>
         <source>s = %1</source>
         <translation>s = %1</translation>
     </message>
     <message>
-        <location line="-592"/>
+        <location line="-595"/>
         <source>s = %1
 faithfulness %2
 diversity %3
@@ -2900,19 +2900,19 @@ click to use this s</translation>
         <location line="+58"/>
         <location line="+138"/>
         <location line="+95"/>
-        <location line="+236"/>
+        <location line="+239"/>
         <location line="+25"/>
         <source>(none)</source>
         <translation>(none)</translation>
     </message>
     <message>
-        <location line="-393"/>
-        <location line="+358"/>
+        <location line="-396"/>
+        <location line="+361"/>
         <source>noise</source>
         <translation>noise</translation>
     </message>
     <message>
-        <location line="-356"/>
+        <location line="-359"/>
         <source>one image in the class: Gaussian noise (seed %1)</source>
         <translation>one image in the class: Gaussian noise (seed %1)</translation>
     </message>
@@ -2964,7 +2964,19 @@ click to use this s</translation>
         <translation>%1 turn (α = %2) · θ = %3° · %4 · s = %5 · suffix: %6 · %7 s</translation>
     </message>
     <message>
-        <location line="+106"/>
+        <location line="+49"/>
+        <source>%1 turn
+%2</source>
+        <translation>%1 turn
+%2</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>α = %1. %2</source>
+        <translation>α = %1. %2</translation>
+    </message>
+    <message>
+        <location line="+52"/>
         <source>s = %1 · faithfulness %2 · diversity %3 (at α = %4)</source>
         <translation>s = %1 · faithfulness %2 · diversity %3 (at α = %4)</translation>
     </message>
@@ -2994,7 +3006,7 @@ click to use this s</translation>
         <translation>Export settings: %1 steps, guidance %2, s = %3</translation>
     </message>
     <message>
-        <location line="-326"/>
+        <location line="-329"/>
         <source>Denoising… step %1 of %2</source>
         <translation>Denoising… step %1 of %2</translation>
     </message>
@@ -3024,14 +3036,7 @@ click to use this s</translation>
         <translation>Circle strip queued…</translation>
     </message>
     <message>
-        <location line="+15"/>
-        <source>α = %1
-%2</source>
-        <translation>α = %1
-%2</translation>
-    </message>
-    <message>
-        <location line="+0"/>
+        <location line="+16"/>
         <source>interp</source>
         <translation>interp</translation>
     </message>
@@ -3041,7 +3046,7 @@ click to use this s</translation>
         <translation>extrap</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+8"/>
         <source>On the short arc between z1 and z2: interpolation</source>
         <translation>On the short arc between z1 and z2: interpolation</translation>
     </message>
@@ -3077,17 +3082,17 @@ click to use this s</translation>
 <context>
     <name>diffii::ui::TurnScale</name>
     <message>
-        <location filename="../ui/circle_widget.cpp" line="+97"/>
+        <location filename="../ui/circle_widget.cpp" line="+104"/>
         <source>interpolation</source>
         <translation>interpolation</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>extrapolation</source>
         <translation>extrapolation</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+11"/>
         <source>θ unknown until the first preview</source>
         <translation>θ unknown until the first preview</translation>
     </message>

@@ -2859,14 +2859,14 @@ Qt %3（编译时为 %4）</translation>
     <message>
         <location line="+67"/>
         <location line="+75"/>
-        <location line="+393"/>
+        <location line="+396"/>
         <location line="+72"/>
         <location line="+77"/>
         <source>s = %1</source>
         <translation>s = %1</translation>
     </message>
     <message>
-        <location line="-592"/>
+        <location line="-595"/>
         <source>s = %1
 faithfulness %2
 diversity %3
@@ -2895,19 +2895,19 @@ click to use this s</source>
         <location line="+58"/>
         <location line="+138"/>
         <location line="+95"/>
-        <location line="+236"/>
+        <location line="+239"/>
         <location line="+25"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location line="-393"/>
-        <location line="+358"/>
+        <location line="-396"/>
+        <location line="+361"/>
         <source>noise</source>
         <translation>噪声</translation>
     </message>
     <message>
-        <location line="-356"/>
+        <location line="-359"/>
         <source>one image in the class: Gaussian noise (seed %1)</source>
         <translation>该类别仅有一张图像：高斯噪声（种子 %1）</translation>
     </message>
@@ -2959,7 +2959,19 @@ click to use this s</source>
         <translation>%1 圈（α = %2）· θ = %3° · %4 · s = %5 · 后缀：%6 · %7 秒</translation>
     </message>
     <message>
-        <location line="+106"/>
+        <location line="+49"/>
+        <source>%1 turn
+%2</source>
+        <translation>%1 圈
+%2</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>α = %1. %2</source>
+        <translation>α = %1。%2</translation>
+    </message>
+    <message>
+        <location line="+52"/>
         <source>s = %1 · faithfulness %2 · diversity %3 (at α = %4)</source>
         <translation>s = %1 · 忠实度 %2 · 多样性 %3（α = %4 处）</translation>
     </message>
@@ -2989,7 +3001,7 @@ click to use this s</source>
         <translation>导出设置：%1 步，引导 %2，s = %3</translation>
     </message>
     <message>
-        <location line="-326"/>
+        <location line="-329"/>
         <source>Denoising… step %1 of %2</source>
         <translation>去噪中… 第 %1 / %2 步</translation>
     </message>
@@ -3019,14 +3031,7 @@ click to use this s</source>
         <translation>圆周图像条已排队…</translation>
     </message>
     <message>
-        <location line="+15"/>
-        <source>α = %1
-%2</source>
-        <translation>α = %1
-%2</translation>
-    </message>
-    <message>
-        <location line="+0"/>
+        <location line="+16"/>
         <source>interp</source>
         <translation>内插</translation>
     </message>
@@ -3036,7 +3041,7 @@ click to use this s</source>
         <translation>外推</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+8"/>
         <source>On the short arc between z1 and z2: interpolation</source>
         <translation>位于 z1 与 z2 之间的短弧上：内插</translation>
     </message>
@@ -3072,17 +3077,17 @@ click to use this s</source>
 <context>
     <name>diffii::ui::TurnScale</name>
     <message>
-        <location filename="../ui/circle_widget.cpp" line="+97"/>
+        <location filename="../ui/circle_widget.cpp" line="+104"/>
         <source>interpolation</source>
         <translation>插值</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>extrapolation</source>
         <translation>外插</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+11"/>
         <source>θ unknown until the first preview</source>
         <translation>首次预览前 θ 未知</translation>
     </message>

@@ -863,16 +863,19 @@ void PreviewPage::onStripImage(qint64 id, int index, const QImage& image, double
         m_stripTheta = diffii::kTwoPi * index / (kStripCount * alpha);
         learnTheta(m_strip->property("pair").toString(), m_stripTheta);
     }
-    auto* item =
-        new QListWidgetItem(QIcon(fitPixmap(image, kStripSide)),
-                            tr("α = %1\n%2").arg(alpha, 0, 'f', 2).arg(interpolation ? tr("interp") : tr("extrap")));
+    auto* item = new QListWidgetItem(QIcon(fitPixmap(image, kStripSide)),
+                                     tr("%1 turn\n%2")
+                                         .arg(static_cast<double>(index) / kStripCount, 0, 'f', 3)
+                                         .arg(interpolation ? tr("interp") : tr("extrap")));
     item->setData(Qt::UserRole, static_cast<double>(index) / kStripCount);
     item->setData(Qt::UserRole + 1, image);  // shown again on a click instead of rendering it again
     item->setData(Qt::UserRole + 2, alpha);
     item->setData(Qt::UserRole + 3, interpolation);
     item->setData(kLightboxImageRole, image);
-    item->setToolTip(interpolation ? tr("On the short arc between z1 and z2: interpolation")
-                                   : tr("Beyond z1 or z2: extrapolation"));
+    item->setToolTip(tr("α = %1. %2")
+                         .arg(alpha, 0, 'f', 3)
+                         .arg(interpolation ? tr("On the short arc between z1 and z2: interpolation")
+                                            : tr("Beyond z1 or z2: extrapolation")));
     m_strip->addItem(item);
     ++m_stripCount;
 }
