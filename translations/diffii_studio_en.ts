@@ -2803,21 +2803,23 @@ Qt %3 (built with %4)</translation>
     </message>
     <message>
         <location line="+7"/>
+        <location line="+10"/>
         <source>faithfulness</source>
         <translation>faithfulness</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="-6"/>
+        <location line="+7"/>
         <source>diversity</source>
         <translation>diversity</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="-4"/>
         <source>split ratio s</source>
         <translation>split ratio s</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+10"/>
         <source>faithfulness (cosine to source)</source>
         <translation>faithfulness (cosine to source)</translation>
     </message>
@@ -2827,12 +2829,12 @@ Qt %3 (built with %4)</translation>
         <translation>diversity (pairwise RMS)</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="-2"/>
         <source>Faithfulness falls and diversity rises as s grows; pick s where the trade-off suits you</source>
         <translation>Faithfulness falls and diversity rises as s grows; pick s where the trade-off suits you</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+18"/>
         <source>The image at the current position for each s of the sweep; click one to use that s</source>
         <translation>The image at the current position for each s of the sweep; click one to use that s</translation>
     </message>

@@ -2798,21 +2798,23 @@ Qt %3（编译时为 %4）</translation>
     </message>
     <message>
         <location line="+7"/>
+        <location line="+10"/>
         <source>faithfulness</source>
         <translation>忠实度</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="-6"/>
+        <location line="+7"/>
         <source>diversity</source>
         <translation>多样性</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="-4"/>
         <source>split ratio s</source>
         <translation>分割比例 s</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+10"/>
         <source>faithfulness (cosine to source)</source>
         <translation>忠实度（与源图像的余弦相似度）</translation>
     </message>
@@ -2822,12 +2824,12 @@ Qt %3（编译时为 %4）</translation>
         <translation>多样性（两两 RMS 距离）</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="-2"/>
         <source>Faithfulness falls and diversity rises as s grows; pick s where the trade-off suits you</source>
         <translation>随着 s 增大，忠实度下降而多样性上升；请选择权衡合适的 s</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+18"/>
         <source>The image at the current position for each s of the sweep; click one to use that s</source>
         <translation>扫描中每个 s 在当前位置的图像；单击其中一张即使用该 s</translation>
     </message>

@@ -338,11 +338,16 @@ void PreviewPage::buildUi() {
     m_plot->graph(1)->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssSquare, 6));
     m_plot->xAxis->setLabel(tr("split ratio s"));
     m_plot->xAxis->setRange(0.0, 1.0);
-    m_plot->yAxis->setLabel(tr("faithfulness (cosine to source)"));
-    m_plot->yAxis2->setLabel(tr("diversity (pairwise RMS)"));
+    // Short axis titles (a short plot cuts long rotated ones); the tooltip says how each is measured.
+    m_plot->yAxis->setLabel(tr("faithfulness"));
+    m_plot->yAxis2->setLabel(tr("diversity"));
+    m_plot->yAxis->ticker()->setTickCount(3);
+    m_plot->yAxis2->ticker()->setTickCount(3);
     m_plot->yAxis2->setVisible(true);
     m_plot->legend->setVisible(true);
-    m_plot->setToolTip(tr("Faithfulness falls and diversity rises as s grows; pick s where the trade-off suits you"));
+    m_plot->setToolTip(tr("Faithfulness falls and diversity rises as s grows; pick s where the trade-off suits you") +
+                       QStringLiteral("\n") + tr("faithfulness (cosine to source)") + QStringLiteral(" · ") +
+                       tr("diversity (pairwise RMS)"));
     // The plot's legend sits in its own row below the axes, so that it never covers a curve.
     m_plot->axisRect()->insetLayout()->take(m_plot->legend);
     m_plot->plotLayout()->addElement(1, 0, m_plot->legend);
