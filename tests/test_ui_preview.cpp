@@ -178,30 +178,30 @@ void TestUiPreview::releaseAlphaAt(int value) {
 
 void TestUiPreview::alphaSliderAndCircleLabels() {
     const double theta = m_page->theta();
-    // The middle of the short arc z1..z2 (angles −θ..0): interpolation.
-    const int interpValue = static_cast<int>(std::lround((1.0 - theta / (2 * kTwoPi)) * kAlphaTicks));
+    // The middle of the short arc z1..z2 (positions 0..θ/2π, turns from z1 towards z2): interpolation.
+    const int interpValue = static_cast<int>(std::lround(theta / (2 * kTwoPi) * kAlphaTicks));
     const qint64 firstId = m_page->latestPreviewId();
     releaseAlphaAt(interpValue);
     QVERIFY(m_page->latestPreviewId() > firstId);
     const double alpha = m_page->alpha();
-    QCOMPARE(alpha, static_cast<double>(interpValue) / kAlphaTicks * kTwoPi / theta);
+    QCOMPARE(alpha, (1.0 - static_cast<double>(interpValue) / kAlphaTicks) * kTwoPi / theta);  // α = (1 − p)·2π/θ
     QVERIFY(expectInterpolation(theta, alpha));
     QCOMPARE(m_region->text(), QStringLiteral("interpolation"));
     QTRY_VERIFY_WITH_TIMEOUT(settled(), kLongMs);
     QVERIFY(
         m_page->findChild<QLabel*>(QStringLiteral("previewCaption"))->text().contains(QStringLiteral("interpolation")));
 
-    // A quarter of the way round, away from z2: extrapolation (θ ≤ π, so the arc is within the last half).
-    releaseAlphaAt(kAlphaTicks / 4);
+    // Three quarters of the way round: extrapolation (θ ≤ π, so the arc is within the first half).
+    releaseAlphaAt(3 * kAlphaTicks / 4);
     QVERIFY(!expectInterpolation(theta, m_page->alpha()));
     QCOMPARE(m_region->text(), QStringLiteral("extrapolation"));
     QTRY_VERIFY_WITH_TIMEOUT(settled(), kLongMs);
     QVERIFY(
         m_page->findChild<QLabel*>(QStringLiteral("previewCaption"))->text().contains(QStringLiteral("extrapolation")));
 
-    // z2 itself (α = period − 1) is on the arc's end: interpolation.
+    // Next to z2 (position θ/2π, α = period − 1), on the arc's side: interpolation.
     const qint64 before = m_page->latestPreviewId();
-    m_alpha->setValue(static_cast<int>(std::lround((1.0 - theta / kTwoPi) * kAlphaTicks)) + 1);
+    m_alpha->setValue(static_cast<int>(std::lround(theta / kTwoPi * kAlphaTicks)) - 1);
     QCOMPARE(m_region->text(), expectInterpolation(theta, m_page->alpha()) ? QStringLiteral("interpolation")
                                                                            : QStringLiteral("extrapolation"));
     // A keyboard-like change (no slider release) previews after the debounce.
@@ -264,16 +264,17 @@ void TestUiPreview::stripWithoutBlockingGui() {
 
     auto* strip = m_page->findChild<QListWidget*>(QStringLiteral("stripList"));
     QCOMPARE(strip->count(), 8);
-    // Labelled in turns of the circle, as the position control; α in the tooltip.
+    // In order of position (turns from z1 towards z2, as the position control), with α in the tooltip: the engine
+    // spaces the strip as α_k = period·k/8, and item i shows position i/8, i.e. α = period·(1 − i/8) mod period.
+    auto stripAlpha = [this](int i) { return i == 0 ? 0.0 : m_page->period() * (8 - i) / 8; };
     for (int i = 0; i < 8; ++i) {
         QVERIFY2(strip->item(i)->text().startsWith(QString::number(i / 8.0, 'f', 3) + QStringLiteral(" turn")),
                  qPrintable(strip->item(i)->text()));
-        QVERIFY(
-            strip->item(i)->toolTip().startsWith(QStringLiteral("α = %1.").arg(m_page->period() * i / 8, 0, 'f', 3)));
+        QVERIFY(strip->item(i)->toolTip().startsWith(QStringLiteral("α = %1.").arg(stripAlpha(i), 0, 'f', 3)));
     }
-    // The strip's α_i = period·i/8 fall in interpolation exactly where the circle math says.
+    // They fall in interpolation exactly where the circle math says.
     for (int i = 0; i < 8; ++i) {
-        const double alpha = m_page->period() * i / 8;
+        const double alpha = stripAlpha(i);
         QVERIFY2(strip->item(i)->text().contains(
                      expectInterpolation(m_page->theta(), alpha) ? QStringLiteral("interp") : QStringLiteral("extrap")),
                  qPrintable(strip->item(i)->text()));

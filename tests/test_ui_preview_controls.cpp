@@ -144,12 +144,12 @@ void TestUiPreviewControls::initTestCase() {
 
 void TestUiPreviewControls::turnsAndAlpha() {
     const double theta = m_page->theta(), period = kTwoPi / theta;
-    // The spin box in turns moves the slider; the engine gets α = turns · 2π/θ.
+    // The spin box in turns (from z1 towards z2) moves the slider; the engine gets α = (1 − turns) · 2π/θ.
     m_turns->setValue(0.25);
     QCOMPARE(m_alpha->value(), kTicks / 4);
     QCOMPARE(m_page->turns(), 0.25);
-    QVERIFY(std::abs(m_page->alpha() - 0.25 * period) < 1e-12);
-    const QString expected = QStringLiteral("0.250 turn (α = %1)").arg(0.25 * period, 0, 'f', 3);
+    QVERIFY(std::abs(m_page->alpha() - 0.75 * period) < 1e-12);
+    const QString expected = QStringLiteral("0.250 turn (α = %1)").arg(0.75 * period, 0, 'f', 3);
     QVERIFY2(m_numbers->text().startsWith(expected), qPrintable(m_numbers->text()));
     QVERIFY(m_numbers->toolTip().contains(QStringLiteral("2π/θ")));
     // And the slider moves the spin box.
@@ -178,12 +178,15 @@ void TestUiPreviewControls::landmarks() {
                           {marks.minusZ1, kTwoPi / 2, "-z1"},
                           {marks.minusZ2, kTwoPi / 2 + theta, "-z2"}};
     for (const auto& c : cases) {
-        const double alpha = diffii::alphaForTurn(theta, c.turn);
+        const double alpha = diffii::alphaForPosition(theta, c.turn);
         QVERIFY2(angleDistance(angleTowardsZ2(theta, alpha), c.angle) < 1e-9, c.name);
+        // A position is its own angle from z1 towards z2, in turns: the slider moves like the point.
+        QVERIFY2(angleDistance(c.turn * kTwoPi, c.angle) < 1e-9, c.name);
     }
-    QVERIFY(std::abs(diffii::alphaForTurn(theta, marks.z2) - (period - 1)) < 1e-9);  // α = −1 ≡ period − 1
+    QVERIFY(std::abs(diffii::alphaForPosition(theta, marks.z2) - (period - 1)) < 1e-9);  // α = −1 ≡ period − 1
+    QVERIFY(marks.z2 < marks.minusZ1);  // the interpolation arc comes first
 
-    // The scale under the slider marks them where the slider's handle goes, the interpolation arc from z2 to 1.
+    // The scale under the slider marks them where the slider's handle goes, the interpolation arc from 0 to z2.
     auto* scale = m_page->findChild<diffii::ui::TurnScale*>(QStringLiteral("turnScale"));
     auto* circle = m_page->findChild<diffii::ui::CircleWidget*>(QStringLiteral("circleWidget"));
     QVERIFY(scale && circle);
@@ -192,7 +195,7 @@ void TestUiPreviewControls::landmarks() {
     const double x0 = scale->xOfTurn(0.0), x1 = scale->xOfTurn(1.0);
     QVERIFY(x1 - x0 > 100);
     QVERIFY(std::abs(scale->xOfTurn(marks.z2) - (x0 + marks.z2 * (x1 - x0))) < 1e-6);
-    QVERIFY(scale->xOfTurn(marks.minusZ2) < scale->xOfTurn(0.5) && scale->xOfTurn(0.5) < scale->xOfTurn(marks.z2));
+    QVERIFY(scale->xOfTurn(marks.z2) < scale->xOfTurn(0.5) && scale->xOfTurn(0.5) < scale->xOfTurn(marks.minusZ2));
     // The scale's x lines up with the slider's handle at both ends and in the middle.
     for (int value : {0, kTicks / 2, kTicks}) {
         m_alpha->setValue(value);
@@ -211,11 +214,11 @@ void TestUiPreviewControls::landmarks() {
                                 .arg(handleX)
                                 .arg(scale->xOfTurn(static_cast<double>(value) / kTicks))));
     }
-    // On the arc (between z2 and the end): interpolation; just before z2: extrapolation.
+    // On the arc (between z1 at 0 and z2): interpolation; just past z2: extrapolation.
     auto* region = m_page->findChild<QLabel*>(QStringLiteral("regionLabel"));
-    m_alpha->setValue(static_cast<int>(std::ceil(marks.z2 * kTicks)) + 1);
+    m_alpha->setValue(static_cast<int>(std::floor(marks.z2 * kTicks)) - 1);
     QCOMPARE(region->text(), QStringLiteral("interpolation"));
-    m_alpha->setValue(static_cast<int>(std::floor(marks.z2 * kTicks)) - 2);
+    m_alpha->setValue(static_cast<int>(std::ceil(marks.z2 * kTicks)) + 2);
     QCOMPARE(region->text(), QStringLiteral("extrapolation"));
     QTRY_VERIFY_WITH_TIMEOUT(settled(), kLongMs);
 }
@@ -230,18 +233,23 @@ void TestUiPreviewControls::keyStepsMoveVisibly() {
     QTest::keyClick(m_alpha, Qt::Key_Right);
     QCOMPARE(m_alpha->value(), kTicks / 10 + kTicks / 100);
     QCOMPARE(m_turns->value(), 0.11);
-    QVERIFY(std::abs(m_page->alpha() - alpha0 - 0.01 * period) < 1e-9);
-    QVERIFY(m_numbers->text() != label0);  // the displayed value changes with one press
+    QVERIFY(std::abs(alpha0 - m_page->alpha() - 0.01 * period) < 1e-9);  // towards z2: α decreases
+    QVERIFY(m_numbers->text() != label0);                                // the displayed value changes with one press
     QTest::keyClick(m_alpha, Qt::Key_PageUp);
     QCOMPARE(m_alpha->value(), kTicks / 10 + kTicks / 100 + kTicks / 10);
-    QVERIFY(std::abs(m_page->alpha() - alpha0 - 0.11 * period) < 1e-9);
-    // The spin box steps 0.01 turn too, and wraps from 0 to the end of the circle (into the interpolation arc).
+    QVERIFY(std::abs(alpha0 - m_page->alpha() - 0.11 * period) < 1e-9);
+    // The spin box steps 0.01 turn too: one step up from z1 is on the interpolation arc; down it wraps round to
+    // the end of the circle (extrapolation, next to z1 from the other side).
+    m_turns->setValue(0.0);
+    m_turns->stepBy(1);
+    QCOMPARE(m_alpha->value(), kTicks / 100);
+    QCOMPARE(m_page->findChild<QLabel*>(QStringLiteral("regionLabel"))->text(), QStringLiteral("interpolation"));
     m_turns->setValue(0.0);
     m_turns->stepBy(-1);
     QCOMPARE(m_turns->value(), 1.0);
     m_turns->stepBy(-1);
     QCOMPARE(m_alpha->value(), kTicks - kTicks / 100);
-    QCOMPARE(m_page->findChild<QLabel*>(QStringLiteral("regionLabel"))->text(), QStringLiteral("interpolation"));
+    QCOMPARE(m_page->findChild<QLabel*>(QStringLiteral("regionLabel"))->text(), QStringLiteral("extrapolation"));
     // Key steps preview after the debounce.
     const qint64 before = m_page->latestPreviewId();
     QTRY_VERIFY_WITH_TIMEOUT(m_page->latestPreviewId() > before, 3000);

@@ -22,7 +22,7 @@
 <context>
     <name>diffii::ui::CircleWidget</name>
     <message>
-        <location filename="../ui/circle_widget.cpp" line="+105"/>
+        <location filename="../ui/circle_widget.cpp" line="+106"/>
         <source>interpolation</source>
         <translation>interpolation</translation>
     </message>
@@ -1570,14 +1570,14 @@
     </message>
     <message>
         <location line="+5"/>
-        <location line="+134"/>
+        <location line="+135"/>
         <location line="+28"/>
         <location filename="../ui/xy_grid.cpp" line="+56"/>
         <source>(none)</source>
         <translation>(none)</translation>
     </message>
     <message>
-        <location line="-160"/>
+        <location line="-161"/>
         <source>Renders the pair chosen on the Preview page once per combination of two axes, with its other settings. Values: a list (0, 0.25, 0.5), a range with a count (0-1 [5]) or with a step (1-9 (+2)); suffixes are separated by |.</source>
         <translation>Renders the pair chosen on the Preview page once per combination of two axes, with its other settings. Values: a list (0, 0.25, 0.5), a range with a count (0-1 [5]) or with a step (1-9 (+2)); suffixes are separated by |.</translation>
     </message>
@@ -1628,12 +1628,12 @@
     </message>
     <message>
         <location line="+14"/>
-        <location line="+144"/>
+        <location line="+145"/>
         <source>Rendering…</source>
         <translation>Rendering…</translation>
     </message>
     <message>
-        <location line="-136"/>
+        <location line="-137"/>
         <source>cancelled; the cells done are kept</source>
         <translation>cancelled; the cells done are kept</translation>
     </message>
@@ -1668,12 +1668,12 @@
         <translation>guidance</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <source>α in turns of the circle: 0 is z1, 0.5 is −z1, 1 − θ/2π is z2 (α = turn·2π/θ). Seed: α drawn from the seed as the generator does (when α is not the other axis), and the noise of a one-image class.</source>
-        <translation>α in turns of the circle: 0 is z1, 0.5 is −z1, 1 − θ/2π is z2 (α = turn·2π/θ). Seed: α drawn from the seed as the generator does (when α is not the other axis), and the noise of a one-image class.</translation>
+        <location line="+1"/>
+        <source>α in turns of the circle from z1 towards z2: 0 is z1, θ/2π is z2, 0.5 is −z1 (α = (1 − turn)·2π/θ). Seed: α drawn from the seed as the generator does (when α is not the other axis), and the noise of a one-image class.</source>
+        <translation>α in turns of the circle from z1 towards z2: 0 is z1, θ/2π is z2, 0.5 is −z1 (α = (1 − turn)·2π/θ). Seed: α drawn from the seed as the generator does (when α is not the other axis), and the noise of a one-image class.</translation>
     </message>
     <message>
-        <location line="+46"/>
+        <location line="+48"/>
         <source>X</source>
         <translation>X</translation>
     </message>
@@ -2662,12 +2662,7 @@ Qt %3 (built with %4)</translation>
         <translation>The great circle through z1 and z2. Green: the short arc between them (interpolation); the rest of the circle extrapolates. Click or drag to move the point.</translation>
     </message>
     <message>
-        <location line="+10"/>
-        <source>Where the point is on the great circle through z1 and z2, in turns from z1 (0 … 1 turn, both ends are z1): −z1 is at 0.5 turn, z2 at 1 − θ/360°, −z2 at 0.5 − θ/360°. The green band, from z2 to the end, is the interpolation arc; the rest extrapolates. Arrow keys move 0.01 turn, Page Up/Down 0.1 turn.</source>
-        <translation>Where the point is on the great circle through z1 and z2, in turns from z1 (0 … 1 turn, both ends are z1): −z1 is at 0.5 turn, z2 at 1 − θ/360°, −z2 at 0.5 − θ/360°. The green band, from z2 to the end, is the interpolation arc; the rest extrapolates. Arrow keys move 0.01 turn, Page Up/Down 0.1 turn.</translation>
-    </message>
-    <message>
-        <location line="+11"/>
+        <location line="+22"/>
         <source>Position</source>
         <translation>Position</translation>
     </message>
@@ -2677,12 +2672,7 @@ Qt %3 (built with %4)</translation>
         <translation> turn</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>The position in turns of the circle from z1; the engine gets α = turns · 2π/θ</source>
-        <translation>The position in turns of the circle from z1; the engine gets α = turns · 2π/θ</translation>
-    </message>
-    <message>
-        <location line="+1"/>
+        <location line="+3"/>
         <source>Turns</source>
         <translation>Turns</translation>
     </message>
@@ -2834,7 +2824,17 @@ Qt %3 (built with %4)</translation>
         <translation>Faithfulness falls and diversity rises as s grows; pick s where the trade-off suits you</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="-187"/>
+        <source>Where the point is on the great circle through z1 and z2, in turns from z1 towards z2 (0 … 1 turn, both ends are z1): z2 is at θ/360°, −z1 at 0.5 turn, −z2 at 0.5 + θ/360°. The green band, from z1 to z2 at the start, is the interpolation arc; the rest extrapolates. Arrow keys move 0.01 turn, Page Up/Down 0.1 turn.</source>
+        <translation>Where the point is on the great circle through z1 and z2, in turns from z1 towards z2 (0 … 1 turn, both ends are z1): z2 is at θ/360°, −z1 at 0.5 turn, −z2 at 0.5 + θ/360°. The green band, from z1 to z2 at the start, is the interpolation arc; the rest extrapolates. Arrow keys move 0.01 turn, Page Up/Down 0.1 turn.</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>The position in turns of the circle from z1 towards z2; the engine gets α = (1 − turns) · 2π/θ</source>
+        <translation>The position in turns of the circle from z1 towards z2; the engine gets α = (1 − turns) · 2π/θ</translation>
+    </message>
+    <message>
+        <location line="+183"/>
         <source>The image at the current position for each s of the sweep; click one to use that s</source>
         <translation>The image at the current position for each s of the sweep; click one to use that s</translation>
     </message>
@@ -2866,14 +2866,14 @@ Qt %3 (built with %4)</translation>
     <message>
         <location line="+67"/>
         <location line="+75"/>
-        <location line="+396"/>
+        <location line="+398"/>
         <location line="+72"/>
         <location line="+77"/>
         <source>s = %1</source>
         <translation>s = %1</translation>
     </message>
     <message>
-        <location line="-595"/>
+        <location line="-597"/>
         <source>s = %1
 faithfulness %2
 diversity %3
@@ -2902,19 +2902,19 @@ click to use this s</translation>
         <location line="+58"/>
         <location line="+138"/>
         <location line="+95"/>
-        <location line="+239"/>
+        <location line="+241"/>
         <location line="+25"/>
         <source>(none)</source>
         <translation>(none)</translation>
     </message>
     <message>
-        <location line="-396"/>
-        <location line="+361"/>
+        <location line="-398"/>
+        <location line="+363"/>
         <source>noise</source>
         <translation>noise</translation>
     </message>
     <message>
-        <location line="-359"/>
+        <location line="-361"/>
         <source>one image in the class: Gaussian noise (seed %1)</source>
         <translation>one image in the class: Gaussian noise (seed %1)</translation>
     </message>
@@ -2956,29 +2956,24 @@ click to use this s</translation>
         <translation>%1 turn (α = %2) · %3</translation>
     </message>
     <message>
-        <location line="+3"/>
-        <source>How far round the circle the point is from z1, in turns (1 turn: all the way round, back to z1). z2 is at %1 turn, −z1 at 0.5, −z2 at %2. The engine&apos;s rotation parameter is α = turns · 2π/θ = turns · %3; θ, the angle between the two inverted latents, is %4°.</source>
-        <translation>How far round the circle the point is from z1, in turns (1 turn: all the way round, back to z1). z2 is at %1 turn, −z1 at 0.5, −z2 at %2. The engine&apos;s rotation parameter is α = turns · 2π/θ = turns · %3; θ, the angle between the two inverted latents, is %4°.</translation>
-    </message>
-    <message>
-        <location line="+121"/>
+        <location line="+124"/>
         <source>%1 turn (α = %2) · θ = %3° · %4 · s = %5 · suffix: %6 · %7 s</source>
         <translation>%1 turn (α = %2) · θ = %3° · %4 · s = %5 · suffix: %6 · %7 s</translation>
     </message>
     <message>
-        <location line="+49"/>
+        <location line="+52"/>
         <source>%1 turn
 %2</source>
         <translation>%1 turn
 %2</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+6"/>
         <source>α = %1. %2</source>
         <translation>α = %1. %2</translation>
     </message>
     <message>
-        <location line="+52"/>
+        <location line="+53"/>
         <source>s = %1 · faithfulness %2 · diversity %3 (at α = %4)</source>
         <translation>s = %1 · faithfulness %2 · diversity %3 (at α = %4)</translation>
     </message>
@@ -3008,12 +3003,17 @@ click to use this s</translation>
         <translation>Export settings: %1 steps, guidance %2, s = %3</translation>
     </message>
     <message>
-        <location line="-329"/>
+        <location line="-331"/>
         <source>Denoising… step %1 of %2</source>
         <translation>Denoising… step %1 of %2</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="-72"/>
+        <source>How far round the circle the point is from z1, in turns (1 turn: all the way round, back to z1). z2 is at %1 turn, −z1 at 0.5, −z2 at %2. The engine&apos;s rotation parameter is α = (1 − turns) · 2π/θ = (1 − turns) · %3; θ, the angle between the two inverted latents, is %4°.</source>
+        <translation>How far round the circle the point is from z1, in turns (1 turn: all the way round, back to z1). z2 is at %1 turn, −z1 at 0.5, −z2 at %2. The engine&apos;s rotation parameter is α = (1 − turns) · 2π/θ = (1 − turns) · %3; θ, the angle between the two inverted latents, is %4°.</translation>
+    </message>
+    <message>
+        <location line="+87"/>
         <source>θ is %1°: moving to the chosen point of the circle…</source>
         <translation>θ is %1°: moving to the chosen point of the circle…</translation>
     </message>
@@ -3038,7 +3038,7 @@ click to use this s</translation>
         <translation>Circle strip queued…</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+17"/>
         <source>interp</source>
         <translation>interp</translation>
     </message>
@@ -3058,7 +3058,7 @@ click to use this s</translation>
         <translation>Beyond z1 or z2: extrapolation</translation>
     </message>
     <message>
-        <location line="+32"/>
+        <location line="+33"/>
         <source>Sweep of s queued…</source>
         <translation>Sweep of s queued…</translation>
     </message>
@@ -3084,17 +3084,17 @@ click to use this s</translation>
 <context>
     <name>diffii::ui::TurnScale</name>
     <message>
-        <location filename="../ui/circle_widget.cpp" line="+104"/>
+        <location filename="../ui/circle_widget.cpp" line="+106"/>
         <source>interpolation</source>
         <translation>interpolation</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+5"/>
         <source>extrapolation</source>
         <translation>extrapolation</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+10"/>
         <source>θ unknown until the first preview</source>
         <translation>θ unknown until the first preview</translation>
     </message>

@@ -22,7 +22,7 @@
 <context>
     <name>diffii::ui::CircleWidget</name>
     <message>
-        <location filename="../ui/circle_widget.cpp" line="+105"/>
+        <location filename="../ui/circle_widget.cpp" line="+106"/>
         <source>interpolation</source>
         <translation>插值</translation>
     </message>
@@ -1569,14 +1569,14 @@
     </message>
     <message>
         <location line="+5"/>
-        <location line="+134"/>
+        <location line="+135"/>
         <location line="+28"/>
         <location filename="../ui/xy_grid.cpp" line="+56"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location line="-160"/>
+        <location line="-161"/>
         <source>Renders the pair chosen on the Preview page once per combination of two axes, with its other settings. Values: a list (0, 0.25, 0.5), a range with a count (0-1 [5]) or with a step (1-9 (+2)); suffixes are separated by |.</source>
         <translation>对预览页所选的图像对，按两个轴的每种取值组合各渲染一次，其余设置保持不变。取值：列表（0, 0.25, 0.5）、带数量的范围（0-1 [5]）或带步长的范围（1-9 (+2)）；后缀之间用 | 分隔。</translation>
     </message>
@@ -1627,12 +1627,12 @@
     </message>
     <message>
         <location line="+14"/>
-        <location line="+144"/>
+        <location line="+145"/>
         <source>Rendering…</source>
         <translation>正在渲染…</translation>
     </message>
     <message>
-        <location line="-136"/>
+        <location line="-137"/>
         <source>cancelled; the cells done are kept</source>
         <translation>已取消；已完成的格子会保留</translation>
     </message>
@@ -1667,12 +1667,12 @@
         <translation>引导</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <source>α in turns of the circle: 0 is z1, 0.5 is −z1, 1 − θ/2π is z2 (α = turn·2π/θ). Seed: α drawn from the seed as the generator does (when α is not the other axis), and the noise of a one-image class.</source>
-        <translation>α 以圆周的圈数表示：0 为 z1，0.5 为 −z1，1 − θ/2π 为 z2（α = 圈数·2π/θ）。种子：按生成器的方式由种子抽取 α（当另一个轴不是 α 时），也是单图像类别的噪声种子。</translation>
+        <location line="+1"/>
+        <source>α in turns of the circle from z1 towards z2: 0 is z1, θ/2π is z2, 0.5 is −z1 (α = (1 − turn)·2π/θ). Seed: α drawn from the seed as the generator does (when α is not the other axis), and the noise of a one-image class.</source>
+        <translation>α 以从 z1 朝 z2 方向的圈数表示：0 为 z1，θ/2π 为 z2，0.5 为 −z1（α = (1 − 圈数)·2π/θ）。种子：按生成器的方式由种子抽取 α（当另一轴不是 α 时），也是单图类别的噪声。</translation>
     </message>
     <message>
-        <location line="+46"/>
+        <location line="+48"/>
         <source>X</source>
         <translation>X</translation>
     </message>
@@ -2657,12 +2657,7 @@ Qt %3（编译时为 %4）</translation>
         <translation>经过 z1 和 z2 的大圆。绿色：两者之间的短弧（内插）；圆的其余部分为外推。单击或拖动以移动点。</translation>
     </message>
     <message>
-        <location line="+10"/>
-        <source>Where the point is on the great circle through z1 and z2, in turns from z1 (0 … 1 turn, both ends are z1): −z1 is at 0.5 turn, z2 at 1 − θ/360°, −z2 at 0.5 − θ/360°. The green band, from z2 to the end, is the interpolation arc; the rest extrapolates. Arrow keys move 0.01 turn, Page Up/Down 0.1 turn.</source>
-        <translation>点在经过 z1 和 z2 的大圆上的位置，以从 z1 起的圈数表示（0 … 1 圈，两端都是 z1）：−z1 在 0.5 圈，z2 在 1 − θ/360°，−z2 在 0.5 − θ/360°。从 z2 到末端的绿色带是插值弧，其余为外插。方向键每次移动 0.01 圈，Page Up/Down 移动 0.1 圈。</translation>
-    </message>
-    <message>
-        <location line="+11"/>
+        <location line="+22"/>
         <source>Position</source>
         <translation>位置</translation>
     </message>
@@ -2672,12 +2667,7 @@ Qt %3（编译时为 %4）</translation>
         <translation> 圈</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>The position in turns of the circle from z1; the engine gets α = turns · 2π/θ</source>
-        <translation>从 z1 起沿圆周的圈数位置；引擎接收 α = 圈数 · 2π/θ</translation>
-    </message>
-    <message>
-        <location line="+1"/>
+        <location line="+3"/>
         <source>Turns</source>
         <translation>圈数</translation>
     </message>
@@ -2829,7 +2819,17 @@ Qt %3（编译时为 %4）</translation>
         <translation>随着 s 增大，忠实度下降而多样性上升；请选择权衡合适的 s</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="-187"/>
+        <source>Where the point is on the great circle through z1 and z2, in turns from z1 towards z2 (0 … 1 turn, both ends are z1): z2 is at θ/360°, −z1 at 0.5 turn, −z2 at 0.5 + θ/360°. The green band, from z1 to z2 at the start, is the interpolation arc; the rest extrapolates. Arrow keys move 0.01 turn, Page Up/Down 0.1 turn.</source>
+        <translation>点在经过 z1 和 z2 的大圆上的位置，以从 z1 朝 z2 方向的圈数表示（0 … 1 圈，两端都是 z1）：z2 在 θ/360°，−z1 在 0.5 圈，−z2 在 0.5 + θ/360°。开头从 z1 到 z2 的绿色带是插值弧，其余为外插。方向键每次移动 0.01 圈，Page Up/Down 移动 0.1 圈。</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>The position in turns of the circle from z1 towards z2; the engine gets α = (1 − turns) · 2π/θ</source>
+        <translation>从 z1 朝 z2 方向的圈数位置；引擎得到 α = (1 − 圈数) · 2π/θ</translation>
+    </message>
+    <message>
+        <location line="+183"/>
         <source>The image at the current position for each s of the sweep; click one to use that s</source>
         <translation>扫描中每个 s 在当前位置的图像；单击其中一张即使用该 s</translation>
     </message>
@@ -2861,14 +2861,14 @@ Qt %3（编译时为 %4）</translation>
     <message>
         <location line="+67"/>
         <location line="+75"/>
-        <location line="+396"/>
+        <location line="+398"/>
         <location line="+72"/>
         <location line="+77"/>
         <source>s = %1</source>
         <translation>s = %1</translation>
     </message>
     <message>
-        <location line="-595"/>
+        <location line="-597"/>
         <source>s = %1
 faithfulness %2
 diversity %3
@@ -2897,19 +2897,19 @@ click to use this s</source>
         <location line="+58"/>
         <location line="+138"/>
         <location line="+95"/>
-        <location line="+239"/>
+        <location line="+241"/>
         <location line="+25"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location line="-396"/>
-        <location line="+361"/>
+        <location line="-398"/>
+        <location line="+363"/>
         <source>noise</source>
         <translation>噪声</translation>
     </message>
     <message>
-        <location line="-359"/>
+        <location line="-361"/>
         <source>one image in the class: Gaussian noise (seed %1)</source>
         <translation>该类别仅有一张图像：高斯噪声（种子 %1）</translation>
     </message>
@@ -2951,29 +2951,24 @@ click to use this s</source>
         <translation>%1 圈（α = %2）· %3</translation>
     </message>
     <message>
-        <location line="+3"/>
-        <source>How far round the circle the point is from z1, in turns (1 turn: all the way round, back to z1). z2 is at %1 turn, −z1 at 0.5, −z2 at %2. The engine&apos;s rotation parameter is α = turns · 2π/θ = turns · %3; θ, the angle between the two inverted latents, is %4°.</source>
-        <translation>点从 z1 沿圆周走了多远，以圈计（1 圈：绕满一周回到 z1）。z2 在 %1 圈，−z1 在 0.5 圈，−z2 在 %2 圈。引擎的旋转参数为 α = 圈数 · 2π/θ = 圈数 · %3；θ 是两个反演潜变量之间的夹角，为 %4°。</translation>
-    </message>
-    <message>
-        <location line="+121"/>
+        <location line="+124"/>
         <source>%1 turn (α = %2) · θ = %3° · %4 · s = %5 · suffix: %6 · %7 s</source>
         <translation>%1 圈（α = %2）· θ = %3° · %4 · s = %5 · 后缀：%6 · %7 秒</translation>
     </message>
     <message>
-        <location line="+49"/>
+        <location line="+52"/>
         <source>%1 turn
 %2</source>
         <translation>%1 圈
 %2</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+6"/>
         <source>α = %1. %2</source>
         <translation>α = %1。%2</translation>
     </message>
     <message>
-        <location line="+52"/>
+        <location line="+53"/>
         <source>s = %1 · faithfulness %2 · diversity %3 (at α = %4)</source>
         <translation>s = %1 · 忠实度 %2 · 多样性 %3（α = %4 处）</translation>
     </message>
@@ -3003,12 +2998,17 @@ click to use this s</source>
         <translation>导出设置：%1 步，引导 %2，s = %3</translation>
     </message>
     <message>
-        <location line="-329"/>
+        <location line="-331"/>
         <source>Denoising… step %1 of %2</source>
         <translation>去噪中… 第 %1 / %2 步</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="-72"/>
+        <source>How far round the circle the point is from z1, in turns (1 turn: all the way round, back to z1). z2 is at %1 turn, −z1 at 0.5, −z2 at %2. The engine&apos;s rotation parameter is α = (1 − turns) · 2π/θ = (1 − turns) · %3; θ, the angle between the two inverted latents, is %4°.</source>
+        <translation>点从 z1 起绕圆走了多远，以圈数表示（1 圈：绕满一圈回到 z1）。z2 在 %1 圈，−z1 在 0.5，−z2 在 %2。引擎的旋转参数为 α = (1 − 圈数) · 2π/θ = (1 − 圈数) · %3；θ 为两个反演潜变量之间的夹角，为 %4°。</translation>
+    </message>
+    <message>
+        <location line="+87"/>
         <source>θ is %1°: moving to the chosen point of the circle…</source>
         <translation>θ 为 %1°：正在移动到圆上选定的点…</translation>
     </message>
@@ -3033,7 +3033,7 @@ click to use this s</source>
         <translation>圆周图像条已排队…</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+17"/>
         <source>interp</source>
         <translation>内插</translation>
     </message>
@@ -3053,7 +3053,7 @@ click to use this s</source>
         <translation>超出 z1 或 z2：外推</translation>
     </message>
     <message>
-        <location line="+32"/>
+        <location line="+33"/>
         <source>Sweep of s queued…</source>
         <translation>s 扫描已排队…</translation>
     </message>
@@ -3079,17 +3079,17 @@ click to use this s</source>
 <context>
     <name>diffii::ui::TurnScale</name>
     <message>
-        <location filename="../ui/circle_widget.cpp" line="+104"/>
+        <location filename="../ui/circle_widget.cpp" line="+106"/>
         <source>interpolation</source>
         <translation>插值</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+5"/>
         <source>extrapolation</source>
         <translation>外插</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+10"/>
         <source>θ unknown until the first preview</source>
         <translation>首次预览前 θ 未知</translation>
     </message>

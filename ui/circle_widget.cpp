@@ -47,7 +47,7 @@ double CircleWidget::radius() const { return std::max(10.0, std::min(width(), he
 
 double CircleWidget::positionAt(const QPointF& p) const {
     const QPointF d = p - centre();
-    double angle = std::atan2(-d.y(), d.x());  // the point walks counter-clockwise from z1 as α grows
+    double angle = std::atan2(-d.y(), d.x());  // the position walks counter-clockwise from z1 towards z2
     if (angle < 0) angle += diffii::kTwoPi;
     const double u = angle / diffii::kTwoPi;
     return u >= 1.0 ? 0.0 : u;
@@ -67,9 +67,10 @@ void CircleWidget::paintEvent(QPaintEvent*) {
 
     const bool haveTheta = m_theta > 0.0;
     if (haveTheta) {
-        // QPainter arcs: 1/16 degree, counter-clockwise positive, from 3 o'clock: z1 at 0, z2 at −θ.
+        // QPainter arcs: 1/16 degree, counter-clockwise positive, from 3 o'clock: z1 at 0, z2 at +θ (the position
+        // walks counter-clockwise from z1 towards z2; see diffii::circleLandmarks).
         p.setPen(QPen(QColor(46, 160, 67), 5, Qt::SolidLine, Qt::RoundCap));
-        p.drawArc(box, 0, -static_cast<int>(std::lround(m_theta * kRadToDeg * 16)));
+        p.drawArc(box, 0, static_cast<int>(std::lround(m_theta * kRadToDeg * 16)));
     }
 
     auto marker = [&](const QPointF& at, const QColor& colour, const QString& label, double angle) {
@@ -91,25 +92,25 @@ void CircleWidget::paintEvent(QPaintEvent*) {
         p.drawText(QRectF(text.x() - 16, text.y() - 9, 32, 18), Qt::AlignCenter, label);
     };
     opposite(kTwoPi / 2, QStringLiteral("−z1"));
-    if (haveTheta) opposite(kTwoPi / 2 - m_theta, QStringLiteral("−z2"));
+    if (haveTheta) opposite(kTwoPi / 2 + m_theta, QStringLiteral("−z2"));
     marker(onCircle(c, r, 0.0), QColor(30, 100, 220), QStringLiteral("z1"), 0.0);
-    if (haveTheta) marker(onCircle(c, r, -m_theta), QColor(220, 120, 30), QStringLiteral("z2"), -m_theta);
+    if (haveTheta) marker(onCircle(c, r, m_theta), QColor(220, 120, 30), QStringLiteral("z2"), m_theta);
 
     // The two regions named inside the circle: the arc's middle for interpolation, the opposite side for the rest.
     if (haveTheta && r > 40) {
         QFont small = font();
         small.setPointSizeF(std::max(6.0, small.pointSizeF() * 0.85));
         p.setFont(small);
-        const QPointF in = onCircle(c, r * 0.55, -m_theta / 2);
+        const QPointF in = onCircle(c, r * 0.55, m_theta / 2);
         p.setPen(QColor(46, 140, 60));
         p.drawText(QRectF(in.x() - 50, in.y() - 9, 100, 18), Qt::AlignCenter, tr("interpolation"));
-        const QPointF out = onCircle(c, r * 0.55, kTwoPi / 2 - m_theta / 2);
+        const QPointF out = onCircle(c, r * 0.55, kTwoPi / 2 + m_theta / 2);
         p.setPen(QColor(192, 102, 30));
         p.drawText(QRectF(out.x() - 50, out.y() - 9, 100, 18), Qt::AlignCenter, tr("extrapolation"));
         p.setFont(font());
     }
 
-    // The current point: angle αθ = 2π·u whatever θ is, which is why the slider is in u.
+    // The current point: at angle 2π·u from z1 whatever θ is (α = (1 − u)·2π/θ), which is why the slider is in u.
     const double angle = diffii::kTwoPi * m_position;
     const QPointF point = onCircle(c, r, angle);
     p.setPen(QPen(pal.color(QPalette::Highlight), 1.5, Qt::DashLine));
@@ -168,13 +169,13 @@ void TurnScale::paintEvent(QPaintEvent*) {
     const bool haveTheta = m_theta > 0.0;
     const double x0 = xOfTurn(0.0), x1 = xOfTurn(1.0);
 
-    // The band: extrapolation in orange, the interpolation arc (z2 … z1 at 1 turn) in green.
+    // The band: extrapolation in orange, the interpolation arc (z1 at 0 … z2) in green.
     p.setPen(Qt::NoPen);
     p.setBrush(QColor(192, 102, 30, 110));
     p.drawRect(QRectF(x0, bandY, x1 - x0, bandH));
     if (haveTheta) {
         p.setBrush(QColor(46, 160, 67));
-        p.drawRect(QRectF(xOfTurn(marks.z2), bandY, x1 - xOfTurn(marks.z2), bandH));
+        p.drawRect(QRectF(x0, bandY, xOfTurn(marks.z2) - x0, bandH));
     }
 
     // The landmarks: a tick and a name each.
@@ -183,7 +184,7 @@ void TurnScale::paintEvent(QPaintEvent*) {
         QString name;
     };
     // In priority order: a name that would overlap one already drawn keeps only its tick (a small θ puts −z1 and
-    // −z2, and z2 and the end, a few pixels apart).
+    // −z2, and z1 and z2, a few pixels apart).
     QList<Mark> list = {{0.0, QStringLiteral("z1")}, {1.0, QStringLiteral("z1")}};
     if (haveTheta) list.append(Mark{marks.z2, QStringLiteral("z2")});
     list.append(Mark{marks.minusZ1, QStringLiteral("−z1")});
@@ -209,20 +210,18 @@ void TurnScale::paintEvent(QPaintEvent*) {
     const QFontMetrics fm(small);
     const double nameY = textY + lineH;
     if (haveTheta) {
+        // "interpolation" from the left end (under the arc, running on past it when the arc is short), then
+        // "extrapolation" centred on the rest of the band where it fits, never over the first.
         const QString interp = tr("interpolation");
-        const double a = xOfTurn(marks.z2), b = x1;
+        const double a = xOfTurn(marks.z2);
+        const double wi = fm.horizontalAdvance(interp) + 2;
         p.setPen(QColor(46, 140, 60));
-        const int w = fm.horizontalAdvance(interp);
-        const QRectF interpBox(std::min(a, width() - static_cast<double>(w) - 1), nameY, std::max<double>(w, b - a),
-                               lineH);
-        p.drawText(interpBox, Qt::AlignRight | Qt::AlignVCenter, interp);
-        // The other name centred on its part of the band, or at its left end, or not at all: never over the first.
+        p.drawText(QRectF(x0, nameY, wi, lineH), Qt::AlignLeft | Qt::AlignVCenter, interp);
         const QString extrap = tr("extrapolation");
         const double we = fm.horizontalAdvance(extrap) + 2;
-        const double right = interpBox.right() - fm.horizontalAdvance(interp);
-        double left = x0 + std::max(0.0, (a - x0 - we) / 2);
-        if (left + we > right - 4) left = x0;
-        if (left + we <= right - 4) {
+        const double from = std::max(a, x0 + wi + 4);
+        double left = from + std::max(0.0, (x1 - from - we) / 2);
+        if (left + we <= width()) {
             p.setPen(QColor(192, 102, 30));
             p.drawText(QRectF(left, nameY, we, lineH), Qt::AlignCenter, extrap);
         }

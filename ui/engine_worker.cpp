@@ -570,7 +570,7 @@ void EngineWorker::renderGrid(const GridRequest& request) {
             // image tells the true θ.
             auto aim = [&] {
                 if (byTurn && turn >= 0.0)
-                    p.alpha = diffii::alphaForTurn(theta, turn);
+                    p.alpha = diffii::alphaForPosition(theta, turn);
                 else if (bySeed && seeded)
                     p.alpha = diffii::sampleCircleAlpha(theta, p.seed);
             };

@@ -150,9 +150,10 @@ QWidget* GridDialog::buildAxisRow(bool columns) {
     m_kind[a]->addItem(tr("suffix"), static_cast<int>(GridAxisKind::Suffix));
     m_kind[a]->addItem(tr("seed"), static_cast<int>(GridAxisKind::Seed));
     m_kind[a]->addItem(tr("guidance"), static_cast<int>(GridAxisKind::Guidance));
-    m_kind[a]->setToolTip(
-        tr("α in turns of the circle: 0 is z1, 0.5 is −z1, 1 − θ/2π is z2 (α = turn·2π/θ). Seed: α drawn from the "
-           "seed as the generator does (when α is not the other axis), and the noise of a one-image class."));
+    m_kind[a]->setToolTip(tr(
+        "α in turns of the circle from z1 towards z2: 0 is z1, θ/2π is z2, 0.5 is −z1 (α = (1 − turn)·2π/θ). Seed: α "
+        "drawn from the "
+        "seed as the generator does (when α is not the other axis), and the noise of a one-image class."));
     m_values[a] = new QLineEdit(row);
     m_values[a]->setObjectName(columns ? QStringLiteral("gridXValues") : QStringLiteral("gridYValues"));
     h->addWidget(m_kind[a]);

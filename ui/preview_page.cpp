@@ -160,9 +160,10 @@ void PreviewPage::buildUi() {
     m_alphaSlider->setSingleStep(kAlphaTicks / 100);
     m_alphaSlider->setPageStep(kAlphaTicks / 10);
     m_alphaSlider->setToolTip(
-        tr("Where the point is on the great circle through z1 and z2, in turns from z1 (0 … 1 turn, both ends are "
-           "z1): −z1 is at 0.5 turn, z2 at 1 − θ/360°, −z2 at 0.5 − θ/360°. The green band, from z2 to the end, is "
-           "the interpolation arc; the rest extrapolates. Arrow keys move 0.01 turn, Page Up/Down 0.1 turn."));
+        tr("Where the point is on the great circle through z1 and z2, in turns from z1 towards z2 (0 … 1 turn, both "
+           "ends are z1): z2 is at θ/360°, −z1 at 0.5 turn, −z2 at 0.5 + θ/360°. The green band, from z1 to z2 at the "
+           "start, is the interpolation arc; the rest extrapolates. Arrow keys move 0.01 turn, Page Up/Down 0.1 "
+           "turn."));
     m_turnScale = new TurnScale(m_alphaSlider, controls);
     m_turnScale->setObjectName(QStringLiteral("turnScale"));
     auto* alphaBox = new QWidget(controls);
@@ -180,7 +181,8 @@ void PreviewPage::buildUi() {
     m_turns->setSingleStep(0.01);
     m_turns->setWrapping(true);
     m_turns->setSuffix(tr(" turn"));
-    m_turns->setToolTip(tr("The position in turns of the circle from z1; the engine gets α = turns · 2π/θ"));
+    m_turns->setToolTip(
+        tr("The position in turns of the circle from z1 towards z2; the engine gets α = (1 − turns) · 2π/θ"));
     form->addRow(tr("Turns"), m_turns);
 
     m_region = new QLabel(controls);
@@ -543,7 +545,7 @@ void PreviewPage::showEvent(QShowEvent* event) {
 
 double PreviewPage::period() const { return diffii::circlePeriod(m_theta); }
 
-double PreviewPage::alpha() const { return diffii::alphaForTurn(m_theta, turns()); }
+double PreviewPage::alpha() const { return diffii::alphaForPosition(m_theta, turns()); }
 
 double PreviewPage::turns() const { return static_cast<double>(m_alphaSlider->value()) / kAlphaTicks; }
 
@@ -700,8 +702,8 @@ void PreviewPage::updateCircleLabels() {
     const auto marks = diffii::circleLandmarks(m_theta);
     m_numbers->setToolTip(
         tr("How far round the circle the point is from z1, in turns (1 turn: all the way round, back to z1). "
-           "z2 is at %1 turn, −z1 at 0.5, −z2 at %2. The engine's rotation parameter is α = turns · 2π/θ = "
-           "turns · %3; θ, the angle between the two inverted latents, is %4°.")
+           "z2 is at %1 turn, −z1 at 0.5, −z2 at %2. The engine's rotation parameter is α = (1 − turns) · 2π/θ = "
+           "(1 − turns) · %3; θ, the angle between the two inverted latents, is %4°.")
             .arg(marks.z2, 0, 'f', 3)
             .arg(marks.minusZ2, 0, 'f', 3)
             .arg(period(), 0, 'f', 3)
@@ -782,7 +784,7 @@ void PreviewPage::onReady(const PreviewResult& result) {
         learnTheta(pair, result.theta);
         // Until θ is known the α of a slider position is a guess. The user aimed at a point of the circle (slider
         // position u), so keep the point and compute the α that really lies there; the guess's image shows meanwhile.
-        const double aimed = diffii::alphaForTurn(result.theta, m_requestedPosition);
+        const double aimed = diffii::alphaForPosition(result.theta, m_requestedPosition);
         if (std::abs(aimed - result.alpha) > 1e-6 * std::max(1.0, aimed)) {
             showImage(m_preview, result.image, kPreviewSide);
             m_caption->setText(
@@ -821,7 +823,7 @@ QString PreviewPage::captionFor(const PreviewRequest& request, double theta, dou
             .arg(suffixText)
             .arg(seconds, 0, 'f', 2);
     return tr("%1 turn (α = %2) · θ = %3° · %4 · s = %5 · suffix: %6 · %7 s")
-        .arg(diffii::turnOfAlpha(theta, alpha), 0, 'f', 3)
+        .arg(diffii::positionOfAlpha(theta, alpha), 0, 'f', 3)
         .arg(alpha, 0, 'f', 3)
         .arg(theta * kRadToDeg, 0, 'f', 1)
         .arg(interpolation ? tr("interpolation") : tr("extrapolation"))
@@ -868,11 +870,12 @@ void PreviewPage::onStripImage(qint64 id, int index, const QImage& image, double
         m_stripTheta = diffii::kTwoPi * index / (kStripCount * alpha);
         learnTheta(m_strip->property("pair").toString(), m_stripTheta);
     }
-    auto* item = new QListWidgetItem(QIcon(fitPixmap(image, kStripSide)),
-                                     tr("%1 turn\n%2")
-                                         .arg(static_cast<double>(index) / kStripCount, 0, 'f', 3)
-                                         .arg(interpolation ? tr("interp") : tr("extrap")));
-    item->setData(Qt::UserRole, static_cast<double>(index) / kStripCount);
+    // Shown by position (turns from z1 towards z2, as the slider): the engine's turn i/n is position 1 − i/n.
+    const double position = diffii::turnOfPosition(static_cast<double>(index) / kStripCount);
+    auto* item = new QListWidgetItem(
+        QIcon(fitPixmap(image, kStripSide)),
+        tr("%1 turn\n%2").arg(position, 0, 'f', 3).arg(interpolation ? tr("interp") : tr("extrap")));
+    item->setData(Qt::UserRole, position);
     item->setData(Qt::UserRole + 1, image);  // shown again on a click instead of rendering it again
     item->setData(Qt::UserRole + 2, alpha);
     item->setData(Qt::UserRole + 3, interpolation);
@@ -881,7 +884,8 @@ void PreviewPage::onStripImage(qint64 id, int index, const QImage& image, double
                          .arg(alpha, 0, 'f', 3)
                          .arg(interpolation ? tr("On the short arc between z1 and z2: interpolation")
                                             : tr("Beyond z1 or z2: extrapolation")));
-    m_strip->addItem(item);
+    // In order of position: z1 first, then the images as they come (each one nearer z1 than the last) after it.
+    m_strip->insertItem(index == 0 ? 0 : std::min(1, m_strip->count()), item);
     ++m_stripCount;
 }
 
@@ -1000,7 +1004,7 @@ void PreviewPage::selectSweepPoint(int index) {
         m_splitSlider->setValue(static_cast<int>(std::lround(point.split * kSplitTicks)));
     }
     m_splitValue->setText(tr("s = %1").arg(static_cast<double>(m_splitSlider->value()) / kSplitTicks, 0, 'f', 2));
-    setSliderPosition(diffii::turnOfAlpha(m_theta, point.alpha));
+    setSliderPosition(diffii::positionOfAlpha(m_theta, point.alpha));
     // The sweep rendered this s at this position already: show that image.
     if (!showComputed(request, point.image, m_theta, diffii::isInterpolation(m_theta, point.alpha), 0.0)) requestNow();
 }

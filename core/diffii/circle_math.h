@@ -22,15 +22,24 @@ inline double turnOfAlpha(double theta, double alpha) {
     return turn;
 }
 
-// Where the four landmarks of the circle lie, in turns from z1 (z(α) is at angle −αθ from z1, measured towards z2):
-// z1 at 0; z2 at α = −1, i.e. 1 − θ/2π; −z1 half a turn on, at α = π/θ; −z2 half a turn from z2, 0.5 − θ/2π. The
-// short arc from z2 (1 − θ/2π) round to z1 (1 ≡ 0) is interpolation, the rest extrapolation.
+// The app's position control counts turns from z1 towards z2, so that the interpolation arc comes first (z1 at 0,
+// z2 at θ/2π): position p is the engine's turn 1 − p (mod 1). The function is its own inverse.
+inline double turnOfPosition(double position) {
+    const double t = 1.0 - (position - std::floor(position));
+    return t >= 1.0 ? 0.0 : t;
+}
+inline double alphaForPosition(double theta, double position) { return alphaForTurn(theta, turnOfPosition(position)); }
+inline double positionOfAlpha(double theta, double alpha) { return turnOfPosition(turnOfAlpha(theta, alpha)); }
+
+// Where the four landmarks of the circle lie as positions (turns from z1 towards z2): z1 at 0; z2 at θ/2π (α = −1);
+// −z1 half a turn on (α = π/θ); −z2 half a turn from z2, 0.5 + θ/2π. The arc from z1 (0) to z2 (θ/2π) is
+// interpolation, the rest extrapolation.
 struct CircleLandmarks {
     double z1 = 0.0, z2 = 0.0, minusZ1 = 0.5, minusZ2 = 0.0;
 };
 inline CircleLandmarks circleLandmarks(double theta) {
     const double arc = theta > 0 ? theta / kTwoPi : 0.0;
-    return {0.0, 1.0 - arc, 0.5, 0.5 - arc};
+    return {0.0, arc, 0.5, 0.5 + arc};
 }
 
 // "Interpolation" when z(α) lies on the short arc between z1 and z2: (−αθ mod 2π) ≤ θ; else "extrapolation".
