@@ -9,17 +9,22 @@
 #include <QListView>
 #include <QListWidget>
 #include <QPushButton>
+#include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <QThread>
 #include <QWheelEvent>
 #include <QtTest>
+
+#include <atomic>
 
 #include "core/demo/demo.h"
 #include "tests/test_registry.h"
 #include "tests/ui_test_window.h"
 #include "ui/curate_page.h"
+#include "ui/engine_worker.h"
 #include "ui/grid_dialog.h"
 #include "ui/lightbox.h"
 #include "ui/main_window.h"
@@ -35,6 +40,7 @@
 namespace DIFFII_UNIT {
 
 using diffii::ui::CuratePage;
+using diffii::ui::EngineWorker;
 using diffii::ui::GridAxisKind;
 using diffii::ui::GridDialog;
 using diffii::ui::Lightbox;
@@ -299,6 +305,27 @@ void TestUiLightbox::gridRendersProgressively() {
     QVERIFY(m_controller->worker() && !m_controller->busy());
     dialog->close();
     QTRY_VERIFY(!m_preview->findChild<GridDialog*>());
+
+    // A grid still queued behind other work when its dialog is closed (and deleted) never renders a cell.
+    QTest::mouseClick(m_preview->findChild<QPushButton*>(QStringLiteral("gridButton")), Qt::LeftButton);
+    dialog = m_preview->findChild<GridDialog*>();
+    QVERIFY(dialog);
+    dialog->setAxis(true, GridAxisKind::Seed, QStringLiteral("0, 1"));
+    dialog->setAxis(false, GridAxisKind::Guidance, QStringLiteral("1, 2"));
+    QSignalSpy cells(m_controller->worker(), &EngineWorker::gridCell);
+    QSignalSpy cancelled(m_controller->worker(), &EngineWorker::jobCancelled);
+    std::atomic<bool> release{false};
+    m_controller->post([&release](EngineWorker*) {  // the worker is busy until the dialog is gone
+        while (!release.load()) QThread::msleep(5);
+    });
+    QVERIFY(dialog->render());
+    dialog->close();
+    QTRY_VERIFY(!m_preview->findChild<GridDialog*>());
+    release = true;
+    QTRY_VERIFY_WITH_TIMEOUT(cancelled.count() == 1 || cells.count() > 0, kLongMs);
+    QTRY_VERIFY_WITH_TIMEOUT(!m_controller->busy(), kLongMs);
+    QCOMPARE(cancelled.at(0).at(0).toString(), QString(diffii::ui::jobs::kGrid));
+    QCOMPARE(cells.count(), 0);
 }
 
 void TestUiLightbox::curateItemLightbox() {

@@ -542,6 +542,7 @@ void EngineWorker::renderGrid(const GridRequest& request) {
             const int r = columnMajor ? k % nr : k / nc;
             const int c = columnMajor ? k / nr : k % nc;
             ctx.throwIfCancelled();
+            if (request.abandoned && request.abandoned->load()) throw diffii::Cancelled();
             diffii::PreviewParams p = previewParams(request.base);
             p.intermediateEvery = 0;
             double turn = -1.0;

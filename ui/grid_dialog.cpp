@@ -261,6 +261,7 @@ bool GridDialog::render() {
     request.base = m_base;
     request.base.intermediateEvery = 0;
     request.theta = m_theta;
+    m_abandoned = request.abandoned;
     request.columns = columns;
     request.rows = rows;
     m_id = request.id;
@@ -321,7 +322,10 @@ void GridDialog::stopGrid() {
 }
 
 void GridDialog::hideEvent(QHideEvent* event) {
-    if (m_running) stopGrid();  // nobody would see the rest of the grid
+    if (m_running) {                                // nobody would see the rest of the grid
+        if (m_abandoned) m_abandoned->store(true);  // also when the dialog is deleted before a queued grid starts
+        stopGrid();
+    }
     QDialog::hideEvent(event);
 }
 

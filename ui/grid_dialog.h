@@ -80,6 +80,7 @@ private:
     qint64 m_id = 0;
     bool m_running = false;
     bool m_cancelPending = false;
+    std::shared_ptr<std::atomic<bool>> m_abandoned;  // the running grid's flag (GridRequest::abandoned)
     int m_received = 0;
 };
 

@@ -3,6 +3,9 @@
 // (EngineWorker::renderGrid) and composeGrid() draws the labelled sheet that the dialog shows and exports.
 #pragma once
 
+#include <atomic>
+#include <memory>
+
 #include <QImage>
 #include <QList>
 #include <QMetaType>
@@ -32,6 +35,8 @@ struct GridRequest {
     double theta = 0.0;   // the pair's θ when known (≤ 0: learnt from the first image)
     GridAxis columns;     // X
     GridAxis rows;        // Y
+    // Set when the dialog that asked goes away: a grid still queued behind another job then stops as it starts.
+    std::shared_ptr<std::atomic<bool>> abandoned = std::make_shared<std::atomic<bool>>(false);
 };
 
 // Parses the values of a numeric axis: a list "0, 0.25, 0.5", a range with a count "0-1 [5]" (5 values from 0 to
