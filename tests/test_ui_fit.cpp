@@ -48,22 +48,13 @@ using diffii::ui::NewProjectDialog;
 using diffii::ui::PreviewPage;
 using diffii::ui::StudioController;
 
+using diffii::test::pageSlug;
+
 namespace {
 
 constexpr int kLongMs = 300000;
 const QSize kSmall(1024, 700);
 const QSize kLarge(1600, 1000);
-
-// "diffii::ui::CuratePage" -> "curate_page"
-QString pageSlug(const QObject* page) {
-    QString name = QString::fromLatin1(page->metaObject()->className()).section(QStringLiteral("::"), -1);
-    QString out;
-    for (int i = 0; i < name.size(); ++i) {
-        if (name[i].isUpper() && i > 0) out += QLatin1Char('_');
-        out += name[i].toLower();
-    }
-    return out;
-}
 
 QString describe(const QWidget* w) {
     QString text;

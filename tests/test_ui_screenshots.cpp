@@ -29,20 +29,11 @@ namespace DIFFII_UNIT {
 using diffii::ui::MainWindow;
 using diffii::ui::StudioController;
 
+using diffii::test::pageSlug;
+
 namespace {
 
 constexpr int kLongMs = 300000;
-
-// "diffii::ui::CuratePage" -> "curate_page"
-QString pageSlug(const QObject* page) {
-    QString name = QString::fromLatin1(page->metaObject()->className()).section(QStringLiteral("::"), -1);
-    QString out;
-    for (int i = 0; i < name.size(); ++i) {
-        if (name[i].isUpper() && i > 0) out += QLatin1Char('_');
-        out += name[i].toLower();
-    }
-    return out;
-}
 
 int distinctColours(const QImage& image) {
     QSet<QRgb> colours;

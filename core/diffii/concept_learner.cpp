@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -115,6 +116,28 @@ std::string conceptPrompt(const std::vector<std::string>& tokens, const std::str
     for (const auto& t : tokens) p += " " + t;
     if (!metaclass.empty()) p += " " + metaclass;
     return p;
+}
+
+std::vector<LossLogRow> readLossLog(const std::string& file) {
+    std::vector<LossLogRow> rows;
+    std::error_code ec;
+    if (!std::filesystem::exists(file, ec)) return rows;
+    std::ifstream csv(file);
+    if (!csv) throw Error(file + ": cannot read");
+    std::string line;
+    std::getline(csv, line);  // the header
+    while (std::getline(csv, line)) {
+        if (line.empty()) continue;
+        LossLogRow r;
+        char* end = nullptr;
+        r.step = std::strtoll(line.c_str(), &end, 10);
+        if (*end != ',') throw Error(file + ": not a loss log line: " + line);
+        r.loss = std::strtod(end + 1, &end);
+        if (*end != ',') throw Error(file + ": not a loss log line: " + line);
+        r.smoothed = std::strtod(end + 1, &end);
+        rows.push_back(r);
+    }
+    return rows;
 }
 
 std::string conceptSlug(const std::string& className) {

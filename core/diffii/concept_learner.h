@@ -88,4 +88,14 @@ struct LoadedConcepts {
 // Errors name the file and the class/token at fault.
 LoadedConcepts loadConcepts(StableDiffusion& sd, const std::string& folder, double loraScale = 1.0);
 
+// One line of the loss log, concepts/loss.csv (step,loss,smoothed_loss,lr_embedding,lr_lora), which ConceptLearner
+// writes with every checkpoint.
+struct LossLogRow {
+    int64_t step = 0;  // 1-based optimizer step
+    double loss = 0.0;
+    double smoothed = 0.0;
+};
+// Every row of the file (empty when it does not exist); a line that is not a log line is an Error naming it.
+std::vector<LossLogRow> readLossLog(const std::string& file);
+
 }  // namespace diffii

@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include <unistd.h>
@@ -87,9 +86,10 @@ void writeConceptSamples(const fs::path& samplesDir, const std::vector<ConceptSa
     writeFileAtomic((samplesDir / kSamplesIndex).string(), nlohmann::json{{"samples", list}}.dump(2) + "\n");
 }
 
-// Keeps the samples of steps <= lastStep (lastStep 0 keeps none); the files of the others are removed.
-void pruneConceptSamples(const fs::path& samplesDir, int64_t lastStep) {
-    if (!fs::exists(samplesDir)) return;
+// Keeps the samples of steps <= lastStep (lastStep 0 keeps none) and returns their list; the files of the others
+// are removed.
+std::vector<ConceptSampleRecord> pruneConceptSamples(const fs::path& samplesDir, int64_t lastStep) {
+    if (!fs::exists(samplesDir)) return {};
     std::vector<ConceptSampleRecord> kept;
     for (auto& r : readConceptSamples(samplesDir)) {
         if (r.step <= lastStep) {
@@ -100,6 +100,7 @@ void pruneConceptSamples(const fs::path& samplesDir, int64_t lastStep) {
         }
     }
     writeConceptSamples(samplesDir, kept);
+    return kept;
 }
 
 // The step of concepts/checkpoint.json (the informational copy of the checkpoint's metadata), 0 without one.
@@ -403,7 +404,9 @@ ConceptResult ProjectSession::trainConcepts(
     ConceptLearner learner(m_sd, classes, m_project->config().metaclass, s.concepts);
     // The samples of the steps a resumed run trains again, or of every step for a fresh run, are gone.
     const fs::path samplesDir = fs::path(m_project->conceptsDir()) / kSamplesFolder;
-    pruneConceptSamples(samplesDir, resume ? checkpointStep(m_project->conceptsDir()) : 0);
+    // The list as the run extends it.
+    std::vector<ConceptSampleRecord> samples =
+        pruneConceptSamples(samplesDir, resume ? checkpointStep(m_project->conceptsDir()) : 0);
     if (sampleEvery > 0) {
         learner.setStepCallback([&](int64_t step) {
             if (step % sampleEvery != 0) return;
@@ -424,7 +427,6 @@ ConceptResult ProjectSession::trainConcepts(
             ConceptSampleRecord record{step, classes[c].name,
                                        (samplesDir / (name + (slug.empty() ? "class" : slug) + ".png")).string()};
             saveImagePng(record.file, image);
-            auto samples = readConceptSamples(samplesDir);
             samples.push_back(std::move(record));
             writeConceptSamples(samplesDir, samples);
             if (onSample) onSample(step, classes[c].name, image);
@@ -499,24 +501,8 @@ ConceptHistory ProjectSession::conceptHistory() const {
         if (h.trainedSteps == 0) h.trainedSteps = steps;  // concepts copied without their checkpoint
         h.finished = steps == h.trainedSteps;
     }
-    const auto csvPath = dir / "loss.csv";
-    if (fs::exists(csvPath)) {
-        std::ifstream csv(csvPath);
-        if (!csv) throw Error(csvPath.string() + ": cannot read");
-        std::string line;
-        std::getline(csv, line);  // step,loss,smoothed_loss,lr_embedding,lr_lora
-        while (std::getline(csv, line)) {
-            if (line.empty()) continue;
-            ConceptLossPoint p;
-            char* end = nullptr;
-            p.step = std::strtoll(line.c_str(), &end, 10);
-            if (*end != ',') throw Error(csvPath.string() + ": not a loss log line: " + line);
-            p.loss = std::strtod(end + 1, &end);
-            if (*end != ',') throw Error(csvPath.string() + ": not a loss log line: " + line);
-            p.smoothed = std::strtod(end + 1, &end);
-            if (p.step >= 1 && p.step <= h.trainedSteps) h.loss.push_back(p);
-        }
-    }
+    for (const auto& row : readLossLog((dir / "loss.csv").string()))
+        if (row.step >= 1 && row.step <= h.trainedSteps) h.loss.push_back({row.step, row.loss, row.smoothed});
     for (auto& r : readConceptSamples(dir / kSamplesFolder))
         if (r.step <= h.trainedSteps && fs::exists(r.file)) h.samples.push_back(std::move(r));
     return h;
