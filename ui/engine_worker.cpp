@@ -16,12 +16,6 @@
 #include "core/io/error.h"
 #include "core/io/json_config.h"
 
-namespace diffii {
-// The seed axis of the X/Y grid draws α as the generator does (core/diffii/circle_interpolation.h, which includes
-// ATen and so cannot be included here; the function itself is plain C++).
-double sampleCircleAlpha(double theta, uint64_t seed);
-}  // namespace diffii
-
 namespace diffii::ui {
 namespace {
 

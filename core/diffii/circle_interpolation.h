@@ -28,7 +28,6 @@ double circleTheta(const at::Tensor& z1, const at::Tensor& z2);
 // z1 rotated by αθ towards the part of z2 orthogonal to z1 if any, else z1 itself (degenerate = true).
 CircleInterpolation circleInterpolate(const at::Tensor& z1, const at::Tensor& z2, double alpha);
 
-// α ~ U(0, 2π/θ) from a seed (std::mt19937_64; the same seed gives the same α on every platform).
-double sampleCircleAlpha(double theta, uint64_t seed);
+// sampleCircleAlpha (α ~ U(0, 2π/θ) from a seed) is declared in circle_math.h, for the fronts too.
 
 }  // namespace diffii

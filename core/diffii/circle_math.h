@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstdint>
 
 namespace diffii {
 
@@ -41,6 +42,10 @@ inline CircleLandmarks circleLandmarks(double theta) {
     const double arc = theta > 0 ? theta / kTwoPi : 0.0;
     return {0.0, arc, 0.5, 0.5 + arc};
 }
+
+// α ~ U(0, 2π/θ) from a seed (std::mt19937_64; the same seed gives the same α on every platform); 0 for θ ≤ 0.
+// Defined in circle_interpolation.cpp.
+double sampleCircleAlpha(double theta, uint64_t seed);
 
 // "Interpolation" when z(α) lies on the short arc between z1 and z2: (−αθ mod 2π) ≤ θ; else "extrapolation".
 inline bool isInterpolation(double theta, double alpha) {
