@@ -519,4 +519,6 @@ void PoolPage::build() {
     });
 }
 
+void PoolPage::retranslate() { updateSummary(); }
+
 }  // namespace diffii::ui
