@@ -31,7 +31,9 @@
 #include "tests/ui_test_window.h"
 #include "ui/concepts_page.h"
 #include "ui/export_page.h"
+#include "ui/lightbox.h"
 #include "ui/main_window.h"
+#include "ui/new_project_dialog.h"
 #include "ui/pool_page.h"
 #include "ui/qcustomplot_compat.h"
 #include "ui/studio_controller.h"
@@ -92,6 +94,7 @@ private Q_SLOTS:
 private:
     void openWindow();
     void closeWindow();
+    void newProjectWhileTraining();
     template <typename T>
     T* find(const char* name) {
         T* w = m_window->findChild<T*>(QLatin1String(name));
@@ -113,11 +116,9 @@ void TestUiConceptsState::initTestCase() {
     QVERIFY(m_tmp.isValid());
     // The project without a pool (the pool page builds it below): two finch images, the tiny model.
     const QString fixtures = QStringLiteral(DIFFII_SHARED_DIR "/fixtures");
-    const QString dataset = m_tmp.filePath(QStringLiteral("data"));
-    QVERIFY(QDir().mkpath(dataset + QStringLiteral("/finch")));
-    for (const char* name : {"input_0.png", "input_1.png"})
-        QVERIFY(QFile::copy(fixtures + QStringLiteral("/tiny-sd1-diffii/") + QLatin1String(name),
-                            dataset + QStringLiteral("/finch/") + QLatin1String(name)));
+    QString error;
+    const QString dataset = diffii::test::prepareUiDataset(m_tmp.path(), &error);
+    QVERIFY2(!dataset.isEmpty(), qPrintable(error));
     m_project = m_tmp.filePath(QStringLiteral("project"));
     QString output;
     QVERIFY2(diffii::test::runDiffii(
@@ -159,6 +160,7 @@ void TestUiConceptsState::pauseIsPaused() {
     find<QSpinBox>("conceptsCheckpointEvery")->setValue(0);
     start->click();
     QTRY_VERIFY_WITH_TIMEOUT(samples->count() >= 1, kLongMs);
+    newProjectWhileTraining();
     QVERIFY(pause->isEnabled());
     pause->click();
     QTRY_VERIFY_WITH_TIMEOUT(!m_controller->busy(), kLongMs);
@@ -179,6 +181,38 @@ void TestUiConceptsState::pauseIsPaused() {
     QCOMPARE(table->rowCount(), 1);
     QVERIFY2(table->item(0, 1)->text().contains(QStringLiteral("<finch-0>")), qPrintable(table->item(0, 1)->text()));
     QVERIFY(!m_controller->project().hasConcepts);  // nothing finished yet: the session holds no half-trained concepts
+}
+
+void TestUiConceptsState::newProjectWhileTraining() {
+    // Project > New project while the concepts train: the dialog opens, says a job is running and offers Create
+    // only once it has ended; the job goes on, nothing is created.
+    QVERIFY(m_controller->busy());
+    QCOMPARE(m_controller->runningJob(), QString(jobs::kConcepts));
+    m_window->newProject();
+    NewProjectDialog* dialog = m_window->newProjectDialog();
+    QVERIFY(dialog && dialog->isVisible());
+    const QString target = m_tmp.filePath(QStringLiteral("new-while-training"));
+    dialog->findChild<QLineEdit*>(QStringLiteral("newProjectDir"))->setText(target);
+    dialog->findChild<QLineEdit*>(QStringLiteral("newProjectDataset"))->setText(m_tmp.filePath(QStringLiteral("data")));
+    dialog->findChild<QLineEdit*>(QStringLiteral("newProjectModel"))
+        ->setText(QStringLiteral(DIFFII_SHARED_DIR "/fixtures/tiny-sd1"));
+    dialog->findChild<QLineEdit*>(QStringLiteral("newProjectMetaclass"))->setText(QStringLiteral("bird"));
+    QTRY_VERIFY_WITH_TIMEOUT(dialog->canCreate(), 60000);  // every field valid...
+    auto* create = dialog->findChild<QPushButton*>(QStringLiteral("createProjectButton"));
+    auto* busy = dialog->findChild<QLabel*>(QStringLiteral("newProjectBusy"));
+    QVERIFY(create && busy);
+    QVERIFY(!create->isEnabled());  // ...but the job runs
+    QVERIFY(busy->isVisible());
+    QVERIFY2(busy->text().contains(QStringLiteral("concepts")), qPrintable(busy->text()));
+    QTest::keyClick(dialog, Qt::Key_Return);  // Enter does not create either
+    QTest::qWait(200);
+    QVERIFY(dialog->isVisible());
+    QVERIFY(!QFileInfo::exists(target));
+    QCOMPARE(m_controller->runningJob(), QString(jobs::kConcepts));
+    dialog->reject();
+    QTRY_VERIFY(!m_window->newProjectDialog());
+    QVERIFY(!QFileInfo::exists(target));
+    QVERIFY(m_controller->hasProject() && QDir(m_controller->project().dir) == QDir(m_project));
 }
 
 void TestUiConceptsState::reopenShowsHistory() {
@@ -209,6 +243,22 @@ void TestUiConceptsState::reopenShowsHistory() {
     QVERIFY(!samples->item(0)->icon().isNull());
     QVERIFY(samples->item(0)->text().startsWith(
         QString::number(savedSamples[0].toObject().value(QStringLiteral("step")).toInteger())));
+    // A double-click opens the sample in the lightbox: the saved file's pixels, not the icon.
+    {
+        const QModelIndex first = samples->model()->index(0, 0);
+        const QPoint at = samples->visualRect(first).center();
+        QTest::mouseClick(samples->viewport(), Qt::LeftButton, {}, at);
+        QTest::mouseDClick(samples->viewport(), Qt::LeftButton, {}, at);
+        const auto boxes = m_window->findChildren<Lightbox*>();
+        QCOMPARE(int(boxes.size()), 1);
+        const QImage saved(concepts("samples/") + savedSamples[0].toObject().value(QStringLiteral("file")).toString());
+        QVERIFY(!saved.isNull());
+        QCOMPARE(boxes.first()->image().size(), saved.size());
+        QCOMPARE(boxes.first()->image().convertToFormat(QImage::Format_RGB32),
+                 saved.convertToFormat(QImage::Format_RGB32));
+        boxes.first()->close();
+        QTRY_VERIFY(m_window->findChildren<Lightbox*>().isEmpty());
+    }
 
     // "step N / M": N trained (the checkpoint), M planned (project.json, the spin box).
     auto* steps = find<QSpinBox>("conceptsSteps");

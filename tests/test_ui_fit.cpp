@@ -29,6 +29,7 @@
 #include "tests/test_registry.h"
 #include "tests/test_support.h"
 #include "tests/ui_test_window.h"
+#include "ui/fit_widgets.h"
 #include "ui/main_window.h"
 #include "ui/new_project_dialog.h"
 #include "ui/preview_page.h"
@@ -43,6 +44,7 @@
 #endif
 namespace DIFFII_UNIT {
 
+using diffii::ui::ImageLabel;
 using diffii::ui::MainWindow;
 using diffii::ui::NewProjectDialog;
 using diffii::ui::PreviewPage;
@@ -326,6 +328,21 @@ void TestUiFit::window() {
 
         shootPages(window, controller, language, kSmall);
         shootPages(window, controller, language, kLarge);
+        {
+            // At 1600×1000 the preview grows into its room (up from its 320 px preferred side), aspect kept.
+            window.showPage(previewIndex);
+            QCoreApplication::processEvents();
+            auto* label = preview->findChild<ImageLabel*>(QStringLiteral("previewImage"));
+            QVERIFY(label);
+            const QRect shown = label->imageRect();
+            const QSize image = preview->previewImage().size();
+            qInfo("%s preview at %s: drawn %dx%d of a %dx%d image", qPrintable(language), qPrintable(sizeText(kLarge)),
+                  shown.width(), shown.height(), image.width(), image.height());
+            QVERIFY2(std::max(shown.width(), shown.height()) > 360, qPrintable(QString::number(shown.width())));
+            QVERIFY(label->contentsRect().contains(shown));
+            QVERIFY(qAbs(shown.width() * image.height() - shown.height() * image.width()) <=
+                    std::max(image.width(), image.height()));
+        }
         // Every page has now been shown with the project's content (a hidden page's layout keeps the minimum of
         // its last show): this is the window's real minimum, and every page works there too.
         for (int i = 0; i < window.pageCount(); ++i)

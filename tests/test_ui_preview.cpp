@@ -17,8 +17,10 @@
 
 #include <cmath>
 
+#include "core/diffii/circle_math.h"
 #include "tests/test_registry.h"
 #include "tests/test_support.h"
+#include "tests/ui_test_project.h"
 #include "ui/circle_widget.h"
 #include "ui/preview_page.h"
 #include "ui/qcustomplot_compat.h"
@@ -36,7 +38,7 @@ using diffii::ui::StudioController;
 
 namespace {
 
-constexpr double kTwoPi = 6.283185307179586476925286766559;
+using diffii::kTwoPi;
 constexpr int kAlphaTicks = 3600;  // the page's α slider: tenths of a degree of the point's angle
 constexpr int kLongMs = 180000;
 
@@ -112,7 +114,7 @@ private:
 };
 
 bool TestUiPreview::runCli(const QStringList& args, QString* output) {
-    const auto r = diffii::test::runDiffii(args, nullptr, kLongMs);
+    const auto r = diffii::test::runDiffii(args, static_cast<const QProcessEnvironment*>(nullptr), kLongMs);
     *output = r.out + r.err;
     return r.code == 0;
 }
@@ -120,11 +122,9 @@ bool TestUiPreview::runCli(const QStringList& args, QString* output) {
 void TestUiPreview::initTestCase() {
     QVERIFY(m_tmp.isValid());
     const QString fixtures = QStringLiteral(DIFFII_SHARED_DIR "/fixtures");
-    const QString dataset = m_tmp.filePath(QStringLiteral("data"));
-    QVERIFY(QDir().mkpath(dataset + QStringLiteral("/finch")));
-    for (const char* name : {"input_0.png", "input_1.png"})
-        QVERIFY(QFile::copy(fixtures + QStringLiteral("/tiny-sd1-diffii/") + QLatin1String(name),
-                            dataset + QStringLiteral("/finch/") + QLatin1String(name)));
+    QString error;
+    const QString dataset = diffii::test::prepareUiDataset(m_tmp.path(), &error);
+    QVERIFY2(!dataset.isEmpty(), qPrintable(error));
     m_project = m_tmp.filePath(QStringLiteral("project"));
     QString out;
     QVERIFY2(

@@ -1,11 +1,14 @@
 // The preview page's controls of issue 14: the position on the circle in turns (z1, z2, −z1, −z2 marked, key steps
 // that move it visibly, the engine still getting α), the sweep of s arriving point by point with an image per s,
 // hover and click on the plot, the strip and the sweep showing their images again without rendering them again,
-// and the session's history of previews, whose settings can be restored and written to the project for export.
+// and the session's history of previews, whose settings can be restored and written to the project for export, and
+// which a new window on the project shows again with the newest sweep of s (PROJECT/preview/).
 #include <QApplication>
 #include <QComboBox>
+#include <QDir>
 #include <QDoubleSpinBox>
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
@@ -19,6 +22,7 @@
 #include <QStyleOptionSlider>
 #include <QTabWidget>
 #include <QTemporaryDir>
+#include <QVBoxLayout>
 #include <QtTest>
 
 #include <algorithm>
@@ -43,7 +47,7 @@ using diffii::ui::PreviewPage;
 using diffii::ui::StudioController;
 
 namespace {
-constexpr double kTwoPi = 6.283185307179586476925286766559;
+using diffii::kTwoPi;
 constexpr int kTicks = 3600;  // the page's α slider: tenths of a degree, 0 … 1 turn
 constexpr int kLongMs = 180000;
 
@@ -70,11 +74,13 @@ private Q_SLOTS:
     void initTestCase();
     void turnsAndAlpha();
     void landmarks();
+    void turnScaleNamesBothRegions();
     void keyStepsMoveVisibly();
     void stripClickReusesImage();
     void sweepIsProgressive();
     void sweepHoverAndClick();
     void historyRestoresAndWritesExportSettings();
+    void historyAndSweepSurviveReopening();
     void cleanupTestCase();
 
 private:
@@ -221,6 +227,35 @@ void TestUiPreviewControls::landmarks() {
     m_alpha->setValue(static_cast<int>(std::ceil(marks.z2 * kTicks)) + 2);
     QCOMPARE(region->text(), QStringLiteral("extrapolation"));
     QTRY_VERIFY_WITH_TIMEOUT(settled(), kLongMs);
+}
+
+void TestUiPreviewControls::turnScaleNamesBothRegions() {
+    // However narrow the scale, both regions are named: in full, abbreviated, then elided; the tooltip has both.
+    QWidget host;
+    auto* layout = new QVBoxLayout(&host);
+    auto* slider = new QSlider(Qt::Horizontal, &host);
+    slider->setRange(0, kTicks);
+    auto* scale = new diffii::ui::TurnScale(slider, &host);
+    layout->addWidget(slider);
+    layout->addWidget(scale);
+    scale->setTheta(0.3 * kTwoPi);
+    host.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&host));
+    QVERIFY(scale->toolTip().contains(QStringLiteral("interpolation")) &&
+            scale->toolTip().contains(QStringLiteral("extrapolation")));
+    QStringList shown;
+    for (int width : {700, 260, 150}) {
+        host.resize(width, host.sizeHint().height());
+        QTRY_COMPARE(host.width(), std::max(width, host.minimumSizeHint().width()));
+        scale->grab();  // paints
+        const QString extrap = scale->extrapolationShown();
+        QVERIFY2(extrap.size() >= 3 && extrap.startsWith(QStringLiteral("ex")),
+                 qPrintable(QStringLiteral("%1 px: \"%2\"").arg(width).arg(extrap)));
+        QVERIFY(!scale->interpolationShown().isEmpty());
+        shown << extrap;
+    }
+    QCOMPARE(shown.first(), QStringLiteral("extrapolation"));
+    QVERIFY2(shown.last() != shown.first(), qPrintable(shown.join(QLatin1Char('|'))));
 }
 
 void TestUiPreviewControls::keyStepsMoveVisibly() {
@@ -417,6 +452,74 @@ void TestUiPreviewControls::historyRestoresAndWritesExportSettings() {
     QCOMPARE(m_controller->project().workflow.denoise.steps, 2);
     m_page->findChild<QTabWidget*>(QStringLiteral("previewLowerTabs"))->setCurrentIndex(1);
     shot(QStringLiteral("preview_history"));
+}
+
+void TestUiPreviewControls::historyAndSweepSurviveReopening() {
+    // The history and the newest sweep are written to PROJECT/preview/ (off the GUI thread, atomically).
+    const QList<diffii::ui::PreviewHistoryEntry> before = m_page->history();
+    const QList<diffii::ui::SweepPoint> sweepBefore = m_page->sweepPoints();
+    QVERIFY(before.size() >= 2);
+    QVERIFY(sweepBefore.size() >= 2);
+    const QString historyJson = m_project + QStringLiteral("/preview/history/history.json");
+    auto savedEntries = [&historyJson] {
+        QFile f(historyJson);
+        if (!f.open(QIODevice::ReadOnly)) return QJsonArray();
+        return QJsonDocument::fromJson(f.readAll()).object().value(QStringLiteral("entries")).toArray();
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(int(savedEntries().size()), int(before.size()), 30000);
+    const QJsonObject newest = savedEntries().first().toObject();
+    QCOMPARE(newest.value(QStringLiteral("steps")).toInt(), before.first().request.steps);
+    QCOMPARE(newest.value(QStringLiteral("guidance")).toDouble(), before.first().request.guidance);
+    QVERIFY(QFile::exists(m_project + QStringLiteral("/preview/history/") +
+                          newest.value(QStringLiteral("file")).toString()));
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(m_project + QStringLiteral("/preview/sweep/sweep.json")), 30000);
+    QCOMPARE(QDir(m_project + QStringLiteral("/preview/history"))
+                 .entryList({QStringLiteral("*.tmp*")}, QDir::Files | QDir::Hidden),
+             QStringList());
+
+    // A new window on the project (a new start of the app): the History tab lists the same previews, newest first,
+    // with their settings and images; the sweep's points are on the plot.
+    StudioController controller;
+    PreviewPage page(&controller);
+    page.resize(1200, 900);
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    controller.openProject(m_project);
+    QTRY_VERIFY_WITH_TIMEOUT(controller.hasProject() && page.history().size() >= before.size(), kLongMs);
+    // The page may already have rendered its first preview of the opened project: one more entry, on top.
+    const int offset = int(page.history().size() - before.size());
+    QVERIFY(offset == 0 || offset == 1);
+    auto* list = page.findChild<QListWidget*>(QStringLiteral("historyList"));
+    QCOMPARE(list->count(), int(page.history().size()));
+    for (int i = 0; i < 2; ++i) {
+        const auto& a = before[i];
+        const auto& b = page.history()[i + offset];
+        QCOMPARE(b.request.className, a.request.className);
+        QCOMPARE(b.request.first, a.request.first);
+        QCOMPARE(b.request.second, a.request.second);
+        QCOMPARE(b.request.alpha, a.request.alpha);
+        QCOMPARE(b.request.split, a.request.split);
+        QCOMPARE(b.request.suffix, a.request.suffix);
+        QCOMPARE(b.request.steps, a.request.steps);
+        QCOMPARE(b.request.guidance, a.request.guidance);
+        QCOMPARE(b.request.seed, a.request.seed);
+        QCOMPARE(b.theta, a.theta);
+        QCOMPARE(b.turn, a.turn);
+        QCOMPARE(b.image.convertToFormat(QImage::Format_RGB32), a.image.convertToFormat(QImage::Format_RGB32));
+        QCOMPARE(list->item(i + offset)->text(),
+                 m_page->findChild<QListWidget*>(QStringLiteral("historyList"))->item(i)->text());
+    }
+    QVERIFY(list->item(offset)->text().contains(QStringLiteral("guidance 5.0")));
+    QCOMPARE(page.sweepPoints().size(), sweepBefore.size());
+    for (int i = 0; i < sweepBefore.size(); ++i) {
+        QCOMPARE(page.sweepPoints()[i].split, sweepBefore[i].split);
+        QCOMPARE(page.sweepPoints()[i].faithfulness, sweepBefore[i].faithfulness);
+        QCOMPARE(page.sweepPoints()[i].diversity, sweepBefore[i].diversity);
+        QCOMPARE(page.sweepPoints()[i].image.size(), sweepBefore[i].image.size());
+    }
+    QCOMPARE(page.findChild<QCustomPlot*>(QStringLiteral("sweepPlot"))->graph(0)->dataCount(), int(sweepBefore.size()));
+    QCOMPARE(page.findChild<QListWidget*>(QStringLiteral("sweepStrip"))->count(), int(sweepBefore.size()));
+    QTRY_VERIFY_WITH_TIMEOUT(!controller.busy() && !page.previewBusy(), kLongMs);
 }
 
 void TestUiPreviewControls::cleanupTestCase() {

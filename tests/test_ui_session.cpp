@@ -18,6 +18,10 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <thread>
+
+#include "core/data/project_lock.h"
+#include "core/jobs/log.h"
 #include "tests/test_registry.h"
 #include "tests/ui_test_project.h"
 #include "tests/ui_test_window.h"
@@ -50,6 +54,7 @@ private Q_SLOTS:
     void aboutShowsVersionAndEngine();
     void shortcutListComesFromTheActions();
     void languageSwitchesAtRunTime();
+    void engineMessagesReachTheLog();
     void cleanup();
 
 private:
@@ -80,11 +85,8 @@ void TestUiSession::initTestCase() {
 
     // A project the CLI creates (no pool: opening it is the job the log sees).
     const QString fixtures = QStringLiteral(DIFFII_SHARED_DIR "/fixtures");
-    const QString data = m_tmp.filePath(QStringLiteral("data/finch"));
-    QVERIFY(QDir().mkpath(data));
-    for (const char* name : {"input_0.png", "input_1.png"})
-        QVERIFY(QFile::copy(fixtures + QStringLiteral("/tiny-sd1-diffii/") + QLatin1String(name),
-                            data + QLatin1Char('/') + QLatin1String(name)));
+    QString error;
+    QVERIFY2(!diffii::test::prepareUiDataset(m_tmp.path(), &error).isEmpty(), qPrintable(error));
     m_project = m_tmp.filePath(QStringLiteral("project"));
     QString output;
     QVERIFY2(diffii::test::runDiffii(
@@ -257,6 +259,33 @@ void TestUiSession::cleanup() {
     m_window = nullptr;
     delete m_controller;
     m_controller = nullptr;
+}
+
+void TestUiSession::engineMessagesReachTheLog() {
+    // The core's messages (core/jobs/log.h) reach the log dock, from any thread, instead of stderr.
+    newWindow();
+    const QString leftovers = m_tmp.filePath(QStringLiteral("leftovers"));
+    QVERIFY(QDir().mkpath(leftovers));
+    // A temporary file of a process that is gone: removing it is one of core's info messages.
+    const QString stale = leftovers + QStringLiteral("/samples.json.tmp.999999999.1");
+    {
+        QFile f(stale);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("{}");
+    }
+    std::thread engine([&leftovers] {
+        diffii::removeStaleTemporaries(leftovers.toStdString(), false);
+        diffii::logWarning("a warning from an engine thread");
+    });
+    engine.join();
+    QVERIFY(!QFile::exists(stale));
+    QTRY_VERIFY2(
+        m_window->logView()->toPlainText().contains(QStringLiteral("warning: a warning from an engine thread")),
+        qPrintable(m_window->logView()->toPlainText()));
+    const QString log = m_window->logView()->toPlainText();
+    QVERIFY2(log.contains(QRegularExpression(
+                 QStringLiteral("\\d\\d:\\d\\d:\\d\\d  removed .*samples\\.json\\.tmp\\.999999999\\.1"))),
+             qPrintable(log));
 }
 
 DIFFII_TEST_MAIN(TestUiSession, Gui)

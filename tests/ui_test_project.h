@@ -20,8 +20,9 @@ inline bool runDiffii(const QStringList& args, QString* output, int timeoutMs = 
     return finished && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
 }
 
-// Creates <root>/data and <root>/project and builds the pool; returns the project folder, or "" with *error set.
-inline QString prepareUiProject(const QString& root, QString* error) {
+// Creates the ImageFolder <root>/data with class "finch" holding the two fixture images; returns <root>/data, or ""
+// with *error set.
+inline QString prepareUiDataset(const QString& root, QString* error) {
     const QString fixtures = QStringLiteral(DIFFII_SHARED_DIR "/fixtures");
     const QString dataset = QDir(root).filePath(QStringLiteral("data"));
     if (!QDir().mkpath(dataset + QStringLiteral("/finch"))) {
@@ -36,6 +37,14 @@ inline QString prepareUiProject(const QString& root, QString* error) {
             return QString();
         }
     }
+    return dataset;
+}
+
+// Creates <root>/data and <root>/project and builds the pool; returns the project folder, or "" with *error set.
+inline QString prepareUiProject(const QString& root, QString* error) {
+    const QString fixtures = QStringLiteral(DIFFII_SHARED_DIR "/fixtures");
+    const QString dataset = prepareUiDataset(root, error);
+    if (dataset.isEmpty()) return QString();
     const QString project = QDir(root).filePath(QStringLiteral("project"));
     if (!runDiffii({QStringLiteral("create"), project, QStringLiteral("--dataset"), dataset, QStringLiteral("--model"),
                     fixtures + QStringLiteral("/tiny-sd1"), QStringLiteral("--metaclass"), QStringLiteral("bird")},

@@ -142,6 +142,7 @@ void CircleWidget::mouseReleaseEvent(QMouseEvent* event) {
 
 TurnScale::TurnScale(QSlider* slider, QWidget* parent) : QWidget(parent), m_slider(slider) {
     setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
+    setToolTip(tr("Green: the interpolation arc, from z1 to z2. Orange: extrapolation, the rest of the circle."));
 }
 
 void TurnScale::setTheta(double theta) {
@@ -211,23 +212,38 @@ void TurnScale::paintEvent(QPaintEvent*) {
     const double nameY = textY + lineH;
     if (haveTheta) {
         // "interpolation" from the left end (under the arc, running on past it when the arc is short), then
-        // "extrapolation" centred on the rest of the band where it fits, never over the first.
-        const QString interp = tr("interpolation");
+        // "extrapolation" centred on the rest of the band, never over the first. A narrow scale takes the short
+        // names, then elides the second: both regions are always named.
         const double a = xOfTurn(marks.z2);
-        const double wi = fm.horizontalAdvance(interp) + 2;
+        QString interp, extrap;
+        double wi = 0, we = 0, from = 0;
+        auto place = [&](const QString& i, const QString& e) {
+            interp = i;
+            extrap = e;
+            wi = fm.horizontalAdvance(interp) + 2;
+            we = fm.horizontalAdvance(extrap) + 2;
+            from = std::max(a, x0 + wi + 4);
+            return from + we <= width();
+        };
+        if (!place(tr("interpolation"), tr("extrapolation")) && !place(tr("interp."), tr("extrap."))) {
+            extrap = fm.elidedText(extrap, Qt::ElideRight, std::max(0, static_cast<int>(width() - from) - 2));
+            we = fm.horizontalAdvance(extrap) + 2;
+        }
         p.setPen(QColor(46, 140, 60));
         p.drawText(QRectF(x0, nameY, wi, lineH), Qt::AlignLeft | Qt::AlignVCenter, interp);
-        const QString extrap = tr("extrapolation");
-        const double we = fm.horizontalAdvance(extrap) + 2;
-        const double from = std::max(a, x0 + wi + 4);
-        double left = from + std::max(0.0, (x1 - from - we) / 2);
-        if (left + we <= width()) {
+        m_interpolationShown = interp;
+        m_extrapolationShown.clear();
+        const double left = from + std::max(0.0, (x1 - from - we) / 2);
+        if (!extrap.isEmpty() && left + we <= width() + 1) {
             p.setPen(QColor(192, 102, 30));
             p.drawText(QRectF(left, nameY, we, lineH), Qt::AlignCenter, extrap);
+            m_extrapolationShown = extrap;
         }
     } else {
         p.setPen(QColor(192, 102, 30));
         p.drawText(QRectF(x0, nameY, x1 - x0, lineH), Qt::AlignCenter, tr("θ unknown until the first preview"));
+        m_interpolationShown.clear();
+        m_extrapolationShown.clear();
     }
 }
 

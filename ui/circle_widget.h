@@ -48,8 +48,9 @@ private:
 };
 
 // The scale under the α slider, in turns: z1 at 0 and 1, z2, −z1 and −z2 marked where they lie for θ, the
-// interpolation arc (z2 … z1) as a green band labelled "interpolation", the rest "extrapolation". It lines up with
-// the slider it is given (same width, same handle travel).
+// interpolation arc (z2 … z1) as a green band labelled "interpolation", the rest "extrapolation" (abbreviated, then
+// elided, when the scale is narrow; the tooltip names both). It lines up with the slider it is given (same width,
+// same handle travel).
 class TurnScale : public QWidget {
     Q_OBJECT
 
@@ -62,6 +63,9 @@ public:
 
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override { return sizeHint(); }
+    // The regions' names as the last paint drew them ("" : not drawn).
+    QString interpolationShown() const { return m_interpolationShown; }
+    QString extrapolationShown() const { return m_extrapolationShown; }
 
 protected:
     void paintEvent(QPaintEvent* event) override;
@@ -69,6 +73,8 @@ protected:
 private:
     QSlider* m_slider;
     double m_theta = 0.0;
+    QString m_interpolationShown;
+    QString m_extrapolationShown;
 };
 
 }  // namespace diffii::ui

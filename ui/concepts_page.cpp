@@ -503,4 +503,11 @@ void ConceptsPage::onConceptSample(qint64 step, const QString& className, const 
     m_samples->scrollToItem(item);
 }
 
+void ConceptsPage::retranslate() {
+    if (!m_training) m_state->setText(idleStateText());
+    setStepCounter(m_progress->value(), m_steps->value());
+    updateConceptsTable();
+    updateButtons();
+}
+
 }  // namespace diffii::ui

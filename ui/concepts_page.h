@@ -34,6 +34,9 @@ public:
     diffii::WorkflowSettings formSettings() const;  // the saved settings with this page's fields from the form
     QJsonObject mergedSettings() const;             // the same as project.json's "settings" object
 
+protected:
+    void retranslate() override;
+
 private:
     // Construction helpers, called once from the constructor: each builds one visual group or wires one set of
     // signals.

@@ -47,6 +47,7 @@ namespace diffii::ui {
 namespace {
 
 constexpr int kThumbSize = 128;
+constexpr int kThumbMinSize = 72;
 constexpr int kLargeSize = 384;
 constexpr int kNearestSize = 192;
 constexpr int kFeatureSize = 32;  // nearest real image: L2 over 32×32 RGB
@@ -243,9 +244,9 @@ QString curationText(int c) {
 }
 
 // Accepted / rejected badges over the thumbnail, and a tag marker.
-class BadgeDelegate : public QStyledItemDelegate {
+class BadgeDelegate : public FitIconDelegate {
 public:
-    using QStyledItemDelegate::QStyledItemDelegate;
+    using FitIconDelegate::FitIconDelegate;
 
     void paint(QPainter* painter, const QStyleOptionViewItem& option, const QModelIndex& index) const override {
         QStyledItemDelegate::paint(painter, option, index);
@@ -480,6 +481,8 @@ QWidget* CuratePage::buildGridPanel(QWidget* parent) {
     m_grid->setWordWrap(true);
     m_grid->setItemDelegate(new BadgeDelegate(m_grid));
     m_grid->setModel(m_filter);
+    // Two columns of smaller thumbnails rather than one of large ones when the window is narrow.
+    fitIconGrid(m_grid, kThumbMinSize, kThumbSize, QSize(22, 36));
     m_grid->installEventFilter(this);
     gridLayout->addWidget(m_grid, 1);
     gridLayout->addLayout(buildHintsRow(gridBox));
@@ -489,14 +492,19 @@ QWidget* CuratePage::buildGridPanel(QWidget* parent) {
     return gridBox;
 }
 
-QHBoxLayout* CuratePage::buildHintsRow(QWidget* parent) {
+QVBoxLayout* CuratePage::buildHintsRow(QWidget* parent) {
+    // The keys on a line of their own, the selection and the check box below: side by side, a narrow grid panel
+    // wrapped the keys onto eight lines.
+    auto* rows = new QVBoxLayout();
+    rows->setSpacing(2);
     auto* hints = new QHBoxLayout();
     auto* keys = new QLabel(tr("Keys: A accept · R reject · U pending · T tags · ←/→ previous/next · Shift/Ctrl-click "
                                "select several · Ctrl+Z undo"),
                             parent);
     keys->setWordWrap(true);
     keys->setObjectName(QStringLiteral("curateKeys"));
-    hints->addWidget(keys, 1);
+    rows->addWidget(keys);
+    rows->addLayout(hints);
     m_selection = new QLabel(parent);
     m_selection->setObjectName(QStringLiteral("curateSelection"));
     m_selection->setVisible(false);
@@ -506,7 +514,8 @@ QHBoxLayout* CuratePage::buildHintsRow(QWidget* parent) {
     m_advance->setChecked(true);
     m_advance->setFocusPolicy(Qt::NoFocus);
     hints->addWidget(m_advance);
-    return hints;
+    hints->addStretch(1);
+    return rows;
 }
 
 // The detail panel.
@@ -1072,6 +1081,11 @@ bool CuratePage::eventFilter(QObject* watched, QEvent* event) {
 
 void CuratePage::keyPressEvent(QKeyEvent* event) {
     if (!handleKey(event)) StudioPage::keyPressEvent(event);
+}
+
+void CuratePage::retranslate() {
+    updateCount();
+    if (m_grid) onCurrentChanged(m_grid->currentIndex());
 }
 
 }  // namespace diffii::ui

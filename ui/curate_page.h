@@ -16,6 +16,7 @@ class QDoubleSpinBox;
 class QFormLayout;
 class QGroupBox;
 class QHBoxLayout;
+class QVBoxLayout;
 class QLabel;
 class QLayout;
 class QLineEdit;
@@ -53,6 +54,7 @@ public:
     QAction* redoAction() const { return m_redoAction; }
 
 protected:
+    void retranslate() override;
     bool eventFilter(QObject* watched, QEvent* event) override;
     void keyPressEvent(QKeyEvent* event) override;
 
@@ -62,7 +64,7 @@ private:
     QLayout* buildFilterBar();
     void buildAlphaFilter(QLayout* filters);
     QWidget* buildGridPanel(QWidget* parent);
-    QHBoxLayout* buildHintsRow(QWidget* parent);
+    QVBoxLayout* buildHintsRow(QWidget* parent);
     QWidget* buildDetailPanel(QWidget* parent);
     QGroupBox* buildNumbersGroup(QWidget* parent);
     QLayout* buildCurationButtons(QWidget* parent);

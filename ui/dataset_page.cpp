@@ -25,6 +25,7 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include "ui/fit_widgets.h"
 #include "ui/lightbox.h"
 #include "ui/thumbnail_cache.h"
 
@@ -32,6 +33,7 @@ namespace diffii::ui {
 
 namespace {
 constexpr int kThumbnailSize = 128;
+constexpr int kThumbnailMinSize = 72;
 enum ClassColumn { ColName, ColImages, ColTrain, ColNote, ColCount };
 }  // namespace
 
@@ -314,14 +316,16 @@ QWidget* DatasetPage::buildProjectView() {
     auto* right = new QWidget(splitter);
     auto* rv = new QVBoxLayout(right);
     rv->setContentsMargins(0, 0, 0, 0);
-    auto* gridBar = new QHBoxLayout;
+    // The title above the check box: beside it, a narrow panel wrapped the title onto three lines.
+    auto* gridBar = new QVBoxLayout;
+    gridBar->setSpacing(2);
     m_gridTitle = new QLabel(right);
     m_gridTitle->setObjectName(QStringLiteral("gridTitle"));
     m_gridTitle->setWordWrap(true);
     m_trainOnly = new QCheckBox(tr("&Training images only"), right);
     m_trainOnly->setObjectName(QStringLiteral("trainOnly"));
     m_trainOnly->setToolTip(tr("Hide the images the subset leaves out (shown greyed otherwise)"));
-    gridBar->addWidget(m_gridTitle, 1);
+    gridBar->addWidget(m_gridTitle);
     gridBar->addWidget(m_trainOnly);
     rv->addLayout(gridBar);
     m_thumbnailModel = new ThumbnailModel(m_thumbnails, this);
@@ -341,6 +345,9 @@ QWidget* DatasetPage::buildProjectView() {
     m_thumbnailView->setTextElideMode(Qt::ElideMiddle);
     m_thumbnailView->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_thumbnailView->setModel(m_thumbnailModel);
+    // Two columns of smaller thumbnails rather than one of large ones when the window is narrow.
+    m_thumbnailView->setItemDelegate(new FitIconDelegate(m_thumbnailView));
+    fitIconGrid(m_thumbnailView, kThumbnailMinSize, kThumbnailSize, QSize(24, 36));
     rv->addWidget(m_thumbnailView, 1);
 
     left->setMinimumWidth(340);  // the four columns of the class table stay readable
@@ -485,6 +492,11 @@ void DatasetPage::applySplit() {
     const int maxPerClass = m_maxPerClass->value();
     const quint64 seed = static_cast<quint64>(m_splitSeed->value());
     controller()->post([=](EngineWorker* w) { w->setSplit(method, k, factor, maxPerClass, seed); });
+}
+
+void DatasetPage::retranslate() {
+    // The header, the summary, the notes and the grid's title are made from templates: make them again.
+    if (!m_project.dir.isEmpty()) onProjectChanged(m_project);
 }
 
 }  // namespace diffii::ui

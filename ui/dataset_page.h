@@ -38,6 +38,9 @@ Q_SIGNALS:
     // A recent project clicked in the empty state.
     void requestOpenRecent(const QString& dir);
 
+protected:
+    void retranslate() override;
+
 private:
     void onProjectChanged(const diffii::ui::ProjectInfo& info);
     void showClass(int row);

@@ -415,16 +415,7 @@ void ExportPage::onSyntheticChanged(const QList<SyntheticItem>& items) {
         else
             ++pending;
     }
-    m_generated->setText(QString::number(items.size()));
-    m_countsSummary->setText(items.isEmpty() ? tr("No images generated yet.")
-                                             : tr("%1 generated: %2 accepted, %3 rejected, %4 pending curation")
-                                                   .arg(items.size())
-                                                   .arg(accepted)
-                                                   .arg(rejected)
-                                                   .arg(pending));
-    m_accepted->setText(QString::number(accepted));
-    m_rejected->setText(QString::number(rejected));
-    m_pending->setText(QString::number(pending));
+    showCounts(static_cast<int>(items.size()), accepted, rejected, pending);
     m_export->setProperty("hasImages", !items.isEmpty());
     updateEnabled();
 }
@@ -462,6 +453,25 @@ void ExportPage::updateEnabled() {
     m_suffixes->setEnabled(project);
     m_addSuffix->setEnabled(project);
     m_removeSuffix->setEnabled(project);
+}
+
+void ExportPage::showCounts(int generated, int accepted, int rejected, int pending) {
+    m_generated->setText(QString::number(generated));
+    m_countsSummary->setText(generated == 0 ? tr("No images generated yet.")
+                                            : tr("%1 generated: %2 accepted, %3 rejected, %4 pending curation")
+                                                  .arg(generated)
+                                                  .arg(accepted)
+                                                  .arg(rejected)
+                                                  .arg(pending));
+    m_accepted->setText(QString::number(accepted));
+    m_rejected->setText(QString::number(rejected));
+    m_pending->setText(QString::number(pending));
+}
+
+void ExportPage::retranslate() {
+    updatePlanned();
+    showCounts(m_generated->text().toInt(), m_accepted->text().toInt(), m_rejected->text().toInt(),
+               m_pending->text().toInt());
 }
 
 }  // namespace diffii::ui

@@ -31,6 +31,9 @@ public:
     void exportSet();
     QString exportDir() const;
 
+protected:
+    void retranslate() override;
+
 private:
     // Construction helpers, called once from the constructor: each builds one visual group or wires one set of
     // signals.
@@ -44,6 +47,7 @@ private:
 
     void onProjectChanged(const diffii::ui::ProjectInfo& info);
     void onSyntheticChanged(const QList<diffii::ui::SyntheticItem>& items);
+    void showCounts(int generated, int accepted, int rejected, int pending);
     void onProgress(const diffii::ui::JobProgress& progress);
     void onFinished(const QString& job, const QString& summary);
     void onFailed(const QString& job, const QString& message);

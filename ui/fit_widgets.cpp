@@ -2,6 +2,7 @@
 
 #include <QEvent>
 #include <QHBoxLayout>
+#include <QListView>
 #include <QPainter>
 #include <QScrollBar>
 #include <QStyle>
@@ -13,7 +14,50 @@ namespace diffii::ui {
 
 namespace {
 constexpr int kPanelMinimumHeight = 120;
+
+// Resizes the icons and grid cells of a list view in icon mode to its viewport's width (fitIconGrid).
+class IconGridFitter : public QObject {
+public:
+    IconGridFitter(QListView* view, int minSide, int maxSide, QSize extra, int minColumns)
+        : QObject(view), m_view(view), m_min(minSide), m_max(maxSide), m_extra(extra), m_columns(minColumns) {
+        view->viewport()->installEventFilter(this);
+        fit();
+    }
+
+    bool eventFilter(QObject* watched, QEvent* event) override {
+        if (event->type() == QEvent::Resize) fit();
+        return QObject::eventFilter(watched, event);
+    }
+
+private:
+    void fit() {
+        const int width = m_view->viewport()->width() - 2 * m_view->spacing() - 2;
+        const int side = std::clamp(width / std::max(1, m_columns) - m_extra.width() - m_view->spacing(), m_min, m_max);
+        if (m_view->iconSize() == QSize(side, side)) return;
+        m_view->setIconSize(QSize(side, side));
+        m_view->setGridSize(QSize(side, side) + m_extra);
+    }
+
+    QListView* m_view;
+    int m_min, m_max;
+    QSize m_extra;
+    int m_columns;
+};
 }  // namespace
+
+void FitIconDelegate::initStyleOption(QStyleOptionViewItem* option, const QModelIndex& index) const {
+    QStyledItemDelegate::initStyleOption(option, index);
+    const auto* view = qobject_cast<const QAbstractItemView*>(option->widget);
+    if (!view || !option->features.testFlag(QStyleOptionViewItem::HasDecoration)) return;
+    const QSize limit = view->iconSize();
+    if (limit.isValid() &&
+        (option->decorationSize.width() > limit.width() || option->decorationSize.height() > limit.height()))
+        option->decorationSize = option->decorationSize.scaled(limit, Qt::KeepAspectRatio);
+}
+
+void fitIconGrid(QListView* view, int minSide, int maxSide, QSize extra, int minColumns) {
+    new IconGridFitter(view, minSide, maxSide, extra, minColumns);
+}
 
 ScrollPanel::ScrollPanel(QWidget* content, QWidget* parent) : QScrollArea(parent) {
     setWidgetResizable(true);
@@ -76,12 +120,17 @@ void ImageLabel::paintEvent(QPaintEvent* event) {
     }
     QPainter painter(this);
     drawFrame(&painter);
-    const QRect area = contentsRect();
-    QSize shown = pm.size();
-    if (shown.width() > area.width() || shown.height() > area.height()) shown.scale(area.size(), Qt::KeepAspectRatio);
-    const QRect target = QStyle::alignedRect(layoutDirection(), alignment(), shown, area);
-    painter.setRenderHint(QPainter::SmoothPixmapTransform, shown != pm.size());
+    const QRect target = imageRect();
+    painter.setRenderHint(QPainter::SmoothPixmapTransform, target.size() != pm.size());
     painter.drawPixmap(target, pm);
+}
+
+QRect ImageLabel::imageRect() const {
+    const QPixmap pm = pixmap();
+    if (pm.isNull()) return {};
+    const QRect area = contentsRect();
+    const QSize shown = pm.size().scaled(area.size(), Qt::KeepAspectRatio);
+    return QStyle::alignedRect(layoutDirection(), alignment(), shown, area);
 }
 
 FlowLayout::FlowLayout(QWidget* parent, int hSpacing, int vSpacing)

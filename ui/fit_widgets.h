@@ -8,6 +8,9 @@
 #include <QLayout>
 #include <QList>
 #include <QScrollArea>
+#include <QStyledItemDelegate>
+
+class QListView;
 
 namespace diffii::ui {
 
@@ -31,9 +34,10 @@ private:
     int chromeWidth() const;  // frame and vertical scroll bar
 };
 
-// A QLabel for a picture that scales the pixmap it holds down to its own size (aspect ratio kept, never up), so the
-// layout may give it less room than the pixmap's size. sizeHint() is the pixmap's size (or the preferred side given
-// to the constructor); minimumSizeHint() is the small minimum side. Text (an empty state) draws as in QLabel.
+// A QLabel for a picture that scales the pixmap it holds to its own size, aspect ratio kept: down when the layout
+// gives it less room than the pixmap, up (smoothly) when a large window gives it more. sizeHint() is the preferred
+// side given to the constructor; minimumSizeHint() is the small minimum side. Text (an empty state) draws as in
+// QLabel. The full resolution is the lightbox's, not this label's.
 class ImageLabel : public QLabel {
     Q_OBJECT
 
@@ -44,6 +48,8 @@ public:
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;
     bool hasHeightForWidth() const override { return false; }
+    // Where the picture is drawn now (contents coordinates); empty without a pixmap.
+    QRect imageRect() const;
 
 protected:
     void paintEvent(QPaintEvent* event) override;
@@ -79,6 +85,23 @@ private:
     int m_hSpace;
     int m_vSpace;
 };
+
+// An item delegate that draws a QImage or QPixmap decoration no larger than the view's icon size (Qt's own delegate
+// draws those at their own size), so that a grid can shrink its icons (fitIconGrid) without the models knowing.
+class FitIconDelegate : public QStyledItemDelegate {
+    Q_OBJECT
+
+public:
+    using QStyledItemDelegate::QStyledItemDelegate;
+
+protected:
+    void initStyleOption(QStyleOptionViewItem* option, const QModelIndex& index) const override;
+};
+
+// Makes an icon-mode view's icons follow its width: the largest side in [minSide, maxSide] that still gives
+// minColumns columns, the grid cell being the side plus extra. A narrow window shows two columns of smaller
+// thumbnails instead of one column of large ones. The view needs a FitIconDelegate (or a subclass).
+void fitIconGrid(QListView* view, int minSide, int maxSide, QSize extra, int minColumns = 2);
 
 // A label and its field kept together on one line of a FlowLayout (a filter bar's "Class: [combo]").
 QWidget* labelledField(QLabel* label, QWidget* field, QWidget* parent);

@@ -41,6 +41,7 @@
 #include "ui/pool_page.h"
 #include "ui/preferences_dialog.h"
 #include "ui/preview_page.h"
+#include "ui/retranslate.h"
 #include "ui/studio_controller.h"
 
 namespace diffii::ui {
@@ -54,6 +55,28 @@ constexpr int kMaxLogLines = 5000;
 bool projectExists(const QString& dir) {
     return QFileInfo(QDir(dir).filePath(QStringLiteral("project.json"))).isFile();
 }
+
+// The engine's messages (core/jobs/log.h) go to the log dock of every main window instead of stderr: queued to the
+// GUI thread from whichever thread logs them.
+void installEngineLogSink() {
+    static bool installed = false;
+    if (installed) return;
+    installed = true;
+    diffii::setLogSink([](diffii::LogLevel level, const std::string& message) {
+        const QString text = QString::fromStdString(message);
+        const QString levelName =
+            level == diffii::LogLevel::Warning ? QStringLiteral("warning") : QStringLiteral("info");
+        QCoreApplication* app = QCoreApplication::instance();
+        if (!app) return;
+        QMetaObject::invokeMethod(
+            app,
+            [text, levelName] {
+                for (QWidget* w : QApplication::topLevelWidgets())
+                    if (auto* window = qobject_cast<MainWindow*>(w)) window->appendLog(text, levelName);
+            },
+            Qt::QueuedConnection);
+    });
+}
 }  // namespace
 
 QString formatEta(double seconds) {
@@ -65,6 +88,8 @@ QString formatEta(double seconds) {
 }
 
 MainWindow::MainWindow(StudioController* controller, QWidget* parent) : QMainWindow(parent), m_controller(controller) {
+    installRecordingTranslator();  // before any tr(): the pages' texts can then follow a language change
+    installEngineLogSink();
     setWindowTitle(tr("Diff-II Studio"));
     m_steps = new QListWidget(this);
     m_steps->setObjectName(QStringLiteral("steps"));
@@ -456,8 +481,8 @@ void MainWindow::changeEvent(QEvent* event) {
 }
 
 void MainWindow::retranslate() {
-    // What the window owns follows a language change at once (Preferences); the pages keep their text until the
-    // next start (PreferencesDialog says so).
+    // What the window owns follows a language change at once (Preferences); the pages retranslate themselves
+    // (StudioPage::changeEvent).
     if (!m_steps) return;
     for (int i = 0; i < m_pages->count() && i < m_steps->count(); ++i)
         if (StudioPage* p = page(i)) m_steps->item(i)->setText(tr("%1. %2").arg(i + 1).arg(p->title()));

@@ -130,6 +130,11 @@ NewProjectDialog::NewProjectDialog(StudioController* controller, QWidget* parent
     m_error->setWordWrap(true);
     m_error->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_error->setVisible(false);
+    m_busy = new QLabel(this);
+    m_busy->setObjectName(QStringLiteral("newProjectBusy"));
+    m_busy->setWordWrap(true);
+    m_busy->setStyleSheet(QStringLiteral("color: #8d6e00"));
+    m_busy->setVisible(false);
 
     m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     QPushButton* ok = m_buttons->button(QDialogButtonBox::Ok);
@@ -141,6 +146,7 @@ NewProjectDialog::NewProjectDialog(StudioController* controller, QWidget* parent
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(form);
     layout->addWidget(m_error);
+    layout->addWidget(m_busy);
     layout->addStretch(1);
     layout->addWidget(m_buttons);
     setMinimumWidth(640);
@@ -172,6 +178,8 @@ NewProjectDialog::NewProjectDialog(StudioController* controller, QWidget* parent
     });
     connect(m_metaclass, &QLineEdit::textChanged, this, &NewProjectDialog::checkMetaclass);
     connect(m_controller->worker(), &EngineWorker::projectCreated, this, &NewProjectDialog::onCreated);
+    // A job of the open project keeps running while the dialog is open; Create is offered once it has ended.
+    connect(m_controller, &StudioController::busyChanged, this, &NewProjectDialog::updateOk);
 
     checkProject();
     checkDataset();
@@ -356,7 +364,15 @@ void NewProjectDialog::checkMetaclass() {
     updateOk();
 }
 
-void NewProjectDialog::updateOk() { m_buttons->button(QDialogButtonBox::Ok)->setEnabled(canCreate()); }
+void NewProjectDialog::updateOk() {
+    const bool otherJob = m_controller->busy() && !m_creating;
+    m_busy->setVisible(otherJob);
+    if (otherJob)
+        m_busy->setText(tr("A job is running (%1): Create is available when it ends; cancel it in the status bar to "
+                           "create now. The job is not affected.")
+                            .arg(m_controller->runningJob()));
+    m_buttons->button(QDialogButtonBox::Ok)->setEnabled(canCreate() && !otherJob);
+}
 
 void NewProjectDialog::create() {
     if (!canCreate()) return;

@@ -66,6 +66,7 @@ private:
     QLabel* m_modelStatus = nullptr;
     QLabel* m_metaclassStatus = nullptr;
     QLabel* m_error = nullptr;
+    QLabel* m_busy = nullptr;  // "a job is running": Create waits for its end (the job is never touched)
     QDialogButtonBox* m_buttons = nullptr;
     QTimer* m_datasetTimer = nullptr;
     QTimer* m_modelTimer = nullptr;

@@ -95,20 +95,21 @@ public:
         if (role == Qt::DisplayRole) {
             switch (section) {
                 case ColClass:
-                    return translate("Class");
+                    return translate(QT_TRANSLATE_NOOP("diffii::ui::PoolPage", "Class"));
                 case ColOriginal:
-                    return translate("Original");
+                    return translate(QT_TRANSLATE_NOOP("diffii::ui::PoolPage", "Original"));
                 case ColReconstruction:
-                    return translate("Reconstruction");
+                    return translate(QT_TRANSLATE_NOOP("diffii::ui::PoolPage", "Reconstruction"));
                 case ColPsnr:
-                    return translate("PSNR (dB)");
+                    return translate(QT_TRANSLATE_NOOP("diffii::ui::PoolPage", "PSNR (dB)"));
             }
         } else if (role == Qt::ToolTipRole) {
             switch (section) {
                 case ColOriginal:
-                    return translate("The training image that was inverted");
+                    return translate(QT_TRANSLATE_NOOP("diffii::ui::PoolPage", "The training image that was inverted"));
                 case ColReconstruction:
-                    return translate("The image denoised back from its inversion with the class prompt");
+                    return translate(QT_TRANSLATE_NOOP(
+                        "diffii::ui::PoolPage", "The image denoised back from its inversion with the class prompt"));
                 case ColPsnr:
                     return translate(
                         "Peak signal-to-noise ratio of the reconstruction against the original: how "
@@ -127,14 +128,17 @@ public:
             case ColClass:
                 if (role == Qt::DisplayRole) return it.className;
                 if (role == kSortRole) return it.className;
-                if (role == Qt::ToolTipRole) return translate("Entry %1\n%2").arg(it.key, it.file);
+                if (role == Qt::ToolTipRole)
+                    return translate(QT_TRANSLATE_NOOP("diffii::ui::PoolPage", "Entry %1\n%2")).arg(it.key, it.file);
                 break;
             case ColOriginal:
             case ColReconstruction: {
                 const QString& path = index.column() == ColOriginal ? it.imagePath : it.reconstructionPath;
                 if (role == kImageRole) return m_cache->thumbnail(path);
                 if (role == Qt::ToolTipRole)
-                    return path.isEmpty() ? translate("No reconstruction was made") : QDir::toNativeSeparators(path);
+                    return path.isEmpty()
+                               ? translate(QT_TRANSLATE_NOOP("diffii::ui::PoolPage", "No reconstruction was made"))
+                               : QDir::toNativeSeparators(path);
                 if (role == Qt::AccessibleTextRole) return QFileInfo(path).fileName();
                 if (role == kSortRole) return path;
                 break;
@@ -143,7 +147,8 @@ public:
                 if (role == Qt::DisplayRole) {
                     const QString value =
                         hasPsnr ? QStringLiteral("%1 dB").arg(it.psnr, 0, 'f', 2) : QStringLiteral("\u2014");
-                    return it.stale ? translate("%1\nstale").arg(value) : value;
+                    return it.stale ? translate(QT_TRANSLATE_NOOP("diffii::ui::PoolPage", "%1\nstale")).arg(value)
+                                    : value;
                 }
                 if (role == kSortRole) return hasPsnr ? it.psnr : -1.0;
                 if (role == Qt::ForegroundRole && it.stale) return kStaleColor;
@@ -152,7 +157,9 @@ public:
                     return it.stale ? translate(
                                           "Stale: the model, the concepts or the pool settings changed since "
                                           "this inversion was made. Build the pool again.")
-                                    : translate("Reconstruction PSNR: higher means the inversion keeps the image");
+                                    : translate(QT_TRANSLATE_NOOP(
+                                          "diffii::ui::PoolPage",
+                                          "Reconstruction PSNR: higher means the inversion keeps the image"));
                 break;
         }
         return QVariant();
@@ -518,5 +525,7 @@ void PoolPage::build() {
         w->buildPool();
     });
 }
+
+void PoolPage::retranslate() { updateSummary(); }
 
 }  // namespace diffii::ui

@@ -33,6 +33,9 @@ public:
 
     diffii::WorkflowSettings formSettings() const;  // the saved settings with the pool fields from the form
 
+protected:
+    void retranslate() override;
+
 private:
     // Construction helpers, called once from the constructor: each builds one visual group or wires one set of
     // signals.

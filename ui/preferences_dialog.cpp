@@ -13,28 +13,29 @@
 #include <QTranslator>
 #include <QVBoxLayout>
 
+#include "ui/retranslate.h"
+
 namespace diffii::ui {
 
 QString PreferencesDialog::settingsKey() { return QStringLiteral("ui/language"); }
 QString PreferencesDialog::reopenLastKey() { return QStringLiteral("project/reopenLast"); }
 
 bool PreferencesDialog::applyLanguage(const QString& lang) {
-    static QPointer<QTranslator> appTranslator, qtTranslator;
-    for (QPointer<QTranslator>* t : {&appTranslator, &qtTranslator}) {
-        if (!*t) continue;
-        QCoreApplication::removeTranslator(*t);
-        delete t->data();
+    static QPointer<QTranslator> qtTranslator;
+    if (qtTranslator) {
+        QCoreApplication::removeTranslator(qtTranslator);
+        delete qtTranslator.data();
     }
     const QLocale locale = lang.isEmpty() ? QLocale::system() : QLocale(lang);
-    auto* app = new QTranslator(QCoreApplication::instance());
+    // Diff-II Studio's catalogue is asked through the recording translator, so that pages can be retranslated.
+    auto* app = new QTranslator();
     const bool found =
         app->load(locale, QStringLiteral("diffii_studio"), QStringLiteral("_"), QStringLiteral(":/i18n"));
-    if (found) {
-        QCoreApplication::installTranslator(app);
-        appTranslator = app;
-    } else {
+    if (!found) {
         delete app;
+        app = nullptr;
     }
+    setRecordingCatalogue(app);
     auto* qt = new QTranslator(QCoreApplication::instance());
     if (qt->load(locale, QStringLiteral("qtbase"), QStringLiteral("_"),
                  QLibraryInfo::path(QLibraryInfo::TranslationsPath))) {
@@ -43,6 +44,8 @@ bool PreferencesDialog::applyLanguage(const QString& lang) {
     } else {
         delete qt;
     }
+    QEvent change(QEvent::LanguageChange);
+    QCoreApplication::sendEvent(QCoreApplication::instance(), &change);
     return found || locale.language() == QLocale::English;
 }
 
@@ -65,13 +68,6 @@ PreferencesDialog::PreferencesDialog(QWidget* parent) : QDialog(parent) {
     m_reopenLast->setChecked(QSettings().value(reopenLastKey(), true).toBool());
     form->addRow(QString(), m_reopenLast);
     layout->addLayout(form);
-    auto* note = new QLabel(tr("A new language applies at once to the menus, the step list, the status bar and the "
-                               "dialogs opened afterwards; the text inside the pages changes when Diff-II Studio is "
-                               "restarted."),
-                            this);
-    note->setObjectName(QStringLiteral("languageNote"));
-    note->setWordWrap(true);
-    layout->addWidget(note);
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);

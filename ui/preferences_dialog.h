@@ -1,6 +1,6 @@
 // Preferences: the interface language (English, Simplified Chinese or the system's), stored in QSettings
-// "ui/language" and applied at once (menus, step list, status bar, dialogs opened afterwards; the pages' own text on
-// the next start), and whether the last project is reopened on start ("project/reopenLast", on by default).
+// "ui/language" and applied at once (menus, step list, status bar and every page: ui/retranslate.h), and whether the
+// last project is reopened on start ("project/reopenLast", on by default).
 #pragma once
 
 #include <QDialog>

@@ -1,8 +1,10 @@
 #include "ui/preview_page.h"
 
 #include "core/diffii/circle_math.h"
+#include "core/jobs/log.h"
 
 #include <QComboBox>
+#include <QDateTime>
 #include <QDoubleSpinBox>
 #include <QFileInfo>
 #include <QFormLayout>
@@ -19,6 +21,7 @@
 #include <QSpinBox>
 #include <QSplitter>
 #include <QTabWidget>
+#include <QThreadPool>
 #include <QToolTip>
 #include <QVBoxLayout>
 
@@ -81,6 +84,8 @@ bool sameBesidesAlphaAndSplit(const PreviewRequest& a, const PreviewRequest& b) 
 }  // namespace
 
 PreviewPage::PreviewPage(StudioController* controller, QWidget* parent) : StudioPage(controller, parent) {
+    m_writer = new QThreadPool(this);
+    m_writer->setMaxThreadCount(1);
     buildUi();
     m_debounce.setSingleShot(true);
     m_debounce.setInterval(kDebounceMs);
@@ -604,6 +609,10 @@ void PreviewPage::onProjectChanged(const ProjectInfo& info) {
         m_historyList->clear();
         m_sweepPoints.clear();
         m_sweepStrip->clear();
+        m_plot->graph(0)->data()->clear();
+        m_plot->graph(1)->data()->clear();
+        m_plot->replot();
+        loadSaved();
     }
     m_filling = false;
     m_debounce.stop();  // the settings above are not the user's changes
@@ -764,7 +773,8 @@ void PreviewPage::showImage(QLabel* label, const QImage& image, int side) {
         label->clear();
         return;
     }
-    label->setPixmap(fitPixmap(image, side));
+    // At least side, and the image's own pixels when it has more: the label scales it to the room it gets.
+    label->setPixmap(fitPixmap(image, std::max(side, std::max(image.width(), image.height()))));
 }
 
 void PreviewPage::onIntermediate(qint64 id, const QImage& image, int step, int total) {
@@ -923,6 +933,10 @@ void PreviewPage::requestSweep() {
 void PreviewPage::onSweepPoint(qint64 id, int index, const SweepPoint& point) {
     if (id != m_sweepId) return;
     Q_UNUSED(index);
+    addSweepPoint(point);
+}
+
+void PreviewPage::addSweepPoint(const SweepPoint& point) {
     m_sweepPoints << point;
     m_plot->graph(0)->addData(point.split, point.faithfulness);
     m_plot->graph(1)->addData(point.split, point.diversity);
@@ -943,7 +957,10 @@ void PreviewPage::onSweepPoint(qint64 id, int index, const SweepPoint& point) {
 
 void PreviewPage::onSweepReady(const QList<SweepPoint>& points) {
     // The points came one by one (onSweepPoint); the final list only confirms them.
-    if (points.size() == m_sweepPoints.size()) return;
+    if (points.size() == m_sweepPoints.size()) {
+        saveSweep();
+        return;
+    }
     QVector<double> s, faith, div;
     for (const auto& p : points) {
         s << p.split;
@@ -1041,7 +1058,13 @@ void PreviewPage::addHistory(const PreviewHistoryEntry& entry) {
         if (sameRequest(h.request, entry.request)) return;
     m_history.prepend(entry);
     while (m_history.size() > kHistoryMax) m_history.removeLast();
+    fillHistoryList();
+    saveHistory();
+}
+
+void PreviewPage::fillHistoryList() {
     const QSignalBlocker block(m_historyList);
+    const int current = m_historyList->currentRow();
     m_historyList->clear();
     for (int i = 0; i < m_history.size(); ++i) {
         const auto& h = m_history[i];
@@ -1063,7 +1086,58 @@ void PreviewPage::addHistory(const PreviewHistoryEntry& entry) {
                          tr("α = %1, θ = %2°").arg(r.alpha, 0, 'f', 4).arg(h.theta * kRadToDeg, 0, 'f', 1));
         m_historyList->addItem(item);
     }
+    if (current >= 0 && current < m_historyList->count() && m_historyList->count() == m_history.size())
+        m_historyList->setCurrentRow(current);
     m_historyExport->setEnabled(m_historyList->currentRow() >= 0);
+}
+
+void PreviewPage::saveHistory() {
+    if (m_projectDir.isEmpty()) return;
+    // Names are given here, so that the page's entries and the files agree; the writer thread writes in order.
+    static int counter = 0;
+    for (PreviewHistoryEntry& e : m_history)
+        if (e.file.isEmpty())
+            e.file = QStringLiteral("preview-%1-%2.png").arg(QDateTime::currentMSecsSinceEpoch()).arg(++counter);
+    const QString dir = m_projectDir;
+    QList<PreviewHistoryEntry> entries = m_history;
+    m_writer->start([dir, entries]() mutable {
+        QString error;
+        if (!preview_store::saveHistory(dir, &entries, &error))
+            diffii::logWarning(PreviewPage::tr("Preview history not saved: %1").arg(error).toStdString());
+    });
+}
+
+void PreviewPage::saveSweep() {
+    if (m_projectDir.isEmpty() || m_sweepPoints.isEmpty()) return;
+    const QString dir = m_projectDir;
+    const PreviewRequest request = m_sweepRequest;
+    const QList<SweepPoint> points = m_sweepPoints;
+    m_writer->start([dir, request, points] {
+        QString error;
+        if (!preview_store::saveSweep(dir, request, points, &error))
+            diffii::logWarning(PreviewPage::tr("Sweep of s not saved: %1").arg(error).toStdString());
+    });
+}
+
+void PreviewPage::loadSaved() {
+    if (m_projectDir.isEmpty()) return;
+    m_writer->waitForDone();  // what this session wrote is read back whole
+    QString error;
+    m_history = preview_store::loadHistory(m_projectDir, &error);
+    fillHistoryList();
+    PreviewRequest request;
+    QList<SweepPoint> points;
+    if (preview_store::loadSweep(m_projectDir, &request, &points, &error)) {
+        m_sweepRequest = request;
+        for (const SweepPoint& p : points) addSweepPoint(p);
+    }
+    if (!error.isEmpty()) diffii::logWarning(error.toStdString());
+}
+
+void PreviewPage::retranslate() {
+    // The texts made from templates: the history's lines and the position's numbers.
+    fillHistoryList();
+    updateCircleLabels();
 }
 
 void PreviewPage::restoreHistory(int index) {

@@ -9,6 +9,7 @@
 #include <QList>
 #include <QTimer>
 
+#include "ui/preview_history.h"
 #include "ui/studio_page.h"
 
 class QComboBox;
@@ -22,21 +23,12 @@ class QPushButton;
 class QSlider;
 class QSpinBox;
 class QTabWidget;
+class QThreadPool;
 
 namespace diffii::ui {
 
 class CircleWidget;
 class TurnScale;
-
-// A preview rendered in this session, with everything needed to show it again or restore its settings.
-struct PreviewHistoryEntry {
-    PreviewRequest request;  // α included (the engine's α)
-    double theta = 0.0;      // 0: a one-image class (Gaussian noise)
-    double turn = 0.0;       // the slider position, in turns from z1
-    bool interpolation = false;
-    double seconds = 0.0;
-    QImage image;
-};
 
 class PreviewPage : public StudioPage {
     Q_OBJECT
@@ -68,6 +60,7 @@ public:
 
 protected:
     void showEvent(QShowEvent* event) override;
+    void retranslate() override;
 
 private:
     void buildUi();
@@ -94,6 +87,12 @@ private:
     int sweepPointAt(const QPointF& pos) const;
     void selectSweepPoint(int index);
     void addHistory(const PreviewHistoryEntry& entry);
+    void fillHistoryList();
+    // The project's saved history and newest sweep (ui/preview_history.h), shown on opening it.
+    void loadSaved();
+    void saveHistory();
+    void saveSweep();
+    void addSweepPoint(const SweepPoint& point);
     void restoreHistory(int index);
     void useForExport();
     // Shows an image already computed for request (strip, sweep, history) instead of rendering it again, when the
@@ -171,6 +170,7 @@ private:
 
     qint64 m_discardUpTo = 0;  // previews up to this id were superseded by an image shown from a cache
     QList<PreviewHistoryEntry> m_history;
+    QThreadPool* m_writer = nullptr;  // one thread: the history and sweep files are written in order, off the GUI
 };
 
 }  // namespace diffii::ui

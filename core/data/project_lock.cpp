@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/io/error.h"
+#include "core/jobs/log.h"
 
 namespace fs = std::filesystem;
 
@@ -175,7 +176,11 @@ std::vector<std::string> removeStaleTemporaries(const std::string& dir, bool own
         }
         if (pid == self) continue;
         if (ownedByDeadOnly && processAlive(pid)) continue;
-        if (fs::remove(it->path(), fileEc)) removed.push_back(it->path().string());
+        if (fs::remove(it->path(), fileEc)) {
+            removed.push_back(it->path().string());
+            logInfo("removed " + it->path().string() + ", a temporary file left by an interrupted run (process " +
+                    std::to_string(pid) + ")");
+        }
     }
     return removed;
 }

@@ -17,6 +17,7 @@
 #include "core/data/splits.h"
 #include "core/data/synthetic_manifest.h"
 #include "core/engine/types.h"
+#include "core/jobs/log.h"
 #include "core/jobs/precision.h"
 #include "core/jobs/progress.h"
 

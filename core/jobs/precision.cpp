@@ -11,6 +11,7 @@
 #include <cpuid.h>
 
 #include "core/io/error.h"
+#include "core/jobs/log.h"
 #include "core/jobs/threads.h"
 
 namespace diffii {
@@ -162,7 +163,7 @@ PrecisionChoice choosePrecision(Precision requested, int64_t unetParameters) {
                 c.warning = "bfloat16 was asked for, but " + cpu.bf16Reason +
                             "; it will be slower and less accurate "
                             "than float32 here (precision auto chooses float32 on this CPU)";
-                if (!g_warned.exchange(true)) std::fprintf(stderr, "diffii: warning: %s\n", c.warning.c_str());
+                if (!g_warned.exchange(true)) logWarning(c.warning);
             }
             break;
         case Precision::Auto:
