@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 
 #include "core/diffii/textual_inversion.h"
 #include "core/engine/session.h"
