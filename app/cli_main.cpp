@@ -168,7 +168,11 @@ int runPair(const QStringList& args) {
         parser.addOption(o);
     };
     opt("model", "Stable Diffusion folder (diffusers layout)", "DIR");
-    opt("embeddings", "Textual-inversion file {token: vector}; repeatable", "FILE");
+    parser.addOption(QCommandLineOption(
+        {QStringLiteral("embedding"), QStringLiteral("embeddings")},
+        QStringLiteral("Textual-inversion embedding (kohya emb_params, A1111 string_to_param, diffusers {token: "
+                       "vector}; safetensors), named TOKEN in the prompt or else by the file; repeatable"),
+        QStringLiteral("FILE[:TOKEN]")));
     opt("lora", "LoRA file (diffusers, attn-procs, PEFT or kohya keys)", "FILE");
     opt("image", "Source image; give exactly two", "FILE");
     opt("size", "Image size WxH (default: the model's native size)", "WxH");
@@ -459,6 +463,68 @@ int runTrain(const QStringList& args) {
     const auto r = session->trainConcepts(&job, !parser.isSet(QStringLiteral("restart")));
     std::printf("concepts: %lld steps, final loss %.5f (smoothed %.5f), %.2f steps/s -> %s\n",
                 static_cast<long long>(r.steps), r.finalLoss, r.smoothedLoss, r.stepsPerSecond, r.outputDir.c_str());
+    return 0;
+}
+
+// diffii concepts list|import|remove PROJECT: the class concepts, and embeddings people share used as a class's
+// concept without training (ProjectSession::importConcept).
+int runConcepts(const QStringList& args) {
+    const QString verb = args.isEmpty() ? QString() : args[0];
+    if (verb != QLatin1String("list") && verb != QLatin1String("import") && verb != QLatin1String("remove")) {
+        if (verb == QLatin1String("--help") || verb == QLatin1String("-h")) {
+            std::printf(
+                "usage: diffii concepts list PROJECT_DIR\n"
+                "       diffii concepts import PROJECT_DIR --class NAME FILE[:TOKEN]\n"
+                "       diffii concepts remove PROJECT_DIR --class NAME\n");
+            return 0;
+        }
+        throw diffii::Error("diffii concepts: expected list, import or remove, got '" + verb.toStdString() +
+                            "' (see --help)");
+    }
+    QCommandLineParser parser;
+    parser.addPositionalArgument(QStringLiteral("PROJECT_DIR"), QStringLiteral("Project folder"));
+    if (verb == QLatin1String("import"))
+        parser.addPositionalArgument(
+            QStringLiteral("FILE[:TOKEN]"),
+            QStringLiteral("Textual-inversion embedding: kohya (emb_params), A1111 (string_to_param.*) or diffusers "
+                           "({token: vector}) safetensors with one embedding; TOKEN names it in the class prompt "
+                           "(default: the file's stem, or its key for the diffusers layout)"));
+    if (verb != QLatin1String("list")) addOpt(parser, "class", "Class of the project's dataset", "NAME");
+    parseOrExit(parser, args.mid(1), QStringLiteral("concepts ") + verb,
+                QStringLiteral("List the class concepts, import a shared textual-inversion embedding as a class's "
+                               "concept (used without training, instead of the class's trained tokens), or remove "
+                               "an import."));
+    const QStringList pos = parser.positionalArguments();
+    const qsizetype expected = verb == QLatin1String("import") ? 2 : 1;
+    if (pos.size() != expected)
+        throw diffii::Error("diffii concepts " + verb.toStdString() + ": expected " +
+                            (expected == 2 ? "PROJECT_DIR and FILE" : "exactly one PROJECT_DIR") + " (see --help)");
+    if (verb != QLatin1String("list") && !parser.isSet(QStringLiteral("class")))
+        throw diffii::Error("--class is required");
+    const std::string dir = pos[0].toStdString();
+    std::optional<diffii::ProjectLock> lock;
+    if (verb != QLatin1String("list")) lock.emplace(dir, "concepts");
+    auto job = cliJob();
+    auto session = openSession(pos[0], diffii::Precision::Auto, job);
+    const std::string className = parser.value(QStringLiteral("class")).toStdString();
+    if (verb == QLatin1String("import")) {
+        const auto [file, token] = diffii::splitEmbeddingArgument(pos[1].toStdString());
+        const auto c = session->importConcept(className, file, token, &job);
+        std::printf("imported %s (%s, %lld vector%s) as the concept of '%s' -> %s\n", c.token.c_str(), c.layout.c_str(),
+                    static_cast<long long>(c.vectors), c.vectors == 1 ? "" : "s", className.c_str(), c.file.c_str());
+    } else if (verb == QLatin1String("remove")) {
+        session->removeImportedConcept(className, &job);
+        std::printf("removed the imported concept of '%s'\n", className.c_str());
+    }
+    const auto imported = session->importedConcepts();
+    for (const auto& c : session->split().classes) {
+        std::string origin = session->classTokens(c.name).empty() ? "no concept" : "trained";
+        for (const auto& i : imported)
+            if (i.className == c.name)
+                origin = "imported from " + i.source + " (" + i.layout + ", " + std::to_string(i.vectors) +
+                         (i.vectors == 1 ? " vector)" : " vectors)");
+        std::printf("%s\t%s\t%s\n", c.name.c_str(), session->classPrompt(c.name).c_str(), origin.c_str());
+    }
     return 0;
 }
 
@@ -925,6 +991,8 @@ int main(int argc, char* argv[]) {
         {QStringLiteral("create"), {"create a project for a dataset (ImageFolder) and a model", runCreate}},
         {QStringLiteral("split"), {"choose the training subset: k-shot, long-tail or all", runSplit}},
         {QStringLiteral("train"), {"learn the class concepts (textual inversion + LoRA)", runTrain}},
+        {QStringLiteral("concepts"),
+         {"list the class concepts; import a shared embedding as a class's concept (list|import|remove)", runConcepts}},
         {QStringLiteral("pool"), {"build the inversion pool (DDIM inversion of every training image)", runPool}},
         {QStringLiteral("suffixes"), {"show or edit the scene suffixes", runSuffixes}},
         {QStringLiteral("generate"), {"generate the synthetic set (expansion rate, shards, resume)", runGenerate}},

@@ -70,7 +70,12 @@ void validatePairRequest(const PairModel& model, const PairRequest& request) {
     };
     readable(request.imageA, "--image");
     readable(request.imageB, "--image");
-    for (const auto& e : model.embeddings) readable(e, "--embeddings");
+    for (const auto& e : model.embeddings) {
+        const auto [file, token] = splitEmbeddingArgument(e);
+        readable(file, "--embedding");
+        if (e.find(':') != std::string::npos && file != e && token.empty())
+            fail("--embedding " + e + ": no token after ':' (FILE:TOKEN)");
+    }
     if (!model.lora.empty()) readable(model.lora, "--lora");
     if (request.prompt.empty()) fail("--prompt is empty");
     const auto steps = "an integer in [1, " + std::to_string(kMaxSamplingSteps) + "]";
@@ -99,7 +104,10 @@ PairResult generatePair(const PairModel& model, const PairRequest& request, cons
     LoadSettings settings;
     settings.precision = model.precision;
     auto sd = StableDiffusion::load(model.modelDir, settings);
-    for (const auto& e : model.embeddings) loadTextualInversion(e, sd->tokenizer(), *sd->textEncoder());
+    for (const auto& e : model.embeddings) {
+        const auto [file, token] = splitEmbeddingArgument(e);
+        loadTextualInversion(file, sd->tokenizer(), *sd->textEncoder(), token);
+    }
     if (!model.lora.empty()) {
         auto lora = UNetLoraImpl::load(model.lora, *sd->unet());
         if (sd->dtype() != torch::kFloat32) lora->to(sd->dtype());

@@ -29,8 +29,10 @@ struct PairRequest {
 struct PairModel {
     std::string modelDir;
     Precision precision = Precision::Auto;
-    std::vector<std::string> embeddings;  // {token: vector} safetensors files
-    std::string lora;                     // diffusers, attn-procs, PEFT or kohya keys; "" for none
+    // Textual-inversion files, "FILE" or "FILE:TOKEN", in any layout of core/diffii/textual_inversion.h (kohya,
+    // A1111, diffusers); the prompt uses their tokens, a several-vector token expanding in place.
+    std::vector<std::string> embeddings;
+    std::string lora;  // diffusers, attn-procs, PEFT or kohya keys; "" for none
 };
 
 struct PairResult {

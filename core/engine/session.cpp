@@ -16,10 +16,12 @@
 #include "core/diffii/inversion_pool.h"
 #include "core/diffii/preview.h"
 #include "core/diffii/suffixes.h"
+#include "core/diffii/textual_inversion.h"
 #include "core/eval/preview_metrics.h"
 #include "core/io/error.h"
 #include "core/io/image.h"
 #include "core/io/json_config.h"
+#include "core/io/safetensors.h"
 #include "core/jobs/threads.h"
 #include "core/models/state_dict.h"
 
@@ -32,8 +34,78 @@ namespace {
 constexpr const char* kSplitFile = "split.json";
 constexpr const char* kSuffixFile = "suffixes.txt";
 constexpr const char* kConceptsProvenance = "provenance.json";
+constexpr const char* kImportedList = "imported.json";  // concepts/: the imported concepts
+constexpr const char* kImportedFolder = "imported";     // concepts/: their embeddings
+constexpr const char* kImportedFormat = "diffii-imported-concepts";
 
 std::string fileStem(const std::string& path) { return fs::path(path).stem().string(); }
+
+// concepts/imported.json: {"format", "version", "concepts": [{class, token, vectors, layout, source, file}]}.
+std::string importedListPath(const std::string& conceptsDir) {
+    return (fs::path(conceptsDir) / kImportedList).string();
+}
+
+std::vector<ImportedConcept> readImportedConcepts(const std::string& conceptsDir) {
+    const auto path = importedListPath(conceptsDir);
+    if (!fs::exists(path)) return {};
+    const auto j = readJsonFile(path);
+    if (jsonValue<std::string>(j, "format", "", path) != kImportedFormat)
+        throw Error(path + ": key 'format' is not '" + kImportedFormat + "'");
+    const auto list = jsonRequire<nlohmann::json>(j, "concepts", path);
+    if (!list.is_array()) throw Error(path + ": key 'concepts' must be an array");
+    std::vector<ImportedConcept> out;
+    for (const auto& e : list) {
+        ImportedConcept c;
+        c.className = jsonRequire<std::string>(e, "class", path);
+        c.token = jsonRequire<std::string>(e, "token", path);
+        c.vectors = jsonRequire<int64_t>(e, "vectors", path);
+        c.layout = jsonValue<std::string>(e, "layout", "", path);
+        c.source = jsonValue<std::string>(e, "source", "", path);
+        c.file = jsonRequire<std::string>(e, "file", path);
+        // The copy lies in concepts/imported/: a name that leaves it is refused.
+        if (fs::path(c.file).parent_path() != kImportedFolder ||
+            fs::path(c.file).filename().string().rfind('.', 0) == 0)
+            throw Error(path + ": class '" + c.className + "': file '" + c.file + "' is not in " + kImportedFolder +
+                        "/");
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
+void writeImportedConcepts(const std::string& conceptsDir, const std::vector<ImportedConcept>& imports) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& c : imports)
+        list.push_back({{"class", c.className},
+                        {"token", c.token},
+                        {"vectors", c.vectors},
+                        {"layout", c.layout},
+                        {"source", c.source},
+                        {"file", c.file}});
+    const nlohmann::json j = {{"format", kImportedFormat}, {"version", 1}, {"concepts", list}};
+    writeFileAtomic(importedListPath(conceptsDir), j.dump(2) + "\n");
+}
+
+// imported/<class slug>.safetensors, numbered when another class's import has that name.
+std::string importedFileName(const std::vector<ImportedConcept>& others, const std::string& className) {
+    std::string slug = conceptSlug(className);
+    if (slug.empty()) slug = "class";
+    for (int i = 1;; ++i) {
+        const std::string name =
+            std::string(kImportedFolder) + "/" + slug + (i == 1 ? "" : "-" + std::to_string(i)) + ".safetensors";
+        bool taken = false;
+        for (const auto& c : others) taken = taken || c.file == name;
+        if (!taken) return name;
+    }
+}
+
+void requireClass(const Split& split, const std::string& className, const std::string& projectFile) {
+    std::string names;
+    for (const auto& c : split.classes) {
+        if (c.name == className) return;
+        names += (names.empty() ? "'" : ", '") + c.name + "'";
+    }
+    throw Error(projectFile + ": no class '" + className + "' in the project's dataset (classes: " + names + ")");
+}
 
 // The model, with this thread's compute threads chosen for its size (configureThreadsForModel).
 std::shared_ptr<StableDiffusion> loadModelForThisThread(const std::string& modelDir, const LoadSettings& settings) {
@@ -332,19 +404,39 @@ void ProjectSession::invalidateCaches() {
 void ProjectSession::loadTrainedConcepts() {
     invalidateCaches();
     m_conceptsHash.clear();
+    m_concepts.reset();
+    m_imported.clear();
     const auto dir = m_project->conceptsDir();
-    if (!fs::exists(fs::path(dir) / "concepts.json")) return;
-    const auto provPath = (fs::path(dir) / kConceptsProvenance).string();
-    if (fs::exists(provPath)) {
-        const auto prov = Provenance::fromJson(readJsonFile(provPath), provPath);
-        if (prov.modelHash != m_modelHash)
-            throw Error(provPath + ": the concepts were trained on model fingerprint " + prov.modelHash + " but " +
-                        m_project->modelDir() + " now has fingerprint " + m_modelHash +
-                        " (the model folder changed): retrain the concepts (diffii train --restart)");
+    std::vector<std::string> fingerprinted;
+    if (fs::exists(fs::path(dir) / "concepts.json")) {
+        const auto provPath = (fs::path(dir) / kConceptsProvenance).string();
+        if (fs::exists(provPath)) {
+            const auto prov = Provenance::fromJson(readJsonFile(provPath), provPath);
+            if (prov.modelHash != m_modelHash)
+                throw Error(provPath + ": the concepts were trained on model fingerprint " + prov.modelHash + " but " +
+                            m_project->modelDir() + " now has fingerprint " + m_modelHash +
+                            " (the model folder changed): retrain the concepts (diffii train --restart)");
+        }
+        m_concepts = std::make_unique<LoadedConcepts>(loadConcepts(*m_sd, dir));
+        fingerprinted = {(fs::path(dir) / "embeddings.safetensors").string(),
+                         (fs::path(dir) / "lora.safetensors").string()};
     }
-    m_concepts = std::make_unique<LoadedConcepts>(loadConcepts(*m_sd, dir));
-    m_conceptsHash = fingerprintFiles(
-        {(fs::path(dir) / "embeddings.safetensors").string(), (fs::path(dir) / "lora.safetensors").string()});
+    // The imports after the trained tokens: a token of both is refused (addTextualInversion) instead of one
+    // silently replacing the other.
+    const auto imports = readImportedConcepts(dir);
+    for (const auto& c : imports) {
+        const auto path = (fs::path(dir) / c.file).string();
+        const auto added = loadTextualInversion(path, m_sd->tokenizer(), *m_sd->textEncoder());
+        if (added.empty() || added.front() != c.token || static_cast<int64_t>(added.size()) != c.vectors)
+            throw Error(path + ": holds other tokens than " + importedListPath(dir) + " records for class '" +
+                        c.className + "' ('" + c.token + "', " + std::to_string(c.vectors) + " vectors)");
+    }
+    if (!imports.empty()) {
+        fingerprinted.push_back(importedListPath(dir));
+        for (const auto& c : imports) fingerprinted.push_back((fs::path(dir) / c.file).string());
+    }
+    m_imported = imports;
+    if (!fingerprinted.empty()) m_conceptsHash = fingerprintFiles(fingerprinted);
 }
 
 WorkflowSettings ProjectSession::settings() const {
@@ -365,15 +457,19 @@ void ProjectSession::setSplit(const Split& split) {
     invalidateCaches();
 }
 
-std::string ProjectSession::conceptsHash() const { return m_concepts ? m_conceptsHash : std::string(); }
+std::string ProjectSession::conceptsHash() const { return m_conceptsHash; }
 
 std::vector<std::string> ProjectSession::classTokens(const std::string& className) const {
+    for (const auto& c : m_imported)
+        if (c.className == className) return {c.token};
     if (!m_concepts) return {};
     const auto it = m_concepts->tokensPerClass.find(className);
     return it == m_concepts->tokensPerClass.end() ? std::vector<std::string>{} : it->second;
 }
 
 std::string ProjectSession::classPrompt(const std::string& className) const {
+    for (const auto& c : m_imported)
+        if (c.className == className) return conceptPrompt({c.token}, m_project->config().metaclass);
     if (m_concepts && m_concepts->tokensPerClass.count(className)) return m_concepts->prompt(className);
     return "a photo of a " + className + " " + m_project->config().metaclass;
 }
@@ -396,8 +492,10 @@ ConceptResult ProjectSession::trainConcepts(
     const torch::Dtype workDtype = m_sd->dtype();
     s.concepts.bf16 = choosePrecision(s.conceptsPrecision, parameterCount(*m_sd->unet())).bfloat16;
     const torch::Dtype trainDtype = s.concepts.bf16 ? torch::kBFloat16 : torch::kFloat32;
-    if (m_concepts || trainDtype != workDtype) {
+    if (m_concepts || !m_imported.empty() || trainDtype != workDtype) {
         m_concepts.reset();
+        m_imported.clear();
+        m_conceptsHash.clear();
         invalidateCaches();
         m_sd = loadModelForThisThread(m_project->modelDir(), LoadSettings{trainDtype, std::nullopt});
     }
@@ -456,6 +554,107 @@ ConceptResult ProjectSession::trainConcepts(
     m_sd = loadModelForThisThread(m_project->modelDir(), LoadSettings{workDtype, std::nullopt});
     loadTrainedConcepts();
     return result;
+}
+
+std::vector<ImportedConcept> ProjectSession::importedConcepts() const { return m_imported; }
+
+ImportedConcept ProjectSession::importConcept(const std::string& className, const std::string& file,
+                                              const std::string& token, const JobContext* job) {
+    const ProjectLock lock(m_project->dir(), "import concept");
+    requireClass(m_split, className, m_project->projectFile());
+    if (job) job->report("import", 0, 2, "reading " + file);
+    const int64_t hidden = m_sd->textEncoder()->tokenEmbeddingWeight().size(1);
+    const auto embeddings = loadTextualInversionFile(file, hidden, token);
+    if (embeddings.size() != 1) {
+        std::string names;
+        for (const auto& e : embeddings) names += (names.empty() ? "'" : ", '") + e.token + "'";
+        throw Error(file + ": holds " + std::to_string(embeddings.size()) + " embeddings (" + names +
+                    "); a class takes one: import a file with one embedding");
+    }
+    const auto& e = embeddings.front();
+    // The names the class's earlier import holds are free again; any other use of a name is refused now, before
+    // anything is written.
+    std::vector<ImportedConcept> imports;
+    std::vector<std::string> freed;
+    for (const auto& c : m_imported) {
+        if (c.className == className)
+            freed = placeholderTokens(c.token, c.vectors);
+        else
+            imports.push_back(c);
+    }
+    for (const auto& name : placeholderTokens(e.token, e.vectors.size(0)))
+        if (m_sd->tokenizer().hasToken(name) && std::find(freed.begin(), freed.end(), name) == freed.end())
+            throw Error(file + ": token '" + name +
+                        "' is already in use (a word of the model's vocabulary, a "
+                        "trained concept or another class's import); import it under another name");
+
+    ImportedConcept c;
+    c.className = className;
+    c.token = e.token;
+    c.vectors = e.vectors.size(0);
+    c.layout = e.layout;
+    c.source = file;
+    c.file = importedFileName(imports, className);
+    const fs::path dir = m_project->conceptsDir();
+    std::error_code ec;
+    fs::create_directories(dir / kImportedFolder, ec);
+    if (ec) throw Error((dir / kImportedFolder).string() + ": cannot create folder: " + ec.message());
+    // Written in the diffusers layout under the token's name; the list that names it afterwards.
+    saveSafetensors((dir / c.file).string(), {{c.token, e.vectors}},
+                    {{"diffii.source", file}, {"diffii.source_key", e.key}, {"diffii.layout", e.layout}});
+    imports.push_back(c);
+    if (job) job->report("import", 1, 2, "loading the model with " + c.token);
+    writeImports(imports);
+    if (job) job->report("import", 2, 2, "imported " + c.token);
+    return c;
+}
+
+void ProjectSession::removeImportedConcept(const std::string& className, const JobContext* job) {
+    const ProjectLock lock(m_project->dir(), "remove imported concept");
+    std::vector<ImportedConcept> imports;
+    std::string removedFile;
+    for (const auto& c : m_imported) {
+        if (c.className == className)
+            removedFile = c.file;
+        else
+            imports.push_back(c);
+    }
+    if (removedFile.empty())
+        throw Error(importedListPath(m_project->conceptsDir()) + ": class '" + className + "' has no imported concept");
+    if (job) job->report("import", 0, 1, "removing the concept of " + className);
+    writeImports(imports);
+    std::error_code ec;
+    fs::remove(fs::path(m_project->conceptsDir()) / removedFile, ec);
+    if (job) job->report("import", 1, 1, "removed");
+}
+
+void ProjectSession::writeImports(const std::vector<ImportedConcept>& imports) {
+    const auto listPath = importedListPath(m_project->conceptsDir());
+    std::optional<nlohmann::json> before;
+    if (fs::exists(listPath)) before = readJsonFile(listPath);
+    writeImportedConcepts(m_project->conceptsDir(), imports);
+    // The model as open() would load it: the base weights, the trained concepts, the imports.
+    const auto dtype = m_sd->dtype();
+    try {
+        m_imported.clear();
+        m_concepts.reset();
+        invalidateCaches();
+        m_sd = loadModelForThisThread(m_project->modelDir(), LoadSettings{dtype, std::nullopt});
+        loadTrainedConcepts();
+    } catch (...) {
+        try {
+            std::error_code ec;
+            if (before)
+                writeFileAtomic(listPath, before->dump(2) + "\n");
+            else
+                fs::remove(listPath, ec);
+            m_sd = loadModelForThisThread(m_project->modelDir(), LoadSettings{dtype, std::nullopt});
+            loadTrainedConcepts();
+        } catch (...) {
+            // The original error is the one to report.
+        }
+        throw;
+    }
 }
 
 std::vector<PoolSource> ProjectSession::poolSources() const {

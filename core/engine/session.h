@@ -88,6 +88,20 @@ public:
     std::string classPrompt(const std::string& className) const;
     std::vector<std::string> classTokens(const std::string& className) const;  // empty without concepts
 
+    // Textual-inversion embeddings people share (kohya emb_params, A1111 string_to_param.*, diffusers {token:
+    // vector}: core/diffii/textual_inversion.h) as class concepts, used without training: importConcept copies
+    // the file's one embedding into concepts/imported/ (named token, or the file's own name when token is ""),
+    // records it in concepts/imported.json and reloads the model with it. From then on the class's prompt is "a
+    // photo of a <token> <metaclass>" instead of the trained tokens' (training still learns every class and the
+    // shared LoRA; removeImportedConcept gives the class back its trained tokens). The class's pool entries become
+    // stale (the concepts fingerprint covers the imports). Throws diffii::Error naming the class or the file and
+    // key at fault (no known layout, a vector size that is not the text encoder's, non-finite values, several
+    // embeddings in the file, a token already in use) and then changes nothing.
+    ImportedConcept importConcept(const std::string& className, const std::string& file, const std::string& token = "",
+                                  const JobContext* job = nullptr);
+    void removeImportedConcept(const std::string& className, const JobContext* job = nullptr);
+    std::vector<ImportedConcept> importedConcepts() const;  // in class order of concepts/imported.json
+
     // The jobs. Each reports progress, honours cancellation and can be resumed by calling it again.
     // Every sampleEvery steps (0: never), one class in turn is rendered with its prompt as trained so far (seeded
     // noise, seed = step, 15 DDIM steps), saved as concepts/samples/<step>-<class>.png (listed in
@@ -169,7 +183,8 @@ public:
 
 private:
     ProjectSession();
-    void loadTrainedConcepts();
+    void loadTrainedConcepts();                                      // and the imported ones
+    void writeImports(const std::vector<ImportedConcept>& imports);  // concepts/imported.json; model reloaded
     void invalidateCaches();  // pool listing and everything the renderer derived from the pool or the concepts
 
     std::optional<Project> m_project;  // set by open()
@@ -178,7 +193,8 @@ private:
     std::shared_ptr<StableDiffusion> m_sd;
     std::string m_modelHash;
     std::unique_ptr<LoadedConcepts> m_concepts;
-    std::string m_conceptsHash;  // of the files m_concepts was loaded from
+    std::string m_conceptsHash;               // of the files m_concepts and m_imported were loaded from
+    std::vector<ImportedConcept> m_imported;  // loaded into m_sd after the trained concepts
     mutable std::optional<std::vector<PoolEntry>> m_poolCache;
     std::unique_ptr<PreviewRenderer> m_renderer;  // over m_sd; rebuilt when the model is reloaded
 };

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -108,6 +109,21 @@ struct ConceptHistory {
     std::vector<ConceptSampleRecord> samples;  // in step order, none after trainedSteps
     std::map<std::string, std::vector<std::string>> tokensPerClass;  // the tokens trained (checkpoint.json)
 };
+
+// A textual-inversion embedding imported as a class's concept (ProjectSession::importConcept): the class prompt
+// uses its token ("a photo of a <token> bird") without training, instead of the class's trained tokens.
+struct ImportedConcept {
+    std::string className;
+    std::string token;    // the word in the class prompt, e.g. "<cat-toy>" or "EasyNegative"
+    int64_t vectors = 0;  // n: the word stands for n placeholder tokens (token, token_1, ..., token_{n-1})
+    std::string layout;   // the file's layout: "kohya" (emb_params), "a1111" (string_to_param.*) or "diffusers"
+    std::string source;   // the file it was imported from, as given
+    std::string file;     // its copy in the project: concepts/imported/<class slug>.safetensors
+};
+
+// "FILE" or "FILE:TOKEN" (an embedding on the command line: TOKEN names the file's embedding in prompts) -> {file,
+// token}; a path that exists as given stays whole, even with a ':' in its name. (core/diffii/textual_inversion.cpp)
+std::pair<std::string, std::string> splitEmbeddingArgument(const std::string& arg);
 
 // --- the inversion pool (core/diffii/inversion_pool.h) ---
 

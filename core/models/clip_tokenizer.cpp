@@ -264,6 +264,7 @@ ClipTokenizer::ClipTokenizer(const ClipTokenizer& other)
     : m_encoder(other.m_encoder),
       m_mergeRanks(other.m_mergeRanks),
       m_addedTokens(other.m_addedTokens),
+      m_expansions(other.m_expansions),
       m_byteEncoder(other.m_byteEncoder),
       m_bosId(other.m_bosId),
       m_eosId(other.m_eosId),
@@ -436,6 +437,21 @@ int64_t ClipTokenizer::addToken(const std::string& token) {
     return id;
 }
 
+void ClipTokenizer::setExpansion(const std::string& token, std::vector<std::string> followers) {
+    const auto isAdded = [&](const std::string& t) {
+        return std::find(m_addedTokens.begin(), m_addedTokens.end(), t) != m_addedTokens.end();
+    };
+    if (!isAdded(token)) throw Error("CLIP tokenizer: cannot expand " + boundedQuote(token) + ": not an added token");
+    for (const auto& f : followers)
+        if (!isAdded(f))
+            throw Error("CLIP tokenizer: expansion of " + boundedQuote(token) + ": " + boundedQuote(f) +
+                        " is not an added token");
+    if (followers.empty())
+        m_expansions.erase(token);
+    else
+        m_expansions[token] = std::move(followers);
+}
+
 int64_t ClipTokenizer::tokenId(const std::string& token) const {
     const auto it = m_encoder.find(token);
     if (it == m_encoder.end()) throw Error("CLIP tokenizer: unknown token " + boundedQuote(token));
@@ -505,9 +521,12 @@ std::vector<std::string> ClipTokenizer::tokenize(const std::string& text) const 
     std::vector<std::string> out;
     for (const std::u32string& piece : m_cache->trie.split(decodeUtf8(text))) {
         std::string utf8 = encodeUtf8(piece);
-        if (std::find(m_addedTokens.begin(), m_addedTokens.end(), utf8) != m_addedTokens.end())
+        if (std::find(m_addedTokens.begin(), m_addedTokens.end(), utf8) != m_addedTokens.end()) {
+            const auto expansion = m_expansions.find(utf8);
             out.push_back(std::move(utf8));
-        else
+            if (expansion != m_expansions.end())
+                out.insert(out.end(), expansion->second.begin(), expansion->second.end());
+        } else
             tokenizeSegment(utf8, out);
     }
     return out;

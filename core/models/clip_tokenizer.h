@@ -53,6 +53,10 @@ public:
     // for a token that is already an added token or already in the vocabulary. Not to be called while another
     // thread tokenizes with this object (tokenize and encode themselves are thread-safe).
     int64_t addToken(const std::string& token);
+    // Wherever the added token `token` appears in a text, tokenize() puts `followers` (added tokens) right after
+    // it: a textual-inversion embedding of n vectors is written "<name>" in a prompt and stands for "<name>
+    // <name>_1 ... <name>_{n-1}" (A1111's convention; diffusers' maybe_convert_prompt). The one home of that rule.
+    void setExpansion(const std::string& token, std::vector<std::string> followers);
 
     int64_t tokenId(const std::string& token) const;  // throws diffii::Error naming the token if unknown
     bool hasToken(const std::string& token) const;
@@ -76,7 +80,8 @@ private:
     std::unordered_map<std::string, int64_t> m_encoder;  // vocabulary and added tokens
     std::unordered_map<std::string, int> m_mergeRanks;   // "first second" -> rank
     std::vector<std::string> m_addedTokens;              // never-split tokens (special tokens included)
-    std::vector<std::string> m_byteEncoder;              // byte -> its printable stand-in (UTF-8)
+    std::unordered_map<std::string, std::vector<std::string>> m_expansions;  // setExpansion
+    std::vector<std::string> m_byteEncoder;                                  // byte -> its printable stand-in (UTF-8)
     int64_t m_bosId = 0;
     int64_t m_eosId = 0;
     int64_t m_padId = 0;
