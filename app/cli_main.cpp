@@ -567,7 +567,11 @@ int waitForSlurmRun(const std::string& dir) {
                          status.runId.c_str(), failed.c_str(), dir.c_str());
             return 1;
         }
-        std::this_thread::sleep_for(std::chrono::seconds(1));
+        for (int i = 0; i < 10 && !g_cancel.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if (g_cancel.load()) {
+            std::fprintf(stderr, "\nstopped waiting; the run goes on (`diffii slurm status %s`)\n", dir.c_str());
+            return 130;
+        }
     }
 }
 

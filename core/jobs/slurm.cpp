@@ -166,14 +166,21 @@ std::string sbatchValue(const std::string& s) {
     return out + "\"";
 }
 
+// The diffii the tasks run: beside the running program (diffii itself, or diffii-studio), then in the build tree's
+// app/ (a test executable in tests/), then on PATH.
 std::string diffiiBinaryBesideThisProgram() {
     std::error_code ec;
     const auto self = fs::read_symlink("/proc/self/exe", ec);
     if (ec) throw Error("/proc/self/exe: cannot find the running program: " + ec.message());
     if (self.filename() == "diffii") return self.string();
-    const auto beside = self.parent_path() / "diffii";
-    if (fs::exists(beside)) return beside.string();
-    throw Error(beside.string() + ": the diffii command-line program the array tasks run is not there");
+    for (const auto& candidate : {self.parent_path() / "diffii", self.parent_path().parent_path() / "app" / "diffii"})
+        if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+    try {
+        return findCommand("diffii");
+    } catch (const Error&) {
+        throw Error((self.parent_path() / "diffii").string() +
+                    ": the diffii command-line program the array tasks run is not there (nor on PATH)");
+    }
 }
 
 std::string jobScript(const SlurmPlan& plan, const SlurmSubmitOptions& o, int cpus, const std::string& diffii) {
