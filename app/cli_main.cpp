@@ -33,6 +33,7 @@
 #include "core/eval/metrics.h"
 #include "core/io/error.h"
 #include "core/jobs/precision.h"
+#include "core/jobs/slurm.h"
 #include "core/jobs/threads.h"
 #include "core/models/value_scan.h"
 #include "core/training/pretrainer.h"
@@ -556,23 +557,159 @@ int runGenerate(const QStringList& args) {
     addOpt(parser, "steps", "Denoising steps (default 25)", "N");
     addOpt(parser, "guidance", "Classifier-free guidance (default 7.5)", "G");
     addOpt(parser, "split", "Split ratio s (default 0.5)", "S");
-    addOpt(parser, "shard", "Generate only shard i of N (e.g. 0/4)", "i/N");
+    addOpt(parser, "shard",
+           "Generate only shard i of N (e.g. 0/4); 'slurm': the shard of this Slurm array task "
+           "($SLURM_ARRAY_TASK_ID - $SLURM_ARRAY_TASK_MIN of $SLURM_ARRAY_TASK_COUNT). Shards of one project run at "
+           "once",
+           "i/N|slurm");
     addPrecisionOpts(parser);
     parseOrExit(parser, args, QStringLiteral("generate"),
                 QStringLiteral("Generate the synthetic set (resumes; finished images are kept)."));
     diffii::Shard shard;
-    if (parser.isSet(QStringLiteral("shard")))
+    if (parser.value(QStringLiteral("shard")) == QLatin1String("slurm"))
+        shard = diffii::shardFromSlurmEnvironment();
+    else if (parser.isSet(QStringLiteral("shard")))
         shard = diffii::parseShard(parser.value(QStringLiteral("shard")).toStdString());
-    const diffii::ProjectLock lock(requireProjectArg(parser, "generate").toStdString(), "generate");
-    checkOptions(requireProjectArg(parser, "generate"), parser);
-    auto job = cliJob();
-    auto session = openSession(requireProjectArg(parser, "generate"), precisionOf(parser), job);
-    applySettings(*session, parser);
-    const auto r = session->generate(&job, shard.index, shard.count);
-    std::printf("generated %lld, kept %lld of %lld (shard %d/%d) -> %s\n", static_cast<long long>(r.generated),
-                static_cast<long long>(r.skipped), static_cast<long long>(r.total), shard.index, shard.count,
-                session->project().syntheticDir().c_str());
+    const auto dir = requireProjectArg(parser, "generate");
+    // One shard of several shares the project with the other shards: the session takes the shard's lock.
+    std::optional<diffii::ProjectLock> lock;
+    if (shard.count == 1) lock.emplace(dir.toStdString(), "generate");
+    checkOptions(dir, parser);
+    diffii::recordSlurmShard(dir.toStdString(), shard, [&] {
+        auto job = cliJob();
+        auto session = openSession(dir, precisionOf(parser), job);
+        bool changesSettings = shard.count == 1;
+        for (const char* o : {"expansion", "steps", "guidance", "split"})
+            changesSettings = changesSettings || parser.isSet(QString::fromLatin1(o));
+        if (changesSettings) applySettings(*session, parser);  // needs the project alone
+        const auto r = session->generate(&job, shard.index, shard.count);
+        std::printf("generated %lld, kept %lld of %lld (shard %d/%d) -> %s\n", static_cast<long long>(r.generated),
+                    static_cast<long long>(r.skipped), static_cast<long long>(r.total), shard.index, shard.count,
+                    session->project().syntheticDir().c_str());
+    });
     return 0;
+}
+
+void printSlurmStatus(const diffii::SlurmRunStatus& status) {
+    std::printf("run %s: %d shards (jobs %s)\n", status.runId.c_str(), status.shards,
+                [&] {
+                    std::string ids;
+                    for (const auto& id : status.jobIds) ids += (ids.empty() ? "" : ", ") + id;
+                    return ids;
+                }()
+                    .c_str());
+    std::printf("%-6s %-10s %-13s %-6s %-12s %s\n", "shard", "state", "images", "exit", "task", "from");
+    for (const auto& s : status.shardStates) {
+        const std::string images = std::to_string(s.done) + "/" + std::to_string(s.planned);
+        std::printf("%-6d %-10s %-13s %-6s %-12s %s%s%s\n", s.shard, diffii::shardStateName(s.state), images.c_str(),
+                    s.exitCode.empty() ? "-" : s.exitCode.c_str(), s.jobId.c_str(), s.source.c_str(),
+                    s.detail.empty() ? "" : ": ", s.detail.c_str());
+    }
+}
+
+// --wait: polls the run until no shard is pending or running; non-zero naming every shard that did not finish.
+int waitForSlurmRun(const std::string& dir) {
+    std::map<int, diffii::ShardState> shown;
+    for (;;) {
+        const auto status = diffii::slurmRunStatus(dir);
+        for (const auto& s : status.shardStates) {
+            if (shown.count(s.shard) && shown[s.shard] == s.state) continue;
+            shown[s.shard] = s.state;
+            std::fprintf(stderr, "shard %d: %s (%lld/%lld images)\n", s.shard, diffii::shardStateName(s.state),
+                         static_cast<long long>(s.done), static_cast<long long>(s.planned));
+        }
+        if (status.finished()) {
+            printSlurmStatus(status);
+            std::string failed;
+            for (const auto& s : status.shardStates)
+                if (s.state != diffii::ShardState::Done)
+                    failed += (failed.empty() ? "" : "; ") + std::string("shard ") + std::to_string(s.shard) + " " +
+                              diffii::shardStateName(s.state) + " (task " + s.jobId +
+                              (s.exitCode.empty() ? "" : ", exit " + s.exitCode) + ", log " + s.log + ")";
+            if (failed.empty()) return 0;
+            std::fprintf(stderr,
+                         "diffii slurm: error: run %s did not complete: %s; `diffii slurm resume %s` "
+                         "resubmits them\n",
+                         status.runId.c_str(), failed.c_str(), dir.c_str());
+            return 1;
+        }
+        for (int i = 0; i < 10 && !g_cancel.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if (g_cancel.load()) {
+            std::fprintf(stderr, "\nstopped waiting; the run goes on (`diffii slurm status %s`)\n", dir.c_str());
+            return 130;
+        }
+    }
+}
+
+int runSlurm(const QStringList& args) {
+    const QString verb = args.isEmpty() ? QString() : args[0];
+    if (verb != QLatin1String("submit") && verb != QLatin1String("status") && verb != QLatin1String("resume")) {
+        if (verb == QLatin1String("--help") || verb == QLatin1String("-h")) {
+            std::printf(
+                "usage: diffii slurm submit|status|resume PROJECT_DIR [options]  ('diffii slurm VERB --help')\n");
+            return 0;
+        }
+        std::fprintf(stderr, "diffii slurm: expected submit, status or resume (see diffii slurm --help)\n");
+        return 2;
+    }
+    QCommandLineParser parser;
+    parser.addPositionalArgument(QStringLiteral("PROJECT_DIR"), QStringLiteral("Project folder"));
+    addOpt(parser, "wait", "Wait until no shard is pending or running; exit non-zero naming every failed shard");
+    if (verb == QLatin1String("submit")) {
+        addOpt(parser, "shards", "Array tasks, one shard each (default 4)", "N");
+        addOpt(parser, "partition", "sbatch --partition", "NAME");
+        addOpt(parser, "time", "sbatch --time (a task's time limit)", "TIME");
+        addOpt(parser, "cpus-per-task",
+               "sbatch --cpus-per-task, also the task's compute threads (default: 1 for a small model, 4 for a "
+               "full-size one)",
+               "N");
+        addOpt(parser, "mem", "sbatch --mem", "SIZE");
+        addOpt(parser, "gres", "sbatch --gres (e.g. gpu:1)", "LIST");
+        addOpt(parser, "account", "sbatch --account", "NAME");
+        addOpt(parser, "sbatch-arg", "A further sbatch option, passed as it is (repeatable)", "ARG");
+    }
+    const QString description =
+        verb == QLatin1String("submit")
+            ? QStringLiteral(
+                  "Generate the synthetic set on a Slurm cluster: one shard per task of a job array "
+                  "(job script, records and logs in PROJECT/runs/slurm/). Prints the job id.")
+        : verb == QLatin1String("status")
+            ? QStringLiteral("The latest Slurm run's shards: state, images done of planned, exit code.")
+            : QStringLiteral(
+                  "Resubmit the latest Slurm run's shards that are not complete (they resume from their "
+                  "last image).");
+    parseOrExit(parser, args.mid(1), QStringLiteral("slurm ") + verb, description);
+    const auto dir = requireProjectArg(parser, "slurm").toStdString();
+    (void)diffii::Project::open(dir);
+    if (verb == QLatin1String("status")) {
+        printSlurmStatus(diffii::slurmRunStatus(dir));
+        return parser.isSet(QStringLiteral("wait")) ? waitForSlurmRun(dir) : 0;
+    }
+    diffii::SlurmSubmitOptions options;
+    if (verb == QLatin1String("submit")) {
+        if (parser.isSet(QStringLiteral("shards")))
+            options.shards = static_cast<int>(parseInt(parser, QStringLiteral("shards")));
+        if (parser.isSet(QStringLiteral("cpus-per-task"))) {
+            options.cpusPerTask = static_cast<int>(parseInt(parser, QStringLiteral("cpus-per-task")));
+            if (options.cpusPerTask < 1) throw diffii::Error("--cpus-per-task: must be at least 1");
+        }
+        options.partition = parser.value(QStringLiteral("partition")).toStdString();
+        options.time = parser.value(QStringLiteral("time")).toStdString();
+        options.mem = parser.value(QStringLiteral("mem")).toStdString();
+        options.gres = parser.value(QStringLiteral("gres")).toStdString();
+        options.account = parser.value(QStringLiteral("account")).toStdString();
+        for (const auto& a : parser.values(QStringLiteral("sbatch-arg"))) options.extraArgs.push_back(a.toStdString());
+    }
+    // Before the model loads: a missing sbatch is named at once.
+    (void)diffii::findSlurmCommand("sbatch");
+    auto job = cliJob();
+    auto session = openSession(QString::fromStdString(dir), diffii::Precision::Auto, job);
+    const auto status = verb == QLatin1String("submit") ? session->submitToSlurm(options) : session->resumeSlurm();
+    std::printf("Submitted batch job %s\n", status.jobIds.back().c_str());
+    std::printf("run %s: %d shards, job script %s/job.sh\n", status.runId.c_str(), status.shards,
+                status.runDir.c_str());
+    std::fflush(stdout);
+    return parser.isSet(QStringLiteral("wait")) ? waitForSlurmRun(dir) : 0;
 }
 
 int runExport(const QStringList& args) {
@@ -588,6 +725,7 @@ int runExport(const QStringList& args) {
     if (!parser.isSet(QStringLiteral("out"))) throw diffii::Error("--out is required");
     auto project = diffii::Project::open(dir);
     const diffii::ProjectLock lock(dir, "export");
+    diffii::checkClusterRunComplete(dir);  // after a Slurm run: every planned image, or an error naming the shard
     auto job = cliJob();
     const auto n = diffii::exportSyntheticSet(project.syntheticDir(), parser.value(QStringLiteral("out")).toStdString(),
                                               parser.isSet(QStringLiteral("include-rejected")), &job,
@@ -997,6 +1135,8 @@ int main(int argc, char* argv[]) {
         {QStringLiteral("suffixes"), {"show or edit the scene suffixes", runSuffixes}},
         {QStringLiteral("generate"), {"generate the synthetic set (expansion rate, shards, resume)", runGenerate}},
         {QStringLiteral("export"), {"export the curated synthetic set (ImageFolder + manifests)", runExport}},
+        {QStringLiteral("slurm"),
+         {"generate on a Slurm cluster as a job array: slurm submit|status|resume PROJECT", runSlurm}},
         {QStringLiteral("contact-sheet"),
          {"render contact sheets (real vs generated at several alpha and s)", runContactSheet}},
         {QStringLiteral("faithfulness"),

@@ -15,6 +15,7 @@ PACKAGES=(
   libopenblas0-pthread libopenblas-dev
   xvfb xauth
   fonts-noto-cjk
+  slurmctld slurmd slurm-client  # `diffii slurm` and its test's throwaway one-node cluster (no systemd needed)
 )
 
 missing=()

@@ -58,6 +58,8 @@ void registerStudioTypes() {
     qRegisterMetaType<QList<SweepPoint>>();
     qRegisterMetaType<QList<SyntheticItem>>();
     qRegisterMetaType<QList<double>>();
+    qRegisterMetaType<diffii::SlurmRunStatus>();
+    qRegisterMetaType<diffii::SlurmSubmitOptions>();
 }
 
 EngineWorker::EngineWorker(QObject* parent) : QObject(parent) {}
@@ -473,6 +475,43 @@ void EngineWorker::exportSet(const QString& dir, bool force) {
         const auto n = m_session->exportSet(dir.toStdString(), &ctx, force);
         return tr("%1 images exported to %2").arg(n).arg(dir);
     });
+}
+
+void EngineWorker::slurmSubmit(const diffii::SlurmSubmitOptions& options) {
+    runJob(jobs::kSlurm, [&](diffii::JobContext&) {
+        if (!m_session) throw diffii::Error("no project is open");
+        const auto status = m_session->submitToSlurm(options);
+        Q_EMIT slurmRunChanged(status, QString());
+        return tr("job %1 submitted: %2 shards").arg(qs(status.jobIds.back())).arg(status.shards);
+    });
+}
+
+void EngineWorker::slurmResume() {
+    runJob(jobs::kSlurm, [&](diffii::JobContext&) {
+        if (!m_session) throw diffii::Error("no project is open");
+        const auto status = m_session->resumeSlurm();
+        Q_EMIT slurmRunChanged(status, QString());
+        return tr("job %1 submitted: shards %2 again").arg(qs(status.jobIds.back())).arg([&] {
+            QStringList shards;
+            for (const auto& s : status.shardStates)
+                if (s.jobId.rfind(status.jobIds.back() + "_", 0) == 0) shards << QString::number(s.shard);
+            return shards.join(QStringLiteral(", "));
+        }());
+    });
+}
+
+void EngineWorker::slurmStatus() {
+    if (!m_session) return;
+    const auto dir = m_session->project().dir();
+    if (diffii::latestSlurmRun(dir).empty()) {
+        Q_EMIT slurmRunChanged(diffii::SlurmRunStatus(), QString());
+        return;
+    }
+    try {
+        Q_EMIT slurmRunChanged(diffii::slurmRunStatus(dir), QString());
+    } catch (const std::exception& e) {
+        Q_EMIT slurmRunChanged(diffii::SlurmRunStatus(), QString::fromUtf8(e.what()));
+    }
 }
 
 void EngineWorker::evaluate(const EvaluationRequest& request) {

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <memory>
 
+#include "core/jobs/slurm.h"
 #include "ui/studio_types.h"
 #include "ui/xy_grid.h"
 
@@ -61,6 +62,11 @@ public Q_SLOTS:
     void evaluate(const diffii::ui::EvaluationRequest& request);
     // The X/Y grid of the pair in request.base, cell by cell (gridCell for each as it is done).
     void renderGrid(const diffii::ui::GridRequest& request);
+    // Generation on a Slurm cluster (core/jobs/slurm.h, the same engine calls as `diffii slurm`): submit the set as
+    // a job array, resubmit the latest run's incomplete shards, or read its state. Each ends with slurmRunChanged.
+    void slurmSubmit(const diffii::SlurmSubmitOptions& options);
+    void slurmResume();
+    void slurmStatus();  // no job (quick, for polling): slurmRunChanged, or slurmRunChanged with an empty run
 
 Q_SIGNALS:
     void progress(const diffii::ui::JobProgress& progress);
@@ -89,6 +95,8 @@ Q_SIGNALS:
                          const QString& outDir);
     // One cell of the X/Y grid request id, with the α it was rendered at.
     void gridCell(qint64 id, int row, int column, const QImage& image, double alpha);
+    // The latest Slurm run's shards (runId empty: the project has none; error: why the state could not be read).
+    void slurmRunChanged(const diffii::SlurmRunStatus& status, const QString& error);
 
 private:
     template <typename F>
@@ -100,6 +108,13 @@ private:
     std::atomic<bool> m_cancel{false};
     std::atomic<qint64> m_latestPreview{0};
 };
+
+}  // namespace diffii::ui
+
+Q_DECLARE_METATYPE(diffii::SlurmRunStatus)
+Q_DECLARE_METATYPE(diffii::SlurmSubmitOptions)
+
+namespace diffii::ui {
 
 // Registers the value types for queued connections; call once before connecting.
 void registerStudioTypes();

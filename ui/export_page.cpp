@@ -20,6 +20,7 @@
 #include <QVBoxLayout>
 
 #include "ui/fit_widgets.h"
+#include "ui/slurm_panel.h"
 
 #include <algorithm>
 
@@ -42,6 +43,7 @@ ExportPage::ExportPage(StudioController* controller, QWidget* parent) : StudioPa
     layout->addWidget(buildGenerationGroup());
     layout->addWidget(buildCountsGroup());
     layout->addWidget(buildExportGroup());
+    layout->addWidget(new SlurmPanel(controller, content));
 
     buildJobStatus();
     layout->addWidget(m_progress);

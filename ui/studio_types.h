@@ -134,6 +134,7 @@ inline const QString kSweep = QStringLiteral("sweep");
 inline const QString kGeneration = QStringLiteral("generation");
 inline const QString kCurate = QStringLiteral("curate");
 inline const QString kExport = QStringLiteral("export");
+inline const QString kSlurm = QStringLiteral("slurm");
 inline const QString kEvaluate = QStringLiteral("evaluate");
 inline const QString kGrid = QStringLiteral("grid");
 }  // namespace jobs

@@ -307,6 +307,8 @@ GenerationReport runGeneration(StableDiffusion& sd, const std::vector<Generation
         ++report.generated;
         if (job) job->report("generation", ++done, report.total, record.outputPath);
     }
+    std::optional<FileLock> serial;
+    if (!settings.manifestLock.empty()) serial.emplace(settings.manifestLock);
     rebuildManifest(outDir);
     return report;
 }

@@ -26,6 +26,9 @@ struct GenerationSettings {
     std::string negativePrompt;
     std::string modelHash, conceptsHash;
     SynthesisStrategy strategy = SynthesisStrategy::DiffII;
+    // A file to flock around the manifest's rewrite ("": none): shards of one set running at once rewrite it one
+    // at a time, each from every sidecar on disk, so the last one lists every image (core/data/project_lock.h).
+    std::string manifestLock;
 };
 
 // The deterministic plan of every image (without θ and α, which need the inversions).

@@ -1,5 +1,6 @@
 #include "core/engine/session.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <sstream>
@@ -22,6 +23,7 @@
 #include "core/io/image.h"
 #include "core/io/json_config.h"
 #include "core/io/safetensors.h"
+#include "core/jobs/slurm.h"
 #include "core/jobs/threads.h"
 #include "core/models/state_dict.h"
 
@@ -183,6 +185,37 @@ int64_t checkpointStep(const fs::path& conceptsDir, nlohmann::json* checkpoint =
     const auto step = jsonValue<int64_t>(j, "step", 0, path.string());
     if (checkpoint) *checkpoint = std::move(j);
     return step;
+}
+
+// The name a set's shard locks carry: its folder relative to the project ("synthetic", "strategies-diff-gen").
+std::string lockNameOfSet(const std::string& projectDir, const std::string& outDir) {
+    auto rel = fs::absolute(outDir).lexically_normal().lexically_relative(fs::absolute(projectDir).lexically_normal());
+    std::string name =
+        rel.empty() || rel.string().rfind("..", 0) == 0 ? fs::path(outDir).filename().string() : rel.generic_string();
+    while (!name.empty() && name.back() == '/') name.pop_back();
+    std::replace(name.begin(), name.end(), '/', '-');
+    return name.empty() ? std::string("set") : name;
+}
+
+// What a set is generated with: the project's settings, with the expansion rate and s overridden where given.
+GenerationSettings generationSettingsOf(const ProjectSession& session, SynthesisStrategy strategy,
+                                        std::optional<double> expansionRate, std::optional<double> splitRatio) {
+    const auto s = session.settings();
+    GenerationSettings g;
+    g.expansionRate = expansionRate.value_or(s.expansionRate);
+    g.strategy = strategy;
+    g.denoise = s.denoise;
+    if (splitRatio) {
+        if (!(*splitRatio > 0.0 && *splitRatio <= 1.0))
+            throw Error("split ratio s must be in (0, 1], got " + std::to_string(*splitRatio));
+        g.denoise.split = *splitRatio;
+    }
+    g.inversionSteps = s.pool.steps;
+    g.suffixes = session.suffixes();
+    g.negativePrompt = s.negativePrompt;
+    g.modelHash = session.modelHash();
+    g.conceptsHash = session.conceptsHash();
+    return g;
 }
 
 }  // namespace
@@ -843,25 +876,41 @@ std::string ProjectSession::strategyDir(SynthesisStrategy strategy, std::optiona
 GenerationReport ProjectSession::generateStrategy(SynthesisStrategy strategy, const std::string& outDir,
                                                   std::optional<double> expansionRate, const JobContext* job,
                                                   int shardIndex, int shardCount, std::optional<double> splitRatio) {
-    const ProjectLock lock(m_project->dir(), "generate");
-    const auto s = settings();
-    GenerationSettings g;
-    g.expansionRate = expansionRate.value_or(s.expansionRate);
-    g.strategy = strategy;
-    g.denoise = s.denoise;
-    if (splitRatio) {
-        if (!(*splitRatio > 0.0 && *splitRatio <= 1.0))
-            throw Error("split ratio s must be in (0, 1], got " + std::to_string(*splitRatio));
-        g.denoise.split = *splitRatio;
+    // One shard of several takes the project shared with the other shards (core/data/project_lock.h); the set's
+    // manifest is then rewritten under the set's own lock, one shard at a time.
+    std::optional<ProjectLock> lock;
+    std::string manifestLock;
+    if (shardCount > 1) {
+        const auto set = lockNameOfSet(m_project->dir(), outDir);
+        lock.emplace(m_project->dir(), "generate", set, shardIndex, shardCount);
+        manifestLock = (fs::path(m_project->dir()) / ProjectLock::kShardFolder / (set + ".manifest")).string();
+    } else {
+        lock.emplace(m_project->dir(), "generate");
     }
-    g.inversionSteps = s.pool.steps;
-    g.suffixes = suffixes();
-    g.negativePrompt = s.negativePrompt;
-    g.modelHash = m_modelHash;
-    g.conceptsHash = conceptsHash();
+    auto g = generationSettingsOf(*this, strategy, expansionRate, splitRatio);
+    g.manifestLock = manifestLock;
     return runGeneration(*m_sd, generationClasses(strategy == SynthesisStrategy::DiffII), g, m_project->config().seed,
                          outDir, shardIndex, shardCount, job);
 }
+
+SlurmPlan ProjectSession::slurmPlan() const {
+    SlurmPlan plan;
+    plan.projectDir = m_project->dir();
+    plan.syntheticDir = m_project->syntheticDir();
+    for (const auto& r :
+         planGeneration(generationClasses(true),
+                        generationSettingsOf(*this, SynthesisStrategy::DiffII, std::nullopt, std::nullopt),
+                        m_project->config().seed))
+        plan.outputs.push_back(r.outputPath);
+    plan.unetParameters = parameterCount(*m_sd->unet());
+    return plan;
+}
+
+SlurmRunStatus ProjectSession::submitToSlurm(const SlurmSubmitOptions& options) {
+    return submitSlurmRun(slurmPlan(), options);
+}
+
+SlurmRunStatus ProjectSession::resumeSlurm(const std::string& sbatch) { return resumeSlurmRun(slurmPlan(), sbatch); }
 
 std::vector<SyntheticRecord> ProjectSession::syntheticSet() const {
     const auto manifest = fs::path(m_project->syntheticDir()) / "manifest.jsonl";
@@ -894,6 +943,7 @@ void ProjectSession::setCurations(const std::vector<CurationMark>& marks) {
 
 int64_t ProjectSession::exportSet(const std::string& exportDir, const JobContext* job, bool force) {
     const ProjectLock lock(m_project->dir(), "export");
+    checkClusterRunComplete(m_project->dir());
     return exportSyntheticSet(m_project->syntheticDir(), exportDir, false, job, force);
 }
 

@@ -20,6 +20,7 @@
 #include "core/jobs/log.h"
 #include "core/jobs/precision.h"
 #include "core/jobs/progress.h"
+#include "core/jobs/slurm.h"
 
 namespace diffii {
 
@@ -130,7 +131,8 @@ public:
     // Where a strategy's set lives: synthetic/ for Diff-II, strategies/<name>/ for the others, and
     // strategies/<name>-s<S>/ for a set made at another split ratio than the project's.
     std::string strategyDir(SynthesisStrategy strategy, std::optional<double> splitRatio = std::nullopt) const;
-    // The set without rejected images into an ImageFolder (guarded: core/data/synthetic_manifest.h).
+    // The set without rejected images into an ImageFolder (guarded: core/data/synthetic_manifest.h). After a Slurm
+    // run, every planned image must be there first (core/jobs/slurm.h checkClusterRunComplete).
     int64_t exportSet(const std::string& exportDir, const JobContext* job = nullptr, bool force = false);
 
     // The synthetic set as recorded in synthetic/manifest.jsonl (empty before any generation), and its curation:
@@ -174,6 +176,14 @@ public:
     // a class whose pool is missing or stale.
     std::vector<GenerationClass> generationClasses(bool needPool = true) const;
     std::vector<PoolSource> poolSources() const;
+
+    // Generation on a Slurm cluster (core/jobs/slurm.h): the Diff-II set's plan, checked as generate() checks it
+    // (concepts that match the model, a current pool) so that a stale project is refused before anything is
+    // submitted; submit it as a job array; resubmit the shards of the latest run that are not complete. The run's
+    // state needs no session: slurmRunStatus(project().dir()).
+    SlurmPlan slurmPlan() const;
+    SlurmRunStatus submitToSlurm(const SlurmSubmitOptions& options);
+    SlurmRunStatus resumeSlurm(const std::string& sbatch = {});
 
     // Core side only (the demo's contact sheets, tests, benchmarks); the fronts never need them.
     StableDiffusion& model() { return *m_sd; }
