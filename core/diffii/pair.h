@@ -31,6 +31,10 @@ struct PairModel {
     Precision precision = Precision::Auto;
     std::vector<std::string> embeddings;  // {token: vector} safetensors files
     std::string lora;                     // diffusers, attn-procs, PEFT or kohya keys; "" for none
+    // modelDir a single-file checkpoint: the --model-config folder ("" for the built-in configs) and the
+    // --prediction-type ("" for the file's own: config, .yaml, architecture).
+    std::string modelConfig;
+    std::string predictionType;
 };
 
 struct PairResult {
