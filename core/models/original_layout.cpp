@@ -96,6 +96,7 @@ OriginalLayout::OriginalLayout(const OriginalLayoutShape& s) : m_shape(s) {
         add("vae", v + a + "v.", {da + "to_v."}, true);
         add("vae", v + a + "proj_out.", {da + "to_out.0."}, true);
     }
+    const int64_t upTop = s.vaeUpTop >= 0 ? s.vaeUpTop : s.vaeBlocks - 1;
     for (int64_t i = 0; i < s.vaeBlocks; ++i) {
         for (int64_t j = 0; j < s.vaeLayersPerBlock; ++j)
             vaeResnet("encoder.down." + n(i) + ".block." + n(j) + ".",
@@ -103,7 +104,7 @@ OriginalLayout::OriginalLayout(const OriginalLayoutShape& s) : m_shape(s) {
         if (i + 1 < s.vaeBlocks)
             add("vae", v + "encoder.down." + n(i) + ".downsample.",
                 {"encoder.down_blocks." + n(i) + ".downsamplers.0."});
-        const std::string up = "decoder.up." + n(s.vaeBlocks - 1 - i) + ".";
+        const std::string up = "decoder.up." + n(upTop - i) + ".";
         for (int64_t j = 0; j <= s.vaeLayersPerBlock; ++j)
             vaeResnet(up + "block." + n(j) + ".", "decoder.up_blocks." + n(i) + ".resnets." + n(j) + ".");
         if (i + 1 < s.vaeBlocks) add("vae", v + up + "upsample.", {"decoder.up_blocks." + n(i) + ".upsamplers.0."});
@@ -139,7 +140,7 @@ std::optional<LayoutMatch> OriginalLayout::apply(const Rule& rule, const std::st
     m.component = rule.component;
     m.original = rule.original + rest;
     for (const auto& d : rule.diffusers) m.diffusers.push_back(d + rest);
-    m.convWeight = rule.convWeight && rest == "weight";
+    m.convWeight = rule.convWeight && (rest == "weight" || rest == "bias");
     return m;
 }
 

@@ -32,7 +32,10 @@ struct OriginalLayoutShape {
     std::vector<int64_t> unetLayersPerBlock;  // per down block; up block i has reversed[i] + 1
     int64_t vaeBlocks = 0;
     int64_t vaeLayersPerBlock = 0;  // encoder blocks; decoder blocks have one more
-    int64_t textLayers = 0;         // num_hidden_layers of the diffusers text encoder
+    // The original index of the decoder's up_blocks.0 (up_blocks.i is up.<top - i>); -1: vaeBlocks - 1 (ldm's).
+    // diffusers' convert script writes up.<3 - i> whatever the block count; a file it wrote has top 3.
+    int64_t vaeUpTop = -1;
+    int64_t textLayers = 0;  // num_hidden_layers of the diffusers text encoder
     TextEncoderLayout textLayout = TextEncoderLayout::Clip;
 };
 
@@ -42,7 +45,8 @@ struct LayoutMatch {
     std::string original;   // full single-file key
     // Diffusers keys of the component: one, or q, k, v stacked along dim 0 (OpenCLIP in_proj).
     std::vector<std::string> diffusers;
-    // The original is a 1x1 convolution weight (C, C, 1, 1) where diffusers has a linear weight (C, C).
+    // The original is a 1x1 convolution (weight (C, C, 1, 1), bias (C, 1, 1) as diffusers' convert script writes
+    // it; ldm's own files have bias (C)) where diffusers has a linear layer (C, C), (C).
     bool convWeight = false;
 };
 
@@ -64,7 +68,7 @@ private:
         std::string component;
         std::string original;                // prefix (ends in '.') or a whole key
         std::vector<std::string> diffusers;  // prefixes or whole keys, as `original`
-        bool convWeight = false;             // applies to a "weight" remainder only
+        bool convWeight = false;             // applies to a "weight" or "bias" remainder
     };
     void add(const std::string& component, const std::string& original, std::vector<std::string> diffusers,
              bool convWeight = false);

@@ -195,15 +195,10 @@ OriginalLayoutShape layoutOf(const UNet2DConditionConfig& u, const AutoencoderKL
     return s;
 }
 
-std::vector<int64_t> withoutTrailingOnes(std::vector<int64_t> s) {
-    while (s.size() > 2 && s.back() == 1) s.pop_back();
+// A 1x1 convolution's weight or bias as the linear layer's: the two trailing 1s dropped (when it has them).
+std::vector<int64_t> asLinear(std::vector<int64_t> s) {
+    if (s.size() >= 3 && s[s.size() - 1] == 1 && s[s.size() - 2] == 1) s.resize(s.size() - 2);
     return s;
-}
-
-// The diffusers-shaped part `part` of an original tensor's shape (q/k/v thirds of in_proj; a 1x1 conv as linear).
-std::vector<int64_t> partShape(std::vector<int64_t> shape, size_t parts, bool convWeight) {
-    if (parts > 1 && !shape.empty()) shape[0] /= static_cast<int64_t>(parts);
-    return convWeight ? withoutTrailingOnes(shape) : shape;
 }
 
 // Walks a component's keys against the module's tensors; onMatch(key, part, parts, target).
@@ -229,7 +224,9 @@ LoadReport matchComponent(const SingleFileModel& m, const SafeTensorsFile& f, co
             report.mismatched.push_back(key + ": " + shapeText(shape) + " does not split into q, k, v");
             continue;
         }
-        const auto want = partShape(shape, parts, false);
+        auto want = shape;
+        if (parts > 1) want[0] /= static_cast<int64_t>(parts);
+        if (match->convWeight) want = asLinear(want);
         for (size_t p = 0; p < parts; ++p) {
             const auto& name = match->diffusers[p];
             const auto t = targets.find(name);
@@ -238,7 +235,7 @@ LoadReport matchComponent(const SingleFileModel& m, const SafeTensorsFile& f, co
                 continue;
             }
             const auto have = t->second.sizes().vec();
-            if (want != have && withoutTrailingOnes(want) != withoutTrailingOnes(have)) {
+            if (want != have) {
                 report.mismatched.push_back(key + ": checkpoint " + shapeText(shape) + " vs model " + name + " " +
                                             shapeText(have));
                 continue;
@@ -427,6 +424,16 @@ SingleFileModel openSingleFile(const std::string& path, const SingleFileOptions&
     const auto vae = AutoencoderKLConfig::fromJson(m.vae, m.configPaths["vae"]);
     const auto text = ClipTextConfig::fromJson(m.textEncoder, m.configPaths["text_encoder"]);
     m.layout = layoutOf(unet, vae, text, textLayout);
+    // The decoder's block numbering: ldm's (top = blocks - 1) or that of diffusers' convert script (top = 3).
+    const std::string up = std::string(kOriginalVaePrefix) + "decoder.up.";
+    for (const auto& key : f.keys())
+        if (startsWith(key, up)) {
+            const auto dot = key.find('.', up.size());
+            const auto index = key.substr(up.size(), dot - up.size());
+            if (!index.empty() && index.size() < 4 &&
+                std::all_of(index.begin(), index.end(), [](char c) { return c >= '0' && c <= '9'; }))
+                m.layout.vaeUpTop = std::max<int64_t>(m.layout.vaeUpTop, std::stoll(index));
+        }
 
     // Every key: a component's, ignored (with the reason), or an error.
     const OriginalLayout layout(m.layout);
@@ -550,7 +557,7 @@ std::map<std::string, at::Tensor> diffusersTensors(const SingleFileModel& m, con
         const auto chunks = parts > 1 ? t.chunk(static_cast<int64_t>(parts), 0) : std::vector<at::Tensor>{t};
         for (size_t p = 0; p < parts; ++p) {
             auto part = chunks[p];
-            if (match->convWeight) part = part.reshape(withoutTrailingOnes(part.sizes().vec()));
+            if (match->convWeight) part = part.reshape(asLinear(part.sizes().vec()));
             out[match->diffusers[p]] = stored(part, half);
         }
     }
@@ -649,9 +656,11 @@ ConvertReport convertFolderToSingleFile(const std::string& modelDir, const std::
     const auto vaeFiles = locateComponent(modelDir, "vae");
     const auto textFiles = locateComponent(modelDir, "text_encoder");
     const auto text = ClipTextConfig::fromFile(textFiles.configPath);
-    const auto shape = layoutOf(UNet2DConditionConfig::fromFile(unetFiles.configPath),
-                                AutoencoderKLConfig::fromFile(vaeFiles.configPath), text,
-                                text.hiddenAct == "gelu" ? TextEncoderLayout::OpenClip : TextEncoderLayout::Clip);
+    auto shape = layoutOf(UNet2DConditionConfig::fromFile(unetFiles.configPath),
+                          AutoencoderKLConfig::fromFile(vaeFiles.configPath), text,
+                          text.hiddenAct == "gelu" ? TextEncoderLayout::OpenClip : TextEncoderLayout::Clip);
+    // As diffusers' convert script numbers the decoder blocks (up.<3 - i>; ldm's own numbering for 4 blocks).
+    shape.vaeUpTop = std::max<int64_t>(3, shape.vaeBlocks - 1);
     const OriginalLayout layout(shape);
     std::vector<std::unique_ptr<SafeTensorsFile>> open;
     std::map<std::string, at::Tensor> out;
@@ -671,7 +680,11 @@ ConvertReport convertFolderToSingleFile(const std::string& modelDir, const std::
                 const auto match = layout.fromDiffusers(files->name, name, &part);
                 if (!match) throw Error(w + ": '" + key + "' has no name in the original layout");
                 auto t = f.view(key);
-                if (match->convWeight && t.dim() == 2) t = t.reshape({t.size(0), t.size(1), 1, 1});
+                if (match->convWeight && t.dim() <= 2) {  // as diffusers' convert script: (C, C, 1, 1), (C, 1, 1)
+                    auto sizes = t.sizes().vec();
+                    sizes.insert(sizes.end(), {1, 1});
+                    t = t.reshape(sizes);
+                }
                 if (match->diffusers.size() > 1) {
                     auto& slot = stacked[match->original];
                     slot.resize(match->diffusers.size());
