@@ -83,7 +83,17 @@ void printProgress(const diffii::Progress& p);
 int runInfo(const QStringList& args) {
     QCommandLineParser parser;
     parser.addPositionalArgument(QStringLiteral("MODEL_DIR"),
-                                 QStringLiteral("Stable Diffusion folder in the diffusers layout"));
+                                 QStringLiteral("Stable Diffusion folder in the diffusers layout, or a single-file "
+                                                "checkpoint (.safetensors, original layout)"));
+    QCommandLineOption modelConfig(QStringLiteral("model-config"),
+                                   QStringLiteral("Single file: diffusers folder with the component configs (for "
+                                                  "architectures without a built-in config)"),
+                                   QStringLiteral("DIR"));
+    parser.addOption(modelConfig);
+    QCommandLineOption predictionType(QStringLiteral("prediction-type"),
+                                      QStringLiteral("Single file: epsilon or v_prediction (overrides the default)"),
+                                      QStringLiteral("P"));
+    parser.addOption(predictionType);
     QCommandLineOption noVerify(QStringLiteral("no-verify"),
                                 QStringLiteral("Only read headers; do not build the models to check names and shapes"));
     parser.addOption(noVerify);
@@ -108,7 +118,10 @@ int runInfo(const QStringList& args) {
         std::fprintf(stderr, "diffii info: expected exactly one MODEL_DIR (see --help)\n");
         return 2;
     }
-    std::printf("%s", diffii::modelFolderReport(pos[0].toStdString(), !parser.isSet(noVerify)).c_str());
+    std::printf("%s", diffii::modelFolderReport(pos[0].toStdString(), !parser.isSet(noVerify),
+                                                parser.value(modelConfig).toStdString(),
+                                                parser.value(predictionType).toStdString())
+                          .c_str());
     if (parser.isSet(scanValues)) {
         diffii::JobContext job;  // no cancel flag: Ctrl-C ends a read-only scan at once
         int lastTenth = -1;      // a progress line per 10%, not per tensor
@@ -168,7 +181,9 @@ int runPair(const QStringList& args) {
         if (def) o.setDefaultValue(QString::fromLatin1(def));
         parser.addOption(o);
     };
-    opt("model", "Stable Diffusion folder (diffusers layout)", "DIR");
+    opt("model", "Stable Diffusion folder (diffusers layout) or single-file checkpoint (.safetensors)", "DIR|FILE");
+    opt("model-config", "Single-file --model: diffusers folder with its component configs", "DIR");
+    opt("prediction-type", "Single-file --model: epsilon or v_prediction", "P");
     parser.addOption(QCommandLineOption(
         {QStringLiteral("embedding"), QStringLiteral("embeddings")},
         QStringLiteral("Textual-inversion embedding (kohya emb_params, A1111 string_to_param, diffusers {token: "
@@ -207,6 +222,8 @@ int runPair(const QStringList& args) {
     model.precision = precisionOf(parser);
     for (const QString& e : parser.values(QStringLiteral("embeddings"))) model.embeddings.push_back(e.toStdString());
     model.lora = parser.value(QStringLiteral("lora")).toStdString();
+    model.modelConfig = parser.value(QStringLiteral("model-config")).toStdString();
+    model.predictionType = parser.value(QStringLiteral("prediction-type")).toStdString();
 
     diffii::PairRequest req;
     req.imageA = images[0].toStdString();
@@ -289,11 +306,41 @@ void addOpt(QCommandLineParser& parser, const char* name, const char* help, cons
     parser.addOption(o);
 }
 
+int runConvert(const QStringList& args) {
+    QCommandLineParser parser;
+    parser.addPositionalArgument(QStringLiteral("SOURCE"),
+                                 QStringLiteral("Single-file checkpoint (.safetensors), or with --to-single-file a "
+                                                "diffusers folder"));
+    addOpt(parser, "out", "The diffusers folder to write (or, with --to-single-file, the .safetensors file)",
+           "DIR|FILE");
+    addOpt(parser, "to-single-file", "Convert a diffusers folder into one single-file checkpoint (original layout)");
+    addOpt(parser, "half", "Store the weights as float16");
+    addOpt(parser, "model-config", "Single file: diffusers folder with its component configs", "DIR");
+    addOpt(parser, "prediction-type", "Single file: epsilon or v_prediction", "P");
+    parseOrExit(parser, args, QStringLiteral("convert"),
+                QStringLiteral("Convert a single-file checkpoint into a diffusers folder (atomic; an interrupted run "
+                               "resumes), or a folder into a single file."));
+    const QStringList pos = parser.positionalArguments();
+    if (pos.size() != 1) throw diffii::Error("expected exactly one SOURCE (see --help)");
+    if (!parser.isSet(QStringLiteral("out"))) throw diffii::Error("--out is required (see --help)");
+    const auto out = parser.value(QStringLiteral("out")).toStdString();
+    const auto lines = diffii::convertModel(pos[0].toStdString(), out, parser.isSet(QStringLiteral("to-single-file")),
+                                            parser.isSet(QStringLiteral("half")),
+                                            parser.value(QStringLiteral("model-config")).toStdString(),
+                                            parser.value(QStringLiteral("prediction-type")).toStdString());
+    for (const auto& l : lines) std::printf("  %s\n", l.c_str());
+    std::printf("converted %s -> %s\n", qPrintable(pos[0]), out.c_str());
+    return 0;
+}
+
 int runCreate(const QStringList& args) {
     QCommandLineParser parser;
     parser.addPositionalArgument(QStringLiteral("PROJECT_DIR"), QStringLiteral("Folder of the new project"));
     addOpt(parser, "dataset", "ImageFolder root: one subfolder per class", "DIR");
-    addOpt(parser, "model", "Stable Diffusion folder (diffusers layout)", "DIR");
+    addOpt(parser, "model", "Stable Diffusion folder (diffusers layout) or single-file checkpoint (.safetensors)",
+           "DIR|FILE");
+    addOpt(parser, "model-config", "Single-file --model: diffusers folder with its component configs", "DIR");
+    addOpt(parser, "prediction-type", "Single-file --model: epsilon or v_prediction", "P");
     addOpt(parser, "metaclass", "The word the class prompts are built on, e.g. bird", "WORD");
     addOpt(parser, "seed", "Project seed (default 0)", "N");
     addOpt(parser, "name", "Project name", "TEXT");
@@ -306,13 +353,17 @@ int runCreate(const QStringList& args) {
     diffii::ProjectConfig config;
     config.datasetPath = std::filesystem::absolute(parser.value(QStringLiteral("dataset")).toStdString()).string();
     config.modelPath = std::filesystem::absolute(parser.value(QStringLiteral("model")).toStdString()).string();
+    if (parser.isSet(QStringLiteral("model-config")))
+        config.modelConfigPath =
+            std::filesystem::absolute(parser.value(QStringLiteral("model-config")).toStdString()).string();
+    config.predictionType = parser.value(QStringLiteral("prediction-type")).toStdString();
     config.metaclass = parser.value(QStringLiteral("metaclass")).toStdString();
     config.name = parser.isSet(QStringLiteral("name")) ? parser.value(QStringLiteral("name")).toStdString()
                                                        : std::filesystem::path(dir).filename().string();
     if (parser.isSet(QStringLiteral("seed")))
         config.seed = static_cast<uint64_t>(parseInt(parser, QStringLiteral("seed")));
     diffii::ImageFolderDataset dataset(config.datasetPath);  // validates before anything is written
-    (void)diffii::modelFolderReport(config.modelPath, false);
+    (void)diffii::modelFolderReport(config.modelPath, false, config.modelConfigPath, config.predictionType);
     config.settings = diffii::WorkflowSettings().toJson();
     // Every image is decoded once now, so that a file that will not load is named here, with every other one,
     // instead of stopping a training run later (the scan above already left out what its header gives away).
@@ -1124,7 +1175,9 @@ int main(int argc, char* argv[]) {
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("diffii"));
     const std::map<QString, Command> commands = {
-        {QStringLiteral("info"), {"inspect a Stable Diffusion model folder (diffusers layout)", runInfo}},
+        {QStringLiteral("info"), {"inspect a Stable Diffusion model (diffusers folder or single file)", runInfo}},
+        {QStringLiteral("convert"),
+         {"convert a single-file checkpoint into a diffusers folder, or back (--to-single-file)", runConvert}},
         {QStringLiteral("pair"), {"generate one Diff-II image from two images (invert, rotate, denoise)", runPair}},
         {QStringLiteral("create"), {"create a project for a dataset (ImageFolder) and a model", runCreate}},
         {QStringLiteral("split"), {"choose the training subset: k-shot, long-tail or all", runSplit}},

@@ -113,8 +113,9 @@ private:
         }
     }
 
-    // `diffii pair` is the contract researchers script against: the same chain from outside.
-    void runCliPair(const std::string& dir, bool withLora, int j) {
+    // `diffii pair` is the contract researchers script against: the same chain from outside. modelArgs replace the
+    // tiny-sd1 folder (a single file and its options).
+    void runCliPair(const std::string& dir, bool withLora, int j, const QStringList& modelArgs = {}) {
         diffii::SafeTensorsFile g(dir + "/diffii.safetensors");
         const double alpha = g.tensor("slerp." + std::to_string(j) + ".alpha").item<double>();
         const auto tmp = diffii::test::makeTempDir("pair");
@@ -147,6 +148,10 @@ private:
                             QString::fromStdString(tmp + "/out.png"),
                             "--raw",
                             QString::fromStdString(tmp + "/raw.safetensors")};
+        if (!modelArgs.isEmpty()) {
+            args[2] = modelArgs[0];
+            args << modelArgs.mid(1);
+        }
         if (withLora)
             args << "--lora"
                  << QString::fromStdString(fixture("tiny-sd1-lora/attn_procs_format/pytorch_lora_weights.safetensors"));
@@ -168,6 +173,12 @@ private slots:
 
     void cliPairMatchesReference() { runCliPair(fixture("tiny-sd1-diffii"), false, 1); }
     void cliPairMatchesReferenceWithLora() { runCliPair(fixture("tiny-sd1-diffii/with_lora"), true, 0); }
+    // The same weights as a single file (original layout) with the folder's configs give the same image.
+    void cliPairMatchesReferenceFromSingleFile() {
+        runCliPair(fixture("tiny-sd1-diffii"), false, 1,
+                   {QString::fromStdString(fixture("single-file/tiny-sd1.safetensors")), "--model-config",
+                    QString::fromStdString(fixture("tiny-sd1"))});
+    }
 
     void matchesReference() { runChain(fixture("tiny-sd1-diffii"), false); }
     void matchesReferenceWithLora() { runChain(fixture("tiny-sd1-diffii/with_lora"), true); }

@@ -161,7 +161,7 @@ void EngineWorker::createProject(const QString& dir, const QString& datasetDir, 
             config.name = (target.filename().empty() ? target.parent_path() : target).filename().string();
             config.settings = diffii::WorkflowSettings().toJson();
             diffii::ImageFolderDataset check(config.datasetPath);
-            (void)diffii::summarizeModelFolder(config.modelPath);
+            (void)diffii::summarizeModelFolder(config.modelPath, config.modelConfigPath);
             const auto made = diffii::createProjectFolder(target.string(), config);
             std::unique_ptr<diffii::ProjectSession> session;
             try {

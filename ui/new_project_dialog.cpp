@@ -95,7 +95,7 @@ NewProjectDialog::NewProjectDialog(StudioController* controller, QWidget* parent
     m_dataset->setPlaceholderText(tr("One subfolder of images per class"));
     m_model = new QLineEdit(this);
     m_model->setObjectName(QStringLiteral("newProjectModel"));
-    m_model->setPlaceholderText(tr("A diffusers folder with model_index.json"));
+    m_model->setPlaceholderText(tr("A diffusers folder with model_index.json, or a single .safetensors checkpoint"));
     m_metaclass = new QLineEdit(QStringLiteral("bird"), this);
     m_metaclass->setObjectName(QStringLiteral("newProjectMetaclass"));
     m_seed = new QSpinBox(this);
@@ -119,7 +119,14 @@ NewProjectDialog::NewProjectDialog(StudioController* controller, QWidget* parent
     form->addRow(QString(), m_projectStatus);
     form->addRow(tr("Dataset (one folder per class)"), folderRow(m_dataset, tr("Dataset folder"), "browseDataset"));
     form->addRow(QString(), m_datasetStatus);
-    form->addRow(tr("Stable Diffusion model (diffusers)"), folderRow(m_model, tr("Model folder"), "browseModel"));
+    QWidget* modelRow = folderRow(m_model, tr("Model folder"), "browseModel");
+    auto* modelFile = new QPushButton(tr("File..."), modelRow);
+    modelFile->setObjectName(QStringLiteral("browseModelFile"));
+    modelFile->setToolTip(tr("Pick a single-file checkpoint (.safetensors in the original SD 1.x / 2.x layout)"));
+    connect(modelFile, &QPushButton::clicked, this,
+            [this] { browse(m_model, tr("Single-file checkpoint"), QStringLiteral("*.safetensors")); });
+    modelRow->layout()->addWidget(modelFile);
+    form->addRow(tr("Stable Diffusion model (diffusers)"), modelRow);
     form->addRow(QString(), m_modelStatus);
     form->addRow(tr("Metaclass"), m_metaclass);
     form->addRow(QString(), m_metaclassStatus);
@@ -206,7 +213,7 @@ QWidget* NewProjectDialog::folderRow(QLineEdit* edit, const QString& caption, co
     return row;
 }
 
-void NewProjectDialog::browse(QLineEdit* edit, const QString& caption) {
+void NewProjectDialog::browse(QLineEdit* edit, const QString& caption, const QString& fileFilter) {
     // Start at the typed folder, or at the nearest folder above it that exists.
     QString start = edit->text().trimmed();
     while (!start.isEmpty() && !QFileInfo(start).isDir()) {
@@ -216,8 +223,13 @@ void NewProjectDialog::browse(QLineEdit* edit, const QString& caption) {
     if (start.isEmpty()) start = QDir::homePath();
     auto* picker = new QFileDialog(this, caption, start);
     picker->setObjectName(QStringLiteral("folderPicker"));
-    picker->setFileMode(QFileDialog::Directory);
-    picker->setOption(QFileDialog::ShowDirsOnly);
+    if (fileFilter.isEmpty()) {
+        picker->setFileMode(QFileDialog::Directory);
+        picker->setOption(QFileDialog::ShowDirsOnly);
+    } else {
+        picker->setFileMode(QFileDialog::ExistingFile);
+        picker->setNameFilter(fileFilter);
+    }
     // Qt's own dialog has a New Folder button on every platform (offscreen included): a project folder is
     // usually one the user makes now.
     picker->setOption(QFileDialog::DontUseNativeDialog);
@@ -303,7 +315,8 @@ void NewProjectDialog::checkDataset() {
     if (!QDir::isAbsolutePath(text)) return set(FieldState::Invalid, tr("Give the full path of the folder"));
     const QFileInfo info(text);
     if (!info.exists()) return set(FieldState::Invalid, tr("No such folder"));
-    if (!info.isDir()) return set(FieldState::Invalid, tr("Not a folder"));
+    if (!info.isDir() && info.suffix().compare(QStringLiteral("safetensors"), Qt::CaseInsensitive) != 0)
+        return set(FieldState::Invalid, tr("Not a folder or a .safetensors file"));
     set(FieldState::Checking, tr("Checking..."));
     runInBackground<DatasetScan>(
         this, [text] { return scanDataset(text); },
@@ -348,6 +361,7 @@ void NewProjectDialog::checkModel() {
                                        QString::fromStdString(s.textEncoderClass), QString::fromStdString(s.vaeClass),
                                        formatCount(s.parameterCount));
             if (s.nativeImageSize > 0) message += QStringLiteral("; ") + tr("%1 px images").arg(s.nativeImageSize);
+            if (!s.singleFile.empty()) message = QString::fromStdString(s.singleFile) + QStringLiteral("; ") + message;
             set(FieldState::Valid, message);
         });
 }

@@ -45,7 +45,8 @@ Q_SIGNALS:
 
 private:
     QWidget* folderRow(QLineEdit* edit, const QString& caption, const char* buttonName);
-    void browse(QLineEdit* edit, const QString& caption);
+    // fileFilter: pick a file matching it ("*.safetensors") instead of a folder.
+    void browse(QLineEdit* edit, const QString& caption, const QString& fileFilter = QString());
     void checkProject();
     void checkDataset();
     void checkModel();

@@ -136,6 +136,14 @@ void requireKeys(const nlohmann::json& j, const std::string& file, std::initiali
 
 std::string modelFingerprint(const std::string& modelDir) {
     std::error_code ec;
+    if (fs::is_regular_file(modelDir, ec)) {  // a single-file checkpoint: its content
+        StableHasher h;
+        h.updateString("diffii-model-fingerprint-v1-single-file");
+        const uint64_t size = fileSize(modelDir);
+        const FileRule rule = ruleFor(modelDir, size);
+        hashFile(h, modelDir, rule == FileRule::Ignore ? FileRule::Sampled : rule, size);
+        return h.hex();
+    }
     if (!fs::is_directory(modelDir, ec)) throw Error(modelDir + ": model folder does not exist");
     const fs::path root(modelDir);
     std::vector<std::pair<std::string, FileRule>> files;  // relative path, rule
@@ -209,6 +217,8 @@ nlohmann::json Project::toJson() const {
     j["name"] = m_config.name;
     j["datasetPath"] = m_config.datasetPath;
     j["modelPath"] = m_config.modelPath;
+    if (!m_config.modelConfigPath.empty()) j["modelConfigPath"] = m_config.modelConfigPath;
+    if (!m_config.predictionType.empty()) j["predictionType"] = m_config.predictionType;
     j["metaclass"] = m_config.metaclass;
     j["seed"] = m_config.seed;
     j["settings"] = m_config.settings;
@@ -268,9 +278,11 @@ Project Project::open(const std::string& dir) {
     if (!c.settings.is_object())
         throw Error(file + ": key 'settings': expected a JSON object, found " + c.settings.dump());
     c.createdWith = jsonRequire<std::string>(j, "createdWith", file);
+    if (j.contains("modelConfigPath")) c.modelConfigPath = jsonRequire<std::string>(j, "modelConfigPath", file);
+    if (j.contains("predictionType")) c.predictionType = jsonRequire<std::string>(j, "predictionType", file);
     for (auto it = j.begin(); it != j.end(); ++it) {
-        static const char* known[] = {"schemaVersion", "name", "datasetPath", "modelPath",
-                                      "metaclass",     "seed", "settings",    "createdWith"};
+        static const char* known[] = {"schemaVersion", "name",     "datasetPath", "modelPath",       "metaclass",
+                                      "seed",          "settings", "createdWith", "modelConfigPath", "predictionType"};
         if (std::find(std::begin(known), std::end(known), it.key()) == std::end(known)) p.m_unknown[it.key()] = *it;
     }
     p.ensureFolders();

@@ -18,9 +18,11 @@ namespace diffii {
 
 struct ProjectConfig {
     std::string name;
-    std::string datasetPath;  // as given; relative paths are relative to the project folder
-    std::string modelPath;    // diffusers folder; same rule
-    std::string metaclass;    // e.g. "bird": the word the class prompts are built on
+    std::string datasetPath;      // as given; relative paths are relative to the project folder
+    std::string modelPath;        // diffusers folder or single-file checkpoint; same rule
+    std::string modelConfigPath;  // single file: its --model-config folder ("" for none; optional in project.json)
+    std::string predictionType;   // single file: --prediction-type ("" for the file's own; optional)
+    std::string metaclass;        // e.g. "bird": the word the class prompts are built on
     uint64_t seed = 0;
     nlohmann::json settings = nlohmann::json::object();  // free-form: concept / inversion / generation settings
     std::string createdWith;                             // filled with kCreatedWith by create() when empty
@@ -52,6 +54,7 @@ public:
     // datasetPath / modelPath made absolute against the project folder.
     std::string datasetDir() const { return resolve(m_config.datasetPath); }
     std::string modelDir() const { return resolve(m_config.modelPath); }
+    std::string modelConfigDir() const { return resolve(m_config.modelConfigPath); }
     std::string resolve(const std::string& path) const;
 
     nlohmann::json toJson() const;
@@ -65,7 +68,8 @@ private:
     nlohmann::json m_unknown = nlohmann::json::object();  // keys of a same-version file we do not know, kept on save
 };
 
-// Stable hex hash (32 digits, StableHasher) of a diffusers model folder. Hidden entries are skipped; every other
+// Stable hex hash (32 digits, StableHasher) of a diffusers model folder (or of a single-file checkpoint: its content,
+// by the same rules as a weight file in a folder). Hidden entries are skipped; every other
 // file is named by its relative path and size, then
 //   *.json, *.txt (configs, tokenizer vocab/merges) and any file <= 1 MiB: hashed in full;
 //   *.safetensors: the 8-byte header length, the full JSON header, and samples of the data section (64 KiB at every

@@ -16,9 +16,8 @@
 #include "core/diffii/suffixes.h"
 #include "core/io/error.h"
 #include "core/io/image.h"
+#include "core/io/resources.h"
 #include "core/pipelines/sd_pipeline.h"
-
-#include "diffii_source_dir.h"
 
 namespace fs = std::filesystem;
 
@@ -35,15 +34,7 @@ bool holdsDemo(const fs::path& root) {
 
 DemoResources locateDemoResources() {
     std::vector<fs::path> candidates;
-    if (const char* env = std::getenv("DIFFII_RESOURCES"); env && *env) candidates.emplace_back(env);
-    std::error_code ec;
-    const auto exe = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec) {
-        candidates.push_back(exe.parent_path() / ".." / "share" / "diffii-studio" / "resources");
-        candidates.push_back(exe.parent_path() / ".." / ".." / "resources");
-        candidates.push_back(exe.parent_path() / ".." / "resources");
-    }
-    if (*DIFFII_DEMO_SOURCE_DIR) candidates.push_back(fs::path(DIFFII_DEMO_SOURCE_DIR) / "resources");
+    for (const auto& c : resourceFolderCandidates()) candidates.emplace_back(c);
     std::string tried;
     for (const auto& c : candidates) {
         if (holdsDemo(c)) {

@@ -103,6 +103,9 @@ PairResult generatePair(const PairModel& model, const PairRequest& request, cons
     validatePairRequest(model, request);  // every argument before the model loads and the first UNet call
     LoadSettings settings;
     settings.precision = model.precision;
+    settings.singleFile.modelConfig = model.modelConfig;
+    if (!model.predictionType.empty())
+        settings.singleFile.predictionType = parsePredictionTypeOption(model.predictionType);
     auto sd = StableDiffusion::load(model.modelDir, settings);
     for (const auto& e : model.embeddings) {
         const auto [file, token] = splitEmbeddingArgument(e);

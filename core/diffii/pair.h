@@ -33,6 +33,10 @@ struct PairModel {
     // A1111, diffusers); the prompt uses their tokens, a several-vector token expanding in place.
     std::vector<std::string> embeddings;
     std::string lora;  // diffusers, attn-procs, PEFT or kohya keys; "" for none
+    // modelDir a single-file checkpoint: the --model-config folder ("" for the built-in configs) and the
+    // --prediction-type ("" for the file's own: config, .yaml, architecture).
+    std::string modelConfig;
+    std::string predictionType;
 };
 
 struct PairResult {

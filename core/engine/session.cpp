@@ -10,6 +10,7 @@
 #include <torch/version.h>
 
 #include "core/data/project_lock.h"
+#include "core/data/stable_hash.h"
 #include "core/data/synthetic_manifest.h"
 #include "core/diffii/circle_interpolation.h"
 #include "core/diffii/concept_learner.h"
@@ -109,9 +110,12 @@ void requireClass(const Split& split, const std::string& className, const std::s
     throw Error(projectFile + ": no class '" + className + "' in the project's dataset (classes: " + names + ")");
 }
 
-// The model, with this thread's compute threads chosen for its size (configureThreadsForModel).
-std::shared_ptr<StableDiffusion> loadModelForThisThread(const std::string& modelDir, const LoadSettings& settings) {
-    auto sd = StableDiffusion::load(modelDir, settings);
+// The project's model, with this thread's compute threads chosen for its size (configureThreadsForModel).
+std::shared_ptr<StableDiffusion> loadModelForThisThread(const Project& project, LoadSettings settings) {
+    settings.singleFile.modelConfig = project.modelConfigDir();
+    if (!project.config().predictionType.empty())
+        settings.singleFile.predictionType = parsePredictionTypeOption(project.config().predictionType);
+    auto sd = StableDiffusion::load(project.modelDir(), settings);
     configureThreadsForModel(parameterCount(*sd->unet()));
     return sd;
 }
@@ -329,13 +333,47 @@ void writeProjectSuffixes(const Project& project, const std::vector<std::string>
 
 void resetProjectSuffixes(const Project& project) { fs::remove(fs::path(project.dir()) / kSuffixFile); }
 
-std::string modelFolderReport(const std::string& modelDir, bool verify) {
-    return inspectModelFolder(modelDir, verify).format();
+namespace {
+
+ModelFolderReport inspectModel(const std::string& modelDir, bool verify, const std::string& modelConfig,
+                               const std::string& predictionType) {
+    if (!isSingleFileModel(modelDir)) {
+        if (!modelConfig.empty() || !predictionType.empty())
+            throw Error(modelDir + ": --model-config and --prediction-type apply to single-file checkpoints only");
+        return inspectModelFolder(modelDir, verify);
+    }
+    SingleFileOptions options;
+    options.modelConfig = modelConfig;
+    if (!predictionType.empty()) options.predictionType = parsePredictionTypeOption(predictionType);
+    return inspectSingleFile(modelDir, options, verify);
 }
 
-ModelFolderSummary summarizeModelFolder(const std::string& modelDir) {
-    const auto report = inspectModelFolder(modelDir, false);
+}  // namespace
+
+std::string modelFolderReport(const std::string& modelDir, bool verify, const std::string& modelConfig,
+                              const std::string& predictionType) {
+    return inspectModel(modelDir, verify, modelConfig, predictionType).format();
+}
+
+std::vector<std::string> convertModel(const std::string& source, const std::string& out, bool toSingleFile, bool half,
+                                      const std::string& modelConfig, const std::string& predictionType) {
+    if (toSingleFile) {
+        if (isSingleFileModel(source)) throw Error(source + ": --to-single-file converts a diffusers folder");
+        if (!modelConfig.empty() || !predictionType.empty())
+            throw Error("--model-config and --prediction-type apply to converting a single file");
+        return convertFolderToSingleFile(source, out, half).lines;
+    }
+    if (!isSingleFileModel(source)) throw Error(source + ": not a file (a folder converts with --to-single-file)");
+    SingleFileOptions options;
+    options.modelConfig = modelConfig;
+    if (!predictionType.empty()) options.predictionType = parsePredictionTypeOption(predictionType);
+    return convertSingleFileToFolder(source, options, out, half).lines;
+}
+
+ModelFolderSummary summarizeModelFolder(const std::string& modelDir, const std::string& modelConfig) {
+    const auto report = inspectModel(modelDir, false, modelConfig, "");
     ModelFolderSummary s;
+    s.singleFile = report.architecture;
     s.pipelineClass = report.modelIndex.value("_class_name", std::string());
     for (const auto& c : report.components) {
         s.parameterCount += c.parameterCount;
@@ -414,10 +452,16 @@ std::unique_ptr<ProjectSession> ProjectSession::open(const std::string& projectD
     s->m_split = fs::exists(splitPath) ? loadSplit(splitPath, s->m_dataset->root()) : all(*s->m_dataset);
     if (job) job->report("open", 1, 3, "model fingerprint");
     s->m_modelHash = modelFingerprint(project.modelDir());
+    if (!project.config().modelConfigPath.empty()) {  // a single file's configs are part of the model
+        StableHasher h;
+        h.updateString(s->m_modelHash);
+        h.updateString(modelFingerprint(project.modelConfigDir()));
+        s->m_modelHash = h.hex();
+    }
     if (job) job->report("open", 2, 3, "model");
     LoadSettings ls;
     ls.precision = precision;
-    s->m_sd = loadModelForThisThread(project.modelDir(), ls);
+    s->m_sd = loadModelForThisThread(project, ls);
     s->loadTrainedConcepts();
     if (job) job->report("open", 3, 3, "ready");
     return s;
@@ -530,7 +574,7 @@ ConceptResult ProjectSession::trainConcepts(
         m_imported.clear();
         m_conceptsHash.clear();
         invalidateCaches();
-        m_sd = loadModelForThisThread(m_project->modelDir(), LoadSettings{trainDtype, std::nullopt});
+        m_sd = loadModelForThisThread(*m_project, LoadSettings{trainDtype, std::nullopt});
     }
     ConceptLearner learner(m_sd, classes, m_project->config().metaclass, s.concepts);
     // The samples of the steps a resumed run trains again, or of every step for a fresh run, are gone.
@@ -570,7 +614,7 @@ ConceptResult ProjectSession::trainConcepts(
         // Paused or failed: the model holds a half-trained LoRA and extra tokens. Back to the base model with the
         // concepts trained before (if any), so that previews and the pool do not use the unfinished state.
         try {
-            m_sd = loadModelForThisThread(m_project->modelDir(), LoadSettings{workDtype, std::nullopt});
+            m_sd = loadModelForThisThread(*m_project, LoadSettings{workDtype, std::nullopt});
             loadTrainedConcepts();
         } catch (...) {
             // The original error is the one to report.
@@ -584,7 +628,7 @@ ConceptResult ProjectSession::trainConcepts(
     prov.created = isoTimeNow();
     writeFileAtomic((fs::path(m_project->conceptsDir()) / kConceptsProvenance).string(), prov.toJson().dump(2));
     // Use exactly what was saved (the same path as a later open()), in the session's dtype.
-    m_sd = loadModelForThisThread(m_project->modelDir(), LoadSettings{workDtype, std::nullopt});
+    m_sd = loadModelForThisThread(*m_project, LoadSettings{workDtype, std::nullopt});
     loadTrainedConcepts();
     return result;
 }
@@ -672,7 +716,7 @@ void ProjectSession::writeImports(const std::vector<ImportedConcept>& imports) {
         m_imported.clear();
         m_concepts.reset();
         invalidateCaches();
-        m_sd = loadModelForThisThread(m_project->modelDir(), LoadSettings{dtype, std::nullopt});
+        m_sd = loadModelForThisThread(*m_project, LoadSettings{dtype, std::nullopt});
         loadTrainedConcepts();
     } catch (...) {
         try {
@@ -681,7 +725,7 @@ void ProjectSession::writeImports(const std::vector<ImportedConcept>& imports) {
                 writeFileAtomic(listPath, before->dump(2) + "\n");
             else
                 fs::remove(listPath, ec);
-            m_sd = loadModelForThisThread(m_project->modelDir(), LoadSettings{dtype, std::nullopt});
+            m_sd = loadModelForThisThread(*m_project, LoadSettings{dtype, std::nullopt});
             loadTrainedConcepts();
         } catch (...) {
             // The original error is the one to report.

@@ -37,12 +37,21 @@ void resetProjectSuffixes(const Project& project);  // removes suffixes.txt: bac
 
 // `diffii info`: the model folder's report (components, configs, parameters, dtypes), every weight name and shape
 // checked against the modules built from the configs unless verify is false (headers only). Throws diffii::Error.
-std::string modelFolderReport(const std::string& modelDir, bool verify = true);
+// modelDir may be a single-file checkpoint; modelConfig / predictionType are then its --model-config and
+// --prediction-type ("" for none).
+std::string modelFolderReport(const std::string& modelDir, bool verify = true, const std::string& modelConfig = "",
+                              const std::string& predictionType = "");
 
 // The New-project dialog's check of a model folder: what modelFolderReport(modelDir, false) checks (model_index,
 // the component configs, the weight headers, the tokenizer) without building any module, so that no tensor is
 // made and it may run off the engine thread. Throws diffii::Error naming the file that is wrong.
-ModelFolderSummary summarizeModelFolder(const std::string& modelDir);
+ModelFolderSummary summarizeModelFolder(const std::string& modelDir, const std::string& modelConfig = "");
+
+// `diffii convert`: a single-file checkpoint to a diffusers folder (atomic, resumable; modelConfig / predictionType
+// as for modelFolderReport), or, with toSingleFile, a diffusers folder to one single file. half: F16 weights.
+// Returns one line per component of what was written or kept. Throws diffii::Error.
+std::vector<std::string> convertModel(const std::string& source, const std::string& out, bool toSingleFile, bool half,
+                                      const std::string& modelConfig = "", const std::string& predictionType = "");
 
 // What createProjectFolder made, so that removeCreatedProjectFolder can take exactly that away again.
 struct CreatedProjectFolder {

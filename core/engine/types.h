@@ -45,6 +45,7 @@ struct ModelFolderSummary {
     int64_t parameterCount = 0;     // all three components, from the weight headers
     int64_t nativeImageSize = 0;    // unet sample_size × VAE downscale factor; 0 when the configs do not say
     int64_t crossAttentionDim = 0;  // the unet's cross_attention_dim (768: SD 1.x, 1024: SD 2.x)
+    std::string singleFile;         // a single-file checkpoint: "recognised: SD 1.x single file", ...; "" for a folder
 };
 
 // --- concept learning (core/diffii/concept_learner.h) ---

@@ -35,15 +35,6 @@ int codePoint(const std::string& c) {
     return ((b0 & 0x1F) << 6) | (static_cast<unsigned char>(c[1]) & 0x3F);
 }
 
-// The 256 stand-ins in bytes_to_unicode() order (the dict's insertion order: printable bytes, then the others),
-// which is ascending code point order.
-std::vector<std::string> byteAlphabetInClipOrder() {
-    std::vector<std::string> alphabet = clipBytesToUnicode();
-    std::sort(alphabet.begin(), alphabet.end(),
-              [](const std::string& a, const std::string& b) { return codePoint(a) < codePoint(b); });
-    return alphabet;
-}
-
 using PairKey = uint64_t;
 
 PairKey pairKey(int a, int b) {
@@ -251,6 +242,13 @@ void checkVocabulary(const ClipBpeVocabulary& vocab, const std::string& dir) {
 
 }  // namespace
 
+std::vector<std::string> byteAlphabetInClipOrder() {
+    std::vector<std::string> alphabet = clipBytesToUnicode();
+    std::sort(alphabet.begin(), alphabet.end(),
+              [](const std::string& a, const std::string& b) { return codePoint(a) < codePoint(b); });
+    return alphabet;
+}
+
 ClipBpeVocabulary learnClipBpe(const std::vector<std::string>& texts, const BpeTrainingSettings& settings) {
     if (settings.vocabSize < kMinVocabSize)
         throw Error("BPE training: vocabSize " + std::to_string(settings.vocabSize) + " is below " +
@@ -265,7 +263,7 @@ ClipBpeVocabulary learnClipBpe(const std::vector<std::string>& texts, const BpeT
     return learner.learn();
 }
 
-void saveClipTokenizerFolder(const ClipBpeVocabulary& vocab, const std::string& dir) {
+void saveClipTokenizerFolder(const ClipBpeVocabulary& vocab, const std::string& dir, const std::string& padToken) {
     checkVocabulary(vocab, dir);
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
@@ -285,19 +283,15 @@ void saveClipTokenizerFolder(const ClipBpeVocabulary& vocab, const std::string& 
 
     // Stable Diffusion's tokenizer folder (openai/clip-vit-large-patch14 as diffusers ships it).
     const nlohmann::json config = {
-        {"add_prefix_space", false},
-        {"bos_token", addedToken(kBos)},
-        {"do_lower_case", true},
-        {"eos_token", addedToken(kEos)},
-        {"errors", "replace"},
-        {"model_max_length", 77},
-        {"pad_token", kEos},
-        {"tokenizer_class", "CLIPTokenizer"},
+        {"add_prefix_space", false},     {"bos_token", addedToken(kBos)},
+        {"do_lower_case", true},         {"eos_token", addedToken(kEos)},
+        {"errors", "replace"},           {"model_max_length", 77},
+        {"pad_token", padToken},         {"tokenizer_class", "CLIPTokenizer"},
         {"unk_token", addedToken(kEos)},
     };
     nlohmann::json specials = {{"bos_token", addedToken(kBos)},
                                {"eos_token", addedToken(kEos)},
-                               {"pad_token", kEos},
+                               {"pad_token", padToken},
                                {"unk_token", addedToken(kEos)}};
     for (const char* key : {"bos_token", "eos_token", "unk_token"}) specials[key].erase("__type");
 

@@ -36,6 +36,12 @@ ClipBpeVocabulary learnClipBpe(const std::vector<std::string>& texts, const BpeT
 // Writes vocab.json, merges.txt, tokenizer_config.json and special_tokens_map.json (as in Stable Diffusion's
 // tokenizer folder, in the formats transformers writes) into dir, creating it; each file atomically. Throws
 // diffii::Error naming the file or folder at fault, or for a vocabulary whose tokens do not match its merges.
-void saveClipTokenizerFolder(const ClipBpeVocabulary& vocab, const std::string& dir);
+// padToken: "<|endoftext|>" (SD 1.x) or "!" (SD 2.x).
+void saveClipTokenizerFolder(const ClipBpeVocabulary& vocab, const std::string& dir,
+                             const std::string& padToken = "<|endoftext|>");
+
+// The 256 byte stand-ins (clipBytesToUnicode) in bytes_to_unicode() order (the dict's insertion order: printable
+// bytes, then the others), which is ascending code point order: the first 256 ids of a CLIP vocabulary.
+std::vector<std::string> byteAlphabetInClipOrder();
 
 }  // namespace diffii

@@ -108,6 +108,9 @@ struct FolderConfigs {
     DdimConfig scheduler;
 };
 
+// The cross-checks of the configs (shared by folders and single files): dimensions that must agree, and the size.
+void checkConfigs(const FolderConfigs& f, const std::string& modelDir);
+
 FolderConfigs readFolderConfigs(const std::string& modelDir) {
     FolderConfigs f;
     f.textEncoderFiles = locateComponent(modelDir, "text_encoder");
@@ -118,7 +121,33 @@ FolderConfigs readFolderConfigs(const std::string& modelDir) {
     f.vae = AutoencoderKLConfig::fromFile(f.vaeFiles.configPath);
     f.schedulerPath = (fs::path(modelDir) / "scheduler" / "scheduler_config.json").string();
     f.scheduler = DdimConfig::fromFile(f.schedulerPath);
+    checkConfigs(f, modelDir);
+    return f;
+}
 
+// The configs a single file resolved to (built-in or --model-config), with the file as every component's weights.
+FolderConfigs singleFileConfigs(const SingleFileModel& m) {
+    FolderConfigs f;
+    const auto files = [&](const char* name) {
+        ComponentFiles c;
+        c.name = name;
+        c.configPath = m.configPaths.at(name);
+        c.weightFiles = {m.path};
+        return c;
+    };
+    f.textEncoderFiles = files("text_encoder");
+    f.textEncoder = ClipTextConfig::fromJson(m.textEncoder, f.textEncoderFiles.configPath);
+    f.unetFiles = files("unet");
+    f.unet = UNet2DConditionConfig::fromJson(m.unet, f.unetFiles.configPath);
+    f.vaeFiles = files("vae");
+    f.vae = AutoencoderKLConfig::fromJson(m.vae, f.vaeFiles.configPath);
+    f.schedulerPath = m.configPaths.at("scheduler");
+    f.scheduler = DdimConfig::fromJson(m.scheduler, f.schedulerPath);
+    checkConfigs(f, m.path);
+    return f;
+}
+
+void checkConfigs(const FolderConfigs& f, const std::string& modelDir) {
     const auto& u = f.unet;
     const std::string unetPath = f.unetFiles.configPath;
     for (size_t i = 0; i < u.crossAttentionDim.size(); ++i)
@@ -137,7 +166,6 @@ FolderConfigs readFolderConfigs(const std::string& modelDir) {
     const int64_t total = f.textEncoder.parameterCount() + u.parameterCount() + f.vae.parameterCount();
     checkParameterBudget(total, "the model (UNet, VAE and text encoder together)", modelDir,
                          "of unet/, vae/ and text_encoder/config.json");
-    return f;
 }
 
 // The tokenizer's ids and length must fit the text encoder's embeddings.
@@ -211,31 +239,44 @@ LoadOptions loadOptionsFor(const std::string& component) {
 std::shared_ptr<StableDiffusion> StableDiffusion::load(const std::string& modelDir, const LoadSettings& settings) {
     if (settings.dtype != torch::kFloat32 && settings.dtype != torch::kBFloat16)
         throw Error("unsupported compute dtype: only float32 and bfloat16");
-    const std::string indexPath = requireDir(modelDir);
     auto sd = std::shared_ptr<StableDiffusion>(new StableDiffusion());
     sd->m_dir = modelDir;
     sd->m_dtype = settings.dtype;
     sd->m_precisionReason = settings.dtype == torch::kFloat32 ? "float32: asked for" : "bfloat16: asked for";
-    sd->m_modelIndex = readJsonFile(indexPath);
-    checkModelIndex(sd->m_modelIndex, indexPath);
-
-    // Every config is validated (ranges, cross-checks, the size estimate) before any module is allocated.
-    const auto cfg = readFolderConfigs(modelDir);
+    // A single file (original layout) or a diffusers folder; either way every config is validated (ranges,
+    // cross-checks, the size estimate) before any module is allocated.
+    std::optional<SingleFileModel> single;
+    FolderConfigs cfg;
+    if (isSingleFileModel(modelDir)) {
+        single = openSingleFile(modelDir, settings.singleFile);
+        sd->m_modelIndex = {{"_class_name", "StableDiffusionPipeline"}, {"single_file", single->summary()}};
+        cfg = singleFileConfigs(*single);
+    } else {
+        const std::string indexPath = requireDir(modelDir);
+        sd->m_modelIndex = readJsonFile(indexPath);
+        checkModelIndex(sd->m_modelIndex, indexPath);
+        cfg = readFolderConfigs(modelDir);
+    }
+    const auto loadWeights = [&](const ComponentFiles& files, const std::string& what, torch::nn::Module& m) {
+        if (single)
+            loadSingleFileComponent(*single, files.name, m);
+        else
+            withWeights(files, what, [&] { loadStateDict(m, files.weightFiles, loadOptionsFor(files.name)); });
+    };
 
     // Denormal floats made a training step 47x slower on this machine class; flushing them costs no accuracy
     // that matters here. The flag is per thread: this sets the loading thread's; flushDenormalsOnComputeThreads
     // (core/jobs/threads.h) sets LibTorch's pool threads as well.
     at::globalContext().setFlushDenormal(true);
     torch::NoGradGuard noGrad;
-    sd->m_tokenizer =
-        std::make_unique<ClipTokenizer>(ClipTokenizer::fromFolder((fs::path(modelDir) / "tokenizer").string()));
+    sd->m_tokenizer = std::make_unique<ClipTokenizer>(
+        single ? singleFileTokenizer(*single) : ClipTokenizer::fromFolder((fs::path(modelDir) / "tokenizer").string()));
     checkTokenizerFits(*sd->m_tokenizer, modelDir, cfg);
 
     const auto& te = cfg.textEncoderFiles;
     withFileContext(te.configPath, "building the text encoder",
                     [&] { sd->m_textEncoder = ClipTextModel(cfg.textEncoder); });
-    withWeights(te, "loading the text encoder's weights",
-                [&] { loadStateDict(*sd->m_textEncoder, te.weightFiles, loadOptionsFor("text_encoder")); });
+    loadWeights(te, "loading the text encoder's weights", *sd->m_textEncoder);
 
     const auto& unet = cfg.unetFiles;
     withFileContext(unet.configPath, "building the UNet", [&] { sd->m_unet = UNet2DConditionModel(cfg.unet); });
@@ -244,13 +285,11 @@ std::shared_ptr<StableDiffusion> StableDiffusion::load(const std::string& modelD
         sd->m_dtype = choice.bfloat16 ? torch::kBFloat16 : torch::kFloat32;
         sd->m_precisionReason = choice.reason;
     }
-    withWeights(unet, "loading the UNet's weights",
-                [&] { loadStateDict(*sd->m_unet, unet.weightFiles, loadOptionsFor("unet")); });
+    loadWeights(unet, "loading the UNet's weights", *sd->m_unet);
 
     const auto& vae = cfg.vaeFiles;
     withFileContext(vae.configPath, "building the VAE", [&] { sd->m_vae = AutoencoderKL(cfg.vae); });
-    withWeights(vae, "loading the VAE's weights",
-                [&] { loadStateDict(*sd->m_vae, vae.weightFiles, loadOptionsFor("vae")); });
+    loadWeights(vae, "loading the VAE's weights", *sd->m_vae);
 
     sd->m_schedulerConfig = cfg.scheduler;
 
@@ -276,6 +315,7 @@ int64_t StableDiffusion::vaeScaleFactor() const { return m_vae->config().downsca
 int64_t StableDiffusion::nativeImageSize() const { return m_unet->config().sampleSize * vaeScaleFactor(); }
 
 ModelFolderReport inspectModelFolder(const std::string& modelDir, bool verifyAgainstConfig) {
+    if (isSingleFileModel(modelDir)) return inspectSingleFile(modelDir, {}, verifyAgainstConfig);
     const std::string indexPath = requireDir(modelDir);
     ModelFolderReport r;
     r.dir = modelDir;
@@ -340,6 +380,7 @@ ModelFolderReport inspectModelFolder(const std::string& modelDir, bool verifyAga
 std::string ModelFolderReport::format() const {
     std::ostringstream os;
     os << "model: " << dir << "\n";
+    if (!architecture.empty()) os << "architecture: " << architecture << "\n";
     int64_t total = 0;
     for (const auto& c : components) {
         os << "\n" << c.name << " (" << c.className << ")\n";
@@ -350,6 +391,10 @@ std::string ModelFolderReport::format() const {
         for (const auto& d : c.dtypeCounts) os << " " << d.first << " (" << d.second << ")";
         os << "\n  settings:   " << c.config.dump() << "\n";
         total += c.parameterCount;
+    }
+    if (!ignoredKeys.empty()) {
+        os << "\nignored keys (" << ignoredKeys.size() << "):\n";
+        for (const auto& k : ignoredKeys) os << "  " << k << "\n";
     }
     os << "\ntokenizer: " << tokenizerSummary << "\n";
     os << "scheduler: " << schedulerSummary << "\n";
@@ -369,14 +414,20 @@ bool isFloatDtype(StDtype d) {
 }  // namespace
 
 ModelValueScan scanModelValues(const std::string& modelDir, const JobContext* job) {
-    requireDir(modelDir);
+    std::vector<std::string> paths;
+    if (isSingleFileModel(modelDir)) {
+        paths = {modelDir};
+    } else {
+        requireDir(modelDir);
+        for (const char* name : {"unet", "vae", "text_encoder"})
+            for (const auto& path : locateComponent(modelDir, name).weightFiles) paths.push_back(path);
+    }
     std::vector<std::unique_ptr<SafeTensorsFile>> files;
     int64_t total = 0;
-    for (const char* name : {"unet", "vae", "text_encoder"})
-        for (const auto& path : locateComponent(modelDir, name).weightFiles) {
-            files.push_back(std::make_unique<SafeTensorsFile>(path));
-            for (const auto& key : files.back()->keys()) total += isFloatDtype(files.back()->info(key).dtype) ? 1 : 0;
-        }
+    for (const auto& path : paths) {
+        files.push_back(std::make_unique<SafeTensorsFile>(path));
+        for (const auto& key : files.back()->keys()) total += isFloatDtype(files.back()->info(key).dtype) ? 1 : 0;
+    }
     torch::NoGradGuard noGrad;
     ModelValueScan scan;
     scan.files = static_cast<int64_t>(files.size());

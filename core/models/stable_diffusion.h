@@ -1,6 +1,6 @@
 // Loader for Stable Diffusion 1.x/2.x folders in the diffusers layout (model_index.json, unet/, vae/,
-// text_encoder/, tokenizer/, scheduler/), with strict weight matching, plus a header-only inspection used by
-// `diffii info`.
+// text_encoder/, tokenizer/, scheduler/) and single-file checkpoints in the original layout
+// (core/models/single_file.h), with strict weight matching, plus a header-only inspection used by `diffii info`.
 #pragma once
 
 #include <functional>
@@ -16,6 +16,7 @@
 #include "core/models/autoencoder_kl.h"
 #include "core/models/clip_text_model.h"
 #include "core/models/clip_tokenizer.h"
+#include "core/models/single_file.h"
 #include "core/models/unet_2d_condition.h"
 #include "core/schedulers/ddim.h"
 
@@ -35,10 +36,13 @@ struct LoadSettings {
     torch::Dtype dtype = torch::kFloat32;  // compute dtype (float32 or bfloat16) when precision is not set
     // When set, it chooses the dtype instead (core/jobs/precision.h): Auto looks at the CPU and the UNet's size.
     std::optional<Precision> precision;
+    // A single-file model (a .safetensors path instead of a folder): --model-config and --prediction-type.
+    SingleFileOptions singleFile;
 };
 
 class StableDiffusion {
 public:
+    // modelDir: a diffusers folder or a single-file checkpoint (settings.singleFile applies to the latter).
     // Throws diffii::Error naming the file and key at fault.
     static std::shared_ptr<StableDiffusion> load(const std::string& modelDir, const LoadSettings& settings = {});
 
@@ -93,9 +97,12 @@ struct ModelFolderReport {
     std::vector<ComponentReport> components;
     std::string tokenizerSummary;
     std::string schedulerSummary;
+    std::string architecture;              // single files: "recognised: SD 1.x single file", ...
+    std::vector<std::string> ignoredKeys;  // single files: "key (why)" of every key skipped
     std::string format() const;
 };
 
+// A single-file path is inspected by inspectSingleFile (built-in configs; no --model-config).
 ModelFolderReport inspectModelFolder(const std::string& modelDir, bool verifyAgainstConfig = true);
 
 // Runs f (building a module, reading or matching its weights) and turns what escapes from LibTorch (its message
