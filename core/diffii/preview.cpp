@@ -31,7 +31,7 @@ std::string trajectoryKey(const std::string& prompt, const std::string& negative
 torch::Tensor subsampleLatent(const torch::Tensor& z, int64_t maxSide) {
     if (!z.defined()) return z;
     const int64_t side = std::max(z.size(-2), z.size(-1));
-    const int64_t stride = (side + maxSide - 1) / std::max<int64_t>(1, maxSide);
+    const int64_t stride = (side + maxSide - 1) / std::max<int64_t>(1, maxSide);  // e.g. 64 -> 32: 2
     if (stride <= 1) return z;
     return z.slice(-2, 0, z.size(-2), stride).slice(-1, 0, z.size(-1), stride).contiguous();
 }
@@ -54,9 +54,6 @@ void PreviewRenderer::clear() {
 
 int PreviewRenderer::draftSteps(const PreviewParams& params) {
     if (params.fullRender || m_unetParameters < m_draft.minParameters) return 0;
-    const int64_t side = m_sd->unet()->config().sampleSize;
-    const int64_t stride = (side + m_draft.maxLatentSide - 1) / std::max<int64_t>(1, m_draft.maxLatentSide);
-    const double cells = std::pow(double((side + stride - 1) / stride), 2.0);
     const bool measured = m_stepSecondsPerCell > 0 && m_decodeSecondsPerCell > 0;
     if (m_draftSteps == 0 || (measured && !m_draftStepsMeasured)) {
         // First guess: ~1.6 TFLOP per CFG step of SD 1.5 at 64x64 latents, scaled by the UNet's size, at 60 GFLOP/s
@@ -65,60 +62,23 @@ int PreviewRenderer::draftSteps(const PreviewParams& params) {
                              (m_sd->dtype() == torch::kFloat32 ? 1.0 : 1.0 / 3.0);
         const double step = measured ? m_stepSecondsPerCell : guess;
         const double decode = measured ? m_decodeSecondsPerCell : 1.5 * guess;
-        const double fit = (m_draft.budgetSeconds - decode * cells) / (step * cells);
         const int cap = std::min(m_draft.maxSteps, std::max(1, params.denoise.steps));
-        m_draftSteps = std::clamp(static_cast<int>(std::floor(fit)), std::min(m_draft.minSteps, cap), cap);
+        const int least = std::min(m_draft.minSteps, cap);
+        // The largest side (at most maxLatentSide, halving down to minLatentSide) where the fewest steps fit.
+        const int64_t full = m_sd->unet()->config().sampleSize;
+        int64_t side = std::min(full, m_draft.maxLatentSide);
+        int steps = least;
+        for (;; side /= 2) {
+            const double cells = double(side * side);
+            const double fit = (m_draft.budgetSeconds - decode * cells) / (step * cells);
+            steps = std::clamp(static_cast<int>(std::floor(fit)), least, cap);
+            if (fit >= least || side / 2 < m_draft.minLatentSide) break;
+        }
+        m_draftSide = side;
+        m_draftSteps = steps;
         m_draftStepsMeasured = measured;
     }
     return std::min(m_draftSteps, std::max(1, params.denoise.steps));
-}
-
-const PromptEmbeddings& PreviewRenderer::prompts(const std::string& prompt, const std::string& suffix,
-                                                 const std::string& negative) {
-    const std::string key = prompt + '\x1f' + suffix + '\x1f' + negative;
-    auto it = m_prompts.find(key);
-    if (it == m_prompts.end() || !m_reuse) {
-        ++m_promptEncodings;
-        // The plain prompt and the negative one are shared by every suffix: encode them once.
-        const std::string plainKey = prompt + '\x1f' + '\x1f' + negative;
-        PromptEmbeddings p;
-        const auto plain = m_prompts.find(plainKey);
-        if (m_reuse && plain != m_prompts.end() && !suffix.empty()) {
-            p = plain->second;
-            p.suffixed = m_sd->encodePrompt(prompt + " " + suffix).to(torch::kFloat32);
-        } else {
-            p = encodePrompts(*m_sd, prompt, suffix, negative);
-        }
-        it = m_prompts.insert_or_assign(key, p).first;
-        if (!suffix.empty() && !m_prompts.count(plainKey)) {
-            PromptEmbeddings q = p;
-            q.suffixed = p.plain;
-            m_prompts.emplace(plainKey, q);
-        }
-    }
-    return it->second;
-}
-
-const torch::Tensor& PreviewRenderer::inversion(const std::string& file) {
-    auto it = m_inversions.find(file);
-    if (it == m_inversions.end() || !m_reuse) it = m_inversions.insert_or_assign(file, loadInversion(file)).first;
-    return it->second;
-}
-
-std::pair<int, int> PreviewRenderer::choosePair(int n, int first, int second) {
-    if (n <= 0) return {0, 0};
-    first = std::clamp(first, 0, n - 1);
-    second = std::clamp(second, 0, n - 1);
-    if (n > 1 && second == first) second = (first + 1) % n;
-    return {first, second};
-}
-
-double PreviewRenderer::pairTheta(const ClassInput& input, const PreviewParams& params) {
-    const int n = static_cast<int>(input.entries.size());
-    if (n < 2) return 0.0;
-    const auto [a, b] = choosePair(n, params.first, params.second);
-    return circleTheta(inversion(input.entries[static_cast<size_t>(a)].file),
-                       inversion(input.entries[static_cast<size_t>(b)].file));
 }
 
 RenderedPreview PreviewRenderer::render(const ClassInput& input, const PreviewParams& params, const JobContext* job,
@@ -134,8 +94,8 @@ RenderedPreview PreviewRenderer::render(const ClassInput& input, const PreviewPa
         PreviewParams draft = params;
         draft.denoise.steps = steps;
         draft.intermediateEvery = 0;  // a decode costs more than a draft step
-        out = renderPair(subsampleLatent(z1, m_draft.maxLatentSide), subsampleLatent(z2, m_draft.maxLatentSide),
-                         input.prompt, input.negativePrompt, draft, job, onStep);
+        out = renderPair(subsampleLatent(z1, m_draftSide), subsampleLatent(z2, m_draftSide), input.prompt,
+                         input.negativePrompt, draft, job, onStep);
         out.draft = true;
     } else {
         out = renderPair(z1, z2, input.prompt, input.negativePrompt, params, job, onStep);

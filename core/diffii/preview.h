@@ -31,15 +31,17 @@ struct RenderedPreview : PreviewInfo {
 // throw Cancelled from it (a newer slider position superseded this preview); nothing is cached then.
 using PreviewStepCallback = std::function<void(int step, int total, const torch::Tensor& image)>;
 
-// The draft previews of a large model (PreviewParams::fullRender unset): the pair's latents subsampled to at most
-// maxLatentSide (a stride keeps their Gaussian statistics; SD 1.5: 64 -> 32, a 256-pixel image) and the steps that
-// fit budgetSeconds by the time the last previews took (a cost per step and latent pixel, measured as they run;
-// seeded with a guess for the first). The step count is chosen once and kept, so that the s/suffix reuse applies to
+// The draft previews of a large model (PreviewParams::fullRender unset): the pair's latents subsampled (a stride
+// keeps their Gaussian statistics) to the largest side from maxLatentSide down to minLatentSide (SD 1.5: 32 or 16,
+// a 256- or 128-pixel image) where minSteps steps and the decode fit budgetSeconds, and as many steps as fit there
+// (at most maxSteps), by the costs the last previews took (per step and latent pixel, measured as they run; a guess
+// for the first). Side and steps are chosen once (and again once measured), so that the s/suffix reuse applies to
 // drafts as to full renders; clear() chooses again.
 struct DraftPolicy {
     int64_t minParameters = 100000000;  // UNets from this size on preview as drafts (SD 1.5: 860 M; the demo: 5 M)
     double budgetSeconds = 8.0;         // denoising + decode of one draft
-    int64_t maxLatentSide = 32;
+    int64_t maxLatentSide = 32;         // the draft's latent side: the largest from this, halving, where minSteps fit
+    int64_t minLatentSide = 16;
     int minSteps = 2;
     int maxSteps = 10;
 };
@@ -107,6 +109,7 @@ private:
     double m_stepSecondsPerCell = 0.0;    // measured: seconds of one denoising step per latent pixel (0: none yet)
     double m_decodeSecondsPerCell = 0.0;  // measured: seconds of one decode per latent pixel
     int m_draftSteps = 0;                 // chosen for this model (0: not yet)
+    int64_t m_draftSide = 0;              // the draft's latent side, chosen with m_draftSteps
     bool m_draftStepsMeasured = false;    // chosen from measured costs (else from the first guess)
 };
 
