@@ -81,6 +81,54 @@ int PreviewRenderer::draftSteps(const PreviewParams& params) {
     return std::min(m_draftSteps, std::max(1, params.denoise.steps));
 }
 
+const PromptEmbeddings& PreviewRenderer::prompts(const std::string& prompt, const std::string& suffix,
+                                                 const std::string& negative) {
+    const std::string key = prompt + '\x1f' + suffix + '\x1f' + negative;
+    auto it = m_prompts.find(key);
+    if (it == m_prompts.end() || !m_reuse) {
+        ++m_promptEncodings;
+        // The plain prompt and the negative one are shared by every suffix: encode them once.
+        const std::string plainKey = prompt + '\x1f' + '\x1f' + negative;
+        PromptEmbeddings p;
+        const auto plain = m_prompts.find(plainKey);
+        if (m_reuse && plain != m_prompts.end() && !suffix.empty()) {
+            p = plain->second;
+            p.suffixed = m_sd->encodePrompt(prompt + " " + suffix).to(torch::kFloat32);
+        } else {
+            p = encodePrompts(*m_sd, prompt, suffix, negative);
+        }
+        it = m_prompts.insert_or_assign(key, p).first;
+        if (!suffix.empty() && !m_prompts.count(plainKey)) {
+            PromptEmbeddings q = p;
+            q.suffixed = p.plain;
+            m_prompts.emplace(plainKey, q);
+        }
+    }
+    return it->second;
+}
+
+const torch::Tensor& PreviewRenderer::inversion(const std::string& file) {
+    auto it = m_inversions.find(file);
+    if (it == m_inversions.end() || !m_reuse) it = m_inversions.insert_or_assign(file, loadInversion(file)).first;
+    return it->second;
+}
+
+std::pair<int, int> PreviewRenderer::choosePair(int n, int first, int second) {
+    if (n <= 0) return {0, 0};
+    first = std::clamp(first, 0, n - 1);
+    second = std::clamp(second, 0, n - 1);
+    if (n > 1 && second == first) second = (first + 1) % n;
+    return {first, second};
+}
+
+double PreviewRenderer::pairTheta(const ClassInput& input, const PreviewParams& params) {
+    const int n = static_cast<int>(input.entries.size());
+    if (n < 2) return 0.0;
+    const auto [a, b] = choosePair(n, params.first, params.second);
+    return circleTheta(inversion(input.entries[static_cast<size_t>(a)].file),
+                       inversion(input.entries[static_cast<size_t>(b)].file));
+}
+
 RenderedPreview PreviewRenderer::render(const ClassInput& input, const PreviewParams& params, const JobContext* job,
                                         const PreviewStepCallback& onStep) {
     if (input.entries.empty())
