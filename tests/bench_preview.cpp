@@ -8,8 +8,10 @@
 #include <string>
 
 #include "core/demo/demo.h"
+#include "core/diffii/preview.h"
 #include "core/engine/session.h"
 #include "core/jobs/precision.h"
+#include "core/models/stable_diffusion.h"
 #include "tests/bench_support.h"
 #include "tests/test_support.h"
 

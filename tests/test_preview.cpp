@@ -116,6 +116,43 @@ private Q_SLOTS:
         QVERIFY(!(cached[2] == cached[3]));
     }
 
+    // Draft previews (a large model's; here the demo model made "large" by the policy): marked, fewer steps at a
+    // subsampled latent, the s reuse still applies, and the full render is the ordinary preview.
+    void draftIsMarkedSmallerAndReusesSteps() {
+        auto& renderer = m_session->previewRenderer();
+        renderer.clear();
+        const auto full = m_session->preview(params(kMoves[0]));
+        QVERIFY(!full.draft);  // the demo model is below the draft threshold
+        QCOMPARE(full.steps, 10);
+        diffii::DraftPolicy policy;
+        policy.minParameters = 0;
+        policy.maxLatentSide = 8;  // demo latents are 16x16
+        policy.minLatentSide = 8;
+        policy.minSteps = 3;
+        policy.maxSteps = 4;
+        policy.budgetSeconds = 0.0;  // nothing fits: the fewest steps at the smallest side
+        const auto saved = renderer.draftPolicy();
+        renderer.setDraftPolicy(policy);
+        renderer.clear();
+        const auto d1 = m_session->preview(params(kMoves[1]));
+        const auto d2 = m_session->preview(params(kMoves[2]));  // s 0.5 -> 0.7: the first step stays suffixed
+        auto asked = params(kMoves[2]);
+        asked.fullRender = true;
+        const auto fullAgain = m_session->preview(asked);
+        renderer.setDraftPolicy(saved);
+        renderer.clear();
+        QVERIFY(d1.draft && d2.draft);
+        QCOMPARE(d1.steps, 3);
+        QCOMPARE(d1.computedSteps, 3);
+        QCOMPARE(d1.image.width * 2, full.image.width);  // 8x8 latents instead of 16x16
+        QCOMPARE(d1.image.height * 2, full.image.height);
+        QVERIFY(d2.reusedSteps > 0);  // the s reuse applies to drafts
+        QCOMPARE(d2.reusedSteps + d2.computedSteps, 3);
+        QVERIFY(!fullAgain.draft);
+        QCOMPARE(fullAgain.steps, 10);
+        QCOMPARE(fullAgain.image.width, full.image.width);
+    }
+
     void stripAndSweepUseTheSameRenderer() {
         auto p = params(kMoves[0]);
         const auto strip = m_session->circleStrip(p, 4);

@@ -13,6 +13,7 @@
 #include "core/models/autoencoder_kl.h"
 #include "core/models/layers.h"
 #include "core/models/state_dict.h"
+#include "core/pipelines/vae_tiling.h"
 #include "tests/test_registry.h"
 #include "tests/test_support.h"
 
@@ -32,6 +33,12 @@ const double kFloat32Tolerance = 1e-4;
 // Measured max-abs-diff of the bfloat16 model against the float32 goldens (values up to |2|), 2 threads,
 // AVX-512-BF16 CPU: mean 0.0142, logvar 0.0134 (vae_enc); image 0.0236 (vae_dec), 0.0253 (vae_dec_other).
 const double kBFloat16Tolerance = 0.05;
+// Tiled vs untiled (tiledMatchesUntiledWithinBound), measured on 2 threads, Xeon f6 m207: encode mean max-abs-diff
+// 1.0008, decode 1.9258 (image range 2.45). The tiny VAE's 32-pixel tiles are far smaller than a real VAE's
+// (256-384 pixels), so each tile's GroupNorm statistics differ a lot from the whole image's; the bounds guard
+// against a broken blend (a missing or doubled tile gives differences of the image's whole range and more).
+const double kTiledEncodeBound = 1.25;
+const double kTiledDecodeBound = 2.25;
 
 std::string vaeDir() { return diffii::test::fixture("tiny-sd1/vae"); }
 
@@ -192,6 +199,64 @@ private slots:
             DIFFII_COMPARE_TENSORS(vae->decode(dec.tensor("latent")), dec.tensor("image"), kBFloat16Tolerance,
                                    std::string("bf16 ") + name + " image");
         }
+    }
+
+    // Tiled encode/decode (core/pipelines/vae_tiling.h) against the untiled result on a smooth 96x96 image (48x48
+    // latents, 3x3 tiles of 16 latents, overlap 4): the tiles' own GroupNorm statistics make the only difference,
+    // blended across the overlaps. The bounds are the README's ("Tiled VAE"); measured 2 threads, Xeon f6 m207.
+    void tiledMatchesUntiledWithinBound() {
+        torch::NoGradGuard noGrad;
+        const auto yy = torch::linspace(-1, 1, 96).view({1, 1, 96, 1}),
+                   xx = torch::linspace(-1, 1, 96).view({1, 1, 1, 96});
+        const auto image =
+            torch::cat({torch::sin(3 * xx + 2 * yy), torch::cos(4 * yy - xx), 0.8 * xx * yy}, 1).clamp(-1, 1);
+        const auto mean = m_vae->encodeMeanLogvar(image).first;
+        QCOMPARE(mean.sizes().vec(), (std::vector<int64_t>{1, 4, 48, 48}));
+        const auto meanTiled = diffii::vaeEncodeMeanTiled(m_vae, image, 16, 4);
+        QCOMPARE(meanTiled.sizes().vec(), mean.sizes().vec());
+        const double encDiff = (meanTiled - mean).abs().max().item<double>();
+        const auto decoded = m_vae->decode(mean);
+        const auto decodedTiled = diffii::vaeDecodeTiled(m_vae, mean, 16, 4);
+        QCOMPARE(decodedTiled.sizes().vec(), decoded.sizes().vec());
+        const double decDiff = (decodedTiled - decoded).abs().max().item<double>();
+        const double decRange = (decoded.max() - decoded.min()).item<double>();
+        qInfo("tiled vs untiled: encode mean max-abs-diff %.4f, decode max-abs-diff %.4f (image range %.3f)", encDiff,
+              decDiff, decRange);
+        QVERIFY2(encDiff < kTiledEncodeBound, std::to_string(encDiff).c_str());
+        QVERIFY2(decDiff < kTiledDecodeBound, std::to_string(decDiff).c_str());
+        QVERIFY(decDiff > 0);  // the tiles really were cut (GroupNorm per tile)
+        // One tile covering everything is the untiled decode itself.
+        QVERIFY(torch::allclose(diffii::vaeDecodeTiled(m_vae, mean, 48, 4), decoded, 1e-5, 1e-5));
+    }
+
+    void tilesWhenMemoryAsks() {
+        using diffii::VaeTiling;
+        AutoencoderKLConfig sd;  // SD 1.x's VAE pyramid
+        sd.blockOutChannels = {128, 256, 512, 512};
+        VaeTiling t;                                        // auto, 1 GiB
+        QVERIFY(!diffii::vaeShouldTile(t, sd, 1, 64, 64));  // 512x512: ~1 GiB, within the budget
+        QVERIFY(diffii::vaeShouldTile(t, sd, 1, 96, 96));   // 768x768: ~2.25 GiB
+        QVERIFY(diffii::estimateVaeActivationBytes(sd, 1, 96, 96) > diffii::estimateVaeActivationBytes(sd, 1, 64, 64));
+        t.budgetBytes = int64_t(256) << 20;
+        QVERIFY(diffii::vaeShouldTile(t, sd, 1, 64, 64));
+        t.mode = VaeTiling::Mode::Never;
+        QVERIFY(!diffii::vaeShouldTile(t, sd, 1, 96, 96));
+        t.mode = VaeTiling::Mode::Always;
+        QVERIFY(diffii::vaeShouldTile(t, sd, 1, 40, 40));
+        QVERIFY(!diffii::vaeShouldTile(t, sd, 1, 32, 32));  // one tile
+        // The pipeline's entry point follows the process-wide setting.
+        const auto saved = diffii::vaeTiling();
+        VaeTiling always;
+        always.mode = VaeTiling::Mode::Always;
+        always.tileLatent = 16;
+        always.overlapLatent = 4;
+        diffii::setVaeTiling(always);
+        torch::NoGradGuard noGrad;
+        torch::manual_seed(3);
+        const auto latent = torch::randn({1, 4, 24, 24});
+        const bool same = torch::equal(diffii::vaeDecode(m_vae, latent), diffii::vaeDecodeTiled(m_vae, latent, 16, 4));
+        diffii::setVaeTiling(saved);
+        QVERIFY(same);
     }
 
     void rejectsUnknownBlockType() {

@@ -327,6 +327,7 @@ diffii::PreviewParams previewParams(const PreviewRequest& request) {
     p.denoise.guidance = request.guidance;
     p.denoise.split = request.split;
     p.intermediateEvery = request.intermediateEvery;
+    p.fullRender = request.fullRender;
     return p;
 }
 
@@ -351,6 +352,8 @@ void EngineWorker::preview(const PreviewRequest& request) {
         result.period = r.period;
         result.interpolation = r.interpolation;
         result.fallbackNoise = r.fallbackNoise;
+        result.draft = r.draft;
+        result.steps = r.steps;
         result.image = toQImage(r.image);
         result.seconds = timer.elapsed() / 1000.0;
         Q_EMIT previewReady(result);

@@ -72,7 +72,7 @@ QPixmap fitPixmap(const QImage& image, int side) {
 bool sameRequest(const PreviewRequest& a, const PreviewRequest& b) {
     return a.className == b.className && a.first == b.first && a.second == b.second && a.alpha == b.alpha &&
            a.split == b.split && a.suffix == b.suffix && a.steps == b.steps && a.guidance == b.guidance &&
-           a.seed == b.seed;
+           a.seed == b.seed && a.fullRender == b.fullRender;
 }
 
 // The same image apart from where on the circle it is and the split ratio.
@@ -309,7 +309,22 @@ void PreviewPage::buildUi() {
     m_caption->setObjectName(QStringLiteral("previewCaption"));
     m_caption->setWordWrap(true);
     m_caption->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    main->addWidget(m_caption);
+    // A large model previews as a draft (fewer steps, lower resolution): marked, with the full render on request.
+    auto* draftRow = new QHBoxLayout();
+    m_draftBadge = new QLabel(tr("Draft"), view);
+    m_draftBadge->setObjectName(QStringLiteral("draftBadge"));
+    m_draftBadge->setStyleSheet(QStringLiteral(
+        "QLabel { background: #b36b00; color: white; font-weight: bold; border-radius: 3px; padding: 1px 6px; }"));
+    m_draftBadge->setVisible(false);
+    m_fullRender = new QPushButton(tr("Full render"), view);
+    m_fullRender->setObjectName(QStringLiteral("fullRenderButton"));
+    m_fullRender->setToolTip(tr("Render this preview with the full steps and resolution of the settings"));
+    m_fullRender->setVisible(false);
+    connect(m_fullRender, &QPushButton::clicked, this, &PreviewPage::requestFullRender);
+    draftRow->addWidget(m_draftBadge);
+    draftRow->addWidget(m_caption, 1);
+    draftRow->addWidget(m_fullRender);
+    main->addLayout(draftRow);
     imagesRow->addLayout(main, 1);
     // The images above, the strip and the sweep below, with a splitter between them: in a short window the user
     // chooses what gets the room.
@@ -768,6 +783,21 @@ void PreviewPage::requestNow() {
     m_busy->setVisible(true);
 }
 
+void PreviewPage::requestFullRender() {
+    m_debounce.stop();
+    if (m_filling || classItems().isEmpty()) return;
+    PreviewRequest request = currentRequest();
+    request.fullRender = true;
+    m_lastRequest = request;
+    m_latestId = controller()->requestPreview(request);
+    m_lastRequest.id = m_latestId;
+    m_requestedPosition = turns();
+    m_pending = true;
+    m_fullRender->setEnabled(false);
+    m_busy->setRange(0, 0);
+    m_busy->setVisible(true);
+}
+
 void PreviewPage::showImage(QLabel* label, const QImage& image, int side) {
     if (image.isNull()) {
         label->clear();
@@ -812,6 +842,16 @@ void PreviewPage::onReady(const PreviewResult& result) {
     showImage(m_preview, m_image, kPreviewSide);
     m_caption->setText(captionFor(m_lastRequest, result.theta, result.alpha, result.interpolation, result.fallbackNoise,
                                   result.seconds));
+    m_draftBadge->setVisible(result.draft);
+    m_draftBadge->setToolTip(result.draft ? tr("A quick draft: %1 steps at %2×%3 pixels instead of the settings' %4 "
+                                               "steps at the model's size")
+                                                .arg(result.steps)
+                                                .arg(result.image.width())
+                                                .arg(result.image.height())
+                                                .arg(m_lastRequest.steps)
+                                          : QString());
+    m_fullRender->setVisible(result.draft);
+    m_fullRender->setEnabled(true);
     PreviewHistoryEntry entry;
     entry.request = m_lastRequest;
     entry.request.alpha = result.alpha;

@@ -76,6 +76,7 @@ private:
     void showImage(QLabel* label, const QImage& image, int side);
     void onIntermediate(qint64 id, const QImage& image, int step, int total);
     void onReady(const PreviewResult& result);
+    void requestFullRender();
     void onJobEnded(const QString& job, const QString& message, bool failed);
     void requestStrip();
     void onStripImage(qint64 id, int index, const QImage& image, double alpha, bool interpolation);
@@ -127,6 +128,8 @@ private:
     QLabel* m_sourceB = nullptr;
     QLabel* m_preview = nullptr;
     QLabel* m_caption = nullptr;
+    QLabel* m_draftBadge = nullptr;
+    QPushButton* m_fullRender = nullptr;
     QProgressBar* m_busy = nullptr;
     QPushButton* m_stripButton = nullptr;
     QListWidget* m_strip = nullptr;

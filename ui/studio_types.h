@@ -59,6 +59,7 @@ struct PreviewRequest {
     double guidance = 7.5;
     quint64 seed = 0;           // for the one-image fallback noise
     int intermediateEvery = 5;  // send a decoded intermediate every N steps (0: none)
+    bool fullRender = false;    // a large model previews as a draft unless this is set (the "Full render" button)
 };
 
 struct PreviewResult {
@@ -70,6 +71,8 @@ struct PreviewResult {
     bool interpolation = false;
     bool fallbackNoise = false;
     double seconds = 0.0;
+    bool draft = false;  // fewer steps at a lower resolution than the request's (core PreviewInfo::draft)
+    int steps = 0;       // denoising steps run for this image's trajectory
 };
 
 struct SweepPoint {

@@ -31,9 +31,24 @@ struct RenderedPreview : PreviewInfo {
 // throw Cancelled from it (a newer slider position superseded this preview); nothing is cached then.
 using PreviewStepCallback = std::function<void(int step, int total, const torch::Tensor& image)>;
 
+// The draft previews of a large model (PreviewParams::fullRender unset): the pair's latents subsampled (a stride
+// keeps their Gaussian statistics) to the largest side from maxLatentSide down to minLatentSide (SD 1.5: 32 or 16,
+// a 256- or 128-pixel image) where minSteps steps and the decode fit budgetSeconds, and as many steps as fit there
+// (at most maxSteps), by the costs the last previews took (per step and latent pixel, measured as they run; a guess
+// for the first). Side and steps are chosen once (and again once measured), so that the s/suffix reuse applies to
+// drafts as to full renders; clear() chooses again.
+struct DraftPolicy {
+    int64_t minParameters = 100000000;  // UNets from this size on preview as drafts (SD 1.5: 860 M; the demo: 5 M)
+    double budgetSeconds = 8.0;         // denoising + decode of one draft
+    int64_t maxLatentSide = 32;         // the draft's latent side: the largest from this, halving, where minSteps fit
+    int64_t minLatentSide = 16;
+    int minSteps = 2;
+    int maxSteps = 10;
+};
+
 class PreviewRenderer {
 public:
-    explicit PreviewRenderer(StableDiffusion& sd) : m_sd(&sd) {}
+    explicit PreviewRenderer(StableDiffusion& sd);
 
     // What the session knows and the renderer does not: the class's pool entries (current ones only) and its prompt.
     struct ClassInput {
@@ -58,6 +73,10 @@ public:
     // samples s by s, α by α, so it keeps one per sample: each render finds its α's previous s.
     void setKeptTrajectories(int count) { m_keep = std::max(1, count); }
     int keptTrajectories() const { return m_keep; }
+    void setDraftPolicy(const DraftPolicy& policy) { m_draft = policy; }
+    const DraftPolicy& draftPolicy() const { return m_draft; }
+    // Whether render() would answer params with a draft, and with how many steps (0: a full render).
+    int draftSteps(const PreviewParams& params);
     // The pool, the concepts or the model changed: forget everything derived from them.
     void clear();
     int64_t promptEncodings() const { return m_promptEncodings; }  // text-encoder runs so far (for tests)
@@ -85,6 +104,13 @@ private:
     std::map<std::string, torch::Tensor> m_inversions;
     std::vector<Trajectory> m_recent;  // newest last, at most m_keep
     int m_keep = 1;
+    DraftPolicy m_draft;
+    int64_t m_unetParameters = 0;
+    double m_stepSecondsPerCell = 0.0;    // measured: seconds of one denoising step per latent pixel (0: none yet)
+    double m_decodeSecondsPerCell = 0.0;  // measured: seconds of one decode per latent pixel
+    int m_draftSteps = 0;                 // chosen for this model (0: not yet)
+    int64_t m_draftSide = 0;              // the draft's latent side, chosen with m_draftSteps
+    bool m_draftStepsMeasured = false;    // chosen from measured costs (else from the first guess)
 };
 
 }  // namespace diffii

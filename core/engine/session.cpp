@@ -861,6 +861,7 @@ std::vector<SplitSweepPoint> ProjectSession::splitSweep(
             p.intermediateEvery = 0;
             p.alpha = alphas[static_cast<size_t>(k)];
             p.denoise.split = splits[i];
+            p.fullRender = true;  // the metrics compare with the sources at the model's size
             auto rendered = renderer.render(input, p);
             images.push_back(rendered.image);
             if (onPoint) shown.push_back(toPreviewImage(rendered));

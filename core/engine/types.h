@@ -210,6 +210,9 @@ struct PreviewParams {
     std::string suffix;  // scene suffix of the first stage
     DenoiseSettings denoise;
     int intermediateEvery = 0;  // decode an intermediate image every N steps (0: none)
+    // A large model (SD 1.5: one UNet call costs seconds) previews as a draft — fewer steps and a lower resolution,
+    // chosen to come back in seconds — unless this is set: the full render, with the settings as given.
+    bool fullRender = false;
 };
 
 // What a preview used and did, besides its image.
@@ -220,6 +223,8 @@ struct PreviewInfo {
     int first = 0, second = 0;   // the pair used (after clamping)
     int computedSteps = 0;       // denoising steps (UNet calls with CFG batched) run for this image
     int reusedSteps = 0;         // steps taken from the previous trajectory
+    bool draft = false;          // a draft: `steps` steps at a lower resolution instead of the settings
+    int steps = 0;               // denoising steps of this image's trajectory (the settings' unless a draft)
 };
 
 struct PreviewImage : PreviewInfo {

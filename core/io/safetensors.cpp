@@ -110,6 +110,15 @@ at::Tensor SafeTensorsFile::view(const std::string& name) const {
     return torch::from_blob(data, i.shape, torch::TensorOptions().dtype(scalar));
 }
 
+void SafeTensorsFile::dropPages(const std::string& name) const {
+    const TensorInfo& i = info(name);
+    const auto page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    // Whole pages inside the tensor's span only: its neighbours' bytes stay resident.
+    const size_t begin = (m_dataStart + static_cast<size_t>(i.begin) + page - 1) / page * page;
+    const size_t end = (m_dataStart + static_cast<size_t>(i.end)) / page * page;
+    if (end > begin) ::madvise(static_cast<char*>(m_map) + begin, end - begin, MADV_DONTNEED);
+}
+
 at::Tensor SafeTensorsFile::tensor(const std::string& name) const {
     const TensorInfo& i = info(name);
     if (i.numel() == 0) return view(name);

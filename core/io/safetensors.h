@@ -36,6 +36,9 @@ public:
     at::Tensor tensor(const std::string& name) const;
     // Zero-copy view into the mapping; valid while this object lives.
     at::Tensor view(const std::string& name) const;
+    // Drops the resident pages of the tensor's bytes (they are read from the file again if used): after copying a
+    // tensor out, so that reading a large checkpoint does not keep it all in memory. Views stay valid.
+    void dropPages(const std::string& name) const;
 
 private:
     std::string m_path;

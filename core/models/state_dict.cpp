@@ -97,7 +97,11 @@ LoadReport loadStateDict(torch::nn::Module& module, const std::vector<std::strin
     torch::NoGradGuard noGrad;
     auto report = matchStateDict(module, files, options,
                                  [](const SafeTensorsFile& file, const std::string& key, torch::Tensor& target) {
-                                     target.copy_(file.view(key).reshape(target.sizes()).to(target.scalar_type()));
+                                     // copy_ converts the dtype on the way: no temporary copy of the tensor; the file's
+                                     // pages it read are dropped, so that the mapping does not add the checkpoint's
+                                     // size to the peak memory.
+                                     target.copy_(file.view(key).reshape(target.sizes()));
+                                     file.dropPages(key);
                                  });
     if (strict && !report.ok()) throw Error(report.describe(fileList(files)));
     return report;

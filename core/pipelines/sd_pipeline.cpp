@@ -6,14 +6,26 @@
 
 #include "core/io/error.h"
 #include "core/io/finite.h"
+#include "core/pipelines/vae_tiling.h"
 
 namespace diffii {
 namespace {
 
 torch::Tensor unetCall(StableDiffusion& sd, const torch::Tensor& latents, int64_t t, const torch::Tensor& ehs) {
     const auto dtype = sd.dtype();
-    auto timestep = torch::tensor(t, torch::kInt64);
-    return sd.unet()->forward(latents.to(dtype), timestep, ehs.to(dtype)).to(torch::kFloat32);
+    if (torch::GradMode::is_enabled())
+        return sd.unet()
+            ->forward(latents.to(dtype), torch::tensor(t, torch::kInt64), ehs.to(dtype))
+            .to(torch::kFloat32);
+    // Inference mode (no version counters, no autograd dispatch): less overhead per operation, which is most of a
+    // small model's time. The result leaves it as an ordinary tensor (a copy of the small noise prediction), so
+    // that callers may use it anywhere, autograd included.
+    torch::Tensor out;
+    {
+        c10::InferenceMode inference;
+        out = sd.unet()->forward(latents.to(dtype), torch::tensor(t, torch::kInt64), ehs.to(dtype));
+    }
+    return out.is_inference() ? out.to(torch::kFloat32, /*non_blocking=*/false, /*copy=*/true) : out;
 }
 
 void checkSettings(int steps, double guidance, const char* what) {
@@ -38,15 +50,25 @@ torch::Tensor encodeImageToLatent(StableDiffusion& sd, const torch::Tensor& imag
     torch::NoGradGuard g;
     auto x = image01.dim() == 3 ? image01.unsqueeze(0) : image01;
     const auto dtype = sd.dtype();
-    auto mean = sd.vae()->encodeMeanLogvar((2 * x.to(torch::kFloat32) - 1).to(dtype)).first.to(torch::kFloat32);
+    torch::Tensor mean;
+    {
+        c10::InferenceMode inference;  // see unetCall
+        mean = vaeEncodeMean(sd.vae(), (2 * x.to(torch::kFloat32) - 1).to(dtype));
+    }
+    mean = mean.to(torch::kFloat32);
     requireFinite(mean, "VAE encode");
-    return mean * sd.vae()->config().scalingFactor;
+    return mean * sd.vae()->config().scalingFactor;  // an ordinary tensor
 }
 
 torch::Tensor decodeLatentToImage(StableDiffusion& sd, const torch::Tensor& latents) {
     torch::NoGradGuard g;
     const auto scaled = (1.0 / sd.vae()->config().scalingFactor) * latents.to(torch::kFloat32);
-    auto decoded = sd.vae()->decode(scaled.to(sd.dtype())).to(torch::kFloat32);
+    torch::Tensor decoded;
+    {
+        c10::InferenceMode inference;  // see unetCall
+        decoded = vaeDecode(sd.vae(), scaled.to(sd.dtype()));
+    }
+    decoded = decoded.to(torch::kFloat32);
     // Before the clamp, which would turn infinity into white.
     requireFinite(decoded, "decode (VAE)");
     return (decoded / 2 + 0.5).clamp(0, 1);
