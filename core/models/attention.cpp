@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <ATen/Parallel.h>
+
 #include "core/models/layers.h"
 
 namespace diffii {
@@ -9,10 +11,10 @@ namespace diffii {
 namespace nn = torch::nn;
 
 namespace {
-// Elements of one block of attention scores (2 Mi: 4 MiB in bfloat16, 8 MiB in float32). Small enough to stay
-// near the cache between q·k, softmax and p·v; measured 2-4x faster than one full [B*heads, N, M] score tensor for
-// SD 1.5 at 64x64 latents (4096 tokens), and the peak memory no longer grows with N^2.
-constexpr int64_t kScoreBlockElements = int64_t(1) << 21;
+// Elements of one block of attention scores, one per compute thread (256 Ki: 1 MiB in float32, within a core's L2).
+// Blocks of 2 Mi elements were measured 2-4x faster than one full [B*heads, N, M] score tensor for SD 1.5 at 64x64
+// latents (4096 tokens), and the peak memory no longer grows with N^2; per-thread blocks in L2 go further.
+constexpr int64_t kScoreBlockElements = int64_t(1) << 18;
 }  // namespace
 
 torch::Tensor scaledDotProductAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
@@ -28,9 +30,6 @@ torch::Tensor scaledDotProductAttention(const torch::Tensor& q, const torch::Ten
     }
     auto out = torch::empty({bh, n, v.size(2)}, v.options());
     const bool reduced = q.scalar_type() != torch::kFloat32;
-    // Blocks of (heads, queries): prefer at least 256 queries per block, then as many heads as fit.
-    const int64_t heads = std::clamp<int64_t>(kScoreBlockElements / std::max<int64_t>(1, 256 * m), 1, bh);
-    const int64_t queries = std::clamp<int64_t>(kScoreBlockElements / std::max<int64_t>(1, heads * m), 1, n);
     torch::Tensor qf = q, kt = k.transpose(1, 2);
     if (reduced && upcastScores) {
         qf = q.to(torch::kFloat32);
@@ -40,20 +39,27 @@ torch::Tensor scaledDotProductAttention(const torch::Tensor& q, const torch::Ten
         // into q: one extra rounding of q, well below the bfloat16 error of the scores.
         qf = (q.to(torch::kFloat32) * scale).to(q.scalar_type());
     }
-    for (int64_t h = 0; h < bh; h += heads) {
-        const int64_t hl = std::min(heads, bh - h);
-        const auto kh = kt.narrow(0, h, hl), vh = v.narrow(0, h, hl), qh = qf.narrow(0, h, hl);
-        for (int64_t s = 0; s < n; s += queries) {
+    // Tasks of (one head, a block of queries), spread over the compute threads, each computed with single-threaded
+    // products: LibTorch 1.13 runs a float32 bmm as one OpenBLAS product per batch entry on the calling thread (one
+    // core of two), and a small score block per task stays in the core's cache between q·k, the scale, the softmax
+    // and p·v. Identical arithmetic per query row to one unblocked product.
+    const int64_t threads = std::max<int64_t>(1, at::get_num_threads());
+    int64_t queries = std::clamp<int64_t>(kScoreBlockElements / std::max<int64_t>(1, m), 16, n);
+    const int64_t perHead = (n + queries - 1) / queries;
+    const int64_t tasks = bh * perHead;
+    at::parallel_for(0, tasks, (tasks + threads - 1) / threads, [&](int64_t begin, int64_t end) {
+        for (int64_t t = begin; t < end; ++t) {
+            const int64_t h = t / perHead, s = (t % perHead) * queries;
             const int64_t len = std::min(queries, n - s);
-            const auto qs = qh.narrow(1, s, len);
+            const auto qs = qf[h].narrow(0, s, len);
             torch::Tensor scores;
             if (qs.scalar_type() == torch::kFloat32) {
                 // diffusers computes baddbmm(empty, q, k^T, beta=0, alpha=scale), but LibTorch 1.13's CPU baddbmm
                 // can propagate NaN from the uninitialised input despite beta = 0 (seen as intermittent NaN noise
-                // predictions in the Diff-II parity test): bmm, then scale in place (one rounding more).
-                scores = torch::bmm(qs, kh).mul_(scale);
+                // predictions in the Diff-II parity test): mm, then scale in place (one rounding more).
+                scores = torch::mm(qs, kt[h]).mul_(scale);
             } else {
-                scores = torch::bmm(qs, kh);
+                scores = torch::mm(qs, kt[h]);
             }
             // A bfloat16 softmax accumulates in float32 internally; its output differs from a float32 softmax only
             // by the final rounding (measured: same max error against float64 attention), at a third of the cost.
@@ -62,10 +68,10 @@ torch::Tensor scaledDotProductAttention(const torch::Tensor& q, const torch::Ten
                                       ? torch::softmax(scores, -1, torch::kFloat32)
                                       : torch::softmax(scores, -1);
             scores = torch::Tensor();
-            auto outBlock = out.narrow(0, h, hl).narrow(1, s, len);
-            torch::bmm_out(outBlock, probs.scalar_type() == v.scalar_type() ? probs : probs.to(v.scalar_type()), vh);
+            auto outBlock = out[h].narrow(0, s, len);
+            torch::mm_out(outBlock, probs.scalar_type() == v.scalar_type() ? probs : probs.to(v.scalar_type()), v[h]);
         }
-    }
+    });
     return out;
 }
 
@@ -98,7 +104,7 @@ nn::Linear& AttentionImpl::projection(Projection which) {
 }
 
 torch::Tensor AttentionImpl::project(Projection which, const torch::Tensor& x) {
-    auto y = projection(which)(x);
+    auto y = linearRows(projection(which), x);
     if (m_hooks[which]) y = y + m_hooks[which](x);
     return y;
 }
@@ -135,8 +141,9 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& hidden, const torch::T
 GEGLUImpl::GEGLUImpl(int64_t dimIn, int64_t dimOut) { proj = register_module("proj", nn::Linear(dimIn, dimOut * 2)); }
 
 torch::Tensor GEGLUImpl::forward(const torch::Tensor& x) {
-    auto parts = proj(x).chunk(2, -1);
-    return parts[0] * torch::gelu(parts[1]);
+    auto parts = linearRows(proj, x).chunk(2, -1);
+    if (torch::GradMode::is_enabled()) return parts[0] * torch::gelu(parts[1]);
+    return torch::gelu(parts[1]).mul_(parts[0]);  // inference: one temporary fewer
 }
 
 FeedForwardImpl::FeedForwardImpl(int64_t dim, int64_t mult) {
@@ -146,7 +153,7 @@ FeedForwardImpl::FeedForwardImpl(int64_t dim, int64_t mult) {
     net = register_module("net", nn::ModuleList(m_geglu, nn::Dropout(0.0), m_out));
 }
 
-torch::Tensor FeedForwardImpl::forward(const torch::Tensor& x) { return m_out(m_geglu(x)); }
+torch::Tensor FeedForwardImpl::forward(const torch::Tensor& x) { return linearRows(m_out, m_geglu(x)); }
 
 BasicTransformerBlockImpl::BasicTransformerBlockImpl(const BasicTransformerBlockOptions& o)
     : m_onlyCrossAttention(o.onlyCrossAttention) {
@@ -207,14 +214,14 @@ torch::Tensor Transformer2DModelImpl::forward(const torch::Tensor& x, const torc
         h = m_projInConv(h);
         h = h.permute({0, 2, 3, 1}).reshape({b, hgt * wid, h.size(1)});
     } else {
-        h = m_projInLinear(h.permute({0, 2, 3, 1}).reshape({b, hgt * wid, x.size(1)}));
+        h = linearRows(m_projInLinear, h.permute({0, 2, 3, 1}).reshape({b, hgt * wid, x.size(1)}));
     }
     for (auto& block : blocks) h = block(h, context);
     if (m_projOutConv) {
         h = h.reshape({b, hgt, wid, h.size(2)}).permute({0, 3, 1, 2}).contiguous();
         h = m_projOutConv(h);
     } else {
-        h = m_projOutLinear(h).reshape({b, hgt, wid, x.size(1)}).permute({0, 3, 1, 2}).contiguous();
+        h = linearRows(m_projOutLinear, h).reshape({b, hgt, wid, x.size(1)}).permute({0, 3, 1, 2}).contiguous();
     }
     return h + x;
 }

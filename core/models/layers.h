@@ -24,6 +24,13 @@ inline torch::Tensor layerNormF32(const torch::nn::LayerNorm& ln, const torch::T
         .to(x.scalar_type());
 }
 
+// y = x W^T + b for the Linear `linear`, x [..., in]. Without autograd, a large product runs as a oneDNN 1x1
+// convolution over the rows of x seen as a channels-last image: LibTorch 1.13's float32 products go to OpenBLAS,
+// which runs on the calling thread only (core/jobs/threads.cpp); measured 4-5x slower than oneDNN on the
+// AVX-512 Xeon of this class. Same result up to the summation order; with autograd or for small products,
+// torch::linear.
+torch::Tensor linearRows(const torch::nn::Linear& linear, const torch::Tensor& x);
+
 // Converts a module to dtype, but keeps every GroupNorm/LayerNorm parameter in float32.
 void toComputeDtype(torch::nn::Module& module, torch::Dtype dtype);
 
