@@ -9,6 +9,7 @@
 #include "core/io/error.h"
 #include "core/io/image.h"
 #include "core/io/safetensors.h"
+#include "core/jobs/device.h"
 #include "core/models/lora.h"
 #include "core/pipelines/sd_pipeline.h"
 
@@ -72,6 +73,7 @@ void validatePairRequest(const PairModel& model, const PairRequest& request) {
     readable(request.imageB, "--image");
     for (const auto& e : model.embeddings) readable(e, "--embeddings");
     if (!model.lora.empty()) readable(model.lora, "--lora");
+    requireDeviceAvailable(model.device, "--device");
     if (request.prompt.empty()) fail("--prompt is empty");
     const auto steps = "an integer in [1, " + std::to_string(kMaxSamplingSteps) + "]";
     if (request.denoise.steps < 1 || request.denoise.steps > kMaxSamplingSteps)
@@ -98,6 +100,7 @@ PairResult generatePair(const PairModel& model, const PairRequest& request, cons
     validatePairRequest(model, request);  // every argument before the model loads and the first UNet call
     LoadSettings settings;
     settings.precision = model.precision;
+    settings.device = model.device;
     auto sd = StableDiffusion::load(model.modelDir, settings);
     for (const auto& e : model.embeddings) loadTextualInversion(e, sd->tokenizer(), *sd->textEncoder());
     if (!model.lora.empty()) {

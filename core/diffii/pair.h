@@ -29,6 +29,7 @@ struct PairRequest {
 struct PairModel {
     std::string modelDir;
     Precision precision = Precision::Auto;
+    std::string device = "cpu";           // "cpu", "cuda", "cuda:N" (core/jobs/device.h)
     std::vector<std::string> embeddings;  // {token: vector} safetensors files
     std::string lora;                     // diffusers, attn-procs, PEFT or kohya keys; "" for none
 };

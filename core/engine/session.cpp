@@ -20,6 +20,7 @@
 #include "core/io/error.h"
 #include "core/io/image.h"
 #include "core/io/json_config.h"
+#include "core/jobs/device.h"
 #include "core/jobs/threads.h"
 #include "core/models/state_dict.h"
 
@@ -299,8 +300,10 @@ void removeCreatedProjectFolder(const CreatedProjectFolder& created) {
 }
 
 std::unique_ptr<ProjectSession> ProjectSession::open(const std::string& projectDir, Precision precision,
-                                                     const JobContext* job) {
+                                                     const JobContext* job, const std::string& device) {
     std::unique_ptr<ProjectSession> s(new ProjectSession());
+    s->m_device = parseDevice(device, "device");
+    requireDeviceAvailable(s->m_device, "device");  // before the project is read: the error is the device's
     s->m_project = Project::open(projectDir);
     auto& project = *s->m_project;
     if (job) job->report("open", 0, 3, "dataset");
@@ -312,6 +315,7 @@ std::unique_ptr<ProjectSession> ProjectSession::open(const std::string& projectD
     if (job) job->report("open", 2, 3, "model");
     LoadSettings ls;
     ls.precision = precision;
+    ls.device = s->m_device;
     s->m_sd = loadModelForThisThread(project.modelDir(), ls);
     s->loadTrainedConcepts();
     if (job) job->report("open", 3, 3, "ready");
@@ -322,6 +326,7 @@ ProjectSession::ProjectSession() = default;
 ProjectSession::~ProjectSession() = default;
 
 std::string ProjectSession::precisionReason() const { return m_sd->precisionReason(); }
+std::string ProjectSession::device() const { return m_device; }
 int64_t ProjectSession::nativeImageSize() const { return m_sd->nativeImageSize(); }
 
 void ProjectSession::invalidateCaches() {
@@ -394,12 +399,12 @@ ConceptResult ProjectSession::trainConcepts(
     auto s = settings();
     // Training starts from the base model (without old concepts), in the precision the settings ask for.
     const torch::Dtype workDtype = m_sd->dtype();
-    s.concepts.bf16 = choosePrecision(s.conceptsPrecision, parameterCount(*m_sd->unet())).bfloat16;
+    s.concepts.bf16 = choosePrecisionOn(m_device, s.conceptsPrecision, parameterCount(*m_sd->unet())).bfloat16;
     const torch::Dtype trainDtype = s.concepts.bf16 ? torch::kBFloat16 : torch::kFloat32;
     if (m_concepts || trainDtype != workDtype) {
         m_concepts.reset();
         invalidateCaches();
-        m_sd = loadModelForThisThread(m_project->modelDir(), LoadSettings{trainDtype, std::nullopt});
+        m_sd = loadModelForThisThread(m_project->modelDir(), LoadSettings{trainDtype, std::nullopt, m_device});
     }
     ConceptLearner learner(m_sd, classes, m_project->config().metaclass, s.concepts);
     // The samples of the steps a resumed run trains again, or of every step for a fresh run, are gone.
@@ -439,7 +444,7 @@ ConceptResult ProjectSession::trainConcepts(
         // Paused or failed: the model holds a half-trained LoRA and extra tokens. Back to the base model with the
         // concepts trained before (if any), so that previews and the pool do not use the unfinished state.
         try {
-            m_sd = loadModelForThisThread(m_project->modelDir(), LoadSettings{workDtype, std::nullopt});
+            m_sd = loadModelForThisThread(m_project->modelDir(), LoadSettings{workDtype, std::nullopt, m_device});
             loadTrainedConcepts();
         } catch (...) {
             // The original error is the one to report.
@@ -453,7 +458,7 @@ ConceptResult ProjectSession::trainConcepts(
     prov.created = isoTimeNow();
     writeFileAtomic((fs::path(m_project->conceptsDir()) / kConceptsProvenance).string(), prov.toJson().dump(2));
     // Use exactly what was saved (the same path as a later open()), in the session's dtype.
-    m_sd = loadModelForThisThread(m_project->modelDir(), LoadSettings{workDtype, std::nullopt});
+    m_sd = loadModelForThisThread(m_project->modelDir(), LoadSettings{workDtype, std::nullopt, m_device});
     loadTrainedConcepts();
     return result;
 }

@@ -8,6 +8,7 @@
 #include "core/io/error.h"
 #include "core/io/json_config.h"
 #include "core/io/safetensors.h"
+#include "core/jobs/device.h"
 #include "core/jobs/precision.h"
 #include "core/models/config_limits.h"
 #include "core/models/layers.h"
@@ -214,6 +215,10 @@ std::shared_ptr<StableDiffusion> StableDiffusion::load(const std::string& modelD
     const std::string indexPath = requireDir(modelDir);
     auto sd = std::shared_ptr<StableDiffusion>(new StableDiffusion());
     sd->m_dir = modelDir;
+    sd->m_deviceName = parseDevice(settings.device, "device");
+    requireDeviceAvailable(sd->m_deviceName, "device");
+    configureDeviceMath(sd->m_deviceName);
+    sd->m_device = torch::Device(sd->m_deviceName);
     sd->m_dtype = settings.dtype;
     sd->m_precisionReason = settings.dtype == torch::kFloat32 ? "float32: asked for" : "bfloat16: asked for";
     sd->m_modelIndex = readJsonFile(indexPath);
@@ -240,7 +245,7 @@ std::shared_ptr<StableDiffusion> StableDiffusion::load(const std::string& modelD
     const auto& unet = cfg.unetFiles;
     withFileContext(unet.configPath, "building the UNet", [&] { sd->m_unet = UNet2DConditionModel(cfg.unet); });
     if (settings.precision) {
-        const auto choice = choosePrecision(*settings.precision, parameterCount(*sd->m_unet));
+        const auto choice = choosePrecisionOn(sd->m_deviceName, *settings.precision, parameterCount(*sd->m_unet));
         sd->m_dtype = choice.bfloat16 ? torch::kBFloat16 : torch::kFloat32;
         sd->m_precisionReason = choice.reason;
     }
@@ -259,6 +264,7 @@ std::shared_ptr<StableDiffusion> StableDiffusion::load(const std::string& modelD
              std::initializer_list<torch::nn::Module*>{sd->m_textEncoder.get(), sd->m_unet.get(), sd->m_vae.get()}) {
             m->eval();
             toComputeDtype(*m, sd->m_dtype);
+            if (sd->m_device != torch::kCPU) m->to(sd->m_device);
         }
     });
     return sd;
@@ -267,7 +273,7 @@ std::shared_ptr<StableDiffusion> StableDiffusion::load(const std::string& modelD
 torch::Tensor StableDiffusion::encodePrompt(const std::string& prompt) {
     torch::NoGradGuard noGrad;
     const auto ids = m_tokenizer->encodePadded(prompt, m_tokenizer->maxLength());
-    auto input = torch::tensor(ids, torch::kInt64).unsqueeze(0);
+    auto input = torch::tensor(ids, torch::kInt64).unsqueeze(0).to(m_device);
     return m_textEncoder->forward(input).lastHiddenState;
 }
 
