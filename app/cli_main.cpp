@@ -32,6 +32,7 @@
 #include "core/eval/evaluation.h"
 #include "core/eval/metrics.h"
 #include "core/io/error.h"
+#include "core/jobs/device.h"
 #include "core/jobs/precision.h"
 #include "core/jobs/slurm.h"
 #include "core/jobs/threads.h"
@@ -54,6 +55,17 @@ void printUsage(const std::map<QString, Command>& commands) {
 constexpr const char* kPrecisionHelp =
     "Compute precision: auto (default: bfloat16 where the CPU has it natively and the model is full-size, else "
     "float32; diffii info --system tells which), float32 or bfloat16";
+
+constexpr const char* kDeviceHelp =
+    "Compute device: cpu (default), cuda (the first GPU) or cuda:N; needs a LibTorch built with CUDA (README, CUDA)";
+
+// --device D, canonical ("cpu", "cuda:0", ...) and checked against this LibTorch before any work.
+std::string deviceOf(const QCommandLineParser& parser) {
+    if (!parser.isSet(QStringLiteral("device"))) return "cpu";
+    const auto device = diffii::parseDevice(parser.value(QStringLiteral("device")).toStdString(), "--device");
+    diffii::requireDeviceAvailable(device, "--device");
+    return device;
+}
 
 // --precision P, or --bf16 (kept as a short form of --precision bfloat16).
 diffii::Precision precisionOf(const QCommandLineParser& parser) {
@@ -111,6 +123,7 @@ int runInfo(const QStringList& args) {
     const QStringList pos = parser.positionalArguments();
     if (parser.isSet(system)) {
         std::printf("%s", diffii::systemReport().c_str());
+        std::printf("%s\n", diffii::deviceReport().c_str());
         if (pos.isEmpty()) return 0;
         std::printf("\n");
     }
@@ -205,6 +218,7 @@ int runPair(const QStringList& args) {
     opt("raw", "Also write the decoded image as float32 safetensors tensor 'image' (3, H, W) in [0, 1]", "FILE");
     opt("precision", kPrecisionHelp, "P", "auto");
     opt("bf16", "Same as --precision bfloat16");
+    opt("device", kDeviceHelp, "D", "cpu");
     parseOrExit(parser, args, QStringLiteral("pair"),
                 QStringLiteral("Invert two images with the prompt, rotate along the circle through their inversions "
                                "by alpha, denoise in two stages and write the PNG."));
@@ -220,6 +234,7 @@ int runPair(const QStringList& args) {
     diffii::PairModel model;
     model.modelDir = parser.value(QStringLiteral("model")).toStdString();
     model.precision = precisionOf(parser);
+    model.device = deviceOf(parser);
     for (const QString& e : parser.values(QStringLiteral("embeddings"))) model.embeddings.push_back(e.toStdString());
     model.lora = parser.value(QStringLiteral("lora")).toStdString();
     model.modelConfig = parser.value(QStringLiteral("model-config")).toStdString();
@@ -471,12 +486,14 @@ diffii::WorkflowSettings applySettings(diffii::ProjectSession& session, const QC
 void addPrecisionOpts(QCommandLineParser& parser) {
     addOpt(parser, "precision", kPrecisionHelp, "P");
     addOpt(parser, "bf16", "Same as --precision bfloat16");
+    addOpt(parser, "device", kDeviceHelp, "D");
 }
 
 std::unique_ptr<diffii::ProjectSession> openSession(const QString& dir, diffii::Precision precision,
-                                                    diffii::JobContext& job) {
-    auto session = diffii::ProjectSession::open(dir.toStdString(), precision, &job);
-    std::fprintf(stderr, "model: %s\n", session->precisionReason().c_str());
+                                                    diffii::JobContext& job, const std::string& device = "cpu") {
+    auto session = diffii::ProjectSession::open(dir.toStdString(), precision, &job, device);
+    std::fprintf(stderr, "model: %s%s\n", session->precisionReason().c_str(),
+                 device == "cpu" ? "" : (", on " + device).c_str());
     return session;
 }
 
@@ -498,6 +515,7 @@ int runTrain(const QStringList& args) {
            "natively and the model is full-size), float32 or bfloat16",
            "P");
     addOpt(parser, "bf16", "Same as --precision bfloat16");
+    addOpt(parser, "device", kDeviceHelp, "D");
     parseOrExit(parser, args, QStringLiteral("train"),
                 QStringLiteral("Learn the class concepts (textual inversion + shared LoRA); resumes a checkpoint."));
     // Every writing command holds the project's lock throughout (core/data/project_lock.h): a second writer is
@@ -505,7 +523,7 @@ int runTrain(const QStringList& args) {
     const diffii::ProjectLock lock(requireProjectArg(parser, "train").toStdString(), "train");
     checkOptions(requireProjectArg(parser, "train"), parser);
     auto job = cliJob();
-    auto session = openSession(requireProjectArg(parser, "train"), diffii::Precision::Auto, job);
+    auto session = openSession(requireProjectArg(parser, "train"), diffii::Precision::Auto, job, deviceOf(parser));
     applySettings(*session, parser);
     if (parser.isSet(QStringLiteral("precision")) || parser.isSet(QStringLiteral("bf16"))) {
         auto settings = session->settings();
@@ -591,7 +609,7 @@ int runPool(const QStringList& args) {
     const diffii::ProjectLock lock(requireProjectArg(parser, "pool").toStdString(), "pool");
     checkOptions(requireProjectArg(parser, "pool"), parser);
     auto job = cliJob();
-    auto session = openSession(requireProjectArg(parser, "pool"), precisionOf(parser), job);
+    auto session = openSession(requireProjectArg(parser, "pool"), precisionOf(parser), job, deviceOf(parser));
     applySettings(*session, parser);
     const auto entries = session->buildPool(&job);
     double mean = 0;
@@ -628,7 +646,7 @@ int runGenerate(const QStringList& args) {
     checkOptions(dir, parser);
     diffii::recordSlurmShard(dir.toStdString(), shard, [&] {
         auto job = cliJob();
-        auto session = openSession(dir, precisionOf(parser), job);
+        auto session = openSession(dir, precisionOf(parser), job, deviceOf(parser));
         bool changesSettings = shard.count == 1;
         for (const char* o : {"expansion", "steps", "guidance", "split"})
             changesSettings = changesSettings || parser.isSet(QString::fromLatin1(o));
@@ -870,7 +888,7 @@ int runDemo(const QStringList& args) {
         t = now;
         return s;
     };
-    auto session = openSession(QString::fromStdString(projectDir), precisionOf(parser), job);
+    auto session = openSession(QString::fromStdString(projectDir), precisionOf(parser), job, deviceOf(parser));
     if (train || !session->hasConcepts()) {
         auto settings = session->settings();
         settings.conceptsPrecision = precisionOf(parser);
@@ -941,7 +959,7 @@ int runContactSheet(const QStringList& args) {
     list("turns", cs.turns);
     cs.suffix = parser.value(QStringLiteral("suffix")).toStdString();
     auto job = cliJob();
-    auto session = openSession(requireProjectArg(parser, "contact-sheet"), precisionOf(parser), job);
+    auto session = openSession(requireProjectArg(parser, "contact-sheet"), precisionOf(parser), job, deviceOf(parser));
     const auto files =
         diffii::writeContactSheets(*session, parser.value(QStringLiteral("out")).toStdString(), cs, &job);
     std::printf("wrote %zu contact sheets -> %s\n", files.size(), qPrintable(parser.value(QStringLiteral("out"))));
@@ -1003,6 +1021,10 @@ int runEvaluate(const QStringList& args) {
     addOpt(parser, "lpips-trunk", "AlexNet weights for the LPIPS diversity (with --lpips-lin)", "FILE");
     addOpt(parser, "lpips-lin", "LPIPS v0.1 linear layers", "FILE");
     addOpt(parser, "out", "Output folder: results.json, table.md, table.csv and one folder per run (resumable)", "DIR");
+    addOpt(parser, "device",
+           "Compute device of the diffusion model (the synthetic sets): cpu (default), cuda or cuda:N; the "
+           "classifiers train on the CPU",
+           "D");
     parseOrExit(parser, args, QStringLiteral("evaluate"),
                 QStringLiteral("Compare augmentation strategies as the paper's Table 1 does: generate each "
                                "strategy's synthetic set, train classifiers on real + synthetic images over several "
@@ -1024,7 +1046,7 @@ int runEvaluate(const QStringList& args) {
     for (const auto& s : e.strategies) diffii::checkEvaluationStrategy(s);
     const diffii::ProjectLock lock(requireProjectArg(parser, "evaluate").toStdString(), "evaluate");
     auto job = cliJob();
-    auto session = openSession(requireProjectArg(parser, "evaluate"), diffii::Precision::Auto, job);
+    auto session = openSession(requireProjectArg(parser, "evaluate"), diffii::Precision::Auto, job, deviceOf(parser));
     const auto out = parser.value(QStringLiteral("out")).toStdString();
     const auto report = diffii::runEvaluation(*session, e, out, &job);
     std::printf("%s", report.markdownTable(e).c_str());

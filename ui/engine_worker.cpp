@@ -15,6 +15,7 @@
 #include "core/eval/evaluation.h"
 #include "core/io/error.h"
 #include "core/io/json_config.h"
+#include "ui/preferences_dialog.h"
 
 namespace diffii::ui {
 namespace {
@@ -168,7 +169,8 @@ void EngineWorker::createProject(const QString& dir, const QString& datasetDir, 
                 // Loading the model is its full check (every weight against the modules): a project that does
                 // not open is removed again, so that nothing broken is left behind. The project open until now
                 // stays open in that case.
-                session = diffii::ProjectSession::open(target.string(), diffii::Precision::Auto, &ctx);
+                session = diffii::ProjectSession::open(target.string(), diffii::Precision::Auto, &ctx,
+                                                       PreferencesDialog::device().toStdString());
             } catch (...) {
                 diffii::removeCreatedProjectFolder(made);
                 throw;
@@ -190,7 +192,8 @@ void EngineWorker::createProject(const QString& dir, const QString& datasetDir, 
 void EngineWorker::openProject(const QString& dir) {
     runJob(jobs::kOpen, [&](diffii::JobContext& ctx) {
         m_session.reset();
-        m_session = diffii::ProjectSession::open(dir.toStdString(), diffii::Precision::Auto, &ctx);
+        m_session = diffii::ProjectSession::open(dir.toStdString(), diffii::Precision::Auto, &ctx,
+                                                 PreferencesDialog::device().toStdString());
         Q_EMIT projectOpened(makeProjectInfo());
         emitPool();
         loadSynthetic();
@@ -204,7 +207,8 @@ void EngineWorker::openDemo(const QString& dir) {
         const auto projectDir =
             diffii::prepareDemoProject(dir.isEmpty() ? diffii::defaultDemoProjectDir() : dir.toStdString(), resources);
         m_session.reset();
-        m_session = diffii::ProjectSession::open(projectDir, diffii::Precision::Auto, &ctx);
+        m_session = diffii::ProjectSession::open(projectDir, diffii::Precision::Auto, &ctx,
+                                                 PreferencesDialog::device().toStdString());
         Q_EMIT projectOpened(makeProjectInfo());
         emitPool();
         loadSynthetic();

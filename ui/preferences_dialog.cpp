@@ -14,11 +14,22 @@
 #include <QVBoxLayout>
 
 #include "ui/retranslate.h"
+#include "core/jobs/device.h"
 
 namespace diffii::ui {
 
 QString PreferencesDialog::settingsKey() { return QStringLiteral("ui/language"); }
 QString PreferencesDialog::reopenLastKey() { return QStringLiteral("project/reopenLast"); }
+QString PreferencesDialog::deviceKey() { return QStringLiteral("engine/device"); }
+
+QString PreferencesDialog::device() {
+    try {
+        return QString::fromStdString(
+            diffii::parseDevice(QSettings().value(deviceKey(), QStringLiteral("cpu")).toString().toStdString(), ""));
+    } catch (const std::exception&) {
+        return QStringLiteral("cpu");
+    }
+}
 
 bool PreferencesDialog::applyLanguage(const QString& lang) {
     static QPointer<QTranslator> qtTranslator;
@@ -67,6 +78,23 @@ PreferencesDialog::PreferencesDialog(QWidget* parent) : QDialog(parent) {
     m_reopenLast->setToolTip(tr("A project folder given on the command line, or --demo, is opened instead"));
     m_reopenLast->setChecked(QSettings().value(reopenLastKey(), true).toBool());
     form->addRow(QString(), m_reopenLast);
+    // The GPUs this LibTorch sees; a stored GPU that is not visible now stays listed (opening a project then names
+    // the problem) so that the setting is not lost on a machine without it.
+    m_device = new QComboBox(this);
+    m_device->setObjectName(QStringLiteral("deviceCombo"));
+    m_device->addItem(tr("CPU"), QStringLiteral("cpu"));
+    for (int i = 0; i < diffii::cudaDeviceCount(); ++i)
+        m_device->addItem(tr("GPU %1 (CUDA)").arg(i), QStringLiteral("cuda:%1").arg(i));
+    const QString stored = device();
+    if (m_device->findData(stored) < 0) m_device->addItem(tr("%1 (not visible now)").arg(stored), stored);
+    m_device->setCurrentIndex(m_device->findData(stored));
+    m_device->setToolTip(
+        tr("Where the models compute. Applies when a project is opened next; the CLI takes --device."));
+    form->addRow(tr("Compute &device:"), m_device);
+    auto* deviceInfo = new QLabel(QString::fromStdString(diffii::deviceReport()), this);
+    deviceInfo->setObjectName(QStringLiteral("deviceInfo"));
+    deviceInfo->setWordWrap(true);
+    form->addRow(QString(), deviceInfo);
     layout->addLayout(form);
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
@@ -84,6 +112,7 @@ void PreferencesDialog::accept() {
     else
         settings.setValue(settingsKey(), language());
     settings.setValue(reopenLastKey(), m_reopenLast->isChecked());
+    settings.setValue(deviceKey(), m_device->currentData().toString());
     QDialog::accept();
     if (language() != before) applyLanguage(language());
 }

@@ -324,7 +324,7 @@ struct PlaceholderRows {
         if (!grad.defined()) return;
         if (grad.is_sparse()) {
             grad = grad.coalesce();
-            const auto idx = grad.indices()[0].contiguous();
+            const auto idx = grad.indices()[0].to(torch::kCPU).contiguous();  // read on the host
             const auto values = grad.values().to(torch::kFloat32);
             const auto* idp = idx.data_ptr<int64_t>();
             std::vector<int64_t> src, dst;
@@ -335,8 +335,8 @@ struct PlaceholderRows {
                 dst.push_back(it->second);
             }
             if (!src.empty())
-                rowsGrad.index_add_(0, torch::tensor(dst, torch::kLong),
-                                    values.index_select(0, torch::tensor(src, torch::kLong)));
+                rowsGrad.index_add_(0, torch::tensor(dst, torch::kLong).to(rowsGrad.device()),
+                                    values.index_select(0, torch::tensor(src, torch::kLong).to(values.device())));
         } else {
             rowsGrad.add_(grad.index_select(0, ids).to(torch::kFloat32));
         }
@@ -354,7 +354,8 @@ PlaceholderRows addPlaceholderTokens(StableDiffusion& sd, const std::vector<Conc
     std::vector<torch::Tensor> initRows;
     for (size_t c = 0; c < classes.size(); ++c) {
         const auto ids = tokenizer.encode(classes[c].initWord);
-        const auto idTensor = torch::tensor(std::vector<int64_t>(ids.begin() + 1, ids.end() - 1), torch::kLong);
+        const auto idTensor =
+            torch::tensor(std::vector<int64_t>(ids.begin() + 1, ids.end() - 1), torch::kLong).to(baseWeight.device());
         // Several BPE pieces: the mean of their embeddings.
         const auto init = baseWeight.index_select(0, idTensor).to(torch::kFloat32).mean(0);
         for (size_t i = 0; i < classTokens[c].size(); ++i) initRows.push_back(init);
@@ -371,7 +372,7 @@ PlaceholderRows addPlaceholderTokens(StableDiffusion& sd, const std::vector<Conc
                                           derivedGenerator(seed, kEmbeddingResize, 0));
     p.module = textEncoder.textModel->embeddings->tokenEmbedding;
     p.weight = textEncoder.tokenEmbeddingWeight();
-    p.ids = torch::tensor(tokenIds, torch::kLong);
+    p.ids = torch::tensor(tokenIds, torch::kLong).to(p.weight.device());
     p.rows = torch::stack(initRows).contiguous();
     for (size_t i = 0; i < tokenIds.size(); ++i) p.rowOfId[tokenIds[i]] = static_cast<int64_t>(i);
     return p;
@@ -588,14 +589,16 @@ struct ConceptRun {
             std::vector<int64_t> picks;
             for (int b = 0; b < s.batchSize; ++b)
                 picks.push_back(order.imageAt(step * perStep + micro * s.batchSize + b));
+            // Drawn on the CPU (the same draws on every device), used where the latents live.
+            const auto dev = images.latents.device();
             const auto index = torch::tensor(picks, torch::kLong);
-            auto x0 = images.latents.index_select(0, index);
+            auto x0 = images.latents.index_select(0, index.to(dev));
             if (s.randomFlip) {
-                const auto flip = torch::randint(0, 2, {s.batchSize}, gen, torch::kLong).to(torch::kBool);
-                x0 = torch::where(flip.view({-1, 1, 1, 1}), images.flipped.index_select(0, index), x0);
+                const auto flip = torch::randint(0, 2, {s.batchSize}, gen, torch::kLong).to(dev, torch::kBool);
+                x0 = torch::where(flip.view({-1, 1, 1, 1}), images.flipped.index_select(0, index.to(dev)), x0);
             }
-            const auto noise = torch::randn(x0.sizes(), gen, torch::kFloat32);
-            const auto timesteps = torch::randint(0, numTrainTimesteps, {s.batchSize}, gen, torch::kLong);
+            const auto noise = torch::randn(x0.sizes(), gen, torch::kFloat32).to(dev);
+            const auto timesteps = torch::randint(0, numTrainTimesteps, {s.batchSize}, gen, torch::kLong).to(dev);
             const auto inputIds = images.classIds.index_select(0, images.imageClass.index_select(0, index));
             const auto loss = conceptTrainingLoss(sd, noiseScheduler, x0, noise, timesteps, inputIds);
             if (!std::isfinite(loss.item<double>()))

@@ -77,7 +77,8 @@ std::string sourceFingerprint(const std::string& imagePath) {
 }  // namespace
 
 double psnr(const torch::Tensor& a, const torch::Tensor& b) {
-    const double mse = (a.to(torch::kFloat64) - b.to(torch::kFloat64)).pow(2).mean().item<double>();
+    const double mse =
+        (a.to(torch::kCPU, torch::kFloat64) - b.to(torch::kCPU, torch::kFloat64)).pow(2).mean().item<double>();
     if (mse <= 0) return 99.0;
     return 10.0 * std::log10(1.0 / mse);
 }

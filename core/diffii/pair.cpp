@@ -9,6 +9,7 @@
 #include "core/io/error.h"
 #include "core/io/image.h"
 #include "core/io/safetensors.h"
+#include "core/jobs/device.h"
 #include "core/models/lora.h"
 #include "core/pipelines/sd_pipeline.h"
 
@@ -77,6 +78,7 @@ void validatePairRequest(const PairModel& model, const PairRequest& request) {
             fail("--embedding " + e + ": no token after ':' (FILE:TOKEN)");
     }
     if (!model.lora.empty()) readable(model.lora, "--lora");
+    requireDeviceAvailable(model.device, "--device");
     if (request.prompt.empty()) fail("--prompt is empty");
     const auto steps = "an integer in [1, " + std::to_string(kMaxSamplingSteps) + "]";
     if (request.denoise.steps < 1 || request.denoise.steps > kMaxSamplingSteps)
@@ -106,6 +108,7 @@ PairResult generatePair(const PairModel& model, const PairRequest& request, cons
     settings.singleFile.modelConfig = model.modelConfig;
     if (!model.predictionType.empty())
         settings.singleFile.predictionType = parsePredictionTypeOption(model.predictionType);
+    settings.device = model.device;
     auto sd = StableDiffusion::load(model.modelDir, settings);
     for (const auto& e : model.embeddings) {
         const auto [file, token] = splitEmbeddingArgument(e);

@@ -29,6 +29,7 @@ struct PairRequest {
 struct PairModel {
     std::string modelDir;
     Precision precision = Precision::Auto;
+    std::string device = "cpu";  // "cpu", "cuda", "cuda:N" (core/jobs/device.h)
     // Textual-inversion files, "FILE" or "FILE:TOKEN", in any layout of core/diffii/textual_inversion.h (kohya,
     // A1111, diffusers); the prompt uses their tokens, a several-vector token expanding in place.
     std::vector<std::string> embeddings;

@@ -25,6 +25,7 @@
 #include "core/io/json_config.h"
 #include "core/io/safetensors.h"
 #include "core/jobs/slurm.h"
+#include "core/jobs/device.h"
 #include "core/jobs/threads.h"
 #include "core/models/state_dict.h"
 
@@ -442,8 +443,10 @@ void removeCreatedProjectFolder(const CreatedProjectFolder& created) {
 }
 
 std::unique_ptr<ProjectSession> ProjectSession::open(const std::string& projectDir, Precision precision,
-                                                     const JobContext* job) {
+                                                     const JobContext* job, const std::string& device) {
     std::unique_ptr<ProjectSession> s(new ProjectSession());
+    s->m_device = parseDevice(device, "device");
+    requireDeviceAvailable(s->m_device, "device");  // before the project is read: the error is the device's
     s->m_project = Project::open(projectDir);
     auto& project = *s->m_project;
     if (job) job->report("open", 0, 3, "dataset");
@@ -461,6 +464,7 @@ std::unique_ptr<ProjectSession> ProjectSession::open(const std::string& projectD
     if (job) job->report("open", 2, 3, "model");
     LoadSettings ls;
     ls.precision = precision;
+    ls.device = s->m_device;
     s->m_sd = loadModelForThisThread(project, ls);
     s->loadTrainedConcepts();
     if (job) job->report("open", 3, 3, "ready");
@@ -471,6 +475,7 @@ ProjectSession::ProjectSession() = default;
 ProjectSession::~ProjectSession() = default;
 
 std::string ProjectSession::precisionReason() const { return m_sd->precisionReason(); }
+std::string ProjectSession::device() const { return m_device; }
 int64_t ProjectSession::nativeImageSize() const { return m_sd->nativeImageSize(); }
 
 void ProjectSession::invalidateCaches() {
@@ -567,14 +572,14 @@ ConceptResult ProjectSession::trainConcepts(
     auto s = settings();
     // Training starts from the base model (without old concepts), in the precision the settings ask for.
     const torch::Dtype workDtype = m_sd->dtype();
-    s.concepts.bf16 = choosePrecision(s.conceptsPrecision, parameterCount(*m_sd->unet())).bfloat16;
+    s.concepts.bf16 = choosePrecisionOn(m_device, s.conceptsPrecision, parameterCount(*m_sd->unet())).bfloat16;
     const torch::Dtype trainDtype = s.concepts.bf16 ? torch::kBFloat16 : torch::kFloat32;
     if (m_concepts || !m_imported.empty() || trainDtype != workDtype) {
         m_concepts.reset();
         m_imported.clear();
         m_conceptsHash.clear();
         invalidateCaches();
-        m_sd = loadModelForThisThread(*m_project, LoadSettings{trainDtype, std::nullopt});
+        m_sd = loadModelForThisThread(*m_project, LoadSettings{trainDtype, std::nullopt, m_device});
     }
     ConceptLearner learner(m_sd, classes, m_project->config().metaclass, s.concepts);
     // The samples of the steps a resumed run trains again, or of every step for a fresh run, are gone.
@@ -614,7 +619,7 @@ ConceptResult ProjectSession::trainConcepts(
         // Paused or failed: the model holds a half-trained LoRA and extra tokens. Back to the base model with the
         // concepts trained before (if any), so that previews and the pool do not use the unfinished state.
         try {
-            m_sd = loadModelForThisThread(*m_project, LoadSettings{workDtype, std::nullopt});
+            m_sd = loadModelForThisThread(*m_project, LoadSettings{workDtype, std::nullopt, m_device});
             loadTrainedConcepts();
         } catch (...) {
             // The original error is the one to report.
@@ -628,7 +633,7 @@ ConceptResult ProjectSession::trainConcepts(
     prov.created = isoTimeNow();
     writeFileAtomic((fs::path(m_project->conceptsDir()) / kConceptsProvenance).string(), prov.toJson().dump(2));
     // Use exactly what was saved (the same path as a later open()), in the session's dtype.
-    m_sd = loadModelForThisThread(*m_project, LoadSettings{workDtype, std::nullopt});
+    m_sd = loadModelForThisThread(*m_project, LoadSettings{workDtype, std::nullopt, m_device});
     loadTrainedConcepts();
     return result;
 }
@@ -716,7 +721,7 @@ void ProjectSession::writeImports(const std::vector<ImportedConcept>& imports) {
         m_imported.clear();
         m_concepts.reset();
         invalidateCaches();
-        m_sd = loadModelForThisThread(*m_project, LoadSettings{dtype, std::nullopt});
+        m_sd = loadModelForThisThread(*m_project, LoadSettings{dtype, std::nullopt, m_device});
         loadTrainedConcepts();
     } catch (...) {
         try {
@@ -725,7 +730,7 @@ void ProjectSession::writeImports(const std::vector<ImportedConcept>& imports) {
                 writeFileAtomic(listPath, before->dump(2) + "\n");
             else
                 fs::remove(listPath, ec);
-            m_sd = loadModelForThisThread(*m_project, LoadSettings{dtype, std::nullopt});
+            m_sd = loadModelForThisThread(*m_project, LoadSettings{dtype, std::nullopt, m_device});
             loadTrainedConcepts();
         } catch (...) {
             // The original error is the one to report.

@@ -18,6 +18,7 @@
 #include "core/data/synthetic_manifest.h"
 #include "core/engine/types.h"
 #include "core/jobs/log.h"
+#include "core/jobs/device.h"
 #include "core/jobs/precision.h"
 #include "core/jobs/progress.h"
 #include "core/jobs/slurm.h"
@@ -75,9 +76,10 @@ public:
     // with the trained concepts when concepts/ holds a finished training. Throws diffii::Error naming what is wrong
     // (a model whose fingerprint differs from the one the concepts were trained on included).
     // precision: of the model for pool, preview and generation (core/jobs/precision.h); concept training uses the
-    // settings' own.
+    // settings' own. device: where the model computes, "cpu", "cuda" or "cuda:N" (core/jobs/device.h; the app's
+    // Preferences, the CLI's --device); a device this LibTorch cannot use is an error naming it.
     static std::unique_ptr<ProjectSession> open(const std::string& projectDir, Precision precision = Precision::Auto,
-                                                const JobContext* job = nullptr);
+                                                const JobContext* job = nullptr, const std::string& device = "cpu");
 
     ~ProjectSession();
 
@@ -92,6 +94,7 @@ public:
     std::string conceptsHash() const;  // "" when no concepts are trained
     bool hasConcepts() const { return m_concepts != nullptr; }
     std::string precisionReason() const;  // what the model computes in, and why (core/jobs/precision.h)
+    std::string device() const;           // where the model computes: "cpu", "cuda:0", ...
     int64_t nativeImageSize() const;      // pixels: UNet sample size × VAE factor
     // The class prompt: "a photo of a <tokens> <metaclass>" with trained concepts, else "a photo of a <class>
     // <metaclass>".
@@ -210,6 +213,7 @@ private:
     std::unique_ptr<ImageFolderDataset> m_dataset;
     Split m_split;
     std::shared_ptr<StableDiffusion> m_sd;
+    std::string m_device = "cpu";  // canonical; every reload of the model uses it
     std::string m_modelHash;
     std::unique_ptr<LoadedConcepts> m_concepts;
     std::string m_conceptsHash;               // of the files m_concepts and m_imported were loaded from

@@ -108,7 +108,9 @@ at::Tensor resizeImage(const at::Tensor& image, int64_t height, int64_t width) {
 
 at::Tensor toUint8Hwc(const at::Tensor& image) {
     if (image.dim() != 3 || image.size(0) != 3) throw Error("image must be (3, H, W)");
-    return (image.detach().to(torch::kFloat32).clamp(0, 1).permute({1, 2, 0}) * 255).to(torch::kUInt8).contiguous();
+    return (image.detach().to(torch::kCPU, torch::kFloat32).clamp(0, 1).permute({1, 2, 0}) * 255)
+        .to(torch::kUInt8)
+        .contiguous();
 }
 
 void saveImagePng(const std::string& path, const at::Tensor& image) {
@@ -130,7 +132,7 @@ at::Tensor loadImageForModel(const std::string& path, int64_t height, int64_t wi
 
 Image toImage(const at::Tensor& image) {
     if (image.dim() != 3) throw Error("image must be (C, H, W), got " + std::to_string(image.dim()) + " dimensions");
-    const auto t = image.detach().to(torch::kFloat32).contiguous();
+    const auto t = image.detach().to(torch::kCPU, torch::kFloat32).contiguous();  // the GPU's memory is not the host's
     Image out;
     out.channels = static_cast<int>(t.size(0));
     out.height = static_cast<int>(t.size(1));

@@ -183,6 +183,24 @@ PrecisionChoice choosePrecision(Precision requested, int64_t unetParameters) {
     return c;
 }
 
+PrecisionChoice choosePrecisionOn(const std::string& device, Precision requested, int64_t unetParameters) {
+    if (device.empty() || device == "cpu") return choosePrecision(requested, unetParameters);
+    PrecisionChoice c;
+    switch (requested) {
+        case Precision::Float32:
+            c.reason = "float32: asked for, on " + device;
+            break;
+        case Precision::BFloat16:
+            c.bfloat16 = true;
+            c.reason = "bfloat16: asked for, on " + device;
+            break;
+        case Precision::Auto:
+            c.reason = "float32: auto on " + device + " (bfloat16 only when asked for: precision bfloat16)";
+            break;
+    }
+    return c;
+}
+
 std::string systemReport() {
     const auto& cpu = cpuFeatures();
     std::ostringstream out;

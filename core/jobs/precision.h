@@ -65,6 +65,11 @@ struct PrecisionChoice {
 // it throws diffii::Error naming the variable.
 PrecisionChoice choosePrecision(Precision requested, int64_t unetParameters = -1);
 
+// The same for a model on `device` (core/jobs/device.h: "cpu", "cuda:N"). On the CPU it is choosePrecision; on a GPU
+// auto is float32 (whether bfloat16 pays there, and how far it moves the results, has not been measured here), and
+// an explicit float32 or bfloat16 is honoured without the CPU's warning.
+PrecisionChoice choosePrecisionOn(const std::string& device, Precision requested, int64_t unetParameters = -1);
+
 // `diffii info --system` and the GUI's About box: CPU model, features, ISA limits, the thread plan and the
 // precision choice with its reason, one "key: value" line each.
 std::string systemReport();

@@ -20,8 +20,10 @@ constexpr int64_t kScoreBlockElements = int64_t(1) << 18;
 torch::Tensor scaledDotProductAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                         double scale, bool upcastScores, bool upcastSoftmax) {
     const int64_t bh = q.size(0), n = q.size(1), m = k.size(1);
-    if (torch::GradMode::is_enabled() && (q.requires_grad() || k.requires_grad() || v.requires_grad())) {
-        // Training (concept learning): out= kernels have no autograd, so the differentiable, unblocked form.
+    if (!q.device().is_cpu() ||
+        (torch::GradMode::is_enabled() && (q.requires_grad() || k.requires_grad() || v.requires_grad()))) {
+        // Training (concept learning): out= kernels have no autograd, so the differentiable, unblocked form; on a
+        // GPU the same (the CPU task split below is for two cores' caches).
         const bool upcast = upcastScores && q.scalar_type() != torch::kFloat32;
         auto qs = upcast ? q.to(torch::kFloat32) : q;
         auto ks = upcast ? k.to(torch::kFloat32) : k;

@@ -41,6 +41,12 @@ struct Entry {
     std::string downKey, upKey;
 };
 
+// LoRA layers are made (and seeded) on the CPU, then live where the UNet does.
+void moveToUNetDevice(UNetLoraImpl& lora, UNet2DConditionModelImpl& unet) {
+    const auto params = unet.parameters();
+    if (!params.empty() && params.front().device() != torch::kCPU) lora.to(params.front().device());
+}
+
 }  // namespace
 
 LoraLayerImpl::LoraLayerImpl(int64_t in, int64_t out, int64_t rank, double networkAlpha) {
@@ -88,6 +94,7 @@ std::shared_ptr<UNetLoraImpl> UNetLoraImpl::create(UNet2DConditionModelImpl& une
             layer->up->weight.zero_();
         }
     }
+    moveToUNetDevice(*lora, unet);
     return lora;
 }
 
@@ -184,6 +191,7 @@ std::shared_ptr<UNetLoraImpl> UNetLoraImpl::load(const std::string& path, UNet2D
         layer->down->weight.copy_(e.down);
         layer->up->weight.copy_(e.up);
     }
+    moveToUNetDevice(*lora, unet);
     return lora;
 }
 

@@ -8,6 +8,7 @@
 #include "core/io/error.h"
 #include "core/io/json_config.h"
 #include "core/io/safetensors.h"
+#include "core/jobs/device.h"
 #include "core/jobs/precision.h"
 #include "core/models/config_limits.h"
 #include "core/models/layers.h"
@@ -256,6 +257,10 @@ std::shared_ptr<StableDiffusion> StableDiffusion::load(const std::string& modelD
         throw Error("unsupported compute dtype: only float32 and bfloat16");
     auto sd = std::shared_ptr<StableDiffusion>(new StableDiffusion());
     sd->m_dir = modelDir;
+    sd->m_deviceName = parseDevice(settings.device, "device");
+    requireDeviceAvailable(sd->m_deviceName, "device");
+    configureDeviceMath(sd->m_deviceName);
+    sd->m_device = torch::Device(sd->m_deviceName);
     sd->m_dtype = settings.dtype;
     sd->m_precisionReason = settings.dtype == torch::kFloat32 ? "float32: asked for" : "bfloat16: asked for";
     // A single file (original layout) or a diffusers folder; either way every config is validated (ranges,
@@ -292,7 +297,7 @@ std::shared_ptr<StableDiffusion> StableDiffusion::load(const std::string& modelD
     // copied straight from the mapped file into their final dtype: no float32 copy of a bfloat16 model ever exists
     // (the peak memory of loading SD 1.5 in bfloat16 is that of the bfloat16 weights).
     if (settings.precision) {
-        const auto choice = choosePrecision(*settings.precision, cfg.unet.parameterCount());
+        const auto choice = choosePrecisionOn(sd->m_deviceName, *settings.precision, cfg.unet.parameterCount());
         sd->m_dtype = choice.bfloat16 ? torch::kBFloat16 : torch::kFloat32;
         sd->m_precisionReason = choice.reason;
     }
@@ -324,6 +329,7 @@ std::shared_ptr<StableDiffusion> StableDiffusion::load(const std::string& modelD
              std::initializer_list<torch::nn::Module*>{sd->m_textEncoder.get(), sd->m_unet.get(), sd->m_vae.get()}) {
             m->eval();
             toComputeDtype(*m, sd->m_dtype);
+            if (sd->m_device != torch::kCPU) m->to(sd->m_device);
         }
     });
     return sd;
@@ -332,7 +338,7 @@ std::shared_ptr<StableDiffusion> StableDiffusion::load(const std::string& modelD
 torch::Tensor StableDiffusion::encodePrompt(const std::string& prompt) {
     torch::NoGradGuard noGrad;
     const auto ids = m_tokenizer->encodePadded(prompt, m_tokenizer->maxLength());
-    auto input = torch::tensor(ids, torch::kInt64).unsqueeze(0);
+    auto input = torch::tensor(ids, torch::kInt64).unsqueeze(0).to(m_device);
     return m_textEncoder->forward(input).lastHiddenState;
 }
 

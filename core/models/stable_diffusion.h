@@ -36,6 +36,9 @@ struct LoadSettings {
     torch::Dtype dtype = torch::kFloat32;  // compute dtype (float32 or bfloat16) when precision is not set
     // When set, it chooses the dtype instead (core/jobs/precision.h): Auto looks at the CPU and the UNet's size.
     std::optional<Precision> precision;
+    // Where the model computes (core/jobs/device.h): "cpu", "cuda", "cuda:N". The weights are read on the CPU and
+    // moved; a device this LibTorch cannot use is refused before any weight is read.
+    std::string device = "cpu";
     // A single-file model (a .safetensors path instead of a folder): --model-config and --prediction-type.
     SingleFileOptions singleFile;
 };
@@ -48,6 +51,8 @@ public:
 
     const std::string& dir() const { return m_dir; }
     torch::Dtype dtype() const { return m_dtype; }
+    torch::Device device() const { return m_device; }
+    const std::string& deviceName() const { return m_deviceName; }  // canonical: "cpu", "cuda:0", ...
     // Why the model computes in dtype(): "float32: asked for", "bfloat16: auto, and this CPU has native ...".
     const std::string& precisionReason() const { return m_precisionReason; }
     const nlohmann::json& modelIndex() const { return m_modelIndex; }
@@ -68,6 +73,8 @@ public:
 private:
     std::string m_dir;
     torch::Dtype m_dtype = torch::kFloat32;
+    torch::Device m_device = torch::kCPU;
+    std::string m_deviceName = "cpu";
     std::string m_precisionReason;
     nlohmann::json m_modelIndex;
     std::unique_ptr<ClipTokenizer> m_tokenizer;

@@ -83,7 +83,7 @@ torch::Tensor ddimInvert(StableDiffusion& sd, const torch::Tensor& x0, const Pro
     scheduler.setTimesteps(settings.steps);
     const bool cfg = settings.guidance > 1.0;
     const auto ehs = cfg ? torch::cat({prompts.uncond, prompts.plain}) : prompts.plain;
-    auto latents = x0.to(torch::kFloat32) * scheduler.initNoiseSigma();
+    auto latents = x0.to(sd.device(), torch::kFloat32) * scheduler.initNoiseSigma();
     if (trace) trace->latents.push_back(latents);
     const auto& ts = scheduler.timesteps();
     for (size_t i = 0; i < ts.size(); ++i) {
@@ -128,14 +128,14 @@ torch::Tensor imageToImage(StableDiffusion& sd, const torch::Tensor& x0, const t
     DdimScheduler scheduler(sd.schedulerConfig());
     scheduler.setTimesteps(settings.steps);
     const int run = std::min(static_cast<int>(std::floor(settings.steps * strength)), settings.steps);
-    if (run == 0) return x0.to(torch::kFloat32);
+    if (run == 0) return x0.to(sd.device(), torch::kFloat32);
     const int from = settings.steps - run;
     torch::Tensor start;
     if (from == 0 && strength >= 1.0) {
-        start = noise.to(torch::kFloat32) * scheduler.initNoiseSigma();
+        start = noise.to(sd.device(), torch::kFloat32) * scheduler.initNoiseSigma();
     } else {
         const auto t = torch::tensor(scheduler.timesteps()[static_cast<size_t>(from)], torch::kLong);
-        start = scheduler.addNoise(x0.to(torch::kFloat32), noise.to(torch::kFloat32), t);
+        start = scheduler.addNoise(x0.to(sd.device(), torch::kFloat32), noise.to(sd.device(), torch::kFloat32), t);
     }
     return denoiseTwoStageFrom(sd, from, start, prompts, settings, job);
 }
@@ -172,7 +172,7 @@ torch::Tensor denoiseTwoStageFrom(StableDiffusion& sd, int fromStep, const torch
     scheduler.setTimesteps(settings.steps);
     const bool cfg = settings.guidance > 1.0;
     const double threshold = splitThreshold(settings.split, sd.schedulerConfig().numTrainTimesteps);
-    auto latents = latentsBefore.to(torch::kFloat32);
+    auto latents = latentsBefore.to(sd.device(), torch::kFloat32);
     const int64_t batch = latents.size(0);
     auto batched = [batch](const torch::Tensor& e) { return e.expand({batch, e.size(1), e.size(2)}); };
     const auto ehsPlain = cfg ? torch::cat({batched(prompts.uncond), batched(prompts.plain)}) : batched(prompts.plain);

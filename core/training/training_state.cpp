@@ -18,7 +18,7 @@ torch::Tensor expectTensor(const SafeTensorsFile& checkpoint, const std::string&
     if (!t.sizes().equals(like.sizes()))
         throw Error(checkpoint.path() + ": key '" + key + "' has shape " + c10::str(t.sizes()) + ", expected " +
                     c10::str(like.sizes()));
-    return t.to(like.scalar_type());
+    return t.to(like.device(), like.scalar_type());  // a checkpoint is read on the CPU; the weights may be on a GPU
 }
 
 }  // namespace
