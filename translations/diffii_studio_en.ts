@@ -4,7 +4,7 @@
 <context>
     <name>QObject</name>
     <message>
-        <location filename="../ui/main_window.cpp" line="+62"/>
+        <location filename="../ui/main_window.cpp" line="+85"/>
         <source>%1 h %2 min</source>
         <translation>%1 h %2 min</translation>
     </message>
@@ -341,7 +341,7 @@
 <context>
     <name>diffii::ui::CuratePage</name>
     <message>
-        <location filename="../ui/curate_page.cpp" line="+155"/>
+        <location filename="../ui/curate_page.cpp" line="+156"/>
         <location line="+200"/>
         <source>%1 #%2</source>
         <translation>%1 #%2</translation>
@@ -361,12 +361,12 @@
     <message>
         <location line="-182"/>
         <location line="+180"/>
-        <location line="+152"/>
+        <location line="+160"/>
         <source>Pending</source>
         <translation>Pending</translation>
     </message>
     <message>
-        <location line="-161"/>
+        <location line="-169"/>
         <source>&amp;Class:</source>
         <translation>&amp;Class:</translation>
     </message>
@@ -426,12 +426,12 @@
         <translation>No generated images yet. Set the generation settings and press &quot;Generate / Resume&quot; on the Export page.</translation>
     </message>
     <message>
-        <location line="+41"/>
+        <location line="+48"/>
         <source>&amp;Advance after marking</source>
         <translation>&amp;Advance after marking</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+16"/>
         <location line="+220"/>
         <source>Select an image</source>
         <translation>Select an image</translation>
@@ -503,7 +503,7 @@
         <translation>Tags, comma-separated (Enter saves, Esc cancels)</translation>
     </message>
     <message>
-        <location line="-498"/>
+        <location line="-506"/>
         <source>Ta&amp;g:</source>
         <translation>Ta&amp;g:</translation>
     </message>
@@ -513,12 +513,12 @@
         <translation>Show only the images with this tag, or those without tags</translation>
     </message>
     <message>
-        <location line="+69"/>
+        <location line="+75"/>
         <source>Keys: A accept · R reject · U pending · T tags · ←/→ previous/next · Shift/Ctrl-click select several · Ctrl+Z undo</source>
         <translation>Keys: A accept · R reject · U pending · T tags · ←/→ previous/next · Shift/Ctrl-click select several · Ctrl+Z undo</translation>
     </message>
     <message>
-        <location line="+77"/>
+        <location line="+79"/>
         <location line="+317"/>
         <source>Accept</source>
         <translation>Accept</translation>
@@ -748,7 +748,7 @@
         <translation>&amp;Redo: %1</translation>
     </message>
     <message>
-        <location filename="../ui/curate_page.h" line="+40"/>
+        <location filename="../ui/curate_page.h" line="+41"/>
         <source>Curate</source>
         <translation>Curate</translation>
     </message>
@@ -756,7 +756,7 @@
 <context>
     <name>diffii::ui::DatasetPage</name>
     <message>
-        <location filename="../ui/dataset_page.cpp" line="+137"/>
+        <location filename="../ui/dataset_page.cpp" line="+139"/>
         <source>&lt;h2&gt;Open a project or create one from a dataset folder&lt;/h2&gt;</source>
         <translation>&lt;h2&gt;Open a project or create one from a dataset folder&lt;/h2&gt;</translation>
     </message>
@@ -926,7 +926,7 @@
         <translation>Save the subset as split.json in the project</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+14"/>
         <source>&amp;Training images only</source>
         <translation>&amp;Training images only</translation>
     </message>
@@ -936,7 +936,7 @@
         <translation>Hide the images the subset leaves out (shown greyed otherwise)</translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+53"/>
         <source>&lt;b&gt;%1&lt;/b&gt; &amp;nbsp; dataset &lt;code&gt;%2&lt;/code&gt; &amp;nbsp; model &lt;code&gt;%3&lt;/code&gt;</source>
         <translation>&lt;b&gt;%1&lt;/b&gt; &amp;nbsp; dataset &lt;code&gt;%2&lt;/code&gt; &amp;nbsp; model &lt;code&gt;%3&lt;/code&gt;</translation>
     </message>
@@ -1012,22 +1012,22 @@
 <context>
     <name>diffii::ui::EngineWorker</name>
     <message>
-        <location filename="../ui/engine_worker.cpp" line="+136"/>
+        <location filename="../ui/engine_worker.cpp" line="+133"/>
         <source>Concept learning history not read: %1</source>
         <translation>Concept learning history not read: %1</translation>
     </message>
     <message>
-        <location line="+49"/>
+        <location line="+50"/>
         <source>Created %1</source>
         <translation>Created %1</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+17"/>
         <source>Opened %1</source>
         <translation>Opened %1</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+18"/>
         <source>Demo project ready: %1 inversions in %2</source>
         <translation>Demo project ready: %1 inversions in %2</translation>
     </message>
@@ -1052,22 +1052,32 @@
         <translation>%1 inversions</translation>
     </message>
     <message>
-        <location line="+103"/>
+        <location line="+106"/>
         <source>%1 new images (%2 already made); the set holds %3: %4 accepted, %5 rejected, %6 pending</source>
         <translation>%1 new images (%2 already made); the set holds %3: %4 accepted, %5 rejected, %6 pending</translation>
     </message>
     <message>
-        <location line="+178"/>
+        <location line="+77"/>
+        <source>job %1 submitted: %2 shards</source>
+        <translation>job %1 submitted: %2 shards</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>job %1 submitted: shards %2 again</source>
+        <translation>job %1 submitted: shards %2 again</translation>
+    </message>
+    <message>
+        <location line="+130"/>
         <source>X/Y grid: %1 images</source>
         <translation>X/Y grid: %1 images</translation>
     </message>
     <message>
-        <location line="-110"/>
+        <location line="-148"/>
         <source>%1 images exported to %2</source>
         <translation>%1 images exported to %2</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+82"/>
         <source>%1 strategies evaluated</source>
         <translation>%1 strategies evaluated</translation>
     </message>
@@ -1303,7 +1313,7 @@
 <context>
     <name>diffii::ui::ExportPage</name>
     <message>
-        <location filename="../ui/export_page.cpp" line="+59"/>
+        <location filename="../ui/export_page.cpp" line="+61"/>
         <source>Generation</source>
         <translation>Generation</translation>
     </message>
@@ -1424,12 +1434,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+200"/>
+        <location line="+241"/>
         <source>No images generated yet.</source>
         <translation>No images generated yet.</translation>
     </message>
     <message>
-        <location line="-192"/>
+        <location line="-233"/>
         <location filename="../ui/export_page.h" line="+26"/>
         <source>Export</source>
         <translation>Export</translation>
@@ -1520,12 +1530,12 @@
         <translation>Cannot open %1: no file manager answered. The folder is there; open it by hand.</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+61"/>
         <source>%1 generated: %2 accepted, %3 rejected, %4 pending curation</source>
         <translation>%1 generated: %2 accepted, %3 rejected, %4 pending curation</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="-34"/>
         <source>Generating</source>
         <translation>Generating</translation>
     </message>
@@ -1628,12 +1638,12 @@
     </message>
     <message>
         <location line="+14"/>
-        <location line="+145"/>
+        <location line="+146"/>
         <source>Rendering…</source>
         <translation>Rendering…</translation>
     </message>
     <message>
-        <location line="-137"/>
+        <location line="-138"/>
         <source>cancelled; the cells done are kept</source>
         <translation>cancelled; the cells done are kept</translation>
     </message>
@@ -1718,7 +1728,7 @@
         <translation>%1 cells: at most %2</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+37"/>
         <source>Queued after the running job…</source>
         <translation>Queued after the running job…</translation>
     </message>
@@ -1743,7 +1753,7 @@
         <translation>Grid stopped: %1</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+36"/>
         <location line="+10"/>
         <source>Export grid</source>
         <translation>Export grid</translation>
@@ -1923,7 +1933,7 @@
 <context>
     <name>diffii::ui::MainWindow</name>
     <message>
-        <location filename="../ui/main_window.cpp" line="+4"/>
+        <location filename="../ui/main_window.cpp" line="+6"/>
         <location line="+397"/>
         <source>Diff-II Studio</source>
         <translation>Diff-II Studio</translation>
@@ -2214,12 +2224,7 @@ Qt %3 (built with %4)</translation>
         <translation>One subfolder of images per class</translation>
     </message>
     <message>
-        <location line="+3"/>
-        <source>A diffusers folder with model_index.json</source>
-        <translation>A diffusers folder with model_index.json</translation>
-    </message>
-    <message>
-        <location line="+20"/>
+        <location line="+23"/>
         <source>Project folder</source>
         <translation>Project folder</translation>
     </message>
@@ -2234,17 +2239,37 @@ Qt %3 (built with %4)</translation>
         <translation>Dataset folder</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+9"/>
         <source>Stable Diffusion model (diffusers)</source>
         <translation>Stable Diffusion model (diffusers)</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="-7"/>
         <source>Model folder</source>
         <translation>Model folder</translation>
     </message>
     <message>
+        <location line="-24"/>
+        <source>A diffusers folder with model_index.json, or a single .safetensors checkpoint</source>
+        <translation>A diffusers folder with model_index.json, or a single .safetensors checkpoint</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>File...</source>
+        <translation>File...</translation>
+    </message>
+    <message>
         <location line="+2"/>
+        <source>Pick a single-file checkpoint (.safetensors in the original SD 1.x / 2.x layout)</source>
+        <translation>Pick a single-file checkpoint (.safetensors in the original SD 1.x / 2.x layout)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Single-file checkpoint</source>
+        <translation>Single-file checkpoint</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Metaclass</source>
         <translation>Metaclass</translation>
     </message>
@@ -2254,37 +2279,37 @@ Qt %3 (built with %4)</translation>
         <translation>Seed</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+16"/>
         <source>Create</source>
         <translation>Create</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+25"/>
         <location line="+7"/>
-        <location line="+131"/>
+        <location line="+139"/>
         <location line="+31"/>
         <source>Checking...</source>
         <translation>Checking...</translation>
     </message>
     <message>
-        <location line="-136"/>
+        <location line="-142"/>
         <source>Browse...</source>
         <translation>Browse...</translation>
     </message>
     <message>
-        <location line="+57"/>
+        <location line="+62"/>
         <source>Choose a new or empty folder for the project</source>
         <translation>Choose a new or empty folder for the project</translation>
     </message>
     <message>
         <location line="+1"/>
         <location line="+43"/>
-        <location line="+31"/>
+        <location line="+32"/>
         <source>Give the full path of the folder</source>
         <translation>Give the full path of the folder</translation>
     </message>
     <message>
-        <location line="-67"/>
+        <location line="-68"/>
         <source>Inside the dataset folder: the project would be read as a class of the dataset</source>
         <translation>Inside the dataset folder: the project would be read as a class of the dataset</translation>
     </message>
@@ -2335,12 +2360,16 @@ Qt %3 (built with %4)</translation>
     </message>
     <message>
         <location line="+3"/>
-        <location line="+31"/>
+        <location line="+32"/>
         <source>No such folder</source>
         <translation>No such folder</translation>
     </message>
     <message>
         <location line="-30"/>
+        <source>Not a folder or a .safetensors file</source>
+        <translation>Not a folder or a .safetensors file</translation>
+    </message>
+    <message>
         <location line="+31"/>
         <source>Not a folder</source>
         <translation>Not a folder</translation>
@@ -2395,7 +2424,7 @@ Qt %3 (built with %4)</translation>
         <translation>%1 px images</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>Give the word the class prompts are built on (e.g. bird)</source>
         <translation>Give the word the class prompts are built on (e.g. bird)</translation>
     </message>
@@ -2405,7 +2434,12 @@ Qt %3 (built with %4)</translation>
         <translation>The class prompts are built on &quot;%1&quot;</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+9"/>
+        <source>A job is running (%1): Create is available when it ends; cancel it in the status bar to create now. The job is not affected.</source>
+        <translation>A job is running (%1): Create is available when it ends; cancel it in the status bar to create now. The job is not affected.</translation>
+    </message>
+    <message>
+        <location line="+11"/>
         <source>A job is running (%1): wait for it or cancel it, then create the project</source>
         <translation>A job is running (%1): wait for it or cancel it, then create the project</translation>
     </message>
@@ -2423,7 +2457,7 @@ Qt %3 (built with %4)</translation>
 <context>
     <name>diffii::ui::PoolPage</name>
     <message>
-        <location filename="../ui/pool_page.cpp" line="+237"/>
+        <location filename="../ui/pool_page.cpp" line="+244"/>
         <source>The inversion pool holds one DDIM inversion per training image: the noise latent that denoises back to that image under its class prompt. Generation interpolates between two inversions of a class on a circle, so a faithful inversion (high PSNR) gives faithful synthetic images.</source>
         <translation>The inversion pool holds one DDIM inversion per training image: the noise latent that denoises back to that image under its class prompt. Generation interpolates between two inversions of a class on a circle, so a faithful inversion (high PSNR) gives faithful synthetic images.</translation>
     </message>
@@ -2559,7 +2593,7 @@ Qt %3 (built with %4)</translation>
 <context>
     <name>diffii::ui::PreferencesDialog</name>
     <message>
-        <location filename="../ui/preferences_dialog.cpp" line="+50"/>
+        <location filename="../ui/preferences_dialog.cpp" line="+64"/>
         <source>Preferences</source>
         <translation>Preferences</translation>
     </message>
@@ -2584,15 +2618,35 @@ Qt %3 (built with %4)</translation>
         <translation>A project folder given on the command line, or --demo, is opened instead</translation>
     </message>
     <message>
-        <location line="+4"/>
-        <source>A new language applies at once to the menus, the step list, the status bar and the dialogs opened afterwards; the text inside the pages changes when Diff-II Studio is restarted.</source>
-        <translation>A new language applies at once to the menus, the step list, the status bar and the dialogs opened afterwards; the text inside the pages changes when Diff-II Studio is restarted.</translation>
+        <location line="+7"/>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>GPU %1 (CUDA)</source>
+        <translation>GPU %1 (CUDA)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 (not visible now)</source>
+        <translation>%1 (not visible now)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Where the models compute. Applies when a project is opened next; the CLI takes --device.</source>
+        <translation>Where the models compute. Applies when a project is opened next; the CLI takes --device.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Compute &amp;device:</source>
+        <translation>Compute &amp;device:</translation>
     </message>
 </context>
 <context>
     <name>diffii::ui::PreviewPage</name>
     <message>
-        <location filename="../ui/preview_page.cpp" line="+103"/>
+        <location filename="../ui/preview_page.cpp" line="+108"/>
         <source>cancelled</source>
         <translation>cancelled</translation>
     </message>
@@ -2787,7 +2841,22 @@ Qt %3 (built with %4)</translation>
         <translation>No preview yet</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+15"/>
+        <source>Draft</source>
+        <translation>Draft</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Full render</source>
+        <translation>Full render</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Render this preview with the full steps and resolution of the settings</source>
+        <translation>Render this preview with the full steps and resolution of the settings</translation>
+    </message>
+    <message>
+        <location line="+26"/>
         <source>Images along the circle; click one to move α there</source>
         <translation>Images along the circle; click one to move α there</translation>
     </message>
@@ -2824,7 +2893,7 @@ Qt %3 (built with %4)</translation>
         <translation>Faithfulness falls and diversity rises as s grows; pick s where the trade-off suits you</translation>
     </message>
     <message>
-        <location line="-187"/>
+        <location line="-202"/>
         <source>Where the point is on the great circle through z1 and z2, in turns from z1 towards z2 (0 … 1 turn, both ends are z1): z2 is at θ/360°, −z1 at 0.5 turn, −z2 at 0.5 + θ/360°. The green band, from z1 to z2 at the start, is the interpolation arc; the rest extrapolates. Arrow keys move 0.01 turn, Page Up/Down 0.1 turn.</source>
         <translation>Where the point is on the great circle through z1 and z2, in turns from z1 towards z2 (0 … 1 turn, both ends are z1): z2 is at θ/360°, −z1 at 0.5 turn, −z2 at 0.5 + θ/360°. The green band, from z1 to z2 at the start, is the interpolation arc; the rest extrapolates. Arrow keys move 0.01 turn, Page Up/Down 0.1 turn.</translation>
     </message>
@@ -2834,7 +2903,7 @@ Qt %3 (built with %4)</translation>
         <translation>The position in turns of the circle from z1 towards z2; the engine gets α = (1 − turns) · 2π/θ</translation>
     </message>
     <message>
-        <location line="+183"/>
+        <location line="+198"/>
         <source>The image at the current position for each s of the sweep; click one to use that s</source>
         <translation>The image at the current position for each s of the sweep; click one to use that s</translation>
     </message>
@@ -2866,14 +2935,14 @@ Qt %3 (built with %4)</translation>
     <message>
         <location line="+67"/>
         <location line="+75"/>
-        <location line="+398"/>
-        <location line="+72"/>
-        <location line="+77"/>
+        <location line="+432"/>
+        <location line="+75"/>
+        <location line="+134"/>
         <source>s = %1</source>
         <translation>s = %1</translation>
     </message>
     <message>
-        <location line="-597"/>
+        <location line="-691"/>
         <source>s = %1
 faithfulness %2
 diversity %3
@@ -2900,38 +2969,38 @@ click to use this s</translation>
     </message>
     <message>
         <location line="+58"/>
-        <location line="+138"/>
-        <location line="+95"/>
-        <location line="+241"/>
-        <location line="+25"/>
+        <location line="+142"/>
+        <location line="+121"/>
+        <location line="+254"/>
+        <location line="+76"/>
         <source>(none)</source>
         <translation>(none)</translation>
     </message>
     <message>
-        <location line="-398"/>
-        <location line="+363"/>
+        <location line="-488"/>
+        <location line="+402"/>
         <source>noise</source>
         <translation>noise</translation>
     </message>
     <message>
-        <location line="-361"/>
+        <location line="-400"/>
         <source>one image in the class: Gaussian noise (seed %1)</source>
         <translation>one image in the class: Gaussian noise (seed %1)</translation>
     </message>
     <message>
         <location line="+5"/>
-        <location line="+136"/>
+        <location line="+162"/>
         <source>interpolation</source>
         <translation>interpolation</translation>
     </message>
     <message>
-        <location line="-136"/>
-        <location line="+136"/>
+        <location line="-162"/>
+        <location line="+162"/>
         <source>extrapolation</source>
         <translation>extrapolation</translation>
     </message>
     <message>
-        <location line="-133"/>
+        <location line="-159"/>
         <source>The point lies on the short arc between z1 and z2</source>
         <translation>The point lies on the short arc between z1 and z2</translation>
     </message>
@@ -2956,7 +3025,12 @@ click to use this s</translation>
         <translation>%1 turn (α = %2) · %3</translation>
     </message>
     <message>
-        <location line="+124"/>
+        <location line="+121"/>
+        <source>A quick draft: %1 steps at %2×%3 pixels instead of the settings&apos; %4 steps at the model&apos;s size</source>
+        <translation>A quick draft: %1 steps at %2×%3 pixels instead of the settings&apos; %4 steps at the model&apos;s size</translation>
+    </message>
+    <message>
+        <location line="+29"/>
         <source>%1 turn (α = %2) · θ = %3° · %4 · s = %5 · suffix: %6 · %7 s</source>
         <translation>%1 turn (α = %2) · θ = %3° · %4 · s = %5 · suffix: %6 · %7 s</translation>
     </message>
@@ -2973,17 +3047,17 @@ click to use this s</translation>
         <translation>α = %1. %2</translation>
     </message>
     <message>
-        <location line="+53"/>
+        <location line="+57"/>
         <source>s = %1 · faithfulness %2 · diversity %3 (at α = %4)</source>
         <translation>s = %1 · faithfulness %2 · diversity %3 (at α = %4)</translation>
     </message>
     <message>
-        <location line="+98"/>
+        <location line="+101"/>
         <source> · shown again, not recomputed</source>
         <translation> · shown again, not recomputed</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+21"/>
         <source>%1 turn</source>
         <translation>%1 turn</translation>
     </message>
@@ -2998,27 +3072,37 @@ click to use this s</translation>
         <translation>α = %1, θ = %2°</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="+20"/>
+        <source>Preview history not saved: %1</source>
+        <translation>Preview history not saved: %1</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Sweep of s not saved: %1</source>
+        <translation>Sweep of s not saved: %1</translation>
+    </message>
+    <message>
+        <location line="+63"/>
         <source>Export settings: %1 steps, guidance %2, s = %3</source>
         <translation>Export settings: %1 steps, guidance %2, s = %3</translation>
     </message>
     <message>
-        <location line="-331"/>
+        <location line="-405"/>
         <source>Denoising… step %1 of %2</source>
         <translation>Denoising… step %1 of %2</translation>
     </message>
     <message>
-        <location line="-72"/>
+        <location line="-88"/>
         <source>How far round the circle the point is from z1, in turns (1 turn: all the way round, back to z1). z2 is at %1 turn, −z1 at 0.5, −z2 at %2. The engine&apos;s rotation parameter is α = (1 − turns) · 2π/θ = (1 − turns) · %3; θ, the angle between the two inverted latents, is %4°.</source>
         <translation>How far round the circle the point is from z1, in turns (1 turn: all the way round, back to z1). z2 is at %1 turn, −z1 at 0.5, −z2 at %2. The engine&apos;s rotation parameter is α = (1 − turns) · 2π/θ = (1 − turns) · %3; θ, the angle between the two inverted latents, is %4°.</translation>
     </message>
     <message>
-        <location line="+87"/>
+        <location line="+103"/>
         <source>θ is %1°: moving to the chosen point of the circle…</source>
         <translation>θ is %1°: moving to the chosen point of the circle…</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+39"/>
         <source>Gaussian noise (one image in the class, seed %1) · s = %2 · suffix: %3 · %4 s</source>
         <translation>Gaussian noise (one image in the class, seed %1) · s = %2 · suffix: %3 · %4 s</translation>
     </message>
@@ -3063,15 +3147,165 @@ click to use this s</translation>
         <translation>Sweep of s queued…</translation>
     </message>
     <message>
-        <location filename="../ui/preview_page.h" line="+46"/>
+        <location filename="../ui/preview_page.h" line="+38"/>
         <source>Preview</source>
         <translation>Preview</translation>
     </message>
 </context>
 <context>
+    <name>diffii::ui::SlurmPanel</name>
+    <message>
+        <location filename="../ui/slurm_panel.cpp" line="+25"/>
+        <source>pending</source>
+        <translation>pending</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>running</source>
+        <translation>running</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>done</source>
+        <translation>done</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>failed</source>
+        <translation>failed</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>cancelled</source>
+        <translation>cancelled</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Run on Slurm</source>
+        <translation>Run on Slurm</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Generate the set on a Slurm cluster: one shard per task of a job array, each resuming from its last image. The job script, the records and the logs are kept in the project under runs/slurm.</source>
+        <translation>Generate the set on a Slurm cluster: one shard per task of a job array, each resuming from its last image. The job script, the records and the logs are kept in the project under runs/slurm.</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>S&amp;hards:</source>
+        <translation>S&amp;hards:</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>the cluster&apos;s default</source>
+        <translation>the cluster&apos;s default</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Partition:</source>
+        <translation>&amp;Partition:</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>e.g. 2:00:00</source>
+        <translation>e.g. 2:00:00</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Time limit:</source>
+        <translation>&amp;Time limit:</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>further sbatch arguments, e.g. --gres=gpu:1 --account=lab</source>
+        <translation>further sbatch arguments, e.g. --gres=gpu:1 --account=lab</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>E&amp;xtra arguments:</source>
+        <translation>E&amp;xtra arguments:</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Submit</source>
+        <translation>&amp;Submit</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Resume incomplete shards</source>
+        <translation>&amp;Resume incomplete shards</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Re&amp;fresh</source>
+        <translation>Re&amp;fresh</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <location line="+33"/>
+        <location line="+54"/>
+        <source>No Slurm run yet.</source>
+        <translation>No Slurm run yet.</translation>
+    </message>
+    <message>
+        <location line="-80"/>
+        <source>Shard</source>
+        <translation>Shard</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>State</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Images</source>
+        <translation>Images</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Exit code</source>
+        <translation>Exit code</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Task</source>
+        <translation>Task</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <location line="+36"/>
+        <location line="+20"/>
+        <source>Slurm: %1</source>
+        <translation>Slurm: %1</translation>
+    </message>
+    <message numerus="yes">
+        <location line="-17"/>
+        <source>Submitting %n shard(s)...</source>
+        <translation>
+            <numerusform>Submitting %n shard...</numerusform>
+            <numerusform>Submitting %n shards...</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Resubmitting the incomplete shards...</source>
+        <translation>Resubmitting the incomplete shards...</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>%1 of %2</source>
+        <translation>%1 of %2</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Run %1 (jobs %2): %3 of %4 shards done.</source>
+        <translation>Run %1 (jobs %2): %3 of %4 shards done.</translation>
+    </message>
+</context>
+<context>
     <name>diffii::ui::ThumbnailModel</name>
     <message>
-        <location filename="../ui/dataset_page.cpp" line="-387"/>
+        <location filename="../ui/dataset_page.cpp" line="-392"/>
         <source>In the training split</source>
         <translation>In the training split</translation>
     </message>
@@ -3084,17 +3318,32 @@ click to use this s</translation>
 <context>
     <name>diffii::ui::TurnScale</name>
     <message>
-        <location filename="../ui/circle_widget.cpp" line="+106"/>
+        <location filename="../ui/circle_widget.cpp" line="+36"/>
+        <source>Green: the interpolation arc, from z1 to z2. Orange: extrapolation, the rest of the circle.</source>
+        <translation>Green: the interpolation arc, from z1 to z2. Orange: extrapolation, the rest of the circle.</translation>
+    </message>
+    <message>
+        <location line="+83"/>
         <source>interpolation</source>
         <translation>interpolation</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+0"/>
         <source>extrapolation</source>
         <translation>extrapolation</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+0"/>
+        <source>interp.</source>
+        <translation>interp.</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>extrap.</source>
+        <translation>extrap.</translation>
+    </message>
+    <message>
+        <location line="+16"/>
         <source>θ unknown until the first preview</source>
         <translation>θ unknown until the first preview</translation>
     </message>

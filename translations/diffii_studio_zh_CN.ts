@@ -4,7 +4,7 @@
 <context>
     <name>QObject</name>
     <message>
-        <location filename="../ui/main_window.cpp" line="+62"/>
+        <location filename="../ui/main_window.cpp" line="+85"/>
         <source>%1 h %2 min</source>
         <translation>%1 小时 %2 分</translation>
     </message>
@@ -341,7 +341,7 @@
 <context>
     <name>diffii::ui::CuratePage</name>
     <message>
-        <location filename="../ui/curate_page.cpp" line="+155"/>
+        <location filename="../ui/curate_page.cpp" line="+156"/>
         <location line="+200"/>
         <source>%1 #%2</source>
         <translation>%1 #%2</translation>
@@ -361,12 +361,12 @@
     <message>
         <location line="-182"/>
         <location line="+180"/>
-        <location line="+152"/>
+        <location line="+160"/>
         <source>Pending</source>
         <translation>待定</translation>
     </message>
     <message>
-        <location line="-161"/>
+        <location line="-169"/>
         <source>&amp;Class:</source>
         <translation>类别(&amp;C)：</translation>
     </message>
@@ -426,12 +426,12 @@
         <translation>尚无生成的图像。请在“导出”页设置生成参数，然后点击“生成 / 继续”。</translation>
     </message>
     <message>
-        <location line="+41"/>
+        <location line="+48"/>
         <source>&amp;Advance after marking</source>
         <translation>标记后自动前进(&amp;A)</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+16"/>
         <location line="+220"/>
         <source>Select an image</source>
         <translation>请选择一张图像</translation>
@@ -503,7 +503,7 @@
         <translation>标签，以逗号分隔（Enter 保存，Esc 取消）</translation>
     </message>
     <message>
-        <location line="-498"/>
+        <location line="-506"/>
         <source>Ta&amp;g:</source>
         <translation>标签(&amp;G):</translation>
     </message>
@@ -513,12 +513,12 @@
         <translation>只显示带此标签的图像，或没有标签的图像</translation>
     </message>
     <message>
-        <location line="+69"/>
+        <location line="+75"/>
         <source>Keys: A accept · R reject · U pending · T tags · ←/→ previous/next · Shift/Ctrl-click select several · Ctrl+Z undo</source>
         <translation>按键：A 接受 · R 拒绝 · U 待定 · T 标签 · ←/→ 上一张/下一张 · Shift/Ctrl 单击可多选 · Ctrl+Z 撤销</translation>
     </message>
     <message>
-        <location line="+77"/>
+        <location line="+79"/>
         <location line="+317"/>
         <source>Accept</source>
         <translation>接受</translation>
@@ -748,7 +748,7 @@
         <translation>重做：%1(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../ui/curate_page.h" line="+40"/>
+        <location filename="../ui/curate_page.h" line="+41"/>
         <source>Curate</source>
         <translation>审核</translation>
     </message>
@@ -756,7 +756,7 @@
 <context>
     <name>diffii::ui::DatasetPage</name>
     <message>
-        <location filename="../ui/dataset_page.cpp" line="+137"/>
+        <location filename="../ui/dataset_page.cpp" line="+139"/>
         <source>&lt;h2&gt;Open a project or create one from a dataset folder&lt;/h2&gt;</source>
         <translation>&lt;h2&gt;打开项目，或从数据集文件夹新建项目&lt;/h2&gt;</translation>
     </message>
@@ -926,7 +926,7 @@
         <translation>将子集保存为项目中的 split.json</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+14"/>
         <source>&amp;Training images only</source>
         <translation>仅显示训练图像(&amp;T)</translation>
     </message>
@@ -936,7 +936,7 @@
         <translation>隐藏子集之外的图像（否则以灰色显示）</translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+53"/>
         <source>&lt;b&gt;%1&lt;/b&gt; &amp;nbsp; dataset &lt;code&gt;%2&lt;/code&gt; &amp;nbsp; model &lt;code&gt;%3&lt;/code&gt;</source>
         <translation>&lt;b&gt;%1&lt;/b&gt; &amp;nbsp; 数据集 &lt;code&gt;%2&lt;/code&gt; &amp;nbsp; 模型 &lt;code&gt;%3&lt;/code&gt;</translation>
     </message>
@@ -1011,22 +1011,22 @@
 <context>
     <name>diffii::ui::EngineWorker</name>
     <message>
-        <location filename="../ui/engine_worker.cpp" line="+136"/>
+        <location filename="../ui/engine_worker.cpp" line="+133"/>
         <source>Concept learning history not read: %1</source>
         <translation>未能读取概念学习历史：%1</translation>
     </message>
     <message>
-        <location line="+49"/>
+        <location line="+50"/>
         <source>Created %1</source>
         <translation>已创建 %1</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+17"/>
         <source>Opened %1</source>
         <translation>已打开 %1</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+18"/>
         <source>Demo project ready: %1 inversions in %2</source>
         <translation>演示项目已就绪：%2 中有 %1 个反演</translation>
     </message>
@@ -1051,22 +1051,32 @@
         <translation>%1 个反演</translation>
     </message>
     <message>
-        <location line="+103"/>
+        <location line="+106"/>
         <source>%1 new images (%2 already made); the set holds %3: %4 accepted, %5 rejected, %6 pending</source>
         <translation>新生成 %1 张图像（%2 张此前已完成）；数据集共 %3 张：%4 张已接受，%5 张已拒绝，%6 张待筛选</translation>
     </message>
     <message>
-        <location line="+178"/>
+        <location line="+77"/>
+        <source>job %1 submitted: %2 shards</source>
+        <translation>作业 %1 已提交：%2 个分片</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>job %1 submitted: shards %2 again</source>
+        <translation>作业 %1 已提交：重新运行分片 %2</translation>
+    </message>
+    <message>
+        <location line="+130"/>
         <source>X/Y grid: %1 images</source>
         <translation>X/Y 网格：%1 张图像</translation>
     </message>
     <message>
-        <location line="-110"/>
+        <location line="-148"/>
         <source>%1 images exported to %2</source>
         <translation>已导出 %1 张图像到 %2</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+82"/>
         <source>%1 strategies evaluated</source>
         <translation>已评估 %1 种策略</translation>
     </message>
@@ -1302,7 +1312,7 @@
 <context>
     <name>diffii::ui::ExportPage</name>
     <message>
-        <location filename="../ui/export_page.cpp" line="+59"/>
+        <location filename="../ui/export_page.cpp" line="+61"/>
         <source>Generation</source>
         <translation>生成</translation>
     </message>
@@ -1423,12 +1433,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+200"/>
+        <location line="+241"/>
         <source>No images generated yet.</source>
         <translation>尚未生成图像。</translation>
     </message>
     <message>
-        <location line="-192"/>
+        <location line="-233"/>
         <location filename="../ui/export_page.h" line="+26"/>
         <source>Export</source>
         <translation>导出</translation>
@@ -1519,12 +1529,12 @@
         <translation>无法打开 %1：没有文件管理器响应。文件夹已存在，请手动打开。</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+61"/>
         <source>%1 generated: %2 accepted, %3 rejected, %4 pending curation</source>
         <translation>已生成 %1 张：%2 张已接受，%3 张已拒绝，%4 张待筛选</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="-34"/>
         <source>Generating</source>
         <translation>正在生成</translation>
     </message>
@@ -1627,12 +1637,12 @@
     </message>
     <message>
         <location line="+14"/>
-        <location line="+145"/>
+        <location line="+146"/>
         <source>Rendering…</source>
         <translation>正在渲染…</translation>
     </message>
     <message>
-        <location line="-137"/>
+        <location line="-138"/>
         <source>cancelled; the cells done are kept</source>
         <translation>已取消；已完成的格子会保留</translation>
     </message>
@@ -1717,7 +1727,7 @@
         <translation>%1 个格子：最多 %2 个</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+37"/>
         <source>Queued after the running job…</source>
         <translation>排在正在运行的任务之后…</translation>
     </message>
@@ -1742,7 +1752,7 @@
         <translation>网格已停止：%1</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+36"/>
         <location line="+10"/>
         <source>Export grid</source>
         <translation>导出网格</translation>
@@ -1922,7 +1932,7 @@
 <context>
     <name>diffii::ui::MainWindow</name>
     <message>
-        <location filename="../ui/main_window.cpp" line="+4"/>
+        <location filename="../ui/main_window.cpp" line="+6"/>
         <location line="+397"/>
         <source>Diff-II Studio</source>
         <translation>Diff-II Studio</translation>
@@ -2213,12 +2223,7 @@ Qt %3（编译时为 %4）</translation>
         <translation>每个类别一个图像子文件夹</translation>
     </message>
     <message>
-        <location line="+3"/>
-        <source>A diffusers folder with model_index.json</source>
-        <translation>含 model_index.json 的 diffusers 文件夹</translation>
-    </message>
-    <message>
-        <location line="+20"/>
+        <location line="+23"/>
         <source>Project folder</source>
         <translation>项目文件夹</translation>
     </message>
@@ -2233,17 +2238,37 @@ Qt %3（编译时为 %4）</translation>
         <translation>数据集文件夹</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+9"/>
         <source>Stable Diffusion model (diffusers)</source>
         <translation>Stable Diffusion 模型（diffusers）</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="-7"/>
         <source>Model folder</source>
         <translation>模型文件夹</translation>
     </message>
     <message>
+        <location line="-24"/>
+        <source>A diffusers folder with model_index.json, or a single .safetensors checkpoint</source>
+        <translation>含 model_index.json 的 diffusers 文件夹，或单个 .safetensors 检查点</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>File...</source>
+        <translation>文件...</translation>
+    </message>
+    <message>
         <location line="+2"/>
+        <source>Pick a single-file checkpoint (.safetensors in the original SD 1.x / 2.x layout)</source>
+        <translation>选择单文件检查点（原始 SD 1.x / 2.x 布局的 .safetensors）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Single-file checkpoint</source>
+        <translation>单文件检查点</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Metaclass</source>
         <translation>元类别</translation>
     </message>
@@ -2253,37 +2278,37 @@ Qt %3（编译时为 %4）</translation>
         <translation>种子</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+16"/>
         <source>Create</source>
         <translation>创建</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+25"/>
         <location line="+7"/>
-        <location line="+131"/>
+        <location line="+139"/>
         <location line="+31"/>
         <source>Checking...</source>
         <translation>正在检查...</translation>
     </message>
     <message>
-        <location line="-136"/>
+        <location line="-142"/>
         <source>Browse...</source>
         <translation>浏览...</translation>
     </message>
     <message>
-        <location line="+57"/>
+        <location line="+62"/>
         <source>Choose a new or empty folder for the project</source>
         <translation>请为项目选择一个新的或空的文件夹</translation>
     </message>
     <message>
         <location line="+1"/>
         <location line="+43"/>
-        <location line="+31"/>
+        <location line="+32"/>
         <source>Give the full path of the folder</source>
         <translation>请填写文件夹的完整路径</translation>
     </message>
     <message>
-        <location line="-67"/>
+        <location line="-68"/>
         <source>Inside the dataset folder: the project would be read as a class of the dataset</source>
         <translation>位于数据集文件夹内：项目会被当作数据集的一个类别读取</translation>
     </message>
@@ -2334,12 +2359,16 @@ Qt %3（编译时为 %4）</translation>
     </message>
     <message>
         <location line="+3"/>
-        <location line="+31"/>
+        <location line="+32"/>
         <source>No such folder</source>
         <translation>文件夹不存在</translation>
     </message>
     <message>
         <location line="-30"/>
+        <source>Not a folder or a .safetensors file</source>
+        <translation>不是文件夹，也不是 .safetensors 文件</translation>
+    </message>
+    <message>
         <location line="+31"/>
         <source>Not a folder</source>
         <translation>不是文件夹</translation>
@@ -2391,7 +2420,7 @@ Qt %3（编译时为 %4）</translation>
         <translation>%1 像素图像</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>Give the word the class prompts are built on (e.g. bird)</source>
         <translation>请填写构建类别提示词所用的单词（例如 bird）</translation>
     </message>
@@ -2401,7 +2430,12 @@ Qt %3（编译时为 %4）</translation>
         <translation>类别提示词基于“%1”构建</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+9"/>
+        <source>A job is running (%1): Create is available when it ends; cancel it in the status bar to create now. The job is not affected.</source>
+        <translation>有任务正在运行（%1）：任务结束后即可创建；如需立即创建，请在状态栏取消该任务。该任务不受影响。</translation>
+    </message>
+    <message>
+        <location line="+11"/>
         <source>A job is running (%1): wait for it or cancel it, then create the project</source>
         <translation>有任务正在运行（%1）：请等待其完成或取消它，然后再创建项目</translation>
     </message>
@@ -2419,7 +2453,7 @@ Qt %3（编译时为 %4）</translation>
 <context>
     <name>diffii::ui::PoolPage</name>
     <message>
-        <location filename="../ui/pool_page.cpp" line="+237"/>
+        <location filename="../ui/pool_page.cpp" line="+244"/>
         <source>The inversion pool holds one DDIM inversion per training image: the noise latent that denoises back to that image under its class prompt. Generation interpolates between two inversions of a class on a circle, so a faithful inversion (high PSNR) gives faithful synthetic images.</source>
         <translation>反演池为每张训练图像保存一个 DDIM 反演：即在其类别提示词下可去噪还原为该图像的噪声潜变量。生成时在同一类别的两个反演之间沿圆插值，因此反演越忠实（PSNR 越高），合成图像就越忠实。</translation>
     </message>
@@ -2554,7 +2588,7 @@ Qt %3（编译时为 %4）</translation>
 <context>
     <name>diffii::ui::PreferencesDialog</name>
     <message>
-        <location filename="../ui/preferences_dialog.cpp" line="+50"/>
+        <location filename="../ui/preferences_dialog.cpp" line="+64"/>
         <source>Preferences</source>
         <translation>首选项</translation>
     </message>
@@ -2579,15 +2613,35 @@ Qt %3（编译时为 %4）</translation>
         <translation>如果命令行给出了项目文件夹或 --demo，则改为打开它</translation>
     </message>
     <message>
-        <location line="+4"/>
-        <source>A new language applies at once to the menus, the step list, the status bar and the dialogs opened afterwards; the text inside the pages changes when Diff-II Studio is restarted.</source>
-        <translation>新语言会立即应用于菜单、步骤列表、状态栏以及之后打开的对话框；页面内的文字在重新启动 Diff-II Studio 后才会更改。</translation>
+        <location line="+7"/>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>GPU %1 (CUDA)</source>
+        <translation>GPU %1（CUDA）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 (not visible now)</source>
+        <translation>%1（当前不可见）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Where the models compute. Applies when a project is opened next; the CLI takes --device.</source>
+        <translation>模型在哪个设备上计算。下次打开项目时生效；命令行使用 --device。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Compute &amp;device:</source>
+        <translation>计算设备(&amp;D)：</translation>
     </message>
 </context>
 <context>
     <name>diffii::ui::PreviewPage</name>
     <message>
-        <location filename="../ui/preview_page.cpp" line="+103"/>
+        <location filename="../ui/preview_page.cpp" line="+108"/>
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
@@ -2782,7 +2836,22 @@ Qt %3（编译时为 %4）</translation>
         <translation>尚无预览</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+15"/>
+        <source>Draft</source>
+        <translation>草稿</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Full render</source>
+        <translation>完整渲染</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Render this preview with the full steps and resolution of the settings</source>
+        <translation>按设置中的完整步数和分辨率渲染此预览</translation>
+    </message>
+    <message>
+        <location line="+26"/>
         <source>Images along the circle; click one to move α there</source>
         <translation>沿圆周的图像；单击某张可将 α 移到该处</translation>
     </message>
@@ -2819,7 +2888,7 @@ Qt %3（编译时为 %4）</translation>
         <translation>随着 s 增大，忠实度下降而多样性上升；请选择权衡合适的 s</translation>
     </message>
     <message>
-        <location line="-187"/>
+        <location line="-202"/>
         <source>Where the point is on the great circle through z1 and z2, in turns from z1 towards z2 (0 … 1 turn, both ends are z1): z2 is at θ/360°, −z1 at 0.5 turn, −z2 at 0.5 + θ/360°. The green band, from z1 to z2 at the start, is the interpolation arc; the rest extrapolates. Arrow keys move 0.01 turn, Page Up/Down 0.1 turn.</source>
         <translation>点在经过 z1 和 z2 的大圆上的位置，以从 z1 朝 z2 方向的圈数表示（0 … 1 圈，两端都是 z1）：z2 在 θ/360°，−z1 在 0.5 圈，−z2 在 0.5 + θ/360°。开头从 z1 到 z2 的绿色带是插值弧，其余为外插。方向键每次移动 0.01 圈，Page Up/Down 移动 0.1 圈。</translation>
     </message>
@@ -2829,7 +2898,7 @@ Qt %3（编译时为 %4）</translation>
         <translation>从 z1 朝 z2 方向的圈数位置；引擎得到 α = (1 − 圈数) · 2π/θ</translation>
     </message>
     <message>
-        <location line="+183"/>
+        <location line="+198"/>
         <source>The image at the current position for each s of the sweep; click one to use that s</source>
         <translation>扫描中每个 s 在当前位置的图像；单击其中一张即使用该 s</translation>
     </message>
@@ -2861,14 +2930,14 @@ Qt %3（编译时为 %4）</translation>
     <message>
         <location line="+67"/>
         <location line="+75"/>
-        <location line="+398"/>
-        <location line="+72"/>
-        <location line="+77"/>
+        <location line="+432"/>
+        <location line="+75"/>
+        <location line="+134"/>
         <source>s = %1</source>
         <translation>s = %1</translation>
     </message>
     <message>
-        <location line="-597"/>
+        <location line="-691"/>
         <source>s = %1
 faithfulness %2
 diversity %3
@@ -2895,38 +2964,38 @@ click to use this s</source>
     </message>
     <message>
         <location line="+58"/>
-        <location line="+138"/>
-        <location line="+95"/>
-        <location line="+241"/>
-        <location line="+25"/>
+        <location line="+142"/>
+        <location line="+121"/>
+        <location line="+254"/>
+        <location line="+76"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location line="-398"/>
-        <location line="+363"/>
+        <location line="-488"/>
+        <location line="+402"/>
         <source>noise</source>
         <translation>噪声</translation>
     </message>
     <message>
-        <location line="-361"/>
+        <location line="-400"/>
         <source>one image in the class: Gaussian noise (seed %1)</source>
         <translation>该类别仅有一张图像：高斯噪声（种子 %1）</translation>
     </message>
     <message>
         <location line="+5"/>
-        <location line="+136"/>
+        <location line="+162"/>
         <source>interpolation</source>
         <translation>内插</translation>
     </message>
     <message>
-        <location line="-136"/>
-        <location line="+136"/>
+        <location line="-162"/>
+        <location line="+162"/>
         <source>extrapolation</source>
         <translation>外推</translation>
     </message>
     <message>
-        <location line="-133"/>
+        <location line="-159"/>
         <source>The point lies on the short arc between z1 and z2</source>
         <translation>该点位于 z1 与 z2 之间的短弧上</translation>
     </message>
@@ -2951,7 +3020,12 @@ click to use this s</source>
         <translation>%1 圈（α = %2）· %3</translation>
     </message>
     <message>
-        <location line="+124"/>
+        <location line="+121"/>
+        <source>A quick draft: %1 steps at %2×%3 pixels instead of the settings&apos; %4 steps at the model&apos;s size</source>
+        <translation>快速草稿：以 %2×%3 像素运行 %1 步，而非设置中以模型尺寸运行的 %4 步</translation>
+    </message>
+    <message>
+        <location line="+29"/>
         <source>%1 turn (α = %2) · θ = %3° · %4 · s = %5 · suffix: %6 · %7 s</source>
         <translation>%1 圈（α = %2）· θ = %3° · %4 · s = %5 · 后缀：%6 · %7 秒</translation>
     </message>
@@ -2968,17 +3042,17 @@ click to use this s</source>
         <translation>α = %1。%2</translation>
     </message>
     <message>
-        <location line="+53"/>
+        <location line="+57"/>
         <source>s = %1 · faithfulness %2 · diversity %3 (at α = %4)</source>
         <translation>s = %1 · 忠实度 %2 · 多样性 %3（α = %4 处）</translation>
     </message>
     <message>
-        <location line="+98"/>
+        <location line="+101"/>
         <source> · shown again, not recomputed</source>
         <translation> · 再次显示，未重新计算</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+21"/>
         <source>%1 turn</source>
         <translation>%1 圈</translation>
     </message>
@@ -2993,27 +3067,37 @@ click to use this s</source>
         <translation>α = %1，θ = %2°</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="+20"/>
+        <source>Preview history not saved: %1</source>
+        <translation>预览历史未保存：%1</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Sweep of s not saved: %1</source>
+        <translation>s 扫描结果未保存：%1</translation>
+    </message>
+    <message>
+        <location line="+63"/>
         <source>Export settings: %1 steps, guidance %2, s = %3</source>
         <translation>导出设置：%1 步，引导 %2，s = %3</translation>
     </message>
     <message>
-        <location line="-331"/>
+        <location line="-405"/>
         <source>Denoising… step %1 of %2</source>
         <translation>去噪中… 第 %1 / %2 步</translation>
     </message>
     <message>
-        <location line="-72"/>
+        <location line="-88"/>
         <source>How far round the circle the point is from z1, in turns (1 turn: all the way round, back to z1). z2 is at %1 turn, −z1 at 0.5, −z2 at %2. The engine&apos;s rotation parameter is α = (1 − turns) · 2π/θ = (1 − turns) · %3; θ, the angle between the two inverted latents, is %4°.</source>
         <translation>点从 z1 起绕圆走了多远，以圈数表示（1 圈：绕满一圈回到 z1）。z2 在 %1 圈，−z1 在 0.5，−z2 在 %2。引擎的旋转参数为 α = (1 − 圈数) · 2π/θ = (1 − 圈数) · %3；θ 为两个反演潜变量之间的夹角，为 %4°。</translation>
     </message>
     <message>
-        <location line="+87"/>
+        <location line="+103"/>
         <source>θ is %1°: moving to the chosen point of the circle…</source>
         <translation>θ 为 %1°：正在移动到圆上选定的点…</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+39"/>
         <source>Gaussian noise (one image in the class, seed %1) · s = %2 · suffix: %3 · %4 s</source>
         <translation>高斯噪声（该类别仅一张图像，种子 %1）· s = %2 · 后缀：%3 · %4 秒</translation>
     </message>
@@ -3058,15 +3142,164 @@ click to use this s</source>
         <translation>s 扫描已排队…</translation>
     </message>
     <message>
-        <location filename="../ui/preview_page.h" line="+46"/>
+        <location filename="../ui/preview_page.h" line="+38"/>
         <source>Preview</source>
         <translation>预览</translation>
     </message>
 </context>
 <context>
+    <name>diffii::ui::SlurmPanel</name>
+    <message>
+        <location filename="../ui/slurm_panel.cpp" line="+25"/>
+        <source>pending</source>
+        <translation>排队中</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>running</source>
+        <translation>运行中</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Run on Slurm</source>
+        <translation>在 Slurm 上运行</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Generate the set on a Slurm cluster: one shard per task of a job array, each resuming from its last image. The job script, the records and the logs are kept in the project under runs/slurm.</source>
+        <translation>在 Slurm 集群上生成数据集：作业数组的每个任务负责一个分片，各分片从其最后一张图像处继续。作业脚本、记录和日志保存在项目的 runs/slurm 下。</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>S&amp;hards:</source>
+        <translation>分片数(&amp;H)：</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>the cluster&apos;s default</source>
+        <translation>集群默认值</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Partition:</source>
+        <translation>分区(&amp;P)：</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>e.g. 2:00:00</source>
+        <translation>例如 2:00:00</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Time limit:</source>
+        <translation>时间限制(&amp;T)：</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>further sbatch arguments, e.g. --gres=gpu:1 --account=lab</source>
+        <translation>其他 sbatch 参数，例如 --gres=gpu:1 --account=lab</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>E&amp;xtra arguments:</source>
+        <translation>额外参数(&amp;X)：</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Submit</source>
+        <translation>提交(&amp;S)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Resume incomplete shards</source>
+        <translation>续跑未完成的分片(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Re&amp;fresh</source>
+        <translation>刷新(&amp;F)</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <location line="+33"/>
+        <location line="+54"/>
+        <source>No Slurm run yet.</source>
+        <translation>尚无 Slurm 运行。</translation>
+    </message>
+    <message>
+        <location line="-80"/>
+        <source>Shard</source>
+        <translation>分片</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Images</source>
+        <translation>图像</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Exit code</source>
+        <translation>退出码</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Task</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <location line="+36"/>
+        <location line="+20"/>
+        <source>Slurm: %1</source>
+        <translation>Slurm：%1</translation>
+    </message>
+    <message numerus="yes">
+        <location line="-17"/>
+        <source>Submitting %n shard(s)...</source>
+        <translation>
+            <numerusform>正在提交 %n 个分片...</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Resubmitting the incomplete shards...</source>
+        <translation>正在重新提交未完成的分片……</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>%1 of %2</source>
+        <translation>%1 / %2</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Run %1 (jobs %2): %3 of %4 shards done.</source>
+        <translation>运行 %1（作业 %2）：%4 个分片中已完成 %3 个。</translation>
+    </message>
+</context>
+<context>
     <name>diffii::ui::ThumbnailModel</name>
     <message>
-        <location filename="../ui/dataset_page.cpp" line="-387"/>
+        <location filename="../ui/dataset_page.cpp" line="-392"/>
         <source>In the training split</source>
         <translation>在训练子集中</translation>
     </message>
@@ -3079,17 +3312,32 @@ click to use this s</source>
 <context>
     <name>diffii::ui::TurnScale</name>
     <message>
-        <location filename="../ui/circle_widget.cpp" line="+106"/>
+        <location filename="../ui/circle_widget.cpp" line="+36"/>
+        <source>Green: the interpolation arc, from z1 to z2. Orange: extrapolation, the rest of the circle.</source>
+        <translation>绿色：内插弧，从 z1 到 z2。橙色：外推，即圆周的其余部分。</translation>
+    </message>
+    <message>
+        <location line="+83"/>
         <source>interpolation</source>
         <translation>插值</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+0"/>
         <source>extrapolation</source>
         <translation>外插</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+0"/>
+        <source>interp.</source>
+        <translation>内插</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>extrap.</source>
+        <translation>外推</translation>
+    </message>
+    <message>
+        <location line="+16"/>
         <source>θ unknown until the first preview</source>
         <translation>首次预览前 θ 未知</translation>
     </message>
