@@ -2642,6 +2642,16 @@ Qt %3 (built with %4)</translation>
         <source>Compute &amp;device:</source>
         <translation>Compute &amp;device:</translation>
     </message>
+    <message>
+        <location line="+2"/>
+        <source>GPUs this build can use: %1</source>
+        <translation>GPUs this build can use: %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No GPU this build can use: it computes on the CPU (a CPU-only LibTorch, or no GPU visible).</source>
+        <translation>No GPU this build can use: it computes on the CPU (a CPU-only LibTorch, or no GPU visible).</translation>
+    </message>
 </context>
 <context>
     <name>diffii::ui::PreviewPage</name>

@@ -2637,6 +2637,16 @@ Qt %3（编译时为 %4）</translation>
         <source>Compute &amp;device:</source>
         <translation>计算设备(&amp;D)：</translation>
     </message>
+    <message>
+        <location line="+2"/>
+        <source>GPUs this build can use: %1</source>
+        <translation>此版本可用的 GPU：%1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No GPU this build can use: it computes on the CPU (a CPU-only LibTorch, or no GPU visible).</source>
+        <translation>此版本没有可用的 GPU：将在 CPU 上计算（LibTorch 仅支持 CPU，或没有可见的 GPU）。</translation>
+    </message>
 </context>
 <context>
     <name>diffii::ui::PreviewPage</name>

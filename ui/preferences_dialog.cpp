@@ -13,8 +13,8 @@
 #include <QTranslator>
 #include <QVBoxLayout>
 
-#include "ui/retranslate.h"
 #include "core/jobs/device.h"
+#include "ui/retranslate.h"
 
 namespace diffii::ui {
 
@@ -91,7 +91,11 @@ PreferencesDialog::PreferencesDialog(QWidget* parent) : QDialog(parent) {
     m_device->setToolTip(
         tr("Where the models compute. Applies when a project is opened next; the CLI takes --device."));
     form->addRow(tr("Compute &device:"), m_device);
-    auto* deviceInfo = new QLabel(QString::fromStdString(diffii::deviceReport()), this);
+    const int gpus = diffii::cudaDeviceCount();
+    auto* deviceInfo = new QLabel(gpus > 0 ? tr("GPUs this build can use: %1").arg(gpus)
+                                           : tr("No GPU this build can use: it computes on the CPU (a CPU-only "
+                                                "LibTorch, or no GPU visible)."),
+                                  this);
     deviceInfo->setObjectName(QStringLiteral("deviceInfo"));
     deviceInfo->setWordWrap(true);
     form->addRow(QString(), deviceInfo);

@@ -24,8 +24,8 @@
 #include "core/io/image.h"
 #include "core/io/json_config.h"
 #include "core/io/safetensors.h"
-#include "core/jobs/slurm.h"
 #include "core/jobs/device.h"
+#include "core/jobs/slurm.h"
 #include "core/jobs/threads.h"
 #include "core/models/state_dict.h"
 
