@@ -307,10 +307,19 @@ private slots:
     }
 
     // kohya-named LoRA keys (lora_unet_<path with _>.lora_down/lora_up/alpha) load onto the tiny fixture model's
-    // UNet, every attention projection; a text-encoder key (lora_te_*) is refused as today.
-    // TODO(lead): the same on the single-file tiny-sd1 once single-file loading (branch i16-file) is merged.
+    // UNet, every attention projection; a text-encoder key (lora_te_*) is refused as today. The same on the model
+    // read from the single-file tiny-sd1 (original layout, with the folder's configs).
+    void kohyaLoraOnTinyModel_data() {
+        QTest::addColumn<bool>("singleFile");
+        QTest::newRow("diffusers folder") << false;
+        QTest::newRow("single file") << true;
+    }
     void kohyaLoraOnTinyModel() {
-        auto sd = diffii::StableDiffusion::load(fixture("tiny-sd1"));
+        QFETCH(bool, singleFile);
+        diffii::LoadSettings settings;
+        settings.singleFile.modelConfig = fixture("tiny-sd1");
+        auto sd = singleFile ? diffii::StableDiffusion::load(fixture("single-file/tiny-sd1.safetensors"), settings)
+                             : diffii::StableDiffusion::load(fixture("tiny-sd1"));
         auto& unet = *sd->unet();
         const auto params = unet.named_parameters();
         std::map<std::string, torch::Tensor> tensors;
