@@ -478,7 +478,8 @@ void loadSingleFileComponent(const SingleFileModel& m, const std::string& compon
                                     if (!load) return;
                                     auto src = f.view(key);
                                     if (parts > 1) src = src.chunk(static_cast<int64_t>(parts), 0)[part];
-                                    target.copy_(src.reshape(target.sizes()).to(target.scalar_type()));
+                                    // copy_ converts the dtype on the way: no temporary per tensor.
+                                    target.copy_(src.reshape(target.sizes()));
                                 });
     });
     requireComplete(m, component, report);

@@ -324,11 +324,11 @@ std::shared_ptr<StableDiffusion> StableDiffusion::load(const std::string& modelD
 
     sd->m_schedulerConfig = cfg.scheduler;
 
-    withFileContext(modelDir, "converting the model to its compute dtype", [&] {
+    // Each module is already in its compute dtype (build above; the weights were copied into it).
+    withFileContext(modelDir, "moving the model to " + sd->m_deviceName, [&] {
         for (torch::nn::Module* m :
              std::initializer_list<torch::nn::Module*>{sd->m_textEncoder.get(), sd->m_unet.get(), sd->m_vae.get()}) {
             m->eval();
-            toComputeDtype(*m, sd->m_dtype);
             if (sd->m_device != torch::kCPU) m->to(sd->m_device);
         }
     });
