@@ -1194,6 +1194,7 @@ int runPretrainBackbone(const QStringList& args) {
 }  // namespace
 
 int main(int argc, char* argv[]) {
+    diffii::selectBlasKernels(argv);  // first: it may start the program again
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("diffii"));
     const std::map<QString, Command> commands = {

@@ -11,6 +11,7 @@
 #include "ui/studio_controller.h"
 
 int main(int argc, char* argv[]) {
+    diffii::selectBlasKernels(argv);  // first: it may start the program again
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("Diff-II Studio"));
     QApplication::setApplicationName(QStringLiteral("diffii-studio"));

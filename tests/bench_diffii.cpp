@@ -140,6 +140,7 @@ Stages minOf(const std::vector<Stages>& runs) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    diffii::selectBlasKernels(argv);  // first: it may start the program again
     try {
         const char* env = std::getenv("DIFFII_BENCH_MODEL");
         const std::string model = argc > 1 ? argv[1] : (env && *env ? env : "/work/sd15-random");

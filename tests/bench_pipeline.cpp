@@ -15,6 +15,7 @@
 #include "core/pipelines/sd_pipeline.h"
 #include "tests/bench_support.h"
 #include "tests/test_support.h"
+#include "core/jobs/threads.h"
 
 namespace {
 
@@ -57,6 +58,7 @@ void run(const std::string& modelDir, torch::Dtype dtype, int reps) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    diffii::selectBlasKernels(argv);  // first: it may start the program again
     std::string model = diffii::test::fixture("tiny-sd1");
     int threads = 2;
     for (int i = 1; i < argc; ++i) {

@@ -14,11 +14,13 @@
 #include "core/models/stable_diffusion.h"
 #include "tests/bench_support.h"
 #include "tests/test_support.h"
+#include "core/jobs/threads.h"
 
 namespace fs = std::filesystem;
 using namespace diffii::bench;
 
-int main() {
+int main(int, char** argv) {
+    diffii::selectBlasKernels(argv);  // first: it may start the program again
     try {
         const char* projectEnv = std::getenv("DIFFII_BENCH_PROJECT");
         std::string dir, tmp;

@@ -10,6 +10,7 @@
 #endif
 
 #include "tests/test_registry.h"
+#include "core/jobs/threads.h"
 
 namespace diffii::test {
 
@@ -21,6 +22,7 @@ std::vector<RegisteredTest>& registeredTests() {
 }  // namespace diffii::test
 
 int main(int argc, char** argv) {
+    diffii::selectBlasKernels(argv);  // first: it may start the program again
     const auto& tests = diffii::test::registeredTests();
     const diffii::test::RegisteredTest* chosen = nullptr;
     if (argc >= 2)

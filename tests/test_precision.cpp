@@ -7,6 +7,7 @@
 #include <QProcessEnvironment>
 
 #include "core/jobs/precision.h"
+#include "core/jobs/threads.h"
 #include "core/models/stable_diffusion.h"
 #include "tests/test_registry.h"
 #include "tests/test_support.h"
@@ -60,6 +61,30 @@ private Q_SLOTS:
         if (cpu.avx512bf16) QVERIFY(cpu.avx512f);
         if (cpu.avx512f) QVERIFY(cpu.avx2);
         qInfo("%s: %s", cpu.model.c_str(), cpu.bf16Reason.c_str());
+    }
+
+    // OpenBLAS 0.3.21 falls back to SSE3 kernels on CPUs it does not know (core/jobs/threads.h): this executable's
+    // main() restarts it with OPENBLAS_CORETYPE, so on any CPU with AVX2 and FMA the kernels in use have them too.
+    // The CLI says which kernels run, and the restart keeps its arguments and its output.
+    void blasKernelsUseTheCpu() {
+        const std::string core = diffii::blasCoreName();
+        if (core.empty()) QSKIP("the BLAS is not OpenBLAS");
+        const auto& cpu = diffii::cpuFeatures();
+        const std::string described = diffii::describeBlasKernels();
+        qInfo("%s: %s", cpu.model.c_str(), described.c_str());
+        QVERIFY2(described.find(core) != std::string::npos, described.c_str());
+        if (cpu.avx2 && !qEnvironmentVariableIsSet("OPENBLAS_CORETYPE"))
+            QFAIL("main() did not choose OpenBLAS kernels on a CPU with AVX2");
+        if (cpu.avx2) QVERIFY2(described.find("no AVX2 kernels") == std::string::npos, described.c_str());
+        if (cpu.avx512f && qEnvironmentVariableIsSet("DIFFII_BLAS_DETECTED")) QCOMPARE(core, std::string("SkylakeX"));
+        auto env = QProcessEnvironment::systemEnvironment();
+        env.remove(QStringLiteral("OPENBLAS_CORETYPE"));
+        env.remove(QStringLiteral("DIFFII_BLAS_DETECTED"));
+        const auto r = runDiffii({QStringLiteral("info"), QStringLiteral("--system")}, env);
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const QString blas = lineOf(r.out, QStringLiteral("BLAS"));
+        QVERIFY2(blas.startsWith(QStringLiteral("OpenBLAS ")), qPrintable(r.out));
+        if (cpu.avx2) QVERIFY2(!blas.contains(QStringLiteral("no AVX2")), qPrintable(blas));
     }
 
     void autoFollowsTheCpuAndTheModelSize() {

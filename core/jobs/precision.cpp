@@ -215,6 +215,7 @@ std::string systemReport() {
         out << "bfloat16 runs: no (oneDNN is held below bfloat16 while LibTorch sends bfloat16 to it: an explicit "
                "bfloat16 request is refused)\n";
     out << "threads: " << describeThreadPlan() << "\n";
+    out << "BLAS: " << describeBlasKernels() << "\n";
     out << "precision (auto, full-size model): " << choosePrecision(Precision::Auto, kSmallModelParameters).reason
         << "\n";
     out << "precision (auto, UNet under 50 M parameters, such as the demo model): float32\n";

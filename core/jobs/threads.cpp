@@ -1,12 +1,16 @@
 #include "core/jobs/threads.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <thread>
 
 #include <dlfcn.h>
 #include <sched.h>
+#include <unistd.h>
 
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
@@ -31,7 +35,60 @@ void setBlasThreads(int n) {
     if (set) set(n);
 }
 
+constexpr const char* kBlasRestartVariable = "DIFFII_BLAS_DETECTED";  // what OpenBLAS took before the restart
+
+// OpenBLAS kernel sets with AVX2 and FMA (or better) in 0.3.21's x86_64 DYNAMIC_ARCH list; anything else on a CPU
+// with AVX2 is a fallback of its detection.
+bool hasAvx2Kernels(std::string core) {
+    std::transform(core.begin(), core.end(), core.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    for (const char* good : {"haswell", "zen", "skylakex", "cooperlake", "sapphirerapids", "excavator"})
+        if (core == good) return true;
+    return false;
+}
+
 }  // namespace
+
+std::string blasCoreName() {
+    using CoreName = char* (*)();
+    static const auto corename = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+    if (!corename) return {};
+    const char* name = corename();
+    return name ? name : "";
+}
+
+void selectBlasKernels(char** argv) {
+    if (const char* set = std::getenv("OPENBLAS_CORETYPE"); set && *set) return;  // the user's, or ours: done
+    const std::string core = blasCoreName();
+    if (core.empty() || hasAvx2Kernels(core)) return;
+    __builtin_cpu_init();
+    if (!(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))) return;
+    const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+                        __builtin_cpu_supports("avx512cd");
+    setenv("OPENBLAS_CORETYPE", avx512 ? "SkylakeX" : "Haswell", 1);
+    setenv(kBlasRestartVariable, core.c_str(), 1);
+    std::fflush(nullptr);
+    execv("/proc/self/exe", argv);
+    // Still here: the restart failed. Run on with the kernels OpenBLAS has, and say nothing was changed.
+    unsetenv("OPENBLAS_CORETYPE");
+    unsetenv(kBlasRestartVariable);
+}
+
+std::string describeBlasKernels() {
+    const std::string core = blasCoreName();
+    if (core.empty()) return "not OpenBLAS";
+    std::string text = "OpenBLAS " + core + " kernels";
+    const char* detected = std::getenv(kBlasRestartVariable);
+    const char* forced = std::getenv("OPENBLAS_CORETYPE");
+    if (detected && *detected && forced && *forced)
+        text += std::string(" (OpenBLAS took ") + detected + " on this CPU; restarted with OPENBLAS_CORETYPE=" +
+                forced + ")";
+    else if (forced && *forced)
+        text += std::string(" (OPENBLAS_CORETYPE=") + forced + " set by the user)";
+    else if (!hasAvx2Kernels(core))
+        text += " (no AVX2 kernels)";
+    return text;
+}
 
 void flushDenormalsOnComputeThreads() {
     at::globalContext().setFlushDenormal(true);

@@ -28,6 +28,24 @@ void flushDenormalsOnComputeThreads();
 // One line for `diffii info --system`: the threads a full-size and a small model get, and why.
 std::string describeThreadPlan();
 
+// OpenBLAS chooses its kernels from the CPU model when it is loaded. Debian 12's OpenBLAS 0.3.21 does not know
+// newer CPUs and falls back to its Prescott (SSE3) kernels: on an Intel Xeon family 6 model 207 (AVX-512, AVX512_BF16)
+// every matrix product LibTorch sends to OpenBLAS (small convolutions, linears, attention products, training's
+// backward) ran on them; the demo's six preview moves took 4.8 s against 3.5 s with its SkylakeX kernels. Called
+// first thing in main(), before any thread starts: when the kernels in use lack AVX2 on a CPU that has AVX2 and FMA,
+// this sets OPENBLAS_CORETYPE (SkylakeX with AVX-512F/BW/VL/DQ/CD, else Haswell) and executes the program again with
+// the same arguments. OPENBLAS_CORETYPE set by the user is kept, so is every CPU OpenBLAS recognises. Returns normally
+// when nothing needs doing, when the BLAS is not OpenBLAS, or when the new execution fails (the program then runs on
+// with the kernels it has).
+void selectBlasKernels(char** argv);
+
+// "OpenBLAS SkylakeX kernels (OpenBLAS took Prescott on this CPU; restarted with OPENBLAS_CORETYPE=SkylakeX)",
+// "OpenBLAS Haswell kernels", or "not OpenBLAS" — for `diffii info --system` and the benchmarks.
+std::string describeBlasKernels();
+
+// The kernel set OpenBLAS uses ("SkylakeX", "Haswell", "Zen", "Prescott"), "" when the BLAS is not OpenBLAS.
+std::string blasCoreName();
+
 constexpr int64_t kSmallModelParameters = 50'000'000;
 int configureThreadsForModel(int64_t unetParameters);
 
