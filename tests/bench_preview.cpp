@@ -2,10 +2,15 @@
 // 0.5 -> 0.7, a suffix change, an α change — with and without reuse: denoising steps computed and seconds per move.
 // Default: the demo project (emoji-sd-tiny, shipped concepts and pool) in a temporary folder; DIFFII_BENCH_PROJECT=DIR
 // uses an existing project whose pool is built (e.g. one on a full-size SD 1.5), DIFFII_BENCH_CLASS names the class.
-// DIFFII_BENCH_STEPS (default 25), DIFFII_BENCH_GUIDANCE (default 7.5).
+// DIFFII_BENCH_STEPS (default 25), DIFFII_BENCH_GUIDANCE (default 7.5), DIFFII_BENCH_PROFILE=FILE records the last
+// move as a Chrome trace (LibTorch's profiler: every operator with its time).
 #include <cstdio>
 #include <filesystem>
+#include <iterator>
+#include <memory>
 #include <string>
+
+#include <torch/csrc/autograd/profiler_legacy.h>
 
 #include "core/demo/demo.h"
 #include "core/diffii/preview.h"
@@ -61,7 +66,12 @@ int main(int, char** argv) {
                 p.denoise.guidance = envDouble("DIFFII_BENCH_GUIDANCE", 7.5);
                 p.denoise.split = m.split;
                 const auto t0 = Clock::now();
+                const char* profile = std::getenv("DIFFII_BENCH_PROFILE");
+                std::unique_ptr<torch::autograd::profiler::RecordProfile> recording;
+                if (profile && *profile && reuse && &m == &moves[std::size(moves) - 1])
+                    recording = std::make_unique<torch::autograd::profiler::RecordProfile>(profile);
                 const auto img = session->preview(p);
+                recording.reset();
                 const double s = since(t0);
                 steps += img.computedSteps;
                 seconds += s;

@@ -26,6 +26,7 @@ PairResult renderPairOf(StableDiffusion& sd, const PairRequest& request, const J
                     std::to_string(sd.vaeScaleFactor()));
     PreviewRenderer renderer(sd);
     const auto& prompts = renderer.prompts(request.prompt, request.suffix, request.negativePrompt);
+    sd.releaseTextEncoder();  // the model is generatePair's own, and every prompt is encoded (cached by the renderer)
     const int64_t total = 2 * request.inversion.steps + request.denoise.steps;
     int64_t base = 0;
     JobContext inner;

@@ -57,8 +57,15 @@ public:
     const std::string& precisionReason() const { return m_precisionReason; }
     const nlohmann::json& modelIndex() const { return m_modelIndex; }
 
-    // Conditioning for one prompt: (1, 77, hidden) last hidden state of the text encoder.
+    // Conditioning for one prompt: (1, 77, hidden) last hidden state of the text encoder. Throws diffii::Error after
+    // releaseTextEncoder().
     torch::Tensor encodePrompt(const std::string& prompt);
+
+    // Frees the text encoder's weights once a job has encoded every prompt it needs (`diffii pair`): 0.49 GB of a
+    // float32 SD 1.5, the difference between 4.69 and 4.2 GB at the peak of a whole image. For jobs that load a
+    // model of their own; a session's model keeps its encoder for the next prompt.
+    void releaseTextEncoder();
+    bool hasTextEncoder() const { return !m_textEncoder.is_empty(); }
 
     ClipTokenizer& tokenizer() { return *m_tokenizer; }
     ClipTextModel& textEncoder() { return m_textEncoder; }
