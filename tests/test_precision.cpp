@@ -88,7 +88,9 @@ private Q_SLOTS:
     }
 
     void autoFollowsTheCpuAndTheModelSize() {
-        const bool native = diffii::cpuFeatures().nativeBf16;
+        // Auto follows bf16Faster: native, and faster than float32 on this CPU (precision.h).
+        const bool native = diffii::cpuFeatures().bf16Faster;
+        if (native) QVERIFY(diffii::cpuFeatures().nativeBf16);
         const auto full = diffii::choosePrecision(Precision::Auto, 860'000'000);
         QCOMPARE(full.bfloat16, native);
         QVERIFY(full.warning.empty());
@@ -123,7 +125,7 @@ private Q_SLOTS:
         auto sd = diffii::StableDiffusion::load(diffii::test::fixture("tiny-sd1"), s);
         // The tiny fixture is far under 50 M parameters: float32 on every CPU, with the reason.
         QCOMPARE(sd->dtype(), torch::kFloat32);
-        const char* why = diffii::cpuFeatures().nativeBf16 ? "small" : "float32: auto";
+        const char* why = diffii::cpuFeatures().bf16Faster ? "small" : "float32: auto";
         QVERIFY2(sd->precisionReason().find(why) != std::string::npos, sd->precisionReason().c_str());
         if (!diffii::cpuFeatures().bf16Runs) return;
         s.precision = Precision::BFloat16;
@@ -138,7 +140,7 @@ private Q_SLOTS:
         QVERIFY2(!lineOf(plain.out, "cpu").isEmpty(), qPrintable(plain.out));
         QVERIFY2(!lineOf(plain.out, "threads").isEmpty(), qPrintable(plain.out));
         const QString full = lineOf(plain.out, "precision (auto, full-size model)");
-        QVERIFY2(full.startsWith(diffii::cpuFeatures().nativeBf16 ? "bfloat16" : "float32"), qPrintable(plain.out));
+        QVERIFY2(full.startsWith(diffii::cpuFeatures().bf16Faster ? "bfloat16" : "float32"), qPrintable(plain.out));
 
         for (const auto& [name, value] :
              {std::pair{"ATEN_CPU_CAPABILITY", "avx2"}, {"ONEDNN_MAX_CPU_ISA", "AVX2"}, {"DNNL_MAX_CPU_ISA", "AVX2"}}) {

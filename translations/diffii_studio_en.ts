@@ -155,12 +155,7 @@
         <translation>bfloat16</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <source>Auto trains a full-size model in bfloat16 where the CPU has it natively, otherwise in float32; the trained weights stay float32 either way. On this CPU: %1</source>
-        <translation>Auto trains a full-size model in bfloat16 where the CPU has it natively, otherwise in float32; the trained weights stay float32 either way. On this CPU: %1</translation>
-    </message>
-    <message>
-        <location line="+3"/>
+        <location line="+5"/>
         <source>&amp;Precision</source>
         <translation>&amp;Precision</translation>
     </message>
@@ -231,7 +226,12 @@
         <translation>Denoising loss per optimizer step (thin) and its exponential moving average (thick). The raw loss is noisy by nature: watch the average.</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="-60"/>
+        <source>Auto trains a full-size model in bfloat16 where the CPU has it natively and it is faster than float32, otherwise in float32; the trained weights stay float32 either way. On this CPU: %1</source>
+        <translation>Auto trains a full-size model in bfloat16 where the CPU has it natively and it is faster than float32, otherwise in float32; the trained weights stay float32 either way. On this CPU: %1</translation>
+    </message>
+    <message>
+        <location line="+63"/>
         <location line="+11"/>
         <source>loss</source>
         <translation>loss</translation>

@@ -155,12 +155,7 @@
         <translation>bfloat16</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <source>Auto trains a full-size model in bfloat16 where the CPU has it natively, otherwise in float32; the trained weights stay float32 either way. On this CPU: %1</source>
-        <translation>自动：CPU 原生支持 bfloat16 时，完整尺寸的模型以 bfloat16 训练，否则以 float32 训练；训练得到的权重始终为 float32。本机 CPU：%1</translation>
-    </message>
-    <message>
-        <location line="+3"/>
+        <location line="+5"/>
         <source>&amp;Precision</source>
         <translation>精度(&amp;P)</translation>
     </message>
@@ -231,7 +226,12 @@
         <translation>每个优化步的去噪损失（细线）及其指数移动平均（粗线）。原始损失本身波动较大：请关注平均值。</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="-60"/>
+        <source>Auto trains a full-size model in bfloat16 where the CPU has it natively and it is faster than float32, otherwise in float32; the trained weights stay float32 either way. On this CPU: %1</source>
+        <translation>自动：CPU 原生支持 bfloat16 且比 float32 更快时，完整尺寸的模型以 bfloat16 训练，否则以 float32 训练；训练得到的权重始终为 float32。本机 CPU：%1</translation>
+    </message>
+    <message>
+        <location line="+63"/>
         <location line="+11"/>
         <source>loss</source>
         <translation>损失</translation>

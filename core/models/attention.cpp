@@ -4,6 +4,7 @@
 
 #include <ATen/Parallel.h>
 
+#include "core/models/attention_kernels.h"
 #include "core/models/layers.h"
 
 namespace diffii {
@@ -45,6 +46,10 @@ torch::Tensor scaledDotProductAttention(const torch::Tensor& q, const torch::Ten
     // products: LibTorch 1.13 runs a float32 bmm as one OpenBLAS product per batch entry on the calling thread (one
     // core of two), and a small score block per task stays in the core's cache between q·k, the scale, the softmax
     // and p·v. Identical arithmetic per query row to one unblocked product.
+    // float32 throughout (a float32 model): the fused kernel. Scores upcast for a bfloat16 model: scaled here, then
+    // LibTorch's softmax and the product in bfloat16.
+    const bool fused = qf.scalar_type() == torch::kFloat32 && v.scalar_type() == torch::kFloat32;
+    const bool upcast = !fused && qf.scalar_type() == torch::kFloat32;
     const int64_t threads = std::max<int64_t>(1, at::get_num_threads());
     int64_t queries = std::clamp<int64_t>(kScoreBlockElements / std::max<int64_t>(1, m), 16, n);
     const int64_t perHead = (n + queries - 1) / queries;
@@ -54,23 +59,29 @@ torch::Tensor scaledDotProductAttention(const torch::Tensor& q, const torch::Ten
             const int64_t h = t / perHead, s = (t % perHead) * queries;
             const int64_t len = std::min(queries, n - s);
             const auto qs = qf[h].narrow(0, s, len);
-            torch::Tensor scores;
-            if (qs.scalar_type() == torch::kFloat32) {
-                // diffusers computes baddbmm(empty, q, k^T, beta=0, alpha=scale), but LibTorch 1.13's CPU baddbmm
-                // can propagate NaN from the uninitialised input despite beta = 0 (seen as intermittent NaN noise
-                // predictions in the Diff-II parity test): mm, then scale in place (one rounding more).
-                scores = torch::mm(qs, kt[h]).mul_(scale);
-            } else {
-                scores = torch::mm(qs, kt[h]);
+            auto outBlock = out[h].narrow(0, s, len);
+            if (fused) {
+                // float32: exp(scale (s - max)) in place, the product with v, then each output row divided by its
+                // sum (core/models/attention_kernels.h). diffusers computes baddbmm(empty, q, k^T, beta=0,
+                // alpha=scale); LibTorch 1.13's CPU baddbmm can propagate NaN from the uninitialised input despite
+                // beta = 0 (seen as intermittent NaN noise predictions), so mm, and the scale in the kernel.
+                auto scores = torch::mm(qs, kt[h]);
+                auto inv = torch::empty({len, 1}, scores.options());
+                expRowsInPlace(scores.data_ptr<float>(), len, m, scores.stride(0), static_cast<float>(scale),
+                               inv.data_ptr<float>());
+                torch::mm_out(outBlock, scores, v[h]);
+                outBlock.mul_(inv);
+                continue;
             }
+            torch::Tensor scores = torch::mm(qs, kt[h]);
             // A bfloat16 softmax accumulates in float32 internally; its output differs from a float32 softmax only
             // by the final rounding (measured: same max error against float64 attention), at a third of the cost.
             // upcastSoftmax (the VAE) keeps diffusers' float32 softmax.
+            if (upcast) scores.mul_(scale);
             torch::Tensor probs = (upcastSoftmax && scores.scalar_type() != torch::kFloat32)
                                       ? torch::softmax(scores, -1, torch::kFloat32)
                                       : torch::softmax(scores, -1);
             scores = torch::Tensor();
-            auto outBlock = out[h].narrow(0, s, len);
             torch::mm_out(outBlock, probs.scalar_type() == v.scalar_type() ? probs : probs.to(v.scalar_type()), v[h]);
         }
     });

@@ -1,0 +1,132 @@
+// The inference attention (core/models/attention.cpp) with its fused float32 softmax (core/models/attention_kernels.h)
+// against attention computed in float64: shapes that split into blocks and lanes unevenly, large scores, NaN; and
+// the kernel's exponential against std::exp over the whole range softmax uses.
+#include <QtTest/QtTest>
+
+#include <cmath>
+#include <cstring>
+
+#include "core/models/attention.h"
+#include "core/models/attention_kernels.h"
+#include "tests/test_registry.h"
+
+#if !defined(DIFFII_UNIT) && !defined(Q_MOC_RUN)
+#define DIFFII_UNIT
+#endif
+namespace DIFFII_UNIT {
+
+namespace {
+
+torch::Tensor reference(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, double scale) {
+    const auto qd = q.to(torch::kFloat64), kd = k.to(torch::kFloat64), vd = v.to(torch::kFloat64);
+    return torch::bmm(torch::softmax(torch::bmm(qd, kd.transpose(1, 2)) * scale, -1), vd);
+}
+
+}  // namespace
+
+class TestAttention : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void exponentialIsAccurate() {
+        qInfo("attention kernel: %s", diffii::attentionKernelIsa());
+        // Every 97th float in [-87, 0], by bit pattern: ~11 M values.
+        double worst = 0;
+        float worstAt = 0;
+        const float limit = 87.0f;
+        uint32_t last = 0;
+        std::memcpy(&last, &limit, sizeof last);
+        for (uint32_t bits = 0; bits <= last; bits += 97) {
+            float magnitude;
+            std::memcpy(&magnitude, &bits, sizeof magnitude);
+            const float x = -magnitude;
+            const double exact = std::exp(static_cast<double>(x));
+            const double rel = std::abs(static_cast<double>(diffii::kernelExp(x)) - exact) / exact;
+            if (rel > worst) {
+                worst = rel;
+                worstAt = x;
+            }
+        }
+        qInfo("worst relative error %.3g at %.9g (float32 ulp: 1.19e-7)", worst, static_cast<double>(worstAt));
+        QVERIFY2(worst < 3.0e-7, qPrintable(QString::number(worst)));
+        QVERIFY(std::isnan(diffii::kernelExp(std::nanf(""))));
+        QVERIFY(diffii::kernelExp(-1000.0f) < 1e-37f);
+    }
+
+    void matchesFloat64_data() {
+        QTest::addColumn<int>("bh");
+        QTest::addColumn<int>("n");
+        QTest::addColumn<int>("m");
+        QTest::addColumn<int>("d");
+        QTest::addColumn<double>("spread");
+        // Key counts around the kernel's 16 lanes, query counts around the score blocks (2^18 / keys rows each).
+        QTest::newRow("one query, one key") << 2 << 1 << 1 << 8 << 1.0;
+        QTest::newRow("15 keys") << 3 << 17 << 15 << 8 << 1.0;
+        QTest::newRow("16 keys") << 3 << 33 << 16 << 40 << 1.0;
+        QTest::newRow("cross 77") << 4 << 300 << 77 << 40 << 1.0;
+        QTest::newRow("blocks of 254 rows") << 2 << 1100 << 1031 << 24 << 1.0;
+        QTest::newRow("large scores") << 2 << 64 << 130 << 16 << 30.0;
+    }
+
+    void matchesFloat64() {
+        QFETCH(int, bh);
+        QFETCH(int, n);
+        QFETCH(int, m);
+        QFETCH(int, d);
+        QFETCH(double, spread);
+        torch::NoGradGuard noGrad;
+        torch::manual_seed(n * 131 + m);
+        const auto q = torch::randn({bh, n, d}) * spread, k = torch::randn({bh, m, d}), v = torch::randn({bh, m, d});
+        const double scale = 1.0 / std::sqrt(double(d));
+        const auto expected = reference(q, k, v, scale);
+        const auto fused = diffii::scaledDotProductAttention(q, k, v, scale, false, false);
+        // LibTorch's own float32 softmax attention: the error the fused form is held to.
+        const auto plain = torch::bmm(torch::softmax(torch::bmm(q, k.transpose(1, 2)) * scale, -1), v);
+        const double err = (fused.to(torch::kFloat64) - expected).abs().max().item<double>();
+        const double plainErr = (plain.to(torch::kFloat64) - expected).abs().max().item<double>();
+        qInfo("max |fused - float64| %.3g, LibTorch float32 softmax %.3g", err, plainErr);
+        QVERIFY2(err <= 2.0 * plainErr + 2e-6, qPrintable(QString("fused %1, plain %2").arg(err).arg(plainErr)));
+    }
+
+    // Every version this CPU can run (AVX-512, AVX2, baseline) against float64 softmax, rows of 1 to 1,031 values.
+    void everyVersionMatches() {
+        torch::manual_seed(7);
+        for (const int64_t cols : {1, 7, 8, 16, 33, 1031}) {
+            const auto scores = torch::randn({5, cols}) * 4;
+            const double scale = 0.37;
+            const auto expected = torch::softmax(scores.to(torch::kFloat64) * scale, -1);
+            int ran = 0;
+            for (const char* isa : {"avx512", "avx2", "baseline"}) {
+                auto work = scores.clone();
+                auto inv = torch::empty({5});
+                if (!diffii::expRowsInPlaceWith(isa, work.data_ptr<float>(), 5, cols, cols, float(scale),
+                                                inv.data_ptr<float>()))
+                    continue;
+                ++ran;
+                const auto probs = (work * inv.unsqueeze(1)).to(torch::kFloat64);
+                const double err = (probs - expected).abs().max().item<double>();
+                QVERIFY2(err < 1e-6, qPrintable(QString("%1, %2 values: %3").arg(isa).arg(cols).arg(err)));
+            }
+            QVERIFY(ran >= 1);
+        }
+    }
+
+    void nanStaysInItsRow() {
+        torch::NoGradGuard noGrad;
+        auto q = torch::randn({1, 40, 8});
+        const auto k = torch::randn({1, 50, 8}), v = torch::randn({1, 50, 8});
+        q[0][7][3] = std::nan("");
+        // 50 keys: the NaN row is met by the vector loop and by the scalar tail; 64 keys: by the vector loop only.
+        for (const int64_t keys : {50, 64}) {
+            const auto kk = k.narrow(1, 0, std::min<int64_t>(keys, 50)).repeat({1, 2, 1}).narrow(1, 0, keys);
+            const auto vv = v.narrow(1, 0, std::min<int64_t>(keys, 50)).repeat({1, 2, 1}).narrow(1, 0, keys);
+            const auto out = diffii::scaledDotProductAttention(q, kk, vv, 0.35, false, false);
+            QVERIFY(torch::isnan(out[0][7]).all().item<bool>());
+            QCOMPARE(torch::isnan(out).sum().item<int64_t>(), int64_t(8));
+        }
+    }
+};
+
+DIFFII_TEST_MAIN(TestAttention, Core)
+}  // namespace DIFFII_UNIT
+#include "test_attention.moc"
