@@ -2,7 +2,11 @@
 // batch 4, 32x32 images (16x16 latents), in float32 and bfloat16. Prints the median seconds per optimizer step
 // (from the progress callback, first step excluded), steps/s, and a forward / backward split of one step.
 // Environment: DIFFII_BENCH_THREADS (default 2), DIFFII_BENCH_STEPS (default 20), DIFFII_BENCH_DTYPES
-// (default auto: float32, and bfloat16 where it is native), DIFFII_BENCH_BATCH (default 4).
+// (default auto: float32, and bfloat16 where it is native), DIFFII_BENCH_BATCH (default 4), DIFFII_BENCH_MODEL (another
+// model folder, e.g. a full-size random SD 1.5 made by ../shared/bench/make_random_sd.py; its classes then have two
+// random images each), DIFFII_BENCH_SIZE (training size in pixels, default 32), DIFFII_BENCH_SPLIT (default 1: also
+// time forward and backward of 5 steps; 0 skips it). Prints the peak resident memory of the process after each dtype
+// (run one dtype per process to see its own).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -34,37 +38,43 @@ int main(int, char** argv) {
     const int threads = envInt("DIFFII_BENCH_THREADS", 2);
     const int steps = std::max(3, envInt("DIFFII_BENCH_STEPS", 20));
     const int batch = std::max(1, envInt("DIFFII_BENCH_BATCH", 4));
+    const char* modelEnv = std::getenv("DIFFII_BENCH_MODEL");
+    const bool fixtureModel = !(modelEnv && *modelEnv);
+    const std::string model = fixtureModel ? diffii::test::fixture("tiny-sd1") : modelEnv;
+    const int64_t size = std::max(8, envInt("DIFFII_BENCH_SIZE", 32));
+    const bool split = envInt("DIFFII_BENCH_SPLIT", 1) != 0;
     const auto dtypes = diffii::bench::benchDtypes();
     diffii::configureComputeThreads(threads);
     std::printf(
-        "bench_concepts: tiny-sd1, 2 classes x 2 images (32x32), batch %d, LoRA rank 10, %d steps, %d threads\n", batch,
-        steps, threads);
+        "bench_concepts: %s, 2 classes x 2 images (%lldx%lld), batch %d, LoRA rank 10, %d steps, %d threads, CPU %s\n",
+        model.c_str(), static_cast<long long>(size), static_cast<long long>(size), batch, steps, threads,
+        diffii::cpuFeatures().model.c_str());
 
     const auto dir = diffii::test::makeTempDir("bench-concepts");
-    std::vector<diffii::ConceptClass> classes = {
-        {"bird a",
-         {diffii::test::fixture("tiny-sd1-diffii/input_0.png"), diffii::test::fixture("tiny-sd1-diffii/input_1.png")},
-         {},
-         {}},
-        {"bird b", {}, {}, {}}};
-    for (int i = 0; i < 2; ++i) {
-        torch::manual_seed(i);
-        const auto path = dir + "/b" + std::to_string(i) + ".png";
-        diffii::saveImagePng(path, torch::rand({3, 32, 32}));
-        classes[1].imagePaths.push_back(path);
-    }
+    std::vector<diffii::ConceptClass> classes = {{"bird a", {}, {}, {}}, {"bird b", {}, {}, {}}};
+    if (fixtureModel && size == 32)
+        classes[0].imagePaths = {diffii::test::fixture("tiny-sd1-diffii/input_0.png"),
+                                 diffii::test::fixture("tiny-sd1-diffii/input_1.png")};
+    for (int c = fixtureModel && size == 32 ? 1 : 0; c < 2; ++c)
+        for (int i = 0; i < 2; ++i) {
+            torch::manual_seed(10 * c + i);
+            const auto path = dir + "/c" + std::to_string(c) + "_" + std::to_string(i) + ".png";
+            diffii::saveImagePng(path, torch::rand({3, size, size}));
+            classes[static_cast<size_t>(c)].imagePaths.push_back(path);
+        }
 
     for (const auto& [name, dtype] : std::vector<std::pair<std::string, torch::Dtype>>{
              {"float32", torch::kFloat32}, {"bfloat16", torch::kBFloat16}}) {
         if (!diffii::bench::benchWants(dtypes, name)) continue;
         try {
-            auto sd = diffii::StableDiffusion::load(diffii::test::fixture("tiny-sd1"), diffii::LoadSettings{dtype});
+            auto sd = diffii::StableDiffusion::load(model, diffii::LoadSettings{dtype});
             diffii::ConceptSettings s;
             s.batchSize = batch;
             s.maxSteps = steps;
             s.checkpointEvery = 0;
             s.bf16 = dtype == torch::kBFloat16;
             s.randomFlip = true;
+            s.imageSize = size;
             diffii::ConceptLearner learner(sd, classes, "bird", s);
             std::vector<double> stepSeconds;
             auto last = Clock::now();
@@ -87,13 +97,17 @@ int main(int, char** argv) {
                 "%.1f s in all, final loss %.4f\n",
                 name.c_str(), med, med > 0 ? 1.0 / med : 0.0, result.stepsPerSecond, total, result.finalLoss);
 
+            std::printf("  %-8s peak RSS so far %.0f MiB\n", name.c_str(), peakRssMiB());
+            std::fflush(stdout);
+            if (!split) continue;
             // Where a step's time goes: forward (text encoder + UNet + loss) and backward.
             auto& tokenEmbedding = sd->textEncoder()->textModel->embeddings->tokenEmbedding;
             tokenEmbedding->weight.set_requires_grad(true);
             tokenEmbedding->options.sparse(true);
             diffii::DdimScheduler scheduler(sd->schedulerConfig());
-            const auto x0 = torch::randn({batch, 4, 16, 16});
-            const auto noise = torch::randn({batch, 4, 16, 16});
+            const int64_t latent = size / sd->vaeScaleFactor();
+            const auto x0 = torch::randn({batch, 4, latent, latent});
+            const auto noise = torch::randn({batch, 4, latent, latent});
             const auto t = torch::randint(0, 1000, {batch}, torch::kLong);
             const auto ids =
                 torch::tensor(sd->tokenizer().encodePadded(diffii::conceptPrompt(learner.tokens()[0], "bird")))

@@ -36,17 +36,6 @@ using namespace diffii::bench;
 
 namespace {
 
-// Peak resident set of this process (VmHWM), MiB.
-double peakRssMiB() {
-    std::ifstream status("/proc/self/status");
-    std::string line;
-    while (std::getline(status, line))
-        if (line.rfind("VmHWM:", 0) == 0) return std::atof(line.c_str() + 6) / 1024.0;
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return double(u.ru_maxrss) / 1024.0;
-}
-
 double childrenPeakRssMiB() {
     rusage u{};
     getrusage(RUSAGE_CHILDREN, &u);

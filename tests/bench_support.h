@@ -1,10 +1,13 @@
 // Small helpers shared by the benchmarks (tests/bench_*.cpp): environment knobs, timing, medians.
 #pragma once
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -55,5 +58,16 @@ inline bool benchWants(const std::vector<std::string>& dtypes, const std::string
 }
 
 inline double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// Peak resident set of this process (VmHWM), MiB.
+inline double peakRssMiB() {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line))
+        if (line.rfind("VmHWM:", 0) == 0) return std::atof(line.c_str() + 6) / 1024.0;
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return double(u.ru_maxrss) / 1024.0;
+}
 
 }  // namespace diffii::bench

@@ -33,12 +33,7 @@
 namespace {
 
 using diffii::bench::envInt;
-
-double peakRssMiB() {
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return double(u.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
-}
+using diffii::bench::peakRssMiB;
 
 // Process CPU seconds (user + system), a steadier figure than wall time on a shared machine.
 double cpuSeconds() {
