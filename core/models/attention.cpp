@@ -50,6 +50,14 @@ torch::Tensor scaledDotProductAttention(const torch::Tensor& q, const torch::Ten
     // LibTorch's softmax and the product in bfloat16.
     const bool fused = qf.scalar_type() == torch::kFloat32 && v.scalar_type() == torch::kFloat32;
     const bool upcast = !fused && qf.scalar_type() == torch::kFloat32;
+    if (fused && bh * n * m <= kScoreBlockElements) {
+        // Small attention (the embedded model's 8 x 64 x 64, the tiny VAE's 256 x 256): the blocks below would be a
+        // hundred small tensor operations whose overhead outweighs the arithmetic; the same computation in four.
+        auto scores = torch::bmm(qf, kt);
+        auto inv = torch::empty({bh, n, 1}, scores.options());
+        expRowsInPlace(scores.data_ptr<float>(), bh * n, m, m, static_cast<float>(scale), inv.data_ptr<float>());
+        return torch::bmm_out(out, scores, v).mul_(inv);
+    }
     const int64_t threads = std::max<int64_t>(1, at::get_num_threads());
     int64_t queries = std::clamp<int64_t>(kScoreBlockElements / std::max<int64_t>(1, m), 16, n);
     const int64_t perHead = (n + queries - 1) / queries;
