@@ -53,7 +53,8 @@ void printUsage(const std::map<QString, Command>& commands) {
 }
 
 constexpr const char* kPrecisionHelp =
-    "Compute precision: auto (default: bfloat16 where the CPU has it natively and the model is full-size, else "
+    "Compute precision: auto (default: bfloat16 where the CPU has it natively, it is faster than float32 there and "
+    "the model is full-size, else "
     "float32; diffii info --system tells which), float32 or bfloat16";
 
 constexpr const char* kDeviceHelp =
@@ -1194,7 +1195,7 @@ int runPretrainBackbone(const QStringList& args) {
 }  // namespace
 
 int main(int argc, char* argv[]) {
-    diffii::selectBlasKernels(argv);  // first: it may start the program again
+    diffii::prepareProcess(argv);  // first: it may start the program again
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("diffii"));
     const std::map<QString, Command> commands = {

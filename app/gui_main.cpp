@@ -11,7 +11,7 @@
 #include "ui/studio_controller.h"
 
 int main(int argc, char* argv[]) {
-    diffii::selectBlasKernels(argv);  // first: it may start the program again
+    diffii::prepareProcess(argv);  // first: it may start the program again
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("Diff-II Studio"));
     QApplication::setApplicationName(QStringLiteral("diffii-studio"));

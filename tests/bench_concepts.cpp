@@ -33,7 +33,7 @@ using namespace diffii::bench;
 }  // namespace
 
 int main(int, char** argv) {
-    diffii::selectBlasKernels(argv);  // first: it may start the program again
+    diffii::prepareProcess(argv);  // first: it may start the program again
     at::globalContext().setFlushDenormal(true);
     const int threads = envInt("DIFFII_BENCH_THREADS", 2);
     const int steps = std::max(3, envInt("DIFFII_BENCH_STEPS", 20));

@@ -56,7 +56,7 @@ diffii::JobContext progressLine() {
 }  // namespace
 
 int main(int, char** argv) {
-    diffii::selectBlasKernels(argv);  // first: it may start the program again
+    diffii::prepareProcess(argv);  // first: it may start the program again
     try {
         const int threads = diffii::configureComputeThreads();
         // DIFFII_BENCH_BF16=1 asks for bfloat16; otherwise auto (float32 for the demo model on every CPU).

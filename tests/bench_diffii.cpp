@@ -9,7 +9,8 @@
 // Environment: DIFFII_BENCH_MODEL (the folder; or argv[1]), DIFFII_BENCH_SIZE (image side, default 256),
 // DIFFII_BENCH_INVERT_STEPS (default 10), DIFFII_BENCH_STEPS (default 10), DIFFII_BENCH_ROUNDS (default 1),
 // DIFFII_BENCH_DTYPES (float32 and/or bfloat16; default auto), DIFFII_BENCH_THREADS (default 2),
-// DIFFII_BENCH_PEER (0: ours only), DIFFII_BENCH_PEER_SCRIPT (default ../shared/bench/diffusers_diffii.py).
+// DIFFII_BENCH_PEER (0: ours only), DIFFII_BENCH_PEER_SCRIPT (default ../shared/bench/diffusers_diffii.py),
+// DIFFII_BENCH_PROFILE=PREFIX (the decode recorded as a Chrome trace PREFIX.decode.json).
 // Run one dtype per process to see its own peak memory.
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -18,8 +19,10 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <string>
 
+#include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
 
@@ -76,7 +79,14 @@ Stages runOurs(diffii::StableDiffusion& sd, int64_t size, int invertSteps, int s
     const auto latents = diffii::denoiseTwoStage(sd, circle.z, prompts, params.denoise);
     s["denoise_s"] = since(t0);
     t0 = Clock::now();
-    const auto image = diffii::decodeLatentToImage(sd, latents);
+    torch::Tensor image;
+    {
+        const char* profile = std::getenv("DIFFII_BENCH_PROFILE");
+        std::unique_ptr<torch::autograd::profiler::RecordProfile> recording;
+        if (profile && *profile)
+            recording = std::make_unique<torch::autograd::profiler::RecordProfile>(std::string(profile) + ".decode.json");
+        image = diffii::decodeLatentToImage(sd, latents);
+    }
     s["decode_s"] = since(t0);
     if (!torch::isfinite(image).all().item<bool>()) std::printf("  ours: the image is not finite\n");
     double total = 0;
@@ -130,7 +140,7 @@ Stages minOf(const std::vector<Stages>& runs) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    diffii::selectBlasKernels(argv);  // first: it may start the program again
+    diffii::prepareProcess(argv);  // first: it may start the program again
     try {
         const char* env = std::getenv("DIFFII_BENCH_MODEL");
         const std::string model = argc > 1 ? argv[1] : (env && *env ? env : "/work/sd15-random");

@@ -58,7 +58,7 @@ void run(const std::string& modelDir, torch::Dtype dtype, int reps) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    diffii::selectBlasKernels(argv);  // first: it may start the program again
+    diffii::prepareProcess(argv);  // first: it may start the program again
     std::string model = diffii::test::fixture("tiny-sd1");
     int threads = 2;
     for (int i = 1; i < argc; ++i) {

@@ -51,7 +51,7 @@ void measure(const char* what, const std::function<torch::Tensor(const torch::Te
 }  // namespace
 
 int main(int, char** argv) {
-    diffii::selectBlasKernels(argv);  // first: it may start the program again
+    diffii::prepareProcess(argv);  // first: it may start the program again
     const int threads = diffii::configureComputeThreads(envInt("DIFFII_BENCH_THREADS", 0));
     const int calls = std::max(1, envInt("DIFFII_BENCH_CALLS", 5));
     std::printf("bench_precision: %d threads, median of %d calls\n%s", threads, calls, diffii::systemReport().c_str());

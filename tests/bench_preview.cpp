@@ -25,7 +25,7 @@ namespace fs = std::filesystem;
 using namespace diffii::bench;
 
 int main(int, char** argv) {
-    diffii::selectBlasKernels(argv);  // first: it may start the program again
+    diffii::prepareProcess(argv);  // first: it may start the program again
     try {
         const char* projectEnv = std::getenv("DIFFII_BENCH_PROJECT");
         std::string dir, tmp;

@@ -42,7 +42,7 @@ std::string envString(const char* name, const std::string& fallback) {
 }  // namespace
 
 int main(int, char** argv) {
-    diffii::selectBlasKernels(argv);  // first: it may start the program again
+    diffii::prepareProcess(argv);  // first: it may start the program again
     using namespace diffii;
     configureComputeThreads();
     const auto res = locateDemoResources();

@@ -46,7 +46,7 @@ double timeSteps(int steps, StepFn&& step) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    diffii::selectBlasKernels(argv);  // first: it may start the program again
+    diffii::prepareProcess(argv);  // first: it may start the program again
     at::globalContext().setFlushDenormal(true);
     diffii::configureComputeThreads(envInt("DIFFII_BENCH_THREADS", 2));
     const int batch = envInt("DIFFII_BENCH_BATCH", 32);

@@ -91,7 +91,7 @@ constexpr double kGflopPerCall = 1607.0;  // SD 1.5, batch 2, 64x64, as the peer
 }  // namespace
 
 int main(int, char** argv) {
-    diffii::selectBlasKernels(argv);  // first: it may start the program again
+    diffii::prepareProcess(argv);  // first: it may start the program again
     at::globalContext().setFlushDenormal(true);
     const int threads = envInt("DIFFII_BENCH_THREADS", 2);
     const int calls = std::max(1, envInt("DIFFII_BENCH_CALLS", 3));

@@ -22,7 +22,7 @@ std::vector<RegisteredTest>& registeredTests() {
 }  // namespace diffii::test
 
 int main(int argc, char** argv) {
-    diffii::selectBlasKernels(argv);  // first: it may start the program again
+    diffii::prepareProcess(argv);  // first: it may start the program again
     const auto& tests = diffii::test::registeredTests();
     const diffii::test::RegisteredTest* chosen = nullptr;
     if (argc >= 2)

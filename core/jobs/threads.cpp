@@ -9,6 +9,7 @@
 #include <thread>
 
 #include <dlfcn.h>
+#include <malloc.h>
 #include <sched.h>
 #include <unistd.h>
 
@@ -72,6 +73,11 @@ void selectBlasKernels(char** argv) {
     // Still here: the restart failed. Run on with the kernels OpenBLAS has, and say nothing was changed.
     unsetenv("OPENBLAS_CORETYPE");
     unsetenv(kBlasRestartVariable);
+}
+
+void prepareProcess(char** argv) {
+    selectBlasKernels(argv);
+    if (!std::getenv("MALLOC_MMAP_THRESHOLD_")) mallopt(M_MMAP_THRESHOLD, 1 << 20);
 }
 
 std::string describeBlasKernels() {

@@ -39,6 +39,14 @@ std::string describeThreadPlan();
 // with the kernels it has).
 void selectBlasKernels(char** argv);
 
+// What every main() of the project calls first: selectBlasKernels(argv), then the heap's rule for large blocks.
+// glibc serves a block of 128 KiB or more from its own mapping, but raises that threshold (up to 32 MiB) each time
+// such a block is freed, after which large tensors come from the heap and their pages stay with the process when
+// freed: a whole SD 1.5 image at 512x512 peaked at 5,309 MiB that way, 4,774 MiB with the threshold held at 1 MiB
+// (M_MMAP_THRESHOLD, which also turns the raising off; Xeon f6 m207, same run time). MALLOC_MMAP_THRESHOLD_ set by
+// the user is kept.
+void prepareProcess(char** argv);
+
 // "OpenBLAS SkylakeX kernels (OpenBLAS took Prescott on this CPU; restarted with OPENBLAS_CORETYPE=SkylakeX)",
 // "OpenBLAS Haswell kernels", or "not OpenBLAS" — for `diffii info --system` and the benchmarks.
 std::string describeBlasKernels();

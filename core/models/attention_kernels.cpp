@@ -31,7 +31,7 @@ float expScalar(float x) {
     float p = kP[0];
     for (int i = 1; i < 6; ++i) p = p * r + kP[i];
     p = p * r * r + r + 1.0f;
-    const int32_t scaleBits = (bits - 0x4B400000 + 127) << 23;
+    const int32_t scaleBits = (bits - (0x4B400000 - 127)) << 23;
     float scale;
     std::memcpy(&scale, &scaleBits, sizeof scale);
     return p * scale;
@@ -49,25 +49,18 @@ struct Ops {
     static inline V set(float x) { return _mm512_set1_ps(x); }
     static inline V load(const float* p) { return _mm512_loadu_ps(p); }
     static inline void store(float* p, V v) { _mm512_storeu_ps(p, v); }
-    static inline V max(V a, V b) { return _mm512_max_ps(a, b); }  // returns b where a is NaN
+    static inline V max(V a, V b) { return _mm512_max_ps(a, b); }  // MAXPS: b where either is NaN
     static inline V add(V a, V b) { return _mm512_add_ps(a, b); }
     static inline V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
     static inline float reduceMax(V v) { return _mm512_reduce_max_ps(v); }
     static inline float reduceAdd(V v) { return _mm512_reduce_add_ps(v); }
-    static inline V exp(V x) {
-        x = _mm512_max_ps(set(-87.0f), x);  // MAXPS returns its second operand when one is NaN: NaN stays
-        const V shifted = _mm512_fmadd_ps(x, set(kLog2e), set(kMagic));
-        const V n = _mm512_sub_ps(shifted, set(kMagic));
-        V r = _mm512_fnmadd_ps(n, set(kC1), x);
-        r = _mm512_fnmadd_ps(n, set(kC2), r);
-        V p = set(kP[0]);
-        for (int i = 1; i < 6; ++i) p = _mm512_fmadd_ps(p, r, set(kP[i]));
-        p = _mm512_fmadd_ps(_mm512_mul_ps(p, r), r, _mm512_add_ps(r, set(1.0f)));
-        const __m512i bits = _mm512_slli_epi32(
-            _mm512_add_epi32(_mm512_sub_epi32(_mm512_castps_si512(shifted), _mm512_set1_epi32(0x4B400000)),
-                             _mm512_set1_epi32(127)),
-            23);
-        return _mm512_mul_ps(p, _mm512_castsi512_ps(bits));
+    static inline V sub(V a, V b) { return _mm512_sub_ps(a, b); }
+    static inline V mul(V a, V b) { return _mm512_mul_ps(a, b); }
+    static inline V fnma(V a, V b, V c) { return _mm512_fnmadd_ps(a, b, c); }  // c - a b
+    // 2^n from x n-rounded by the magic number (its low mantissa bits hold n): (n + 127) << 23 as a float.
+    static inline V pow2(V shifted) {
+        const __m512i n = _mm512_sub_epi32(_mm512_castps_si512(shifted), _mm512_set1_epi32(0x4B400000 - 127));
+        return _mm512_castsi512_ps(_mm512_slli_epi32(n, 23));
     }
 };
 #include "core/models/attention_kernels_rows.inc"
@@ -99,20 +92,12 @@ struct Ops {
         s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
         return _mm_cvtss_f32(s);
     }
-    static inline V exp(V x) {
-        x = _mm256_max_ps(set(-87.0f), x);  // as above
-        const V shifted = _mm256_fmadd_ps(x, set(kLog2e), set(kMagic));
-        const V n = _mm256_sub_ps(shifted, set(kMagic));
-        V r = _mm256_fnmadd_ps(n, set(kC1), x);
-        r = _mm256_fnmadd_ps(n, set(kC2), r);
-        V p = set(kP[0]);
-        for (int i = 1; i < 6; ++i) p = _mm256_fmadd_ps(p, r, set(kP[i]));
-        p = _mm256_fmadd_ps(_mm256_mul_ps(p, r), r, _mm256_add_ps(r, set(1.0f)));
-        const __m256i bits = _mm256_slli_epi32(
-            _mm256_add_epi32(_mm256_sub_epi32(_mm256_castps_si256(shifted), _mm256_set1_epi32(0x4B400000)),
-                             _mm256_set1_epi32(127)),
-            23);
-        return _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
+    static inline V sub(V a, V b) { return _mm256_sub_ps(a, b); }
+    static inline V mul(V a, V b) { return _mm256_mul_ps(a, b); }
+    static inline V fnma(V a, V b, V c) { return _mm256_fnmadd_ps(a, b, c); }
+    static inline V pow2(V shifted) {
+        const __m256i n = _mm256_sub_epi32(_mm256_castps_si256(shifted), _mm256_set1_epi32(0x4B400000 - 127));
+        return _mm256_castsi256_ps(_mm256_slli_epi32(n, 23));
     }
 };
 #include "core/models/attention_kernels_rows.inc"
