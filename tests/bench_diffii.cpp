@@ -84,7 +84,8 @@ Stages runOurs(diffii::StableDiffusion& sd, int64_t size, int invertSteps, int s
         const char* profile = std::getenv("DIFFII_BENCH_PROFILE");
         std::unique_ptr<torch::autograd::profiler::RecordProfile> recording;
         if (profile && *profile)
-            recording = std::make_unique<torch::autograd::profiler::RecordProfile>(std::string(profile) + ".decode.json");
+            recording =
+                std::make_unique<torch::autograd::profiler::RecordProfile>(std::string(profile) + ".decode.json");
         image = diffii::decodeLatentToImage(sd, latents);
     }
     s["decode_s"] = since(t0);
@@ -179,8 +180,7 @@ int main(int argc, char** argv) {
                 diffii::LoadSettings ls;
                 ls.dtype = name == "bfloat16" ? torch::kBFloat16 : torch::kFloat32;
                 auto sd = diffii::StableDiffusion::load(model, ls);
-                std::printf("%s: loaded in %.1f s (peak RSS so far %.0f MiB)\n", name.c_str(), since(t0),
-                            peakRssMiB());
+                std::printf("%s: loaded in %.1f s (peak RSS so far %.0f MiB)\n", name.c_str(), since(t0), peakRssMiB());
                 ours.push_back(runOurs(*sd, size, invertSteps, steps));
                 sd.reset();
                 printStages("ours", ours.back());

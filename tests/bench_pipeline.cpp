@@ -11,11 +11,11 @@
 
 #include "core/diffii/circle_interpolation.h"
 #include "core/io/image.h"
+#include "core/jobs/threads.h"
 #include "core/models/stable_diffusion.h"
 #include "core/pipelines/sd_pipeline.h"
 #include "tests/bench_support.h"
 #include "tests/test_support.h"
-#include "core/jobs/threads.h"
 
 namespace {
 

@@ -16,10 +16,10 @@
 #include "core/diffii/preview.h"
 #include "core/engine/session.h"
 #include "core/jobs/precision.h"
+#include "core/jobs/threads.h"
 #include "core/models/stable_diffusion.h"
 #include "tests/bench_support.h"
 #include "tests/test_support.h"
-#include "core/jobs/threads.h"
 
 namespace fs = std::filesystem;
 using namespace diffii::bench;

@@ -9,8 +9,8 @@
 #include <QApplication>
 #endif
 
-#include "tests/test_registry.h"
 #include "core/jobs/threads.h"
+#include "tests/test_registry.h"
 
 namespace diffii::test {
 

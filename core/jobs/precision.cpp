@@ -116,8 +116,9 @@ CpuFeatures detect() {
         // See precision.h: without AMX, an Intel CPU's float32 FMA units outrun its AVX512_BF16 dot products.
         f.bf16Faster = f.amxBf16 || f.vendor != "GenuineIntel";
         if (!f.bf16Faster)
-            f.bf16Reason += ", but no AMX: on an Intel CPU with AVX-512 float32 is faster (SD 1.5 UNet 14.6 s "
-                            "against 15.9 s on a Xeon family 6 model 207)";
+            f.bf16Reason +=
+                ", but no AMX: on an Intel CPU with AVX-512 float32 is faster (SD 1.5 UNet 14.6 s "
+                "against 15.9 s on a Xeon family 6 model 207)";
     }
     return f;
 }

@@ -87,8 +87,8 @@ std::string describeBlasKernels() {
     const char* detected = std::getenv(kBlasRestartVariable);
     const char* forced = std::getenv("OPENBLAS_CORETYPE");
     if (detected && *detected && forced && *forced)
-        text += std::string(" (OpenBLAS took ") + detected + " on this CPU; restarted with OPENBLAS_CORETYPE=" +
-                forced + ")";
+        text += std::string(" (OpenBLAS took ") + detected +
+                " on this CPU; restarted with OPENBLAS_CORETYPE=" + forced + ")";
     else if (forced && *forced)
         text += std::string(" (OPENBLAS_CORETYPE=") + forced + " set by the user)";
     else if (!hasAvx2Kernels(core))

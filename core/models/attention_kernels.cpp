@@ -10,7 +10,6 @@ namespace diffii {
 
 namespace {
 
-
 // exp(x) for x <= 0 (softmax's range; larger x is not clamped). Range reduction x = n ln2 + r with n rounded by the
 // 1.5 * 2^23 trick, ln2 split in two (Cephes' C1, C2), then Cephes' degree-6 polynomial for exp(r) and 2^n from the
 // exponent bits. x below -87 returns exp(-87) ~ 1.6e-38: a softmax term that small is 0 next to the row maximum's 1.

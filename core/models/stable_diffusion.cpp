@@ -337,8 +337,10 @@ std::shared_ptr<StableDiffusion> StableDiffusion::load(const std::string& modelD
 
 torch::Tensor StableDiffusion::encodePrompt(const std::string& prompt) {
     if (!hasTextEncoder())
-        throw Error("the text encoder of " + m_dir + " was released after the job's prompts were encoded; cannot "
-                    "encode '" + prompt + "'");
+        throw Error("the text encoder of " + m_dir +
+                    " was released after the job's prompts were encoded; cannot "
+                    "encode '" +
+                    prompt + "'");
     torch::NoGradGuard noGrad;
     const auto ids = m_tokenizer->encodePadded(prompt, m_tokenizer->maxLength());
     auto input = torch::tensor(ids, torch::kInt64).unsqueeze(0).to(m_device);
