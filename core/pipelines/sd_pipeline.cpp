@@ -82,14 +82,17 @@ torch::Tensor ddimInvert(StableDiffusion& sd, const torch::Tensor& x0, const Pro
     DdimInverseScheduler scheduler(sd.schedulerConfig());
     scheduler.setTimesteps(settings.steps);
     const bool cfg = settings.guidance > 1.0;
-    const auto ehs = cfg ? torch::cat({prompts.uncond, prompts.plain}) : prompts.plain;
     auto latents = x0.to(sd.device(), torch::kFloat32) * scheduler.initNoiseSigma();
+    // Several images (one prompt) invert as one batch: [uncond x N, prompt x N] under guidance.
+    const int64_t n = latents.size(0);
+    auto each = [&](const torch::Tensor& e) { return e.expand({n, e.size(1), e.size(2)}); };
+    const auto ehs = cfg ? torch::cat({each(prompts.uncond), each(prompts.plain)}) : each(prompts.plain);
     if (trace) trace->latents.push_back(latents);
     const auto& ts = scheduler.timesteps();
     for (size_t i = 0; i < ts.size(); ++i) {
         if (job) job->throwIfCancelled();
         const auto input = cfg ? torch::cat({latents, latents}) : latents;
-        auto pred = unetCall(sd, input, ts[i], ehs.expand({input.size(0), ehs.size(1), ehs.size(2)}));
+        auto pred = unetCall(sd, input, ts[i], ehs);
         if (cfg) {
             auto chunks = pred.chunk(2);
             pred = chunks[0] + settings.guidance * (chunks[1] - chunks[0]);

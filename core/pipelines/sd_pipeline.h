@@ -39,7 +39,8 @@ struct InversionTrace {
     std::vector<torch::Tensor> noisePreds;  // per step
 };
 
-// DDIM inversion x0 -> z_T with the inverse scheduler (UNet evaluated at the target timestep).
+// DDIM inversion x0 -> z_T with the inverse scheduler (UNet evaluated at the target timestep). x0 may hold several
+// latents [N, C, h, w] of one prompt: they invert as one batch (`diffii pair` inverts its two images so).
 torch::Tensor ddimInvert(StableDiffusion& sd, const torch::Tensor& x0, const PromptEmbeddings& prompts,
                          const InversionSettings& settings, const JobContext* job = nullptr,
                          InversionTrace* trace = nullptr, const LatentCallback& onStep = {});
