@@ -15,6 +15,7 @@
 #include "core/eval/evaluation.h"
 #include "core/io/error.h"
 #include "core/io/json_config.h"
+#include "core/jobs/block_cache.h"
 #include "ui/preferences_dialog.h"
 
 namespace diffii::ui {
@@ -98,6 +99,7 @@ void EngineWorker::runJob(const QString& job, F&& body) {
     } catch (const std::exception& e) {
         Q_EMIT jobFailed(job, QString::fromUtf8(e.what()));
     }
+    diffii::releaseCachedBlocks();  // an idle application keeps no free activation blocks (core/jobs/block_cache.h)
 }
 
 ProjectInfo EngineWorker::makeProjectInfo() const {

@@ -17,6 +17,7 @@
 #include <ATen/Parallel.h>
 
 #include "core/io/error.h"
+#include "core/jobs/block_cache.h"
 
 namespace diffii {
 
@@ -78,6 +79,7 @@ void selectBlasKernels(char** argv) {
 void prepareProcess(char** argv) {
     selectBlasKernels(argv);
     if (!std::getenv("MALLOC_MMAP_THRESHOLD_")) mallopt(M_MMAP_THRESHOLD, 1 << 20);
+    installBlockCache();
 }
 
 std::string describeBlasKernels() {

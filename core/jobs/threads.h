@@ -44,7 +44,7 @@ void selectBlasKernels(char** argv);
 // such a block is freed, after which large tensors come from the heap and their pages stay with the process when
 // freed: a whole SD 1.5 image at 512x512 peaked at 5,309 MiB that way, 4,774 MiB with the threshold held at 1 MiB
 // (M_MMAP_THRESHOLD, which also turns the raising off; Xeon f6 m207, same run time). MALLOC_MMAP_THRESHOLD_ set by
-// the user is kept.
+// the user is kept. Then LibTorch's CPU tensors of 1 MiB or more go to the block cache (core/jobs/block_cache.h).
 void prepareProcess(char** argv);
 
 // "OpenBLAS SkylakeX kernels (OpenBLAS took Prescott on this CPU; restarted with OPENBLAS_CORETYPE=SkylakeX)",

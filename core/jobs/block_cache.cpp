@@ -1,0 +1,149 @@
+#include "core/jobs/block_cache.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include <sys/mman.h>
+
+#include <c10/core/CPUAllocator.h>
+
+namespace diffii {
+
+namespace {
+
+constexpr size_t kGranule = size_t(64) << 10;  // block sizes are multiples of 64 KiB: near sizes share blocks
+
+class BlockCache final : public c10::Allocator {
+public:
+    explicit BlockCache(c10::Allocator* fallback) : m_fallback(fallback) {}
+
+    c10::DataPtr allocate(size_t n) const override {
+        if (n < kMinCachedBlock) return m_fallback->allocate(n);
+        void* p = take(n);
+        return {p, p, &BlockCache::deleteBlock, c10::Device(c10::DeviceType::CPU)};
+    }
+
+    c10::DeleterFnPtr raw_deleter() const override { return &BlockCache::deleteBlock; }
+
+    BlockCacheStats stats() const {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        BlockCacheStats s = m_stats;
+        s.installed = true;
+        return s;
+    }
+
+    void releaseAll() const {
+        std::vector<Free> drop;
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            drop.swap(m_free);
+            m_stats.cachedBytes = 0;
+        }
+        for (const auto& f : drop) munmap(f.ptr, f.size);
+    }
+
+    static BlockCache* instance;
+
+private:
+    struct Free {
+        void* ptr;
+        size_t size;
+        uint64_t tick;  // when it was freed: the oldest go first
+    };
+
+    static void deleteBlock(void* p) {
+        if (p && !instance->give(p)) instance->m_fallback->raw_deleter()(p);
+    }
+
+    void* take(size_t n) const {
+        const size_t size = (n + kGranule - 1) / kGranule * kGranule;
+        std::vector<Free> drop;
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            // Best fit among the cached blocks no more than a quarter larger than asked.
+            auto best = m_free.end();
+            for (auto it = m_free.begin(); it != m_free.end(); ++it)
+                if (it->size >= size && it->size <= size + size / 4 && (best == m_free.end() || it->size < best->size))
+                    best = it;
+            if (best != m_free.end()) {
+                void* p = best->ptr;
+                const size_t got = best->size;
+                m_free.erase(best);
+                m_stats.cachedBytes -= got;
+                m_stats.liveBytes += got;
+                m_stats.liveHighWater = std::max(m_stats.liveHighWater, m_stats.liveBytes);
+                m_live.emplace(p, got);
+                ++m_stats.hits;
+                return p;
+            }
+            // A new mapping: first unmap cached blocks until live + new + cached fits under the high-water mark
+            // (which the new block may raise), so the process never holds more than it would without the cache.
+            const size_t liveAfter = m_stats.liveBytes + size;
+            const size_t bound = std::max(m_stats.liveHighWater, liveAfter) - liveAfter;
+            std::sort(m_free.begin(), m_free.end(), [](const Free& a, const Free& b) { return a.tick < b.tick; });
+            size_t cut = 0;
+            while (m_stats.cachedBytes > bound && cut < m_free.size()) m_stats.cachedBytes -= m_free[cut++].size;
+            drop.assign(m_free.begin(), m_free.begin() + cut);
+            m_free.erase(m_free.begin(), m_free.begin() + cut);
+            ++m_stats.misses;
+        }
+        for (const auto& f : drop) munmap(f.ptr, f.size);
+        void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            --m_stats.misses;
+            C10_THROW_ERROR(Error, "DefaultCPUAllocator: not enough memory: you tried to allocate " +
+                                       std::to_string(n) + " bytes (" + std::strerror(errno) + ")");
+        }
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_stats.liveBytes += size;
+        m_stats.liveHighWater = std::max(m_stats.liveHighWater, m_stats.liveBytes);
+        m_live.emplace(p, size);
+        return p;
+    }
+
+    // False when p is not one of the cache's blocks.
+    bool give(void* p) const {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        const auto it = m_live.find(p);
+        if (it == m_live.end()) return false;
+        const size_t size = it->second;
+        m_live.erase(it);
+        m_stats.liveBytes -= size;
+        m_stats.cachedBytes += size;
+        m_free.push_back({p, size, ++m_tick});
+        return true;
+    }
+
+    c10::Allocator* m_fallback;
+    mutable std::mutex m_mutex;
+    mutable std::unordered_map<void*, size_t> m_live;
+    mutable std::vector<Free> m_free;
+    mutable BlockCacheStats m_stats;
+    mutable uint64_t m_tick = 0;
+};
+
+BlockCache* BlockCache::instance = nullptr;
+
+}  // namespace
+
+bool installBlockCache() {
+    if (BlockCache::instance) return true;
+    if (const char* env = std::getenv("DIFFII_BLOCK_CACHE"); env && std::strcmp(env, "0") == 0) return false;
+    // Never destroyed: tensors may be freed during static destruction.
+    BlockCache::instance = new BlockCache(c10::GetDefaultCPUAllocator());
+    c10::SetCPUAllocator(BlockCache::instance, /*priority=*/1);
+    return true;
+}
+
+BlockCacheStats blockCacheStats() { return BlockCache::instance ? BlockCache::instance->stats() : BlockCacheStats{}; }
+
+void releaseCachedBlocks() {
+    if (BlockCache::instance) BlockCache::instance->releaseAll();
+}
+
+}  // namespace diffii
