@@ -95,16 +95,22 @@ private slots:
 
     void encodeMatchesGolden_data() {
         QTest::addColumn<QString>("name");
-        QTest::newRow("vae_enc") << "vae_enc";
-        QTest::newRow("vae_enc_nonsquare") << "vae_enc_nonsquare";
+        QTest::addColumn<bool>("channelsLast");  // AutoencoderKL::setChannelsLast: the same results
+        QTest::newRow("vae_enc") << "vae_enc" << false;
+        QTest::newRow("vae_enc_nonsquare") << "vae_enc_nonsquare" << false;
+        QTest::newRow("vae_enc channels-last") << "vae_enc" << true;
     }
     void encodeMatchesGolden() {
         QFETCH(QString, name);
+        QFETCH(bool, channelsLast);
+        m_vae->setChannelsLast(channelsLast);
+        auto restore = qScopeGuard([&] { m_vae->setChannelsLast(false); });
         const std::string n = name.toStdString();
         torch::NoGradGuard noGrad;
         diffii::SafeTensorsFile f(diffii::test::fixture("tiny-sd1-io/" + n + ".safetensors"));
         diffii::TensorMap inter;
         const auto post = m_vae->encode(f.tensor("image"), &inter);
+        QVERIFY(post.moments.is_contiguous());
         DIFFII_COMPARE_TENSORS(post.moments, f.tensor("moments"), kFloat32Tolerance, n + " moments");
         DIFFII_COMPARE_TENSORS(post.mean, f.tensor("mean"), kFloat32Tolerance, n + " mean");
         DIFFII_COMPARE_TENSORS(post.logvar, f.tensor("logvar"), kFloat32Tolerance, n + " logvar");
@@ -119,16 +125,22 @@ private slots:
 
     void decodeMatchesGolden_data() {
         QTest::addColumn<QString>("name");
-        QTest::newRow("vae_dec") << "vae_dec";
-        QTest::newRow("vae_dec_other") << "vae_dec_other";
+        QTest::addColumn<bool>("channelsLast");  // AutoencoderKL::setChannelsLast: the same results
+        QTest::newRow("vae_dec") << "vae_dec" << false;
+        QTest::newRow("vae_dec_other") << "vae_dec_other" << false;
+        QTest::newRow("vae_dec channels-last") << "vae_dec" << true;
     }
     void decodeMatchesGolden() {
         QFETCH(QString, name);
+        QFETCH(bool, channelsLast);
+        m_vae->setChannelsLast(channelsLast);
+        auto restore = qScopeGuard([&] { m_vae->setChannelsLast(false); });
         const std::string n = name.toStdString();
         torch::NoGradGuard noGrad;
         diffii::SafeTensorsFile f(diffii::test::fixture("tiny-sd1-io/" + n + ".safetensors"));
         diffii::TensorMap inter;
         const auto image = m_vae->decode(f.tensor("latent"), &inter);
+        QVERIFY(image.is_contiguous());
         DIFFII_COMPARE_TENSORS(image, f.tensor("image"), kFloat32Tolerance, n + " image");
         const int compared = compareIntermediates(f, inter, n);
         QVERIFY(compared >= 0);

@@ -237,10 +237,23 @@ AutoencoderKLImpl::AutoencoderKLImpl(const AutoencoderKLConfig& config) : m_conf
 
 torch::Dtype AutoencoderKLImpl::dtype() const { return quant_conv->weight.scalar_type(); }
 
+void AutoencoderKLImpl::setChannelsLast(bool on) {
+    const auto format = on ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
+    torch::NoGradGuard noGrad;
+    for (auto& child : modules(true))
+        if (auto* conv = child->as<nn::Conv2dImpl>()) conv->weight.set_data(conv->weight.contiguous(format));
+    m_channelsLast = on;
+}
+
+torch::Tensor AutoencoderKLImpl::toInput(const torch::Tensor& x) const {
+    auto y = x.to(quant_conv->weight.device(), dtype());
+    return m_channelsLast ? y.contiguous(torch::MemoryFormat::ChannelsLast) : y;
+}
+
 DiagonalGaussian AutoencoderKLImpl::encode(const torch::Tensor& image, TensorMap* intermediates) {
     TORCH_CHECK(image.dim() == 4, "VAE image must be [B, C, H, W], got ", image.sizes());
-    auto h = encoder(image.to(quant_conv->weight.device(), dtype()), intermediates, "encoder.");
-    auto moments = quant_conv(h);
+    auto h = encoder(toInput(image), intermediates, "encoder.");
+    auto moments = quant_conv(h).contiguous();
     if (intermediates) (*intermediates)["quant_conv"] = moments;
     return DiagonalGaussian::fromMoments(moments);
 }
@@ -252,9 +265,9 @@ std::pair<torch::Tensor, torch::Tensor> AutoencoderKLImpl::encodeMeanLogvar(cons
 
 torch::Tensor AutoencoderKLImpl::decode(const torch::Tensor& latent, TensorMap* intermediates) {
     TORCH_CHECK(latent.dim() == 4, "VAE latent must be [B, C, H, W], got ", latent.sizes());
-    auto z = post_quant_conv(latent.to(quant_conv->weight.device(), dtype()));
+    auto z = post_quant_conv(toInput(latent));
     if (intermediates) (*intermediates)["post_quant_conv"] = z;
-    return decoder(z, intermediates, "decoder.");
+    return decoder(z, intermediates, "decoder.").contiguous();
 }
 
 std::string vaeLegacyKeyRename(const std::string& key) {

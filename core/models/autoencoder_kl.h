@@ -102,13 +102,22 @@ public:
     const AutoencoderKLConfig& config() const { return m_config; }
     torch::Dtype dtype() const;
 
+    // Channels-last (NHWC) computation: the convolution weights are stored so and encode/decode convert their
+    // input, so oneDNN runs its convolutions without reordering each activation to its blocked layout and back
+    // (bench_vae compares both). Results are returned contiguous either way.
+    void setChannelsLast(bool on);
+    bool channelsLast() const { return m_channelsLast; }
+
     Encoder encoder{nullptr};
     Decoder decoder{nullptr};
     torch::nn::Conv2d quant_conv{nullptr};
     torch::nn::Conv2d post_quant_conv{nullptr};
 
 private:
+    torch::Tensor toInput(const torch::Tensor& x) const;
+
     AutoencoderKLConfig m_config;
+    bool m_channelsLast = false;
 };
 TORCH_MODULE(AutoencoderKL);
 
