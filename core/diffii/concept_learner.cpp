@@ -17,6 +17,7 @@
 #include "core/io/image.h"
 #include "core/io/json_config.h"
 #include "core/io/safetensors.h"
+#include "core/jobs/block_cache.h"
 #include "core/jobs/threads.h"
 #include "core/pipelines/sd_pipeline.h"
 #include "core/training/random.h"
@@ -679,6 +680,7 @@ ConceptResult ConceptLearner::train(const std::string& outputDir, const JobConte
     ensureWritableFolder(outputDir);
     // Denormals in the backward pass made a step ~47x slower on CPU; the flag lives in each thread's MXCSR.
     flushDenormalsOnComputeThreads();
+    const LargeBlocksMapped heapPolicy;  // training's activations fragment the heap (core/jobs/block_cache.h)
     StableDiffusion& sd = *m_sd;
     ConceptRun run(sd, s, outputDir);
 

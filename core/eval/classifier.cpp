@@ -17,6 +17,7 @@
 #include "core/io/error.h"
 #include "core/io/image.h"
 #include "core/io/safetensors.h"
+#include "core/jobs/block_cache.h"
 #include "core/jobs/threads.h"
 #include "core/training/random.h"
 #include "core/training/training_state.h"
@@ -309,6 +310,7 @@ ClassifierResult trainClassifier(const ClassifierData& data, const ClassifierRec
     if (data.train.empty() || data.test.empty()) throw Error("classifier: no training or no test images");
     fs::create_directories(outDir);
     flushDenormalsOnComputeThreads();
+    const LargeBlocksMapped heapPolicy;  // training (core/jobs/block_cache.h)
     const auto classes = static_cast<int64_t>(data.classNames.size());
     const auto t0 = std::chrono::steady_clock::now();
 

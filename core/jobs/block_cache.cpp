@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include <malloc.h>
 #include <sys/mman.h>
 
 #include <c10/core/CPUAllocator.h>
@@ -144,6 +145,35 @@ BlockCacheStats blockCacheStats() { return BlockCache::instance ? BlockCache::in
 
 void releaseCachedBlocks() {
     if (BlockCache::instance) BlockCache::instance->releaseAll();
+    malloc_trim(0);
+}
+
+namespace {
+std::mutex g_policyMutex;
+int g_mappedScopes = 0;
+bool g_heapPolicy = false;  // serveLargeBlocksFromHeap() took effect
+constexpr int kGlibcDefaultMmapMax = 65536;
+}  // namespace
+
+void serveLargeBlocksFromHeap() {
+    if (std::getenv("MALLOC_MMAP_MAX_")) return;
+    std::lock_guard<std::mutex> lock(g_policyMutex);
+    g_heapPolicy = true;
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
+    if (g_mappedScopes == 0) mallopt(M_MMAP_MAX, 0);
+}
+
+LargeBlocksMapped::LargeBlocksMapped() {
+    std::lock_guard<std::mutex> lock(g_policyMutex);
+    if (g_mappedScopes++ == 0 && g_heapPolicy) {
+        mallopt(M_MMAP_MAX, kGlibcDefaultMmapMax);
+        malloc_trim(0);
+    }
+}
+
+LargeBlocksMapped::~LargeBlocksMapped() {
+    std::lock_guard<std::mutex> lock(g_policyMutex);
+    if (--g_mappedScopes == 0 && g_heapPolicy) mallopt(M_MMAP_MAX, 0);
 }
 
 }  // namespace diffii

@@ -80,6 +80,7 @@ void prepareProcess(char** argv) {
     selectBlasKernels(argv);
     if (!std::getenv("MALLOC_MMAP_THRESHOLD_")) mallopt(M_MMAP_THRESHOLD, 1 << 20);
     installBlockCache();
+    serveLargeBlocksFromHeap();
 }
 
 std::string describeBlasKernels() {

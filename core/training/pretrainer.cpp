@@ -1,4 +1,5 @@
 #include "core/training/pretrainer.h"
+#include "core/jobs/block_cache.h"
 
 #include <algorithm>
 #include <chrono>
@@ -115,6 +116,7 @@ struct StageOutcome {
 };
 
 StageOutcome runStage(const StageRun& run, const fs::path& workDir, const JobContext* job) {
+    const LargeBlocksMapped heapPolicy;  // training (core/jobs/block_cache.h)
     const fs::path ckptPath = workDir / "checkpoint.safetensors";
     std::vector<torch::optim::OptimizerParamGroup> groups;
     NamedParams all;
