@@ -57,15 +57,15 @@ Stages runOurs(diffii::StableDiffusion& sd, int64_t size, int invertSteps, int s
     sd.releaseTextEncoder();  // as `diffii pair` (core/diffii/pair.cpp)
     s["text_s"] = since(t0);
     t0 = Clock::now();
-    torch::Tensor x[2];
-    for (int k = 0; k < 2; ++k) x[k] = diffii::encodeImageToLatent(sd, images[k]);
+    // As `diffii pair` (core/diffii/pair.cpp): both images encoded, then inverted together as one batch.
+    const auto x = torch::cat({diffii::encodeImageToLatent(sd, images[0]), diffii::encodeImageToLatent(sd, images[1])});
     s["encode_s"] = since(t0);
     t0 = Clock::now();
     diffii::InversionSettings inv;
     inv.steps = invertSteps;
     inv.guidance = 1.0;
-    torch::Tensor z[2];
-    for (int k = 0; k < 2; ++k) z[k] = diffii::ddimInvert(sd, x[k], prompts, inv);
+    const auto inverted = diffii::ddimInvert(sd, x, prompts, inv);
+    const torch::Tensor z[2] = {inverted.narrow(0, 0, 1), inverted.narrow(0, 1, 1)};
     s["invert_s"] = since(t0);
     t0 = Clock::now();
     diffii::PreviewParams params;
@@ -77,6 +77,7 @@ Stages runOurs(diffii::StableDiffusion& sd, int64_t size, int invertSteps, int s
     // What PreviewRenderer::renderPair does for `diffii pair`, stage by stage.
     const auto circle = diffii::circleInterpolate(z[0], z[1], params.alpha);
     const auto latents = diffii::denoiseTwoStage(sd, circle.z, prompts, params.denoise);
+    sd.releaseUNet();  // as `diffii pair`, before its decode
     s["denoise_s"] = since(t0);
     t0 = Clock::now();
     torch::Tensor image;
@@ -143,16 +144,8 @@ Stages minOf(const std::vector<Stages>& runs) {
 int main(int argc, char** argv) {
     diffii::prepareProcess(argv);  // first: it may start the program again
     try {
-        const char* env = std::getenv("DIFFII_BENCH_MODEL");
-        const std::string model = argc > 1 ? argv[1] : (env && *env ? env : "/work/sd15-random");
-        if (!fs::exists(fs::path(model) / "model_index.json")) {
-            std::fprintf(stderr,
-                         "bench_diffii: %s is not a model folder; make one with\n  /usr/bin/python3 "
-                         "../shared/bench/make_random_sd.py ../shared/fixtures/manifests/sd15 "
-                         "../shared/fixtures/tiny-sd1/tokenizer %s f16\n",
-                         model.c_str(), model.c_str());
-            return 2;
-        }
+        const std::string model = benchModelFolder(argc, argv, "bench_diffii");
+        if (model.empty()) return 2;
         const int64_t size = envInt("DIFFII_BENCH_SIZE", 256);
         const int invertSteps = envInt("DIFFII_BENCH_INVERT_STEPS", 10);
         const int steps = envInt("DIFFII_BENCH_STEPS", 10);

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -27,6 +28,20 @@ inline int envInt(const char* name, int fallback) {
 inline double envDouble(const char* name, double fallback) {
     const char* v = std::getenv(name);
     return v && *v ? std::atof(v) : fallback;
+}
+
+// The full-size model folder of a whole-model benchmark: argv[1], else $DIFFII_BENCH_MODEL, else /work/sd15-random.
+// Empty (after saying how to make one) when it is not a diffusers folder.
+inline std::string benchModelFolder(int argc, char** argv, const char* bench) {
+    const char* env = std::getenv("DIFFII_BENCH_MODEL");
+    const std::string model = argc > 1 ? argv[1] : (env && *env ? env : "/work/sd15-random");
+    if (std::filesystem::exists(std::filesystem::path(model) / "model_index.json")) return model;
+    std::fprintf(stderr,
+                 "%s: %s is not a model folder; make one with\n  /usr/bin/python3 "
+                 "../shared/bench/make_random_sd.py ../shared/fixtures/manifests/sd15 "
+                 "../shared/fixtures/tiny-sd1/tokenizer %s f16\n",
+                 bench, model.c_str(), model.c_str());
+    return {};
 }
 
 inline double median(std::vector<double> v) {

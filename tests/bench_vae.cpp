@@ -6,7 +6,6 @@
 // Environment: DIFFII_BENCH_MODEL (or argv[1]; default /work/sd15-random), DIFFII_BENCH_SIZES (default 512,768),
 // DIFFII_BENCH_ROUNDS (default 2), DIFFII_BENCH_DTYPES (float32/bfloat16, default auto), DIFFII_BENCH_THREADS (2).
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -22,7 +21,6 @@
 #include "core/pipelines/vae_tiling.h"
 #include "tests/bench_support.h"
 
-namespace fs = std::filesystem;
 using namespace diffii::bench;
 
 namespace {
@@ -52,6 +50,15 @@ struct Result {
     double seconds = 1e30;
     double peakMiB = 0;
     double maxDiff = 0;
+
+    // One run: its {seconds, MiB} and output, against the first mode's output (ref, set by the first run).
+    void add(std::pair<double, double> run, const torch::Tensor& out, torch::Tensor& ref) {
+        seconds = std::min(seconds, run.first);
+        peakMiB = std::max(peakMiB, run.second);
+        const auto f = out.to(torch::kFloat32);
+        if (!ref.defined()) ref = f;
+        maxDiff = std::max(maxDiff, (f - ref).abs().max().item<double>());
+    }
 };
 
 }  // namespace
@@ -59,13 +66,8 @@ struct Result {
 int main(int argc, char** argv) {
     diffii::prepareProcess(argv);  // first: it may start the program again
     try {
-        const char* env = std::getenv("DIFFII_BENCH_MODEL");
-        const std::string model = argc > 1 ? argv[1] : (env && *env ? env : "/work/sd15-random");
-        if (!fs::exists(fs::path(model) / "model_index.json")) {
-            std::fprintf(stderr, "bench_vae: %s is not a model folder (see ../shared/bench/make_random_sd.py)\n",
-                         model.c_str());
-            return 2;
-        }
+        const std::string model = benchModelFolder(argc, argv, "bench_vae");
+        if (model.empty()) return 2;
         std::vector<int64_t> sizes;
         {
             const char* s = std::getenv("DIFFII_BENCH_SIZES");
@@ -97,27 +99,17 @@ int main(int argc, char** argv) {
                         vae->setChannelsLast(mode == "channels-last");
                         const bool tiled = mode == "tiled";
                         torch::Tensor out;
-                        auto [ds, dm] = measure([&] {
+                        const auto decoding = measure([&] {
                             out = tiled ? diffii::vaeDecodeTiled(vae, latent, tiling.tileLatent, tiling.overlapLatent)
                                         : vae->decode(latent);
                         });
-                        auto& d = decode[mode];
-                        d.seconds = std::min(d.seconds, ds);
-                        d.peakMiB = std::max(d.peakMiB, dm);
-                        out = out.to(torch::kFloat32);
-                        if (!refDecode.defined()) refDecode = out;
-                        d.maxDiff = std::max(d.maxDiff, (out - refDecode).abs().max().item<double>());
-                        auto [es, em] = measure([&] {
+                        decode[mode].add(decoding, out, refDecode);
+                        const auto encoding = measure([&] {
                             out = tiled
                                       ? diffii::vaeEncodeMeanTiled(vae, image, tiling.tileLatent, tiling.overlapLatent)
                                       : vae->encodeMeanLogvar(image).first;
                         });
-                        auto& e = encode[mode];
-                        e.seconds = std::min(e.seconds, es);
-                        e.peakMiB = std::max(e.peakMiB, em);
-                        out = out.to(torch::kFloat32);
-                        if (!refEncode.defined()) refEncode = out;
-                        e.maxDiff = std::max(e.maxDiff, (out - refEncode).abs().max().item<double>());
+                        encode[mode].add(encoding, out, refEncode);
                     }
                 }
                 vae->setChannelsLast(false);

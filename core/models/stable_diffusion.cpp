@@ -349,6 +349,8 @@ torch::Tensor StableDiffusion::encodePrompt(const std::string& prompt) {
 
 void StableDiffusion::releaseTextEncoder() { m_textEncoder = ClipTextModel(nullptr); }
 
+void StableDiffusion::releaseUNet() { m_unet = UNet2DConditionModel(nullptr); }
+
 int64_t StableDiffusion::vaeScaleFactor() const { return m_vae->config().downscaleFactor(); }
 
 int64_t StableDiffusion::nativeImageSize() const { return m_unet->config().sampleSize * vaeScaleFactor(); }

@@ -66,6 +66,10 @@ public:
     // model of their own; a session's model keeps its encoder for the next prompt.
     void releaseTextEncoder();
     bool hasTextEncoder() const { return !m_textEncoder.is_empty(); }
+    // The same for the UNet once a job's last denoising step is done (`diffii pair`, before its decode): 3.3 GB of
+    // a float32 SD 1.5, which the decode's ~1 GB of activations would otherwise come on top of.
+    void releaseUNet();
+    bool hasUNet() const { return !m_unet.is_empty(); }
 
     ClipTokenizer& tokenizer() { return *m_tokenizer; }
     ClipTextModel& textEncoder() { return m_textEncoder; }
