@@ -51,7 +51,8 @@ PairResult renderPairOf(StableDiffusion& sd, const PairRequest& request, const J
     params.denoise = request.denoise;
     params.alpha = request.alpha ? *request.alpha : sampleCircleAlpha(circleTheta(z[0], z[1]), request.seed);
     // The model is generatePair's own: after the last denoising step the UNet goes, so that the decode's
-    // activations do not come on top of its weights (SD 1.5 float32 at 512x512: peak 4,772 -> 4,241 MiB, the load's).
+    // activations do not come on top of its weights (SD 1.5 float32 at 512x512: peak 4,772 -> 4,588 MiB, now at the
+    // encode).
     const auto releaseAfterLastStep = [&sd](int step, int steps, const torch::Tensor&) {
         if (step + 1 == steps) sd.releaseUNet();
     };

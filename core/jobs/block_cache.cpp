@@ -1,6 +1,7 @@
 #include "core/jobs/block_cache.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -95,10 +96,11 @@ private:
         for (const auto& f : drop) munmap(f.ptr, f.size);
         void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (p == MAP_FAILED) {
+            const int err = errno;
             std::lock_guard<std::mutex> lock(m_mutex);
             --m_stats.misses;
             C10_THROW_ERROR(Error, "DefaultCPUAllocator: not enough memory: you tried to allocate " +
-                                       std::to_string(n) + " bytes (" + std::strerror(errno) + ")");
+                                       std::to_string(n) + " bytes (" + std::strerror(err) + ")");
         }
         std::lock_guard<std::mutex> lock(m_mutex);
         m_stats.liveBytes += size;
