@@ -40,11 +40,11 @@ void releaseCachedBlocks();
 // into a buffer it mallocs and frees (56 MiB for one of SD 1.5's 1280-channel 3x3 convolutions), and glibc maps and
 // unmaps each of those, so every call faults all of their pages in again. prepareProcess therefore has glibc serve
 // every block from its heap (M_MMAP_MAX 0, a 512 MiB trim threshold), where a freed buffer is reused: SD 1.5 float32
-// UNet call 13.8 -> 12.2 s median (system time of three calls 22 -> 2 s), a draft preview's step ~3 s -> ~1.1 s;
-// a whole 512x512 image peaks at the same resident size (Xeon f6 m207). Training is the exception: autograd keeps
-// activations of many sizes alive across the step, the heap fragments (SD 1.5 at 512x512: 12.8 GB peak against
-// 9.6 GB) — so a training job holds a LargeBlocksMapped for its duration, which maps large blocks again and
-// returns the heap's free pages when it starts. MALLOC_MMAP_MAX_ set by the user is kept.
+// UNet call 13.8 -> 12.6 s median (system time of three calls and the load 22 -> 9 s), SD 1.5 draft previews 3-5
+// steps instead of 2-3 in the same budget; a whole 512x512 image peaks at the same resident size (Xeon f6 m207).
+// Training is the exception: autograd keeps activations of many sizes alive across the step, the heap fragments (SD 1.5
+// at 512x512: 12.8 GB peak against 9.6 GB) — so a training job holds a LargeBlocksMapped for its duration, which maps
+// large blocks again and returns the heap's free pages when it starts. MALLOC_MMAP_MAX_ set by the user is kept.
 void serveLargeBlocksFromHeap();
 
 class LargeBlocksMapped {
