@@ -103,6 +103,41 @@ private slots:
         QCOMPARE(ehs.sizes().vec(), (std::vector<int64_t>{1, 77, 32}));
     }
 
+    // LoadSettings::deferUNet (`diffii pair`): the UNet's config is there at once, its module and weights only after
+    // loadUNet(), identical to an eager load's; releaseUNet() then loadUNet() reads it again; a broken UNet file
+    // fails at loadUNet() with the file named.
+    void deferredUNet() {
+        diffii::LoadSettings s;
+        s.deferUNet = true;
+        auto sd = diffii::StableDiffusion::load(diffii::test::fixture("tiny-sd1"), s);
+        QVERIFY(!sd->hasUNet());
+        QCOMPARE(sd->nativeImageSize(), int64_t(32));
+        QCOMPARE(sd->unetConfig().parameterCount(), int64_t(2446788));  // the fixture README's count
+        sd->loadUNet();
+        QVERIFY(sd->hasUNet());
+        const auto eager = diffii::StableDiffusion::load(diffii::test::fixture("tiny-sd1"));
+        torch::NoGradGuard g;
+        torch::manual_seed(0);
+        const auto x = torch::randn({1, 4, 16, 16});
+        const auto ehs = eager->encodePrompt("a photo of a cat");
+        const auto t = torch::tensor({500}, torch::kInt64);
+        const auto want = eager->unet()->forward(x, t, ehs);
+        QVERIFY(torch::equal(sd->unet()->forward(x, t, ehs), want));
+        sd->releaseUNet();
+        QVERIFY(!sd->hasUNet());
+        sd->loadUNet();
+        QVERIFY(torch::equal(sd->unet()->forward(x, t, ehs), want));
+
+        const auto dir = linkedModelCopy(m_tmp, "deferred-truncated");
+        const fs::path w = fs::path(dir) / "unet" / "diffusion_pytorch_model.safetensors";
+        const auto bytes = readAll(fs::read_symlink(w));
+        replaceWithFile(w, bytes.substr(0, bytes.size() / 2));
+        auto broken = diffii::StableDiffusion::load(dir, s);  // the UNet's weights are not read yet
+        const auto msg = errorOf([&] { broken->loadUNet(); });
+        EXPECT_CONTAINS(msg, w.string());
+        QVERIFY(!broken->hasUNet());
+    }
+
     void missingFolderAndIndex() {
         EXPECT_CONTAINS(errorOf([&] { diffii::StableDiffusion::load(m_tmp + "/nope"); }), m_tmp + "/nope");
         const auto dir = linkedModelCopy(m_tmp, "noindex");

@@ -112,6 +112,12 @@ private Q_SLOTS:
         const auto out = one->textEncoder()->forward(golden.tensor("unpadded.input_ids")).lastHiddenState;
         DIFFII_COMPARE_TENSORS(out, golden.tensor("unpadded.last_hidden_state"), 1e-4, "text encoder via single file");
         QCOMPARE(one->schedulerConfig().predictionType, diffii::PredictionType::Epsilon);
+        // A deferred UNet is read from the same file later, after load() has returned.
+        s.deferUNet = true;
+        const auto deferred = diffii::StableDiffusion::load(file(), s);
+        QVERIFY(!deferred->hasUNet());
+        deferred->loadUNet();
+        compareStates(*deferred->unet(), *folder->unet(), 0.0, "deferred unet");
     }
 
     void f16FileWithinRounding() {

@@ -42,7 +42,7 @@ double secondsSince(std::chrono::steady_clock::time_point t0) {
 
 }  // namespace
 
-PreviewRenderer::PreviewRenderer(StableDiffusion& sd) : m_sd(&sd), m_unetParameters(parameterCount(*sd.unet())) {}
+PreviewRenderer::PreviewRenderer(StableDiffusion& sd) : m_sd(&sd), m_unetParameters(sd.unetConfig().parameterCount()) {}
 
 void PreviewRenderer::clear() {
     m_prompts.clear();

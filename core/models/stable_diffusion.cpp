@@ -277,9 +277,13 @@ std::shared_ptr<StableDiffusion> StableDiffusion::load(const std::string& modelD
         checkModelIndex(sd->m_modelIndex, indexPath);
         cfg = readFolderConfigs(modelDir);
     }
-    const auto loadWeights = [&](const ComponentFiles& files, const std::string& what, torch::nn::Module& m) {
-        if (single)
-            loadSingleFileComponent(*single, files.name, m);
+    // Weights are read through a shared copy of the single file's index, so that a deferred UNet (loadUNet) reads
+    // the same file with the same checks after load() has returned.
+    const auto singleShared = single ? std::make_shared<const SingleFileModel>(std::move(*single)) : nullptr;
+    const auto loadWeights = [singleShared](const ComponentFiles& files, const std::string& what,
+                                            torch::nn::Module& m) {
+        if (singleShared)
+            loadSingleFileComponent(*singleShared, files.name, m);
         else
             withWeights(files, what, [&] { loadStateDict(m, files.weightFiles, loadOptionsFor(files.name)); });
     };
@@ -290,7 +294,8 @@ std::shared_ptr<StableDiffusion> StableDiffusion::load(const std::string& modelD
     at::globalContext().setFlushDenormal(true);
     torch::NoGradGuard noGrad;
     sd->m_tokenizer = std::make_unique<ClipTokenizer>(
-        single ? singleFileTokenizer(*single) : ClipTokenizer::fromFolder((fs::path(modelDir) / "tokenizer").string()));
+        singleShared ? singleFileTokenizer(*singleShared)
+                     : ClipTokenizer::fromFolder((fs::path(modelDir) / "tokenizer").string()));
     checkTokenizerFits(*sd->m_tokenizer, modelDir, cfg);
 
     // The compute dtype is known before any module is built, so that each is built in it and its weights are
@@ -301,38 +306,37 @@ std::shared_ptr<StableDiffusion> StableDiffusion::load(const std::string& modelD
         sd->m_dtype = choice.bfloat16 ? torch::kBFloat16 : torch::kFloat32;
         sd->m_precisionReason = choice.reason;
     }
-    const auto build = [&](auto make) {
-        DefaultDtypeGuard guard(sd->m_dtype);
-        auto m = make();
-        toComputeDtype(*m, sd->m_dtype);  // norms back to float32
+    // Each module is built in its compute dtype (norms back to float32), its weights copied into it, then moved
+    // to the device.
+    const auto build = [dtype = sd->m_dtype, device = sd->m_device, deviceName = sd->m_deviceName, modelDir,
+                        loadWeights](const ComponentFiles& files, const std::string& name, auto make) {
+        decltype(make()) m{nullptr};
+        withFileContext(files.configPath, "building the " + name, [&] {
+            DefaultDtypeGuard guard(dtype);
+            m = make();
+            toComputeDtype(*m, dtype);
+        });
+        loadWeights(files, "loading the " + name + "'s weights", *m);
+        withFileContext(modelDir, "moving the " + name + " to " + deviceName, [&] {
+            m->eval();
+            if (device != torch::kCPU) m->to(device);
+        });
         return m;
     };
-    const auto& te = cfg.textEncoderFiles;
-    withFileContext(te.configPath, "building the text encoder",
-                    [&] { sd->m_textEncoder = build([&] { return ClipTextModel(cfg.textEncoder); }); });
-    loadWeights(te, "loading the text encoder's weights", *sd->m_textEncoder);
-
-    const auto& unet = cfg.unetFiles;
-    withFileContext(unet.configPath, "building the UNet",
-                    [&] { sd->m_unet = build([&] { return UNet2DConditionModel(cfg.unet); }); });
-    loadWeights(unet, "loading the UNet's weights", *sd->m_unet);
-
-    const auto& vae = cfg.vaeFiles;
-    withFileContext(vae.configPath, "building the VAE",
-                    [&] { sd->m_vae = build([&] { return AutoencoderKL(cfg.vae); }); });
-    loadWeights(vae, "loading the VAE's weights", *sd->m_vae);
-
+    sd->m_textEncoder = build(cfg.textEncoderFiles, "text encoder", [&] { return ClipTextModel(cfg.textEncoder); });
+    sd->m_unetConfig = cfg.unet;
+    sd->m_buildUNet = [build, files = cfg.unetFiles, config = cfg.unet] {
+        torch::NoGradGuard noGrad;
+        return build(files, "UNet", [&] { return UNet2DConditionModel(config); });
+    };
+    if (!settings.deferUNet) sd->m_unet = sd->m_buildUNet();
+    sd->m_vae = build(cfg.vaeFiles, "VAE", [&] { return AutoencoderKL(cfg.vae); });
     sd->m_schedulerConfig = cfg.scheduler;
-
-    // Each module is already in its compute dtype (build above; the weights were copied into it).
-    withFileContext(modelDir, "moving the model to " + sd->m_deviceName, [&] {
-        for (torch::nn::Module* m :
-             std::initializer_list<torch::nn::Module*>{sd->m_textEncoder.get(), sd->m_unet.get(), sd->m_vae.get()}) {
-            m->eval();
-            if (sd->m_device != torch::kCPU) m->to(sd->m_device);
-        }
-    });
     return sd;
+}
+
+void StableDiffusion::loadUNet() {
+    if (!hasUNet()) m_unet = m_buildUNet();
 }
 
 torch::Tensor StableDiffusion::encodePrompt(const std::string& prompt) {
@@ -353,7 +357,7 @@ void StableDiffusion::releaseUNet() { m_unet = UNet2DConditionModel(nullptr); }
 
 int64_t StableDiffusion::vaeScaleFactor() const { return m_vae->config().downscaleFactor(); }
 
-int64_t StableDiffusion::nativeImageSize() const { return m_unet->config().sampleSize * vaeScaleFactor(); }
+int64_t StableDiffusion::nativeImageSize() const { return m_unetConfig.sampleSize * vaeScaleFactor(); }
 
 ModelFolderReport inspectModelFolder(const std::string& modelDir, bool verifyAgainstConfig) {
     if (isSingleFileModel(modelDir)) return inspectSingleFile(modelDir, {}, verifyAgainstConfig);

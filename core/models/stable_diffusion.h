@@ -41,6 +41,10 @@ struct LoadSettings {
     std::string device = "cpu";
     // A single-file model (a .safetensors path instead of a folder): --model-config and --prediction-type.
     SingleFileOptions singleFile;
+    // The UNet's config is read and checked with the rest, but its module is built and its weights read only by
+    // StableDiffusion::loadUNet(): a job that encodes its prompts and images first (`diffii pair`) then never holds
+    // the UNet's weights beside the text encoder's or the VAE encoder's activations.
+    bool deferUNet = false;
 };
 
 class StableDiffusion {
@@ -70,6 +74,11 @@ public:
     // a float32 SD 1.5, which the decode's ~1 GB of activations would otherwise come on top of.
     void releaseUNet();
     bool hasUNet() const { return !m_unet.is_empty(); }
+    // Builds the UNet and reads its weights (from the same folder or file, with the same checks and errors as load())
+    // when it is not loaded: after load() with LoadSettings::deferUNet, or after releaseUNet(). Nothing otherwise.
+    void loadUNet();
+    // The UNet's config, known whether or not the UNet is loaded.
+    const UNet2DConditionConfig& unetConfig() const { return m_unetConfig; }
 
     ClipTokenizer& tokenizer() { return *m_tokenizer; }
     ClipTextModel& textEncoder() { return m_textEncoder; }
@@ -91,6 +100,8 @@ private:
     std::unique_ptr<ClipTokenizer> m_tokenizer;
     ClipTextModel m_textEncoder{nullptr};
     UNet2DConditionModel m_unet{nullptr};
+    UNet2DConditionConfig m_unetConfig;
+    std::function<UNet2DConditionModel()> m_buildUNet;  // builds, reads, and moves the UNet (loadUNet)
     AutoencoderKL m_vae{nullptr};
     DdimConfig m_schedulerConfig;
 };
