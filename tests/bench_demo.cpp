@@ -22,6 +22,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <torch/torch.h>
@@ -29,6 +30,7 @@
 #include "core/data/synthetic_manifest.h"
 #include "core/demo/demo.h"
 #include "core/diffii/circle_interpolation.h"
+#include "core/diffii/concept_learner.h"
 #include "core/diffii/inversion_pool.h"
 #include "core/jobs/threads.h"
 #include "core/models/lora.h"
@@ -96,6 +98,27 @@ int main(int, char** argv) {
                 const auto ehs = torch::cat({prompts.uncond, prompts.plain});
                 for (int i = 0; i < 25; ++i) (void)sd.unet()->forward(x, torch::full({2}, 500, torch::kLong), ehs);
                 const double tUnet = since(t1) / 25;
+                // The two halves of the CFG batch: one batch-1 call, and both on two threads at once.
+                const auto half = circle.z, halfEhs = prompts.plain;
+                t1 = Clock::now();
+                for (int i = 0; i < 25; ++i)
+                    (void)sd.unet()->forward(half, torch::full({1}, 500, torch::kLong), halfEhs);
+                const double tHalf = since(t1) / 25;
+                t1 = Clock::now();
+                for (int i = 0; i < 25; ++i) {
+                    std::thread other([&] {
+                        c10::InferenceMode im;
+                        at::globalContext().setFlushDenormal(true);
+                        (void)sd.unet()->forward(half, torch::full({1}, 500, torch::kLong), prompts.uncond);
+                    });
+                    {
+                        c10::InferenceMode im;
+                        (void)sd.unet()->forward(half, torch::full({1}, 500, torch::kLong), halfEhs);
+                    }
+                    other.join();
+                }
+                const double tPar = since(t1) / 25;
+                std::printf("batch-1 call %.4f s; two batch-1 calls on two threads %.4f s\n", tHalf, tPar);
                 double tUnetNoLora = 0.0;
                 if (rep == 2) {  // last: without the LoRA
                     if (session->concepts()) session->concepts()->lora->unfuse(*sd.unet());

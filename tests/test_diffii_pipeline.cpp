@@ -9,6 +9,7 @@
 #include "core/diffii/textual_inversion.h"
 #include "core/io/image.h"
 #include "core/io/safetensors.h"
+#include "core/jobs/threads.h"
 #include "core/models/lora.h"
 #include "core/models/stable_diffusion.h"
 #include "core/pipelines/sd_pipeline.h"
@@ -199,6 +200,16 @@ private slots:
 
     void matchesReference() { runChain(fixture("tiny-sd1-diffii"), false); }
     void matchesReferenceWithLora() { runChain(fixture("tiny-sd1-diffii/with_lora"), true); }
+    // A small model on one LibTorch thread computes each guidance batch as two halves on two threads
+    // (splitBatchOverTwoThreads): the same chain, the same bounds.
+    void matchesReferenceWithSplitBatch() {
+        const int every = diffii::configureComputeThreads();
+        if (every < 2) QSKIP("one core: the batch is never split");
+        QCOMPARE(diffii::configureThreadsForModel(2'446'788), 1);
+        QVERIFY(diffii::splitBatchOverTwoThreads(2'446'788));
+        runChain(fixture("tiny-sd1-diffii"), false);
+        diffii::configureComputeThreads();
+    }
 
     void circleEndpointsAndDegenerateCases() {
         torch::manual_seed(3);

@@ -140,6 +140,20 @@ int configureThreadsForModel(int64_t unetParameters) {
     return at::get_num_threads();
 }
 
+bool splitBatchOverTwoThreads(int64_t unetParameters) {
+    static const bool allowed = [] {
+        const char* env = std::getenv("DIFFII_SPLIT_BATCH");
+        return !(env && std::string(env) == "0");
+    }();
+    return allowed && !g_chosen.load() && g_default.load() >= 2 && unetParameters < kSmallModelParameters &&
+           at::get_num_threads() == 1;
+}
+
+void prepareHelperComputeThread() {
+    if (at::get_num_threads() != 1) at::set_num_threads(1);
+    at::globalContext().setFlushDenormal(true);
+}
+
 std::string describeThreadPlan() {
     if (g_default.load() == 0) configureComputeThreads();
     const int n = g_default.load();
@@ -147,7 +161,9 @@ std::string describeThreadPlan() {
     if (g_chosen.load()) return plan + " for every model (DIFFII_THREADS or --threads); OpenBLAS on the calling thread";
     return plan +
            " for full-size models, 1 for a UNet under 50 M parameters (steadier when another process "
-           "competes); OpenBLAS on the calling thread; DIFFII_THREADS overrides";
+           "competes), with the two halves of its guidance batch on two threads" +
+           (n >= 2 ? std::string() : std::string(" (not here: one core)")) +
+           "; OpenBLAS on the calling thread; DIFFII_THREADS overrides";
 }
 
 }  // namespace diffii

@@ -57,6 +57,20 @@ std::string blasCoreName();
 constexpr int64_t kSmallModelParameters = 50'000'000;
 int configureThreadsForModel(int64_t unetParameters);
 
+// Whether a UNet call of this model on the calling thread splits its batch into two halves computed at once on two
+// threads (the calling one and a helper): when the model is small and so computes on one LibTorch thread
+// (configureThreadsForModel, threads not chosen), the process may use two cores or more, and DIFFII_SPLIT_BATCH is
+// not 0. A small model's call is mostly per-operation overhead, which a second LibTorch thread does not share out but
+// a second batch half on its own thread does: the embedded model's CFG call (batch 2, 16x16 latents) took 24.2 ms
+// batched and 16.7 ms as two batch-1 halves on two threads (one half alone 14-17 ms; Xeon f6 m207). With the second
+// core taken by another process the halves take turns on one core, slower than one batched call but without the
+// collapse of two LibTorch threads waiting on each other (no spinning: the caller blocks on the helper's result).
+bool splitBatchOverTwoThreads(int64_t unetParameters);
+
+// Prepares a helper thread that computes beside the calling one (splitBatchOverTwoThreads): one LibTorch thread,
+// denormals flushed.
+void prepareHelperComputeThread();
+
 // The same rule for a cluster task (core/jobs/slurm.h), which asks the scheduler for its CPUs and computes on as
 // many threads: one for a small model; kFullSizeTaskCpus for a full-size one, whose UNet call gains from a second
 // thread (3.9 s against 6.7 s) but whose task should stay small enough to be scheduled beside others.

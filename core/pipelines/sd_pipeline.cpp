@@ -1,11 +1,13 @@
 #include "core/pipelines/sd_pipeline.h"
 
 #include <cmath>
+#include <future>
 
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "core/io/error.h"
 #include "core/io/finite.h"
+#include "core/jobs/threads.h"
 #include "core/pipelines/vae_tiling.h"
 
 namespace diffii {
@@ -23,7 +25,22 @@ torch::Tensor unetCall(StableDiffusion& sd, const torch::Tensor& latents, int64_
     torch::Tensor out;
     {
         c10::InferenceMode inference;
-        out = sd.unet()->forward(latents.to(dtype), torch::tensor(t, torch::kInt64), ehs.to(dtype));
+        const auto x = latents.to(dtype), e = ehs.to(dtype), step = torch::tensor(t, torch::kInt64);
+        const int64_t b = x.size(0), half = b / 2;
+        if (b >= 2 && b % 2 == 0 && sd.device().is_cpu() &&
+            splitBatchOverTwoThreads(sd.unetConfig().parameterCount())) {
+            // A small model's guidance batch as two halves on two threads (core/jobs/threads.h). The helper's future
+            // is waited for on every path (its destructor), so nothing it reads goes away under it.
+            auto second = std::async(std::launch::async, [&] {
+                c10::InferenceMode helperInference;
+                prepareHelperComputeThread();
+                return sd.unet()->forward(x.narrow(0, half, half), step, e.narrow(0, half, half));
+            });
+            auto first = sd.unet()->forward(x.narrow(0, 0, half), step, e.narrow(0, 0, half));
+            out = torch::cat({first, second.get()});
+        } else {
+            out = sd.unet()->forward(x, step, e);
+        }
     }
     return out.is_inference() ? out.to(torch::kFloat32, /*non_blocking=*/false, /*copy=*/true) : out;
 }
