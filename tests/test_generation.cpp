@@ -226,6 +226,26 @@ private slots:
         QCOMPARE(readBytes(path), readBytes(m_tmp + "/full/" + record.outputPath));
     }
 
+    // A renderer that previews this model as drafts (as the Preview page's does for SD 1.5) still generates the
+    // full image: the same bytes as without it, at the model's size, with the planned steps.
+    void generationIsNeverADraft() {
+        auto plan = diffii::planGeneration(m_classes, m_settings, 1234);
+        auto record = plan[3];
+        diffii::PreviewRenderer drafting(*m_sd);
+        diffii::DraftPolicy everything;
+        everything.minParameters = 0;
+        everything.maxLatentSide = everything.minLatentSide = 4;  // a draft would be a quarter of the size
+        everything.maxSteps = 1;
+        drafting.setDraftPolicy(everything);
+        diffii::PreviewParams asPreview;
+        asPreview.denoise.steps = record.steps;
+        QVERIFY(drafting.draftSteps(asPreview) > 0);  // the policy does draft this model's previews
+        const auto image = diffii::generateImage(*m_sd, m_classes[0], record, m_settings, nullptr, &drafting);
+        const auto path = m_tmp + "/undrafted.png";
+        diffii::saveImagePng(path, image);
+        QCOMPARE(readBytes(path), readBytes(m_tmp + "/full/" + record.outputPath));
+    }
+
     void exportLeavesOutRejected() {
         const auto dir = m_tmp + "/full";
         auto records = diffii::readManifestJsonl(dir + "/manifest.jsonl");

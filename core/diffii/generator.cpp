@@ -242,6 +242,7 @@ torch::Tensor generateImage(StableDiffusion& sd, const GenerationClass& cls, Syn
     p.denoise.split = record.split;
     p.denoise.steps = record.steps;
     p.denoise.guidance = record.guidance;
+    p.fullRender = true;  // a synthetic image is never a draft, whatever the renderer drafts for previews
     const auto image = renderer->render(input, p, job);
     record.theta = image.theta;
     record.alpha = image.alpha;
