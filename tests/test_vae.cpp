@@ -10,6 +10,7 @@
 #include "core/io/error.h"
 #include "core/io/json_config.h"
 #include "core/io/safetensors.h"
+#include "core/jobs/memory.h"
 #include "core/models/autoencoder_kl.h"
 #include "core/models/layers.h"
 #include "core/models/state_dict.h"
@@ -249,6 +250,22 @@ private slots:
         QVERIFY(!diffii::vaeShouldTile(t, sd, 1, 64, 64));  // 512x512: ~1 GiB, within the budget
         QVERIFY(diffii::vaeShouldTile(t, sd, 1, 96, 96));   // 768x768: ~2.25 GiB
         QVERIFY(diffii::estimateVaeActivationBytes(sd, 1, 96, 96) > diffii::estimateVaeActivationBytes(sd, 1, 64, 64));
+        // A machine short of memory tiles the 512x512 decode that fits the budget (twice the estimate must fit
+        // what the process may still take); unknown memory leaves the budget alone to decide.
+        const int64_t est512 = diffii::estimateVaeActivationBytes(sd, 1, 64, 64);
+        QVERIFY(diffii::vaeShouldTile(t, sd, 1, 64, 64, 2 * est512 - 1));
+        QVERIFY(!diffii::vaeShouldTile(t, sd, 1, 64, 64, 2 * est512));
+        QVERIFY(!diffii::vaeShouldTile(t, sd, 1, 64, 64, -1));
+        QVERIFY(!diffii::vaeShouldTile(t, sd, 1, 64, 64, int64_t(1) << 40));
+        // What the process may take: MemAvailable, capped by the cgroup's limit less its usage, plus the block
+        // cache's free blocks; -1 without MemAvailable.
+        const std::string meminfo = "MemTotal:       24683520 kB\nMemFree: 1 kB\nMemAvailable:    4194304 kB\n";
+        QCOMPARE(diffii::availableMemoryFrom(meminfo, "max\n", "123\n", 0), int64_t(4) << 30);
+        QCOMPARE(diffii::availableMemoryFrom(meminfo, "3221225472\n", "1073741824\n", 0), int64_t(2) << 30);
+        QCOMPARE(diffii::availableMemoryFrom(meminfo, "3221225472", "4294967296", 5), int64_t(5));
+        QCOMPARE(diffii::availableMemoryFrom(meminfo, "", "", int64_t(1) << 20), (int64_t(4) << 30) + (1 << 20));
+        QCOMPARE(diffii::availableMemoryFrom("MemTotal: 5 kB\n", "", "", 0), int64_t(-1));
+        QVERIFY(diffii::availableMemoryBytes() != 0);
         t.budgetBytes = int64_t(256) << 20;
         QVERIFY(diffii::vaeShouldTile(t, sd, 1, 64, 64));
         t.mode = VaeTiling::Mode::Never;

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "core/jobs/memory.h"
+
 namespace diffii {
 
 namespace {
@@ -124,11 +126,18 @@ int64_t estimateVaeActivationBytes(const AutoencoderKLConfig& config, int64_t ba
 }
 
 bool vaeShouldTile(const VaeTiling& tiling, const AutoencoderKLConfig& config, int64_t batch, int64_t latentH,
-                   int64_t latentW) {
+                   int64_t latentW, int64_t availableBytes) {
     if (tiling.mode == VaeTiling::Mode::Never) return false;
     if (latentH <= tiling.tileLatent && latentW <= tiling.tileLatent) return false;  // one tile: nothing to cut
     if (tiling.mode == VaeTiling::Mode::Always) return true;
-    return estimateVaeActivationBytes(config, batch, latentH, latentW) > tiling.budgetBytes;
+    const int64_t estimate = estimateVaeActivationBytes(config, batch, latentH, latentW);
+    return estimate > tiling.budgetBytes || (availableBytes >= 0 && 2 * estimate > availableBytes);
+}
+
+bool vaeShouldTile(const VaeTiling& tiling, const AutoencoderKLConfig& config, int64_t batch, int64_t latentH,
+                   int64_t latentW) {
+    if (tiling.mode != VaeTiling::Mode::Auto) return vaeShouldTile(tiling, config, batch, latentH, latentW, -1);
+    return vaeShouldTile(tiling, config, batch, latentH, latentW, availableMemoryBytes());
 }
 
 torch::Tensor vaeDecodeTiled(AutoencoderKL& vae, const torch::Tensor& latent, int64_t tileLatent,

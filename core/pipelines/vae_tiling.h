@@ -16,7 +16,9 @@ namespace diffii {
 struct VaeTiling {
     enum class Mode { Auto, Always, Never };
     Mode mode = Mode::Auto;
-    // Auto tiles when estimateVaeActivationBytes exceeds this.
+    // Auto tiles when estimateVaeActivationBytes exceeds this, or twice the estimate exceeds the memory the process
+    // may still take (availableMemoryBytes, core/jobs/memory.h; oneDNN's reordered copies come on top of the
+    // estimate): a machine short of memory tiles a 512x512 decode that a roomy one does whole.
     int64_t budgetBytes = int64_t(1) << 30;
     int64_t tileLatent = 32;    // tile side in latent pixels (256 image pixels for SD)
     int64_t overlapLatent = 8;  // overlap between neighbouring tiles, latent pixels
@@ -29,6 +31,9 @@ void setVaeTiling(const VaeTiling& tiling);
 // Rough peak bytes of the activations of one untiled decode (encode: the same pyramid) of a latent (b, c, h, w):
 // a few live tensors of the widest level of the pyramid, in float32 (the GroupNorms compute in float32).
 int64_t estimateVaeActivationBytes(const AutoencoderKLConfig& config, int64_t batch, int64_t latentH, int64_t latentW);
+// availableBytes: what availableMemoryBytes() says (the default), -1 when unknown (the budget alone decides).
+bool vaeShouldTile(const VaeTiling& tiling, const AutoencoderKLConfig& config, int64_t batch, int64_t latentH,
+                   int64_t latentW, int64_t availableBytes);
 bool vaeShouldTile(const VaeTiling& tiling, const AutoencoderKLConfig& config, int64_t batch, int64_t latentH,
                    int64_t latentW);
 
