@@ -121,9 +121,11 @@ private Q_SLOTS:
         QVERIFY(every >= 1);
         // Not chosen: a small model computes on one thread, a full-size one (SD 1.5: 860 M) on every core.
         QCOMPARE(diffii::configureThreadsForModel(5'300'000), 1);
-        // ... and splits a guidance batch over two threads when there are two cores; a full-size one never does.
-        QCOMPARE(diffii::splitBatchOverTwoThreads(5'300'000), every >= 2);
-        QVERIFY(!diffii::splitBatchOverTwoThreads(859'520'964));
+        // ... and computes a guidance batch as two halves, at once on two threads when there are two cores; a
+        // full-size model never splits.
+        QVERIFY(diffii::splitGuidanceBatch(5'300'000));
+        QVERIFY(!diffii::splitGuidanceBatch(859'520'964));
+        QCOMPARE(diffii::halvesOnTwoThreads(), every >= 2);
         // OpenBLAS's own pool stays on the calling thread (when LibTorch runs on OpenBLAS, as on Debian).
         using GetThreads = int (*)();
         const auto blasThreads = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
@@ -133,7 +135,7 @@ private Q_SLOTS:
         // Chosen (a request, or DIFFII_THREADS): kept whatever the model.
         QCOMPARE(diffii::configureComputeThreads(3), 3);
         QCOMPARE(diffii::configureThreadsForModel(5'300'000), 3);
-        QVERIFY(!diffii::splitBatchOverTwoThreads(5'300'000));  // chosen threads: LibTorch's own
+        QVERIFY(!diffii::halvesOnTwoThreads());  // chosen threads: LibTorch's own, the halves one after the other
         qputenv("DIFFII_THREADS", "2");
         QCOMPARE(diffii::configureComputeThreads(), 2);
         QCOMPARE(diffii::configureThreadsForModel(5'300'000), 2);

@@ -200,14 +200,27 @@ private slots:
 
     void matchesReference() { runChain(fixture("tiny-sd1-diffii"), false); }
     void matchesReferenceWithLora() { runChain(fixture("tiny-sd1-diffii/with_lora"), true); }
-    // A small model on one LibTorch thread computes each guidance batch as two halves on two threads
-    // (splitBatchOverTwoThreads): the same chain, the same bounds.
-    void matchesReferenceWithSplitBatch() {
+    // A small model computes each guidance batch as two halves (splitGuidanceBatch), at once on two threads when it
+    // computes on one LibTorch thread and there are two cores (halvesOnTwoThreads): the same chain, the same bounds,
+    // and the same bits as the halves one after the other (what a one-CPU cluster task computes).
+    void matchesReferenceWithHalvesOnTwoThreads() {
         const int every = diffii::configureComputeThreads();
-        if (every < 2) QSKIP("one core: the batch is never split");
+        if (every < 2) QSKIP("one core: the halves never run at once");
         QCOMPARE(diffii::configureThreadsForModel(2'446'788), 1);
-        QVERIFY(diffii::splitBatchOverTwoThreads(2'446'788));
+        QVERIFY(diffii::splitGuidanceBatch(2'446'788));
+        QVERIFY(diffii::halvesOnTwoThreads());
         runChain(fixture("tiny-sd1-diffii"), false);
+        auto sd = diffii::StableDiffusion::load(fixture("tiny-sd1"));
+        const auto prompts = diffii::encodePrompts(*sd, "a photo of a bird", "in the snow");
+        torch::manual_seed(3);
+        const auto z = torch::randn({1, 4, 16, 16});
+        diffii::DenoiseSettings den;
+        den.steps = 3;
+        den.guidance = 7.5;
+        const auto parallel = diffii::denoiseTwoStage(*sd, z, prompts, den);
+        diffii::configureComputeThreads(1);  // chosen: one thread, the halves in turn
+        QVERIFY(!diffii::halvesOnTwoThreads());
+        QVERIFY(torch::equal(diffii::denoiseTwoStage(*sd, z, prompts, den), parallel));
         diffii::configureComputeThreads();
     }
 

@@ -140,14 +140,15 @@ int configureThreadsForModel(int64_t unetParameters) {
     return at::get_num_threads();
 }
 
-bool splitBatchOverTwoThreads(int64_t unetParameters) {
+bool splitGuidanceBatch(int64_t unetParameters) {
     static const bool allowed = [] {
         const char* env = std::getenv("DIFFII_SPLIT_BATCH");
         return !(env && std::string(env) == "0");
     }();
-    return allowed && !g_chosen.load() && g_default.load() >= 2 && unetParameters < kSmallModelParameters &&
-           at::get_num_threads() == 1;
+    return allowed && unetParameters < kSmallModelParameters;
 }
+
+bool halvesOnTwoThreads() { return !g_chosen.load() && g_default.load() >= 2 && at::get_num_threads() == 1; }
 
 void prepareHelperComputeThread() {
     if (at::get_num_threads() != 1) at::set_num_threads(1);

@@ -57,17 +57,22 @@ std::string blasCoreName();
 constexpr int64_t kSmallModelParameters = 50'000'000;
 int configureThreadsForModel(int64_t unetParameters);
 
-// Whether a UNet call of this model on the calling thread splits its batch into two halves computed at once on two
-// threads (the calling one and a helper): when the model is small and so computes on one LibTorch thread
-// (configureThreadsForModel, threads not chosen), the process may use two cores or more, and DIFFII_SPLIT_BATCH is
-// not 0. A small model's call is mostly per-operation overhead, which a second LibTorch thread does not share out but
-// a second batch half on its own thread does: the embedded model's CFG call (batch 2, 16x16 latents) took 24.2 ms
-// batched and 16.7 ms as two batch-1 halves on two threads (one half alone 14-17 ms; Xeon f6 m207). With the second
-// core taken by another process the halves take turns on one core, slower than one batched call but without the
-// collapse of two LibTorch threads waiting on each other (no spinning: the caller blocks on the helper's result).
-bool splitBatchOverTwoThreads(int64_t unetParameters);
+// Whether a UNet call of this model without autograd computes its batch (a guidance batch: unconditional and
+// conditional halves) as two halves: for every small model (under kSmallModelParameters) unless DIFFII_SPLIT_BATCH
+// is 0. A small model's call is mostly per-operation overhead, which a second LibTorch thread does not share out but
+// a second half on its own thread does (halvesOnTwoThreads). The halves are computed whether or not a second thread
+// is there, so that an image does not depend on the machine: a one-CPU cluster task and a two-core desktop write the
+// same bytes. Embedded model, CFG call (batch 2, 16x16 latents; Xeon f6 m207): 24.2 ms batched, 16.7 ms as two
+// halves on two threads, 14-17 ms for one half alone.
+bool splitGuidanceBatch(int64_t unetParameters);
 
-// Prepares a helper thread that computes beside the calling one (splitBatchOverTwoThreads): one LibTorch thread,
+// Whether the two halves run at once, the second on a helper thread: the calling thread computes on one LibTorch
+// thread (configureThreadsForModel: a small model, threads not chosen) and the process may use two cores or more.
+// With the second core taken by another process the halves take turns on one core, slower than one batched call
+// but without the collapse of two LibTorch threads waiting on each other (the caller blocks on the helper's result).
+bool halvesOnTwoThreads();
+
+// Prepares a helper thread that computes beside the calling one (halvesOnTwoThreads): one LibTorch thread,
 // denormals flushed.
 void prepareHelperComputeThread();
 

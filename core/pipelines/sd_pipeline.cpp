@@ -27,17 +27,25 @@ torch::Tensor unetCall(StableDiffusion& sd, const torch::Tensor& latents, int64_
         c10::InferenceMode inference;
         const auto x = latents.to(dtype), e = ehs.to(dtype), step = torch::tensor(t, torch::kInt64);
         const int64_t b = x.size(0), half = b / 2;
-        if (b >= 2 && b % 2 == 0 && sd.device().is_cpu() &&
-            splitBatchOverTwoThreads(sd.unetConfig().parameterCount())) {
-            // A small model's guidance batch as two halves on two threads (core/jobs/threads.h). The helper's future
-            // is waited for on every path (its destructor), so nothing it reads goes away under it.
-            auto second = std::async(std::launch::async, [&] {
-                c10::InferenceMode helperInference;
-                prepareHelperComputeThread();
+        if (b >= 2 && b % 2 == 0 && sd.device().is_cpu() && splitGuidanceBatch(sd.unetConfig().parameterCount())) {
+            // A small model's guidance batch as two halves (core/jobs/threads.h), at once on two threads when there
+            // are two. The helper's future is waited for on every path (its destructor), so nothing it reads goes
+            // away under it.
+            const auto lower = [&] { return sd.unet()->forward(x.narrow(0, 0, half), step, e.narrow(0, 0, half)); };
+            const auto upper = [&] {
                 return sd.unet()->forward(x.narrow(0, half, half), step, e.narrow(0, half, half));
-            });
-            auto first = sd.unet()->forward(x.narrow(0, 0, half), step, e.narrow(0, 0, half));
-            out = torch::cat({first, second.get()});
+            };
+            if (halvesOnTwoThreads()) {
+                auto second = std::async(std::launch::async, [&] {
+                    c10::InferenceMode helperInference;
+                    prepareHelperComputeThread();
+                    return upper();
+                });
+                auto first = lower();
+                out = torch::cat({first, second.get()});
+            } else {
+                out = torch::cat({lower(), upper()});
+            }
         } else {
             out = sd.unet()->forward(x, step, e);
         }
