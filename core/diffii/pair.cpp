@@ -11,6 +11,7 @@
 #include "core/io/image.h"
 #include "core/io/safetensors.h"
 #include "core/jobs/device.h"
+#include "core/jobs/threads.h"
 #include "core/models/lora.h"
 #include "core/pipelines/sd_pipeline.h"
 
@@ -125,6 +126,9 @@ PairResult generatePair(const PairModel& model, const PairRequest& request, cons
     settings.device = model.device;
     settings.deferUNet = true;
     auto sd = StableDiffusion::load(model.modelDir, settings);
+    // As a project's model (core/engine/session.cpp): threads for its size, so that a small model's guidance halves
+    // run at once on two threads (core/jobs/threads.h).
+    configureThreadsForModel(sd->unetConfig().parameterCount());
     for (const auto& e : model.embeddings) {
         const auto [file, token] = splitEmbeddingArgument(e);
         loadTextualInversion(file, sd->tokenizer(), *sd->textEncoder(), token);
