@@ -198,8 +198,10 @@ private slots:
         diffii::JobContext job;
         job.cancelFlag = &cancel;
         int images = 0;
+        bool freedDuringRun = false;
         job.onProgress = [&](const diffii::Progress& p) {
             if (p.stage == "generation" && ++images == 2) cancel = true;
+            freedDuringRun = freedDuringRun || !m_sd->hasTextEncoder();
         };
         bool cancelled = false;
         try {
@@ -208,6 +210,8 @@ private slots:
             cancelled = true;
         }
         QVERIFY(cancelled);
+        QVERIFY(freedDuringRun);
+        QVERIFY(m_sd->hasTextEncoder());  // freed for the run, read again when it stopped
         QCOMPARE(pngs(dir).size(), size_t(2));
         for (const auto& e : fs::recursive_directory_iterator(dir))
             QVERIFY2(e.path().string().find(".tmp.") == std::string::npos, "temporary file left behind");

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/diffii/textual_inversion.h"
 #include "core/io/error.h"
 #include "core/io/json_config.h"
 #include "core/io/safetensors.h"
@@ -136,6 +137,25 @@ private slots:
         const auto msg = errorOf([&] { broken->loadUNet(); });
         EXPECT_CONTAINS(msg, w.string());
         QVERIFY(!broken->hasUNet());
+    }
+
+    // releaseTextEncoder() then loadTextEncoder() (a generation run): the same conditioning, the tokens added since
+    // load (textual inversion) included.
+    void textEncoderReleasedAndReadAgain() {
+        auto sd = diffii::StableDiffusion::load(diffii::test::fixture("tiny-sd1"));
+        const auto added = diffii::loadTextualInversion(
+            diffii::test::fixture("tiny-sd1-diffii/bird-0.embedding.safetensors"), sd->tokenizer(), *sd->textEncoder());
+        QCOMPARE(added.size(), size_t(1));
+        const std::string prompt = "a photo of a " + added.front() + " bird";
+        const auto before = sd->encodePrompt(prompt);
+        sd->releaseTextEncoder();
+        QVERIFY(!sd->hasTextEncoder());
+        EXPECT_CONTAINS(errorOf([&] { sd->encodePrompt(prompt); }), "released");
+        sd->loadTextEncoder();
+        QVERIFY(sd->hasTextEncoder());
+        QVERIFY(torch::equal(sd->encodePrompt(prompt), before));
+        sd->loadTextEncoder();  // loaded: nothing
+        QVERIFY(torch::equal(sd->encodePrompt(prompt), before));
     }
 
     void missingFolderAndIndex() {

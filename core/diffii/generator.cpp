@@ -1,5 +1,6 @@
 #include "core/diffii/generator.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -273,6 +274,29 @@ GenerationReport runGeneration(StableDiffusion& sd, const std::vector<Generation
         if (inShard(static_cast<int64_t>(i), shardIndex, shardCount)) mine.push_back(&plan[i]);
     report.total = static_cast<int64_t>(mine.size());
     for (const auto* planned : mine) report.outputs.push_back(planned->outputPath);
+    // A Diff-II run encodes every prompt it needs first (the renderer keeps them) and frees the text encoder for its
+    // duration: 469 MiB of a float32 SD 1.5 that would otherwise sit beside the UNet and the decode. It is read
+    // again at the end, cancelled or not, for the session's next job.
+    const bool allDiffII = std::all_of(mine.begin(), mine.end(), [](const SyntheticRecord* r) {
+        return r->strategy == strategyName(SynthesisStrategy::DiffII);
+    });
+    struct TextEncoderBack {
+        StableDiffusion* sd = nullptr;
+        ~TextEncoderBack() {
+            if (!sd) return;
+            try {
+                sd->loadTextEncoder();
+            } catch (const std::exception&) {
+                // The files went away during the run: the next prompt fails with an error naming the model.
+            }
+        }
+    } textEncoderBack;
+    if (allDiffII && !mine.empty() && sd.hasTextEncoder()) {
+        for (const auto* planned : mine)
+            renderer.prompts(byName.at(planned->className)->prompt, planned->suffix, settings.negativePrompt);
+        sd.releaseTextEncoder();
+        textEncoderBack.sd = &sd;
+    }
     int64_t done = 0;
     for (const auto* planned : mine) {
         if (job) job->throwIfCancelled();

@@ -323,7 +323,12 @@ std::shared_ptr<StableDiffusion> StableDiffusion::load(const std::string& modelD
         });
         return m;
     };
-    sd->m_textEncoder = build(cfg.textEncoderFiles, "text encoder", [&] { return ClipTextModel(cfg.textEncoder); });
+    sd->m_textEncoderVocab = cfg.textEncoder.vocabSize;
+    sd->m_buildTextEncoder = [build, files = cfg.textEncoderFiles, config = cfg.textEncoder] {
+        torch::NoGradGuard noGrad;
+        return build(files, "text encoder", [&] { return ClipTextModel(config); });
+    };
+    sd->m_textEncoder = sd->m_buildTextEncoder();
     sd->m_unetConfig = cfg.unet;
     sd->m_buildUNet = [build, files = cfg.unetFiles, config = cfg.unet] {
         torch::NoGradGuard noGrad;
@@ -351,7 +356,27 @@ torch::Tensor StableDiffusion::encodePrompt(const std::string& prompt) {
     return m_textEncoder->forward(input).lastHiddenState;
 }
 
-void StableDiffusion::releaseTextEncoder() { m_textEncoder = ClipTextModel(nullptr); }
+void StableDiffusion::releaseTextEncoder() {
+    if (!hasTextEncoder()) return;
+    const auto weight = m_textEncoder->tokenEmbeddingWeight().detach();
+    m_addedTokenRows = weight.size(0) > m_textEncoderVocab
+                           ? weight.narrow(0, m_textEncoderVocab, weight.size(0) - m_textEncoderVocab).clone()
+                           : torch::Tensor();
+    m_textEncoder = ClipTextModel(nullptr);
+}
+
+void StableDiffusion::loadTextEncoder() {
+    if (hasTextEncoder()) return;
+    auto te = m_buildTextEncoder();
+    if (m_addedTokenRows.defined()) {
+        torch::NoGradGuard noGrad;
+        const int64_t added = m_addedTokenRows.size(0);
+        te->resizeTokenEmbeddings(m_textEncoderVocab + added);
+        te->tokenEmbeddingWeight().narrow(0, m_textEncoderVocab, added).copy_(m_addedTokenRows);
+    }
+    m_textEncoder = te;
+    m_addedTokenRows = torch::Tensor();
+}
 
 void StableDiffusion::releaseUNet() { m_unet = UNet2DConditionModel(nullptr); }
 

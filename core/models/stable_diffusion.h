@@ -70,6 +70,10 @@ public:
     // model of their own; a session's model keeps its encoder for the next prompt.
     void releaseTextEncoder();
     bool hasTextEncoder() const { return !m_textEncoder.is_empty(); }
+    // Reads the text encoder again after releaseTextEncoder() (nothing when it is loaded), with the rows of every
+    // token added since load() (textual inversion, a project's concepts) as they were when it was released; other
+    // in-memory changes to its weights are not kept. A generation run frees it for its duration (runGeneration).
+    void loadTextEncoder();
     // The same for the UNet once a job's last denoising step is done (`diffii pair`, before its decode): 3.3 GB of
     // a float32 SD 1.5, which the decode's ~1 GB of activations would otherwise come on top of.
     void releaseUNet();
@@ -99,6 +103,9 @@ private:
     nlohmann::json m_modelIndex;
     std::unique_ptr<ClipTokenizer> m_tokenizer;
     ClipTextModel m_textEncoder{nullptr};
+    int64_t m_textEncoderVocab = 0;                     // rows of the token embedding in the weight files
+    torch::Tensor m_addedTokenRows;                     // rows past those, kept by releaseTextEncoder()
+    std::function<ClipTextModel()> m_buildTextEncoder;  // builds, reads, and moves the text encoder
     UNet2DConditionModel m_unet{nullptr};
     UNet2DConditionConfig m_unetConfig;
     std::function<UNet2DConditionModel()> m_buildUNet;  // builds, reads, and moves the UNet (loadUNet)
