@@ -4,11 +4,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "core/diffii/textual_inversion.h"
 #include "core/io/error.h"
 #include "core/io/json_config.h"
 #include "core/io/safetensors.h"
+#include "core/models/layers.h"
 #include "core/models/stable_diffusion.h"
 #include "tests/test_registry.h"
 #include "tests/test_support.h"
@@ -156,6 +158,37 @@ private slots:
         QVERIFY(torch::equal(sd->encodePrompt(prompt), before));
         sd->loadTextEncoder();  // loaded: nothing
         QVERIFY(torch::equal(sd->encodePrompt(prompt), before));
+    }
+
+    // SkipRandomInit (StableDiffusion::load builds its modules under it): uniform_ and normal_ do nothing inside the
+    // guard, on this thread only; every other operator runs as usual; outside it they draw again.
+    void randomInitSkippedOnlyInsideTheGuard() {
+        torch::NoGradGuard g;
+        auto t = torch::zeros({64});
+        {
+            diffii::SkipRandomInit noInit;
+            t.uniform_(-1, 1);
+            t.normal_();
+            torch::nn::init::kaiming_uniform_(t.view({8, 8}));
+            QVERIFY(torch::equal(t, torch::zeros({64})));
+            QCOMPARE((t + 2).sum().item<double>(), 128.0);
+            bool otherThreadDraws = false;
+            std::thread other([&] {
+                auto u = torch::zeros({64});
+                u.uniform_(1, 2);
+                otherThreadDraws = (u >= 1).all().item<bool>();
+            });
+            other.join();
+            QVERIFY(otherThreadDraws);
+        }
+        t.uniform_(1, 2);
+        QVERIFY((t >= 1).all().item<bool>());
+        // A model built under it equals one read the ordinary way: every parameter comes from the weights.
+        auto sd = diffii::StableDiffusion::load(diffii::test::fixture("tiny-sd1"));
+        diffii::SafeTensorsFile w(diffii::test::fixture("tiny-sd1/unet/diffusion_pytorch_model.safetensors"));
+        for (const auto& item : sd->unet()->named_parameters())
+            QVERIFY2(torch::equal(item.value(), w.tensor(item.key()).to(item.value().scalar_type())),
+                     item.key().c_str());
     }
 
     void missingFolderAndIndex() {

@@ -3,6 +3,7 @@
 // so a bfloat16 model keeps its norm parameters in float32 and casts activations around the norm.
 #pragma once
 
+#include <c10/core/impl/LocalDispatchKeySet.h>
 #include <torch/torch.h>
 
 namespace diffii {
@@ -30,6 +31,21 @@ inline torch::Tensor layerNormF32(const torch::nn::LayerNorm& ln, const torch::T
 // AVX-512 Xeon of this class. Same result up to the summation order; with autograd or for small products,
 // torch::linear.
 torch::Tensor linearRows(const torch::nn::Linear& linear, const torch::Tensor& x);
+
+// While alive, on this thread, LibTorch's random initialisation of parameters (uniform_ and normal_: kaiming_uniform_,
+// Linear's bias, Embedding's rows) does nothing and leaves the memory as allocated. For modules whose every parameter
+// is read from a weight file right after (StableDiffusion::load: strict matching, a missing key is an error); never
+// for modules that train from their initial values. The init is serial in LibTorch's CPU generator: building SD 1.5
+// spent ~25% of a small `diffii pair` run in it (perf, Xeon f6 m207), for values overwritten at once.
+// Built on a dispatch key of LibTorch's that nothing else registers for (TESTING_ONLY_GenericMode in 1.13, a mode key
+// meant for such overrides): every other operator falls through to its usual kernel.
+class SkipRandomInit {
+public:
+    SkipRandomInit();
+
+private:
+    c10::impl::IncludeDispatchKeyGuard m_guard;
+};
 
 // Converts a module to dtype, but keeps every GroupNorm/LayerNorm parameter in float32.
 void toComputeDtype(torch::nn::Module& module, torch::Dtype dtype);

@@ -313,6 +313,7 @@ std::shared_ptr<StableDiffusion> StableDiffusion::load(const std::string& modelD
         decltype(make()) m{nullptr};
         withFileContext(files.configPath, "building the " + name, [&] {
             DefaultDtypeGuard guard(dtype);
+            SkipRandomInit noInit;  // every parameter is read from the weights below
             m = make();
             toComputeDtype(*m, dtype);
         });
