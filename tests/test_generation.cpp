@@ -250,6 +250,25 @@ private slots:
         QCOMPARE(readBytes(path), readBytes(m_tmp + "/full/" + record.outputPath));
     }
 
+    // releaseUNetForDecode (a full-size model on the CPU): the UNet is freed for each decode and read again for the
+    // next image; the same bytes, and the UNet is back when the run ends.
+    void unetFreedForEachDecode() {
+        auto settings = m_settings;
+        settings.releaseUNetForDecode = true;
+        diffii::JobContext job;
+        int freed = 0;
+        job.onProgress = [&](const diffii::Progress& p) {
+            if (p.stage == "generation" && !m_sd->hasUNet()) ++freed;
+        };
+        const auto dir = m_tmp + "/lean";
+        const auto report = diffii::runGeneration(*m_sd, m_classes, settings, 1234, dir, 0, 1, &job);
+        QCOMPARE(report.generated, int64_t(6));
+        QCOMPARE(freed, 6);
+        QVERIFY(m_sd->hasUNet());
+        QVERIFY(m_sd->hasTextEncoder());
+        QVERIFY(pngs(dir) == pngs(m_tmp + "/full"));
+    }
+
     void exportLeavesOutRejected() {
         const auto dir = m_tmp + "/full";
         auto records = diffii::readManifestJsonl(dir + "/manifest.jsonl");

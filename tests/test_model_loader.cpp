@@ -11,6 +11,7 @@
 #include "core/io/json_config.h"
 #include "core/io/safetensors.h"
 #include "core/models/layers.h"
+#include "core/models/lora.h"
 #include "core/models/stable_diffusion.h"
 #include "tests/test_registry.h"
 #include "tests/test_support.h"
@@ -189,6 +190,26 @@ private slots:
         for (const auto& item : sd->unet()->named_parameters())
             QVERIFY2(torch::equal(item.value(), w.tensor(item.key()).to(item.value().scalar_type())),
                      item.key().c_str());
+    }
+
+    // addUNetAdapter (a fused LoRA, loadConcepts): releaseUNet() then loadUNet() gives back the adapted UNet.
+    void unetAdaptersAppliedAgainOnLoad() {
+        auto sd = diffii::StableDiffusion::load(diffii::test::fixture("tiny-sd1"));
+        auto lora = diffii::UNetLoraImpl::load(
+            diffii::test::fixture("tiny-sd1-lora/attn_procs_format/pytorch_lora_weights.safetensors"), *sd->unet());
+        torch::NoGradGuard g;
+        torch::manual_seed(0);
+        const auto x = torch::randn({1, 4, 16, 16});
+        const auto ehs = sd->encodePrompt("a photo of a cat");
+        const auto t = torch::tensor({500}, torch::kInt64);
+        const auto base = sd->unet()->forward(x, t, ehs);
+        lora->fuse(*sd->unet(), 1.0);
+        sd->addUNetAdapter([lora](diffii::UNet2DConditionModelImpl& unet) { lora->fuse(unet, 1.0); });
+        const auto adapted = sd->unet()->forward(x, t, ehs);
+        QVERIFY(!torch::allclose(adapted, base));  // the LoRA changes the output
+        sd->releaseUNet();
+        sd->loadUNet();
+        QVERIFY(torch::equal(sd->unet()->forward(x, t, ehs), adapted));
     }
 
     void missingFolderAndIndex() {

@@ -768,6 +768,7 @@ LoadedConcepts loadConcepts(StableDiffusion& sd, const std::string& folder, doub
                             ") is not in the file");
     result.lora = UNetLoraImpl::load(loraPath, *sd.unet());
     result.lora->fuse(*sd.unet(), loraScale);
+    sd.addUNetAdapter([lora = result.lora, loraScale](UNet2DConditionModelImpl& unet) { lora->fuse(unet, loraScale); });
     return result;
 }
 

@@ -22,6 +22,7 @@
 #include "core/io/error.h"
 #include "core/io/image.h"
 #include "core/io/safetensors.h"
+#include "core/jobs/block_cache.h"
 
 namespace diffii {
 namespace fs = std::filesystem;
@@ -244,7 +245,17 @@ torch::Tensor generateImage(StableDiffusion& sd, const GenerationClass& cls, Syn
     p.denoise.steps = record.steps;
     p.denoise.guidance = record.guidance;
     p.fullRender = true;  // a synthetic image is never a draft, whatever the renderer drafts for previews
-    const auto image = renderer->render(input, p, job);
+    PreviewStepCallback releaseAfterLastStep;
+    if (settings.releaseUNetForDecode) {
+        sd.loadUNet();  // freed after the previous image's denoising
+        releaseAfterLastStep = [&sd](int step, int steps, const torch::Tensor&) {
+            if (step + 1 == steps) sd.releaseUNet();
+        };
+    }
+    const auto image = renderer->render(input, p, job, releaseAfterLastStep);
+    // The decode's freed blocks and the heap's free memory go back before the UNet is read again, so that they do
+    // not come on top of its weights (core/jobs/block_cache.h).
+    if (settings.releaseUNetForDecode) releaseCachedBlocks();
     record.theta = image.theta;
     record.alpha = image.alpha;
     record.fallbackNoise = image.fallbackNoise;
@@ -280,22 +291,24 @@ GenerationReport runGeneration(StableDiffusion& sd, const std::vector<Generation
     const bool allDiffII = std::all_of(mine.begin(), mine.end(), [](const SyntheticRecord* r) {
         return r->strategy == strategyName(SynthesisStrategy::DiffII);
     });
-    struct TextEncoderBack {
+    // What the run frees comes back when it ends, cancelled or not (releaseUNetForDecode frees the UNet).
+    struct ModelBack {
         StableDiffusion* sd = nullptr;
-        ~TextEncoderBack() {
-            if (!sd) return;
+        bool textEncoder = false;
+        ~ModelBack() {
             try {
-                sd->loadTextEncoder();
+                if (textEncoder) sd->loadTextEncoder();
+                sd->loadUNet();
             } catch (const std::exception&) {
-                // The files went away during the run: the next prompt fails with an error naming the model.
+                // The files went away during the run: the next job fails with an error naming the model.
             }
         }
-    } textEncoderBack;
+    } modelBack{&sd};
     if (allDiffII && !mine.empty() && sd.hasTextEncoder()) {
         for (const auto* planned : mine)
             renderer.prompts(byName.at(planned->className)->prompt, planned->suffix, settings.negativePrompt);
         sd.releaseTextEncoder();
-        textEncoderBack.sd = &sd;
+        modelBack.textEncoder = true;
     }
     int64_t done = 0;
     for (const auto* planned : mine) {
@@ -323,9 +336,13 @@ GenerationReport runGeneration(StableDiffusion& sd, const std::vector<Generation
         fs::create_directories(png.parent_path(), ec);
         if (ec) throw Error(png.parent_path().string() + ": cannot create folder: " + ec.message());
         SyntheticRecord record = *planned;
-        const auto image = record.strategy == strategyName(SynthesisStrategy::DiffII)
-                               ? generateImage(sd, *byName.at(record.className), record, settings, job, &renderer)
-                               : generateBaselineImage(sd, classes, record, settings, job, renderer);
+        torch::Tensor image;
+        if (record.strategy == strategyName(SynthesisStrategy::DiffII)) {
+            image = generateImage(sd, *byName.at(record.className), record, settings, job, &renderer);
+        } else {
+            sd.loadUNet();  // freed by a Diff-II image before it (releaseUNetForDecode)
+            image = generateBaselineImage(sd, classes, record, settings, job, renderer);
+        }
         // PNG first, sidecar second: a sidecar only exists beside a complete image.
         saveImagePng(png.string(), image);
         writeFileAtomic(sidecar.string(), recordJson(record).dump() + "\n");

@@ -29,6 +29,11 @@ struct GenerationSettings {
     // A file to flock around the manifest's rewrite ("": none): shards of one set running at once rewrite it one
     // at a time, each from every sidecar on disk, so the last one lists every image (core/data/project_lock.h).
     std::string manifestLock;
+    // Free the UNet after each image's last denoising step and read it again for the next image, so that the
+    // decode's activations never sit beside its weights (a full-size model on the CPU: SD 1.5 float32 at 512x512,
+    // ~1 GB of decode beside 3.3 GB of UNet); the UNet is loaded again when the run ends. Costs one UNet read per
+    // image (from the page cache; StableDiffusion::addUNetAdapter keeps a fused LoRA).
+    bool releaseUNetForDecode = false;
 };
 
 // The deterministic plan of every image (without θ and α, which need the inversions).

@@ -199,6 +199,7 @@ public:
 
     // Core side only (the demo's contact sheets, tests, benchmarks); the fronts never need them.
     StableDiffusion& model() { return *m_sd; }
+    const StableDiffusion& model() const { return *m_sd; }
     std::shared_ptr<StableDiffusion> modelPtr() { return m_sd; }
     const LoadedConcepts* concepts() const { return m_concepts.get(); }  // LoRA fused into model()
     PreviewRenderer& previewRenderer();                                  // e.g. setReuse(false) for the uncached path

@@ -342,7 +342,15 @@ std::shared_ptr<StableDiffusion> StableDiffusion::load(const std::string& modelD
 }
 
 void StableDiffusion::loadUNet() {
-    if (!hasUNet()) m_unet = m_buildUNet();
+    if (hasUNet()) return;
+    auto unet = m_buildUNet();
+    torch::NoGradGuard noGrad;
+    for (const auto& apply : m_unetAdapters) apply(*unet);
+    m_unet = unet;
+}
+
+void StableDiffusion::addUNetAdapter(std::function<void(UNet2DConditionModelImpl&)> apply) {
+    m_unetAdapters.push_back(std::move(apply));
 }
 
 torch::Tensor StableDiffusion::encodePrompt(const std::string& prompt) {

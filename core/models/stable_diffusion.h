@@ -81,6 +81,9 @@ public:
     // Builds the UNet and reads its weights (from the same folder or file, with the same checks and errors as load())
     // when it is not loaded: after load() with LoadSettings::deferUNet, or after releaseUNet(). Nothing otherwise.
     void loadUNet();
+    // A change to the UNet's weights that loadUNet() makes again each time it reads them (a LoRA fused into them,
+    // loadConcepts), so that releasing and reading the UNet gives back the same model.
+    void addUNetAdapter(std::function<void(UNet2DConditionModelImpl&)> apply);
     // The UNet's config, known whether or not the UNet is loaded.
     const UNet2DConditionConfig& unetConfig() const { return m_unetConfig; }
 
@@ -109,6 +112,7 @@ private:
     UNet2DConditionModel m_unet{nullptr};
     UNet2DConditionConfig m_unetConfig;
     std::function<UNet2DConditionModel()> m_buildUNet;  // builds, reads, and moves the UNet (loadUNet)
+    std::vector<std::function<void(UNet2DConditionModelImpl&)>> m_unetAdapters;
     AutoencoderKL m_vae{nullptr};
     DdimConfig m_schedulerConfig;
 };
