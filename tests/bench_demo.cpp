@@ -108,7 +108,7 @@ int main(int, char** argv) {
                 for (int i = 0; i < 25; ++i) {
                     std::thread other([&] {
                         c10::InferenceMode im;
-                        at::globalContext().setFlushDenormal(true);
+                        diffii::prepareHelperComputeThread();  // as the pipeline's helper: one thread, no denormals
                         (void)sd.unet()->forward(half, torch::full({1}, 500, torch::kLong), prompts.uncond);
                     });
                     {

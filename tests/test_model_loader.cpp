@@ -74,6 +74,13 @@ private:
         return r.code;
     }
 
+    // One UNet call on fixed inputs (seed 0, t = 500, the conditioning given): what a reloaded UNet is compared by.
+    static torch::Tensor probeUNet(diffii::StableDiffusion& sd, const torch::Tensor& ehs) {
+        torch::NoGradGuard g;
+        torch::manual_seed(0);
+        return sd.unet()->forward(torch::randn({1, 4, 16, 16}), torch::tensor({500}, torch::kInt64), ehs);
+    }
+
 private slots:
     void initTestCase() {
         DIFFII_REQUIRE_FIXTURES();
@@ -120,17 +127,13 @@ private slots:
         sd->loadUNet();
         QVERIFY(sd->hasUNet());
         const auto eager = diffii::StableDiffusion::load(diffii::test::fixture("tiny-sd1"));
-        torch::NoGradGuard g;
-        torch::manual_seed(0);
-        const auto x = torch::randn({1, 4, 16, 16});
         const auto ehs = eager->encodePrompt("a photo of a cat");
-        const auto t = torch::tensor({500}, torch::kInt64);
-        const auto want = eager->unet()->forward(x, t, ehs);
-        QVERIFY(torch::equal(sd->unet()->forward(x, t, ehs), want));
+        const auto want = probeUNet(*eager, ehs);
+        QVERIFY(torch::equal(probeUNet(*sd, ehs), want));
         sd->releaseUNet();
         QVERIFY(!sd->hasUNet());
         sd->loadUNet();
-        QVERIFY(torch::equal(sd->unet()->forward(x, t, ehs), want));
+        QVERIFY(torch::equal(probeUNet(*sd, ehs), want));
 
         const auto dir = linkedModelCopy(m_tmp, "deferred-truncated");
         const fs::path w = fs::path(dir) / "unet" / "diffusion_pytorch_model.safetensors";
@@ -197,19 +200,15 @@ private slots:
         auto sd = diffii::StableDiffusion::load(diffii::test::fixture("tiny-sd1"));
         auto lora = diffii::UNetLoraImpl::load(
             diffii::test::fixture("tiny-sd1-lora/attn_procs_format/pytorch_lora_weights.safetensors"), *sd->unet());
-        torch::NoGradGuard g;
-        torch::manual_seed(0);
-        const auto x = torch::randn({1, 4, 16, 16});
         const auto ehs = sd->encodePrompt("a photo of a cat");
-        const auto t = torch::tensor({500}, torch::kInt64);
-        const auto base = sd->unet()->forward(x, t, ehs);
+        const auto base = probeUNet(*sd, ehs);
         lora->fuse(*sd->unet(), 1.0);
         sd->addUNetAdapter([lora](diffii::UNet2DConditionModelImpl& unet) { lora->fuse(unet, 1.0); });
-        const auto adapted = sd->unet()->forward(x, t, ehs);
+        const auto adapted = probeUNet(*sd, ehs);
         QVERIFY(!torch::allclose(adapted, base));  // the LoRA changes the output
         sd->releaseUNet();
         sd->loadUNet();
-        QVERIFY(torch::equal(sd->unet()->forward(x, t, ehs), adapted));
+        QVERIFY(torch::equal(probeUNet(*sd, ehs), adapted));
     }
 
     void missingFolderAndIndex() {

@@ -245,14 +245,9 @@ torch::Tensor generateImage(StableDiffusion& sd, const GenerationClass& cls, Syn
     p.denoise.steps = record.steps;
     p.denoise.guidance = record.guidance;
     p.fullRender = true;  // a synthetic image is never a draft, whatever the renderer drafts for previews
-    PreviewStepCallback releaseAfterLastStep;
-    if (settings.releaseUNetForDecode) {
-        sd.loadUNet();  // freed after the previous image's denoising
-        releaseAfterLastStep = [&sd](int step, int steps, const torch::Tensor&) {
-            if (step + 1 == steps) sd.releaseUNet();
-        };
-    }
-    const auto image = renderer->render(input, p, job, releaseAfterLastStep);
+    if (settings.releaseUNetForDecode) sd.loadUNet();  // freed after the previous image's denoising
+    const auto image = renderer->render(
+        input, p, job, settings.releaseUNetForDecode ? releaseUNetAfterLastStep(sd) : PreviewStepCallback());
     // The decode's freed blocks and the heap's free memory go back before the UNet is read again, so that they do
     // not come on top of its weights (core/jobs/block_cache.h).
     if (settings.releaseUNetForDecode) releaseCachedBlocks();

@@ -61,11 +61,8 @@ PairResult renderPairOf(StableDiffusion& sd, const PairRequest& request, const J
     // The model is generatePair's own: after the last denoising step the UNet goes, so that the decode's
     // activations do not come on top of its weights (SD 1.5 float32 at 512x512: peak 4,772 -> 4,588 MiB, now at the
     // encode).
-    const auto releaseAfterLastStep = [&sd](int step, int steps, const torch::Tensor&) {
-        if (step + 1 == steps) sd.releaseUNet();
-    };
     const auto r = renderer.renderPair(z[0], z[1], request.prompt, request.negativePrompt, params,
-                                       job ? &inner : nullptr, releaseAfterLastStep);
+                                       job ? &inner : nullptr, releaseUNetAfterLastStep(sd));
     PairResult out;
     out.image = toImage(r.image);
     out.theta = r.theta;

@@ -42,6 +42,12 @@ double secondsSince(std::chrono::steady_clock::time_point t0) {
 
 }  // namespace
 
+PreviewStepCallback releaseUNetAfterLastStep(StableDiffusion& sd) {
+    return [&sd](int step, int steps, const torch::Tensor&) {
+        if (step + 1 == steps) sd.releaseUNet();
+    };
+}
+
 PreviewRenderer::PreviewRenderer(StableDiffusion& sd) : m_sd(&sd), m_unetParameters(sd.unetConfig().parameterCount()) {}
 
 void PreviewRenderer::clear() {

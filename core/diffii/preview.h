@@ -31,6 +31,10 @@ struct RenderedPreview : PreviewInfo {
 // throw Cancelled from it (a newer slider position superseded this preview); nothing is cached then.
 using PreviewStepCallback = std::function<void(int step, int total, const torch::Tensor& image)>;
 
+// A step callback that frees sd's UNet after the last denoising step, before the decode, so that the decode's
+// activations do not come on top of its weights (`diffii pair`; generation's releaseUNetForDecode).
+PreviewStepCallback releaseUNetAfterLastStep(StableDiffusion& sd);
+
 // The draft previews of a large model (PreviewParams::fullRender unset): the pair's latents subsampled (a stride
 // keeps their Gaussian statistics) to the largest side from maxLatentSide down to minLatentSide (SD 1.5: 32 or 16,
 // a 256- or 128-pixel image) where minSteps steps and the decode fit budgetSeconds, and as many steps as fit there

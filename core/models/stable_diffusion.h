@@ -65,9 +65,9 @@ public:
     // releaseTextEncoder().
     torch::Tensor encodePrompt(const std::string& prompt);
 
-    // Frees the text encoder's weights once a job has encoded every prompt it needs (`diffii pair`): 0.49 GB of a
-    // float32 SD 1.5, the difference between 4.69 and 4.2 GB at the peak of a whole image. For jobs that load a
-    // model of their own; a session's model keeps its encoder for the next prompt.
+    // Frees the text encoder's weights once a job has encoded every prompt it needs (`diffii pair`, a generation
+    // run): 0.49 GB of a float32 SD 1.5, the difference between 4.69 and 4.2 GB at the peak of a whole image. A
+    // session's model gets it back with loadTextEncoder() when the job ends.
     void releaseTextEncoder();
     bool hasTextEncoder() const { return !m_textEncoder.is_empty(); }
     // Reads the text encoder again after releaseTextEncoder() (nothing when it is loaded), with the rows of every
