@@ -116,6 +116,7 @@ int main(int, char** argv) {
         diffii::UNet2DConditionModel unet(config);
         unet->eval();
         if (dtype != torch::kFloat32) diffii::toComputeDtype(*unet, dtype);
+        diffii::setConvPacking(*unet, true);  // as StableDiffusion::load does on the CPU (DIFFII_PACK_WEIGHTS=0: off)
         const double weightsRss = currentRssMiB();
         std::vector<double> seconds, cpu;
         torch::Tensor out;

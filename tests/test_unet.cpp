@@ -99,6 +99,91 @@ private slots:
         if (name == "square_b2") QCOMPARE(compared, 14);  // time_proj .. conv_out, all down/mid/up blocks
     }
 
+    // Convolution weights packed for oneDNN (core/models/layers.h): the goldens still match, in no-grad and inference
+    // mode; the packed convolutions free their dense weights; a call with autograd and unpackConvWeights put back
+    // the very same values; packing not allowed never packs; a large input keeps a small weight dense.
+    void packedConvolutionsMatchGoldens_data() { matchesGolden_data(); }
+    void packedConvolutionsMatchGoldens() {
+        if (!at::hasMKLDNN()) QSKIP("LibTorch without oneDNN: nothing is packed");
+        QFETCH(QString, name);
+        auto unet = loadTinyUnet();
+        std::map<std::string, torch::Tensor> before;
+        for (const auto& p : unet->named_parameters(true)) before[p.key()] = p.value().clone();
+        diffii::SafeTensorsFile f(diffii::test::fixture("tiny-sd1-io/unet_" + name.toStdString() + ".safetensors"));
+        const auto sample = f.tensor("sample"), t = f.tensor("timestep"), ehs = f.tensor("encoder_hidden_states");
+        const auto countPacked = [&] {
+            int n = 0;
+            for (const auto& m : unet->modules())
+                if (const auto* c = m->as<diffii::Conv2dImpl>()) n += c->packed() ? 1 : 0;
+            return n;
+        };
+        torch::Tensor dense;
+        {
+            torch::NoGradGuard noGrad;
+            dense = unet->forward(sample, t, ehs);  // packing not allowed yet
+        }
+        QCOMPARE(countPacked(), 0);
+        diffii::setConvPacking(*unet, true);
+        {
+            torch::NoGradGuard noGrad;
+            const auto out = unet->forward(sample, t, ehs);
+            DIFFII_COMPARE_TENSORS(out, f.tensor("out"), kFloat32Tolerance, name.toStdString() + " packed out");
+            DIFFII_COMPARE_TENSORS(out, dense, 1e-5, name.toStdString() + " packed vs dense");
+        }
+        const int packed = countPacked();
+        QVERIFY2(packed > 0, "no convolution was packed");
+        int emptied = 0;
+        for (const auto& m : unet->modules())
+            if (const auto* c = m->as<diffii::Conv2dImpl>(); c && c->packed()) emptied += c->weight.numel() == 0;
+        QCOMPARE(emptied, packed);  // the dense copies were freed
+        {
+            c10::InferenceMode inference;
+            const auto out = unet->forward(sample, t, ehs);
+            DIFFII_COMPARE_TENSORS(out, f.tensor("out"), kFloat32Tolerance, name.toStdString() + " inference out");
+        }
+        // Autograd: the call unpacks and the gradient reaches the input.
+        const auto x = sample.clone().requires_grad_(true);
+        unet->forward(x, t, ehs).sum().backward();
+        QVERIFY(x.grad().defined() && x.grad().abs().sum().item<double>() > 0);
+        QCOMPARE(countPacked(), 0);
+        for (const auto& p : unet->named_parameters(true))
+            QVERIFY2(torch::equal(p.value(), before.at(p.key())), (p.key() + " changed by packing").c_str());
+        {
+            torch::NoGradGuard noGrad;
+            unet->forward(sample, t, ehs);
+        }
+        QCOMPARE(countPacked(), packed);
+        diffii::unpackConvWeights(*unet);
+        QCOMPARE(countPacked(), 0);
+        for (const auto& p : unet->named_parameters(true))
+            QVERIFY2(torch::equal(p.value(), before.at(p.key())), (p.key() + " changed by unpacking").c_str());
+        diffii::setConvPacking(*unet, false);
+        {
+            torch::NoGradGuard noGrad;
+            unet->forward(sample, t, ehs);
+        }
+        QCOMPARE(countPacked(), 0);
+    }
+
+    void packsOnlyWhereItPays() {
+        if (!at::hasMKLDNN()) QSKIP("LibTorch without oneDNN: nothing is packed");
+        torch::manual_seed(3);
+        diffii::Conv2d conv(torch::nn::Conv2dOptions(8, 8, 3).padding(1));  // 576 weights
+        diffii::setConvPacking(*conv, true);
+        torch::NoGradGuard noGrad;
+        const auto large = torch::randn({1, 8, 16, 16}), small = torch::randn({1, 8, 4, 4});
+        const auto expectLarge = torch::conv2d(large, conv->weight, conv->bias, 1, 1);
+        QVERIFY(torch::allclose(conv(large), expectLarge, 1e-5, 1e-5));
+        QVERIFY(!conv->packed());  // 2,048 input values: the weight's reorder is the cheaper part
+        const auto expectSmall = torch::conv2d(small, conv->weight, conv->bias, 1, 1);
+        QVERIFY(torch::allclose(conv(small), expectSmall, 1e-5, 1e-5));
+        QVERIFY(conv->packed());
+        QVERIFY(torch::allclose(conv(large), expectLarge, 1e-5, 1e-5));  // packed serves every size after
+        conv->unpack();
+        QCOMPARE(conv->weight.numel(), int64_t(576));
+        QVERIFY(torch::allclose(conv(small), expectSmall, 1e-5, 1e-5));
+    }
+
     void timestepDtypesAgree() {
         torch::NoGradGuard noGrad;
         diffii::SafeTensorsFile f(diffii::test::fixture("tiny-sd1-io/unet_nonsquare_b1.safetensors"));

@@ -209,7 +209,7 @@ Transformer2DModelImpl::Transformer2DModelImpl(const Transformer2DModelOptions& 
     if (o.useLinearProjection)
         m_projInLinear = register_module("proj_in", nn::Linear(o.inChannels, inner));
     else
-        m_projInConv = register_module("proj_in", nn::Conv2d(nn::Conv2dOptions(o.inChannels, inner, 1)));
+        m_projInConv = register_module("proj_in", Conv2d(nn::Conv2dOptions(o.inChannels, inner, 1)));
     transformer_blocks = register_module("transformer_blocks", nn::ModuleList());
     for (int64_t i = 0; i < o.numLayers; ++i) {
         BasicTransformerBlockOptions bo;
@@ -225,7 +225,7 @@ Transformer2DModelImpl::Transformer2DModelImpl(const Transformer2DModelOptions& 
     if (o.useLinearProjection)
         m_projOutLinear = register_module("proj_out", nn::Linear(inner, o.inChannels));
     else
-        m_projOutConv = register_module("proj_out", nn::Conv2d(nn::Conv2dOptions(inner, o.inChannels, 1)));
+        m_projOutConv = register_module("proj_out", Conv2d(nn::Conv2dOptions(inner, o.inChannels, 1)));
 }
 
 torch::Tensor Transformer2DModelImpl::forward(const torch::Tensor& x, const torch::Tensor& context) {

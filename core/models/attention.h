@@ -8,6 +8,8 @@
 
 #include <torch/torch.h>
 
+#include "core/models/layers.h"
+
 namespace diffii {
 
 struct AttentionOptions {
@@ -142,7 +144,7 @@ private:
     torch::Tensor projOut(const torch::Tensor& x);
 
     Transformer2DModelOptions m_options;
-    torch::nn::Conv2d m_projInConv{nullptr}, m_projOutConv{nullptr};
+    Conv2d m_projInConv{nullptr}, m_projOutConv{nullptr};
     torch::nn::Linear m_projInLinear{nullptr}, m_projOutLinear{nullptr};
 };
 TORCH_MODULE(Transformer2DModel);

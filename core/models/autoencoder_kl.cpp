@@ -139,7 +139,7 @@ DiagonalGaussian DiagonalGaussian::fromMoments(const torch::Tensor& moments) {
 
 EncoderImpl::EncoderImpl(const AutoencoderKLConfig& c) {
     const auto& ch = c.blockOutChannels;
-    conv_in = register_module("conv_in", nn::Conv2d(nn::Conv2dOptions(c.inChannels, ch[0], 3).padding(1)));
+    conv_in = register_module("conv_in", Conv2d(nn::Conv2dOptions(c.inChannels, ch[0], 3).padding(1)));
     down_blocks = register_module("down_blocks", nn::ModuleList());
     int64_t out = ch[0];
     for (size_t i = 0; i < ch.size(); ++i) {
@@ -158,8 +158,7 @@ EncoderImpl::EncoderImpl(const AutoencoderKLConfig& c) {
     mid_block = register_module("mid_block", UNetMidBlock2D(mid));
     conv_norm_out =
         register_module("conv_norm_out", nn::GroupNorm(nn::GroupNormOptions(c.normNumGroups, ch.back()).eps(1e-6)));
-    conv_out =
-        register_module("conv_out", nn::Conv2d(nn::Conv2dOptions(ch.back(), 2 * c.latentChannels, 3).padding(1)));
+    conv_out = register_module("conv_out", Conv2d(nn::Conv2dOptions(ch.back(), 2 * c.latentChannels, 3).padding(1)));
 }
 
 torch::Tensor EncoderImpl::forward(const torch::Tensor& x, TensorMap* intermediates, const std::string& prefix) {
@@ -181,7 +180,7 @@ torch::Tensor EncoderImpl::forward(const torch::Tensor& x, TensorMap* intermedia
 
 DecoderImpl::DecoderImpl(const AutoencoderKLConfig& c) {
     std::vector<int64_t> rev(c.blockOutChannels.rbegin(), c.blockOutChannels.rend());
-    conv_in = register_module("conv_in", nn::Conv2d(nn::Conv2dOptions(c.latentChannels, rev[0], 3).padding(1)));
+    conv_in = register_module("conv_in", Conv2d(nn::Conv2dOptions(c.latentChannels, rev[0], 3).padding(1)));
     auto mid = vaeBlock(c);
     mid.inChannels = mid.outChannels = rev[0];
     mid.numLayers = 1;
@@ -200,7 +199,7 @@ DecoderImpl::DecoderImpl(const AutoencoderKLConfig& c) {
     }
     conv_norm_out =
         register_module("conv_norm_out", nn::GroupNorm(nn::GroupNormOptions(c.normNumGroups, rev.back()).eps(1e-6)));
-    conv_out = register_module("conv_out", nn::Conv2d(nn::Conv2dOptions(rev.back(), c.outChannels, 3).padding(1)));
+    conv_out = register_module("conv_out", Conv2d(nn::Conv2dOptions(rev.back(), c.outChannels, 3).padding(1)));
 }
 
 torch::Tensor DecoderImpl::forward(const torch::Tensor& z, TensorMap* intermediates, const std::string& prefix) {
@@ -231,8 +230,8 @@ AutoencoderKLImpl::AutoencoderKLImpl(const AutoencoderKLConfig& config) : m_conf
     const int64_t lat = config.latentChannels;
     encoder = register_module("encoder", Encoder(config));
     decoder = register_module("decoder", Decoder(config));
-    quant_conv = register_module("quant_conv", nn::Conv2d(nn::Conv2dOptions(2 * lat, 2 * lat, 1)));
-    post_quant_conv = register_module("post_quant_conv", nn::Conv2d(nn::Conv2dOptions(lat, lat, 1)));
+    quant_conv = register_module("quant_conv", Conv2d(nn::Conv2dOptions(2 * lat, 2 * lat, 1)));
+    post_quant_conv = register_module("post_quant_conv", Conv2d(nn::Conv2dOptions(lat, lat, 1)));
 }
 
 torch::Dtype AutoencoderKLImpl::dtype() const { return quant_conv->weight.scalar_type(); }
@@ -241,7 +240,10 @@ void AutoencoderKLImpl::setChannelsLast(bool on) {
     const auto format = on ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
     torch::NoGradGuard noGrad;
     for (auto& child : modules(true))
-        if (auto* conv = child->as<nn::Conv2dImpl>()) conv->weight.set_data(conv->weight.contiguous(format));
+        if (auto* conv = child->as<Conv2dImpl>()) {
+            conv->unpack();
+            conv->weight.set_data(conv->weight.contiguous(format));
+        }
     m_channelsLast = on;
 }
 

@@ -59,11 +59,11 @@ public:
     // [B, in, H, W] -> [B, 2 * latent, H / f, W / f]; intermediates are stored as "<prefix>conv_in", ...
     torch::Tensor forward(const torch::Tensor& x, TensorMap* intermediates = nullptr, const std::string& prefix = "");
 
-    torch::nn::Conv2d conv_in{nullptr};
+    Conv2d conv_in{nullptr};
     torch::nn::ModuleList down_blocks{nullptr};
     UNetMidBlock2D mid_block{nullptr};
     torch::nn::GroupNorm conv_norm_out{nullptr};
-    torch::nn::Conv2d conv_out{nullptr};
+    Conv2d conv_out{nullptr};
 
 private:
     std::vector<DownEncoderBlock2D> m_downBlocks;
@@ -75,11 +75,11 @@ public:
     explicit DecoderImpl(const AutoencoderKLConfig& config);
     torch::Tensor forward(const torch::Tensor& z, TensorMap* intermediates = nullptr, const std::string& prefix = "");
 
-    torch::nn::Conv2d conv_in{nullptr};
+    Conv2d conv_in{nullptr};
     torch::nn::ModuleList up_blocks{nullptr};
     UNetMidBlock2D mid_block{nullptr};
     torch::nn::GroupNorm conv_norm_out{nullptr};
-    torch::nn::Conv2d conv_out{nullptr};
+    Conv2d conv_out{nullptr};
 
 private:
     std::vector<UpDecoderBlock2D> m_upBlocks;
@@ -110,8 +110,8 @@ public:
 
     Encoder encoder{nullptr};
     Decoder decoder{nullptr};
-    torch::nn::Conv2d quant_conv{nullptr};
-    torch::nn::Conv2d post_quant_conv{nullptr};
+    Conv2d quant_conv{nullptr};
+    Conv2d post_quant_conv{nullptr};
 
 private:
     torch::Tensor toInput(const torch::Tensor& x) const;

@@ -1,5 +1,8 @@
 #include "core/models/layers.h"
 
+#include <cstdlib>
+#include <string>
+
 #include <torch/library.h>
 
 namespace diffii {
@@ -26,6 +29,95 @@ torch::Tensor linearRows(const torch::nn::Linear& linear, const torch::Tensor& x
     auto sizes = x.sizes().vec();
     sizes.back() = outDim;
     return y.permute({0, 2, 3, 1}).reshape(sizes);  // a view when oneDNN kept the channels-last layout
+}
+
+namespace {
+
+bool packingWanted() {
+    static const bool wanted = [] {
+        const char* env = std::getenv("DIFFII_PACK_WEIGHTS");
+        return at::hasMKLDNN() && !(env && std::string(env) == "0");
+    }();
+    return wanted;
+}
+
+at::IntArrayRef paddingOf(const torch::nn::detail::ConvNdOptions<2>& o) {
+    return c10::get<torch::ExpandingArray<2>>(o.padding());  // only called when packable() checked the alternative
+}
+
+template <typename Fn>
+void forEachConv(torch::nn::Module& module, Fn&& fn) {
+    for (auto& m : module.modules(/*include_self=*/true))
+        if (auto* conv = m->as<Conv2dImpl>()) fn(*conv);
+}
+
+}  // namespace
+
+bool Conv2dImpl::packable(const torch::Tensor& x) const {
+    const auto dtype = x.scalar_type();
+    return !torch::GradMode::is_enabled() && x.device().is_cpu() && x.layout() == torch::kStrided && x.dim() == 4 &&
+           (dtype == torch::kFloat32 || dtype == torch::kBFloat16) &&
+           c10::holds_alternative<torch::ExpandingArray<2>>(options.padding()) &&
+           c10::holds_alternative<torch::enumtype::kZeros>(options.padding_mode()) && !options.transposed();
+}
+
+torch::Tensor Conv2dImpl::forward(const torch::Tensor& x) {
+    auto& s = *m_pack;
+    std::unique_lock lock(s.mutex);
+    if (s.allowed || s.packed.defined()) {
+        const bool inference = packable(x);
+        // oneDNN tensors are handled below autograd (LibTorch asserts it); no autograd is recorded on this path anyway.
+        at::AutoDispatchBelowADInplaceOrView belowAutograd;
+        if (inference && !s.packed.defined() && weight.scalar_type() == x.scalar_type() && weight.numel() > 0 &&
+            weight.numel() >= x.numel() && x.is_contiguous()) {
+            s.packed = at::mkldnn_reorder_conv2d_weight(weight.contiguous().to_mkldnn(), paddingOf(options),
+                                                        *options.stride(), *options.dilation(), options.groups());
+            weight.set_();  // the packed copy replaces it (see layers.h)
+        }
+        if (inference && s.packed.defined() && s.packed.scalar_type() == x.scalar_type()) {
+            const auto w = s.packed;
+            lock.unlock();
+            // the weight is read-only: other threads (guidance halves) may use it at once
+            return at::mkldnn_convolution(x, w, bias.defined() ? c10::optional<at::Tensor>(bias) : c10::nullopt,
+                                          paddingOf(options), *options.stride(), *options.dilation(), options.groups());
+        }
+        if (s.packed.defined()) unpackLocked(s);
+    }
+    lock.unlock();
+    return torch::nn::Conv2dImpl::forward(x);
+}
+
+void Conv2dImpl::unpackLocked(PackState& s) {
+    if (!s.packed.defined()) return;
+    torch::NoGradGuard noGrad;
+    c10::InferenceMode notInference(false);  // the dense weight must be an ordinary tensor
+    at::AutoDispatchBelowADInplaceOrView belowAutograd;
+    weight.set_(s.packed.to_dense().to(weight.scalar_type()));
+    s.packed = torch::Tensor();
+}
+
+void Conv2dImpl::unpack() {
+    std::lock_guard lock(m_pack->mutex);
+    unpackLocked(*m_pack);
+}
+
+void Conv2dImpl::setPacking(bool allowed) {
+    std::lock_guard lock(m_pack->mutex);
+    m_pack->allowed = allowed && packingWanted();
+    if (!m_pack->allowed) unpackLocked(*m_pack);
+}
+
+bool Conv2dImpl::packed() const {
+    std::lock_guard lock(m_pack->mutex);
+    return m_pack->packed.defined();
+}
+
+void setConvPacking(torch::nn::Module& module, bool allowed) {
+    forEachConv(module, [&](Conv2dImpl& c) { c.setPacking(allowed); });
+}
+
+void unpackConvWeights(torch::nn::Module& module) {
+    forEachConv(module, [](Conv2dImpl& c) { c.unpack(); });
 }
 
 namespace {

@@ -22,12 +22,12 @@ torch::Tensor groupNormSilu(const nn::GroupNorm& norm, const torch::Tensor& x) {
 ResnetBlock2DImpl::ResnetBlock2DImpl(const ResnetBlock2DOptions& options) : m_options(options) {
     const auto& o = options;
     norm1 = register_module("norm1", nn::GroupNorm(nn::GroupNormOptions(o.groups, o.inChannels).eps(o.eps)));
-    conv1 = register_module("conv1", nn::Conv2d(nn::Conv2dOptions(o.inChannels, o.outChannels, 3).padding(1)));
+    conv1 = register_module("conv1", Conv2d(nn::Conv2dOptions(o.inChannels, o.outChannels, 3).padding(1)));
     if (o.tembChannels > 0) time_emb_proj = register_module("time_emb_proj", nn::Linear(o.tembChannels, o.outChannels));
     norm2 = register_module("norm2", nn::GroupNorm(nn::GroupNormOptions(o.groups, o.outChannels).eps(o.eps)));
-    conv2 = register_module("conv2", nn::Conv2d(nn::Conv2dOptions(o.outChannels, o.outChannels, 3).padding(1)));
+    conv2 = register_module("conv2", Conv2d(nn::Conv2dOptions(o.outChannels, o.outChannels, 3).padding(1)));
     if (o.inChannels != o.outChannels)
-        conv_shortcut = register_module("conv_shortcut", nn::Conv2d(nn::Conv2dOptions(o.inChannels, o.outChannels, 1)));
+        conv_shortcut = register_module("conv_shortcut", Conv2d(nn::Conv2dOptions(o.inChannels, o.outChannels, 1)));
 }
 
 torch::Tensor ResnetBlock2DImpl::forward(const torch::Tensor& x, const torch::Tensor& temb) {
@@ -47,7 +47,7 @@ torch::Tensor ResnetBlock2DImpl::forward(const torch::Tensor& x, const torch::Te
 }
 
 Downsample2DImpl::Downsample2DImpl(int64_t channels, int64_t outChannels, int64_t padding) : m_padding(padding) {
-    conv = register_module("conv", nn::Conv2d(nn::Conv2dOptions(channels, outChannels, 3).stride(2).padding(padding)));
+    conv = register_module("conv", Conv2d(nn::Conv2dOptions(channels, outChannels, 3).stride(2).padding(padding)));
 }
 
 torch::Tensor Downsample2DImpl::forward(const torch::Tensor& x) {
@@ -56,7 +56,7 @@ torch::Tensor Downsample2DImpl::forward(const torch::Tensor& x) {
 }
 
 Upsample2DImpl::Upsample2DImpl(int64_t channels, int64_t outChannels) {
-    conv = register_module("conv", nn::Conv2d(nn::Conv2dOptions(channels, outChannels, 3).padding(1)));
+    conv = register_module("conv", Conv2d(nn::Conv2dOptions(channels, outChannels, 3).padding(1)));
 }
 
 torch::Tensor Upsample2DImpl::forward(const torch::Tensor& x, std::optional<std::vector<int64_t>> outputSize) {

@@ -6,6 +6,8 @@
 
 #include <torch/torch.h>
 
+#include "core/models/layers.h"
+
 namespace diffii {
 
 struct ResnetBlock2DOptions {
@@ -24,11 +26,11 @@ public:
     torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& temb = {});
 
     torch::nn::GroupNorm norm1{nullptr};
-    torch::nn::Conv2d conv1{nullptr};
+    Conv2d conv1{nullptr};
     torch::nn::Linear time_emb_proj{nullptr};
     torch::nn::GroupNorm norm2{nullptr};
-    torch::nn::Conv2d conv2{nullptr};
-    torch::nn::Conv2d conv_shortcut{nullptr};
+    Conv2d conv2{nullptr};
+    Conv2d conv_shortcut{nullptr};
 
 private:
     ResnetBlock2DOptions m_options;
@@ -41,7 +43,7 @@ public:
     Downsample2DImpl(int64_t channels, int64_t outChannels, int64_t padding);
     torch::Tensor forward(const torch::Tensor& x);
 
-    torch::nn::Conv2d conv{nullptr};
+    Conv2d conv{nullptr};
 
 private:
     int64_t m_padding;
@@ -54,7 +56,7 @@ public:
     Upsample2DImpl(int64_t channels, int64_t outChannels);
     torch::Tensor forward(const torch::Tensor& x, std::optional<std::vector<int64_t>> outputSize = std::nullopt);
 
-    torch::nn::Conv2d conv{nullptr};
+    Conv2d conv{nullptr};
 };
 TORCH_MODULE(Upsample2D);
 

@@ -14,6 +14,7 @@
 #include "core/models/autoencoder_kl.h"
 #include "core/models/clip_text_model.h"
 #include "core/models/clip_vocabulary.h"
+#include "core/models/layers.h"
 #include "core/models/stable_diffusion.h"
 #include "core/models/state_dict.h"
 #include "core/models/unet_2d_condition.h"
@@ -206,6 +207,7 @@ template <typename OnMatch>
 LoadReport matchComponent(const SingleFileModel& m, const SafeTensorsFile& f, const std::string& component,
                           torch::nn::Module& module, OnMatch&& onMatch) {
     const OriginalLayout layout(m.layout);
+    unpackConvWeights(module);  // the dense weights are the targets
     std::map<std::string, torch::Tensor> targets;
     for (const auto& p : module.named_parameters(true)) targets.emplace(p.key(), p.value());
     for (const auto& b : module.named_buffers(true)) targets.emplace(b.key(), b.value());

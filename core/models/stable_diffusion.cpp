@@ -322,6 +322,8 @@ std::shared_ptr<StableDiffusion> StableDiffusion::load(const std::string& modelD
             m->eval();
             if (device != torch::kCPU) m->to(device);
         });
+        // Inference on the CPU: the wide convolutions keep their weights in oneDNN's layout (layers.h).
+        setConvPacking(*m, device == torch::kCPU);
         return m;
     };
     sd->m_textEncoderVocab = cfg.textEncoder.vocabSize;

@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include "core/io/error.h"
+#include "core/models/layers.h"
 
 namespace diffii {
 namespace {
@@ -54,6 +55,7 @@ bool shapesCompatible(c10::IntArrayRef checkpoint, c10::IntArrayRef model, const
 template <typename OnMatch>
 LoadReport matchStateDict(torch::nn::Module& module, const std::vector<std::string>& files, const LoadOptions& options,
                           OnMatch&& onMatch) {
+    unpackConvWeights(module);  // the dense weights are the targets
     std::map<std::string, torch::Tensor> targets;
     for (const auto& p : module.named_parameters(true)) targets.emplace(p.key(), p.value());
     for (const auto& b : module.named_buffers(true)) targets.emplace(b.key(), b.value());

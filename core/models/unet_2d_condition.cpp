@@ -274,7 +274,7 @@ UNet2DConditionModelImpl::UNet2DConditionModelImpl(const UNet2DConditionConfig& 
     const int64_t tembDim = c.timeEmbedDim();
     conv_in = register_module(
         "conv_in",
-        nn::Conv2d(
+        Conv2d(
             nn::Conv2dOptions(c.inChannels, c.blockOutChannels[0], c.convInKernel).padding((c.convInKernel - 1) / 2)));
     time_proj = register_module("time_proj", Timesteps(c.blockOutChannels[0], c.flipSinToCos, c.freqShift));
     time_embedding = register_module("time_embedding", TimestepEmbedding(c.blockOutChannels[0], tembDim));
@@ -343,8 +343,8 @@ UNet2DConditionModelImpl::UNet2DConditionModelImpl(const UNet2DConditionConfig& 
     conv_norm_out = register_module(
         "conv_norm_out", nn::GroupNorm(nn::GroupNormOptions(c.normNumGroups, c.blockOutChannels[0]).eps(c.normEps)));
     conv_out =
-        register_module("conv_out", nn::Conv2d(nn::Conv2dOptions(c.blockOutChannels[0], c.outChannels, c.convOutKernel)
-                                                   .padding((c.convOutKernel - 1) / 2)));
+        register_module("conv_out", Conv2d(nn::Conv2dOptions(c.blockOutChannels[0], c.outChannels, c.convOutKernel)
+                                               .padding((c.convOutKernel - 1) / 2)));
 }
 
 torch::Dtype UNet2DConditionModelImpl::dtype() const { return conv_in->weight.scalar_type(); }

@@ -70,14 +70,14 @@ public:
     // The dtype the module computes in (that of conv_in's weight).
     torch::Dtype dtype() const;
 
-    torch::nn::Conv2d conv_in{nullptr};
+    Conv2d conv_in{nullptr};
     Timesteps time_proj{nullptr};
     TimestepEmbedding time_embedding{nullptr};
     torch::nn::ModuleList down_blocks{nullptr};
     UNetMidBlock2DCrossAttn mid_block{nullptr};
     torch::nn::ModuleList up_blocks{nullptr};
     torch::nn::GroupNorm conv_norm_out{nullptr};
-    torch::nn::Conv2d conv_out{nullptr};
+    Conv2d conv_out{nullptr};
 
 private:
     UNet2DConditionConfig m_config;
