@@ -620,15 +620,32 @@ CuratePage::~CuratePage() {
 }
 
 void CuratePage::onProjectChanged(const ProjectInfo& info) {
-    if (info.dir != m_project.dir) m_undo->clear();  // the steps name images of the other project
+    if (info.dir != m_project.dir) {
+        m_undo->clear();  // the steps name images of the other project
+        m_unwrittenMarks.clear();
+    }
     m_project = info;
     rebuildFilterChoices();
 }
 
-void CuratePage::onSyntheticChanged(const QList<SyntheticItem>& items) {
+void CuratePage::onSyntheticChanged(const QList<SyntheticItem>& loaded) {
     const SyntheticItem* current = currentItem();
     const QString keep = current ? current->outputPath : QString();
-    if (m_model->setItems(items)) m_undo->clear();  // another set (regenerated): the steps no longer apply
+    QList<SyntheticItem> items = loaded;
+    for (auto& it : items) {
+        const auto unwritten = m_unwrittenMarks.constFind(it.outputPath);
+        if (unwritten == m_unwrittenMarks.cend()) continue;
+        if (it.curation == unwritten->first && it.tags == unwritten->second) {
+            m_unwrittenMarks.erase(unwritten);  // on disk now
+        } else {
+            it.curation = unwritten->first;  // read before the write: the grid keeps the newer marks
+            it.tags = unwritten->second;
+        }
+    }
+    if (m_model->setItems(items)) {  // another set (regenerated): the steps no longer apply
+        m_undo->clear();
+        m_unwrittenMarks.clear();
+    }
     rebuildFilterChoices();
     applyFilters();
     const int row = keep.isEmpty() ? -1 : m_model->rowOf(keep);
@@ -864,7 +881,10 @@ void CuratePage::pushMarks(const QString& text, const QStringList& paths, const 
 }
 
 void CuratePage::applyMarks(const QStringList& paths, const QList<int>& curations, const QList<QStringList>& tags) {
-    for (int i = 0; i < paths.size(); ++i) m_model->setCuration(m_model->rowOf(paths[i]), curations[i], tags[i]);
+    for (int i = 0; i < paths.size(); ++i) {
+        m_model->setCuration(m_model->rowOf(paths[i]), curations[i], tags[i]);
+        m_unwrittenMarks.insert(paths[i], {curations[i], tags[i]});
+    }
     // One engine call writes every mark; the reload after it tells every page (counts on the export page).
     controller()->post([paths, curations, tags](EngineWorker* w) {
         w->setCurations(paths, curations, tags);

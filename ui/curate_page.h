@@ -128,6 +128,10 @@ private:
     QStringList m_tagTargets;    // outputPaths of the images whose tags are being edited
     QStringList m_tagCommon;     // their common tags when the editor opened (replaced by what is typed)
     QUndoStack* m_undo = nullptr;
+    // Marks and tags set here whose write the worker has not yet reported back: a reload that was read before
+    // the write (an earlier step's) must not put the older values back into the grid, or the next mark would
+    // write them to disk. Each entry goes once a reload shows it on disk.
+    QHash<QString, QPair<int, QStringList>> m_unwrittenMarks;
     QAction* m_undoAction = nullptr;
     QAction* m_redoAction = nullptr;
 };
