@@ -31,8 +31,8 @@ inline torch::Tensor layerNormF32(const torch::nn::LayerNorm& ln, const torch::T
 // y = x W^T + b for the Linear `linear`, x [..., in]. Without autograd, a large product runs as a oneDNN 1x1
 // convolution over the rows of x seen as a channels-last image: LibTorch 1.13's float32 products go to OpenBLAS,
 // which runs on the calling thread only (core/jobs/threads.cpp); measured 4-5x slower than oneDNN on the
-// AVX-512 Xeon of this class. Same result up to the summation order; with autograd or for small products,
-// torch::linear.
+// AVX-512 Xeon of this class. Same result up to the summation order; with autograd, for small products or a weight far
+// wider than the rows, torch::linear.
 torch::Tensor linearRows(const torch::nn::Linear& linear, const torch::Tensor& x);
 
 // While alive, on this thread, LibTorch's random initialisation of parameters (uniform_ and normal_: kaiming_uniform_,
