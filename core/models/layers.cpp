@@ -81,8 +81,16 @@ torch::Tensor Conv2dImpl::forward(const torch::Tensor& x) {
             const auto w = s.packed;
             lock.unlock();
             // the weight is read-only: other threads (guidance halves) may use it at once
-            return at::mkldnn_convolution(x, w, bias.defined() ? c10::optional<at::Tensor>(bias) : c10::nullopt,
-                                          paddingOf(options), *options.stride(), *options.dilation(), options.groups());
+            try {
+                return at::mkldnn_convolution(x, w, bias.defined() ? c10::optional<at::Tensor>(bias) : c10::nullopt,
+                                              paddingOf(options), *options.stride(), *options.dilation(),
+                                              options.groups());
+            } catch (const c10::Error&) {
+                // oneDNN refused (bfloat16 on a CPU without AVX-512BW, say): dense from now on; the dense path
+                // reports a genuine error itself.
+                lock.lock();
+                s.allowed = false;
+            }
         }
         if (s.packed.defined()) unpackLocked(s);
     }
