@@ -207,10 +207,7 @@ template <typename OnMatch>
 LoadReport matchComponent(const SingleFileModel& m, const SafeTensorsFile& f, const std::string& component,
                           torch::nn::Module& module, OnMatch&& onMatch) {
     const OriginalLayout layout(m.layout);
-    unpackConvWeights(module);  // the dense weights are the targets
-    std::map<std::string, torch::Tensor> targets;
-    for (const auto& p : module.named_parameters(true)) targets.emplace(p.key(), p.value());
-    for (const auto& b : module.named_buffers(true)) targets.emplace(b.key(), b.value());
+    auto targets = stateDictTargets(module);
     LoadReport report;
     std::set<std::string> seen;
     const auto it = m.componentKeys.find(component);

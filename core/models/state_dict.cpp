@@ -55,10 +55,7 @@ bool shapesCompatible(c10::IntArrayRef checkpoint, c10::IntArrayRef model, const
 template <typename OnMatch>
 LoadReport matchStateDict(torch::nn::Module& module, const std::vector<std::string>& files, const LoadOptions& options,
                           OnMatch&& onMatch) {
-    unpackConvWeights(module);  // the dense weights are the targets
-    std::map<std::string, torch::Tensor> targets;
-    for (const auto& p : module.named_parameters(true)) targets.emplace(p.key(), p.value());
-    for (const auto& b : module.named_buffers(true)) targets.emplace(b.key(), b.value());
+    auto targets = stateDictTargets(module);
     LoadReport report;
     std::map<std::string, bool> seen;
     for (const auto& path : files) {
@@ -113,6 +110,14 @@ void checkStateDict(torch::nn::Module& module, const std::vector<std::string>& f
     const auto report =
         matchStateDict(module, files, options, [](const SafeTensorsFile&, const std::string&, torch::Tensor&) {});
     if (!report.ok()) throw Error(report.describe(fileList(files)));
+}
+
+std::map<std::string, torch::Tensor> stateDictTargets(torch::nn::Module& module) {
+    unpackConvWeights(module);
+    std::map<std::string, torch::Tensor> targets;
+    for (const auto& p : module.named_parameters(true)) targets.emplace(p.key(), p.value());
+    for (const auto& b : module.named_buffers(true)) targets.emplace(b.key(), b.value());
+    return targets;
 }
 
 std::vector<std::pair<std::string, std::vector<int64_t>>> stateDictShapes(const torch::nn::Module& module) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,10 @@ void checkStateDict(torch::nn::Module& module, const std::vector<std::string>& f
 
 // name -> shape of every parameter and buffer, in registration order.
 std::vector<std::pair<std::string, std::vector<int64_t>>> stateDictShapes(const torch::nn::Module& module);
+
+// Every parameter and buffer of module by its state-dict key: the dense tensors a checkpoint is copied into (packed
+// convolution weights, core/models/layers.h, are put back first).
+std::map<std::string, torch::Tensor> stateDictTargets(torch::nn::Module& module);
 
 int64_t parameterCount(const torch::nn::Module& module);
 
