@@ -2,7 +2,11 @@
 // do not enter it, and a new mapping never leaves the process holding more than its high-water mark of live blocks.
 #include <QtTest/QtTest>
 
+#include <cstdint>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
 #include <thread>
 
 #include <c10/core/CPUAllocator.h>
@@ -20,6 +24,26 @@ namespace {
 constexpr int64_t kMiB = int64_t(1) << 20;
 
 torch::Tensor bytes(int64_t n) { return torch::empty({n}, torch::kUInt8); }
+
+// The VmFlags line of the mapping in /proc/self/smaps that holds p ("" when none does).
+std::string vmFlagsAt(const void* p) {
+    std::ifstream smaps("/proc/self/smaps");
+    const auto addr = reinterpret_cast<uintptr_t>(p);
+    bool inside = false;
+    for (std::string line; std::getline(smaps, line);) {
+        const auto dash = line.find('-');
+        const auto space = line.find(' ');
+        if (dash != std::string::npos && space != std::string::npos && dash < space &&
+            line.find_first_not_of("0123456789abcdef") == dash) {
+            const uintptr_t lo = std::stoull(line.substr(0, dash), nullptr, 16);
+            const uintptr_t hi = std::stoull(line.substr(dash + 1, space - dash - 1), nullptr, 16);
+            inside = addr >= lo && addr < hi;
+        } else if (inside && line.rfind("VmFlags:", 0) == 0) {
+            return line;
+        }
+    }
+    return {};
+}
 
 }  // namespace
 
@@ -87,6 +111,24 @@ private Q_SLOTS:
         const auto u = diffii::blockCacheStats();
         QCOMPARE(u.cachedBytes, size_t(0));
         QCOMPARE(u.liveHighWater, u.liveBytes);
+    }
+
+    void largeBlocksAskForHugePages() {
+        if (const char* env = std::getenv("DIFFII_HUGE_PAGES"); env && std::string(env) == "0")
+            QSKIP("DIFFII_HUGE_PAGES=0");
+        diffii::releaseCachedBlocks();
+        // 2 MiB or more: on a 2 MiB boundary, advised for transparent huge pages (smaps flag "hg"), and usable to
+        // its last byte (the tail past the last whole huge page stays mapped).
+        auto big = bytes(6 * kMiB + 12345);
+        QCOMPARE(reinterpret_cast<uintptr_t>(big.data_ptr()) % uintptr_t(2 * kMiB), uintptr_t(0));
+        const auto flags = vmFlagsAt(big.data_ptr());
+        QVERIFY2(flags.find(" hg") != std::string::npos, flags.c_str());
+        big.fill_(3);
+        QCOMPARE(big[big.numel() - 1].item<int>(), 3);
+        // Smaller: a plain mapping, no advice.
+        auto small = bytes(kMiB + 1);
+        const auto smallFlags = vmFlagsAt(small.data_ptr());
+        QVERIFY2(!smallFlags.empty() && smallFlags.find(" hg") == std::string::npos, smallFlags.c_str());
     }
 
     void freesFromAnyThreadAndRawBlocks() {

@@ -9,6 +9,12 @@
 // before a new block is mapped, cached blocks are unmapped (oldest first) until the process holds no more than the
 // most it has ever held in live large blocks, so the peak resident size does not grow. Jobs call
 // releaseCachedBlocks() when they end, so an idle application does not sit on a decode's worth of free memory.
+//
+// Blocks of 2 MiB or more start on a 2 MiB boundary and are advised for transparent huge pages (MADV_HUGEPAGE; the
+// kernel's "madvise" mode, Debian's default): the first touch of a block, and every load of the weights, costs one
+// page fault per 2 MiB instead of one per 4 KiB, and the TLB covers more. `diffii pair`, SD 1.5 at 256x256, 3 + 3
+// steps: 34.5 -> 21.2 s, 2.15 M -> 0.17 M page faults, 20.6 -> 9.4 s of system time, same peak (AMD EPYC family 26
+// model 2). DIFFII_HUGE_PAGES=0 maps them with small pages (for comparisons).
 #pragma once
 
 #include <cstddef>
