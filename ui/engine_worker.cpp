@@ -64,11 +64,21 @@ void registerStudioTypes() {
     qRegisterMetaType<diffii::SlurmSubmitOptions>();
 }
 
-EngineWorker::EngineWorker(QObject* parent) : QObject(parent) {}
+namespace {
+// How long the engine stays idle before it returns its free activation blocks (core/jobs/block_cache.h).
+constexpr int kReleaseAfterIdleMs = 15'000;
+}  // namespace
+
+EngineWorker::EngineWorker(QObject* parent) : QObject(parent), m_releaseWhenIdle(new QTimer(this)) {
+    m_releaseWhenIdle->setSingleShot(true);
+    m_releaseWhenIdle->setInterval(kReleaseAfterIdleMs);
+    connect(m_releaseWhenIdle, &QTimer::timeout, this, [] { diffii::releaseCachedBlocks(); });
+}
 EngineWorker::~EngineWorker() = default;
 
 template <typename F>
 void EngineWorker::runJob(const QString& job, F&& body) {
+    m_releaseWhenIdle->stop();
     m_cancel = false;
     Q_EMIT jobStarted(job);
     QElapsedTimer timer;
@@ -99,7 +109,9 @@ void EngineWorker::runJob(const QString& job, F&& body) {
     } catch (const std::exception& e) {
         Q_EMIT jobFailed(job, QString::fromUtf8(e.what()));
     }
-    diffii::releaseCachedBlocks();  // an idle application keeps no free activation blocks (core/jobs/block_cache.h)
+    // An idle application keeps no free activation blocks (core/jobs/block_cache.h), but the next job of a run
+    // (a preview after a preview) finds them mapped.
+    m_releaseWhenIdle->start();
 }
 
 ProjectInfo EngineWorker::makeProjectInfo() const {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <QObject>
+#include <QTimer>
 
 #include <atomic>
 #include <memory>
@@ -107,6 +108,10 @@ private:
     std::unique_ptr<diffii::ProjectSession> m_session;
     std::atomic<bool> m_cancel{false};
     std::atomic<qint64> m_latestPreview{0};
+    // Hands the block cache's free blocks back once the engine has been idle for a while (not after every job: a
+    // run of previews would map and fault in its activations again each time). A child: it moves to the worker
+    // thread with this object.
+    QTimer* m_releaseWhenIdle;
 };
 
 }  // namespace diffii::ui
