@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/jobs/block_cache.h"
 #include "core/jobs/precision.h"
 
 namespace diffii::bench {
@@ -83,6 +84,21 @@ inline double peakRssMiB() {
     rusage u{};
     getrusage(RUSAGE_SELF, &u);
     return double(u.ru_maxrss) / 1024.0;
+}
+
+// This process's minor page faults and system seconds so far, and whether the block cache uses huge pages: a line for
+// the figures (core/jobs/block_cache.h).
+inline std::string faultsLine() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    const auto cache = diffii::blockCacheStats();
+    char text[200];
+    std::snprintf(text, sizeof text, "page faults %.2f M, system time %.1f s, block cache %s", u.ru_minflt / 1e6,
+                  double(u.ru_stime.tv_sec) + u.ru_stime.tv_usec / 1e6,
+                  !cache.installed  ? "off"
+                  : cache.hugePages ? "on (huge pages)"
+                                    : "on (small pages)");
+    return text;
 }
 
 }  // namespace diffii::bench

@@ -146,6 +146,7 @@ int main(int, char** argv) {
             "peak RSS so far %.0f MiB\n",
             name.c_str(), seconds[seconds.size() / 2], cpu[cpu.size() / 2],
             torch::isfinite(out).all().item<bool>() ? "yes" : "no", weightsRss, peakRssMiB());
+        std::printf("%s: whole process so far: %s\n", name.c_str(), diffii::bench::faultsLine().c_str());
         std::printf(
             "%s: fastest call %.3f s = %.0f GFLOP/s, %.0f%% of the measured peak %.0f GFLOP/s (2048^3 product)\n",
             name.c_str(), seconds.front(), kGflopPerCall / seconds.front(),

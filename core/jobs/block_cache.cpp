@@ -64,6 +64,7 @@ public:
         std::lock_guard<std::mutex> lock(m_mutex);
         BlockCacheStats s = m_stats;
         s.installed = true;
+        s.hugePages = hugePagesWanted();
         return s;
     }
 

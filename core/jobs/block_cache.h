@@ -30,6 +30,7 @@ bool installBlockCache();
 
 struct BlockCacheStats {
     bool installed = false;
+    bool hugePages = false;    // blocks of 2 MiB or more are advised for transparent huge pages
     uint64_t hits = 0;         // large requests served from the cache
     uint64_t misses = 0;       // large requests that mapped a new block
     size_t liveBytes = 0;      // large blocks in tensors now
