@@ -32,7 +32,8 @@ bool hugePagesWanted() {
 // A new block of `size` bytes (a multiple of 64 KiB). One of 2 MiB or more starts on a 2 MiB boundary and asks for
 // transparent huge pages (madvise mode, Debian's default): its first touch then costs one fault per 2 MiB instead of
 // one per 4 KiB. The kernel falls back to small pages by itself, and a tail short of 2 MiB gets small pages; the
-// resident size is the same (every block is written whole). MAP_FAILED when the system has no memory for it.
+// resident size is the same for a block written whole (no measured peak grew). MAP_FAILED when the system has no
+// memory for it.
 void* mapBlock(size_t size) {
     if (size < kHugePage || !hugePagesWanted())
         return mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

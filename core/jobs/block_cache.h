@@ -7,8 +7,9 @@
 // The block cache keeps freed blocks of kMinCachedBlock bytes or more mapped and hands them to the next request of
 // (about) the same size; smaller ones go to LibTorch's own allocator. Memory stays where it was without the cache:
 // before a new block is mapped, cached blocks are unmapped (oldest first) until the process holds no more than the
-// most it has ever held in live large blocks, so the peak resident size does not grow. Jobs call
-// releaseCachedBlocks() when they end, so an idle application does not sit on a decode's worth of free memory.
+// most it has ever held in live large blocks, so the peak resident size does not grow. releaseCachedBlocks() hands
+// the free blocks back (the GUI's engine after 15 s idle), so an idle application does not sit on a decode's worth
+// of free memory.
 //
 // Blocks of 2 MiB or more start on a 2 MiB boundary and are advised for transparent huge pages (MADV_HUGEPAGE; the
 // kernel's "madvise" mode, Debian's default): the first touch of a block, and every load of the weights, costs one
