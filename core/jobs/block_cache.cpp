@@ -14,6 +14,8 @@
 
 #include <c10/core/CPUAllocator.h>
 
+#include "core/jobs/env_switch.h"
+
 namespace diffii {
 
 namespace {
@@ -22,10 +24,7 @@ constexpr size_t kGranule = size_t(64) << 10;  // block sizes are multiples of 6
 constexpr size_t kHugePage = size_t(2) << 20;  // x86-64's transparent huge page
 
 bool hugePagesWanted() {
-    static const bool wanted = [] {
-        const char* env = std::getenv("DIFFII_HUGE_PAGES");
-        return !(env && std::strcmp(env, "0") == 0);
-    }();
+    static const bool wanted = !switchedOffByEnv("DIFFII_HUGE_PAGES");
     return wanted;
 }
 
@@ -167,7 +166,7 @@ BlockCache* BlockCache::instance = nullptr;
 
 bool installBlockCache() {
     if (BlockCache::instance) return true;
-    if (const char* env = std::getenv("DIFFII_BLOCK_CACHE"); env && std::strcmp(env, "0") == 0) return false;
+    if (switchedOffByEnv("DIFFII_BLOCK_CACHE")) return false;
     // Never destroyed: tensors may be freed during static destruction.
     BlockCache::instance = new BlockCache(c10::GetDefaultCPUAllocator());
     c10::SetCPUAllocator(BlockCache::instance, /*priority=*/1);

@@ -18,6 +18,7 @@
 
 #include "core/io/error.h"
 #include "core/jobs/block_cache.h"
+#include "core/jobs/env_switch.h"
 
 namespace diffii {
 
@@ -141,10 +142,7 @@ int configureThreadsForModel(int64_t unetParameters) {
 }
 
 bool splitGuidanceBatch(int64_t unetParameters) {
-    static const bool allowed = [] {
-        const char* env = std::getenv("DIFFII_SPLIT_BATCH");
-        return !(env && std::string(env) == "0");
-    }();
+    static const bool allowed = !switchedOffByEnv("DIFFII_SPLIT_BATCH");
     return allowed && unetParameters < kSmallModelParameters;
 }
 

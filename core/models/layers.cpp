@@ -1,9 +1,8 @@
 #include "core/models/layers.h"
 
-#include <cstdlib>
-#include <string>
-
 #include <torch/library.h>
+
+#include "core/jobs/env_switch.h"
 
 namespace diffii {
 
@@ -37,10 +36,7 @@ torch::Tensor linearRows(const torch::nn::Linear& linear, const torch::Tensor& x
 namespace {
 
 bool packingWanted() {
-    static const bool wanted = [] {
-        const char* env = std::getenv("DIFFII_PACK_WEIGHTS");
-        return at::hasMKLDNN() && !(env && std::string(env) == "0");
-    }();
+    static const bool wanted = at::hasMKLDNN() && !switchedOffByEnv("DIFFII_PACK_WEIGHTS");
     return wanted;
 }
 
