@@ -125,6 +125,68 @@ private Q_SLOTS:
             QCOMPARE(torch::isnan(out).sum().item<int64_t>(), int64_t(8));
         }
     }
+
+    // The cross-attention cache (CrossAttentionCache): the same output as without it; a hit only for the very same
+    // context (a view of the same memory counts, another tensor with equal shape does not); nothing kept after the
+    // scope, and nothing under autograd.
+    void crossAttentionCacheReusesOnlyTheSameContext() {
+        torch::manual_seed(3);
+        diffii::AttentionOptions o;
+        o.queryDim = 16;
+        o.crossAttentionDim = 12;
+        o.heads = 2;
+        o.dimHead = 8;
+        diffii::Attention attn(o);
+        const auto x = torch::randn({2, 9, 16});
+        const auto context = torch::randn({2, 5, 12}), other = torch::randn({2, 5, 12});
+        torch::Tensor expected, expectedOther, expectedHalf;
+        {
+            torch::NoGradGuard noGrad;
+            expected = attn(x, context);
+            expectedOther = attn(x, other);
+            expectedHalf = attn(x.narrow(0, 1, 1), context.narrow(0, 1, 1));
+        }
+        int keyCalls = 0;
+        attn->setProjectionHook(diffii::AttentionImpl::Key, [&](const torch::Tensor& in) {
+            ++keyCalls;
+            return torch::zeros({in.size(0), in.size(1), o.heads * o.dimHead});
+        });
+        {
+            torch::NoGradGuard noGrad;
+            diffii::CrossAttentionCache cache(*attn);
+            QVERIFY(torch::equal(attn(x, context), expected));
+            QCOMPARE(keyCalls, 1);
+            QVERIFY(torch::equal(attn(x, context), expected));  // cached
+            QCOMPARE(keyCalls, 1);
+            QVERIFY(torch::equal(attn(x, other), expectedOther));  // equal shape, other memory: projected
+            QCOMPARE(keyCalls, 2);
+            // A half of the guidance batch: a view of the same memory at another offset is another context.
+            QVERIFY(torch::allclose(attn(x.narrow(0, 1, 1), context.narrow(0, 1, 1)), expectedHalf, 1e-6, 1e-6));
+            QCOMPARE(keyCalls, 3);
+            (void)attn(x.narrow(0, 1, 1), context.narrow(0, 1, 1));  // a new view of it: cached
+            QCOMPARE(keyCalls, 3);
+            torch::GradMode::set_enabled(true);
+            (void)attn(x, context);  // autograd: never from the cache
+            torch::GradMode::set_enabled(false);
+            QCOMPARE(keyCalls, 4);
+        }
+        torch::NoGradGuard noGrad;
+        (void)attn(x, context);  // the scope is gone: projected again
+        QCOMPARE(keyCalls, 5);
+        // The self-attention of a block has nothing to cache: the same module type without a context dimension.
+        diffii::AttentionOptions self = o;
+        self.crossAttentionDim = 0;
+        diffii::Attention selfAttn(self);
+        int selfCalls = 0;
+        selfAttn->setProjectionHook(diffii::AttentionImpl::Key, [&](const torch::Tensor& in) {
+            ++selfCalls;
+            return torch::zeros({in.size(0), in.size(1), o.heads * o.dimHead});
+        });
+        diffii::CrossAttentionCache cache(*selfAttn);
+        (void)selfAttn(x);
+        (void)selfAttn(x);
+        QCOMPARE(selfCalls, 2);
+    }
 };
 
 DIFFII_TEST_MAIN(TestAttention, Core)

@@ -96,6 +96,66 @@ torch::Tensor scaledDotProductAttention(const torch::Tensor& q, const torch::Ten
     return out;
 }
 
+namespace {
+
+// [B, len, heads * d] -> [B * heads, len, d]
+torch::Tensor toHeads(const torch::Tensor& t, int64_t b, int64_t heads, int64_t d) {
+    return t.view({b, t.size(1), heads, d}).permute({0, 2, 1, 3}).reshape({b * heads, t.size(1), d});
+}
+
+bool sameTensor(const torch::Tensor& a, const torch::Tensor& b) {
+    return a.is_alias_of(b) && a.data_ptr() == b.data_ptr() && a.sizes().equals(b.sizes()) &&
+           a.strides().equals(b.strides()) && a.scalar_type() == b.scalar_type();
+}
+
+// Contexts one cache keeps: a guidance loop has two or three (unconditional, prompt, prompt with the suffix), as
+// one batch or as halves.
+constexpr size_t kCachedContexts = 8;
+
+}  // namespace
+
+std::pair<torch::Tensor, torch::Tensor> AttentionImpl::keysValues(const torch::Tensor& kv, int64_t batch) {
+    const auto& o = m_options;
+    auto compute = [&] {
+        return std::pair{toHeads(project(Key, kv), batch, o.heads, o.dimHead),
+                         toHeads(project(Value, kv), batch, o.heads, o.dimHead)};
+    };
+    auto& cache = *m_kvCache;
+    std::unique_lock lock(cache.mutex);
+    if (cache.scopes == 0 || o.crossAttentionDim == 0 || torch::GradMode::is_enabled()) {
+        lock.unlock();
+        return compute();
+    }
+    for (const auto& e : cache.entries)
+        if (sameTensor(e.context, kv)) return {e.k, e.v};
+    lock.unlock();
+    auto kvPair = compute();
+    lock.lock();
+    if (cache.scopes > 0) {
+        if (cache.entries.size() >= kCachedContexts) cache.entries.erase(cache.entries.begin());
+        cache.entries.push_back({kv, kvPair.first, kvPair.second});
+    }
+    return kvPair;
+}
+
+CrossAttentionCache::CrossAttentionCache(torch::nn::Module& module) {
+    for (auto& m : module.modules(/*include_self=*/true)) {
+        auto* attention = m->as<AttentionImpl>();
+        if (!attention || attention->options().crossAttentionDim == 0) continue;
+        const auto& cache = attention->m_kvCache;
+        std::lock_guard lock(cache->mutex);
+        ++cache->scopes;
+        m_caches.push_back(cache);
+    }
+}
+
+CrossAttentionCache::~CrossAttentionCache() {
+    for (const auto& cache : m_caches) {
+        std::lock_guard lock(cache->mutex);
+        if (--cache->scopes == 0) cache->entries.clear();
+    }
+}
+
 AttentionImpl::AttentionImpl(const AttentionOptions& options) : m_options(options) {
     const auto& o = options;
     const int64_t inner = o.heads * o.dimHead;
@@ -142,14 +202,9 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& hidden, const torch::T
     } else {
         x = group_norm ? groupNormF32(group_norm, hidden.transpose(1, 2)).transpose(1, 2) : hidden;
     }
-    const auto& kv = context.defined() ? context : x;
-    const int64_t n = x.size(1), m = kv.size(1), h = o.heads, d = o.dimHead;
-    auto toHeads = [&](const torch::Tensor& t, int64_t len) {
-        return t.view({b, len, h, d}).permute({0, 2, 1, 3}).reshape({b * h, len, d});
-    };
-    auto q = toHeads(project(Query, x), n);
-    auto k = toHeads(project(Key, kv), m);
-    auto v = toHeads(project(Value, kv), m);
+    const int64_t n = x.size(1), h = o.heads, d = o.dimHead;
+    auto q = toHeads(project(Query, x), b, h, d);
+    auto [k, v] = keysValues(context.defined() ? context : x, b);
     auto attn = scaledDotProductAttention(q, k, v, 1.0 / std::sqrt(double(d)), o.upcastAttention, o.upcastSoftmax);
     attn = attn.view({b, h, n, d}).permute({0, 2, 1, 3}).reshape({b, n, h * d});
     auto out = project(Out, attn);

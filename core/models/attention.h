@@ -5,6 +5,10 @@
 
 #include <array>
 #include <functional>
+#include <memory>
+#include <mutex>
+#include <utility>
+#include <vector>
 
 #include <torch/torch.h>
 
@@ -61,11 +65,41 @@ public:
     torch::nn::ModuleList to_out{nullptr};  // [Linear, Dropout]
 
 private:
+    friend class CrossAttentionCache;
+    // Keys and values already projected, per context, while a CrossAttentionCache is alive (see there).
+    struct KeyValueCache {
+        struct Entry {
+            torch::Tensor context, k, v;  // the context is held: its memory cannot be reused while cached
+        };
+        std::mutex mutex;  // the halves of a guidance batch may run on two threads
+        int scopes = 0;
+        std::vector<Entry> entries;
+    };
+    std::pair<torch::Tensor, torch::Tensor> keysValues(const torch::Tensor& kv, int64_t batch);
+
     AttentionOptions m_options;
     torch::nn::Linear m_toOut{nullptr};
     std::array<ProjectionHook, 4> m_hooks;
+    std::shared_ptr<KeyValueCache> m_kvCache = std::make_shared<KeyValueCache>();
 };
 TORCH_MODULE(Attention);
+
+// While alive, each cross-attention in `module` (keys and values from a context: a UNet's text conditioning) keeps
+// the keys and values it projects for a context and reuses them when the same context (same memory, sizes and
+// strides) comes again. A denoising loop calls the UNet with two or three contexts at every step; projecting their
+// 77 tokens anew each time was about a tenth of the embedded model's arithmetic. For a loop whose contexts and
+// weights do not change while it runs (the pipelines' inversion and denoising loops, core/pipelines/sd_pipeline.cpp);
+// nothing is cached while autograd records, and everything is dropped when the last cache of a module goes.
+class CrossAttentionCache {
+public:
+    explicit CrossAttentionCache(torch::nn::Module& module);
+    ~CrossAttentionCache();
+    CrossAttentionCache(const CrossAttentionCache&) = delete;
+    CrossAttentionCache& operator=(const CrossAttentionCache&) = delete;
+
+private:
+    std::vector<std::shared_ptr<AttentionImpl::KeyValueCache>> m_caches;
+};
 
 // GEGLU: proj -> (hidden, gate) -> hidden * gelu(gate).
 class GEGLUImpl : public torch::nn::Module {

@@ -8,6 +8,7 @@
 #include "core/io/error.h"
 #include "core/io/finite.h"
 #include "core/jobs/threads.h"
+#include "core/models/attention.h"
 #include "core/pipelines/vae_tiling.h"
 
 namespace diffii {
@@ -111,7 +112,10 @@ torch::Tensor ddimInvert(StableDiffusion& sd, const torch::Tensor& x0, const Pro
     // Several images (one prompt) invert as one batch: [uncond x N, prompt x N] under guidance.
     const int64_t n = latents.size(0);
     auto each = [&](const torch::Tensor& e) { return e.expand({n, e.size(1), e.size(2)}); };
-    const auto ehs = cfg ? torch::cat({each(prompts.uncond), each(prompts.plain)}) : each(prompts.plain);
+    // In the model's dtype once, so that every step passes the same context (the cross-attention cache's key).
+    const auto ehs =
+        (cfg ? torch::cat({each(prompts.uncond), each(prompts.plain)}) : each(prompts.plain)).to(sd.dtype());
+    CrossAttentionCache keysValues(*sd.unet());
     if (trace) trace->latents.push_back(latents);
     const auto& ts = scheduler.timesteps();
     for (size_t i = 0; i < ts.size(); ++i) {
@@ -203,9 +207,12 @@ torch::Tensor denoiseTwoStageFrom(StableDiffusion& sd, int fromStep, const torch
     auto latents = latentsBefore.to(sd.device(), torch::kFloat32);
     const int64_t batch = latents.size(0);
     auto batched = [batch](const torch::Tensor& e) { return e.expand({batch, e.size(1), e.size(2)}); };
-    const auto ehsPlain = cfg ? torch::cat({batched(prompts.uncond), batched(prompts.plain)}) : batched(prompts.plain);
+    const auto dtype = sd.dtype();  // once: see ddimInvert
+    const auto ehsPlain =
+        (cfg ? torch::cat({batched(prompts.uncond), batched(prompts.plain)}) : batched(prompts.plain)).to(dtype);
     const auto ehsSuffix =
-        cfg ? torch::cat({batched(prompts.uncond), batched(prompts.suffixed)}) : batched(prompts.suffixed);
+        (cfg ? torch::cat({batched(prompts.uncond), batched(prompts.suffixed)}) : batched(prompts.suffixed)).to(dtype);
+    CrossAttentionCache keysValues(*sd.unet());
     if (trace) trace->latents.push_back(latents);
     const auto& ts = scheduler.timesteps();
     for (size_t i = static_cast<size_t>(fromStep); i < ts.size(); ++i) {
