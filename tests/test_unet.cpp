@@ -88,6 +88,10 @@ private slots:
         const auto out =
             m_unet->forward(f.tensor("sample"), f.tensor("timestep"), f.tensor("encoder_hidden_states"), &inter);
         DIFFII_COMPARE_TENSORS(out, f.tensor("out"), kFloat32Tolerance, name.toStdString() + " out");
+        // Without intermediates, one timestep for a batch embeds once (a single row for every entry).
+        const auto plain = m_unet->forward(f.tensor("sample"), f.tensor("timestep"), f.tensor("encoder_hidden_states"));
+        DIFFII_COMPARE_TENSORS(plain, f.tensor("out"), kFloat32Tolerance,
+                               name.toStdString() + " out, no intermediates");
         int compared = 0;
         for (const auto& key : f.keys()) {
             if (key.rfind("intermediate.", 0) != 0) continue;
@@ -194,6 +198,22 @@ private slots:
         const auto c = m_unet->forward(f.tensor("sample"), t.to(torch::kInt32), f.tensor("encoder_hidden_states"));
         QVERIFY(torch::equal(a, b));
         QVERIFY(torch::equal(a, c));
+    }
+
+    // One timestep for a batch of two (a single embedding row added through the convolutions' bias) against the
+    // same timestep given per entry (a row each).
+    void oneTimestepForABatch() {
+        torch::NoGradGuard noGrad;
+        diffii::SafeTensorsFile f(diffii::test::fixture("tiny-sd1-io/unet_square_b2.safetensors"));
+        const auto sample = f.tensor("sample"), ehs = f.tensor("encoder_hidden_states");
+        QCOMPARE(sample.size(0), int64_t(2));
+        const auto t = torch::tensor(int64_t(421));
+        const auto once = m_unet->forward(sample, t, ehs);
+        const auto each = m_unet->forward(sample, torch::tensor({int64_t(421), int64_t(421)}), ehs);
+        DIFFII_COMPARE_TENSORS(once, each, kFloat32Tolerance, "one timestep against one per entry");
+        const auto other = m_unet->forward(sample, torch::tensor({int64_t(421), int64_t(17)}), ehs);
+        QVERIFY(!torch::allclose(other[1], each[1], 1e-3, 1e-3));  // the second entry's own timestep counts
+        DIFFII_COMPARE_TENSORS(other[0], each[0], kFloat32Tolerance, "first entry, same timestep");
     }
 
     void matchesGoldenInBFloat16_data() { matchesGolden_data(); }

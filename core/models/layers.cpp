@@ -60,7 +60,7 @@ bool Conv2dImpl::packable(const torch::Tensor& x) const {
            c10::holds_alternative<torch::enumtype::kZeros>(options.padding_mode()) && !options.transposed();
 }
 
-torch::Tensor Conv2dImpl::forward(const torch::Tensor& x) {
+torch::Tensor Conv2dImpl::forward(const torch::Tensor& x, const torch::Tensor& channelOffset) {
     auto& s = *m_pack;
     std::unique_lock lock(s.mutex);
     if (s.allowed || s.packed.defined()) {
@@ -78,8 +78,12 @@ torch::Tensor Conv2dImpl::forward(const torch::Tensor& x) {
             lock.unlock();
             // the weight is read-only: other threads (guidance halves) may use it at once
             try {
-                return at::mkldnn_convolution(x, w, bias.defined() ? c10::optional<at::Tensor>(bias) : c10::nullopt,
-                                              paddingOf(options), *options.stride(), *options.dilation(),
+                c10::optional<at::Tensor> b;
+                if (channelOffset.defined())
+                    b = bias.defined() ? bias + channelOffset : channelOffset;
+                else if (bias.defined())
+                    b = bias;
+                return at::mkldnn_convolution(x, w, b, paddingOf(options), *options.stride(), *options.dilation(),
                                               options.groups());
             } catch (const c10::Error&) {
                 // oneDNN refused (bfloat16 on a CPU without AVX-512BW, say): dense from now on; the dense path
@@ -91,7 +95,10 @@ torch::Tensor Conv2dImpl::forward(const torch::Tensor& x) {
         if (s.packed.defined()) unpackLocked(s);
     }
     lock.unlock();
-    return torch::nn::Conv2dImpl::forward(x);
+    auto y = torch::nn::Conv2dImpl::forward(x);
+    if (!channelOffset.defined()) return y;
+    const auto offset = channelOffset.view({1, -1, 1, 1});
+    return torch::GradMode::is_enabled() ? y + offset : y.add_(offset);
 }
 
 void Conv2dImpl::unpackLocked(PackState& s) {

@@ -65,7 +65,9 @@ private:
 class Conv2dImpl : public torch::nn::Conv2dImpl {
 public:
     using torch::nn::Conv2dImpl::Conv2dImpl;
-    torch::Tensor forward(const torch::Tensor& x);
+    // channelOffset: undefined, or [out channels] added to every output pixel of its channel (the bias plus it, where
+    // oneDNN computes: one pass over the output fewer).
+    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& channelOffset = {});
     // Off also unpacks.
     void setPacking(bool allowed);
     void unpack();

@@ -31,8 +31,17 @@ ResnetBlock2DImpl::ResnetBlock2DImpl(const ResnetBlock2DOptions& options) : m_op
 }
 
 torch::Tensor ResnetBlock2DImpl::forward(const torch::Tensor& x, const torch::Tensor& temb) {
-    auto h = conv1(groupNormSilu(norm1, x));
-    if (time_emb_proj && temb.defined()) h = h + time_emb_proj(torch::silu(temb)).unsqueeze(-1).unsqueeze(-1);
+    torch::Tensor h;
+    if (time_emb_proj && temb.defined()) {
+        const auto offset = time_emb_proj(temb);  // [B, out]
+        if (offset.size(0) == 1) {
+            h = conv1->forward(groupNormSilu(norm1, x), offset[0]);
+        } else {
+            h = conv1(groupNormSilu(norm1, x)) + offset.unsqueeze(-1).unsqueeze(-1);
+        }
+    } else {
+        h = conv1(groupNormSilu(norm1, x));
+    }
     // dropout is 0 in every supported configuration (inference)
     h = conv2(groupNormSilu(norm2, h));
     auto shortcut = conv_shortcut ? conv_shortcut(x) : x;

@@ -22,7 +22,9 @@ struct ResnetBlock2DOptions {
 class ResnetBlock2DImpl : public torch::nn::Module {
 public:
     explicit ResnetBlock2DImpl(const ResnetBlock2DOptions& options);
-    // temb: [B, tembChannels] or undefined when the block has no time embedding projection.
+    // temb: [B, tembChannels], the time embedding after its SiLU (diffusers applies silu(temb) here, in every
+    // resnet; the UNet does it once for all of them), or undefined when the block has no time embedding projection.
+    // A single projected row (batch 1, or one timestep for the batch) is added through conv1's bias.
     torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& temb = {});
 
     torch::nn::GroupNorm norm1{nullptr};

@@ -40,6 +40,8 @@ struct UNetBlockOptions {
     bool upcastAttention = false;
 };
 
+// In every block, temb is the time embedding after the SiLU that diffusers applies at the start of each resnet's
+// time projection; the UNet applies it once for all its resnets (see ResnetBlock2DImpl::forward).
 class UNetDownBlock : public torch::nn::Module {
 public:
     // Returns the block's output and the states it passes to the skip connections (one per resnet + downsampler).

@@ -371,11 +371,14 @@ torch::Tensor UNet2DConditionModelImpl::forward(const torch::Tensor& sample, con
 
     auto t = timestep.to(device);
     if (t.dim() == 0) t = t.unsqueeze(0);
-    t = t.expand({batch});
+    // One timestep for the whole batch (the pipelines): its embedding once, a single row that every resnet adds
+    // through a convolution's bias. The per-entry rows where intermediates are captured (the parity tests).
+    t = t.expand({t.numel() == 1 && !intermediates ? 1 : batch});
     auto tEmb = time_proj(t);
     capture("time_proj", tEmb);
     auto emb = time_embedding(tEmb.to(dtype));
     capture("time_embedding", emb);
+    emb = torch::silu(emb);  // every resnet's time projection starts with it: once here for all of them
 
     x = conv_in(x);
     capture("conv_in", x);
