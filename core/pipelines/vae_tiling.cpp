@@ -85,10 +85,11 @@ torch::Tensor tiled(const torch::Tensor& input, int64_t cellIn, int64_t cellOut,
                                      .narrow(3, ax.starts[ix] * cellIn, ax.length * cellIn))
                                   .to(torch::kFloat32);
             if (!out.defined()) {
-                out = torch::zeros({part.size(0), part.size(1), h * cellOut, w * cellOut});
-                weight = torch::zeros({1, 1, h * cellOut, w * cellOut});
+                // on the model's device (a GPU's tiles blend there)
+                out = torch::zeros({part.size(0), part.size(1), h * cellOut, w * cellOut}, part.options());
+                weight = torch::zeros({1, 1, h * cellOut, w * cellOut}, part.options());
             }
-            const auto wgt = wy.view({-1, 1}) * rampWeights(ax, ix, cellOut).view({1, -1});
+            const auto wgt = (wy.view({-1, 1}) * rampWeights(ax, ix, cellOut).view({1, -1})).to(part.device());
             out.narrow(2, ay.starts[iy] * cellOut, ay.length * cellOut)
                 .narrow(3, ax.starts[ix] * cellOut, ax.length * cellOut)
                 .add_(part * wgt);
