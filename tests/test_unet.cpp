@@ -2,6 +2,7 @@
 // for unsupported configs and mismatching checkpoints.
 #include <QtTest/QtTest>
 
+#include <array>
 #include <filesystem>
 #include <fstream>
 
@@ -186,6 +187,34 @@ private slots:
         conv->unpack();
         QCOMPARE(conv->weight.numel(), int64_t(576));
         QVERIFY(torch::allclose(conv(small), expectSmall, 1e-5, 1e-5));
+    }
+
+    // linearRows on every route (small products through oneDNN's sgemm where it pays, oneDNN's 1x1 convolution for
+    // large ones, torch::linear otherwise) against float64, with and without bias, on 2- and 3-d inputs; with
+    // autograd it stays differentiable.
+    void linearRowsMatchesFloat64() {
+        torch::manual_seed(11);
+        const std::vector<std::array<int64_t, 3>> shapes = {{64, 96, 96}, {64, 96, 768}, {16, 512, 128},
+                                                            {7, 5, 3},    {1, 128, 512}, {2048, 320, 320}};
+        for (const auto& [rows, in, out] : shapes) {
+            for (const bool bias : {true, false}) {
+                torch::nn::Linear lin(torch::nn::LinearOptions(in, out).bias(bias));
+                const auto x = torch::randn({2, rows, in});
+                torch::Tensor y;
+                {
+                    torch::NoGradGuard noGrad;
+                    y = diffii::linearRows(lin, x);
+                }
+                auto ref = torch::matmul(x.to(torch::kFloat64), lin->weight.to(torch::kFloat64).t());
+                if (bias) ref = ref + lin->bias.to(torch::kFloat64);
+                QCOMPARE(y.sizes().vec(), (std::vector<int64_t>{2, rows, out}));
+                const double err = (y.to(torch::kFloat64) - ref).abs().max().item<double>();
+                QVERIFY2(err < 1e-4, qPrintable(QString("%1 x %2 -> %3: %4").arg(rows).arg(in).arg(out).arg(err)));
+                const auto flat = diffii::linearRows(lin, x[0].detach());
+                QVERIFY(flat.requires_grad());  // autograd: torch::linear
+                QVERIFY(torch::allclose(flat, y[0], 1e-4, 1e-4));
+            }
+        }
     }
 
     void timestepDtypesAgree() {

@@ -1,10 +1,60 @@
 #include "core/models/layers.h"
 
+#include <dlfcn.h>
+
 #include <torch/library.h>
 
 #include "core/jobs/env_switch.h"
+#include "core/jobs/precision.h"
 
 namespace diffii {
+
+namespace {
+
+using SgemmFn = int (*)(char, char, int64_t, int64_t, int64_t, float, const float*, int64_t, const float*, int64_t,
+                        float, float*, int64_t);
+
+SgemmFn onednnSgemmFn() {
+    static const auto fn = reinterpret_cast<SgemmFn>(dlsym(RTLD_DEFAULT, "dnnl_sgemm"));
+    return fn;
+}
+
+// Whether oneDNN runs AVX-512 kernels here: the CPU has them and ONEDNN_MAX_CPU_ISA does not hold it below.
+bool onednnAvx512() {
+    static const bool yes = [] {
+        const auto& cpu = cpuFeatures();
+        return cpu.avx512f &&
+               (cpu.onednnMaxIsa.empty() || cpu.onednnMaxIsa.find("512") != std::string::npos ||
+                cpu.onednnMaxIsa.find("AMX") != std::string::npos || cpu.onednnMaxIsa.find("amx") != std::string::npos);
+    }();
+    return yes;
+}
+
+// A small float32 product without autograd through oneDNN's sgemm (see layers.h); undefined where it does not pay
+// or oneDNN is not there.
+torch::Tensor smallLinear(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b, int64_t rows) {
+    const int64_t in = w.size(1), out = w.size(0);
+    if (!onednnSgemmFn() || (!onednnAvx512() && out > 2 * in) || rows == 0 || in == 0 || out == 0 ||
+        x.scalar_type() != torch::kFloat32 || w.scalar_type() != torch::kFloat32 || !w.is_contiguous() ||
+        (b.defined() && (b.scalar_type() != torch::kFloat32 || b.dim() != 1)))
+        return {};
+    const auto x2 = x.reshape({rows, in}).contiguous();
+    auto y = b.defined() ? b.expand({rows, out}).contiguous() : torch::empty({rows, out}, x.options());
+    if (!onednnSgemm('N', 'T', rows, out, in, 1.0f, x2.data_ptr<float>(), in, w.data_ptr<float>(), in,
+                     b.defined() ? 1.0f : 0.0f, y.data_ptr<float>(), out))
+        return {};
+    auto sizes = x.sizes().vec();
+    sizes.back() = out;
+    return y.view(sizes);
+}
+
+}  // namespace
+
+bool onednnSgemm(char transA, char transB, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+                 const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+    const auto fn = onednnSgemmFn();
+    return fn && fn(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) == 0;  // 0: dnnl_success
+}
 
 torch::Tensor linearRows(const torch::nn::Linear& linear, const torch::Tensor& x) {
     const auto& w = linear->weight;
@@ -12,6 +62,10 @@ torch::Tensor linearRows(const torch::nn::Linear& linear, const torch::Tensor& x
     const int64_t in = w.size(1), outDim = w.size(0);
     const int64_t rows = x.dim() > 0 && in > 0 ? x.numel() / in : 0;
     const auto dtype = x.scalar_type();
+    const bool inference = !torch::GradMode::is_enabled() ||
+                           !(x.requires_grad() || w.requires_grad() || (b.defined() && b.requires_grad()));
+    if (rows * in * outDim < (int64_t(1) << 22) && inference && x.device().is_cpu() && x.size(-1) == in)
+        if (auto y = smallLinear(x, w, b, rows); y.defined()) return y;
     // Small products (the tiny models, time embeddings) and autograd stay with torch::linear.
     // So does a product whose weight dwarfs its rows (out >= 16 x rows: the feed-forward's 1280 -> 10240 on a deep
     // level's few tokens): oneDNN would reorder the whole weight for a few rows of work (256x256 Diff-II image, 10+10

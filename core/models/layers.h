@@ -28,11 +28,23 @@ inline torch::Tensor layerNormF32(const torch::nn::LayerNorm& ln, const torch::T
         .to(x.scalar_type());
 }
 
+// C = alpha op(A) op(B) + beta C for row-major float32 matrices (op: 'N' as stored, 'T' transposed), computed by
+// oneDNN's sgemm on the calling thread's LibTorch threads. oneDNN is found in the process at run time (Debian's
+// LibTorch links libdnnl); false when it is not there (a LibTorch that hides its oneDNN) or reports an error, and
+// the caller computes the product itself.
+bool onednnSgemm(char transA, char transB, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+                 const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
+
 // y = x W^T + b for the Linear `linear`, x [..., in]. Without autograd, a large product runs as a oneDNN 1x1
 // convolution over the rows of x seen as a channels-last image: LibTorch 1.13's float32 products go to OpenBLAS,
 // which runs on the calling thread only (core/jobs/threads.cpp); measured 4-5x slower than oneDNN on the
-// AVX-512 Xeon of this class. Same result up to the summation order; with autograd, for small products or a weight far
-// wider than the rows, torch::linear.
+// AVX-512 Xeon of this class. Same result up to the summation order; with autograd, for a weight far wider than the
+// rows, and for small products where oneDNN's sgemm does not pay (below), torch::linear.
+// Small float32 products without autograd (the embedded model's, the time embeddings) go to oneDNN's sgemm where
+// its kernels are AVX-512 ones, and with AVX2 kernels where the output is at most twice as wide as the input:
+// LibTorch sends them to OpenBLAS, which packs the weight anew for every call. Single thread, AMD EPYC family 26
+// model 2: 64 rows 96 -> 96 19.5 -> 8.6 us, 64 x 96 -> 768 75 -> 46 us, 256 x 48 -> 48 24 -> 7.2 us; with oneDNN and
+// OpenBLAS held to AVX2 96 -> 96 19.2 -> 11.8 us but 96 -> 768 73 -> 88 us (hence the rule).
 torch::Tensor linearRows(const torch::nn::Linear& linear, const torch::Tensor& x);
 
 // While alive, on this thread, LibTorch's random initialisation of parameters (uniform_ and normal_: kaiming_uniform_,
