@@ -191,7 +191,9 @@ RenderedPreview PreviewRenderer::renderPair(const torch::Tensor& z1, const torch
     const Trajectory* base = nullptr;
     if (m_reuse) {
         for (auto it = m_recent.rbegin(); it != m_recent.rend(); ++it) {
-            if (it->key != key || it->start.sizes() != start.sizes() || !torch::equal(it->start, start)) continue;
+            if (it->key != key || it->start.sizes() != start.sizes() || it->start.device() != start.device() ||
+                !torch::equal(it->start, start))
+                continue;
             int shared = 0;
             while (shared < d.steps && it->prompts[static_cast<size_t>(shared)] == perStep[static_cast<size_t>(shared)])
                 ++shared;

@@ -7,8 +7,9 @@
 namespace diffii {
 
 namespace {
+// On the host: the renders may be on a GPU, the source images (read from disk) are not.
 torch::Tensor centred(const torch::Tensor& t) {
-    const auto f = t.flatten().to(torch::kFloat32);
+    const auto f = t.flatten().to(torch::kCPU, torch::kFloat32);
     return f - f.mean();
 }
 }  // namespace

@@ -333,7 +333,7 @@ DdimScheduler::StepOutput DdimScheduler::step(const torch::Tensor& modelOutput, 
         torch::Tensor noise;
         if (varianceNoise) {
             checkSameShape(*varianceNoise, sample, "DdimScheduler::step (variance noise)");
-            noise = *varianceNoise;
+            noise = varianceNoise->to(sample.device(), sample.scalar_type());  // a CPU draw for a GPU sample
         } else {
             noise = torch::randn_like(modelOutput);
         }
