@@ -111,6 +111,34 @@ private Q_SLOTS:
         }
     }
 
+    // The GEGLU gate kernel in every compiled version against float64 GELU (erf): gates over [-12, 12] densely and
+    // at the extremes, rows whose length leaves a scalar tail; the error bound is relative to max(1, |h gelu(g)|)
+    // in the body and absolute in the negative tail (values below 1e-6 there).
+    void gegluGateIsAccurate() {
+        const int64_t inner = 1000 * 16 + 7, rows = 3;
+        auto proj = torch::empty({rows, 2 * inner});
+        proj.narrow(1, 0, inner).uniform_(-3, 3);
+        proj.narrow(1, inner, inner).copy_(torch::linspace(-12, 12, rows * inner).view({rows, inner}));
+        proj[1][inner] = 0.0f;
+        proj[2][inner + 1] = -40.0f;
+        proj[2][inner + 2] = 40.0f;
+        const auto pd = proj.to(torch::kFloat64);
+        const auto h = pd.narrow(1, 0, inner), g = pd.narrow(1, inner, inner);
+        const auto expected = h * 0.5 * g * (1 + torch::erf(g / std::sqrt(2.0)));
+        int ran = 0;
+        for (const char* isa : {"avx512", "avx2", "baseline"}) {
+            auto out = torch::empty({rows, inner});
+            if (!diffii::gegluRowsWith(isa, proj.data_ptr<float>(), rows, inner, out.data_ptr<float>())) continue;
+            ++ran;
+            const auto err = (out.to(torch::kFloat64) - expected).abs() / expected.abs().clamp_min(1.0);
+            const double worst = err.max().item<double>();
+            qInfo("GEGLU gate, %s: worst error %.2e", isa, worst);
+            QVERIFY2(worst < 2e-6, qPrintable(QString("%1: %2").arg(isa).arg(worst)));
+            QVERIFY(torch::isfinite(out).all().item<bool>());
+        }
+        QVERIFY(ran >= 1);
+    }
+
     void nanStaysInItsRow() {
         torch::NoGradGuard noGrad;
         auto q = torch::randn({1, 40, 8});

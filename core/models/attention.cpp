@@ -217,7 +217,23 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& hidden, const torch::T
 GEGLUImpl::GEGLUImpl(int64_t dimIn, int64_t dimOut) { proj = register_module("proj", nn::Linear(dimIn, dimOut * 2)); }
 
 torch::Tensor GEGLUImpl::forward(const torch::Tensor& x) {
-    auto parts = linearRows(proj, x).chunk(2, -1);
+    auto projected = linearRows(proj, x);
+    if (projected.device().is_cpu() && projected.scalar_type() == torch::kFloat32 && projected.is_contiguous() &&
+        !(torch::GradMode::is_enabled() && projected.requires_grad())) {
+        // Inference in float32: the gate in one pass (core/models/attention_kernels.h), rows over the threads.
+        const int64_t inner = projected.size(-1) / 2, rows = projected.numel() / std::max<int64_t>(1, 2 * inner);
+        auto sizes = projected.sizes().vec();
+        sizes.back() = inner;
+        auto out = torch::empty(sizes, projected.options());
+        const float* in = projected.data_ptr<float>();
+        float* o = out.data_ptr<float>();
+        at::parallel_for(0, rows, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, inner)),
+                         [&](int64_t begin, int64_t end) {
+                             gegluRows(in + begin * 2 * inner, end - begin, inner, o + begin * inner);
+                         });
+        return out;
+    }
+    auto parts = projected.chunk(2, -1);
     if (torch::GradMode::is_enabled()) return parts[0] * torch::gelu(parts[1]);
     return torch::gelu(parts[1]).mul_(parts[0]);  // inference: one temporary fewer
 }

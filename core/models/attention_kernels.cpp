@@ -19,6 +19,24 @@ constexpr float kLog2e = 1.44269504088896341f, kC1 = 0.693359375f, kC2 = -2.1219
 constexpr float kP[6] = {1.9875691500e-4f, 1.3981999507e-3f, 8.3334519073e-3f,
                          4.1665795894e-2f, 1.6666665459e-1f, 5.0000001201e-1f};
 
+// GELU's Gaussian CDF through erfc (Abramowitz and Stegun 7.1.26, |error| < 1.5e-7 in erf): Phi(g) = q / 2 for
+// g <= 0 and 1 - q / 2 above, q = (a1 t + ... + a5 t^5) exp(-g^2 / 2), t = 1 / (1 + p |g| / sqrt 2). The tail is
+// computed directly, so a large negative g keeps its small relative value instead of 1 + erf's cancellation.
+constexpr float kErfP = 0.3275911f, kInvSqrt2 = 0.70710678118654752f;
+constexpr float kErfA[5] = {0.254829592f, -0.284496736f, 1.421413741f, -1.453152027f, 1.061405429f};
+
+float expScalar(float x);
+
+float geluScalar(float g) {
+    const float negAbs = g < 0 ? g : -g;
+    const float t = 1.0f / (1.0f - negAbs * (kErfP * kInvSqrt2));
+    float poly = kErfA[4];
+    for (int i = 3; i >= 0; --i) poly = poly * t + kErfA[i];
+    poly = poly * t;
+    const float half = poly * expScalar(negAbs * negAbs * -0.5f) * 0.5f;
+    return g * (g > 0 ? 1.0f - half : half);
+}
+
 float expScalar(float x) {
     x = x < -87.0f ? -87.0f : x;
     const float shifted = x * kLog2e + kMagic;
@@ -56,6 +74,12 @@ struct Ops {
     static inline V sub(V a, V b) { return _mm512_sub_ps(a, b); }
     static inline V mul(V a, V b) { return _mm512_mul_ps(a, b); }
     static inline V fnma(V a, V b, V c) { return _mm512_fnmadd_ps(a, b, c); }  // c - a b
+    static inline V div(V a, V b) { return _mm512_div_ps(a, b); }
+    static inline V negAbs(V a) { return _mm512_or_ps(a, _mm512_set1_ps(-0.0f)); }  // -|a|
+    // a > 0 ? yes : no
+    static inline V select(V a, V yes, V no) {
+        return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, _mm512_setzero_ps(), _CMP_GT_OQ), no, yes);
+    }
     // 2^n from x n-rounded by the magic number (its low mantissa bits hold n): (n + 127) << 23 as a float.
     static inline V pow2(V shifted) {
         const __m512i n = _mm512_sub_epi32(_mm512_castps_si512(shifted), _mm512_set1_epi32(0x4B400000 - 127));
@@ -94,6 +118,11 @@ struct Ops {
     static inline V sub(V a, V b) { return _mm256_sub_ps(a, b); }
     static inline V mul(V a, V b) { return _mm256_mul_ps(a, b); }
     static inline V fnma(V a, V b, V c) { return _mm256_fnmadd_ps(a, b, c); }
+    static inline V div(V a, V b) { return _mm256_div_ps(a, b); }
+    static inline V negAbs(V a) { return _mm256_or_ps(a, _mm256_set1_ps(-0.0f)); }
+    static inline V select(V a, V yes, V no) {
+        return _mm256_blendv_ps(no, yes, _mm256_cmp_ps(a, _mm256_setzero_ps(), _CMP_GT_OQ));
+    }
     static inline V pow2(V shifted) {
         const __m256i n = _mm256_sub_epi32(_mm256_castps_si256(shifted), _mm256_set1_epi32(0x4B400000 - 127));
         return _mm256_castsi256_ps(_mm256_slli_epi32(n, 23));
@@ -118,11 +147,17 @@ void expRowsBaseline(float* scores, int64_t rows, int64_t cols, int64_t stride, 
     }
 }
 
+void gegluRowBaseline(const float* hidden, const float* gate, float* out, int64_t n) {
+    for (int64_t j = 0; j < n; ++j) out[j] = hidden[j] * geluScalar(gate[j]);
+}
+
 using ExpRows = void (*)(float*, int64_t, int64_t, int64_t, float, float*);
+using GegluRow = void (*)(const float*, const float*, float*, int64_t);
 
 struct Chosen {
     ExpRows fn;
     const char* isa;
+    GegluRow geglu;
 };
 
 bool supports(const std::string& isa) {
@@ -135,9 +170,9 @@ bool supports(const std::string& isa) {
 }
 
 Chosen byName(const std::string& isa) {
-    if (isa == "avx512") return {avx512::expRows, "avx512"};
-    if (isa == "avx2") return {avx2::expRows, "avx2"};
-    return {expRowsBaseline, "baseline"};
+    if (isa == "avx512") return {avx512::expRows, "avx512", avx512::gegluRow};
+    if (isa == "avx2") return {avx2::expRows, "avx2", avx2::gegluRow};
+    return {expRowsBaseline, "baseline", gegluRowBaseline};
 }
 
 Chosen choose() {
@@ -174,6 +209,18 @@ float kernelExp(float x) {
 }
 
 const char* attentionKernelIsa() { return chosen().isa; }
+
+void gegluRows(const float* proj, int64_t rows, int64_t inner, float* out) {
+    const auto fn = chosen().geglu;
+    for (int64_t r = 0; r < rows; ++r) fn(proj + r * 2 * inner, proj + r * 2 * inner + inner, out + r * inner, inner);
+}
+
+bool gegluRowsWith(const char* isa, const float* proj, int64_t rows, int64_t inner, float* out) {
+    if (!supports(isa)) return false;
+    const auto fn = byName(isa).geglu;
+    for (int64_t r = 0; r < rows; ++r) fn(proj + r * 2 * inner, proj + r * 2 * inner + inner, out + r * inner, inner);
+    return true;
+}
 
 bool expRowsInPlaceWith(const char* isa, float* scores, int64_t rows, int64_t cols, int64_t stride, float scale,
                         float* invSum) {
