@@ -19,22 +19,26 @@ SgemmFn onednnSgemmFn() {
     return fn;
 }
 
+}  // namespace
+
 // Whether oneDNN runs AVX-512 kernels here: the CPU has them and ONEDNN_MAX_CPU_ISA does not hold it below.
-bool onednnAvx512() {
+bool onednnSgemmAvx512() {
     static const bool yes = [] {
         const auto& cpu = cpuFeatures();
         return cpu.avx512f &&
                (cpu.onednnMaxIsa.empty() || cpu.onednnMaxIsa.find("512") != std::string::npos ||
                 cpu.onednnMaxIsa.find("AMX") != std::string::npos || cpu.onednnMaxIsa.find("amx") != std::string::npos);
     }();
-    return yes;
+    return yes && onednnSgemmFn();
 }
+
+namespace {
 
 // A small float32 product without autograd through oneDNN's sgemm (see layers.h); undefined where it does not pay
 // or oneDNN is not there.
 torch::Tensor smallLinear(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b, int64_t rows) {
     const int64_t in = w.size(1), out = w.size(0);
-    if (!onednnSgemmFn() || (!onednnAvx512() && out > 2 * in) || rows == 0 || in == 0 || out == 0 ||
+    if (!onednnSgemmFn() || (!onednnSgemmAvx512() && out > 2 * in) || rows == 0 || in == 0 || out == 0 ||
         x.scalar_type() != torch::kFloat32 || w.scalar_type() != torch::kFloat32 || !w.is_contiguous() ||
         (b.defined() && (b.scalar_type() != torch::kFloat32 || b.dim() != 1)))
         return {};

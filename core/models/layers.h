@@ -34,6 +34,8 @@ inline torch::Tensor layerNormF32(const torch::nn::LayerNorm& ln, const torch::T
 // the caller computes the product itself.
 bool onednnSgemm(char transA, char transB, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
                  const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
+// Whether oneDNN's sgemm is there and runs AVX-512 kernels (the CPU has them, ONEDNN_MAX_CPU_ISA allows them).
+bool onednnSgemmAvx512();
 
 // y = x W^T + b for the Linear `linear`, x [..., in]. Without autograd, a large product runs as a oneDNN 1x1
 // convolution over the rows of x seen as a channels-last image: LibTorch 1.13's float32 products go to OpenBLAS,
