@@ -213,6 +213,14 @@ private slots:
                 const auto flat = diffii::linearRows(lin, x[0].detach());
                 QVERIFY(flat.requires_grad());  // autograd: torch::linear
                 QVERIFY(torch::allclose(flat, y[0], 1e-4, 1e-4));
+                // One row (a time embedding): the parameters stay as they were, call after call.
+                const auto weight = lin->weight.clone();
+                const auto biasBefore = bias ? lin->bias.clone() : torch::Tensor();
+                torch::NoGradGuard noGrad;
+                const auto once = diffii::linearRows(lin, x[0][0]), twice = diffii::linearRows(lin, x[0][0]);
+                QVERIFY(torch::equal(once, twice));
+                QVERIFY(torch::equal(lin->weight, weight));
+                if (bias) QVERIFY(torch::equal(lin->bias, biasBefore));
             }
         }
     }

@@ -43,7 +43,9 @@ torch::Tensor smallLinear(const torch::Tensor& x, const torch::Tensor& w, const 
         (b.defined() && (b.scalar_type() != torch::kFloat32 || b.dim() != 1)))
         return {};
     const auto x2 = x.reshape({rows, in}).contiguous();
-    auto y = b.defined() ? b.expand({rows, out}).contiguous() : torch::empty({rows, out}, x.options());
+    // A new tensor always (the bias expanded to one row is already contiguous: the product would add into the bias)
+    auto y = torch::empty({rows, out}, x.options());
+    if (b.defined()) y.copy_(b.expand({rows, out}));
     if (!onednnSgemm('N', 'T', rows, out, in, 1.0f, x2.data_ptr<float>(), in, w.data_ptr<float>(), in,
                      b.defined() ? 1.0f : 0.0f, y.data_ptr<float>(), out))
         return {};
