@@ -65,6 +65,12 @@ bool onednnIsaHasBf16(const std::string& isa) {
            u.rfind("AVX512_CORE_FP16", 0) == 0 || u.rfind("AVX10", 0) == 0;
 }
 
+// oneDNN's ISA names that include AVX-512 (AVX512_CORE..., the AMX sets, AVX10).
+bool onednnIsaHasAvx512(const std::string& isa) {
+    const std::string u = upper(isa);
+    return u == "ALL" || u.rfind("AVX512", 0) == 0 || u.rfind("AVX10", 0) == 0;
+}
+
 std::string vendorString() {
     unsigned a = 0, b = 0, c = 0, d = 0;
     if (!__get_cpuid(0, &a, &b, &c, &d)) return {};
@@ -96,6 +102,7 @@ CpuFeatures detect() {
     if (f.onednnMaxIsa.empty()) f.onednnMaxIsa = envOr("DNNL_MAX_CPU_ISA");
 
     const std::string aten = lower(f.atenCapability);
+    f.onednnAvx512 = f.avx512f && (f.onednnMaxIsa.empty() || onednnIsaHasAvx512(f.onednnMaxIsa));
     const bool onednnLimited = !f.onednnMaxIsa.empty() && !onednnIsaHasBf16(f.onednnMaxIsa);
     if ((f.avx512bf16 || f.amxBf16) && onednnLimited) f.bf16Runs = false;
     if (!f.avx512bf16 && !f.amxBf16) {

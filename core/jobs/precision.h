@@ -36,6 +36,7 @@ struct CpuFeatures {
     bool amxBf16 = false;
     std::string atenCapability;  // ATEN_CPU_CAPABILITY as set ("" when unset)
     std::string onednnMaxIsa;    // ONEDNN_MAX_CPU_ISA, else DNNL_MAX_CPU_ISA ("" when unset)
+    bool onednnAvx512 = false;   // oneDNN runs AVX-512 kernels: the CPU has them, onednnMaxIsa allows them
     bool nativeBf16 = false;     // the decision: see above
     std::string bf16Reason;      // why nativeBf16 is what it is, in one sentence
     bool bf16Faster = false;     // native and faster than float32 here: what auto follows (see above)

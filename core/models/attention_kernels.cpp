@@ -210,15 +210,19 @@ float kernelExp(float x) {
 
 const char* attentionKernelIsa() { return chosen().isa; }
 
-void gegluRows(const float* proj, int64_t rows, int64_t inner, float* out) {
-    const auto fn = chosen().geglu;
+namespace {
+void gegluRowsBy(GegluRow fn, const float* proj, int64_t rows, int64_t inner, float* out) {
     for (int64_t r = 0; r < rows; ++r) fn(proj + r * 2 * inner, proj + r * 2 * inner + inner, out + r * inner, inner);
+}
+}  // namespace
+
+void gegluRows(const float* proj, int64_t rows, int64_t inner, float* out) {
+    gegluRowsBy(chosen().geglu, proj, rows, inner, out);
 }
 
 bool gegluRowsWith(const char* isa, const float* proj, int64_t rows, int64_t inner, float* out) {
     if (!supports(isa)) return false;
-    const auto fn = byName(isa).geglu;
-    for (int64_t r = 0; r < rows; ++r) fn(proj + r * 2 * inner, proj + r * 2 * inner + inner, out + r * inner, inner);
+    gegluRowsBy(byName(isa).geglu, proj, rows, inner, out);
     return true;
 }
 

@@ -21,16 +21,7 @@ SgemmFn onednnSgemmFn() {
 
 }  // namespace
 
-// Whether oneDNN runs AVX-512 kernels here: the CPU has them and ONEDNN_MAX_CPU_ISA does not hold it below.
-bool onednnSgemmAvx512() {
-    static const bool yes = [] {
-        const auto& cpu = cpuFeatures();
-        return cpu.avx512f &&
-               (cpu.onednnMaxIsa.empty() || cpu.onednnMaxIsa.find("512") != std::string::npos ||
-                cpu.onednnMaxIsa.find("AMX") != std::string::npos || cpu.onednnMaxIsa.find("amx") != std::string::npos);
-    }();
-    return yes && onednnSgemmFn();
-}
+bool onednnSgemmAvx512() { return cpuFeatures().onednnAvx512 && onednnSgemmFn(); }
 
 namespace {
 

@@ -31,17 +31,11 @@ ResnetBlock2DImpl::ResnetBlock2DImpl(const ResnetBlock2DOptions& options) : m_op
 }
 
 torch::Tensor ResnetBlock2DImpl::forward(const torch::Tensor& x, const torch::Tensor& temb) {
-    torch::Tensor h;
-    if (time_emb_proj && temb.defined()) {
-        const auto offset = time_emb_proj(temb);  // [B, out]
-        if (offset.size(0) == 1) {
-            h = conv1->forward(groupNormSilu(norm1, x), offset[0]);
-        } else {
-            h = conv1(groupNormSilu(norm1, x)) + offset.unsqueeze(-1).unsqueeze(-1);
-        }
-    } else {
-        h = conv1(groupNormSilu(norm1, x));
-    }
+    // The time projection [B, out]: a single row goes in through conv1's bias, several are added per entry.
+    const auto offset = time_emb_proj && temb.defined() ? time_emb_proj(temb) : torch::Tensor();
+    const bool oneRow = offset.defined() && offset.size(0) == 1;
+    auto h = conv1->forward(groupNormSilu(norm1, x), oneRow ? offset[0] : torch::Tensor());
+    if (offset.defined() && !oneRow) h = h + offset.unsqueeze(-1).unsqueeze(-1);
     // dropout is 0 in every supported configuration (inference)
     h = conv2(groupNormSilu(norm2, h));
     auto shortcut = conv_shortcut ? conv_shortcut(x) : x;
