@@ -37,6 +37,7 @@
 #include "core/diffii/inversion_pool.h"
 #include "core/jobs/threads.h"
 #include "core/models/attention.h"
+#include "core/models/layers.h"
 #include "core/models/lora.h"
 #include "core/pipelines/sd_pipeline.h"
 #include "tests/bench_support.h"
@@ -142,6 +143,21 @@ int main(int, char** argv) {
                         "batch-1 call, median of 25 alternating: %.4f s without the cross-attention cache, %.4f s with "
                         "it\n",
                         without[12], with[12]);
+                }
+                if (rep == 0) {  // Winograd's 3x3 convolutions (core/models/winograd.h) off and on, alternating
+                    std::vector<double> off, on;
+                    for (int i = 0; i < 7; ++i)
+                        for (const bool wino : {false, true}) {
+                            diffii::setConvWinograd(*sd.unet(), wino);
+                            diffii::setConvWinograd(*sd.vae(), wino);
+                            t1 = Clock::now();
+                            (void)diffii::decodeLatentToImage(sd, diffii::denoiseTwoStage(sd, circle.z, prompts, den));
+                            (wino ? on : off).push_back(since(t1));
+                        }
+                    std::printf(
+                        "preview denoise + decode, median of 7 alternating: %.4f s with direct 3x3 "
+                        "convolutions, %.4f s with Winograd's where it pays\n",
+                        diffii::bench::median(off), diffii::bench::median(on));
                 }
                 if (const char* loop = std::getenv("DIFFII_BENCH_LOOP"); loop && rep == 0) {  // for perf
                     c10::InferenceMode im;

@@ -11,9 +11,12 @@
 #include "core/io/error.h"
 #include "core/io/json_config.h"
 #include "core/io/safetensors.h"
+#include "core/models/attention_kernels.h"
 #include "core/models/layers.h"
 #include "core/models/state_dict.h"
 #include "core/models/unet_2d_condition.h"
+#include "core/models/winograd.h"
+#include "core/models/winograd_kernels.h"
 #include "tests/test_registry.h"
 #include "tests/test_support.h"
 
@@ -187,6 +190,68 @@ private slots:
         conv->unpack();
         QCOMPARE(conv->weight.numel(), int64_t(576));
         QVERIFY(torch::allclose(conv(small), expectSmall, 1e-5, 1e-5));
+    }
+
+    // Winograd's F(2x2, 3x3) against the float64 direct convolution: even and odd sides, batches, one channel, with
+    // and without bias; through diffii::Conv2d too (its inference path for 3x3 convolutions), with a channel offset,
+    // and the dense weight left as it was.
+    void winogradMatchesFloat64() {
+        struct Case {
+            int64_t n, cin, cout, h, w;
+        };
+        const std::vector<Case> cases = {
+            {1, 48, 48, 16, 16}, {2, 96, 48, 8, 8}, {1, 3, 5, 7, 9}, {2, 1, 1, 1, 1}, {1, 32, 64, 33, 10}};
+        for (const char* isa : {"avx512", "avx2", "baseline"}) {
+            if (!diffii::attentionKernelRunsHere(isa)) continue;
+            const char* before = diffii::winogradUseIsaForTest(isa);
+            torch::manual_seed(5);
+            for (const auto& c : cases) {
+                for (const bool bias : {true, false}) {
+                    const auto x = torch::randn({c.n, c.cin, c.h, c.w});
+                    const auto w = torch::randn({c.cout, c.cin, 3, 3}) / std::sqrt(9.0 * double(c.cin));
+                    const auto b = bias ? torch::randn({c.cout}) : torch::Tensor();
+                    const auto ref = torch::conv2d(x.to(torch::kFloat64), w.to(torch::kFloat64),
+                                                   bias ? b.to(torch::kFloat64) : torch::Tensor(), 1, 1);
+                    const auto y = diffii::winogradConv3x3(x, diffii::winogradKernel(w), b);
+                    QCOMPARE(y.sizes(), ref.sizes());
+                    const auto direct = torch::conv2d(x, w, b, 1, 1);
+                    const double err = (y.to(torch::kFloat64) - ref).abs().max().item<double>();
+                    const double directErr = (direct.to(torch::kFloat64) - ref).abs().max().item<double>();
+                    // float32 sums of 9 cin products: the direct convolution's error, with room for the transforms
+                    QVERIFY2(err < std::max(4 * directErr, 1e-6),
+                             qPrintable(QString("%1: %2x%3->%4 %5x%6: %7 (direct %8)")
+                                            .arg(isa)
+                                            .arg(c.n)
+                                            .arg(c.cin)
+                                            .arg(c.cout)
+                                            .arg(c.h)
+                                            .arg(c.w)
+                                            .arg(err)
+                                            .arg(directErr)));
+                }
+            }
+            diffii::winogradUseIsaForTest(before);
+        }
+        // Through diffii::Conv2d on a thread computing alone (where it takes this route), with a channel offset; the
+        // dense weight stays as it was.
+        const int threads = at::get_num_threads();
+        at::set_num_threads(1);
+        diffii::Conv2d conv(torch::nn::Conv2dOptions(64, 64, 3).padding(1));
+        diffii::setConvPacking(*conv, true);
+        const auto weight = conv->weight.clone();
+        {
+            torch::NoGradGuard noGrad;
+            const auto x = torch::randn({2, 64, 16, 15}), offset = torch::randn({64});
+            const auto ref = torch::conv2d(x.to(torch::kFloat64), weight.to(torch::kFloat64),
+                                           (conv->bias + offset).to(torch::kFloat64), 1, 1);
+            const double err = (conv(x, offset).to(torch::kFloat64) - ref).abs().max().item<double>();
+            QVERIFY2(err < 1e-5, qPrintable(QString::number(err)));
+        }
+        at::set_num_threads(threads);
+        QVERIFY(conv->winogradReady() || !diffii::winogradWanted());
+        diffii::unpackConvWeights(*conv);
+        QVERIFY(!conv->winogradReady());
+        QVERIFY(torch::equal(conv->weight, weight));
     }
 
     // linearRows on every route (small products through oneDNN's sgemm where it pays, oneDNN's 1x1 convolution for

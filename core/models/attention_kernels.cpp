@@ -210,6 +210,8 @@ float kernelExp(float x) {
 
 const char* attentionKernelIsa() { return chosen().isa; }
 
+bool attentionKernelRunsHere(const char* isa) { return supports(isa); }
+
 namespace {
 void gegluRowsBy(GegluRow fn, const float* proj, int64_t rows, int64_t inner, float* out) {
     for (int64_t r = 0; r < rows; ++r) fn(proj + r * 2 * inner, proj + r * 2 * inner + inner, out + r * inner, inner);

@@ -27,6 +27,8 @@ float kernelExp(float x);
 // Which compiled version runs here: "avx512", "avx2" or "baseline". ATEN_CPU_CAPABILITY=avx2 (or default) holds it
 // to avx2 (baseline), as it holds LibTorch's kernels (core/jobs/precision.h).
 const char* attentionKernelIsa();
+// Whether this CPU runs the version named `isa` (for the tests of every version).
+bool attentionKernelRunsHere(const char* isa);
 
 // GEGLU's gate (diffusers' GEGLU with exact, erf-based GELU): proj holds `rows` rows of [hidden | gate], each half
 // `inner` values; out[r, j] = hidden[r, j] * gelu(gate[r, j]). One pass instead of LibTorch's chunk, gelu and

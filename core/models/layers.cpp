@@ -6,6 +6,7 @@
 
 #include "core/jobs/env_switch.h"
 #include "core/jobs/precision.h"
+#include "core/models/winograd.h"
 
 namespace diffii {
 
@@ -111,6 +112,42 @@ bool Conv2dImpl::packable(const torch::Tensor& x) const {
            c10::holds_alternative<torch::enumtype::kZeros>(options.padding_mode()) && !options.transposed();
 }
 
+bool winogradWanted() {
+    static const bool wanted = !switchedOffByEnv("DIFFII_WINOGRAD");
+    return wanted;
+}
+
+bool Conv2dImpl::winogradFits(const torch::Tensor& x) const {
+    const auto& o = options;
+    const auto k = *o.kernel_size(), st = *o.stride(), d = *o.dilation();
+    if (!m_pack->winogradAllowed || x.scalar_type() != torch::kFloat32 || o.groups() != 1 || k[0] != 3 || k[1] != 3 ||
+        st[0] != 1 || st[1] != 1 || d[0] != 1 || d[1] != 1 || x.size(2) < 8 || x.size(3) < 8)
+        return false;
+    const auto pad = paddingOf(o);
+    if (pad[0] != 1 || pad[1] != 1) return false;
+    // Where it was measured faster (tests/bench_conv.cpp, AMD EPYC family 26 model 2, one thread): on a thread
+    // that computes alone (a small model's calls, each guidance half on its own thread), with AVX2 kernels 1.6-1.8x
+    // oneDNN's direct convolution on every 3x3 shape of the embedded model from 8x8 up (the 4x4 level: 0.99x); with
+    // AVX-512 kernels 1.15-1.4x from 64 tiles up (16x16 at batch 1; the VAE's 64 channels at 64x64 1.7x), but at
+    // 8x8 as low as 0.68x (128 channels). On two threads the three parallel regions of the transforms cost more than
+    // they save (0.4-0.8x on most shapes): direct there. The kernel U is kept beside the weight (16/9 of its size),
+    // hence the bound on the weight: 1 Mi values, SD 1.5's 320 x 320 channels.
+    if (o.in_channels() * o.out_channels() * 9 > (int64_t(1) << 20)) return false;
+    if (at::get_num_threads() != 1 && !at::in_parallel_region()) return false;
+    const int64_t tiles = x.size(0) * ((x.size(2) + 1) / 2) * ((x.size(3) + 1) / 2);
+    return !cpuFeatures().onednnAvx512 || tiles >= 64;
+}
+
+bool Conv2dImpl::winogradReady() const {
+    std::lock_guard lock(m_pack->mutex);
+    return m_pack->winograd.defined();
+}
+
+void Conv2dImpl::setWinograd(bool allowed) {
+    std::lock_guard lock(m_pack->mutex);
+    m_pack->winogradAllowed = allowed && winogradWanted();  // a kernel already made stays until unpacked
+}
+
 torch::Tensor Conv2dImpl::forward(const torch::Tensor& x, const torch::Tensor& channelOffset) {
     auto& s = *m_pack;
     std::unique_lock lock(s.mutex);
@@ -118,6 +155,14 @@ torch::Tensor Conv2dImpl::forward(const torch::Tensor& x, const torch::Tensor& c
         const bool inference = packable(x);
         // oneDNN tensors are handled below autograd (LibTorch asserts it); no autograd is recorded on this path anyway.
         at::AutoDispatchBelowADInplaceOrView belowAutograd;
+        if (inference && s.allowed && winogradFits(x)) {
+            if (!s.winograd.defined()) s.winograd = winogradKernel(s.packed.defined() ? s.packed.to_dense() : weight);
+            const auto u = s.winograd;
+            lock.unlock();
+            torch::Tensor b = bias;
+            if (channelOffset.defined()) b = bias.defined() ? bias + channelOffset : channelOffset;
+            return winogradConv3x3(x, u, b);
+        }
         if (inference && !s.packed.defined() && weight.scalar_type() == x.scalar_type() && weight.numel() > 0 &&
             weight.numel() >= x.numel() && x.is_contiguous()) {
             s.packed = at::mkldnn_reorder_conv2d_weight(weight.contiguous().to_mkldnn(), paddingOf(options),
@@ -153,6 +198,7 @@ torch::Tensor Conv2dImpl::forward(const torch::Tensor& x, const torch::Tensor& c
 }
 
 void Conv2dImpl::unpackLocked(PackState& s) {
+    s.winograd = torch::Tensor();
     if (!s.packed.defined()) return;
     torch::NoGradGuard noGrad;
     c10::InferenceMode notInference(false);  // the dense weight must be an ordinary tensor
@@ -179,6 +225,10 @@ bool Conv2dImpl::packed() const {
 
 void setConvPacking(torch::nn::Module& module, bool allowed) {
     forEachConv(module, [&](Conv2dImpl& c) { c.setPacking(allowed); });
+}
+
+void setConvWinograd(torch::nn::Module& module, bool allowed) {
+    forEachConv(module, [&](Conv2dImpl& c) { c.setWinograd(allowed); });
 }
 
 void unpackConvWeights(torch::nn::Module& module) {

@@ -76,6 +76,7 @@ private:
 // readers still work); code that reads or writes conv weights (state dicts, training) calls unpackConvWeights first.
 // Same results as the dense path up to oneDNN's summation order (its kernel is the same one). DIFFII_PACK_WEIGHTS=0
 // turns packing off.
+bool winogradWanted();  // DIFFII_WINOGRAD is not 0
 class Conv2dImpl : public torch::nn::Conv2dImpl {
 public:
     using torch::nn::Conv2dImpl::Conv2dImpl;
@@ -86,14 +87,20 @@ public:
     void setPacking(bool allowed);
     void unpack();
     bool packed() const;
+    // Whether this convolution may use winogradConv3x3 (on by default unless DIFFII_WINOGRAD=0).
+    void setWinograd(bool allowed);
+    bool winogradReady() const;  // its Winograd kernel is there (a call took that route)
 
 private:
     struct PackState {
         std::mutex mutex;
-        torch::Tensor packed;  // oneDNN layout; undefined while dense
+        torch::Tensor packed;    // oneDNN layout; undefined while dense
+        torch::Tensor winograd;  // the kernel for winogradConv3x3 (core/models/winograd.h); undefined until used
+        bool winogradAllowed = winogradWanted();
         bool allowed = false;
     };
     bool packable(const torch::Tensor& x) const;
+    bool winogradFits(const torch::Tensor& x) const;
     void unpackLocked(PackState& s);
     std::shared_ptr<PackState> m_pack = std::make_shared<PackState>();
 };
@@ -103,6 +110,8 @@ TORCH_MODULE(Conv2d);
 // the dense weights back in every one of them.
 void setConvPacking(torch::nn::Module& module, bool allowed);
 void unpackConvWeights(torch::nn::Module& module);
+// setWinograd on every diffii::Conv2d of module.
+void setConvWinograd(torch::nn::Module& module, bool allowed);
 
 // Converts a module to dtype, but keeps every GroupNorm/LayerNorm parameter in float32.
 void toComputeDtype(torch::nn::Module& module, torch::Dtype dtype);

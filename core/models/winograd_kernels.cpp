@@ -1,0 +1,78 @@
+#include "core/models/winograd_kernels.h"
+
+#include <cstring>
+
+#include "core/models/attention_kernels.h"
+
+namespace diffii {
+
+namespace {
+
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512dq,avx2,fma")
+namespace avx512 {
+#include "core/models/winograd_rows.inc"
+}  // namespace avx512
+#pragma GCC pop_options
+
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+namespace avx2 {
+#include "core/models/winograd_rows.inc"
+}  // namespace avx2
+#pragma GCC pop_options
+
+namespace baseline {
+#include "core/models/winograd_rows.inc"
+}  // namespace baseline
+
+using InputRows = void (*)(const float*, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, float*,
+                           int64_t, float*);
+using OutputRows = void (*)(const float*, int64_t, float, float*, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
+                            int64_t, int64_t, float*);
+
+struct Transforms {
+    InputRows input;
+    OutputRows output;
+};
+
+Transforms byIsa(const char* isa) {
+    if (std::strcmp(isa, "avx512") == 0) return Transforms{avx512::inputRows, avx512::outputRows};
+    if (std::strcmp(isa, "avx2") == 0) return Transforms{avx2::inputRows, avx2::outputRows};
+    return Transforms{baseline::inputRows, baseline::outputRows};
+}
+
+Transforms& transforms() {
+    static Transforms t = byIsa(attentionKernelIsa());
+    return t;
+}
+
+}  // namespace
+
+void winogradInputRows(const float* x, int64_t cin, int64_t c, int64_t h, int64_t w, int64_t th, int64_t tw, int64_t g0,
+                       int64_t g1, float* v, int64_t pStride, float* buf) {
+    transforms().input(x, cin, c, h, w, th, tw, g0, g1, v, pStride, buf);
+}
+
+int64_t winogradInputBufferFloats(int64_t tw) { return 4 * (2 * tw + 2); }
+
+void winogradOutputRows(const float* m, int64_t pStride, float bias, float* y, int64_t cout, int64_t co, int64_t h,
+                        int64_t w, int64_t th, int64_t tw, int64_t g0, int64_t g1, float* buf) {
+    transforms().output(m, pStride, bias, y, cout, co, h, w, th, tw, g0, g1, buf);
+}
+
+int64_t winogradOutputBufferFloats(int64_t tw) { return 4 * tw; }
+
+}  // namespace diffii
+
+namespace diffii {
+
+const char* winogradUseIsaForTest(const char* isa) {
+    static const char* current = attentionKernelIsa();
+    const char* before = current;
+    transforms() = byIsa(isa);
+    current = isa;
+    return before;
+}
+
+}  // namespace diffii
