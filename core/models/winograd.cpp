@@ -41,44 +41,62 @@ torch::Tensor winogradConv3x3(const torch::Tensor& xIn, const torch::Tensor& u, 
     auto y = torch::empty({n, cout, h, w}, x.options());
     if (y.numel() == 0) return y;
     const auto b = bias.defined() ? bias.to(torch::kFloat32).contiguous() : torch::Tensor();
-    const int64_t groupRows = std::clamp<int64_t>(kWinogradGroupFloats / (16 * std::max(cin, cout) * tw), 1, rowsTotal);
-    const int64_t maxTiles = groupRows * tw;
-    // Scratch from LibTorch's allocator (core/jobs/block_cache.h keeps freed blocks for reuse): a buffer per calling
-    // thread would be allocated anew, page by page, on every guidance step's new helper thread.
-    auto scratch = torch::empty({16 * (cin + cout) * maxTiles}, x.options());
+    // Tile rows in groups, each group's transformed tiles within kWinogradGroupFloats, and at least one group per
+    // thread; the groups are independent (transform, 16 products, transform back), so the threads share no data and
+    // meet at no barrier: one parallel region per call. Measured on two threads (tests/bench_conv.cpp) it is still
+    // 0.3-0.6x the direct convolution on most of the embedded model's shapes, for a reason not found (not the
+    // allocation, not oneDNN's sgemm opening nested OpenMP regions): Conv2d takes this route only on a thread
+    // computing alone.
+    const int64_t threads = at::in_parallel_region() ? 1 : std::max(1, at::get_num_threads());
+    const int64_t budgetRows = std::max<int64_t>(1, kWinogradGroupFloats / (16 * std::max(cin, cout) * tw));
+    const int64_t groups = std::max((rowsTotal + budgetRows - 1) / budgetRows, std::min(threads, rowsTotal));
+    const int64_t groupRows = (rowsTotal + groups - 1) / groups;
     const float* xp = x.data_ptr<float>();
     const float* up = u.data_ptr<float>();
     float* yp = y.data_ptr<float>();
-    float* vp = scratch.data_ptr<float>();
-    float* mp = vp + 16 * cin * maxTiles;
     const float* bp = b.defined() ? b.data_ptr<float>() : nullptr;
-    for (int64_t g0 = 0; g0 < rowsTotal; g0 += groupRows) {
-        const int64_t g1 = std::min(rowsTotal, g0 + groupRows), tiles = (g1 - g0) * tw;
-        auto inputs = [&](int64_t c0, int64_t c1) {
-            std::vector<float> buf(winogradInputBufferFloats(tw));
-            for (int64_t c = c0; c < c1; ++c)
-                winogradInputRows(xp, cin, c, h, w, th, tw, g0, g1, vp + c * tiles, cin * tiles, buf.data());
-        };
-        at::parallel_for(0, cin, 1, inputs);
-        // M_p [Cout, tiles] = U_p [Cout, Cin] V_p [Cin, tiles], the 16 products over the threads
-        std::atomic<bool> done{true};
-        auto gemms = [&](int64_t p0, int64_t p1) {
-            for (int64_t p = p0; p < p1; ++p)
-                if (!onednnSgemm('N', 'N', cout, tiles, cin, 1.0f, up + p * cout * cin, cin, vp + p * cin * tiles,
-                                 tiles, 0.0f, mp + p * cout * tiles, tiles))
-                    done = false;
-        };
-        at::parallel_for(0, 16, 1, gemms);
-        if (!done) {
-            auto mView = torch::from_blob(mp, {16, cout, tiles}, x.options());
-            torch::bmm_out(mView, u, torch::from_blob(vp, {16, cin, tiles}, x.options()));
-        }
-        at::parallel_for(0, cout, 1, [&](int64_t co0, int64_t co1) {
-            std::vector<float> buf(winogradOutputBufferFloats(tw));
-            for (int64_t co = co0; co < co1; ++co)
+    std::atomic<bool> fallback{false};
+    // Scratch for each thread, taken here on the calling thread (one allocation; the block cache reuses large ones).
+    const int64_t perThread = 16 * (cin + cout) * groupRows * tw;
+    const int64_t slots = std::min(threads, groups);  // LibTorch's team: at most one thread per group, per thread
+    auto scratch = torch::empty({slots * perThread}, x.options());
+    at::parallel_for(0, groups, 1, [&](int64_t first, int64_t last) {
+        const int64_t slot = at::in_parallel_region() ? at::get_thread_num() : 0;
+        TORCH_INTERNAL_ASSERT(slot < slots, "winogradConv3x3: thread ", slot, " of a team of ", slots);
+        float* vp = scratch.data_ptr<float>() + slot * perThread;
+        float* mp = vp + 16 * cin * groupRows * tw;
+        std::vector<float> inBuf(winogradInputBufferFloats(tw)), outBuf(winogradOutputBufferFloats(tw));
+        for (int64_t group = first; group < last; ++group) {
+            const int64_t g0 = group * groupRows, g1 = std::min(rowsTotal, g0 + groupRows), tiles = (g1 - g0) * tw;
+            if (tiles <= 0) continue;
+            for (int64_t c = 0; c < cin; ++c)
+                winogradInputRows(xp, cin, c, h, w, th, tw, g0, g1, vp + c * tiles, cin * tiles, inBuf.data());
+            // M_p [Cout, tiles] = U_p [Cout, Cin] V_p [Cin, tiles]
+            bool done = true;
+            for (int64_t p = 0; p < 16 && done; ++p)
+                done = onednnSgemm('N', 'N', cout, tiles, cin, 1.0f, up + p * cout * cin, cin, vp + p * cin * tiles,
+                                   tiles, 0.0f, mp + p * cout * tiles, tiles);
+            if (!done) {  // no oneDNN in this process: LibTorch's product (not from LibTorch's worker threads)
+                fallback = true;
+                return;
+            }
+            for (int64_t co = 0; co < cout; ++co)
                 winogradOutputRows(mp + co * tiles, cout * tiles, bp ? bp[co] : 0.0f, yp, cout, co, h, w, th, tw, g0,
-                                   g1, buf.data());
-        });
+                                   g1, outBuf.data());
+        }
+    });
+    if (fallback) {
+        // Without oneDNN's sgemm: the whole image as one group, its 16 products by LibTorch's bmm.
+        const int64_t tiles = rowsTotal * tw;
+        auto v = torch::empty({16, cin, tiles}, x.options());
+        std::vector<float> inBuf(winogradInputBufferFloats(tw)), outBuf(winogradOutputBufferFloats(tw));
+        for (int64_t c = 0; c < cin; ++c)
+            winogradInputRows(xp, cin, c, h, w, th, tw, 0, rowsTotal, v.data_ptr<float>() + c * tiles, cin * tiles,
+                              inBuf.data());
+        const auto m = torch::bmm(u, v).contiguous();
+        for (int64_t co = 0; co < cout; ++co)
+            winogradOutputRows(m.data_ptr<float>() + co * tiles, cout * tiles, bp ? bp[co] : 0.0f, yp, cout, co, h, w,
+                               th, tw, 0, rowsTotal, outBuf.data());
     }
     return y;
 }
