@@ -249,6 +249,30 @@ private slots:
         }
         at::set_num_threads(threads);
         QVERIFY(conv->winogradReady() || !diffii::winogradWanted());
+        {
+            // A large product on the compute threads (the route of SD 1.5's convolutions): its kernel made per
+            // call in float32 (winogradKernelNow), none kept.
+            torch::NoGradGuard noGrad;
+            at::set_num_threads(2);
+            diffii::Conv2d large(torch::nn::Conv2dOptions(128, 128, 3).padding(1));
+            diffii::setConvPacking(*large, true);
+            const auto x = torch::randn({2, 128, 48, 48});  // 128 x 128 channels x 1,152 tiles: over 2^24
+            const auto direct = torch::conv2d(x, large->weight, large->bias, 1, 1);
+            const auto ref = torch::conv2d(x.to(torch::kFloat64), large->weight.to(torch::kFloat64),
+                                           large->bias.to(torch::kFloat64), 1, 1);
+            const auto y = large(x);
+            at::set_num_threads(threads);
+            const double err = (y.to(torch::kFloat64) - ref).abs().max().item<double>();
+            const double directErr = (direct.to(torch::kFloat64) - ref).abs().max().item<double>();
+            QVERIFY2(err < std::max(4 * directErr, 1e-6),
+                     qPrintable(QString("%1 (direct %2)").arg(err).arg(directErr)));
+            QVERIFY(!large->winogradReady());
+            if (diffii::winogradWanted()) QVERIFY(!torch::equal(y, direct));  // it took the Winograd route
+            const auto w = torch::randn({24, 40, 3, 3});
+            const double kernelErr =
+                (diffii::winogradKernelNow(w) - diffii::winogradKernel(w)).abs().max().item<double>();
+            QVERIFY2(kernelErr < 1e-5, qPrintable(QString::number(kernelErr)));
+        }
         diffii::unpackConvWeights(*conv);
         QVERIFY(!conv->winogradReady());
         QVERIFY(torch::equal(conv->weight, weight));

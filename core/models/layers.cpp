@@ -117,25 +117,31 @@ bool winogradWanted() {
     return wanted;
 }
 
-bool Conv2dImpl::winogradFits(const torch::Tensor& x) const {
+Conv2dImpl::WinogradRoute Conv2dImpl::winogradRoute(const torch::Tensor& x) const {
     const auto& o = options;
     const auto k = *o.kernel_size(), st = *o.stride(), d = *o.dilation();
     if (!m_pack->winogradAllowed || x.scalar_type() != torch::kFloat32 || o.groups() != 1 || k[0] != 3 || k[1] != 3 ||
         st[0] != 1 || st[1] != 1 || d[0] != 1 || d[1] != 1 || x.size(2) < 8 || x.size(3) < 8)
-        return false;
+        return WinogradRoute::None;
     const auto pad = paddingOf(o);
-    if (pad[0] != 1 || pad[1] != 1) return false;
-    // Where it was measured faster (tests/bench_conv.cpp, AMD EPYC family 26 model 2, one thread): on a thread
-    // that computes alone (a small model's calls, each guidance half on its own thread), with AVX2 kernels 1.6-1.8x
-    // oneDNN's direct convolution on every 3x3 shape of the embedded model from 8x8 up (the 4x4 level: 0.99x); with
-    // AVX-512 kernels 1.15-1.4x from 64 tiles up (16x16 at batch 1; the VAE's 64 channels at 64x64 1.7x), but at
-    // 8x8 as low as 0.68x (128 channels). On two threads the three parallel regions of the transforms cost more than
-    // they save (0.4-0.8x on most shapes): direct there. The kernel U is kept beside the weight (16/9 of its size),
-    // hence the bound on the weight: 1 Mi values, SD 1.5's 320 x 320 channels.
-    if (o.in_channels() * o.out_channels() * 9 > (int64_t(1) << 20)) return false;
-    if (at::get_num_threads() != 1 && !at::in_parallel_region()) return false;
+    if (pad[0] != 1 || pad[1] != 1) return WinogradRoute::None;
+    // Where it was measured faster (tests/bench_conv.cpp, AMD EPYC family 26 model 2):
+    // - On a thread that computes alone (a small model's calls, each guidance half on its own thread), with the
+    //   kernel kept: with AVX2 kernels 1.6-1.8x oneDNN's direct convolution on every 3x3 shape of the embedded model
+    //   from 8x8 up (the 4x4 level: 0.99x); with AVX-512 kernels 1.15-1.4x from 64 tiles up (16x16 at batch 1; the
+    //   VAE's 64 channels at 64x64 1.7x), but at 8x8 as low as 0.68x (128 channels). A kept kernel is 16/9 of the
+    //   weight, hence the bound on the weight: 1 Mi values.
+    // - On several threads, large products only (SD 1.5 at 16x16 and up, batch 2: 1.3-2.0x with AVX-512 kernels),
+    //   with the kernel made per call so that memory does not grow, hence up to 640 x 640 channels (a 26 MB kernel
+    //   per call). The embedded model's shapes measured 0.3-0.6x on two threads (see winograd.cpp): not there.
+    const int64_t in = o.in_channels(), out = o.out_channels();
     const int64_t tiles = x.size(0) * ((x.size(2) + 1) / 2) * ((x.size(3) + 1) / 2);
-    return !cpuFeatures().onednnAvx512 || tiles >= 64;
+    if (at::get_num_threads() == 1 || at::in_parallel_region())
+        return in * out * 9 <= (int64_t(1) << 20) && (!cpuFeatures().onednnAvx512 || tiles >= 64) ? WinogradRoute::Kept
+                                                                                                  : WinogradRoute::None;
+    return x.size(2) >= 16 && x.size(3) >= 16 && in * out <= 640 * 640 && in * out * tiles >= (int64_t(1) << 24)
+               ? WinogradRoute::PerCall
+               : WinogradRoute::None;
 }
 
 bool Conv2dImpl::winogradReady() const {
@@ -155,9 +161,14 @@ torch::Tensor Conv2dImpl::forward(const torch::Tensor& x, const torch::Tensor& c
         const bool inference = packable(x);
         // oneDNN tensors are handled below autograd (LibTorch asserts it); no autograd is recorded on this path anyway.
         at::AutoDispatchBelowADInplaceOrView belowAutograd;
-        if (inference && s.allowed && winogradFits(x)) {
-            if (!s.winograd.defined()) s.winograd = winogradKernel(s.packed.defined() ? s.packed.to_dense() : weight);
-            const auto u = s.winograd;
+        const auto route = inference && s.allowed ? winogradRoute(x) : WinogradRoute::None;
+        // A kernel made per call needs the dense float32 weight (a weight packed by an earlier call stays direct).
+        const bool perCall = route == WinogradRoute::PerCall && !s.winograd.defined() && !s.packed.defined() &&
+                             weight.scalar_type() == torch::kFloat32 && weight.numel() > 0;
+        if (route == WinogradRoute::Kept || perCall || (route == WinogradRoute::PerCall && s.winograd.defined())) {
+            if (route == WinogradRoute::Kept && !s.winograd.defined())
+                s.winograd = winogradKernel(s.packed.defined() ? s.packed.to_dense() : weight);
+            const auto u = perCall ? winogradKernelNow(weight) : s.winograd;  // under the lock: the weight stays
             lock.unlock();
             torch::Tensor b = bias;
             if (channelOffset.defined()) b = bias.defined() ? bias + channelOffset : channelOffset;

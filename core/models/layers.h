@@ -100,7 +100,8 @@ private:
         bool allowed = false;
     };
     bool packable(const torch::Tensor& x) const;
-    bool winogradFits(const torch::Tensor& x) const;
+    enum class WinogradRoute { None, Kept, PerCall };  // winogradConv3x3 with a kept kernel, or one made per call
+    WinogradRoute winogradRoute(const torch::Tensor& x) const;
     void unpackLocked(PackState& s);
     std::shared_ptr<PackState> m_pack = std::make_shared<PackState>();
 };

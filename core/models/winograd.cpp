@@ -15,6 +15,48 @@ namespace {
 
 // Transformed values of one tile group kept at once (V and M each): 1 Mi floats, 4 MiB.
 constexpr int64_t kWinogradGroupFloats = int64_t(1) << 20;
+// Multiply-adds per tile position (cin x cout x tiles) from which several threads run one phase at a time.
+constexpr int64_t kWinogradLargeProducts = int64_t(1) << 24;
+
+// Large convolutions on several threads (SD 1.5's 320..1280 channels at 16x16..64x64): the groups one after the
+// other, each phase over all threads: the transforms split by channel, the products by oneDNN's own threading.
+torch::Tensor winogradLarge(const torch::Tensor& x, const torch::Tensor& u, const torch::Tensor& b, torch::Tensor& y,
+                            int64_t th, int64_t tw) {
+    const int64_t n = x.size(0), cin = x.size(1), h = x.size(2), w = x.size(3), cout = u.size(1);
+    const int64_t rowsTotal = n * th;
+    const int64_t groupRows = std::clamp<int64_t>(kWinogradGroupFloats / (16 * std::max(cin, cout) * tw), 1, rowsTotal);
+    auto scratch = torch::empty({16 * (cin + cout) * groupRows * tw}, x.options());
+    float* vp = scratch.data_ptr<float>();
+    float* mp = vp + 16 * cin * groupRows * tw;
+    const float* xp = x.data_ptr<float>();
+    const float* up = u.data_ptr<float>();
+    float* yp = y.data_ptr<float>();
+    const auto bias = b.defined() ? b.to(torch::kFloat32).contiguous() : torch::Tensor();
+    const float* bp = bias.defined() ? bias.data_ptr<float>() : nullptr;
+    for (int64_t g0 = 0; g0 < rowsTotal; g0 += groupRows) {
+        const int64_t g1 = std::min(rowsTotal, g0 + groupRows), tiles = (g1 - g0) * tw;
+        at::parallel_for(0, cin, 1, [&](int64_t c0, int64_t c1) {
+            std::vector<float> buf(winogradInputBufferFloats(tw));
+            for (int64_t c = c0; c < c1; ++c)
+                winogradInputRows(xp, cin, c, h, w, th, tw, g0, g1, vp + c * tiles, cin * tiles, buf.data());
+        });
+        bool done = true;
+        for (int64_t p = 0; p < 16 && done; ++p)
+            done = onednnSgemm('N', 'N', cout, tiles, cin, 1.0f, up + p * cout * cin, cin, vp + p * cin * tiles, tiles,
+                               0.0f, mp + p * cout * tiles, tiles);
+        if (!done) {
+            auto m = torch::from_blob(mp, {16, cout, tiles}, x.options());
+            torch::bmm_out(m, u, torch::from_blob(vp, {16, cin, tiles}, x.options()));
+        }
+        at::parallel_for(0, cout, 1, [&](int64_t co0, int64_t co1) {
+            std::vector<float> buf(winogradOutputBufferFloats(tw));
+            for (int64_t co = co0; co < co1; ++co)
+                winogradOutputRows(mp + co * tiles, cout * tiles, bp ? bp[co] : 0.0f, yp, cout, co, h, w, th, tw, g0,
+                                   g1, buf.data());
+        });
+    }
+    return y;
+}
 
 }  // namespace
 
@@ -28,6 +70,22 @@ torch::Tensor winogradKernel(const torch::Tensor& weight) {
     // U[co, ci] = G g[co, ci] G^T -> [Cout, Cin, 4, 4] -> [16, Cout, Cin]
     const auto u = torch::matmul(torch::matmul(G, g), G.t());
     return u.permute({2, 3, 0, 1}).reshape({16, weight.size(0), weight.size(1)}).to(torch::kFloat32).contiguous();
+}
+
+torch::Tensor winogradKernelNow(const torch::Tensor& weight) {
+    TORCH_CHECK(weight.dim() == 4 && weight.size(2) == 3 && weight.size(3) == 3 &&
+                    weight.scalar_type() == torch::kFloat32 && weight.device().is_cpu(),
+                "winogradKernelNow: a float32 CPU [out, in, 3, 3] weight expected, got ", weight.sizes());
+    const auto g = weight.contiguous();
+    const int64_t cout = g.size(0), cin = g.size(1);
+    auto u = torch::empty({16, cout, cin}, g.options());
+    const float* gp = g.data_ptr<float>();
+    float* up = u.data_ptr<float>();
+    at::parallel_for(0, cout, 1, [&](int64_t co0, int64_t co1) {
+        std::vector<float> buf(9 * cin);
+        winogradKernelRows(gp, co0, co1, cout, cin, up, buf.data());
+    });
+    return u;
 }
 
 torch::Tensor winogradConv3x3(const torch::Tensor& xIn, const torch::Tensor& u, const torch::Tensor& bias) {
@@ -48,6 +106,8 @@ torch::Tensor winogradConv3x3(const torch::Tensor& xIn, const torch::Tensor& u, 
     // allocation, not oneDNN's sgemm opening nested OpenMP regions): Conv2d takes this route only on a thread
     // computing alone.
     const int64_t threads = at::in_parallel_region() ? 1 : std::max(1, at::get_num_threads());
+    const int64_t tilesTotal = rowsTotal * tw;
+    if (threads > 1 && cin * cout * tilesTotal >= kWinogradLargeProducts) return winogradLarge(x, u, bias, y, th, tw);
     const int64_t budgetRows = std::max<int64_t>(1, kWinogradGroupFloats / (16 * std::max(cin, cout) * tw));
     const int64_t groups = std::max((rowsTotal + budgetRows - 1) / budgetRows, std::min(threads, rowsTotal));
     const int64_t groupRows = (rowsTotal + groups - 1) / groups;

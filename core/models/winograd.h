@@ -16,8 +16,11 @@
 
 namespace diffii {
 
-// [Cout, Cin, 3, 3] (any floating dtype) -> U [16, Cout, Cin] float32, computed in float64.
+// [Cout, Cin, 3, 3] (any floating dtype) -> U [16, Cout, Cin] float32, computed in float64 (a kernel kept).
 torch::Tensor winogradKernel(const torch::Tensor& weight);
+// The same from a float32 CPU weight, in float32 on the compute threads: for a kernel made per call (a large
+// convolution whose kept kernel would cost too much memory: 16/9 of the weight).
+torch::Tensor winogradKernelNow(const torch::Tensor& weight);
 
 // The 3x3 convolution of x [N, Cin, H, W] (float32, CPU) with padding 1 and stride 1 from U (winogradKernel), plus
 // bias [Cout] when defined: [N, Cout, H, W]. Runs on LibTorch's compute threads. Tiles are processed in groups of

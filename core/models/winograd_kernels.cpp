@@ -31,15 +31,18 @@ using InputRows = void (*)(const float*, int64_t, int64_t, int64_t, int64_t, int
 using OutputRows = void (*)(const float*, int64_t, float, float*, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
                             int64_t, int64_t, float*);
 
+using KernelRows = void (*)(const float*, int64_t, int64_t, int64_t, int64_t, float*, float*);
+
 struct Transforms {
     InputRows input;
     OutputRows output;
+    KernelRows kernel;
 };
 
 Transforms byIsa(const char* isa) {
-    if (std::strcmp(isa, "avx512") == 0) return Transforms{avx512::inputRows, avx512::outputRows};
-    if (std::strcmp(isa, "avx2") == 0) return Transforms{avx2::inputRows, avx2::outputRows};
-    return Transforms{baseline::inputRows, baseline::outputRows};
+    if (std::strcmp(isa, "avx512") == 0) return Transforms{avx512::inputRows, avx512::outputRows, avx512::kernelRows};
+    if (std::strcmp(isa, "avx2") == 0) return Transforms{avx2::inputRows, avx2::outputRows, avx2::kernelRows};
+    return Transforms{baseline::inputRows, baseline::outputRows, baseline::kernelRows};
 }
 
 Transforms& transforms() {
@@ -62,6 +65,10 @@ void winogradOutputRows(const float* m, int64_t pStride, float bias, float* y, i
 }
 
 int64_t winogradOutputBufferFloats(int64_t tw) { return 4 * tw; }
+
+void winogradKernelRows(const float* g, int64_t co0, int64_t co1, int64_t cout, int64_t cin, float* u, float* buf) {
+    transforms().kernel(g, co0, co1, cout, cin, u, buf);
+}
 
 }  // namespace diffii
 

@@ -20,6 +20,10 @@ void winogradOutputRows(const float* m, int64_t pStride, float bias, float* y, i
                         int64_t w, int64_t th, int64_t tw, int64_t g0, int64_t g1, float* buf);
 int64_t winogradOutputBufferFloats(int64_t tw);
 
+// U[p][co][ci] = (G g G^T)[p] in float32 for output channels [co0, co1) of g [cout][cin][3][3] (the kernel of
+// winogradConv3x3 computed per call; winogradKernel computes it in float64). buf: 9 cin floats.
+void winogradKernelRows(const float* g, int64_t co0, int64_t co1, int64_t cout, int64_t cin, float* u, float* buf);
+
 // Tests: the transforms of `isa` ("avx512", "avx2", "baseline") from now on, for every thread (the caller checks the
 // CPU has them); returns the set used before.
 const char* winogradUseIsaForTest(const char* isa);
