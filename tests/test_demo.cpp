@@ -176,6 +176,7 @@ private Q_SLOTS:
         }
         const auto hog = diffii::nearestRealImageFaithfulness(inverted, real, diffii::FeatureSpace::Hog);
         const auto pixels = diffii::nearestRealImageFaithfulness(inverted, real, diffii::FeatureSpace::Pixels);
+        fs::remove_all(tmp);  // before the checks: a failing run leaves nothing behind either
         qInfo("inverted images found by class: HOG %lld/%lld, pixels %lld/%lld", static_cast<long long>(hog.sameClass),
               static_cast<long long>(hog.total), static_cast<long long>(pixels.sameClass),
               static_cast<long long>(pixels.total));
