@@ -213,9 +213,18 @@ private Q_SLOTS:
             QCOMPARE(status.shardStates[static_cast<size_t>(i)].state, diffii::ShardState::Done);
             QCOMPARE(status.shardStates[static_cast<size_t>(i)].exitCode, std::string("0:0"));
         }
-        // The shard's own record agrees.
-        const auto record = diffii::readJsonFile((runDir / "shard-1.json").string());
-        QCOMPARE(record.value("state", std::string()), std::string("cancelled"));
+        // The shard's own record agrees once the task has exited: Slurm reports the cancellation at once, the task
+        // writes its record when it has stopped at its next check (within Slurm's KillWait of 5 s, or SIGKILL).
+        std::string recorded;
+        const auto waitStart = std::chrono::steady_clock::now();
+        for (const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+             std::chrono::steady_clock::now() < until; std::this_thread::sleep_for(std::chrono::milliseconds(100))) {
+            recorded = diffii::readJsonFile((runDir / "shard-1.json").string()).value("state", std::string());
+            if (recorded != "running") break;
+        }
+        qInfo("shard 1's record: '%s' after %.1f s", recorded.c_str(),
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - waitStart).count());
+        QCOMPARE(recorded, std::string("cancelled"));
         // The CLI's status names it.
         r = diffii({"slurm", "status", q(m_project)});
         QCOMPARE(r.code, 0);
