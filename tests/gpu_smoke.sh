@@ -14,8 +14,12 @@
 #   MODEL       diffusers folder (default ../shared/fixtures/tiny-sd1, else the embedded demo model)
 #   IMAGE_A, IMAGE_B   the two source images (default: two emoji-birds training images)
 #   STEPS       inversion and denoising steps (default 10);  SEED (default 1);  PRECISION (default float32)
+#   SIZE        image size WxH (default: the model's own), e.g. 512x512 with a full-size MODEL
 #   MIN_PSNR    pass threshold in dB (default 35);  JOBS  build jobs (default: the CPU count)
 #   EXTRA_CMAKE_ARGS  more cmake arguments (e.g. -DCUDAToolkit_ROOT=/usr/local/cuda)
+#   DEPS        the build and run dependencies (Qt Core, OpenCV, ICU, libxml2, ...) from a bundle made by
+#               packaging/portable_deps.py on a Debian 12 machine: its tarball or the folder it was unpacked into,
+#               for a machine without Debian's -dev packages (configure, link and run against it)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -45,6 +49,19 @@ find_python_torch_dir() {
     return 1
 }
 
+# --- a dependency bundle (packaging/portable_deps.py) --------------------------------------------------------------
+if [[ -n "${DEPS:-}" ]]; then
+    if [[ -f "$DEPS" ]]; then
+        mkdir -p "$BUILD_DIR/deps"
+        tar xf "$DEPS" -C "$BUILD_DIR/deps" || die "cannot unpack $DEPS"
+        DEPS=$BUILD_DIR/deps
+    fi
+    [[ -d "$DEPS/usr/lib/x86_64-linux-gnu" ]] || die "$DEPS: not a bundle of packaging/portable_deps.py (no usr/lib/x86_64-linux-gnu)"
+    DEPS=$(cd "$DEPS" && pwd)
+    DEPS_LIB=$DEPS/usr/lib/x86_64-linux-gnu
+    say "dependencies from the bundle in $DEPS"
+fi
+
 if [[ -z "${DIFFII:-}" ]]; then
     if [[ -z "${Torch_DIR:-}" ]]; then
         Torch_DIR=$(find_python_torch_dir || true)
@@ -54,14 +71,24 @@ if [[ -z "${DIFFII:-}" ]]; then
             say "no Torch_DIR given and no python3 torch with a cmake folder: CMake's default LibTorch"
         fi
     fi
-    args=(-S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DDIFFII_BUILD_GUI=OFF -DDIFFII_BUILD_TESTS=OFF)
-    command -v ninja >/dev/null 2>&1 && args+=(-G Ninja)
+    # CMAKE_POLICY_VERSION_MINIMUM: CMake 4 refuses packages whose files ask for policies older than 3.5.
+    args=(-S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DDIFFII_BUILD_GUI=OFF -DDIFFII_BUILD_TESTS=OFF
+          -DCMAKE_POLICY_VERSION_MINIMUM=3.5)
+    build_args=()
+    if command -v ninja >/dev/null 2>&1; then
+        args+=(-G Ninja)
+        build_args=(-- -k 0)  # every compile error in one go
+    fi
     [[ -n "${Torch_DIR:-}" ]] && args+=("-DTorch_DIR=$Torch_DIR")
-    # A CUDA LibTorch's cmake files look for the CUDA toolkit (nvcc): help them find the one on PATH or CUDA_HOME.
+    [[ -n "${DEPS:-}" ]] && args+=("-DCMAKE_PREFIX_PATH=$DEPS/usr" "-DCMAKE_EXE_LINKER_FLAGS=-Wl,-rpath-link,$DEPS_LIB")
+    # A CUDA LibTorch's cmake files look for the CUDA toolkit (nvcc): help them find the one on PATH, in CUDA_HOME or
+    # in /usr/local/cuda.
     if command -v nvcc >/dev/null 2>&1; then
         args+=("-DCMAKE_CUDA_COMPILER=$(command -v nvcc)")
     elif [[ -n "${CUDA_HOME:-}" && -x "$CUDA_HOME/bin/nvcc" ]]; then
         args+=("-DCMAKE_CUDA_COMPILER=$CUDA_HOME/bin/nvcc" "-DCUDAToolkit_ROOT=$CUDA_HOME")
+    elif [[ -x /usr/local/cuda/bin/nvcc ]]; then
+        args+=("-DCMAKE_CUDA_COMPILER=/usr/local/cuda/bin/nvcc" "-DCUDAToolkit_ROOT=/usr/local/cuda")
     fi
     # shellcheck disable=SC2206
     args+=(${EXTRA_CMAKE_ARGS:-})
@@ -70,7 +97,9 @@ if [[ -z "${DIFFII:-}" ]]; then
     cmake "${args[@]}" >"$BUILD_DIR/gpu_smoke.configure.log" 2>&1 || { tail -40 "$BUILD_DIR/gpu_smoke.configure.log" >&2; die "cmake failed (log: $BUILD_DIR/gpu_smoke.configure.log)"; }
     grep -m1 'LibTorch ' "$BUILD_DIR/gpu_smoke.configure.log" >&2 || true
     say "build: diffii (core + CLI), $JOBS jobs"
-    cmake --build "$BUILD_DIR" --target diffii -j "$JOBS" >"$BUILD_DIR/gpu_smoke.build.log" 2>&1 || { tail -40 "$BUILD_DIR/gpu_smoke.build.log" >&2; die "build failed (log: $BUILD_DIR/gpu_smoke.build.log)"; }
+    t0=$(date +%s)
+    cmake --build "$BUILD_DIR" --target diffii -j "$JOBS" "${build_args[@]}" >"$BUILD_DIR/gpu_smoke.build.log" 2>&1 || { grep -E -A4 'error' "$BUILD_DIR/gpu_smoke.build.log" | head -150 >&2; die "build failed (log: $BUILD_DIR/gpu_smoke.build.log)"; }
+    say "built in $(($(date +%s) - t0)) s"
     DIFFII=$BUILD_DIR/app/diffii
 fi
 [[ -x "$DIFFII" ]] || die "$DIFFII is not an executable"
@@ -87,15 +116,19 @@ IMAGE_A=${IMAGE_A:-$ROOT/resources/emoji-birds/train/penguin/fluent-color.png}
 IMAGE_B=${IMAGE_B:-$ROOT/resources/emoji-birds/train/penguin/openmoji-color.png}
 for f in "$MODEL/model_index.json" "$IMAGE_A" "$IMAGE_B"; do [[ -f "$f" ]] || die "$f not found"; done
 
-"$DIFFII" info --system | grep -E '^(cpu|cuda):' >&2 || true
+# diffii finds the bundle's libraries by LD_LIBRARY_PATH; nothing else here does (python3 keeps its own).
+DIFFII_CMD=("$DIFFII")
+[[ -n "${DEPS_LIB:-}" ]] && DIFFII_CMD=(env "LD_LIBRARY_PATH=$DEPS_LIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$DIFFII")
+command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >&2
+"${DIFFII_CMD[@]}" info --system | grep -E '^(cpu|cuda|libtorch|torch):' >&2 || true
 
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/diffii-gpu-smoke.XXXXXX")
 run_pair() {  # device, output stem
     local t0 t1
     t0=$(date +%s.%N)
-    "$DIFFII" pair --model "$MODEL" --image "$IMAGE_A" --image "$IMAGE_B" --prompt "a photo of a bird" \
+    "${DIFFII_CMD[@]}" pair --model "$MODEL" --image "$IMAGE_A" --image "$IMAGE_B" --prompt "a photo of a bird" \
         --suffix "in the snow" --seed "$SEED" --steps "$STEPS" --invert-steps "$STEPS" --guidance 3 \
-        --precision "$PRECISION" --device "$1" --out "$OUT/$2.png" --raw "$OUT/$2.safetensors" \
+        --precision "$PRECISION" --device "$1" ${SIZE:+--size "$SIZE"} --out "$OUT/$2.png" --raw "$OUT/$2.safetensors" \
         >"$OUT/$2.log" 2>&1 || { cat "$OUT/$2.log" >&2; die "diffii pair --device $1 failed"; }
     t1=$(date +%s.%N)
     say "pair on $1: $(tail -1 "$OUT/$2.log") ($(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') s with loading)"

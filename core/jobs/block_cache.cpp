@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 
 #include <c10/core/CPUAllocator.h>
+#include <torch/version.h>
 
 #include "core/jobs/env_switch.h"
 
@@ -52,11 +53,13 @@ class BlockCache final : public c10::Allocator {
 public:
     explicit BlockCache(c10::Allocator* fallback) : m_fallback(fallback) {}
 
-    c10::DataPtr allocate(size_t n) const override {
-        if (n < kMinCachedBlock) return m_fallback->allocate(n);
-        void* p = take(n);
-        return {p, p, &BlockCache::deleteBlock, c10::Device(c10::DeviceType::CPU)};
-    }
+    // LibTorch 2.3 made allocate() non-const and added copy_data(); 1.13 has the const one and no copy_data.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 3)
+    c10::DataPtr allocate(size_t n) override { return allocateBlock(n); }
+    void copy_data(void* dest, const void* src, size_t count) const override { std::memcpy(dest, src, count); }
+#else
+    c10::DataPtr allocate(size_t n) const override { return allocateBlock(n); }
+#endif
 
     c10::DeleterFnPtr raw_deleter() const override { return &BlockCache::deleteBlock; }
 
@@ -86,6 +89,12 @@ private:
         size_t size;
         uint64_t tick;  // when it was freed: the oldest go first
     };
+
+    c10::DataPtr allocateBlock(size_t n) const {
+        if (n < kMinCachedBlock) return m_fallback->allocate(n);
+        void* p = take(n);
+        return {p, p, &BlockCache::deleteBlock, c10::Device(c10::DeviceType::CPU)};
+    }
 
     static void deleteBlock(void* p) {
         if (p && !instance->give(p)) instance->m_fallback->raw_deleter()(p);

@@ -2,6 +2,8 @@
 
 #include <dlfcn.h>
 
+#include <variant>
+
 #include <torch/library.h>
 
 #include "core/jobs/env_switch.h"
@@ -92,8 +94,17 @@ bool packingWanted() {
     return wanted;
 }
 
+// torch::nn's option variants are c10::variant in LibTorch 1.13 and std::variant in 2.x: the unqualified calls below
+// find c10's functions by argument-dependent lookup, std's by the using-declarations.
+template <class T, class V>
+bool holds(const V& v) {
+    using std::holds_alternative;
+    return holds_alternative<T>(v);
+}
+
 at::IntArrayRef paddingOf(const torch::nn::detail::ConvNdOptions<2>& o) {
-    return c10::get<torch::ExpandingArray<2>>(o.padding());  // only called when packable() checked the alternative
+    using std::get;
+    return get<torch::ExpandingArray<2>>(o.padding());  // only called when packable() checked the alternative
 }
 
 template <typename Fn>
@@ -108,8 +119,8 @@ bool Conv2dImpl::packable(const torch::Tensor& x) const {
     const auto dtype = x.scalar_type();
     return !torch::GradMode::is_enabled() && x.device().is_cpu() && x.layout() == torch::kStrided && x.dim() == 4 &&
            (dtype == torch::kFloat32 || dtype == torch::kBFloat16) &&
-           c10::holds_alternative<torch::ExpandingArray<2>>(options.padding()) &&
-           c10::holds_alternative<torch::enumtype::kZeros>(options.padding_mode()) && !options.transposed();
+           holds<torch::ExpandingArray<2>>(options.padding()) &&
+           holds<torch::enumtype::kZeros>(options.padding_mode()) && !options.transposed();
 }
 
 bool winogradWanted() {

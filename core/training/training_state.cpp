@@ -1,6 +1,11 @@
 #include "core/training/training_state.h"
 
+#include <sstream>
+#include <string>
+#include <type_traits>
+
 #include <ATen/autocast_mode.h>
+#include <torch/version.h>
 
 #include "core/io/error.h"
 #include "core/io/safetensors.h"
@@ -9,7 +14,22 @@ namespace diffii {
 
 namespace {
 
-std::string adamKey(const torch::Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); }
+// The optimizer's state is keyed by the parameter's TensorImpl: its address as text in LibTorch 1.13, the address
+// itself in 2.x.
+using StateKey = std::decay_t<decltype(std::declval<torch::optim::Optimizer&>().state())>::key_type;
+
+template <class Key>
+Key stateKeyOf(c10::TensorImpl* impl) {
+    if constexpr (std::is_same_v<Key, std::string>) {
+        std::ostringstream text;
+        text << impl;
+        return text.str();
+    } else {
+        return impl;
+    }
+}
+
+StateKey adamKey(const torch::Tensor& p) { return stateKeyOf<StateKey>(p.unsafeGetTensorImpl()); }
 
 // A checkpoint tensor of the parameter's shape, in its dtype; a missing key or another shape names the file.
 torch::Tensor expectTensor(const SafeTensorsFile& checkpoint, const std::string& key, const torch::Tensor& like) {
@@ -81,16 +101,34 @@ void restoreTrainingState(torch::optim::SGD& optimizer, const NamedTensors& para
     }
 }
 
+namespace {
+
+// LibTorch 2.4 replaced the CPU-only autocast calls (deprecated there) by ones that take the device type.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+bool cpuAutocastEnabled() { return at::autocast::is_autocast_enabled(at::kCPU); }
+void setCpuAutocast(bool on) {
+    at::autocast::set_autocast_dtype(at::kCPU, at::kBFloat16);
+    at::autocast::set_autocast_enabled(at::kCPU, on);
+}
+#else
+bool cpuAutocastEnabled() { return at::autocast::is_cpu_enabled(); }
+void setCpuAutocast(bool on) {
+    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+    at::autocast::set_cpu_enabled(on);
+}
+#endif
+
+}  // namespace
+
 BFloat16Autocast::BFloat16Autocast(bool enabled) : m_enabled(enabled) {
     if (!m_enabled) return;
-    m_previous = at::autocast::is_cpu_enabled();
-    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-    at::autocast::set_cpu_enabled(true);
+    m_previous = cpuAutocastEnabled();
+    setCpuAutocast(true);
 }
 
 BFloat16Autocast::~BFloat16Autocast() {
     if (!m_enabled) return;
-    at::autocast::set_cpu_enabled(m_previous);
+    setCpuAutocast(m_previous);
     if (!m_previous) at::autocast::clear_cache();
 }
 
