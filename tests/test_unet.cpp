@@ -232,6 +232,31 @@ private slots:
             }
             diffii::winogradUseIsaForTest(before);
         }
+        {
+            // Without oneDNN's sgemm (LibTorch's bmm for the products): on one thread, and a large product on two
+            // (the phase-parallel route).
+            const bool before = diffii::winogradWithoutOnednnForTest(true);
+            const int threads = at::get_num_threads();
+            for (const auto& [t, c] : {std::pair<int, Case>{1, {2, 48, 40, 16, 15}}, {2, {2, 128, 128, 48, 48}}}) {
+                at::set_num_threads(t);
+                const auto x = torch::randn({c.n, c.cin, c.h, c.w});
+                const auto w = torch::randn({c.cout, c.cin, 3, 3}) / std::sqrt(9.0 * double(c.cin));
+                const auto b = torch::randn({c.cout});
+                const auto ref =
+                    torch::conv2d(x.to(torch::kFloat64), w.to(torch::kFloat64), b.to(torch::kFloat64), 1, 1);
+                const double err = (diffii::winogradConv3x3(x, diffii::winogradKernel(w), b).to(torch::kFloat64) - ref)
+                                       .abs()
+                                       .max()
+                                       .item<double>();
+                const double directErr =
+                    (torch::conv2d(x, w, b, 1, 1).to(torch::kFloat64) - ref).abs().max().item<double>();
+                QVERIFY2(
+                    err < std::max(4 * directErr, 1e-6),
+                    qPrintable(QString("without oneDNN, %1 threads: %2 (direct %3)").arg(t).arg(err).arg(directErr)));
+            }
+            at::set_num_threads(threads);
+            diffii::winogradWithoutOnednnForTest(before);
+        }
         // Through diffii::Conv2d on a thread computing alone (where it takes this route), with a channel offset; the
         // dense weight stays as it was.
         const int threads = at::get_num_threads();

@@ -27,4 +27,8 @@ torch::Tensor winogradKernelNow(const torch::Tensor& weight);
 // rows so that the transformed tiles stay within a few MiB whatever the image size.
 torch::Tensor winogradConv3x3(const torch::Tensor& x, const torch::Tensor& u, const torch::Tensor& bias);
 
+// Tests: behave as in a process without oneDNN's sgemm (the products by LibTorch's bmm) while true; returns the
+// previous setting.
+bool winogradWithoutOnednnForTest(bool without);
+
 }  // namespace diffii
