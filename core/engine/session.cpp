@@ -35,6 +35,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Settings for a project's model: the compute dtype fixed, on the project's device.
+LoadSettings loadSettings(torch::Dtype dtype, const std::string& device) {
+    LoadSettings settings;
+    settings.dtype = dtype;
+    settings.device = device;
+    return settings;
+}
+
 constexpr const char* kSplitFile = "split.json";
 constexpr const char* kSuffixFile = "suffixes.txt";
 constexpr const char* kConceptsProvenance = "provenance.json";
@@ -583,7 +591,7 @@ ConceptResult ProjectSession::trainConcepts(
         m_imported.clear();
         m_conceptsHash.clear();
         invalidateCaches();
-        m_sd = loadModelForThisThread(*m_project, LoadSettings{trainDtype, std::nullopt, m_device});
+        m_sd = loadModelForThisThread(*m_project, loadSettings(trainDtype, m_device));
     }
     ConceptLearner learner(m_sd, classes, m_project->config().metaclass, s.concepts);
     // The samples of the steps a resumed run trains again, or of every step for a fresh run, are gone.
@@ -623,7 +631,7 @@ ConceptResult ProjectSession::trainConcepts(
         // Paused or failed: the model holds a half-trained LoRA and extra tokens. Back to the base model with the
         // concepts trained before (if any), so that previews and the pool do not use the unfinished state.
         try {
-            m_sd = loadModelForThisThread(*m_project, LoadSettings{workDtype, std::nullopt, m_device});
+            m_sd = loadModelForThisThread(*m_project, loadSettings(workDtype, m_device));
             loadTrainedConcepts();
         } catch (...) {
             // The original error is the one to report.
@@ -637,7 +645,7 @@ ConceptResult ProjectSession::trainConcepts(
     prov.created = isoTimeNow();
     writeFileAtomic((fs::path(m_project->conceptsDir()) / kConceptsProvenance).string(), prov.toJson().dump(2));
     // Use exactly what was saved (the same path as a later open()), in the session's dtype.
-    m_sd = loadModelForThisThread(*m_project, LoadSettings{workDtype, std::nullopt, m_device});
+    m_sd = loadModelForThisThread(*m_project, loadSettings(workDtype, m_device));
     loadTrainedConcepts();
     return result;
 }
@@ -725,7 +733,7 @@ void ProjectSession::writeImports(const std::vector<ImportedConcept>& imports) {
         m_imported.clear();
         m_concepts.reset();
         invalidateCaches();
-        m_sd = loadModelForThisThread(*m_project, LoadSettings{dtype, std::nullopt, m_device});
+        m_sd = loadModelForThisThread(*m_project, loadSettings(dtype, m_device));
         loadTrainedConcepts();
     } catch (...) {
         try {
@@ -734,7 +742,7 @@ void ProjectSession::writeImports(const std::vector<ImportedConcept>& imports) {
                 writeFileAtomic(listPath, before->dump(2) + "\n");
             else
                 fs::remove(listPath, ec);
-            m_sd = loadModelForThisThread(*m_project, LoadSettings{dtype, std::nullopt, m_device});
+            m_sd = loadModelForThisThread(*m_project, loadSettings(dtype, m_device));
             loadTrainedConcepts();
         } catch (...) {
             // The original error is the one to report.

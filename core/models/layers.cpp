@@ -155,6 +155,11 @@ Conv2dImpl::WinogradRoute Conv2dImpl::winogradRoute(const torch::Tensor& x) cons
                : WinogradRoute::None;
 }
 
+torch::Tensor Conv2dImpl::biasWith(const torch::Tensor& channelOffset) const {
+    if (!channelOffset.defined()) return bias;
+    return bias.defined() ? bias + channelOffset : channelOffset;
+}
+
 bool Conv2dImpl::winogradReady() const {
     std::lock_guard lock(m_pack->mutex);
     return m_pack->winograd.defined();
@@ -173,17 +178,22 @@ torch::Tensor Conv2dImpl::forward(const torch::Tensor& x, const torch::Tensor& c
         // oneDNN tensors are handled below autograd (LibTorch asserts it); no autograd is recorded on this path anyway.
         at::AutoDispatchBelowADInplaceOrView belowAutograd;
         const auto route = inference && s.allowed ? winogradRoute(x) : WinogradRoute::None;
-        // A kernel made per call needs the dense float32 weight (a weight packed by an earlier call stays direct).
-        const bool perCall = route == WinogradRoute::PerCall && !s.winograd.defined() && !s.packed.defined() &&
-                             weight.scalar_type() == torch::kFloat32 && weight.numel() > 0;
-        if (route == WinogradRoute::Kept || perCall || (route == WinogradRoute::PerCall && s.winograd.defined())) {
-            if (route == WinogradRoute::Kept && !s.winograd.defined())
-                s.winograd = winogradKernel(s.packed.defined() ? s.packed.to_dense() : weight);
-            const auto u = perCall ? winogradKernelNow(weight) : s.winograd;  // under the lock: the weight stays
+        // The Winograd kernel of this call: the kept one (made on first use), or on the per-call route one made now
+        // from the dense float32 weight (under the lock: the weight stays; a weight packed by an earlier call stays
+        // direct). Undefined: the direct route.
+        torch::Tensor u;
+        if (route == WinogradRoute::Kept) {
+            if (!s.winograd.defined()) s.winograd = winogradKernel(s.packed.defined() ? s.packed.to_dense() : weight);
+            u = s.winograd;
+        } else if (route == WinogradRoute::PerCall) {
+            if (s.winograd.defined())
+                u = s.winograd;
+            else if (!s.packed.defined() && weight.scalar_type() == torch::kFloat32 && weight.numel() > 0)
+                u = winogradKernelNow(weight);
+        }
+        if (u.defined()) {
             lock.unlock();
-            torch::Tensor b = bias;
-            if (channelOffset.defined()) b = bias.defined() ? bias + channelOffset : channelOffset;
-            return winogradConv3x3(x, u, b);
+            return winogradConv3x3(x, u, biasWith(channelOffset));
         }
         if (inference && !s.packed.defined() && weight.scalar_type() == x.scalar_type() && weight.numel() > 0 &&
             weight.numel() >= x.numel() && x.is_contiguous()) {
@@ -197,10 +207,7 @@ torch::Tensor Conv2dImpl::forward(const torch::Tensor& x, const torch::Tensor& c
             // the weight is read-only: other threads (guidance halves) may use it at once
             try {
                 c10::optional<at::Tensor> b;
-                if (channelOffset.defined())
-                    b = bias.defined() ? bias + channelOffset : channelOffset;
-                else if (bias.defined())
-                    b = bias;
+                if (auto t = biasWith(channelOffset); t.defined()) b = t;
                 return at::mkldnn_convolution(x, w, b, paddingOf(options), *options.stride(), *options.dilation(),
                                               options.groups());
             } catch (const c10::Error&) {

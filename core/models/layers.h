@@ -64,6 +64,9 @@ private:
     c10::impl::IncludeDispatchKeyGuard m_guard;
 };
 
+// Winograd's route for 3x3 convolutions (core/models/winograd.h) is allowed: DIFFII_WINOGRAD is not 0.
+bool winogradWanted();
+
 // A Conv2d whose weight can be kept in oneDNN's blocked layout for inference. LibTorch 1.13 hands a dense weight to
 // oneDNN on every call, which reorders it into a fresh buffer first: for SD 1.5's 1280-channel 3x3 convolutions on
 // 4x4..16x16 latents that reorder cost more than the convolution (AMD EPYC family 26 model 2, float32, batch 2:
@@ -76,7 +79,6 @@ private:
 // readers still work); code that reads or writes conv weights (state dicts, training) calls unpackConvWeights first.
 // Same results as the dense path up to oneDNN's summation order (its kernel is the same one). DIFFII_PACK_WEIGHTS=0
 // turns packing off.
-bool winogradWanted();  // DIFFII_WINOGRAD is not 0
 class Conv2dImpl : public torch::nn::Conv2dImpl {
 public:
     using torch::nn::Conv2dImpl::Conv2dImpl;
@@ -102,6 +104,7 @@ private:
     bool packable(const torch::Tensor& x) const;
     enum class WinogradRoute { None, Kept, PerCall };  // winogradConv3x3 with a kept kernel, or one made per call
     WinogradRoute winogradRoute(const torch::Tensor& x) const;
+    torch::Tensor biasWith(const torch::Tensor& channelOffset) const;  // the bias plus the offset, either undefined
     void unpackLocked(PackState& s);
     std::shared_ptr<PackState> m_pack = std::make_shared<PackState>();
 };

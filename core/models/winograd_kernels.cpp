@@ -34,15 +34,17 @@ using OutputRows = void (*)(const float*, int64_t, float, float*, int64_t, int64
 using KernelRows = void (*)(const float*, int64_t, int64_t, int64_t, int64_t, float*, float*);
 
 struct Transforms {
+    const char* isa;
     InputRows input;
     OutputRows output;
     KernelRows kernel;
 };
 
 Transforms byIsa(const char* isa) {
-    if (std::strcmp(isa, "avx512") == 0) return Transforms{avx512::inputRows, avx512::outputRows, avx512::kernelRows};
-    if (std::strcmp(isa, "avx2") == 0) return Transforms{avx2::inputRows, avx2::outputRows, avx2::kernelRows};
-    return Transforms{baseline::inputRows, baseline::outputRows, baseline::kernelRows};
+    if (std::strcmp(isa, "avx512") == 0)
+        return Transforms{"avx512", avx512::inputRows, avx512::outputRows, avx512::kernelRows};
+    if (std::strcmp(isa, "avx2") == 0) return Transforms{"avx2", avx2::inputRows, avx2::outputRows, avx2::kernelRows};
+    return Transforms{"baseline", baseline::inputRows, baseline::outputRows, baseline::kernelRows};
 }
 
 Transforms& transforms() {
@@ -70,15 +72,9 @@ void winogradKernelRows(const float* g, int64_t co0, int64_t co1, int64_t cout, 
     transforms().kernel(g, co0, co1, cout, cin, u, buf);
 }
 
-}  // namespace diffii
-
-namespace diffii {
-
 const char* winogradUseIsaForTest(const char* isa) {
-    static const char* current = attentionKernelIsa();
-    const char* before = current;
+    const char* before = transforms().isa;
     transforms() = byIsa(isa);
-    current = isa;
     return before;
 }
 
