@@ -4,7 +4,7 @@ relocatable tarball, to build `diffii` against another LibTorch on a machine tha
 machine with a CUDA PyTorch, a cluster node): Qt 6 Core, OpenCV (core, imgproc, imgcodecs, objdetect), ICU,
 libxml2, nlohmann-json and zlib, with every shared library they load.
 
-    packaging/portable_deps.py OUT.tar.xz
+    packaging/portable_deps.py [--fast] OUT.tar.xz      (--fast: light compression, for tests)
 
 Unpack anywhere (`tar xf OUT.tar.xz -C DIR`) and configure with `-DCMAKE_PREFIX_PATH=DIR/usr`, linking with
 `-Wl,-rpath-link,DIR/usr/lib/x86_64-linux-gnu`; run with `LD_LIBRARY_PATH=DIR/usr/lib/x86_64-linux-gnu`
@@ -48,7 +48,10 @@ def run(*cmd):
 
 def package_files(pkg):
     files = []
-    for line in run("dpkg", "-L", pkg).splitlines():
+    listing = subprocess.run(["dpkg", "-L", pkg], capture_output=True, text=True)
+    if listing.returncode != 0:
+        raise SystemExit(f"portable_deps: Debian package {pkg} is not installed (packaging/install-deps.sh installs it)")
+    for line in listing.stdout.splitlines():
         if os.path.isdir(line) and not os.path.islink(line):
             continue
         if SKIP.search(line):
@@ -120,9 +123,12 @@ def make_stub(soname, real, importers, folder):
 
 
 def main():
-    if len(sys.argv) != 2:
+    args = sys.argv[1:]
+    fast = "--fast" in args
+    args = [a for a in args if a != "--fast"]
+    if len(args) != 1:
         raise SystemExit(__doc__)
-    out = sys.argv[1]
+    out = args[0]
     files = []
     for pkg in DEV_PACKAGES:
         files += package_files(pkg)
@@ -164,7 +170,7 @@ def main():
                         for rel in re.findall(r'\$\{_IMPORT_PREFIX\}/([^"$;\s]+)', line):
                             placeholders.add("/usr/" + rel)
 
-    with tempfile.TemporaryDirectory() as tmp, tarfile.open(out, "w:xz", preset=6) as tar:
+    with tempfile.TemporaryDirectory() as tmp, tarfile.open(out, "w:xz", preset=0 if fast else 6) as tar:
         added = set()
 
         def add(src, arcname):
