@@ -32,7 +32,7 @@ DEV_PACKAGES = [
     "zlib1g-dev", "qmake6",
 ]
 # Libraries the link of diffii names (directly or through OpenCV's imported targets); their closure is bundled.
-LINKED = ["libQt6Core.so", "libicuuc.so", "libxml2.so", "libz.so"] + [
+LINKED = ["libQt6Core.so", "libQt6Test.so", "libicuuc.so", "libxml2.so", "libz.so"] + [
     f"libopencv_{m}.so" for m in ("core", "imgproc", "imgcodecs", "objdetect", "dnn", "features2d", "flann",
                                   "calib3d")]
 BASE = {"libc.so.6", "libm.so.6", "libdl.so.2", "libpthread.so.0", "librt.so.1", "ld-linux-x86-64.so.2",
@@ -56,10 +56,15 @@ def package_files(pkg):
             continue
         if SKIP.search(line):
             continue
-        if "/include/x86_64-linux-gnu/qt6/" in line and "/qt6/QtCore/" not in line:
-            continue  # Qt's other modules' headers: the CLI uses Qt Core only
+        if "/include/x86_64-linux-gnu/qt6/" in line and not re.search(r"/qt6/Qt(Core|Test)/", line):
+            continue  # Qt's other modules' headers: the CLI uses Qt Core, the core's tests Qt Test
         files.append(line)
     return files
+
+
+def is_elf(path):
+    with open(path, "rb") as f:
+        return f.read(4) == b"\x7fELF"
 
 
 def soname_paths():
@@ -135,7 +140,8 @@ def main():
     bysoname = soname_paths()
 
     # The runtime closure of the linked libraries, stopping at the stubbed ones.
-    queue = [os.path.realpath(os.path.join(ARCH_LIB, n)) for n in LINKED]
+    # (OpenCV's dnn is linked through OpenCV's imported targets but stubbed: its importers come from the walk.)
+    queue = [os.path.realpath(os.path.join(ARCH_LIB, n)) for n in LINKED if not STUBBED.match(n)]
     kept, stubs, seen = [], {}, set()
     while queue:
         path = queue.pop()
@@ -152,12 +158,6 @@ def main():
                 stubs.setdefault(soname, []).append(path)
                 continue
             queue.append(os.path.realpath(bysoname[soname]))
-    dnn = os.path.realpath(os.path.join(ARCH_LIB, "libopencv_dnn.so"))
-    kept.remove(dnn)  # linked through OpenCV's imported targets, but stubbed
-    stubs.setdefault(os.path.basename(bysoname["libopencv_dnn.so.406"]), [])
-    for path in kept:
-        if path.endswith("libopencv_objdetect.so.4.6.0"):
-            stubs["libopencv_dnn.so.406"].append(path)
 
     # Empty placeholders for the files that the bundled CMake packages import but the bundle lacks (OpenCV's other
     # modules, Qt's other libraries and tools): CMake checks that they exist; nothing links or runs them.
@@ -180,7 +180,10 @@ def main():
             tar.add(src, arcname=arcname, recursive=False)
 
         keptset = set(kept)
+        tools = sorted(t for t in files if t.startswith("/usr/lib/qt6/libexec/") and not os.path.islink(t) and is_elf(t))
         for path in files + kept:
+            if path in tools:
+                continue  # wrapped below
             target = os.path.realpath(path)
             if os.path.islink(path) and ".so" in os.path.basename(target) and target not in keptset:
                 if not STUBBED.match(os.path.basename(target)):
@@ -207,6 +210,17 @@ def main():
                 dev = os.path.join(tmp, "dev-" + soname)
                 os.symlink(soname, dev)
                 add(dev, os.path.join(ARCH_LIB, "libopencv_dnn.so").lstrip("/"))
+        # Qt's build tools (moc, rcc, ...) load libQt6Core: each runs through a wrapper that points the loader at the
+        # bundle, so that a build needs no LD_LIBRARY_PATH of its own (the compiler and linker keep the system's).
+        for tool in tools:
+            add(tool, tool.lstrip("/") + ".bin")
+            wrapper = os.path.join(tmp, "wrap-" + os.path.basename(tool))
+            with open(wrapper, "w") as f:
+                f.write('#!/bin/sh\nhere=$(dirname "$(readlink -f "$0")")\n'
+                        'LD_LIBRARY_PATH="$here/../../x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" '
+                        f'exec "$here/{os.path.basename(tool)}.bin" "$@"\n')
+            os.chmod(wrapper, 0o755)
+            add(wrapper, tool.lstrip("/"))
         empty = os.path.join(tmp, "empty")
         open(empty, "w").close()
         for path in sorted(placeholders):

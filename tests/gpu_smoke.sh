@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # GPU smoke test (issue 15; not part of CTest): builds the core and the CLI against a LibTorch (with CUDA), runs one
 # Diff-II pair (`diffii pair`) on DEVICE and on REF_DEVICE with the same seed and compares the two decoded images:
-# max-abs-diff and PSNR are printed, and the script exits non-zero when the PSNR is below MIN_PSNR.
+# max-abs-diff and PSNR are printed; exit status 1 when the PSNR is below MIN_PSNR, 2 when a build or run fails, 3 when
+# the test suite (TESTS=1) fails.
 #
 #   tests/gpu_smoke.sh                      # cuda:0 against cpu
 #   DEVICE=cpu tests/gpu_smoke.sh           # the CPU path twice (what a machine without a GPU can run)
@@ -15,6 +16,8 @@
 #   IMAGE_A, IMAGE_B   the two source images (default: two emoji-birds training images)
 #   STEPS       inversion and denoising steps (default 10);  SEED (default 1);  PRECISION (default float32)
 #   SIZE        image size WxH (default: the model's own), e.g. 512x512 with a full-size MODEL
+#   TESTS       1: also build the core's test suite (Qt Test, no GUI) against the same LibTorch and run it through
+#               CTest after the pair (TESTS_REGEX: only the classes it matches; DIFFII_FIXTURES: the fixtures)
 #   MIN_PSNR    pass threshold in dB (default 35);  JOBS  build jobs (default: the CPU count)
 #   EXTRA_CMAKE_ARGS  more cmake arguments (e.g. -DCUDAToolkit_ROOT=/usr/local/cuda)
 #   DEPS        the build and run dependencies (Qt Core, OpenCV, ICU, libxml2, ...) from a bundle made by
@@ -72,7 +75,13 @@ if [[ -z "${DIFFII:-}" ]]; then
         fi
     fi
     # CMAKE_POLICY_VERSION_MINIMUM: CMake 4 refuses packages whose files ask for policies older than 3.5.
-    args=(-S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DDIFFII_BUILD_GUI=OFF -DDIFFII_BUILD_TESTS=OFF
+    targets=(diffii)
+    tests_flag=OFF
+    if [[ "${TESTS:-0}" == 1 ]]; then
+        targets+=(diffii_tests)
+        tests_flag=ON
+    fi
+    args=(-S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DDIFFII_BUILD_GUI=OFF "-DDIFFII_BUILD_TESTS=$tests_flag"
           -DCMAKE_POLICY_VERSION_MINIMUM=3.5)
     build_args=()
     if command -v ninja >/dev/null 2>&1; then
@@ -96,9 +105,9 @@ if [[ -z "${DIFFII:-}" ]]; then
     say "configure: cmake ${args[*]}"
     cmake "${args[@]}" >"$BUILD_DIR/gpu_smoke.configure.log" 2>&1 || { tail -40 "$BUILD_DIR/gpu_smoke.configure.log" >&2; die "cmake failed (log: $BUILD_DIR/gpu_smoke.configure.log)"; }
     grep -m1 'LibTorch ' "$BUILD_DIR/gpu_smoke.configure.log" >&2 || true
-    say "build: diffii (core + CLI), $JOBS jobs"
+    say "build: ${targets[*]}, $JOBS jobs"
     t0=$(date +%s)
-    cmake --build "$BUILD_DIR" --target diffii -j "$JOBS" "${build_args[@]}" >"$BUILD_DIR/gpu_smoke.build.log" 2>&1 || { grep -E -A4 'error' "$BUILD_DIR/gpu_smoke.build.log" | head -150 >&2; die "build failed (log: $BUILD_DIR/gpu_smoke.build.log)"; }
+    cmake --build "$BUILD_DIR" --target "${targets[@]}" -j "$JOBS" "${build_args[@]}" >"$BUILD_DIR/gpu_smoke.build.log" 2>&1 || { grep -E -A4 'error' "$BUILD_DIR/gpu_smoke.build.log" | head -150 >&2; die "build failed (log: $BUILD_DIR/gpu_smoke.build.log)"; }
     say "built in $(($(date +%s) - t0)) s"
     DIFFII=$BUILD_DIR/app/diffii
 fi
@@ -168,4 +177,18 @@ print(f"gpu_smoke: {sys.argv[5]} vs {sys.argv[4]}: image {sa}, max-abs-diff {mad
 sys.exit(0 if verdict == "PASS" else 1)
 PY
 say "outputs in $OUT"
+
+# --- the core's test suite against the same LibTorch (TESTS=1) ------------------------------------------------------
+if [[ "${TESTS:-0}" == 1 ]]; then
+    [[ -n "${DIFFII:-}" && ! -x "$BUILD_DIR/tests/diffii_tests" ]] && die "TESTS=1 needs the build (not DIFFII=...)"
+    # format needs clang-format and portable_deps Debian's packages: neither is the point here.
+    ctest_args=(--test-dir "$BUILD_DIR" -j "$JOBS" --output-on-failure -E '^(format|portable_deps)$')
+    [[ -n "${TESTS_REGEX:-}" ]] && ctest_args+=(-R "$TESTS_REGEX")
+    say "tests: ctest ${ctest_args[*]}"
+    if [[ -n "${DEPS_LIB:-}" ]]; then
+        env "LD_LIBRARY_PATH=$DEPS_LIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" ctest "${ctest_args[@]}" || status=3
+    else
+        ctest "${ctest_args[@]}" || status=3
+    fi
+fi
 exit $status
