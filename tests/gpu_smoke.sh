@@ -52,6 +52,8 @@ find_python_torch_dir() {
     return 1
 }
 
+[[ "${TESTS:-0}" == 1 && -n "${DIFFII:-}" ]] && die "TESTS=1 builds the test suite: leave DIFFII unset"
+
 # --- a dependency bundle (packaging/portable_deps.py) --------------------------------------------------------------
 if [[ -n "${DEPS:-}" ]]; then
     if [[ -f "$DEPS" ]]; then
@@ -180,7 +182,6 @@ say "outputs in $OUT"
 
 # --- the core's test suite against the same LibTorch (TESTS=1) ------------------------------------------------------
 if [[ "${TESTS:-0}" == 1 ]]; then
-    [[ -n "${DIFFII:-}" && ! -x "$BUILD_DIR/tests/diffii_tests" ]] && die "TESTS=1 needs the build (not DIFFII=...)"
     # format needs clang-format and portable_deps Debian's packages: neither is the point here.
     ctest_args=(--test-dir "$BUILD_DIR" -j "$JOBS" --output-on-failure -E '^(format|portable_deps)$')
     [[ -n "${TESTS_REGEX:-}" ]] && ctest_args+=(-R "$TESTS_REGEX")
