@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Bundle the core's and the CLI's build and run dependencies, LibTorch aside, from this Debian 12 machine into one
 relocatable tarball, to build `diffii` against another LibTorch on a machine that lacks Debian's packages (a GPU
-machine with a CUDA PyTorch, a cluster node): Qt 6 Core, OpenCV (core, imgproc, imgcodecs, objdetect), ICU,
+machine with a CUDA PyTorch, a cluster node): Qt 6 Core and Test, OpenCV (core, imgproc, imgcodecs, objdetect), ICU,
 libxml2, nlohmann-json and zlib, with every shared library they load.
 
     packaging/portable_deps.py [--fast] OUT.tar.xz      (--fast: light compression, for tests)
@@ -91,7 +91,7 @@ def dynsyms(path):
         version = None
         if "@" in name:
             name, version = re.split(r"@@?", name, maxsplit=1)
-        size = int(f[2], 0) if not f[2].startswith("0x") else int(f[2], 16)
+        size = int(f[2], 0)  # decimal, or hexadecimal with 0x when large
         out.append((name, version, f[3], size, f[6] != "UND"))
     return out
 
@@ -103,7 +103,6 @@ def make_stub(soname, real, importers, folder):
     for name, version, kind, size, defined in dynsyms(real):
         if not defined or name not in wanted or kind in ("NOTYPE", "SECTION", "FILE"):
             continue
-        wanted.discard(name)
         if version:
             versions.setdefault(version, []).append(name)
         if kind in ("FUNC", "IFUNC"):
@@ -193,12 +192,12 @@ def main():
             add(path, path.lstrip("/"))
             if os.path.islink(path):  # the file a dev symlink names
                 add(target, target.lstrip("/"))
-        for path in kept:  # the SONAME links, beside the files (ldconfig may name them under /lib)
-            for soname, p in bysoname.items():
-                if os.path.realpath(p) == path and soname != os.path.basename(path):
-                    link = os.path.join(tmp, "so-" + soname)
-                    os.symlink(os.path.basename(path), link)
-                    add(link, os.path.join(os.path.dirname(path), soname).lstrip("/"))
+        for soname, p in bysoname.items():  # the SONAME links, beside the files (ldconfig may name them under /lib)
+            path = os.path.realpath(p)
+            if path in keptset and soname != os.path.basename(path):
+                link = os.path.join(tmp, "so-" + soname)
+                os.symlink(os.path.basename(path), link)
+                add(link, os.path.join(os.path.dirname(path), soname).lstrip("/"))
         for soname, importers in stubs.items():
             real = os.path.realpath(bysoname[soname])
             stub = make_stub(soname, real, importers, tmp)
@@ -206,12 +205,9 @@ def main():
             link = os.path.join(tmp, "link-" + soname)
             os.symlink(soname, link)
             add(link, real.lstrip("/"))  # the versioned file name OpenCV's CMake files check
-            if soname == "libopencv_dnn.so.406":
-                dev = os.path.join(tmp, "dev-" + soname)
-                os.symlink(soname, dev)
-                add(dev, os.path.join(ARCH_LIB, "libopencv_dnn.so").lstrip("/"))
-        # Qt's build tools (moc, rcc, ...) load libQt6Core: each runs through a wrapper that points the loader at the
-        # bundle, so that a build needs no LD_LIBRARY_PATH of its own (the compiler and linker keep the system's).
+        # Qt's build tools (moc, rcc, ...) load libraries of the bundle (moc: libpcre2-16): each runs through a wrapper
+        # that points the loader at the bundle, so that a build needs no LD_LIBRARY_PATH of its own (the compiler and
+        # linker keep the system's).
         for tool in tools:
             add(tool, tool.lstrip("/") + ".bin")
             wrapper = os.path.join(tmp, "wrap-" + os.path.basename(tool))

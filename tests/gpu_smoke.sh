@@ -76,13 +76,13 @@ if [[ -z "${DIFFII:-}" ]]; then
             say "no Torch_DIR given and no python3 torch with a cmake folder: CMake's default LibTorch"
         fi
     fi
-    # CMAKE_POLICY_VERSION_MINIMUM: CMake 4 refuses packages whose files ask for policies older than 3.5.
     targets=(diffii)
     tests_flag=OFF
     if [[ "${TESTS:-0}" == 1 ]]; then
         targets+=(diffii_tests)
         tests_flag=ON
     fi
+    # CMAKE_POLICY_VERSION_MINIMUM: CMake 4 refuses packages whose files ask for policies older than 3.5.
     args=(-S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DDIFFII_BUILD_GUI=OFF "-DDIFFII_BUILD_TESTS=$tests_flag"
           -DCMAKE_POLICY_VERSION_MINIMUM=3.5)
     build_args=()
@@ -127,11 +127,13 @@ IMAGE_A=${IMAGE_A:-$ROOT/resources/emoji-birds/train/penguin/fluent-color.png}
 IMAGE_B=${IMAGE_B:-$ROOT/resources/emoji-birds/train/penguin/openmoji-color.png}
 for f in "$MODEL/model_index.json" "$IMAGE_A" "$IMAGE_B"; do [[ -f "$f" ]] || die "$f not found"; done
 
-# diffii finds the bundle's libraries by LD_LIBRARY_PATH; nothing else here does (python3 keeps its own).
-DIFFII_CMD=("$DIFFII")
-[[ -n "${DEPS_LIB:-}" ]] && DIFFII_CMD=(env "LD_LIBRARY_PATH=$DEPS_LIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$DIFFII")
+# diffii (and the tests, which run it) find the bundle's libraries by LD_LIBRARY_PATH; nothing else here does
+# (python3 keeps its own).
+BUNDLE_ENV=()
+[[ -n "${DEPS_LIB:-}" ]] && BUNDLE_ENV=(env "LD_LIBRARY_PATH=$DEPS_LIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}")
+DIFFII_CMD=("${BUNDLE_ENV[@]}" "$DIFFII")
 command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >&2
-"${DIFFII_CMD[@]}" info --system | grep -E '^(cpu|cuda|libtorch|torch):' >&2 || true
+"${DIFFII_CMD[@]}" info --system | grep -E '^(cpu|cuda):' >&2 || true
 
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/diffii-gpu-smoke.XXXXXX")
 run_pair() {  # device, output stem
@@ -186,10 +188,6 @@ if [[ "${TESTS:-0}" == 1 ]]; then
     ctest_args=(--test-dir "$BUILD_DIR" -j "$JOBS" --output-on-failure -E '^(format|portable_deps)$')
     [[ -n "${TESTS_REGEX:-}" ]] && ctest_args+=(-R "$TESTS_REGEX")
     say "tests: ctest ${ctest_args[*]}"
-    if [[ -n "${DEPS_LIB:-}" ]]; then
-        env "LD_LIBRARY_PATH=$DEPS_LIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" ctest "${ctest_args[@]}" || status=3
-    else
-        ctest "${ctest_args[@]}" || status=3
-    fi
+    "${BUNDLE_ENV[@]}" ctest "${ctest_args[@]}" || status=3
 fi
 exit $status
