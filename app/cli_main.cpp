@@ -34,6 +34,7 @@
 #include "core/io/error.h"
 #include "core/jobs/device.h"
 #include "core/jobs/precision.h"
+#include "core/jobs/progress.h"
 #include "core/jobs/slurm.h"
 #include "core/jobs/threads.h"
 #include "core/models/value_scan.h"
@@ -138,12 +139,7 @@ int runInfo(const QStringList& args) {
                           .c_str());
     if (parser.isSet(scanValues)) {
         diffii::JobContext job;  // no cancel flag: Ctrl-C ends a read-only scan at once
-        int lastTenth = -1;      // a progress line per 10%, not per tensor
-        job.onProgress = [&](const diffii::Progress& p) {
-            const int tenth = p.total > 0 ? static_cast<int>(p.done * 10 / p.total) : 10;
-            if (tenth != lastTenth) printProgress(p);
-            lastTenth = tenth;
-        };
+        job.onProgress = printProgress;
         const auto scan = diffii::scanModelValues(pos[0].toStdString(), &job);
         std::printf("\nvalues: %lld in %lld floating-point tensors of %lld files\n",
                     static_cast<long long>(scan.values), static_cast<long long>(scan.tensors),
@@ -161,11 +157,40 @@ int runInfo(const QStringList& args) {
     return 0;
 }
 
-// A single progress line on stderr, rewritten in place when stderr is a terminal.
+// "0.4 s", "45 s", "3 min 05 s", "1 h 02 min".
+std::string formatSeconds(double seconds) {
+    const long long s = static_cast<long long>(seconds + 0.5);
+    char buf[48];
+    if (seconds < 9.95)
+        std::snprintf(buf, sizeof buf, "%.1f s", seconds);
+    else if (s >= 3600)
+        std::snprintf(buf, sizeof buf, "%lld h %02lld min", s / 3600, (s % 3600) / 60);
+    else if (s >= 60)
+        std::snprintf(buf, sizeof buf, "%lld min %02lld s", s / 60, s % 60);
+    else
+        std::snprintf(buf, sizeof buf, "%lld s", s);
+    return buf;
+}
+
+// The progress line on stderr: "stage done/total detail, ETA ..." ("..., N s" when a stage ends). On a terminal it is
+// rewritten in place; in a log it is written as throttled lines (diffii::ProgressLineGate).
 void printProgress(const diffii::Progress& p) {
     static const bool tty = isatty(fileno(stderr));
-    std::fprintf(stderr, "%s%s %lld/%lld%s%s", tty ? "\r" : "", p.stage.c_str(), static_cast<long long>(p.done),
-                 static_cast<long long>(p.total), p.detail.empty() ? "" : " ", p.detail.c_str());
+    static const auto start = std::chrono::steady_clock::now();
+    static std::mutex mutex;
+    static diffii::EtaEstimator eta;
+    static diffii::ProgressLineGate gate(tty);
+    const std::lock_guard<std::mutex> lock(mutex);
+    const double now = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double left = eta.update(p, now);
+    if (!gate.pass(p, now)) return;
+    std::string timing;
+    if (p.total > 0 && p.done >= p.total)
+        timing = ", " + formatSeconds(eta.stageSeconds(now));
+    else if (left >= 0)
+        timing = ", ETA " + formatSeconds(left);
+    std::fprintf(stderr, "%s%s %lld/%lld%s%s%s", tty ? "\r" : "", p.stage.c_str(), static_cast<long long>(p.done),
+                 static_cast<long long>(p.total), p.detail.empty() ? "" : " ", p.detail.c_str(), timing.c_str());
     std::fprintf(stderr, tty ? "\033[K" : "\n");
     if (tty && p.done == p.total) std::fprintf(stderr, "\n");
 }

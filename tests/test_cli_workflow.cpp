@@ -130,6 +130,28 @@ private slots:
         QVERIFY(r.out.contains("standing on a tree branch"));
     }
 
+    // Progress to a log (QProcess reads a pipe): a stage's first and last report and one line per tenth, not one
+    // per image; the last line gives the stage's time.
+    void progressLinesInALog() {
+        const std::string data = m_tmp + "/many";
+        for (const char* cls : {"wren", "kite"}) {
+            fs::create_directories(data + "/" + cls);
+            for (int i = 0; i < 30; ++i)
+                fs::copy_file(fixture("tiny-sd1-diffii/input_0.png"),
+                              data + "/" + cls + "/" + std::to_string(i) + ".png");
+        }
+        const Run r = RUN_OK(
+            {"create", q(m_tmp + "/many-project"), "--dataset", q(data), "--model", q(m_model), "--metaclass", "bird"});
+        QCOMPARE(r.code, 0);
+        QStringList lines;
+        for (const QString& line : r.err.split(QLatin1Char('\n')))
+            if (line.startsWith(QLatin1String("validate "))) lines << line;
+        QVERIFY2(lines.size() >= 2 && lines.size() <= 12, qPrintable(lines.join(QLatin1Char('\n'))));
+        QVERIFY2(lines.first().startsWith(QLatin1String("validate 0/60 ")), qPrintable(lines.first()));
+        QVERIFY2(QRegularExpression(QStringLiteral("^validate 60/60, [0-9.]+ s$")).match(lines.last()).hasMatch(),
+                 qPrintable(lines.last()));
+    }
+
     void changedModelIsDetected() {
         // Change one config value of the model under the trained concepts: its fingerprint changes.
         const fs::path cfg = fs::path(m_model) / "scheduler" / "scheduler_config.json";

@@ -16,6 +16,7 @@
 #include "core/io/error.h"
 #include "core/io/json_config.h"
 #include "core/jobs/block_cache.h"
+#include "core/jobs/progress.h"
 #include "ui/preferences_dialog.h"
 
 namespace diffii::ui {
@@ -84,6 +85,7 @@ void EngineWorker::runJob(const QString& job, F&& body) {
     QElapsedTimer timer;
     timer.start();
     qint64 lastEmit = -1000;
+    diffii::EtaEstimator eta;
     diffii::JobContext ctx;
     ctx.cancelFlag = &m_cancel;
     ctx.onProgress = [&](const diffii::Progress& p) {
@@ -92,8 +94,7 @@ void EngineWorker::runJob(const QString& job, F&& body) {
         jp.done = p.done;
         jp.total = p.total;
         jp.detail = qs(p.detail);
-        const double elapsed = timer.elapsed() / 1000.0;
-        if (p.done > 0 && p.total > 0) jp.etaSeconds = elapsed / p.done * (p.total - p.done);
+        jp.etaSeconds = eta.update(p, timer.elapsed() / 1000.0);
         if (p.loss) Q_EMIT lossPoint(p.done, *p.loss, p.smoothedLoss.value_or(*p.loss));
         const qint64 now = timer.elapsed();
         if (now - lastEmit >= 50 || p.done == p.total) {

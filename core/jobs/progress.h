@@ -26,6 +26,71 @@ struct Progress {
     std::optional<double> smoothedLoss;
 };
 
+// Seconds left in a job's current stage, from the stage's rate since its first report. A stage starts again when its
+// name or total changes or its count goes back (the next image's steps), and a resumed stage (first report at
+// done > 0) is not credited with the earlier run's work. The clock is the caller's (seconds, monotonic).
+class EtaEstimator {
+public:
+    // -1 while unknown: the stage's first report, or no step since it.
+    double update(const Progress& p, double nowSeconds) {
+        if (p.stage != m_stage || p.total != m_total || p.done < m_lastDone) {
+            m_stage = p.stage;
+            m_total = p.total;
+            m_startDone = p.done;
+            m_startSeconds = nowSeconds;
+        }
+        m_lastDone = p.done;
+        if (p.total <= 0 || p.done <= m_startDone) return -1.0;
+        if (p.done >= p.total) return 0.0;
+        return (nowSeconds - m_startSeconds) / static_cast<double>(p.done - m_startDone) *
+               static_cast<double>(p.total - p.done);
+    }
+    // Seconds since the current stage's first report.
+    double stageSeconds(double nowSeconds) const { return nowSeconds - m_startSeconds; }
+
+private:
+    std::string m_stage;
+    int64_t m_total = -1;
+    int64_t m_startDone = 0;
+    int64_t m_lastDone = 0;
+    double m_startSeconds = 0.0;
+};
+
+// Which reports become a progress line. A terminal gets the line rewritten in place, at most ten times a second; a
+// log (a pipe, a file, a Slurm task's output) gets a stage's first and last report, one per tenth of it crossed and,
+// on slow stages, one every logSeconds while it moves, instead of a line per image or step.
+class ProgressLineGate {
+public:
+    explicit ProgressLineGate(bool terminal, double logSeconds = 30.0)
+        : m_terminal(terminal), m_logSeconds(logSeconds) {}
+
+    bool pass(const Progress& p, double nowSeconds) {
+        const bool restart = p.stage != m_stage || p.total != m_total || p.done < m_lastDone;
+        const int tenth = p.total > 0 ? static_cast<int>(p.done * 10 / p.total) : -1;
+        const bool moved = p.done != m_lastDone;
+        bool print = restart || m_lastPrint < 0 || (p.total > 0 && p.done >= p.total && moved);
+        if (!print && m_terminal) print = nowSeconds - m_lastPrint >= 0.1;
+        if (!print && !m_terminal) print = tenth != m_lastTenth || (moved && nowSeconds - m_lastPrint >= m_logSeconds);
+        m_stage = p.stage;
+        m_total = p.total;
+        m_lastDone = p.done;
+        if (print) {
+            m_lastPrint = nowSeconds;
+            m_lastTenth = tenth;
+        }
+        return print;
+    }
+
+private:
+    bool m_terminal;
+    double m_logSeconds;
+    std::string m_stage;
+    int64_t m_total = -1;
+    int64_t m_lastDone = 0;
+    int m_lastTenth = -1;
+    double m_lastPrint = -1.0;
+};
+
 // A job's link to its front-end: progress callbacks and a cancellation flag polled between steps.
 class JobContext {
 public:

@@ -1,0 +1,105 @@
+// Progress reporting (core/jobs/progress.h): the time left in a stage (the GUI's ETA and the CLI's progress line), and
+// which reports become a line on a terminal or in a log.
+#include <QtTest/QtTest>
+
+#include <string>
+#include <vector>
+
+#include "core/jobs/progress.h"
+#include "tests/test_registry.h"
+
+#if !defined(DIFFII_UNIT) && !defined(Q_MOC_RUN)
+#define DIFFII_UNIT
+#endif
+namespace DIFFII_UNIT {
+
+namespace {
+
+diffii::Progress at(const std::string& stage, int64_t done, int64_t total) {
+    diffii::Progress p;
+    p.stage = stage;
+    p.done = done;
+    p.total = total;
+    return p;
+}
+
+}  // namespace
+
+class TestProgress : public QObject {
+    Q_OBJECT
+
+private slots:
+    void etaFromTheStageRate() {
+        diffii::EtaEstimator eta;
+        QCOMPARE(eta.update(at("denoising", 0, 10), 100.0), -1.0);  // nothing done yet
+        QCOMPARE(eta.update(at("denoising", 2, 10), 104.0), 16.0);  // 2 s a step, 8 left
+        QCOMPARE(eta.update(at("denoising", 5, 10), 105.0), 5.0);   // 1 s a step on average, 5 left
+        QCOMPARE(eta.update(at("denoising", 10, 10), 110.0), 0.0);
+        QCOMPARE(eta.stageSeconds(110.0), 10.0);
+    }
+
+    // A later stage is timed from its own first report, not from the job's start.
+    void etaRestartsWithTheStage() {
+        diffii::EtaEstimator eta;
+        eta.update(at("loading", 0, 1), 0.0);
+        eta.update(at("loading", 1, 1), 60.0);
+        QCOMPARE(eta.update(at("inversion", 0, 4), 60.0), -1.0);
+        QCOMPARE(eta.update(at("inversion", 1, 4), 61.0), 3.0);
+        // The next image's steps: the count goes back to 0 under the same name.
+        QCOMPARE(eta.update(at("inversion", 0, 4), 70.0), -1.0);
+        QCOMPARE(eta.update(at("inversion", 2, 4), 74.0), 4.0);
+        // Same name, another total: another stage.
+        QCOMPARE(eta.update(at("inversion", 3, 8), 80.0), -1.0);
+        QCOMPARE(eta.update(at("inversion", 5, 8), 82.0), 3.0);
+    }
+
+    // A resumed job's first report already counts the earlier run's steps; they took no time in this run.
+    void etaOfAResumedStage() {
+        diffii::EtaEstimator eta;
+        QCOMPARE(eta.update(at("concepts", 900, 1000), 5.0), -1.0);
+        QCOMPARE(eta.update(at("concepts", 910, 1000), 15.0), 90.0);  // 1 s a step, not 15 s / 910 steps
+    }
+
+    void etaUnknownWithoutTotal() {
+        diffii::EtaEstimator eta;
+        eta.update(at("scan", 0, 0), 0.0);
+        QCOMPARE(eta.update(at("scan", 3, 0), 1.0), -1.0);
+    }
+
+    // In a log, a stage of 1000 reports becomes its first line, one per tenth and the last.
+    void logLinesPerTenth() {
+        diffii::ProgressLineGate gate(false);
+        std::vector<int64_t> printed;
+        for (int64_t i = 0; i <= 1000; ++i)
+            if (gate.pass(at("validate", i, 1000), i * 0.001)) printed.push_back(i);
+        QCOMPARE(printed, (std::vector<int64_t>{0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000}));
+        // The same last report again (a job reporting its end twice) prints nothing.
+        QVERIFY(!gate.pass(at("validate", 1000, 1000), 2.0));
+        // A new stage prints at once.
+        QVERIFY(gate.pass(at("pool", 0, 3), 2.0));
+    }
+
+    // A slow stage still writes a line every logSeconds while it moves, and none while it does not.
+    void logLinesOnASlowStage() {
+        diffii::ProgressLineGate gate(false, 30.0);
+        QVERIFY(gate.pass(at("concepts", 0, 10000), 0.0));
+        QVERIFY(!gate.pass(at("concepts", 1, 10000), 20.0));
+        QVERIFY(gate.pass(at("concepts", 2, 10000), 40.0));
+        QVERIFY(!gate.pass(at("concepts", 2, 10000), 80.0));  // no step since
+        QVERIFY(gate.pass(at("concepts", 3, 10000), 80.0));
+    }
+
+    // A terminal's line is rewritten at most ten times a second, but a stage's first and last report always show.
+    void terminalRate() {
+        diffii::ProgressLineGate gate(true);
+        int printed = 0;
+        for (int64_t i = 0; i <= 100; ++i) printed += gate.pass(at("denoising", i, 100), i * 0.01) ? 1 : 0;
+        QVERIFY2(printed >= 10 && printed <= 12, qPrintable(QString::number(printed)));
+        QVERIFY(gate.pass(at("decode", 0, 1), 1.001));
+        QVERIFY(gate.pass(at("decode", 1, 1), 1.002));
+    }
+};
+
+DIFFII_TEST_MAIN(TestProgress, None)
+}  // namespace DIFFII_UNIT
+#include "test_progress.moc"
