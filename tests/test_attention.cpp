@@ -3,12 +3,15 @@
 // the kernel's exponential against std::exp over the whole range softmax uses.
 #include <QtTest/QtTest>
 
+#include <limits>
+
 #include <cmath>
 #include <cstring>
 
 #include "core/models/attention.h"
 #include "core/models/attention_kernels.h"
 #include "tests/test_registry.h"
+#include "tests/test_support.h"
 
 #if !defined(DIFFII_UNIT) && !defined(Q_MOC_RUN)
 #define DIFFII_UNIT
@@ -21,6 +24,19 @@ torch::Tensor reference(const torch::Tensor& q, const torch::Tensor& k, const to
     const auto qd = q.to(torch::kFloat64), kd = k.to(torch::kFloat64), vd = v.to(torch::kFloat64);
     return torch::bmm(torch::softmax(torch::bmm(qd, kd.transpose(1, 2)) * scale, -1), vd);
 }
+
+// 3 head-batches of 37 queries and 29 keys: blocks of 5 query rows leave a last one of 2.
+struct BlockCase {
+    int64_t bh = 3, n = 37, m = 29, d = 8;
+    double scale = 1.0 / std::sqrt(8.0);
+    torch::Tensor q, k, v;
+    BlockCase() {
+        torch::manual_seed(23);
+        q = torch::randn({bh, n, d}) * 2;
+        k = torch::randn({bh, m, d});
+        v = torch::randn({bh, m, d});
+    }
+};
 
 }  // namespace
 
@@ -86,6 +102,60 @@ private Q_SLOTS:
         const double plainErr = (plain.to(torch::kFloat64) - expected).abs().max().item<double>();
         qInfo("max |fused - float64| %.3g, LibTorch float32 softmax %.3g", err, plainErr);
         QVERIFY2(err <= 2.0 * plainErr + 2e-6, qPrintable(QString("fused %1, plain %2").arg(err).arg(plainErr)));
+    }
+
+    // The GPU's route (LibTorch's products, queries in blocks that bound the score memory), run here on the CPU: blocks
+    // of 5 query rows and a last one of 2, a block budget under one row (one row a block), and the differentiable form
+    // with its gradient.
+    void queryBlocksMatchUnblocked() {
+        const BlockCase c;
+        const auto &q = c.q, &k = c.k, &v = c.v;
+        const int64_t bh = c.bh, m = c.m, whole = std::numeric_limits<int64_t>::max();
+        const double scale = c.scale;
+        {
+            torch::NoGradGuard noGrad;
+            const auto expected = reference(q, k, v, scale);
+            const auto unblocked = diffii::attentionInQueryBlocks(q, k, v, scale, false, whole);
+            for (const int64_t budget : {bh * m * 5, int64_t(1)}) {
+                const auto blocked = diffii::attentionInQueryBlocks(q, k, v, scale, false, budget);
+                QCOMPARE(blocked.sizes(), unblocked.sizes());
+                const double apart = (blocked - unblocked).abs().max().item<double>();
+                QVERIFY2(apart <= 1e-6, qPrintable(QString("budget %1: %2 from unblocked").arg(budget).arg(apart)));
+            }
+            const double err = (unblocked.to(torch::kFloat64) - expected).abs().max().item<double>();
+            QVERIFY2(err <= 1e-5, qPrintable(QString::number(err)));
+        }
+        // Under autograd through scaledDotProductAttention (concept learning's route): the same values, and q gets a
+        // gradient.
+        const auto qg = q.clone().requires_grad_(true);
+        const auto out = diffii::scaledDotProductAttention(qg, k, v, scale);
+        out.sum().backward();
+        QVERIFY(qg.grad().defined());
+        QVERIFY(torch::isfinite(qg.grad()).all().item<bool>());
+        torch::NoGradGuard noGrad;
+        QVERIFY((out - reference(q, k, v, scale).to(torch::kFloat32)).abs().max().item<double>() <= 1e-5);
+    }
+
+    // The same in bfloat16, q·k upcast or not.
+    void queryBlocksInBFloat16() {
+        DIFFII_REQUIRE_BF16_RUNS();
+        torch::NoGradGuard noGrad;
+        const BlockCase c;
+        const auto &q = c.q, &k = c.k, &v = c.v;
+        const int64_t bh = c.bh, m = c.m, whole = std::numeric_limits<int64_t>::max();
+        const double scale = c.scale;
+        const auto expected = reference(q, k, v, scale);
+        for (const bool upcast : {false, true}) {
+            const auto qb = q.to(torch::kBFloat16), kb = k.to(torch::kBFloat16), vb = v.to(torch::kBFloat16);
+            const auto b = diffii::attentionInQueryBlocks(qb, kb, vb, scale, upcast, bh * m * 5);
+            QCOMPARE(b.scalar_type(), torch::kBFloat16);
+            const auto u = diffii::attentionInQueryBlocks(qb, kb, vb, scale, upcast, whole);
+            // bfloat16 products of another shape may round differently: a few units in the last place (2^-8).
+            const double apart = (b.to(torch::kFloat32) - u.to(torch::kFloat32)).abs().max().item<double>();
+            QVERIFY2(apart <= 0.05, qPrintable(QString("bfloat16 upcast %1: %2").arg(upcast).arg(apart)));
+            const double berr = (b.to(torch::kFloat64) - expected).abs().max().item<double>();
+            QVERIFY2(berr <= 0.1, qPrintable(QString("bfloat16 upcast %1: %2 from float64").arg(upcast).arg(berr)));
+        }
     }
 
     // Every version this CPU can run (AVX-512, AVX2, baseline) against float64 softmax, rows of 1 to 1,031 values.

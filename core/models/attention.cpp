@@ -1,6 +1,7 @@
 #include "core/models/attention.h"
 
 #include <algorithm>
+#include <limits>
 
 #include <ATen/Parallel.h>
 
@@ -16,21 +17,43 @@ namespace {
 // Blocks of 2 Mi elements were measured 2-4x faster than one full [B*heads, N, M] score tensor for SD 1.5 at 64x64
 // latents (4096 tokens), and the peak memory no longer grows with N^2; per-thread blocks in L2 go further.
 constexpr int64_t kScoreBlockElements = int64_t(1) << 18;
+// Elements of one block of scores on a GPU: 128 Mi, 512 MiB of float32 probabilities (plus the scores in the model's
+// dtype). SD 1.5 at 512² (16 head-batches x 4,096 x 4,096) computes in two blocks; SD 2.x at 768² (10 x 9,216 x
+// 9,216: 3.4 GB of scores and as much again of probabilities at once) in seven.
+constexpr int64_t kDeviceScoreBlockElements = int64_t(1) << 27;
 }  // namespace
+
+torch::Tensor attentionInQueryBlocks(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                     double scale, bool upcastScores, int64_t maxScoreElements) {
+    const bool upcast = upcastScores && q.scalar_type() != torch::kFloat32;
+    const auto qs = upcast ? q.to(torch::kFloat32) : q;
+    const auto kt = (upcast ? k.to(torch::kFloat32) : k).transpose(1, 2);
+    auto block = [&](const torch::Tensor& qBlock) {
+        auto scores = torch::bmm(qBlock * scale, kt);
+        return torch::softmax(scores, -1, torch::kFloat32).to(v.scalar_type());
+    };
+    const int64_t bh = q.size(0), n = q.size(1), m = k.size(1);
+    const int64_t rows =
+        std::clamp<int64_t>(maxScoreElements / std::max<int64_t>(1, bh * m), 1, std::max<int64_t>(1, n));
+    if (rows >= n) return torch::bmm(block(qs), v);
+    auto out = torch::empty({bh, n, v.size(2)}, v.options());
+    for (int64_t s = 0; s < n; s += rows) {
+        const int64_t len = std::min(rows, n - s);
+        auto outBlock = out.narrow(1, s, len);
+        torch::bmm_out(outBlock, block(qs.narrow(1, s, len)), v);
+    }
+    return out;
+}
 
 torch::Tensor scaledDotProductAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                         double scale, bool upcastScores, bool upcastSoftmax) {
     const int64_t bh = q.size(0), n = q.size(1), m = k.size(1);
-    if (!q.device().is_cpu() ||
-        (torch::GradMode::is_enabled() && (q.requires_grad() || k.requires_grad() || v.requires_grad()))) {
-        // Training (concept learning): out= kernels have no autograd, so the differentiable, unblocked form; on a
-        // GPU the same (the CPU task split below is for two cores' caches).
-        const bool upcast = upcastScores && q.scalar_type() != torch::kFloat32;
-        auto qs = upcast ? q.to(torch::kFloat32) : q;
-        auto ks = upcast ? k.to(torch::kFloat32) : k;
-        auto scores = torch::bmm(qs * scale, ks.transpose(1, 2));
-        return torch::bmm(torch::softmax(scores, -1, torch::kFloat32).to(v.scalar_type()), v);
-    }
+    if (torch::GradMode::is_enabled() && (q.requires_grad() || k.requires_grad() || v.requires_grad()))
+        // Training (concept learning): out= kernels have no autograd, so the differentiable, unblocked form.
+        return attentionInQueryBlocks(q, k, v, scale, upcastScores, std::numeric_limits<int64_t>::max());
+    if (!q.device().is_cpu())
+        // A GPU: blocks of queries bound the score memory; the CPU's task split below is for two cores' caches.
+        return attentionInQueryBlocks(q, k, v, scale, upcastScores, kDeviceScoreBlockElements);
     auto out = torch::empty({bh, n, v.size(2)}, v.options());
     const bool reduced = q.scalar_type() != torch::kFloat32;
     torch::Tensor qf = q, kt = k.transpose(1, 2);

@@ -37,6 +37,12 @@ struct AttentionOptions {
 torch::Tensor scaledDotProductAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                         double scale, bool upcastScores = false, bool upcastSoftmax = false);
 
+// The same with LibTorch's products and softmax on any device, the queries taken in blocks so that one block's scores
+// ([B*heads, rows, M]) hold at most maxScoreElements (at least one query row a block). Under autograd with an unbounded
+// maximum it is the differentiable, unblocked form. The softmax is in float32 whatever the dtype.
+torch::Tensor attentionInQueryBlocks(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                     double scale, bool upcastScores, int64_t maxScoreElements);
+
 // diffusers Attention. Each projection (to_q, to_k, to_v, to_out.0) is a torch::nn::Linear that keeps diffusers'
 // parameter names; every use of a projection goes through project(), the seam where a low-rank (LoRA) delta is
 // added: y = Linear(x) + hook(x).
