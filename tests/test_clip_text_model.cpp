@@ -80,20 +80,23 @@ private slots:
     void cleanupTestCase() { std::filesystem::remove_all(m_tmp); }
 
     void readsConfig() {
+        // Against config.json and the weights file (every tensor of it a parameter of the built model).
         const auto& c = m_model->config();
-        QCOMPARE(c.vocabSize, int64_t(49408));
-        QCOMPARE(c.hiddenSize, int64_t(32));
-        QCOMPARE(c.intermediateSize, int64_t(37));
-        QCOMPARE(c.numHiddenLayers, int64_t(2));
-        QCOMPARE(c.numAttentionHeads, int64_t(4));
-        QCOMPARE(c.maxPositionEmbeddings, int64_t(77));
-        QCOMPARE(c.hiddenAct, std::string("quick_gelu"));
-        QCOMPARE(c.layerNormEps, 1e-5);
-        QCOMPARE(c.bosTokenId, int64_t(49406));
-        QCOMPARE(c.eosTokenId, int64_t(49407));
-        QCOMPARE(c.padTokenId, int64_t(49407));
-        QCOMPARE(c.projectionDim, int64_t(32));
-        QCOMPARE(diffii::parameterCount(*m_model), int64_t(1597162));
+        const auto json = diffii::readJsonFile(m_dir + "/config.json");
+        auto integer = [&](const char* key) { return json.at(key).get<int64_t>(); };
+        QCOMPARE(c.vocabSize, integer("vocab_size"));
+        QCOMPARE(c.hiddenSize, integer("hidden_size"));
+        QCOMPARE(c.intermediateSize, integer("intermediate_size"));
+        QCOMPARE(c.numHiddenLayers, integer("num_hidden_layers"));
+        QCOMPARE(c.numAttentionHeads, integer("num_attention_heads"));
+        QCOMPARE(c.maxPositionEmbeddings, integer("max_position_embeddings"));
+        QCOMPARE(c.hiddenAct, json.at("hidden_act").get<std::string>());
+        QCOMPARE(c.layerNormEps, json.at("layer_norm_eps").get<double>());
+        QCOMPARE(c.bosTokenId, integer("bos_token_id"));
+        QCOMPARE(c.eosTokenId, integer("eos_token_id"));
+        QCOMPARE(c.padTokenId, integer("pad_token_id"));
+        QCOMPARE(c.projectionDim, integer("projection_dim"));
+        QCOMPARE(diffii::parameterCount(*m_model), diffii::test::safetensorsValueCount(m_dir + "/model.safetensors"));
         QVERIFY(m_model->buffers().empty());  // no position_ids buffer
     }
 
@@ -196,8 +199,8 @@ private slots:
 
     void manifests_data() {
         QTest::addColumn<QString>("model");
-        QTest::newRow("sd15") << "sd15";
-        QTest::newRow("sd21-768v") << "sd21-768v";
+        for (const auto& model : diffii::test::fixtureSubfolders("manifests", "model_index.json"))
+            QTest::newRow(model.c_str()) << QString::fromStdString(model);
     }
 
     void manifests() {

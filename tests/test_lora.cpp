@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "core/io/error.h"
+#include "core/io/json_config.h"
 #include "core/io/safetensors.h"
 #include "core/models/lora.h"
 #include "core/models/stable_diffusion.h"
@@ -30,13 +31,25 @@ private:
     void compareCases(const std::string& what, double scale, const char* goldenSuffix) {
         diffii::SafeTensorsFile g(fixture("tiny-sd1-lora/lora_unet_outputs.safetensors"));
         torch::NoGradGuard ng;
-        for (const char* c : {"square_b2", "nonsquare_b1", "odd_b1"}) {
-            const std::string k = c;
+        // Every case of the goldens: each "<case>.sample" key with its timestep, states and outputs.
+        int cases = 0;
+        for (const auto& key : g.keys()) {
+            const std::string suffix = ".sample";
+            if (key.size() <= suffix.size() || key.compare(key.size() - suffix.size(), suffix.size(), suffix) != 0)
+                continue;
+            const std::string k = key.substr(0, key.size() - suffix.size());
+            ++cases;
             const auto out = m_sd->unet()->forward(g.tensor(k + ".sample"), g.tensor(k + ".timestep"),
                                                    g.tensor(k + ".encoder_hidden_states"));
             DIFFII_COMPARE_TENSORS(out, g.tensor(k + goldenSuffix), 1e-4,
                                    what + " " + k + " scale " + std::to_string(scale));
         }
+        QVERIFY2(cases > 0, "lora_unet_outputs.safetensors holds no <case>.sample");
+    }
+
+    // The LoRA modules the fixture's lora.json lists.
+    static size_t fixtureModules() {
+        return diffii::readJsonFile(fixture("tiny-sd1-lora/lora.json")).at("n_lora_modules").get<size_t>();
     }
 
 private slots:
@@ -50,21 +63,23 @@ private slots:
     void allConventions_data() {
         QTest::addColumn<QString>("file");
         QTest::addColumn<QString>("format");
-        QTest::newRow("diffusers") << "pytorch_lora_weights.safetensors"
-                                   << "diffusers";
-        QTest::newRow("attn_procs") << "attn_procs_format/pytorch_lora_weights.safetensors"
-                                    << "attn_procs";
-        QTest::newRow("peft") << "peft_format/pytorch_lora_weights.safetensors"
-                              << "peft";
-        QTest::newRow("kohya") << "kohya_format/lora.safetensors"
-                               << "kohya";
+        // Every file lora.json lists at the rank's own multiplier (no alpha, or alpha = rank); its convention from
+        // its folder (<convention>_format/, diffusers' own at the top).
+        const auto json = diffii::readJsonFile(fixture("tiny-sd1-lora/lora.json"));
+        const auto rank = json.at("rank").get<double>();
+        for (const auto& [file, info] : json.at("files").items()) {
+            if (info.contains("alpha") && info.at("alpha").get<double>() != rank) continue;
+            const auto slash = file.find("_format/");
+            const std::string format = slash == std::string::npos ? "diffusers" : file.substr(0, slash);
+            QTest::newRow(file.c_str()) << QString::fromStdString(file) << QString::fromStdString(format);
+        }
     }
     void allConventions() {
         QFETCH(QString, file);
         QFETCH(QString, format);
         auto lora = diffii::UNetLoraImpl::load(fixture("tiny-sd1-lora/" + file.toStdString()), *m_sd->unet());
         QCOMPARE(QString::fromStdString(lora->format), format);
-        QCOMPARE(lora->layers().size(), size_t(128));
+        QCOMPARE(lora->layers().size(), fixtureModules());
         lora->attach(*m_sd->unet(), 1.0);
         compareCases(format.toStdString(), 1.0, ".out_scale_1_0");
         lora->attach(*m_sd->unet(), 0.5);
@@ -95,7 +110,7 @@ private slots:
 
     void freshLoraIsIdentityAndTrainable() {
         auto lora = diffii::UNetLoraImpl::create(*m_sd->unet(), 10, 7);
-        QCOMPARE(lora->layers().size(), size_t(128));
+        QCOMPARE(lora->layers().size(), fixtureModules());
         int64_t n = 0;
         for (const auto& p : lora->parameters()) n += p.numel();
         QVERIFY(n > 0);

@@ -74,9 +74,10 @@ private slots:
     void matchesManifest_data() {
         QTest::addColumn<QString>("model");
         QTest::addColumn<QString>("component");
-        for (const char* model : {"sd15", "sd21-768v"})
+        for (const auto& model : diffii::test::fixtureSubfolders("manifests", "model_index.json"))
             for (const char* component : {"unet", "vae"})
-                QTest::newRow((std::string(model) + "/" + component).c_str()) << model << component;
+                QTest::newRow((model + "/" + component).c_str())
+                    << QString::fromStdString(model) << QString::fromLatin1(component);
     }
 
     void matchesManifest() {

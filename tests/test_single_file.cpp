@@ -150,10 +150,15 @@ private Q_SLOTS:
     void nameTableMatchesFullSizeManifests_data() {
         QTest::addColumn<QString>("model");
         QTest::addColumn<QString>("arch");
-        QTest::newRow("sd15") << "sd15"
-                              << "SD 1.x";
-        QTest::newRow("sd21-768v") << "sd21-768v"
-                                   << "SD 2.x";
+        // Every full-size model with a single-file manifest; its family from its diffusers configs: SD 2.x
+        // conditions on OpenCLIP ViT-H (1,024-wide text states), SD 1.x on CLIP ViT-L (768).
+        for (const auto& model : diffii::test::fixtureSubfolders("manifests", "model_index.json")) {
+            if (!std::filesystem::exists(fixture("single-file/" + model + ".single_file.json"))) continue;
+            const auto text =
+                diffii::ClipTextConfig::fromFile(fixture("manifests/" + model + "/text_encoder/config.json"));
+            QTest::newRow(model.c_str()) << QString::fromStdString(model)
+                                         << QString::fromLatin1(text.hiddenSize >= 1024 ? "SD 2.x" : "SD 1.x");
+        }
     }
 
     // The diffusers manifests are the modules built from the full-size configs (test_model_manifests); mapped

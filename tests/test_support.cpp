@@ -6,6 +6,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/io/safetensors.h"
+
 namespace diffii::test {
 
 namespace {
@@ -90,6 +92,42 @@ std::string fixturesDir() {
 bool fixturesPresent() { return std::filesystem::is_directory(fixturesDir()); }
 
 std::string fixture(const std::string& relative) { return fixturesDir() + "/" + relative; }
+
+std::vector<std::string> fixtureCases(const std::string& folder, const std::string& prefix, const std::string& suffix) {
+    std::vector<std::string> stems;
+    const std::filesystem::path dir = fixture(folder);
+    if (std::filesystem::is_directory(dir))
+        for (const auto& e : std::filesystem::directory_iterator(dir)) {
+            const std::string name = e.path().filename().string();
+            if (e.is_regular_file() && name.size() >= prefix.size() + suffix.size() && name.rfind(prefix, 0) == 0 &&
+                name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+                stems.push_back(name.substr(0, name.size() - suffix.size()));
+        }
+    std::sort(stems.begin(), stems.end());
+    if (stems.empty()) throw std::runtime_error("no fixture case " + prefix + "*" + suffix + " in " + dir.string());
+    return stems;
+}
+
+std::vector<std::string> fixtureSubfolders(const std::string& folder, const std::string& holding) {
+    std::vector<std::string> names;
+    const std::filesystem::path dir = fixture(folder);
+    if (std::filesystem::is_directory(dir))
+        for (const auto& e : std::filesystem::directory_iterator(dir))
+            if (e.is_directory() && std::filesystem::exists(e.path() / holding))
+                names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    if (names.empty()) throw std::runtime_error("no folder with " + holding + " in " + dir.string());
+    return names;
+}
+
+int64_t safetensorsValueCount(const std::string& path) {
+    const diffii::SafeTensorsFile f(path);
+    int64_t n = 0;
+    for (const auto& key : f.keys()) n += f.info(key).numel();
+    return n;
+}
+
+size_t safetensorsTensorCount(const std::string& path) { return diffii::SafeTensorsFile(path).keys().size(); }
 
 std::string makeTempDir(const std::string& tag) {
     std::string templ = (std::filesystem::temp_directory_path() / ("diffii-" + tag + "-XXXXXX")).string();

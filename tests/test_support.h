@@ -19,6 +19,17 @@ namespace diffii::test {
 std::string fixturesDir();
 bool fixturesPresent();  // fixturesDir() holds the reference fixtures (its README.md)
 std::string fixture(const std::string& relative);
+// The cases a fixture folder holds, so that a parity test takes every case of a fixture set (and another set of the
+// same format) without naming them: the stems of the files <folder>/<prefix>*<suffix>, sorted (the folder relative to
+// fixturesDir()). Throws, naming the folder and pattern, when there is none.
+std::vector<std::string> fixtureCases(const std::string& folder, const std::string& prefix,
+                                      const std::string& suffix = ".safetensors");
+// The subfolders of a fixture folder that hold the file `holding` (the full-size manifests/<model> with their
+// model_index.json), sorted; throws when there is none.
+std::vector<std::string> fixtureSubfolders(const std::string& folder, const std::string& holding);
+// The values a safetensors file holds, over all its tensors, and how many tensors.
+int64_t safetensorsValueCount(const std::string& path);
+size_t safetensorsTensorCount(const std::string& path);
 // A fresh temporary directory (removed by the OS-level tmp cleanup; tests remove what they make).
 std::string makeTempDir(const std::string& tag);
 
