@@ -149,9 +149,10 @@ private slots:
         measured(last, m_golden->tensor("unpadded.last_hidden_state"), "unpadded.last_hidden_state");
         DIFFII_COMPARE_TENSORS(last, m_golden->tensor("unpadded.last_hidden_state"), kF32Tolerance,
                                "unpadded.last_hidden_state");
-        // Causal mask: the unpadded prompt equals the first 7 positions of the padded one.
+        // Causal mask: the unpadded prompt equals the same first positions of the padded one.
         const auto padded = m_model->encode(m_golden->tensor("input_ids").slice(0, 0, 1));
-        DIFFII_COMPARE_TENSORS(last, padded.slice(1, 0, 7), 1e-5, "unpadded vs padded prefix");
+        const int64_t length = m_golden->tensor("unpadded.input_ids").size(-1);
+        DIFFII_COMPARE_TENSORS(last, padded.slice(1, 0, length), 1e-5, "unpadded vs padded prefix");
     }
 
     void legacyEosPooling() {
@@ -164,12 +165,13 @@ private slots:
         diffii::loadStateDict(*legacy, {m_dir + "/model.safetensors"}, diffii::clipTextLoadOptions());
         const auto out = legacy->forward(m_golden->tensor("input_ids"));
         DIFFII_COMPARE_TENSORS(out.pooled, m_golden->tensor("pooler_output"), kF32Tolerance, "legacy pooler_output");
-        // With an added token (id 49408 > EOS, as Diff-II's placeholder) the two rules differ: the legacy rule
-        // pools at the placeholder, as transformers does for such configs.
-        legacy->resizeTokenEmbeddings(49409);
+        // With an added token (id = the vocabulary size > EOS, as Diff-II's placeholder) the two rules differ: the
+        // legacy rule pools at the placeholder, as transformers does for such configs.
+        const auto& c = m_model->config();
+        legacy->resizeTokenEmbeddings(c.vocabSize + 1);
         ClipTextModel modern = diffii::loadClipTextModel(m_dir);
-        modern->resizeTokenEmbeddings(49409);
-        const auto ids = torch::tensor({int64_t(49406), int64_t(49408), int64_t(49407), int64_t(49407)}).unsqueeze(0);
+        modern->resizeTokenEmbeddings(c.vocabSize + 1);
+        const auto ids = torch::tensor({c.bosTokenId, c.vocabSize, c.eosTokenId, c.eosTokenId}).unsqueeze(0);
         const auto legacyOut = legacy->forward(ids);
         const auto modernOut = modern->forward(ids);
         QVERIFY(torch::equal(legacyOut.pooled[0], legacyOut.lastHiddenState[0][1]));
@@ -258,20 +260,26 @@ private slots:
     }
 
     void placeholderTokenMatchesDiffIi() {
-        // Diff-II adds <bird-0> (id 49408): resize_token_embeddings(49409), then sets that row.
+        // Diff-II adds its placeholder token after the vocabulary (diffii.json: its id and the rows after
+        // resize_token_embeddings), then sets that row.
+        const auto json = diffii::readJsonFile(diffii::test::fixture("tiny-sd1-diffii/diffii.json"));
+        const auto id = json.at("placeholder_token_id").get<int64_t>();
+        const auto rows = json.at("text_encoder_rows_after_resize").get<int64_t>();
         ClipTextModel model = diffii::loadClipTextModel(m_dir);
+        const int64_t vocab = model->config().vocabSize, width = model->config().hiddenSize;
+        QCOMPARE(id, vocab);
         const auto before = model->tokenEmbeddingWeight().clone();
         const auto weightRef = model->tokenEmbeddingWeight();
-        model->resizeTokenEmbeddings(49409);
-        QCOMPARE(model->config().vocabSize, int64_t(49409));
-        QCOMPARE(weightRef.size(0), int64_t(49409));  // the same parameter, resized in place
-        QCOMPARE(diffii::stateDictShapes(*model).front().second, (std::vector<int64_t>{49409, 32}));
-        QVERIFY(torch::equal(model->tokenEmbeddingWeight().slice(0, 0, 49408), before));
+        model->resizeTokenEmbeddings(rows);
+        QCOMPARE(model->config().vocabSize, rows);
+        QCOMPARE(weightRef.size(0), rows);  // the same parameter, resized in place
+        QCOMPARE(diffii::stateDictShapes(*model).front().second, (std::vector<int64_t>{rows, width}));
+        QVERIFY(torch::equal(model->tokenEmbeddingWeight().slice(0, 0, vocab), before));
 
         diffii::SafeTensorsFile ref(diffii::test::fixture("tiny-sd1-diffii/diffii.safetensors"));
         {
             torch::NoGradGuard noGrad;
-            model->tokenEmbeddingWeight()[49408].copy_(ref.tensor("placeholder.embedding"));
+            model->tokenEmbeddingWeight()[id].copy_(ref.tensor("placeholder.embedding"));
         }
         torch::NoGradGuard noGrad;
         for (const char* which : {"cond", "cond_suffix", "uncond"}) {
@@ -280,7 +288,7 @@ private slots:
             measured(model->encode(ids), expected, std::string("diffii text.") + which);
             DIFFII_COMPARE_TENSORS(model->encode(ids), expected, kF32Tolerance, std::string("text.") + which);
         }
-        QVERIFY((ref.tensor("input_ids.cond") == 49408).any().item<bool>());
+        QVERIFY((ref.tensor("input_ids.cond") == id).any().item<bool>());
     }
 
     void resizeInitialisation() {
@@ -288,10 +296,11 @@ private slots:
         auto gen1 = at::make_generator<at::CPUGeneratorImpl>(123);
         auto gen2 = at::make_generator<at::CPUGeneratorImpl>(123);
         ClipTextModel other(m_model->config());
-        model->resizeTokenEmbeddings(49408 + 1000, gen1);
-        other->resizeTokenEmbeddings(49408 + 1000, gen2);
-        const auto rows = model->tokenEmbeddingWeight().slice(0, 49408);
-        QVERIFY(torch::equal(rows, other->tokenEmbeddingWeight().slice(0, 49408)));
+        const int64_t vocab = m_model->config().vocabSize;
+        model->resizeTokenEmbeddings(vocab + 1000, gen1);
+        other->resizeTokenEmbeddings(vocab + 1000, gen2);
+        const auto rows = model->tokenEmbeddingWeight().slice(0, vocab);
+        QVERIFY(torch::equal(rows, other->tokenEmbeddingWeight().slice(0, vocab)));
         // transformers 4.36: torch's default nn.Embedding init, N(0, 1).
         QVERIFY(std::abs(rows.std().item<double>() - 1.0) < 0.03);
         QVERIFY(std::abs(rows.mean().item<double>()) < 0.03);
@@ -306,7 +315,12 @@ private slots:
         torch::NoGradGuard noGrad;
         expectError([&] { m_model->encode(torch::zeros({77}, torch::kLong)); }, {"[77]"});
         expectError([&] { m_model->encode(torch::zeros({1, 78}, torch::kLong)); }, {"78", "max_position_embeddings"});
-        expectError([&] { m_model->encode(torch::full({1, 3}, 49408, torch::kLong)); }, {"49408", "vocabulary"});
+        const int64_t vocab = m_model->config().vocabSize;
+        expectError(
+            [&] {
+                m_model->encode(torch::full({1, 3}, vocab, torch::kLong));
+            },
+            {std::to_string(vocab), "vocabulary"});
         expectError([&] { m_model->encode(torch::full({1, 3}, -1, torch::kLong)); }, {"-1"});
         expectError([&] { m_model->encode(torch::zeros({1, 3}, torch::kFloat32)); }, {"integer"});
         // int32 ids are accepted.

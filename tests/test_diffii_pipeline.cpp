@@ -8,6 +8,7 @@
 #include "core/diffii/circle_interpolation.h"
 #include "core/diffii/textual_inversion.h"
 #include "core/io/image.h"
+#include "core/io/json_config.h"
 #include "core/io/safetensors.h"
 #include "core/jobs/threads.h"
 #include "core/models/lora.h"
@@ -25,28 +26,80 @@ namespace DIFFII_UNIT {
 
 using diffii::test::fixture;
 
+namespace {
+
+// What a reference folder's diffii.json says the chain ran: the model, LoRA and placeholder embedding (paths resolved
+// against the folder), the prompts, and the inversion's and the denoising's settings.
+struct ChainCase {
+    std::string dir, model, lora, embedding;
+    std::string placeholder;
+    int64_t placeholderId = 0, rowsAfterResize = 0;
+    std::string prompt, suffix;
+    int invertSteps = 0, steps = 0;
+    double invertGuidance = 1.0, guidance = 1.0, split = 0.0;
+    std::vector<std::vector<bool>> suffixedSteps;  // per output: which denoising steps used the suffixed prompt
+
+    static ChainCase read(const std::string& dir) {
+        namespace fs = std::filesystem;
+        const auto j = diffii::readJsonFile(dir + "/diffii.json");
+        ChainCase c;
+        c.dir = dir;
+        c.model = fs::weakly_canonical(fs::path(dir) / j.at("model_dir").get<std::string>()).string();
+        if (!j.at("lora").is_null()) {
+            // "<relative path>, loaded with ..."
+            const auto text = j.at("lora").get<std::string>();
+            c.lora = fs::weakly_canonical(fs::path(dir) / text.substr(0, text.find(','))).string();
+        }
+        c.placeholder = j.at("placeholder_token").get<std::string>();
+        c.placeholderId = j.at("placeholder_token_id").get<int64_t>();
+        c.rowsAfterResize = j.at("text_encoder_rows_after_resize").get<int64_t>();
+        // The placeholder's embedding, <token without brackets>.embedding.safetensors, in the folder or above it.
+        const std::string stem = c.placeholder.substr(1, c.placeholder.size() - 2) + ".embedding.safetensors";
+        for (fs::path d = dir; c.embedding.empty() && !d.empty() && d != d.parent_path(); d = d.parent_path())
+            if (fs::exists(d / stem)) c.embedding = (d / stem).string();
+        if (c.embedding.empty()) throw std::runtime_error(dir + ": no " + stem + " in it or above it");
+        c.prompt = j.at("prompt").get<std::string>();
+        const auto suffixed = j.at("prompt_suffixed").get<std::string>();
+        if (suffixed.rfind(c.prompt + " ", 0) != 0)
+            throw std::runtime_error(dir + "/diffii.json: prompt_suffixed does not extend prompt");
+        c.suffix = suffixed.substr(c.prompt.size() + 1);
+        c.invertSteps = j.at("inversion").at("num_inference_steps").get<int>();
+        c.invertGuidance = j.at("inversion").at("guidance_scale").get<double>();
+        c.steps = j.at("denoise").at("num_inference_steps").get<int>();
+        c.guidance = j.at("denoise").at("guidance_scale").get<double>();
+        c.split = j.at("denoise").at("strength_s").get<double>();
+        const auto& used = j.at("denoise").at("prompt_used_per_step");
+        for (size_t k = 0; k < j.at("outputs_png").size(); ++k) {
+            std::vector<bool> steps;
+            for (const auto& p : used.at(std::to_string(k))) steps.push_back(p.get<std::string>() == "suffixed");
+            c.suffixedSteps.push_back(steps);
+        }
+        return c;
+    }
+};
+
+}  // namespace
+
 class TestDiffiiPipeline : public QObject {
     Q_OBJECT
 
 private:
-    void runChain(const std::string& dir, bool withLora) {
-        auto sd = diffii::StableDiffusion::load(fixture("tiny-sd1"));
-        if (withLora) {
-            auto lora = diffii::UNetLoraImpl::load(
-                fixture("tiny-sd1-lora/attn_procs_format/pytorch_lora_weights.safetensors"), *sd->unet());
+    void runChain(const std::string& dir) {
+        const auto c = ChainCase::read(dir);
+        auto sd = diffii::StableDiffusion::load(c.model);
+        if (!c.lora.empty()) {
+            auto lora = diffii::UNetLoraImpl::load(c.lora, *sd->unet());
             lora->attach(*sd->unet(), 1.0);
         }
-        const auto added = diffii::loadTextualInversion(fixture("tiny-sd1-diffii/bird-0.embedding.safetensors"),
-                                                        sd->tokenizer(), *sd->textEncoder());
-        QCOMPARE(added, std::vector<std::string>{"<bird-0>"});
-        QCOMPARE(sd->tokenizer().tokenId("<bird-0>"), int64_t(49408));
-        QCOMPARE(sd->textEncoder()->tokenEmbeddingWeight().size(0), int64_t(49409));
+        const auto added = diffii::loadTextualInversion(c.embedding, sd->tokenizer(), *sd->textEncoder());
+        QCOMPARE(added, std::vector<std::string>{c.placeholder});
+        QCOMPARE(sd->tokenizer().tokenId(c.placeholder), c.placeholderId);
+        QCOMPARE(sd->textEncoder()->tokenEmbeddingWeight().size(0), c.rowsAfterResize);
 
         diffii::SafeTensorsFile g(dir + "/diffii.safetensors");
-        const std::string prompt = "a photo of a <bird-0> bird";
-        const auto ids = sd->tokenizer().encodePadded(prompt);
+        const auto ids = sd->tokenizer().encodePadded(c.prompt);
         QVERIFY(torch::equal(torch::tensor(ids).unsqueeze(0), g.tensor("input_ids.cond")));
-        const auto prompts = diffii::encodePrompts(*sd, prompt, "standing on a tree branch");
+        const auto prompts = diffii::encodePrompts(*sd, c.prompt, c.suffix);
         DIFFII_COMPARE_TENSORS(prompts.plain, g.tensor("text.cond"), 1e-4, "text.cond");
         DIFFII_COMPARE_TENSORS(prompts.suffixed, g.tensor("text.cond_suffix"), 1e-4, "text.cond_suffix");
         DIFFII_COMPARE_TENSORS(prompts.uncond, g.tensor("text.uncond"), 1e-4, "text.uncond");
@@ -54,18 +107,18 @@ private:
         torch::Tensor z[2], x0s[2];
         for (int k = 0; k < 2; ++k) {
             const auto ks = std::to_string(k);
-            const auto image = diffii::loadImageRgb(fixture("tiny-sd1-diffii/input_" + ks + ".png"));
+            const auto image = diffii::loadImageRgb(dir + "/input_" + ks + ".png");
             DIFFII_COMPARE_TENSORS(image.unsqueeze(0), g.tensor("images.input_" + ks), 0.0, "images.input_" + ks);
             const auto x0 = diffii::encodeImageToLatent(*sd, image);
             DIFFII_COMPARE_TENSORS(x0, g.tensor("x0." + ks), 1e-4, "x0." + ks);
             x0s[k] = x0;
             diffii::InversionTrace trace;
             diffii::InversionSettings inv;
-            inv.steps = 10;
-            inv.guidance = 1.0;
+            inv.steps = c.invertSteps;
+            inv.guidance = c.invertGuidance;
             z[k] = diffii::ddimInvert(*sd, x0, prompts, inv, nullptr, &trace);
-            QCOMPARE(trace.noisePreds.size(), size_t(10));
-            for (int i = 0; i < 10; ++i) {
+            QCOMPARE(trace.noisePreds.size(), size_t(c.invertSteps));
+            for (int i = 0; i < c.invertSteps; ++i) {
                 const auto is = std::to_string(i);
                 DIFFII_COMPARE_TENSORS(trace.noisePreds[i], g.tensor("inversion." + ks + ".noise_pred." + is), 1e-4,
                                        "inversion." + ks + ".noise_pred." + is);
@@ -79,13 +132,13 @@ private:
         // Both images as one batch (what `diffii pair` does), without and with guidance: the same inversions up to
         // the summation order of batch-size-dependent kernels (seen: 1.5e-5 after 10 guided steps), within the
         // reference bound.
-        for (const double guidance : {1.0, 2.0}) {
+        for (const double guidance : {c.invertGuidance, c.invertGuidance + 1.0}) {
             diffii::InversionSettings inv;
-            inv.steps = 10;
+            inv.steps = c.invertSteps;
             inv.guidance = guidance;
             const auto both = diffii::ddimInvert(*sd, torch::cat({x0s[0], x0s[1]}), prompts, inv);
             for (int k = 0; k < 2; ++k) {
-                const auto alone = guidance == 1.0 ? z[k] : diffii::ddimInvert(*sd, x0s[k], prompts, inv);
+                const auto alone = guidance == c.invertGuidance ? z[k] : diffii::ddimInvert(*sd, x0s[k], prompts, inv);
                 DIFFII_COMPARE_TENSORS(
                     both.narrow(0, k, 1), alone, 1e-4,
                     "batched inversion " + std::to_string(k) + ", guidance " + std::to_string(guidance));
@@ -94,7 +147,7 @@ private:
 
         const double theta = diffii::circleTheta(z[0], z[1]);
         QVERIFY2(std::abs(theta - g.tensor("slerp.theta").item<double>()) < 1e-5, "slerp.theta");
-        for (int j = 0; j < 2; ++j) {
+        for (size_t j = 0; j < c.suffixedSteps.size(); ++j) {
             const auto js = std::to_string(j);
             const double alpha = g.tensor("slerp." + js + ".alpha").item<double>();
             const auto interp = diffii::circleInterpolate(z[0], z[1], alpha);
@@ -102,15 +155,13 @@ private:
             DIFFII_COMPARE_TENSORS(interp.z, g.tensor("slerp." + js + ".z"), 1e-4, "slerp." + js + ".z");
 
             diffii::DenoiseSettings den;
-            den.steps = 10;
-            den.guidance = 7.5;
-            den.split = 0.3;
+            den.steps = c.steps;
+            den.guidance = c.guidance;
+            den.split = c.split;
             diffii::DenoiseTrace trace;
             const auto latents = diffii::denoiseTwoStage(*sd, interp.z, prompts, den, nullptr, &trace);
-            const std::vector<bool> expectSuffixed = {true,  true,  true,  false, false,
-                                                      false, false, false, false, false};
-            QCOMPARE(trace.suffixed, expectSuffixed);
-            for (int i = 0; i < 10; ++i) {
+            QCOMPARE(trace.suffixed, c.suffixedSteps[j]);
+            for (int i = 0; i < c.steps; ++i) {
                 const auto is = std::to_string(i);
                 const auto ref = g.tensor("denoise." + js + ".latents." + std::to_string(i + 1));
                 // Tolerance relative to the step's latent magnitude (README: 1e-4 of max|latent|).
@@ -133,46 +184,46 @@ private:
 
     // `diffii pair` is the contract researchers script against: the same chain from outside. modelArgs replace the
     // tiny-sd1 folder (a single file and its options).
-    void runCliPair(const std::string& dir, bool withLora, int j, const QStringList& modelArgs = {}) {
+    void runCliPair(const std::string& dir, int j, const QStringList& modelArgs = {}) {
+        const auto c = ChainCase::read(dir);
         diffii::SafeTensorsFile g(dir + "/diffii.safetensors");
         const double alpha = g.tensor("slerp." + std::to_string(j) + ".alpha").item<double>();
         const auto tmp = diffii::test::makeTempDir("pair");
+        auto q = [](const std::string& v) { return QString::fromStdString(v); };
         QStringList args = {"pair",
                             "--model",
-                            QString::fromStdString(fixture("tiny-sd1")),
+                            q(c.model),
                             "--embeddings",
-                            QString::fromStdString(fixture("tiny-sd1-diffii/bird-0.embedding.safetensors")),
+                            q(c.embedding),
                             "--image",
-                            QString::fromStdString(fixture("tiny-sd1-diffii/input_0.png")),
+                            q(dir + "/input_0.png"),
                             "--image",
-                            QString::fromStdString(fixture("tiny-sd1-diffii/input_1.png")),
+                            q(dir + "/input_1.png"),
                             "--prompt",
-                            "a photo of a <bird-0> bird",
+                            q(c.prompt),
                             "--suffix",
-                            "standing on a tree branch",
+                            q(c.suffix),
                             "--alpha",
                             QString::number(alpha, 'g', 17),
                             "--split",
-                            "0.3",
+                            QString::number(c.split, 'g', 17),
                             "--steps",
-                            "10",
+                            QString::number(c.steps),
                             "--invert-steps",
-                            "10",
+                            QString::number(c.invertSteps),
                             "--guidance",
-                            "7.5",
+                            QString::number(c.guidance, 'g', 17),
                             "--invert-guidance",
-                            "1.0",
+                            QString::number(c.invertGuidance, 'g', 17),
                             "--out",
-                            QString::fromStdString(tmp + "/out.png"),
+                            q(tmp + "/out.png"),
                             "--raw",
-                            QString::fromStdString(tmp + "/raw.safetensors")};
+                            q(tmp + "/raw.safetensors")};
         if (!modelArgs.isEmpty()) {
             args[2] = modelArgs[0];
             args << modelArgs.mid(1);
         }
-        if (withLora)
-            args << "--lora"
-                 << QString::fromStdString(fixture("tiny-sd1-lora/attn_procs_format/pytorch_lora_weights.safetensors"));
+        if (!c.lora.empty()) args << "--lora" << q(c.lora);
         const auto run = diffii::test::runDiffii(args);
         QVERIFY2(run.code == 0, qPrintable(run.err));
         diffii::SafeTensorsFile raw(tmp + "/raw.safetensors");
@@ -189,28 +240,29 @@ private:
 private slots:
     void initTestCase() { DIFFII_REQUIRE_FIXTURES(); }
 
-    void cliPairMatchesReference() { runCliPair(fixture("tiny-sd1-diffii"), false, 1); }
-    void cliPairMatchesReferenceWithLora() { runCliPair(fixture("tiny-sd1-diffii/with_lora"), true, 0); }
+    void cliPairMatchesReference() { runCliPair(fixture("tiny-sd1-diffii"), 1); }
+    void cliPairMatchesReferenceWithLora() { runCliPair(fixture("tiny-sd1-diffii/with_lora"), 0); }
     // The same weights as a single file (original layout) with the folder's configs give the same image.
     void cliPairMatchesReferenceFromSingleFile() {
-        runCliPair(fixture("tiny-sd1-diffii"), false, 1,
+        runCliPair(fixture("tiny-sd1-diffii"), 1,
                    {QString::fromStdString(fixture("single-file/tiny-sd1.safetensors")), "--model-config",
                     QString::fromStdString(fixture("tiny-sd1"))});
     }
 
-    void matchesReference() { runChain(fixture("tiny-sd1-diffii"), false); }
-    void matchesReferenceWithLora() { runChain(fixture("tiny-sd1-diffii/with_lora"), true); }
+    void matchesReference() { runChain(fixture("tiny-sd1-diffii")); }
+    void matchesReferenceWithLora() { runChain(fixture("tiny-sd1-diffii/with_lora")); }
     // A small model computes each guidance batch as two halves (splitGuidanceBatch), at once on two threads when it
     // computes on one LibTorch thread and there are two cores (halvesOnTwoThreads): the same chain, the same bounds,
     // and the same bits as the halves one after the other (what a one-CPU cluster task computes).
     void matchesReferenceWithHalvesOnTwoThreads() {
         const int every = diffii::configureComputeThreads();
         if (every < 2) QSKIP("one core: the halves never run at once");
-        QCOMPARE(diffii::configureThreadsForModel(2'446'788), 1);
-        QVERIFY(diffii::splitGuidanceBatch(2'446'788));
-        QVERIFY(diffii::halvesOnTwoThreads());
-        runChain(fixture("tiny-sd1-diffii"), false);
         auto sd = diffii::StableDiffusion::load(fixture("tiny-sd1"));
+        const int64_t parameters = sd->unetConfig().parameterCount();
+        QCOMPARE(diffii::configureThreadsForModel(parameters), 1);
+        QVERIFY(diffii::splitGuidanceBatch(parameters));
+        QVERIFY(diffii::halvesOnTwoThreads());
+        runChain(fixture("tiny-sd1-diffii"));
         const auto prompts = diffii::encodePrompts(*sd, "a photo of a bird", "in the snow");
         torch::manual_seed(3);
         const auto z = torch::randn({1, 4, 16, 16});
