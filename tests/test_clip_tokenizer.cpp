@@ -90,12 +90,21 @@ private slots:
     void cleanupTestCase() { std::filesystem::remove_all(m_dir); }
 
     void loadsRealVocabulary() {
-        QCOMPARE(m_tok->size(), size_t(49408));
-        QCOMPARE(m_tok->bosId(), int64_t(49406));
-        QCOMPARE(m_tok->eosId(), int64_t(49407));
-        QCOMPARE(m_tok->padId(), int64_t(49407));
-        QCOMPARE(m_tok->unkId(), int64_t(49407));
-        QCOMPARE(m_tok->maxLength(), 77);
+        // Sizes and special ids from the folder's vocab.json, special_tokens_map.json and tokenizer_config.json;
+        // the encoding below is CLIP's BPE, the same in every SD 1.x/2.x folder.
+        const auto vocab = diffii::readJsonFile(tokenizerDir() + "/vocab.json");
+        const auto special = diffii::readJsonFile(tokenizerDir() + "/special_tokens_map.json");
+        const auto config = diffii::readJsonFile(tokenizerDir() + "/tokenizer_config.json");
+        auto idOf = [&](const char* key) {
+            const auto& t = special.at(key);
+            return vocab.at(t.is_string() ? t.get<std::string>() : t.at("content").get<std::string>()).get<int64_t>();
+        };
+        QCOMPARE(m_tok->size(), vocab.size());
+        QCOMPARE(m_tok->bosId(), idOf("bos_token"));
+        QCOMPARE(m_tok->eosId(), idOf("eos_token"));
+        QCOMPARE(m_tok->padId(), idOf("pad_token"));
+        QCOMPARE(m_tok->unkId(), idOf("unk_token"));
+        QCOMPARE(m_tok->maxLength(), config.at("model_max_length").get<int>());
         QCOMPARE(m_tok->encode("a photo of a cat"), (std::vector<int64_t>{49406, 320, 1125, 539, 320, 2368, 49407}));
         QCOMPARE(m_tok->tokenId("cat</w>"), int64_t(2368));
     }
@@ -112,7 +121,7 @@ private slots:
         QCOMPARE(tok.maxLength(), doc.at("model_max_length").get<int>());
 
         const auto& cases = doc.at("cases");
-        QCOMPARE(cases.size(), size_t(30));
+        QVERIFY(!cases.empty());
         int failures = 0;
         for (const auto& c : cases) {
             const std::string text = c.at("text").get<std::string>();

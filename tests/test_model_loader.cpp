@@ -89,9 +89,15 @@ private slots:
     void cleanupTestCase() { fs::remove_all(m_tmp); }
 
     void loadsTinyModelStrictly() {
-        auto sd = diffii::StableDiffusion::load(diffii::test::fixture("tiny-sd1"));
-        QCOMPARE(sd->vaeScaleFactor(), int64_t(2));
-        QCOMPARE(sd->nativeImageSize(), int64_t(32));
+        const std::string dir = diffii::test::fixture("tiny-sd1");
+        auto sd = diffii::StableDiffusion::load(dir);
+        // From the configs: 2^(VAE blocks - 1), the UNet's sample size in pixels, the scheduler's settings.
+        const auto vae = diffii::readJsonFile(dir + "/vae/config.json");
+        const auto unet = diffii::readJsonFile(dir + "/unet/config.json");
+        const auto scheduler = diffii::readJsonFile(dir + "/scheduler/scheduler_config.json");
+        const int64_t factor = int64_t(1) << (vae.at("block_out_channels").size() - 1);
+        QCOMPARE(sd->vaeScaleFactor(), factor);
+        QCOMPARE(sd->nativeImageSize(), unet.at("sample_size").get<int64_t>() * factor);
         QCOMPARE(sd->tokenizer().encode("a photo of a cat"),
                  (std::vector<int64_t>{49406, 320, 1125, 539, 320, 2368, 49407}));
         // The text conditioning equals the golden last_hidden_state of the same padded prompt.
@@ -100,8 +106,8 @@ private slots:
         torch::NoGradGuard g;
         const auto out = sd->textEncoder()->forward(ids).lastHiddenState;
         DIFFII_COMPARE_TENSORS(out, golden.tensor("unpadded.last_hidden_state"), 1e-4, "text encoder via loader");
-        QVERIFY(!sd->schedulerConfig().clipSample);
-        QCOMPARE(sd->schedulerConfig().stepsOffset, int64_t(1));
+        QCOMPARE(sd->schedulerConfig().clipSample, scheduler.at("clip_sample").get<bool>());
+        QCOMPARE(sd->schedulerConfig().stepsOffset, scheduler.at("steps_offset").get<int64_t>());
     }
 
     void loadsInBfloat16() {
@@ -122,7 +128,8 @@ private slots:
         s.deferUNet = true;
         auto sd = diffii::StableDiffusion::load(diffii::test::fixture("tiny-sd1"), s);
         QVERIFY(!sd->hasUNet());
-        QCOMPARE(sd->nativeImageSize(), int64_t(32));
+        QCOMPARE(sd->nativeImageSize(),
+                 diffii::StableDiffusion::load(diffii::test::fixture("tiny-sd1"))->nativeImageSize());
         QCOMPARE(sd->unetConfig().parameterCount(), diffii::test::safetensorsValueCount(diffii::test::fixture(
                                                         "tiny-sd1/unet/diffusion_pytorch_model.safetensors")));
         sd->loadUNet();
@@ -305,7 +312,7 @@ private slots:
         auto sd = diffii::StableDiffusion::load(dir);
         const auto files = diffii::locateComponent(dir, "text_encoder");
         QCOMPARE(files.weightFiles.size(), size_t(2));
-        QCOMPARE(sd->encodePrompt("a cat").size(2), int64_t(32));
+        QCOMPARE(sd->encodePrompt("a cat").size(2), sd->textEncoder()->config().hiddenSize);
     }
 
     void cliInfoReportsComponents() {
