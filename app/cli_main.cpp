@@ -12,6 +12,7 @@
 #include <optional>
 #include <thread>
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <QCommandLineParser>
@@ -189,10 +190,24 @@ void printProgress(const diffii::Progress& p) {
         timing = ", " + formatSeconds(eta.stageSeconds(now));
     else if (left >= 0)
         timing = ", ETA " + formatSeconds(left);
-    std::fprintf(stderr, "%s%s %lld/%lld%s%s%s", tty ? "\r" : "", p.stage.c_str(), static_cast<long long>(p.done),
-                 static_cast<long long>(p.total), p.detail.empty() ? "" : " ", p.detail.c_str(), timing.c_str());
-    std::fprintf(stderr, tty ? "\033[K" : "\n");
-    if (tty && p.done == p.total) std::fprintf(stderr, "\n");
+    std::string line = p.stage + " " + std::to_string(p.done) + "/" + std::to_string(p.total) +
+                       (p.detail.empty() ? "" : " " + p.detail) + timing;
+    if (!tty) {
+        std::fprintf(stderr, "%s\n", line.c_str());
+        return;
+    }
+    // A line wider than the terminal would wrap, and \r would then rewrite only its last row: the detail is cut
+    // (at a UTF-8 character boundary), the timing kept.
+    winsize ws{};
+    const size_t columns = ioctl(fileno(stderr), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col : 0;
+    if (columns > 0 && line.size() >= columns) {
+        size_t keep = columns > timing.size() + 4 ? columns - timing.size() - 4 : 0;
+        while (keep > 0 && (static_cast<unsigned char>(line[keep]) & 0xC0) == 0x80) --keep;
+        line = line.substr(0, keep) + "..." + timing;
+        if (line.size() >= columns) line.resize(columns - 1);
+    }
+    std::fprintf(stderr, "\r%s\033[K", line.c_str());
+    if (p.done == p.total) std::fprintf(stderr, "\n");
 }
 
 double parseDouble(const QCommandLineParser& parser, const QString& name) {

@@ -46,22 +46,6 @@ namespace fs = std::filesystem;
 using diffii::bench::Clock;
 using diffii::bench::since;
 
-namespace {
-
-diffii::JobContext progressLine() {
-    diffii::JobContext job;
-    job.onProgress = [last = std::string()](const diffii::Progress& p) mutable {
-        if (p.done == p.total || p.done % 50 == 0 || p.stage != last) {
-            std::fprintf(stderr, "  %s %lld/%lld %s\n", p.stage.c_str(), static_cast<long long>(p.done),
-                         static_cast<long long>(p.total), p.detail.c_str());
-            last = p.stage;
-        }
-    };
-    return job;
-}
-
-}  // namespace
-
 int main(int, char** argv) {
     diffii::prepareProcess(argv);  // first: it may start the program again
     try {
@@ -189,7 +173,7 @@ int main(int, char** argv) {
         std::printf("bench_demo: %d threads, %s, project %s%s\n", threads, bf16 ? "bfloat16" : "precision auto",
                     dir.c_str(), shipped ? ", shipped concepts and pool" : "");
         diffii::prepareDemoProject(dir, res, /*installConcepts=*/shipped);
-        auto job = progressLine();
+        auto job = diffii::bench::progressLog();
         auto session = diffii::ProjectSession::open(dir, precision);
         auto settings = session->settings();
         settings.conceptsPrecision = precision;

@@ -9,15 +9,42 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/jobs/block_cache.h"
 #include "core/jobs/precision.h"
+#include "core/jobs/progress.h"
 
 namespace diffii::bench {
 
 using Clock = std::chrono::steady_clock;
+
+// A job whose progress goes to stderr as a log does (core/jobs/progress.h: a stage's first and last line, one per
+// tenth, one every 30 s on slow stages), indented under the benchmark's own lines.
+inline JobContext progressLog() {
+    struct State {
+        Clock::time_point start = Clock::now();
+        EtaEstimator eta;
+        ProgressLineGate gate{false};
+    };
+    JobContext job;
+    job.onProgress = [state = std::make_shared<State>()](const Progress& p) {
+        const double now = std::chrono::duration<double>(Clock::now() - state->start).count();
+        const double left = state->eta.update(p, now);
+        if (!state->gate.pass(p, now)) return;
+        std::fprintf(stderr, "  %s %lld/%lld %s", p.stage.c_str(), static_cast<long long>(p.done),
+                     static_cast<long long>(p.total), p.detail.c_str());
+        if (p.total > 0 && p.done >= p.total)
+            std::fprintf(stderr, " (%.1f s)\n", state->eta.stageSeconds(now));
+        else if (left >= 0)
+            std::fprintf(stderr, " (ETA %.0f s)\n", left);
+        else
+            std::fprintf(stderr, "\n");
+    };
+    return job;
+}
 
 // The integer in environment variable `name`, or fallback when it is unset or empty.
 inline int envInt(const char* name, int fallback) {

@@ -70,14 +70,7 @@ int main(int, char** argv) {
         const int shots = std::stoi(shotText);
         const auto projectDir = prepareDemoProject(root + "/project-" + shotText + "shot", res, shots == 5);
         auto session = ProjectSession::open(projectDir);
-        JobContext job;
-        job.onProgress = [](const Progress& p) {
-            static auto last = bench::Clock::now();
-            if (std::chrono::duration<double>(bench::Clock::now() - last).count() < 10 && p.done != p.total) return;
-            last = bench::Clock::now();
-            std::fprintf(stderr, "  %s %lld/%lld %s\n", p.stage.c_str(), static_cast<long long>(p.done),
-                         static_cast<long long>(p.total), p.detail.c_str());
-        };
+        JobContext job = bench::progressLog();
         if (shots != 5) {
             // The styles of the shots are drawn by the project seed; the concepts and pool follow the split.
             session->setSplit(kShot(session->dataset(), shots, session->project().config().seed));

@@ -60,6 +60,13 @@ private slots:
         QCOMPARE(eta.update(at("concepts", 910, 1000), 15.0), 90.0);  // 1 s a step, not 15 s / 910 steps
     }
 
+    // Reports before the first step (concept learning encodes its images at step 0) do not count as step time.
+    void etaAfterPreparation() {
+        diffii::EtaEstimator eta;
+        for (int i = 0; i <= 90; ++i) QCOMPARE(eta.update(at("concepts", 0, 1000), i * 0.5), -1.0);  // 45 s encoding
+        QCOMPARE(eta.update(at("concepts", 10, 1000), 46.0), 99.0);  // 0.1 s a step, not 4.6 s
+    }
+
     void etaUnknownWithoutTotal() {
         diffii::EtaEstimator eta;
         eta.update(at("scan", 0, 0), 0.0);

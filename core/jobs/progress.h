@@ -29,6 +29,7 @@ struct Progress {
 // Seconds left in a job's current stage, from the stage's rate since its first report. A stage starts again when its
 // name or total changes or its count goes back (the next image's steps), and a resumed stage (first report at
 // done > 0) is not credited with the earlier run's work. The clock is the caller's (seconds, monotonic).
+// stageSeconds() counts from the stage's last report before its first step.
 class EtaEstimator {
 public:
     // -1 while unknown: the stage's first report, or no step since it.
@@ -37,8 +38,10 @@ public:
             m_stage = p.stage;
             m_total = p.total;
             m_startDone = p.done;
-            m_startSeconds = nowSeconds;
         }
+        // Until its first step the stage's clock follows its reports: work reported before it (concept learning's
+        // "encoding image i/N" at step 0) is not taken for the steps' rate.
+        if (p.done == m_startDone) m_startSeconds = nowSeconds;
         m_lastDone = p.done;
         if (p.total <= 0 || p.done <= m_startDone) return -1.0;
         if (p.done >= p.total) return 0.0;
