@@ -118,7 +118,37 @@ PreviewPage::PreviewPage(StudioController* controller, QWidget* parent) : Studio
 }
 
 void PreviewPage::buildUi() {
-    // Left: the choices. Right: the sources, the image, the strip and the sweep.
+    // Left: the choices. Right: the sources, the image, the strip and the sweep. The panel keeps its controls' width
+    // (never squeezed behind a sideways scroll bar) and scrolls when short.
+    auto* controlsScroll = new ScrollPanel(buildControls(), this);
+    controlsScroll->setObjectName(QStringLiteral("previewControls"));
+    // The images above, the strip and the sweep below, with a splitter between them: in a short window the user
+    // chooses what gets the room.
+    auto* viewSplitter = new QSplitter(Qt::Vertical, this);
+    viewSplitter->setObjectName(QStringLiteral("previewViewSplitter"));
+    viewSplitter->setChildrenCollapsible(false);
+    viewSplitter->addWidget(buildImagesPane());
+    viewSplitter->addWidget(buildLowerView());
+    viewSplitter->setStretchFactor(0, 3);
+    viewSplitter->setStretchFactor(1, 2);
+    viewSplitter->setSizes({1000, 1000});  // half and half at first: the sweep plot is readable at 1024×700
+    auto* splitter = new QSplitter(this);
+    splitter->addWidget(controlsScroll);
+    splitter->addWidget(viewSplitter);
+    splitter->setStretchFactor(1, 1);
+    auto* layout = new QHBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(splitter);
+
+    connectControls();
+    installLightboxes();
+    m_splitValue->setText(tr("s = %1").arg(0.0, 0, 'f', 2));
+    updateCircleLabels();
+    fillPair();
+}
+
+// The choices: class, pair, seed, position on the circle, s, suffix, steps, guidance, and the strip, sweep and grid.
+QWidget* PreviewPage::buildControls() {
     auto* controls = new QWidget(this);
     auto* form = new QFormLayout(controls);
 
@@ -266,17 +296,16 @@ void PreviewPage::buildUi() {
     m_jobStatus->setObjectName(QStringLiteral("jobStatus"));
     m_jobStatus->setWordWrap(true);
     form->addRow(m_jobStatus);
+    return controls;
+}
 
-    // The panel keeps its controls' width (never squeezed behind a sideways scroll bar) and scrolls when short.
-    auto* controlsScroll = new ScrollPanel(controls, this);
-    controlsScroll->setObjectName(QStringLiteral("previewControls"));
-
-    auto* view = new QWidget(this);
-    auto* viewLayout = new QVBoxLayout(view);
+// The pair's sources beside the preview, its busy bar, caption and draft marks.
+QWidget* PreviewPage::buildImagesPane() {
+    auto* pane = new QWidget(this);
     auto* imagesRow = new QHBoxLayout();
     auto* sources = new QVBoxLayout();
-    auto makeImageLabel = [view](const QString& name, int side, int minimumSide) {
-        auto* label = new ImageLabel(view, side, minimumSide);
+    auto makeImageLabel = [pane](const QString& name, int side, int minimumSide) {
+        auto* label = new ImageLabel(pane, side, minimumSide);
         label->setObjectName(name);
         label->setFrameShape(QFrame::StyledPanel);
         return label;
@@ -285,9 +314,9 @@ void PreviewPage::buildUi() {
     m_sourceA->setToolTip(tr("Source of z1"));
     m_sourceB = makeImageLabel(QStringLiteral("sourceB"), kSourceSide, kSourceMinSide);
     m_sourceB->setToolTip(tr("Source of z2"));
-    sources->addWidget(new QLabel(tr("z1"), view));
+    sources->addWidget(new QLabel(tr("z1"), pane));
     sources->addWidget(m_sourceA);
-    sources->addWidget(new QLabel(tr("z2"), view));
+    sources->addWidget(new QLabel(tr("z2"), pane));
     sources->addWidget(m_sourceB);
     sources->addStretch(1);
     imagesRow->addLayout(sources);
@@ -298,25 +327,25 @@ void PreviewPage::buildUi() {
     m_preview->setWordWrap(true);
     m_preview->setText(tr("No preview yet"));
     main->addWidget(m_preview, 1);
-    m_busy = new QProgressBar(view);
+    m_busy = new QProgressBar(pane);
     m_busy->setObjectName(QStringLiteral("busyIndicator"));
     m_busy->setRange(0, 0);
     m_busy->setTextVisible(false);
     m_busy->setMaximumHeight(8);
     m_busy->setVisible(false);
     main->addWidget(m_busy);
-    m_caption = new QLabel(view);
+    m_caption = new QLabel(pane);
     m_caption->setObjectName(QStringLiteral("previewCaption"));
     m_caption->setWordWrap(true);
     m_caption->setTextInteractionFlags(Qt::TextSelectableByMouse);
     // A large model previews as a draft (fewer steps, lower resolution): marked, with the full render on request.
     auto* draftRow = new QHBoxLayout();
-    m_draftBadge = new QLabel(tr("Draft"), view);
+    m_draftBadge = new QLabel(tr("Draft"), pane);
     m_draftBadge->setObjectName(QStringLiteral("draftBadge"));
     m_draftBadge->setStyleSheet(QStringLiteral(
         "QLabel { background: #b36b00; color: white; font-weight: bold; border-radius: 3px; padding: 1px 6px; }"));
     m_draftBadge->setVisible(false);
-    m_fullRender = new QPushButton(tr("Full render"), view);
+    m_fullRender = new QPushButton(tr("Full render"), pane);
     m_fullRender->setObjectName(QStringLiteral("fullRenderButton"));
     m_fullRender->setToolTip(tr("Render this preview with the full steps and resolution of the settings"));
     m_fullRender->setVisible(false);
@@ -326,16 +355,16 @@ void PreviewPage::buildUi() {
     draftRow->addWidget(m_fullRender);
     main->addLayout(draftRow);
     imagesRow->addLayout(main, 1);
-    // The images above, the strip and the sweep below, with a splitter between them: in a short window the user
-    // chooses what gets the room.
-    auto* imagesPane = new QWidget(this);
-    auto* imagesLayout = new QVBoxLayout(imagesPane);
-    imagesLayout->setContentsMargins(0, 0, 0, 0);
-    imagesLayout->addLayout(imagesRow);
-    auto* viewSplitter = new QSplitter(Qt::Vertical, this);
-    viewSplitter->setObjectName(QStringLiteral("previewViewSplitter"));
-    viewSplitter->setChildrenCollapsible(false);
+    auto* paneLayout = new QVBoxLayout(pane);
+    paneLayout->setContentsMargins(0, 0, 0, 0);
+    paneLayout->addLayout(imagesRow);
+    return pane;
+}
 
+// The circle strip, and the tabs of the sweep of s and of the history.
+QWidget* PreviewPage::buildLowerView() {
+    auto* view = new QWidget(this);
+    auto* viewLayout = new QVBoxLayout(view);
     m_strip = new QListWidget(view);
     m_strip->setObjectName(QStringLiteral("stripList"));
     m_strip->setViewMode(QListView::IconMode);
@@ -347,36 +376,7 @@ void PreviewPage::buildUi() {
     m_strip->setToolTip(tr("Images along the circle; click one to move α there"));
     viewLayout->addWidget(m_strip);
 
-    m_plot = new QCustomPlot(view);
-    m_plot->setObjectName(QStringLiteral("sweepPlot"));
-    m_plot->setMinimumHeight(120);
-    m_plot->addGraph(m_plot->xAxis, m_plot->yAxis);
-    m_plot->graph(0)->setName(tr("faithfulness"));
-    m_plot->graph(0)->setPen(QPen(QColor(30, 100, 220), 2));
-    m_plot->graph(0)->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 6));
-    m_plot->addGraph(m_plot->xAxis, m_plot->yAxis2);
-    m_plot->graph(1)->setName(tr("diversity"));
-    m_plot->graph(1)->setPen(QPen(QColor(220, 120, 30), 2));
-    m_plot->graph(1)->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssSquare, 6));
-    m_plot->xAxis->setLabel(tr("split ratio s"));
-    m_plot->xAxis->setRange(0.0, 1.0);
-    // Short axis titles (a short plot cuts long rotated ones); the tooltip says how each is measured.
-    m_plot->yAxis->setLabel(tr("faithfulness"));
-    m_plot->yAxis2->setLabel(tr("diversity"));
-    m_plot->yAxis->ticker()->setTickCount(3);
-    m_plot->yAxis2->ticker()->setTickCount(3);
-    m_plot->yAxis2->setVisible(true);
-    m_plot->legend->setVisible(true);
-    m_plot->setToolTip(tr("Faithfulness falls and diversity rises as s grows; pick s where the trade-off suits you") +
-                       QStringLiteral("\n") + tr("faithfulness (cosine to source)") + QStringLiteral(" · ") +
-                       tr("diversity (pairwise RMS)"));
-    // The plot's legend sits in its own row below the axes, so that it never covers a curve.
-    m_plot->axisRect()->insetLayout()->take(m_plot->legend);
-    m_plot->plotLayout()->addElement(1, 0, m_plot->legend);
-    m_plot->legend->setFillOrder(QCPLegend::foColumnsFirst);
-    m_plot->plotLayout()->setRowStretchFactor(1, 0.001);
-    m_plot->setMouseTracking(true);
-
+    buildSweepPlot(view);
     m_sweepStrip = new QListWidget(view);
     m_sweepStrip->setObjectName(QStringLiteral("sweepStrip"));
     m_sweepStrip->setViewMode(QListView::IconMode);
@@ -413,20 +413,43 @@ void PreviewPage::buildUi() {
     m_lowerTabs->addTab(sweepTab, tr("Sweep of s"));
     m_lowerTabs->addTab(historyTab, tr("History"));
     viewLayout->addWidget(m_lowerTabs, 2);
+    return view;
+}
 
-    viewSplitter->addWidget(imagesPane);
-    viewSplitter->addWidget(view);
-    viewSplitter->setStretchFactor(0, 3);
-    viewSplitter->setStretchFactor(1, 2);
-    viewSplitter->setSizes({1000, 1000});  // half and half at first: the sweep plot is readable at 1024×700
-    auto* splitter = new QSplitter(this);
-    splitter->addWidget(controlsScroll);
-    splitter->addWidget(viewSplitter);
-    splitter->setStretchFactor(1, 1);
-    auto* layout = new QHBoxLayout(this);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(splitter);
+// Faithfulness and diversity against s, the legend in its own row below the axes.
+void PreviewPage::buildSweepPlot(QWidget* parent) {
+    m_plot = new QCustomPlot(parent);
+    m_plot->setObjectName(QStringLiteral("sweepPlot"));
+    m_plot->setMinimumHeight(120);
+    m_plot->addGraph(m_plot->xAxis, m_plot->yAxis);
+    m_plot->graph(0)->setName(tr("faithfulness"));
+    m_plot->graph(0)->setPen(QPen(QColor(30, 100, 220), 2));
+    m_plot->graph(0)->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 6));
+    m_plot->addGraph(m_plot->xAxis, m_plot->yAxis2);
+    m_plot->graph(1)->setName(tr("diversity"));
+    m_plot->graph(1)->setPen(QPen(QColor(220, 120, 30), 2));
+    m_plot->graph(1)->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssSquare, 6));
+    m_plot->xAxis->setLabel(tr("split ratio s"));
+    m_plot->xAxis->setRange(0.0, 1.0);
+    // Short axis titles (a short plot cuts long rotated ones); the tooltip says how each is measured.
+    m_plot->yAxis->setLabel(tr("faithfulness"));
+    m_plot->yAxis2->setLabel(tr("diversity"));
+    m_plot->yAxis->ticker()->setTickCount(3);
+    m_plot->yAxis2->ticker()->setTickCount(3);
+    m_plot->yAxis2->setVisible(true);
+    m_plot->legend->setVisible(true);
+    m_plot->setToolTip(tr("Faithfulness falls and diversity rises as s grows; pick s where the trade-off suits you") +
+                       QStringLiteral("\n") + tr("faithfulness (cosine to source)") + QStringLiteral(" · ") +
+                       tr("diversity (pairwise RMS)"));
+    // The plot's legend sits in its own row below the axes, so that it never covers a curve.
+    m_plot->axisRect()->insetLayout()->take(m_plot->legend);
+    m_plot->plotLayout()->addElement(1, 0, m_plot->legend);
+    m_plot->legend->setFillOrder(QCPLegend::foColumnsFirst);
+    m_plot->plotLayout()->setRowStretchFactor(1, 0.001);
+    m_plot->setMouseTracking(true);
+}
 
+void PreviewPage::connectControls() {
     connect(m_class, &QComboBox::currentIndexChanged, this, [this] {
         if (m_filling) return;
         fillPair();
@@ -517,6 +540,9 @@ void PreviewPage::buildUi() {
     connect(m_historyList, &QListWidget::currentRowChanged, this,
             [this](int row) { m_historyExport->setEnabled(row >= 0); });
     connect(m_historyExport, &QPushButton::clicked, this, &PreviewPage::useForExport);
+}
+
+void PreviewPage::installLightboxes() {
     // The lightbox: the full-resolution image beside the pair's sources and their reconstructions.
     auto pairSources = [this](bool withImages) {
         QList<LightboxImage> list;
@@ -552,10 +578,6 @@ void PreviewPage::buildUi() {
         return LightboxContent{{index.data(kLightboxImageRole).value<QImage>(), index.data().toString(), QString()},
                                pairSources(true)};
     });
-
-    m_splitValue->setText(tr("s = %1").arg(0.0, 0, 'f', 2));
-    updateCircleLabels();
-    fillPair();
 }
 
 void PreviewPage::showEvent(QShowEvent* event) {

@@ -64,6 +64,12 @@ protected:
 
 private:
     void buildUi();
+    QWidget* buildControls();
+    QWidget* buildImagesPane();
+    QWidget* buildLowerView();
+    void buildSweepPlot(QWidget* parent);
+    void connectControls();
+    void installLightboxes();
     void onProjectChanged(const ProjectInfo& info);
     void onPoolChanged(const QList<PoolItem>& items);
     void fillClasses();
