@@ -248,8 +248,27 @@ QWidget* DatasetPage::buildProjectView() {
     auto* splitter = new QSplitter(Qt::Horizontal, w);
     v->addWidget(splitter, 1);
 
-    // Left: the classes and the subset.
-    auto* left = new QWidget(splitter);
+    // Left: the classes and the subset. Right: the grid of the selected class.
+    QWidget* left = buildClassPanel(splitter);
+    QWidget* right = buildGridPanel(splitter);
+    left->setMinimumWidth(340);  // the four columns of the class table stay readable
+    splitter->addWidget(left);
+    splitter->addWidget(right);
+    splitter->setStretchFactor(0, 2);
+    splitter->setStretchFactor(1, 3);
+
+    connect(m_classTable, &QTableWidget::currentCellChanged, this, [this](int row, int, int, int) { showClass(row); });
+    connect(m_trainOnly, &QCheckBox::toggled, this, [this] { showClass(m_classTable->currentRow()); });
+    connect(m_splitMethod, &QComboBox::currentIndexChanged, this, &DatasetPage::updateSplitControls);
+    connect(m_applySplit, &QPushButton::clicked, this, &DatasetPage::applySplit);
+    installLightbox(m_thumbnailView, lightboxFromRoles(Qt::UserRole));
+    updateSplitControls();
+    return w;
+}
+
+// The class table above the few-shot / long-tail subset's settings.
+QWidget* DatasetPage::buildClassPanel(QWidget* parent) {
+    auto* left = new QWidget(parent);
     auto* lv = new QVBoxLayout(left);
     lv->setContentsMargins(0, 0, 0, 0);
     m_classTable = new QTableWidget(0, ColCount, left);
@@ -268,8 +287,12 @@ QWidget* DatasetPage::buildProjectView() {
     m_classTable->setSortingEnabled(true);
     m_classTable->setAlternatingRowColors(true);
     lv->addWidget(m_classTable, 1);
+    lv->addWidget(buildSubsetBox(left));
+    return left;
+}
 
-    auto* subset = new QGroupBox(tr("Few-shot / long-tail subset"), left);
+QWidget* DatasetPage::buildSubsetBox(QWidget* parent) {
+    auto* subset = new QGroupBox(tr("Few-shot / long-tail subset"), parent);
     subset->setToolTip(
         tr("The training images Diff-II uses: all of them, K per class (few-shot), or an imbalanced "
            "long-tail subset. Changing it makes trained concepts and the inversion pool stale."));
@@ -310,10 +333,12 @@ QWidget* DatasetPage::buildProjectView() {
     m_applySplit->setObjectName(QStringLiteral("applySplit"));
     m_applySplit->setToolTip(tr("Save the subset as split.json in the project"));
     form->addRow(m_applySplit);
-    lv->addWidget(subset);
+    return subset;
+}
 
-    // Right: the grid of the selected class.
-    auto* right = new QWidget(splitter);
+// The selected class's images as a thumbnail grid, with its title and the training-only filter.
+QWidget* DatasetPage::buildGridPanel(QWidget* parent) {
+    auto* right = new QWidget(parent);
     auto* rv = new QVBoxLayout(right);
     rv->setContentsMargins(0, 0, 0, 0);
     // The title above the check box: beside it, a narrow panel wrapped the title onto three lines.
@@ -349,20 +374,7 @@ QWidget* DatasetPage::buildProjectView() {
     m_thumbnailView->setItemDelegate(new FitIconDelegate(m_thumbnailView));
     fitIconGrid(m_thumbnailView, kThumbnailMinSize, kThumbnailSize, QSize(24, 36));
     rv->addWidget(m_thumbnailView, 1);
-
-    left->setMinimumWidth(340);  // the four columns of the class table stay readable
-    splitter->addWidget(left);
-    splitter->addWidget(right);
-    splitter->setStretchFactor(0, 2);
-    splitter->setStretchFactor(1, 3);
-
-    connect(m_classTable, &QTableWidget::currentCellChanged, this, [this](int row, int, int, int) { showClass(row); });
-    connect(m_trainOnly, &QCheckBox::toggled, this, [this] { showClass(m_classTable->currentRow()); });
-    connect(m_splitMethod, &QComboBox::currentIndexChanged, this, &DatasetPage::updateSplitControls);
-    connect(m_applySplit, &QPushButton::clicked, this, &DatasetPage::applySplit);
-    installLightbox(m_thumbnailView, lightboxFromRoles(Qt::UserRole));
-    updateSplitControls();
-    return w;
+    return right;
 }
 
 void DatasetPage::onProjectChanged(const ProjectInfo& info) {

@@ -48,6 +48,9 @@ private:
     void applySplit();
     QWidget* buildEmptyState();
     QWidget* buildProjectView();
+    QWidget* buildClassPanel(QWidget* parent);
+    QWidget* buildSubsetBox(QWidget* parent);
+    QWidget* buildGridPanel(QWidget* parent);
 
     QStackedWidget* m_stack = nullptr;
     QLabel* m_recentTitle = nullptr;
