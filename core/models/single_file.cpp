@@ -312,28 +312,16 @@ std::string SingleFileModel::summary() const {
            " with the configs of " + configSource;
 }
 
-SingleFileModel openSingleFile(const std::string& path, const SingleFileOptions& options) {
-    if (!fs::exists(path)) throw Error(path + ": model file does not exist");
-    std::string ext = fs::path(path).extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (ext == ".ckpt" || ext == ".pt" || ext == ".pth" || ext == ".bin" || ext == ".pkl")
-        throw Error(path +
-                    ": a pickled PyTorch checkpoint is refused (loading one can run arbitrary code); use the "
-                    ".safetensors version of the model, or convert it to safetensors with a tool you trust");
-    SingleFileModel m;
-    m.path = path;
-    SafeTensorsFile f(path);  // validates the header and the data offsets (a truncated file fails here)
+namespace {
 
-    // Sort the keys.
+// Which text encoder the file holds; throws, naming what is missing, when a component is absent or both text
+// encoders are there.
+TextEncoderLayout checkComponents(const SafeTensorsFile& f, const std::string& path) {
     bool clip = false, openClip = false;
-    std::vector<std::string> stray;
+    size_t unetKeys = 0, vaeKeys = 0, textKeys = 0;
     for (const auto& key : f.keys()) {
         if (startsWith(key, kOriginalClipPrefix)) clip = true;
         if (startsWith(key, kOriginalOpenClipPrefix)) openClip = true;
-    }
-    for (const char* c : kComponents) m.componentKeys[c];
-    size_t unetKeys = 0, vaeKeys = 0, textKeys = 0;
-    for (const auto& key : f.keys()) {
         if (startsWith(key, kOriginalUnetPrefix)) ++unetKeys;
         if (startsWith(key, kOriginalVaePrefix)) ++vaeKeys;
         if (startsWith(key, kOriginalClipPrefix) || startsWith(key, kOriginalOpenClipPrefix)) ++textKeys;
@@ -353,28 +341,18 @@ SingleFileModel openSingleFile(const std::string& path, const SingleFileOptions&
         throw Error(path +
                     ": holds both an SD 1.x (cond_stage_model.transformer.*) and an SD 2.x "
                     "(cond_stage_model.model.*) text encoder");
-    const TextEncoderLayout textLayout = openClip ? TextEncoderLayout::OpenClip : TextEncoderLayout::Clip;
+    return openClip ? TextEncoderLayout::OpenClip : TextEncoderLayout::Clip;
+}
 
-    // The architecture.
-    std::map<std::string, std::vector<int64_t>> shapes;
-    for (const auto& key : f.keys()) shapes[key] = f.info(key).shape;
-    std::string closest;
-    m.architecture = recogniseArchitecture(shapes, &closest);
-    if (m.architecture.empty() && options.modelConfig.empty())
-        throw Error(path + ": the tensor shapes match no known architecture (SD 1.x, SD 2.x): " + closest +
-                    "; give the component configs with --model-config DIR (a diffusers-layout folder with "
-                    "unet/, vae/ and text_encoder/config.json)");
-    const bool sd2 = m.architecture == "SD 2.x";
-
-    // Prediction type: --prediction-type, the config's scheduler, the sibling .yaml, the architecture's default.
+// Prediction type: --prediction-type, the config's scheduler, the sibling .yaml, the architecture's default (the
+// source goes to m.predictionSource).
+PredictionType choosePrediction(const std::string& path, const SingleFileOptions& options, const fs::path& schedPath,
+                                bool sd2, SingleFileModel& m) {
     std::optional<PredictionType> prediction = options.predictionType;
     if (prediction) m.predictionSource = "--prediction-type";
-    const std::string mc = options.modelConfig;
-    if (!mc.empty() && !fs::is_directory(mc)) throw Error(mc + ": --model-config is not a folder");
-    const auto schedPath = mc.empty() ? fs::path() : fs::path(mc) / "scheduler" / "scheduler_config.json";
     std::string yamlSource;
     std::optional<PredictionType> fromYaml = yamlPrediction(path, &yamlSource);
-    if (!prediction && !mc.empty() && fs::exists(schedPath)) {
+    if (!prediction && !schedPath.empty() && fs::exists(schedPath)) {
         const auto j = readJsonFile(schedPath.string());
         prediction = DdimConfig::fromJson(j, schedPath.string()).predictionType;
         m.predictionSource = schedPath.string();
@@ -387,10 +365,12 @@ SingleFileModel openSingleFile(const std::string& path, const SingleFileOptions&
         prediction = sd2 ? PredictionType::VPrediction : PredictionType::Epsilon;
         m.predictionSource = sd2 ? "default of SD 2.x 768 models" : "default";
     }
-    const bool v768 = sd2 && *prediction == PredictionType::VPrediction;
-    if (!m.architecture.empty() && sd2) m.architecture = v768 ? "SD 2.x 768-v" : "SD 2.x 512";
+    return *prediction;
+}
 
-    // Configs: --model-config's where it has them, else the built-in ones of the recognised architecture.
+// Configs: --model-config's where it has them, else the built-in ones of the recognised architecture.
+void chooseConfigs(const std::string& mc, const fs::path& schedPath, const SingleFileOptions& options,
+                   PredictionType prediction, bool sd2, bool v768, SingleFileModel& m) {
     m.configSource = mc.empty() ? "built-in " + m.architecture : mc;
     const std::pair<const char*, nlohmann::json*> configs[] = {
         {"unet", &m.unet}, {"vae", &m.vae}, {"text_encoder", &m.textEncoder}};
@@ -411,19 +391,17 @@ SingleFileModel openSingleFile(const std::string& path, const SingleFileOptions&
         m.scheduler = readJsonFile(schedPath.string());
         m.configPaths["scheduler"] = schedPath.string();
     } else {
-        m.scheduler = standardScheduler(*prediction);
+        m.scheduler = standardScheduler(prediction);
         m.configPaths["scheduler"] = "the built-in scheduler config";
     }
     if (options.predictionType || !m.scheduler.contains("prediction_type"))
-        m.scheduler["prediction_type"] = predictionTypeName(*prediction);
+        m.scheduler["prediction_type"] = predictionTypeName(prediction);
     if (!mc.empty() && fs::exists(fs::path(mc) / "tokenizer" / "vocab.json"))
         m.tokenizerDir = (fs::path(mc) / "tokenizer").string();
+}
 
-    const auto unet = UNet2DConditionConfig::fromJson(m.unet, m.configPaths["unet"]);
-    const auto vae = AutoencoderKLConfig::fromJson(m.vae, m.configPaths["vae"]);
-    const auto text = ClipTextConfig::fromJson(m.textEncoder, m.configPaths["text_encoder"]);
-    m.layout = layoutOf(unet, vae, text, textLayout);
-    // The decoder's block numbering: ldm's (top = blocks - 1) or that of diffusers' convert script (top = 3).
+// The decoder's block numbering: ldm's (top = blocks - 1) or that of diffusers' convert script (top = 3).
+int64_t vaeUpTop(const SafeTensorsFile& f, int64_t top) {
     const std::string up = std::string(kOriginalVaePrefix) + "decoder.up.";
     for (const auto& key : f.keys())
         if (startsWith(key, up)) {
@@ -431,11 +409,16 @@ SingleFileModel openSingleFile(const std::string& path, const SingleFileOptions&
             const auto index = key.substr(up.size(), dot - up.size());
             if (!index.empty() && index.size() < 4 &&
                 std::all_of(index.begin(), index.end(), [](char c) { return c >= '0' && c <= '9'; }))
-                m.layout.vaeUpTop = std::max<int64_t>(m.layout.vaeUpTop, std::stoll(index));
+                top = std::max<int64_t>(top, std::stoll(index));
         }
+    return top;
+}
 
-    // Every key: a component's, ignored (with the reason), or an error.
+// Every key: a component's, ignored (with the reason), or an error.
+void assignKeys(const SafeTensorsFile& f, const std::string& path, SingleFileModel& m) {
+    for (const char* c : kComponents) m.componentKeys[c];
     const OriginalLayout layout(m.layout);
+    std::vector<std::string> stray;
     for (const auto& key : f.keys()) {
         const auto why = ignoredOriginalKey(key, m.layout);
         if (!why.empty()) {
@@ -458,6 +441,48 @@ SingleFileModel openSingleFile(const std::string& path, const SingleFileOptions&
         r.unexpected = stray;
         throw Error(r.describe(path) + "\n  (keys of no Stable Diffusion component)");
     }
+}
+
+}  // namespace
+
+SingleFileModel openSingleFile(const std::string& path, const SingleFileOptions& options) {
+    if (!fs::exists(path)) throw Error(path + ": model file does not exist");
+    std::string ext = fs::path(path).extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (ext == ".ckpt" || ext == ".pt" || ext == ".pth" || ext == ".bin" || ext == ".pkl")
+        throw Error(path +
+                    ": a pickled PyTorch checkpoint is refused (loading one can run arbitrary code); use the "
+                    ".safetensors version of the model, or convert it to safetensors with a tool you trust");
+    SingleFileModel m;
+    m.path = path;
+    SafeTensorsFile f(path);  // validates the header and the data offsets (a truncated file fails here)
+    const TextEncoderLayout textLayout = checkComponents(f, path);
+
+    // The architecture.
+    std::map<std::string, std::vector<int64_t>> shapes;
+    for (const auto& key : f.keys()) shapes[key] = f.info(key).shape;
+    std::string closest;
+    m.architecture = recogniseArchitecture(shapes, &closest);
+    if (m.architecture.empty() && options.modelConfig.empty())
+        throw Error(path + ": the tensor shapes match no known architecture (SD 1.x, SD 2.x): " + closest +
+                    "; give the component configs with --model-config DIR (a diffusers-layout folder with "
+                    "unet/, vae/ and text_encoder/config.json)");
+    const bool sd2 = m.architecture == "SD 2.x";
+
+    const std::string mc = options.modelConfig;
+    if (!mc.empty() && !fs::is_directory(mc)) throw Error(mc + ": --model-config is not a folder");
+    const auto schedPath = mc.empty() ? fs::path() : fs::path(mc) / "scheduler" / "scheduler_config.json";
+    const PredictionType prediction = choosePrediction(path, options, schedPath, sd2, m);
+    const bool v768 = sd2 && prediction == PredictionType::VPrediction;
+    if (!m.architecture.empty() && sd2) m.architecture = v768 ? "SD 2.x 768-v" : "SD 2.x 512";
+    chooseConfigs(mc, schedPath, options, prediction, sd2, v768, m);
+
+    const auto unet = UNet2DConditionConfig::fromJson(m.unet, m.configPaths["unet"]);
+    const auto vae = AutoencoderKLConfig::fromJson(m.vae, m.configPaths["vae"]);
+    const auto text = ClipTextConfig::fromJson(m.textEncoder, m.configPaths["text_encoder"]);
+    m.layout = layoutOf(unet, vae, text, textLayout);
+    m.layout.vaeUpTop = vaeUpTop(f, m.layout.vaeUpTop);
+    assignKeys(f, path, m);
     return m;
 }
 
