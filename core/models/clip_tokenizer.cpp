@@ -287,13 +287,9 @@ ClipTokenizer::ClipTokenizer(ClipTokenizer&& other) noexcept = default;
 ClipTokenizer& ClipTokenizer::operator=(ClipTokenizer&& other) noexcept = default;
 ClipTokenizer::~ClipTokenizer() = default;
 
-ClipTokenizer ClipTokenizer::fromFolder(const std::string& tokenizerDir) {
-    const std::string vocabPath = tokenizerDir + "/vocab.json";
-    const std::string mergesPath = tokenizerDir + "/merges.txt";
-    const std::string configPath = tokenizerDir + "/tokenizer_config.json";
-    const std::string specialPath = tokenizerDir + "/special_tokens_map.json";
-    const std::string addedPath = tokenizerDir + "/added_tokens.json";
+namespace {
 
+std::unordered_map<std::string, int64_t> readVocabulary(const std::string& vocabPath) {
     const nlohmann::json vocabJson = readJsonFile(vocabPath);
     if (!vocabJson.is_object() || vocabJson.empty())
         throw Error(vocabPath + ": expected a non-empty JSON object mapping tokens to ids");
@@ -305,7 +301,10 @@ ClipTokenizer ClipTokenizer::fromFolder(const std::string& tokenizerDir) {
                         ", expected a non-negative integer");
         vocab.emplace(it.key(), it.value().get<int64_t>());
     }
+    return vocab;
+}
 
+std::vector<std::pair<std::string, std::string>> readMerges(const std::string& mergesPath) {
     uint64_t mergesSize = 0;
     const int mergesFd = openRegularFile(mergesPath, "BPE merges file", &mergesSize);
     std::string content;
@@ -337,7 +336,15 @@ ClipTokenizer ClipTokenizer::fromFolder(const std::string& tokenizerDir) {
     }
     if (merges.empty())
         throw Error(mergesPath + ": no merges after the '#version' header line (empty or corrupt file)");
+    return merges;
+}
 
+// The special tokens and the maximum length from tokenizer_config.json (read into *config when present) and
+// special_tokens_map.json, each checked against the vocabulary.
+ClipSpecialTokens readSpecials(const std::string& configPath, const std::string& specialPath,
+                               const std::string& vocabPath, const std::unordered_map<std::string, int64_t>& vocab,
+                               nlohmann::json* configOut) {
+    nlohmann::json& config = *configOut;
     ClipSpecialTokens specials;
     // The file that set each special token (special_tokens_map.json overrides tokenizer_config.json), so that a
     // token missing from the vocabulary is reported against the file and key that named it.
@@ -346,7 +353,6 @@ ClipTokenizer ClipTokenizer::fromFolder(const std::string& tokenizerDir) {
         for (const char* key : {"bos_token", "eos_token", "pad_token", "unk_token"})
             if (j.contains(key) && !j[key].is_null()) specialSource[key] = file;
     };
-    nlohmann::json config;
     if (isFile(configPath)) {
         config = readJsonFile(configPath);
         if (!config.is_object()) throw Error(configPath + ": expected a JSON object");
@@ -376,11 +382,14 @@ ClipTokenizer ClipTokenizer::fromFolder(const std::string& tokenizerDir) {
         if (specialSource.count(key) && !vocab.count(*token))
             throw Error(specialSource[key] + ": key '" + key + "': token '" + token->substr(0, 80) +
                         "' is not in the vocabulary (" + vocabPath + ")");
+    return specials;
+}
 
-    ClipTokenizer tok(std::move(vocab), merges, specials, vocabPath);
-
-    // Tokens added after training (textual inversion placeholders), saved as added_tokens.json and/or
-    // tokenizer_config.json's added_tokens_decoder; ids must continue the vocabulary.
+// Tokens added after training (textual inversion placeholders), saved as added_tokens.json and/or
+// tokenizer_config.json's added_tokens_decoder: id -> (token, the file that named it).
+std::map<int64_t, std::pair<std::string, std::string>> readAddedTokens(const std::string& addedPath,
+                                                                       const nlohmann::json& config,
+                                                                       const std::string& configPath) {
     std::map<int64_t, std::pair<std::string, std::string>> added;  // id -> (token, file)
     if (isFile(addedPath)) {
         const nlohmann::json j = readJsonFile(addedPath);
@@ -392,8 +401,9 @@ ClipTokenizer ClipTokenizer::fromFolder(const std::string& tokenizerDir) {
             added[it.value().get<int64_t>()] = {it.key(), addedPath};
         }
     }
-    if (config.is_object() && config.contains("added_tokens_decoder") && config["added_tokens_decoder"].is_object()) {
-        for (auto it = config["added_tokens_decoder"].begin(); it != config["added_tokens_decoder"].end(); ++it) {
+    if (config.is_object() && config.contains("added_tokens_decoder") &&
+        config.at("added_tokens_decoder").is_object()) {
+        for (auto it = config.at("added_tokens_decoder").begin(); it != config.at("added_tokens_decoder").end(); ++it) {
             int64_t id = -1;
             try {
                 id = std::stoll(it.key());
@@ -407,6 +417,22 @@ ClipTokenizer ClipTokenizer::fromFolder(const std::string& tokenizerDir) {
             added[id] = {content->get<std::string>(), configPath};
         }
     }
+    return added;
+}
+
+}  // namespace
+
+ClipTokenizer ClipTokenizer::fromFolder(const std::string& tokenizerDir) {
+    const std::string vocabPath = tokenizerDir + "/vocab.json";
+    const std::string configPath = tokenizerDir + "/tokenizer_config.json";
+    nlohmann::json config;
+    auto vocab = readVocabulary(vocabPath);
+    const auto merges = readMerges(tokenizerDir + "/merges.txt");
+    const auto specials =
+        readSpecials(configPath, tokenizerDir + "/special_tokens_map.json", vocabPath, vocab, &config);
+    ClipTokenizer tok(std::move(vocab), merges, specials, vocabPath);
+    // Added tokens' ids must continue the vocabulary.
+    const auto added = readAddedTokens(tokenizerDir + "/added_tokens.json", config, configPath);
     for (const auto& [id, entry] : added) {
         const auto& [token, file] = entry;
         const bool known = tok.hasToken(token);
