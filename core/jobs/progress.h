@@ -26,10 +26,10 @@ struct Progress {
     std::optional<double> smoothedLoss;
 };
 
-// Seconds left in a job's current stage, from the stage's rate since its first report. A stage starts again when its
+// Seconds left in a job's current stage, from the stage's rate since it began stepping. A stage starts again when its
 // name or total changes or its count goes back (the next image's steps), and a resumed stage (first report at
-// done > 0) is not credited with the earlier run's work. The clock is the caller's (seconds, monotonic).
-// stageSeconds() counts from the stage's last report before its first step.
+// done > 0) is not credited with the earlier run's work. The clock is the caller's (seconds, monotonic) and starts at
+// the stage's last report before its first step.
 class EtaEstimator {
 public:
     // -1 while unknown: the stage's first report, or no step since it.
@@ -48,7 +48,7 @@ public:
         return (nowSeconds - m_startSeconds) / static_cast<double>(p.done - m_startDone) *
                static_cast<double>(p.total - p.done);
     }
-    // Seconds since the current stage's first report.
+    // Seconds since the current stage's clock started.
     double stageSeconds(double nowSeconds) const { return nowSeconds - m_startSeconds; }
 
 private:
