@@ -41,6 +41,36 @@ struct Entry {
     std::string downKey, upKey;
 };
 
+// One key of a LoRA file: its convention (diffusers, attn_procs, peft, kohya), the UNet module it adapts and its
+// part ("down", "up" or "alpha"). byUnderscore maps kohya's module names (dots as underscores) to the UNet's.
+struct LoraKey {
+    const char* convention;
+    std::string module;
+    std::string part;
+};
+
+LoraKey parseLoraKey(const std::string& key, const std::map<std::string, std::string>& byUnderscore,
+                     const std::string& path) {
+    static const std::regex diffusersRe(R"(^unet\.(.+)\.lora\.(down|up)\.weight$)");
+    static const std::regex attnProcsRe(R"(^(.+)\.processor\.(to_q|to_k|to_v|to_out)_lora\.(down|up)\.weight$)");
+    static const std::regex peftRe(R"(^unet\.(.+)\.lora_(A|B)\.weight$)");
+    static const std::regex kohyaRe(R"(^lora_unet_(.+)\.(lora_down\.weight|lora_up\.weight|alpha)$)");
+    std::smatch m;
+    if (std::regex_match(key, m, diffusersRe)) return {"diffusers", m[1], m[2]};
+    if (std::regex_match(key, m, attnProcsRe))
+        return {"attn_procs", std::string(m[1]) + "." + (m[2] == "to_out" ? "to_out.0" : std::string(m[2])), m[3]};
+    if (std::regex_match(key, m, peftRe)) return {"peft", m[1], m[2] == "A" ? "down" : "up"};
+    if (std::regex_match(key, m, kohyaRe)) {
+        const auto it = byUnderscore.find(m[1]);
+        if (it == byUnderscore.end())
+            throw Error(path + ": key '" + key + "' names no attention projection of this UNet");
+        return {"kohya", it->second, m[2] == "lora_down.weight" ? "down" : m[2] == "lora_up.weight" ? "up" : "alpha"};
+    }
+    throw Error(path + ": key '" + key +
+                "' is not a UNet attention LoRA key in any supported convention (diffusers, attn_procs, "
+                "peft, kohya); text-encoder LoRAs are not supported");
+}
+
 // LoRA layers are made (and seeded) on the CPU, then live where the UNet does.
 void moveToUNetDevice(UNetLoraImpl& lora, UNet2DConditionModelImpl& unet) {
     const auto params = unet.parameters();
@@ -110,51 +140,15 @@ std::shared_ptr<UNetLoraImpl> UNetLoraImpl::load(const std::string& path, UNet2D
             byUnderscore[underscored(p)] = p;
         }
     }
-    // PEFT files carry their alpha in adapter_config.json beside the weights.
-    double peftAlpha = 0.0;
-    const auto adapterConfig = std::filesystem::path(path).parent_path() / "adapter_config.json";
-
-    static const std::regex diffusersRe(R"(^unet\.(.+)\.lora\.(down|up)\.weight$)");
-    static const std::regex attnProcsRe(R"(^(.+)\.processor\.(to_q|to_k|to_v|to_out)_lora\.(down|up)\.weight$)");
-    static const std::regex peftRe(R"(^unet\.(.+)\.lora_(A|B)\.weight$)");
-    static const std::regex kohyaRe(R"(^lora_unet_(.+)\.(lora_down\.weight|lora_up\.weight|alpha)$)");
-
     std::map<std::string, Entry> entries;
     std::string format;
-    auto noteFormat = [&](const char* f, const std::string& key) {
-        if (format.empty())
-            format = f;
-        else if (format != f)
-            throw Error(path + ": key '" + key + "' is in the " + f + " convention but earlier keys were " + format);
-    };
     for (const auto& key : file.keys()) {
-        std::smatch m;
-        std::string module;
-        std::string part;  // "down", "up", "alpha"
-        if (std::regex_match(key, m, diffusersRe)) {
-            noteFormat("diffusers", key);
-            module = m[1];
-            part = m[2];
-        } else if (std::regex_match(key, m, attnProcsRe)) {
-            noteFormat("attn_procs", key);
-            module = std::string(m[1]) + "." + (m[2] == "to_out" ? "to_out.0" : std::string(m[2]));
-            part = m[3];
-        } else if (std::regex_match(key, m, peftRe)) {
-            noteFormat("peft", key);
-            module = m[1];
-            part = m[2] == "A" ? "down" : "up";
-        } else if (std::regex_match(key, m, kohyaRe)) {
-            noteFormat("kohya", key);
-            const auto it = byUnderscore.find(m[1]);
-            if (it == byUnderscore.end())
-                throw Error(path + ": key '" + key + "' names no attention projection of this UNet");
-            module = it->second;
-            part = m[2] == "lora_down.weight" ? "down" : m[2] == "lora_up.weight" ? "up" : "alpha";
-        } else {
-            throw Error(path + ": key '" + key +
-                        "' is not a UNet attention LoRA key in any supported convention (diffusers, attn_procs, "
-                        "peft, kohya); text-encoder LoRAs are not supported");
-        }
+        const auto [convention, module, part] = parseLoraKey(key, byUnderscore, path);
+        if (format.empty())
+            format = convention;
+        else if (format != convention)
+            throw Error(path + ": key '" + key + "' is in the " + convention + " convention but earlier keys were " +
+                        format);
         if (!targets.count(module))
             throw Error(path + ": key '" + key + "' names module '" + module + "', which this UNet does not have");
         auto& e = entries[module];
@@ -169,6 +163,9 @@ std::shared_ptr<UNetLoraImpl> UNetLoraImpl::load(const std::string& path, UNet2D
         }
     }
     if (entries.empty()) throw Error(path + ": no LoRA weights in the file");
+    // PEFT files carry their alpha in adapter_config.json beside the weights.
+    double peftAlpha = 0.0;
+    const auto adapterConfig = std::filesystem::path(path).parent_path() / "adapter_config.json";
     if (format == "peft" && std::filesystem::exists(adapterConfig)) {
         const auto cfg = readJsonFile(adapterConfig.string());
         peftAlpha = jsonValue<double>(cfg, "lora_alpha", 0.0, adapterConfig.string());
