@@ -135,7 +135,11 @@ int64_t TensorInfo::numel() const {
     return n;
 }
 
-SafetensorsHeader parseSafetensorsHeader(const std::string& path, const unsigned char* bytes, uint64_t size) {
+namespace {
+
+// The header's length field and text: within the file and the limit, UTF-8, a '{' ... '}' object padded with spaces
+// only, no NUL. Returns the JSON text's length (without the padding); *headerBytes gets the length field.
+size_t checkHeaderText(const std::string& path, const unsigned char* bytes, uint64_t size, uint64_t* headerBytes) {
     if (size < 8)
         throw Error(path + ": truncated safetensors file: " + std::to_string(size) +
                     " bytes, but the 8-byte header length alone needs 8");
@@ -171,7 +175,13 @@ SafetensorsHeader parseSafetensorsHeader(const std::string& path, const unsigned
         throw Error(path + ": header has a NUL byte at header offset " +
                     std::to_string(static_cast<const unsigned char*>(nul) - text) +
                     " (NUL padding, or a wrong header length)");
-    // Parse with duplicate-key and depth checks: one set of keys per open object.
+    *headerBytes = n;
+    return jsonEnd;
+}
+
+// The header JSON, parsed with duplicate-key and depth checks.
+nlohmann::json parseHeaderJson(const std::string& path, const unsigned char* text, size_t jsonEnd) {
+    // One set of keys per open object.
     std::vector<std::set<std::string>> openObjects;
     std::string duplicate;
     bool tooDeep = false;
@@ -202,31 +212,18 @@ SafetensorsHeader parseSafetensorsHeader(const std::string& path, const unsigned
                     " twice in one object (duplicate keys are ambiguous)");
     }
     if (!header.is_object()) throw Error(path + ": header JSON is not an object");
+    return header;
+}
 
-    SafetensorsHeader out;
-    out.dataStart = 8 + n;
-    for (auto it = header.begin(); it != header.end(); ++it) {
-        if (it.key() == "__metadata__") {
-            if (it->is_null()) continue;
-            if (!it->is_object()) throw Error(path + ": '__metadata__' is not an object of strings");
-            for (auto m = it->begin(); m != it->end(); ++m) {
-                if (!m->is_string())
-                    throw Error(path + ": metadata key " + boundedQuote(m.key()) + " is not a string but " +
-                                bounded(m->dump()));
-                out.metadata[m.key()] = m->get<std::string>();
-            }
-            continue;
-        }
-        out.tensors.push_back(parseTensor(path, it.key(), *it));
-    }
-    // The spans, sorted by offset, must tile the data section exactly.
-    std::sort(out.tensors.begin(), out.tensors.end(), [](const TensorInfo& a, const TensorInfo& b) {
+// The tensors' spans, sorted by offset, must tile the data section exactly (no gap, no overlap, nothing past the end
+// or after the last tensor).
+void checkSpansTile(const std::string& path, std::vector<TensorInfo>& tensors, uint64_t dataSize) {
+    std::sort(tensors.begin(), tensors.end(), [](const TensorInfo& a, const TensorInfo& b) {
         return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
     });
-    const uint64_t dataSize = size - out.dataStart;
     uint64_t covered = 0;
     const TensorInfo* previous = nullptr;
-    for (const auto& t : out.tensors) {
+    for (const auto& t : tensors) {
         if (t.begin > covered)
             throw Error(path + ": " + std::to_string(t.begin - covered) + " bytes of the data section before tensor " +
                         boundedQuote(t.name) + " (data_offsets begin " + std::to_string(t.begin) + ") belong to no " +
@@ -251,6 +248,31 @@ SafetensorsHeader parseSafetensorsHeader(const std::string& path, const unsigned
         throw Error(path + ": " + std::to_string(dataSize - covered) + " bytes at the end of the data section (" +
                     std::to_string(dataSize) + " bytes, tensors cover " + std::to_string(covered) +
                     ") belong to no tensor: trailing bytes, or a wrong header length");
+}
+
+}  // namespace
+
+SafetensorsHeader parseSafetensorsHeader(const std::string& path, const unsigned char* bytes, uint64_t size) {
+    uint64_t n = 0;
+    const size_t jsonEnd = checkHeaderText(path, bytes, size, &n);
+    const nlohmann::json header = parseHeaderJson(path, bytes + 8, jsonEnd);
+    SafetensorsHeader out;
+    out.dataStart = 8 + n;
+    for (auto it = header.begin(); it != header.end(); ++it) {
+        if (it.key() == "__metadata__") {
+            if (it->is_null()) continue;
+            if (!it->is_object()) throw Error(path + ": '__metadata__' is not an object of strings");
+            for (auto m = it->begin(); m != it->end(); ++m) {
+                if (!m->is_string())
+                    throw Error(path + ": metadata key " + boundedQuote(m.key()) + " is not a string but " +
+                                bounded(m->dump()));
+                out.metadata[m.key()] = m->get<std::string>();
+            }
+            continue;
+        }
+        out.tensors.push_back(parseTensor(path, it.key(), *it));
+    }
+    checkSpansTile(path, out.tensors, size - out.dataStart);
     return out;
 }
 
