@@ -10,6 +10,7 @@
 #include "core/io/safetensors.h"
 #include "core/models/lora.h"
 #include "core/models/stable_diffusion.h"
+#include "core/training/loss_ema.h"
 #include "tests/test_registry.h"
 #include "tests/test_support.h"
 
@@ -83,6 +84,24 @@ private slots:
         for (const auto& key : g.keys())
             if (key.rfind("grad.unet.", 0) == 0 && key.find(".lora.down.weight") != std::string::npos) ++inFile;
         QCOMPARE(compared, inFile);
+    }
+
+    // The smoothed loss (core/training/loss_ema.h): a constant loss reads as itself from the first step (the
+    // start-up bias divided out), a step then moves it by (1 - decay) of the gap, and the curve is the running value.
+    void lossEmaRemovesStartupBias() {
+        diffii::LossEma ema(0.9);
+        QCOMPARE(ema.value(), 0.0);
+        QCOMPARE(ema.add(2.0), 2.0);
+        QCOMPARE(ema.add(2.0), 2.0);
+        const double before = ema.value();
+        const double after = ema.add(4.0);
+        QVERIFY(after > before && after < 4.0);
+        // Weights 0.9^2 * 0.1, 0.9 * 0.1, 0.1 over their sum 1 - 0.9^3.
+        QVERIFY(std::abs(after - (2.0 * 0.081 + 2.0 * 0.09 + 4.0 * 0.1) / 0.271) < 1e-12);
+        const auto curve = diffii::LossEma::curve({2.0, 2.0, 4.0}, 0.9);
+        QCOMPARE(curve.size(), size_t(3));
+        QCOMPARE(curve.back(), after);
+        QCOMPARE(diffii::LossEma::curve({5.0, 1.0}, 0.0), (std::vector<double>{5.0, 1.0}));
     }
 };
 

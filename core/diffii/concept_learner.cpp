@@ -20,6 +20,7 @@
 #include "core/jobs/block_cache.h"
 #include "core/jobs/threads.h"
 #include "core/pipelines/sd_pipeline.h"
+#include "core/training/loss_ema.h"
 #include "core/training/random.h"
 #include "core/training/training_state.h"
 
@@ -496,8 +497,8 @@ struct ConceptRun {
     std::unique_ptr<torch::optim::AdamW> optimizer;
     NamedTensors namedParams;     // "embeddings", "lora.<module>.{down,up}": what a checkpoint holds
     std::vector<double> lossLog;  // one loss per optimizer step
-    // The smoothed loss the progress reports, kept step by step (the same recurrence as smoothedLosses()).
-    double emaLoss = 0.0, emaWeight = 0.0;
+    // The smoothed loss the progress reports, kept step by step.
+    LossEma ema{s.lossSmoothing};
 
     void setTrainedParameters(const NamedTensors& loraParams) {
         optimizer = makeOptimizer(placeholders.rows, loraParams, s);
@@ -516,17 +517,12 @@ struct ConceptRun {
         if (static_cast<int64_t>(lossLog.size()) != startStep)
             throw Error(checkpointPath + ": key 'log.loss' has " + std::to_string(lossLog.size()) +
                         " entries, expected one per step (" + std::to_string(startStep) + ")");
-        for (const double l : lossLog) addToEma(l);
-    }
-
-    void addToEma(double l) {
-        emaLoss = s.lossSmoothing * emaLoss + (1 - s.lossSmoothing) * l;
-        emaWeight = s.lossSmoothing * emaWeight + (1 - s.lossSmoothing);
+        for (const double l : lossLog) ema.add(l);
     }
 
     void recordLoss(double l) {
         lossLog.push_back(l);
-        addToEma(l);
+        ema.add(l);
     }
 
     double lrFactor(int64_t step /* 1-based */) const {
@@ -534,16 +530,7 @@ struct ConceptRun {
                                    : 1.0;
     }
 
-    std::vector<double> smoothedLosses() const {
-        std::vector<double> sm;
-        double ema = 0.0, weightSum = 0.0;
-        for (const double l : lossLog) {
-            ema = s.lossSmoothing * ema + (1 - s.lossSmoothing) * l;
-            weightSum = s.lossSmoothing * weightSum + (1 - s.lossSmoothing);
-            sm.push_back(ema / weightSum);
-        }
-        return sm;
-    }
+    std::vector<double> smoothedLosses() const { return LossEma::curve(lossLog, s.lossSmoothing); }
 
     void writeLossCsv() const {
         const auto sm = smoothedLosses();
@@ -631,7 +618,7 @@ struct ConceptRun {
     void reportStep(const JobContext& job, int64_t step) const {
         char detail[64];
         std::snprintf(detail, sizeof detail, "loss %.4f", lossLog.back());
-        Progress p{"concepts", step, s.maxSteps, detail, lossLog.back(), emaLoss / emaWeight};
+        Progress p{"concepts", step, s.maxSteps, detail, lossLog.back(), ema.value()};
         job.report(p);
     }
 

@@ -22,6 +22,7 @@
 #include "core/io/safetensors.h"
 #include "core/models/clip_bpe_trainer.h"
 #include "core/models/stable_diffusion.h"
+#include "core/training/loss_ema.h"
 #include "core/training/training_state.h"
 
 namespace fs = std::filesystem;
@@ -109,6 +110,9 @@ struct StageRun {
     std::function<void()> saveWeights;                // writes the stage's module(s) into model/
 };
 
+// The pretraining stages' loss smoothing (0.98: about the last 50 steps).
+constexpr double kLossSmoothing = 0.98;
+
 struct StageOutcome {
     int64_t step = 0;
     double smoothedLoss = 0.0;
@@ -149,14 +153,8 @@ StageOutcome runStage(const StageRun& run, const fs::path& workDir, const JobCon
         }
     }
 
-    auto smoothed = [&] {
-        double ema = 0.0, w = 0.0;
-        for (const double l : lossLog) {
-            ema = 0.98 * ema + 0.02 * l;
-            w = 0.98 * w + 0.02;
-        }
-        return w > 0 ? ema / w : 0.0;
-    };
+    LossEma smoothed(kLossSmoothing);
+    for (const double l : lossLog) smoothed.add(l);
     auto writeCheckpoint = [&](int64_t step) {
         std::map<std::string, at::Tensor> tensors;
         storeTrainingState(optimizer, all, tensors);
@@ -190,9 +188,10 @@ StageOutcome runStage(const StageRun& run, const fs::path& workDir, const JobCon
         torch::nn::utils::clip_grad_norm_(ps, 1.0);
         optimizer.step();
         lossLog.push_back(loss.item<double>());
+        smoothed.add(lossLog.back());
         if (job) {
             char detail[96];
-            std::snprintf(detail, sizeof detail, "loss %.4f", smoothed());
+            std::snprintf(detail, sizeof detail, "loss %.4f", smoothed.value());
             job->report(run.name, step + 1, run.steps, detail);
         }
         if (run.checkpointEvery > 0 && (step + 1) % run.checkpointEvery == 0 && step + 1 < run.steps)
@@ -203,7 +202,7 @@ StageOutcome runStage(const StageRun& run, const fs::path& workDir, const JobCon
     for (auto& [n, p] : all) p.set_requires_grad(false);
     StageOutcome out;
     out.step = step;
-    out.smoothedLoss = smoothed();
+    out.smoothedLoss = smoothed.value();
     out.stepsPerSecond = step > start && secs > 0 ? (step - start) / secs : 0.0;
     return out;
 }
