@@ -10,7 +10,7 @@
 #include "core/io/safetensors.h"
 #include "core/models/lora.h"
 #include "core/models/stable_diffusion.h"
-#include "core/training/loss_ema.h"
+#include "core/training/curves.h"
 #include "tests/test_registry.h"
 #include "tests/test_support.h"
 
@@ -86,7 +86,7 @@ private slots:
         QCOMPARE(compared, inFile);
     }
 
-    // The smoothed loss (core/training/loss_ema.h): a constant loss reads as itself from the first step (the
+    // The smoothed loss (core/training/curves.h): a constant loss reads as itself from the first step (the
     // start-up bias divided out), a step then moves it by (1 - decay) of the gap, and the curve is the running value.
     void lossEmaRemovesStartupBias() {
         diffii::LossEma ema(0.9);
@@ -102,6 +102,15 @@ private slots:
         QCOMPARE(curve.size(), size_t(3));
         QCOMPARE(curve.back(), after);
         QCOMPARE(diffii::LossEma::curve({5.0, 1.0}, 0.0), (std::vector<double>{5.0, 1.0}));
+    }
+
+    // The learning rate's warm-up (core/training/curves.h), shared by concept learning, pretraining and the
+    // classifier: step/warmup up to 1, then 1; 1 from the start without warm-up.
+    void linearWarmupRisesToOne() {
+        QCOMPARE(diffii::linearWarmup(1, 4), 0.25);
+        QCOMPARE(diffii::linearWarmup(4, 4), 1.0);
+        QCOMPARE(diffii::linearWarmup(9, 4), 1.0);
+        QCOMPARE(diffii::linearWarmup(1, 0), 1.0);
     }
 };
 

@@ -20,7 +20,7 @@
 #include "core/jobs/block_cache.h"
 #include "core/jobs/threads.h"
 #include "core/pipelines/sd_pipeline.h"
-#include "core/training/loss_ema.h"
+#include "core/training/curves.h"
 #include "core/training/random.h"
 #include "core/training/training_state.h"
 
@@ -525,10 +525,7 @@ struct ConceptRun {
         ema.add(l);
     }
 
-    double lrFactor(int64_t step /* 1-based */) const {
-        return s.lrWarmupSteps > 0 ? std::min(1.0, static_cast<double>(step) / static_cast<double>(s.lrWarmupSteps))
-                                   : 1.0;
-    }
+    double lrFactor(int64_t step /* 1-based */) const { return linearWarmup(step, s.lrWarmupSteps); }
 
     std::vector<double> smoothedLosses() const { return LossEma::curve(lossLog, s.lossSmoothing); }
 

@@ -19,6 +19,7 @@
 #include "core/io/safetensors.h"
 #include "core/jobs/block_cache.h"
 #include "core/jobs/threads.h"
+#include "core/training/curves.h"
 #include "core/training/random.h"
 #include "core/training/training_state.h"
 
@@ -196,7 +197,7 @@ std::unique_ptr<torch::optim::SGD> makeClassifierOptimizer(torch::nn::Module& ne
 
 double classifierLearningRate(const ClassifierRecipe& r, int64_t iteration, int64_t iterations) {
     const auto warmup = static_cast<int64_t>(std::floor(r.warmupFraction * static_cast<double>(iterations)));
-    if (iteration < warmup) return r.lr * static_cast<double>(iteration + 1) / static_cast<double>(warmup);
+    if (iteration < warmup) return r.lr * linearWarmup(iteration + 1, warmup);
     const double span = static_cast<double>(std::max<int64_t>(1, iterations - warmup));
     const double progress = static_cast<double>(iteration - warmup) / span;
     return 0.5 * r.lr * (1.0 + std::cos(M_PI * progress));

@@ -22,7 +22,7 @@
 #include "core/io/safetensors.h"
 #include "core/models/clip_bpe_trainer.h"
 #include "core/models/stable_diffusion.h"
-#include "core/training/loss_ema.h"
+#include "core/training/curves.h"
 #include "core/training/training_state.h"
 
 namespace fs = std::filesystem;
@@ -174,7 +174,7 @@ StageOutcome runStage(const StageRun& run, const fs::path& workDir, const JobCon
             writeCheckpoint(step);
             throw Cancelled();
         }
-        const double f = run.warmup > 0 ? std::min(1.0, static_cast<double>(step + 1) / run.warmup) : 1.0;
+        const double f = linearWarmup(step + 1, run.warmup);
         for (size_t g = 0; g < run.groups.size(); ++g)
             static_cast<torch::optim::AdamWOptions&>(optimizer.param_groups()[g].options()).lr(run.groups[g].lr * f);
         optimizer.zero_grad();

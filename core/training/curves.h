@@ -1,11 +1,19 @@
-// The smoothed loss of a training run (progress lines, loss curves, results): an exponential moving average with its
-// start-up bias divided out (as Adam corrects its moments), so that the first steps are not pulled towards 0.
+// The curves every training loop shares: the learning rate's linear warm-up and the smoothed loss.
 #pragma once
 
+#include <algorithm>
+#include <cstdint>
 #include <vector>
 
 namespace diffii {
 
+// The learning rate's factor at a 1-based step: rising linearly to 1 over warmupSteps (1 at once without warm-up).
+inline double linearWarmup(int64_t step, int64_t warmupSteps) {
+    return warmupSteps > 0 ? std::min(1.0, static_cast<double>(step) / static_cast<double>(warmupSteps)) : 1.0;
+}
+
+// The smoothed loss of a training run (progress lines, loss curves, results): an exponential moving average with its
+// start-up bias divided out (as Adam corrects its moments), so that the first steps are not pulled towards 0.
 class LossEma {
 public:
     explicit LossEma(double decay) : m_decay(decay) {}
