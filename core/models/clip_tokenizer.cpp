@@ -26,20 +26,6 @@ namespace {
 constexpr size_t kMaxMerges = 49152 - 256 - 2;
 constexpr size_t kMaxCacheEntries = 200000;
 
-std::u32string decodeUtf8(const std::string& s) {
-    std::u32string out;
-    out.reserve(s.size());
-    const auto* p = reinterpret_cast<const uint8_t*>(s.data());
-    const int32_t n = static_cast<int32_t>(s.size());
-    int32_t i = 0;
-    while (i < n) {
-        UChar32 c;
-        U8_NEXT(p, i, n, c);
-        out.push_back(c < 0 ? U'\uFFFD' : static_cast<char32_t>(c));
-    }
-    return out;
-}
-
 std::string encodeUtf8(const std::u32string& s) {
     std::string out;
     out.reserve(s.size());
@@ -459,7 +445,7 @@ int64_t ClipTokenizer::addToken(const std::string& token) {
         m_encoder.emplace(token, id);
     }
     m_addedTokens.push_back(token);
-    m_cache->trie.add(decodeUtf8(token));
+    m_cache->trie.add(clipDecodeUtf8(token));
     return id;
 }
 
@@ -545,7 +531,7 @@ void ClipTokenizer::tokenizeSegment(const std::string& segment, std::vector<std:
 
 std::vector<std::string> ClipTokenizer::tokenize(const std::string& text) const {
     std::vector<std::string> out;
-    for (const std::u32string& piece : m_cache->trie.split(decodeUtf8(text))) {
+    for (const std::u32string& piece : m_cache->trie.split(clipDecodeUtf8(text))) {
         std::string utf8 = encodeUtf8(piece);
         if (std::find(m_addedTokens.begin(), m_addedTokens.end(), utf8) != m_addedTokens.end()) {
             const auto expansion = m_expansions.find(utf8);

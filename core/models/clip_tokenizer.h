@@ -100,6 +100,10 @@ std::string clipFixText(const std::string& text);
 // [^\s\p{L}\p{N}]+  (case-insensitive), as UTF-8 strings.
 std::vector<std::string> clipPreTokenize(const std::string& text);
 
+// UTF-8 to code points, each invalid sequence as U+FFFD (the closest input CLIPTokenizer could see: Python strings
+// cannot hold invalid UTF-8).
+std::u32string clipDecodeUtf8(const std::string& text);
+
 // GPT-2 / CLIP bytes_to_unicode(): the printable stand-in (UTF-8) of every byte, indexed by byte value.
 std::vector<std::string> clipBytesToUnicode();
 

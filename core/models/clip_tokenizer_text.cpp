@@ -23,21 +23,6 @@ namespace {
 
 using U32 = std::u32string;
 
-U32 decodeUtf8(const std::string& s) {
-    U32 out;
-    out.reserve(s.size());
-    const auto* p = reinterpret_cast<const uint8_t*>(s.data());
-    const int32_t n = static_cast<int32_t>(s.size());
-    int32_t i = 0;
-    while (i < n) {
-        UChar32 c;
-        U8_NEXT(p, i, n, c);
-        // Python strings cannot hold invalid UTF-8; the closest input CLIPTokenizer could see is U+FFFD.
-        out.push_back(c < 0 ? U'\uFFFD' : static_cast<char32_t>(c));
-    }
-    return out;
-}
-
 void appendUtf8(std::string& out, char32_t c) {
     if (c < 0x80) {
         out.push_back(static_cast<char>(c));
@@ -441,10 +426,24 @@ size_t contractionLength(const U32& s, size_t pos) {
 
 }  // namespace
 
-std::string clipFixText(const std::string& text) { return encodeUtf8(fixText(decodeUtf8(text))); }
+std::u32string clipDecodeUtf8(const std::string& text) {
+    std::u32string out;
+    out.reserve(text.size());
+    const auto* p = reinterpret_cast<const uint8_t*>(text.data());
+    const int32_t n = static_cast<int32_t>(text.size());
+    int32_t i = 0;
+    while (i < n) {
+        UChar32 c;
+        U8_NEXT(p, i, n, c);
+        out.push_back(c < 0 ? U'\uFFFD' : static_cast<char32_t>(c));
+    }
+    return out;
+}
+
+std::string clipFixText(const std::string& text) { return encodeUtf8(fixText(clipDecodeUtf8(text))); }
 
 std::vector<std::string> clipPreTokenize(const std::string& text) {
-    const U32 s = lowerCase(whitespaceClean(fixText(decodeUtf8(text))));
+    const U32 s = lowerCase(whitespaceClean(fixText(clipDecodeUtf8(text))));
     std::vector<std::string> pieces;
     size_t i = 0;
     while (i < s.size()) {
