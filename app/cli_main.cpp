@@ -1,5 +1,6 @@
 // diffii: the headless command-line front over the same core jobs as the GUI.
 // Argument parsing and wiring only; every piece of work lives in core/.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -50,7 +51,9 @@ struct Command {
 
 void printUsage(const std::map<QString, Command>& commands) {
     std::printf("usage: diffii <command> [options]\n\ncommands:\n");
-    for (const auto& [name, cmd] : commands) std::printf("  %-14s %s\n", qPrintable(name), cmd.summary);
+    int width = 0;
+    for (const auto& entry : commands) width = std::max(width, static_cast<int>(entry.first.size()));
+    for (const auto& [name, cmd] : commands) std::printf("  %-*s  %s\n", width, qPrintable(name), cmd.summary);
     std::printf("\n'diffii <command> --help' describes a command's options.\n");
 }
 
