@@ -176,6 +176,14 @@ std::string formatSeconds(double seconds) {
     return buf;
 }
 
+// A terminal's progress line that is still open (no newline yet): an error or a cancel message starts below it.
+bool g_progressLineOpen = false;
+
+void endProgressLine() {
+    if (g_progressLineOpen) std::fprintf(stderr, "\n");
+    g_progressLineOpen = false;
+}
+
 // The progress line on stderr: "stage done/total detail, ETA ..." ("..., N s" when a stage ends). On a terminal it is
 // rewritten in place; in a log it is written as throttled lines (diffii::ProgressLineGate).
 void printProgress(const diffii::Progress& p) {
@@ -210,7 +218,8 @@ void printProgress(const diffii::Progress& p) {
         if (line.size() >= columns) line.resize(columns - 1);
     }
     std::fprintf(stderr, "\r%s\033[K", line.c_str());
-    if (p.done == p.total) std::fprintf(stderr, "\n");
+    g_progressLineOpen = true;
+    if (p.done == p.total) endProgressLine();
 }
 
 double parseDouble(const QCommandLineParser& parser, const QString& name) {
@@ -1294,13 +1303,16 @@ int main(int argc, char* argv[]) {
         diffii::configureComputeThreads();
         return it->second.run(args);
     } catch (const diffii::Cancelled&) {
+        g_progressLineOpen = false;  // the message's own newline ends it
         std::fprintf(stderr, "\ndiffii %s: cancelled; finished work is kept and the next run resumes\n",
                      qPrintable(name));
         return 130;
     } catch (const diffii::Error& e) {
+        endProgressLine();
         std::fprintf(stderr, "diffii %s: error: %s\n", qPrintable(name), e.what());
         return 1;
     } catch (const std::exception& e) {
+        endProgressLine();
         std::fprintf(stderr, "diffii %s: unexpected error: %s\n", qPrintable(name), e.what());
         return 1;
     }
