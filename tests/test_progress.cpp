@@ -67,6 +67,21 @@ private slots:
         QCOMPARE(eta.update(at("concepts", 10, 1000), 46.0), 99.0);  // 0.1 s a step, not 4.6 s
     }
 
+    // Nested stages keep their own clocks: a generation's images (1 s each) around each image's denoising steps.
+    void etaOfNestedStages() {
+        diffii::EtaEstimator eta;
+        double t = 0.0, generationEta = -1.0;
+        for (int image = 1; image <= 4; ++image) {
+            for (int step = 1; step <= 4; ++step) {
+                t += 0.25;
+                const double left = eta.update(at("denoising", step, 4), t);
+                if (step == 4) QCOMPARE(left, 0.0);
+            }
+            generationEta = eta.update(at("generation", image, 10), t);
+        }
+        QCOMPARE(generationEta, 6.0);  // 1 s an image since the first, 6 left
+    }
+
     void etaUnknownWithoutTotal() {
         diffii::EtaEstimator eta;
         eta.update(at("scan", 0, 0), 0.0);
@@ -94,6 +109,26 @@ private slots:
         QVERIFY(gate.pass(at("concepts", 2, 10000), 40.0));
         QVERIFY(!gate.pass(at("concepts", 2, 10000), 80.0));  // no step since
         QVERIFY(gate.pass(at("concepts", 3, 10000), 80.0));
+    }
+
+    // In a log, a stage that begins again for each item of another (an image's denoising) writes its first report
+    // and then one every logSeconds; the outer stage its tenths.
+    void logLinesOfNestedStages() {
+        diffii::ProgressLineGate gate(false, 30.0);
+        int denoising = 0, generation = 0;
+        double t = 0.0;
+        for (int image = 1; image <= 100; ++image) {
+            for (int step = 1; step <= 25; ++step) {
+                t += 0.04;  // 1 s an image, 100 s in all
+                denoising += gate.pass(at("denoising", step, 25), t) ? 1 : 0;
+            }
+            generation += gate.pass(at("generation", image, 100), t) ? 1 : 0;
+        }
+        // The first image's steps (before the stage is seen to repeat: its first report, tenths and last), then one
+        // every 30 s.
+        QVERIFY2(denoising >= 3 && denoising <= 14, qPrintable(QString::number(denoising)));
+        // First, one per tenth (the last among them): 11.
+        QCOMPARE(generation, 11);
     }
 
     // A terminal's line is rewritten at most ten times a second, but a stage's first and last report always show.

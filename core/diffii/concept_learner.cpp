@@ -407,9 +407,11 @@ struct TrainingImages {
     int64_t count = 0;
 };
 
+// Progress is reported at startStep (a resumed run's step), so that the fronts' ETA does not take the resumed steps
+// for work of this run.
 TrainingImages encodeTrainingImages(StableDiffusion& sd, const std::vector<ConceptClass>& classes,
                                     const std::vector<std::vector<std::string>>& tokens, const std::string& metaclass,
-                                    const ConceptSettings& s, const JobContext* job) {
+                                    const ConceptSettings& s, int64_t startStep, const JobContext* job) {
     const int64_t size = s.imageSize > 0 ? s.imageSize : sd.nativeImageSize();
     std::vector<torch::Tensor> latents, flippedLatents;
     std::vector<int64_t> imageClass;
@@ -419,7 +421,7 @@ TrainingImages encodeTrainingImages(StableDiffusion& sd, const std::vector<Conce
         for (const auto& path : classes[c].imagePaths) {
             if (job) job->throwIfCancelled();
             if (job)
-                job->report("concepts", 0, s.maxSteps,
+                job->report("concepts", startStep, s.maxSteps,
                             "encoding image " + std::to_string(latents.size() + 1) + "/" + std::to_string(totalImages));
             torch::Tensor image;
             try {
@@ -685,7 +687,7 @@ ConceptResult ConceptLearner::train(const std::string& outputDir, const JobConte
     const NamedTensors loraParams = attachSharedLora(*m_lora, *sd.unet());
 
     // --- training images -> cached latents (and their mirror images) -------------------------------------------
-    run.images = encodeTrainingImages(sd, m_classes, m_tokens, m_metaclass, s, job);
+    run.images = encodeTrainingImages(sd, m_classes, m_tokens, m_metaclass, s, startStep, job);
 
     // --- optimizer, restored with the weights and the loss log when resuming -----------------------------------
     run.setTrainedParameters(loraParams);

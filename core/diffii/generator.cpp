@@ -305,29 +305,38 @@ GenerationReport runGeneration(StableDiffusion& sd, const std::vector<Generation
         sd.releaseTextEncoder();
         modelBack.textEncoder = true;
     }
-    int64_t done = 0;
+    // Images finished by an earlier run with the same plan (same seed, settings and hashes) are kept, and counted
+    // first: the progress then starts where that run stopped, and its ETA counts only this run's images.
+    auto finishedEarlier = [&](const SyntheticRecord& planned) {
+        const auto png = fs::path(outDir) / planned.outputPath;
+        const auto sidecar = fs::path(png).replace_extension(".json");
+        if (!fs::exists(png) || !fs::exists(sidecar)) return false;
+        try {
+            std::ifstream in(sidecar);
+            const auto old = recordFromJson(nlohmann::json::parse(in), sidecar.string());
+            return old.seed == planned.seed && old.modelHash == planned.modelHash &&
+                   old.conceptsHash == planned.conceptsHash && old.split == planned.split &&
+                   old.steps == planned.steps && old.guidance == planned.guidance && old.suffix == planned.suffix &&
+                   old.strategy == planned.strategy && old.strength == planned.strength &&
+                   old.sourceA == planned.sourceA && old.targetClass == planned.targetClass;
+        } catch (const std::exception&) {
+            return false;  // unreadable sidecar: regenerate
+        }
+    };
+    std::vector<const SyntheticRecord*> todo;
     for (const auto* planned : mine) {
+        if (finishedEarlier(*planned))
+            ++report.skipped;
+        else
+            todo.push_back(planned);
+    }
+    int64_t done = report.skipped;
+    if (job && done > 0)
+        job->report("generation", done, report.total, std::to_string(done) + " kept from an earlier run");
+    for (const auto* planned : todo) {
         if (job) job->throwIfCancelled();
         const auto png = fs::path(outDir) / planned->outputPath;
         const auto sidecar = fs::path(png).replace_extension(".json");
-        if (fs::exists(png) && fs::exists(sidecar)) {
-            // Finished by an earlier run with the same plan (same seed, settings and hashes): keep it.
-            try {
-                std::ifstream in(sidecar);
-                const auto old = recordFromJson(nlohmann::json::parse(in), sidecar.string());
-                if (old.seed == planned->seed && old.modelHash == planned->modelHash &&
-                    old.conceptsHash == planned->conceptsHash && old.split == planned->split &&
-                    old.steps == planned->steps && old.guidance == planned->guidance && old.suffix == planned->suffix &&
-                    old.strategy == planned->strategy && old.strength == planned->strength &&
-                    old.sourceA == planned->sourceA && old.targetClass == planned->targetClass) {
-                    ++report.skipped;
-                    if (job) job->report("generation", ++done, report.total, planned->outputPath + " (kept)");
-                    continue;
-                }
-            } catch (const std::exception&) {
-                // unreadable sidecar: regenerate
-            }
-        }
         fs::create_directories(png.parent_path(), ec);
         if (ec) throw Error(png.parent_path().string() + ": cannot create folder: " + ec.message());
         SyntheticRecord record = *planned;

@@ -127,9 +127,11 @@ std::vector<PoolEntry> buildInversionPool(StableDiffusion& sd, const std::vector
         inner.onProgress = [&](const Progress& p) {
             const int64_t phase = p.stage == "denoising" ? 1 : 0;
             const int64_t inPhase = p.total > 0 ? std::min(perPhase, p.done * perPhase / p.total) : 0;
-            report((done * phases + phase) * perPhase + inPhase, name + (phase ? " (reconstructing " : " (inverting ") +
-                                                                     std::to_string(p.done) + "/" +
-                                                                     std::to_string(p.total) + ")");
+            // An image's last unit is its own completion report (below), with the count of inverted images.
+            const int64_t value =
+                std::min((done * phases + phase) * perPhase + inPhase, (done + 1) * phases * perPhase - 1);
+            report(value, name + (phase ? " (reconstructing " : " (inverting ") + std::to_string(p.done) + "/" +
+                              std::to_string(p.total) + ")");
         };
         if (job) job->throwIfCancelled();
         const auto file = entryPath(outDir, s);

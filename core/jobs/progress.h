@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -26,72 +27,97 @@ struct Progress {
     std::optional<double> smoothedLoss;
 };
 
-// Seconds left in a job's current stage, from the stage's rate since it began stepping. A stage starts again when its
-// name or total changes or its count goes back (the next image's steps), and a resumed stage (first report at
-// done > 0) is not credited with the earlier run's work. The clock is the caller's (seconds, monotonic) and starts at
-// the stage's last report before its first step.
+// Seconds left in a job's stages. Each stage (by name) keeps its own clock, so that nested stages (a generation's
+// images, each with its denoising steps) keep their own rates. A stage starts again when its total changes or its
+// count goes back (the next image's steps); a resumed stage (first report at done > 0) is not credited with the
+// earlier run's work; and until its first step a stage's clock follows its reports, so that preparation reported at
+// the start (concept learning's "encoding image i/N") is not taken for step time. The clock is the caller's
+// (seconds, monotonic).
 class EtaEstimator {
 public:
     // -1 while unknown: the stage's first report, or no step since it.
     double update(const Progress& p, double nowSeconds) {
-        if (p.stage != m_stage || p.total != m_total || p.done < m_lastDone) {
-            m_stage = p.stage;
-            m_total = p.total;
-            m_startDone = p.done;
+        auto [it, fresh] = m_stages.try_emplace(p.stage);
+        Clock& c = it->second;
+        if (fresh || p.total != c.total || p.done < c.lastDone) {
+            c.total = p.total;
+            c.startDone = p.done;
         }
-        // Until its first step the stage's clock follows its reports: work reported before it (concept learning's
-        // "encoding image i/N" at step 0) is not taken for the steps' rate.
-        if (p.done == m_startDone) m_startSeconds = nowSeconds;
-        m_lastDone = p.done;
-        if (p.total <= 0 || p.done <= m_startDone) return -1.0;
+        if (p.done == c.startDone) c.startSeconds = nowSeconds;
+        c.lastDone = p.done;
+        m_current = p.stage;
+        if (p.total <= 0 || p.done <= c.startDone) return -1.0;
         if (p.done >= p.total) return 0.0;
-        return (nowSeconds - m_startSeconds) / static_cast<double>(p.done - m_startDone) *
+        return (nowSeconds - c.startSeconds) / static_cast<double>(p.done - c.startDone) *
                static_cast<double>(p.total - p.done);
     }
-    // Seconds since the current stage's clock started.
-    double stageSeconds(double nowSeconds) const { return nowSeconds - m_startSeconds; }
+    // Seconds since the clock of the stage reported last started.
+    double stageSeconds(double nowSeconds) const {
+        const auto it = m_stages.find(m_current);
+        return it == m_stages.end() ? 0.0 : nowSeconds - it->second.startSeconds;
+    }
 
 private:
-    std::string m_stage;
-    int64_t m_total = -1;
-    int64_t m_startDone = 0;
-    int64_t m_lastDone = 0;
-    double m_startSeconds = 0.0;
+    struct Clock {
+        int64_t total = -1;
+        int64_t startDone = 0;
+        int64_t lastDone = 0;
+        double startSeconds = 0.0;
+    };
+    std::map<std::string, Clock> m_stages;
+    std::string m_current;
 };
 
-// Which reports become a progress line. A terminal gets the line rewritten in place, at most ten times a second; a
-// log (a pipe, a file, a Slurm task's output) gets a stage's first and last report, one per tenth of it crossed and,
-// on slow stages, one every logSeconds while it moves, instead of a line per image or step.
+// Which reports become a progress line. A terminal gets the line rewritten in place: a stage's first and last report
+// and a change of stage at once, otherwise at most ten times a second. A log (a pipe, a file, a Slurm task's output)
+// gets a stage's first report, one per tenth of it crossed, its last, and one every logSeconds while it moves; a
+// stage that begins again for each item of another (an image's denoising steps) writes only its first report and
+// then one every logSeconds, instead of a line per image or step.
 class ProgressLineGate {
 public:
     explicit ProgressLineGate(bool terminal, double logSeconds = 30.0)
         : m_terminal(terminal), m_logSeconds(logSeconds) {}
 
     bool pass(const Progress& p, double nowSeconds) {
-        const bool restart = p.stage != m_stage || p.total != m_total || p.done < m_lastDone;
+        auto [it, fresh] = m_stages.try_emplace(p.stage);
+        Line& s = it->second;
+        const bool restarted = !fresh && (p.total != s.total || p.done < s.lastDone);
+        if (restarted) s.repeats = true;
+        const bool moved = fresh || p.done != s.lastDone;
+        const bool finished = p.total > 0 && p.done >= p.total && moved;
         const int tenth = p.total > 0 ? static_cast<int>(p.done * 10 / p.total) : -1;
-        const bool moved = p.done != m_lastDone;
-        bool print = restart || m_lastPrint < 0 || (p.total > 0 && p.done >= p.total && moved);
-        if (!print && m_terminal) print = nowSeconds - m_lastPrint >= 0.1;
-        if (!print && !m_terminal) print = tenth != m_lastTenth || (moved && nowSeconds - m_lastPrint >= m_logSeconds);
-        m_stage = p.stage;
-        m_total = p.total;
-        m_lastDone = p.done;
+        const bool slowTick = moved && nowSeconds - s.lastPrint >= m_logSeconds;
+        bool print;
+        if (m_terminal)
+            print = fresh || finished || restarted || p.stage != m_lastStage || nowSeconds - m_lastPrint >= 0.1;
+        else if (s.repeats)
+            print = fresh || slowTick;
+        else
+            print = fresh || finished || tenth != s.lastTenth || slowTick;
+        s.total = p.total;
+        s.lastDone = p.done;
         if (print) {
+            s.lastPrint = nowSeconds;
+            s.lastTenth = tenth;
             m_lastPrint = nowSeconds;
-            m_lastTenth = tenth;
+            m_lastStage = p.stage;
         }
         return print;
     }
 
 private:
+    struct Line {
+        int64_t total = -1;
+        int64_t lastDone = 0;
+        int lastTenth = -1;
+        double lastPrint = 0.0;
+        bool repeats = false;  // has begun again: an inner stage
+    };
     bool m_terminal;
     double m_logSeconds;
-    std::string m_stage;
-    int64_t m_total = -1;
-    int64_t m_lastDone = 0;
-    int m_lastTenth = -1;
-    double m_lastPrint = -1.0;
+    std::map<std::string, Line> m_stages;
+    std::string m_lastStage;
+    double m_lastPrint = 0.0;
 };
 
 // A job's link to its front-end: progress callbacks and a cancellation flag polled between steps.
