@@ -131,6 +131,28 @@ private slots:
         QCOMPARE(generation, 11);
     }
 
+    // The app's one bar: a generation keeps it while each image's denoising shows in its detail; a stage that
+    // repeats with no running outer stage (after a finished "open") shows itself.
+    void outerStageKeepsTheBar() {
+        diffii::OuterStageView view;
+        QCOMPARE(view.view(at("open", 3, 3)).stage, std::string("open"));
+        for (int step = 1; step <= 3; ++step)
+            QCOMPARE(view.view(at("denoising", step, 3)).stage, std::string("denoising"));
+        auto g = at("generation", 1, 5);
+        g.detail = "a/a_00000.png";
+        QCOMPARE(view.view(g).stage, std::string("generation"));
+        const auto shown = view.view(at("denoising", 1, 3));  // the next image: denoising begins again
+        QCOMPARE(shown.stage, std::string("generation"));
+        QCOMPARE(shown.done, int64_t(1));
+        QCOMPARE(shown.detail, std::string("a/a_00000.png · denoising 1/3"));
+        QCOMPARE(view.view(at("generation", 5, 5)).done, int64_t(5));
+        // The generation has finished: a repeating stage after it shows itself.
+        QCOMPARE(view.view(at("denoising", 1, 3)).stage, std::string("denoising"));
+        diffii::OuterStageView alone;  // one stage run several times (a classifier per seed): always itself
+        for (int run = 0; run < 2; ++run)
+            for (int e = 1; e <= 3; ++e) QCOMPARE(alone.view(at("epochs", e, 3)).stage, std::string("epochs"));
+    }
+
     // A terminal's line is rewritten at most ten times a second, but a stage's first and last report always show.
     void terminalRate() {
         diffii::ProgressLineGate gate(true);

@@ -120,6 +120,44 @@ private:
     double m_lastPrint = 0.0;
 };
 
+// A front with one progress bar (the app): the outermost stage keeps the bar, and a stage that begins again for each
+// item of another (an image's denoising inside a generation) is shown in that stage's detail instead of taking the
+// bar back to its own first step at every image.
+class OuterStageView {
+public:
+    // What to show for p: p itself, or the last report of the outer stage with p's count in its detail.
+    Progress view(const Progress& p) {
+        auto [it, fresh] = m_stages.try_emplace(p.stage);
+        Stage& s = it->second;
+        if (!fresh && (p.total != s.total || p.done < s.lastDone)) s.repeats = true;
+        s.total = p.total;
+        s.lastDone = p.done;
+        if (!s.repeats) {
+            m_outer = p;
+            m_hasOuter = true;
+        }
+        // An outer stage that has finished (a job's "open" before its images) is not one to show inner steps in.
+        const bool outerRunning = m_hasOuter && m_outer.stage != p.stage && m_outer.done < m_outer.total;
+        if (!s.repeats || !outerRunning) return p;
+        Progress shown = m_outer;
+        shown.detail = (shown.detail.empty() ? "" : shown.detail + " · ") + p.stage + " " + std::to_string(p.done) +
+                       "/" + std::to_string(p.total);
+        shown.loss = p.loss;
+        shown.smoothedLoss = p.smoothedLoss;
+        return shown;
+    }
+
+private:
+    struct Stage {
+        int64_t total = -1;
+        int64_t lastDone = 0;
+        bool repeats = false;
+    };
+    std::map<std::string, Stage> m_stages;
+    Progress m_outer;
+    bool m_hasOuter = false;
+};
+
 // A job's link to its front-end: progress callbacks and a cancellation flag polled between steps.
 class JobContext {
 public:
