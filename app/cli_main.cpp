@@ -91,7 +91,14 @@ void parseOrExit(QCommandLineParser& parser, const QStringList& args, const QStr
         std::exit(2);
     }
     if (parser.isSet(QStringLiteral("help"))) {
-        std::printf("%s", qPrintable(parser.helpText()));
+        // Qt names the executable's path in the usage line; the command is "diffii <name>".
+        QString text = parser.helpText();
+        const QString usage = QStringLiteral("Usage: ");
+        const qsizetype lineEnd = text.indexOf(QLatin1Char('\n'));
+        const qsizetype options = text.indexOf(QStringLiteral(" [options]"));
+        if (text.startsWith(usage) && options > 0 && (lineEnd < 0 || options < lineEnd))
+            text.replace(usage.size(), options - usage.size(), QStringLiteral("diffii ") + name);
+        std::printf("%s", qPrintable(text));
         std::exit(0);
     }
 }

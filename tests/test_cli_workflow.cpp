@@ -152,6 +152,18 @@ private slots:
                  qPrintable(lines.last()));
     }
 
+    // Every command's --help names the command as it is typed, not the executable's path.
+    void helpNamesTheCommand() {
+        for (const char* command : {"create", "pair", "generate", "slurm submit"}) {
+            QStringList args = QString::fromLatin1(command).split(QLatin1Char(' '));
+            args << "--help";
+            const Run r = diffiiRun(args);
+            QCOMPARE(r.code, 0);
+            QVERIFY2(r.out.startsWith(QStringLiteral("Usage: diffii %1 [options]").arg(QLatin1String(command))),
+                     qPrintable(r.out.left(120)));
+        }
+    }
+
     void changedModelIsDetected() {
         // Change one config value of the model under the trained concepts: its fingerprint changes.
         const fs::path cfg = fs::path(m_model) / "scheduler" / "scheduler_config.json";
