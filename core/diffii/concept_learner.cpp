@@ -512,10 +512,7 @@ struct ConceptRun {
     // stopped at startStep.
     void restore(const SafeTensorsFile& checkpoint, int64_t startStep) {
         restoreTrainingState(*optimizer, namedParams, checkpoint);
-        if (checkpoint.contains("log.loss")) {
-            const auto log = checkpoint.tensor("log.loss").to(torch::kFloat64).contiguous();
-            lossLog.assign(log.data_ptr<double>(), log.data_ptr<double>() + log.numel());
-        }
+        lossLog = restoreLossLog(checkpoint);
         if (static_cast<int64_t>(lossLog.size()) != startStep)
             throw Error(checkpointPath + ": key 'log.loss' has " + std::to_string(lossLog.size()) +
                         " entries, expected one per step (" + std::to_string(startStep) + ")");
@@ -546,7 +543,7 @@ struct ConceptRun {
     void writeCheckpoint(int64_t step) const {
         std::map<std::string, torch::Tensor> tensors;
         storeTrainingState(*optimizer, namedParams, tensors);
-        tensors["log.loss"] = torch::tensor(lossLog, torch::kFloat64);
+        storeLossLog(lossLog, tensors);
         nlohmann::json j = identity;
         j["format"] = kCheckpointFormat;
         j["version"] = kSchemaVersion;

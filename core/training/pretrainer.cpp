@@ -119,46 +119,53 @@ struct StageOutcome {
     double stepsPerSecond = 0.0;
 };
 
-StageOutcome runStage(const StageRun& run, const fs::path& workDir, const JobContext* job) {
-    const LargeBlocksMapped heapPolicy;  // training (core/jobs/block_cache.h)
-    const fs::path ckptPath = workDir / "checkpoint.safetensors";
+// One AdamW over the stage's parameter groups (each with its learning rate and weight decay); every parameter is made
+// trainable and listed under its name in *all, for checkpoints.
+torch::optim::AdamW makeStageOptimizer(const StageRun& run, NamedParams* all) {
     std::vector<torch::optim::OptimizerParamGroup> groups;
-    NamedParams all;
     for (const auto& g : run.groups) {
         std::vector<torch::Tensor> ts;
         for (const auto& [name, p] : g.params) {
             p.set_requires_grad(true);
             ts.push_back(p);
-            all.emplace_back(name, p);
+            all->emplace_back(name, p);
         }
         groups.emplace_back(ts, std::make_unique<torch::optim::AdamWOptions>(
                                     torch::optim::AdamWOptions(g.lr).weight_decay(g.weightDecay)));
     }
-    torch::optim::AdamW optimizer(std::move(groups));
+    return torch::optim::AdamW(std::move(groups));
+}
 
-    int64_t start = 0;
+// Where a checkpoint of this stage stopped (0 without one): the optimizer state and the parameters are restored, and
+// *lossLog gets one loss per step done.
+int64_t resumeStage(const StageRun& run, const fs::path& ckptPath, torch::optim::AdamW& optimizer,
+                    const NamedParams& all, std::vector<double>* lossLog) {
+    if (!fs::exists(ckptPath)) return 0;
+    SafeTensorsFile ckpt(ckptPath.string());
+    const auto meta = ckpt.metadata();
+    const auto it = meta.find("stage");
+    if (it == meta.end() || it->second != run.name) return 0;
+    const int64_t start = std::stoll(meta.at("step"));
+    restoreTrainingState(optimizer, all, ckpt);
+    *lossLog = restoreLossLog(ckpt);
+    lossLog->resize(static_cast<size_t>(start), lossLog->empty() ? 0.0 : lossLog->back());
+    return start;
+}
+
+StageOutcome runStage(const StageRun& run, const fs::path& workDir, const JobContext* job) {
+    const LargeBlocksMapped heapPolicy;  // training (core/jobs/block_cache.h)
+    const fs::path ckptPath = workDir / "checkpoint.safetensors";
+    NamedParams all;
+    torch::optim::AdamW optimizer = makeStageOptimizer(run, &all);
     std::vector<double> lossLog;
-    if (fs::exists(ckptPath)) {
-        SafeTensorsFile ckpt(ckptPath.string());
-        const auto meta = ckpt.metadata();
-        const auto it = meta.find("stage");
-        if (it != meta.end() && it->second == run.name) {
-            start = std::stoll(meta.at("step"));
-            restoreTrainingState(optimizer, all, ckpt);
-            if (ckpt.contains("log.loss")) {
-                const auto log = ckpt.tensor("log.loss").to(torch::kFloat64).contiguous();
-                lossLog.assign(log.data_ptr<double>(), log.data_ptr<double>() + log.numel());
-            }
-            lossLog.resize(static_cast<size_t>(start), lossLog.empty() ? 0.0 : lossLog.back());
-        }
-    }
+    const int64_t start = resumeStage(run, ckptPath, optimizer, all, &lossLog);
 
     LossEma smoothed(kLossSmoothing);
     for (const double l : lossLog) smoothed.add(l);
     auto writeCheckpoint = [&](int64_t step) {
         std::map<std::string, at::Tensor> tensors;
         storeTrainingState(optimizer, all, tensors);
-        tensors["log.loss"] = torch::tensor(lossLog, torch::kFloat64);
+        storeLossLog(lossLog, tensors);
         run.saveWeights();
         saveSafetensors(ckptPath.string(), tensors, {{"stage", run.name}, {"step", std::to_string(step)}});
         std::ostringstream csv;

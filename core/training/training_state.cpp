@@ -132,4 +132,14 @@ BFloat16Autocast::~BFloat16Autocast() {
     if (!m_previous) at::autocast::clear_cache();
 }
 
+void storeLossLog(const std::vector<double>& losses, std::map<std::string, at::Tensor>& out) {
+    out["log.loss"] = torch::tensor(losses, torch::kFloat64);
+}
+
+std::vector<double> restoreLossLog(const SafeTensorsFile& checkpoint) {
+    if (!checkpoint.contains("log.loss")) return {};
+    const auto log = checkpoint.tensor("log.loss").to(torch::kFloat64).contiguous();
+    return std::vector<double>(log.data_ptr<double>(), log.data_ptr<double>() + log.numel());
+}
+
 }  // namespace diffii

@@ -30,6 +30,11 @@ void storeTrainingState(const torch::optim::SGD& optimizer, const NamedTensors& 
                         std::map<std::string, at::Tensor>& out);
 void restoreTrainingState(torch::optim::SGD& optimizer, const NamedTensors& params, const SafeTensorsFile& checkpoint);
 
+// The loss of every step so far, kept in a checkpoint under "log.loss" (float64), so that a resumed run's loss curve
+// and smoothed loss go on where it stopped. restoreLossLog is empty when the checkpoint has none.
+void storeLossLog(const std::vector<double>& losses, std::map<std::string, at::Tensor>& out);
+std::vector<double> restoreLossLog(const SafeTensorsFile& checkpoint);
+
 // Runs the enclosed CPU work under bfloat16 autocast (matrix products and convolutions in bfloat16; the models
 // keep GroupNorm/LayerNorm in float32 themselves). Does nothing when `enabled` is false.
 class BFloat16Autocast {
