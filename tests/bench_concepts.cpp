@@ -48,7 +48,7 @@ int main(int, char** argv) {
     std::printf(
         "bench_concepts: %s, 2 classes x 2 images (%lldx%lld), batch %d, LoRA rank 10, %d steps, %d threads, CPU %s\n",
         model.c_str(), static_cast<long long>(size), static_cast<long long>(size), batch, steps, threads,
-        diffii::cpuFeatures().model.c_str());
+        diffii::cpuFeatures().describe().c_str());
 
     const auto dir = diffii::test::makeTempDir("bench-concepts");
     std::vector<diffii::ConceptClass> classes = {{"bird a", {}, {}, {}}, {"bird b", {}, {}, {}}};

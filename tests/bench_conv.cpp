@@ -29,7 +29,7 @@ double timeCalls(diffii::Conv2d& conv, const torch::Tensor& x, int reps) {
 int main(int, char** argv) {
     diffii::prepareProcess(argv);
     const int threads = diffii::configureComputeThreads();
-    std::printf("bench_conv: CPU %s, kernels %s\n", diffii::cpuFeatures().model.c_str(),
+    std::printf("bench_conv: CPU %s, kernels %s\n", diffii::cpuFeatures().describe().c_str(),
                 diffii::cpuFeatures().onednnAvx512 ? "oneDNN AVX-512" : "oneDNN AVX2 or less");
     std::vector<Shape> shapes = {{1, 48, 48, 16},  {1, 96, 48, 16},  {1, 144, 48, 16}, {1, 96, 96, 16},
                                  {1, 48, 96, 8},   {1, 96, 96, 8},   {1, 144, 96, 8},  {1, 224, 96, 8},

@@ -201,7 +201,7 @@ int main(int argc, char** argv) {
             std::printf("  peak RSS: ours %.0f MiB (whole process: load + %s work), peer %.0f MiB\n", peakRssMiB(),
                         name.c_str(), peer ? childrenPeakRssMiB() : 0.0);
             std::printf("  ours, whole process so far: %s\n", faultsLine().c_str());
-            std::printf("  CPU: %s\n", diffii::cpuFeatures().model.c_str());
+            std::printf("  CPU: %s\n", diffii::cpuFeatures().describe().c_str());
             std::fflush(stdout);
         }
     } catch (const std::exception& e) {

@@ -40,7 +40,7 @@ int main(int, char** argv) {
         const std::string cls = classEnv && *classEnv ? classEnv : session->split().classes.front().name;
         std::printf("bench_preview: %s, class %s, model %s (%s), CPU %s\n", dir.c_str(), cls.c_str(),
                     session->project().modelDir().c_str(), session->model().precisionReason().c_str(),
-                    diffii::cpuFeatures().model.c_str());
+                    diffii::cpuFeatures().describe().c_str());
         struct Move {
             const char* what;
             double split;

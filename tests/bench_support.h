@@ -84,7 +84,7 @@ inline double median(std::vector<double> v) {
 inline std::vector<std::string> benchDtypes() {
     const char* v = std::getenv("DIFFII_BENCH_DTYPES");
     const std::string spec = v && *v ? v : "auto";
-    std::printf("  CPU: %s; %s\n", diffii::cpuFeatures().model.c_str(), diffii::cpuFeatures().bf16Reason.c_str());
+    std::printf("  CPU: %s; %s\n", diffii::cpuFeatures().describe().c_str(), diffii::cpuFeatures().bf16Reason.c_str());
     if (spec != "auto") {
         std::vector<std::string> out;
         for (const char* name : {"float32", "bfloat16"})

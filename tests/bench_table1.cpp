@@ -60,7 +60,7 @@ int main(int, char** argv) {
     e.recipe.width = bench::envInt("DIFFII_TABLE1_WIDTH", 16);
     e.recipe.resolution = bench::envInt("DIFFII_TABLE1_SIZE", 64);
     e.recipe.batchSize = 16;
-    std::printf("mini Table 1 on emoji-birds; CPU: %s\n", cpuFeatures().model.c_str());
+    std::printf("mini Table 1 on emoji-birds; CPU: %s\n", cpuFeatures().describe().c_str());
     std::printf(
         "classifier: %s\n",
         e.recipe.weights.empty()

@@ -157,7 +157,7 @@ int main(int, char** argv) {
             const double peer = peerSeconds(peerName, std::max(1, envInt("DIFFII_BENCH_PEER_REPS", 2)));
             if (peer > 0)
                 std::printf("%s on %s: ours %.3f s (fastest), reference (diffusers, fastest) %.3f s, ratio %.2fx\n",
-                            name.c_str(), diffii::cpuFeatures().model.c_str(), seconds.front(), peer,
+                            name.c_str(), diffii::cpuFeatures().describe().c_str(), seconds.front(), peer,
                             peer / seconds.front());
             else
                 std::printf(

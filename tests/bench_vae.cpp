@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
         const int rounds = std::max(1, envInt("DIFFII_BENCH_ROUNDS", 2));
         diffii::configureComputeThreads(envInt("DIFFII_BENCH_THREADS", 2));
         std::printf("bench_vae: %s, %d round(s), %d threads\n  CPU: %s\n", model.c_str(), rounds, at::get_num_threads(),
-                    diffii::cpuFeatures().model.c_str());
+                    diffii::cpuFeatures().describe().c_str());
         torch::NoGradGuard noGrad;
         const char* modes[] = {"contiguous", "channels-last", "tiled"};
         for (const auto& dtypeName : benchDtypes()) {
@@ -125,7 +125,7 @@ int main(int argc, char** argv) {
                 std::fflush(stdout);
             }
         }
-        std::printf("  CPU: %s\n", diffii::cpuFeatures().model.c_str());
+        std::printf("  CPU: %s\n", diffii::cpuFeatures().describe().c_str());
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bench_vae: %s\n", e.what());
         return 1;

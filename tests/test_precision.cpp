@@ -60,7 +60,16 @@ private Q_SLOTS:
         if (cpu.nativeBf16) QVERIFY(cpu.avx512bf16 || cpu.amxBf16);
         if (cpu.avx512bf16) QVERIFY(cpu.avx512f);
         if (cpu.avx512f) QVERIFY(cpu.avx2);
-        qInfo("%s: %s", cpu.model.c_str(), cpu.bf16Reason.c_str());
+        qInfo("%s: %s", cpu.describe().c_str(), cpu.bf16Reason.c_str());
+        // Family and model as lscpu prints them (x86-64: family 6 or more), the online CPUs, and all of it in the
+        // line the benchmarks print.
+        QVERIFY(cpu.family >= 6);
+        QVERIFY(cpu.logicalCpus >= 1);
+        const std::string line = cpu.describe();
+        QVERIFY(line.rfind(cpu.model + " (family " + std::to_string(cpu.family) + ", model " +
+                               std::to_string(cpu.modelNumber) + "; ",
+                           0) == 0);
+        QVERIFY(line.find(std::to_string(cpu.logicalCpus) + " logical CPU") != std::string::npos);
     }
 
     // OpenBLAS 0.3.21 falls back to SSE3 kernels on CPUs it does not know (core/jobs/threads.h): this executable's

@@ -6,9 +6,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <sstream>
 
 #include <cpuid.h>
+#include <unistd.h>
 
 #include "core/io/error.h"
 #include "core/jobs/log.h"
@@ -81,10 +83,42 @@ std::string vendorString() {
     return v;
 }
 
+// cpu0's hardware threads, from "0", "0-1" or "0,64" in sysfs (0 when unreadable).
+int threadsPerCore() {
+    std::ifstream in("/sys/devices/system/cpu/cpu0/topology/thread_siblings_list");
+    std::string list;
+    if (!std::getline(in, list)) return 0;
+    int count = 0;
+    std::stringstream parts(list);
+    for (std::string part; std::getline(parts, part, ',');) {
+        const auto dash = part.find('-');
+        try {
+            count +=
+                dash == std::string::npos ? 1 : std::stoi(part.substr(dash + 1)) - std::stoi(part.substr(0, dash)) + 1;
+        } catch (const std::exception&) {
+            return 0;
+        }
+    }
+    return count;
+}
+
 CpuFeatures detect() {
     CpuFeatures f;
     f.model = brandString();
     f.vendor = vendorString();
+    {
+        unsigned a = 0, b = 0, c = 0, d = 0;
+        if (__get_cpuid(1, &a, &b, &c, &d)) {
+            const int baseFamily = static_cast<int>((a >> 8) & 0xf);
+            const int baseModel = static_cast<int>((a >> 4) & 0xf);
+            f.family = baseFamily == 0xf ? baseFamily + static_cast<int>((a >> 20) & 0xff) : baseFamily;
+            f.modelNumber = baseFamily == 0x6 || baseFamily == 0xf
+                                ? baseModel + (static_cast<int>((a >> 16) & 0xf) << 4)
+                                : baseModel;
+        }
+    }
+    f.logicalCpus = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+    f.threadsPerCore = threadsPerCore();
     unsigned a = 0, b = 0, c = 0, d = 0;
     const unsigned long long x = xcr0();
     const bool osAvx = (x & 0x6) == 0x6;                // XMM and YMM state
@@ -133,6 +167,14 @@ CpuFeatures detect() {
 std::atomic<bool> g_warned{false};
 
 }  // namespace
+
+std::string CpuFeatures::describe() const {
+    std::string s = model + " (family " + std::to_string(family) + ", model " + std::to_string(modelNumber) + "; " +
+                    std::to_string(logicalCpus) + (logicalCpus == 1 ? " logical CPU" : " logical CPUs");
+    if (threadsPerCore > 0)
+        s += ", " + std::to_string(threadsPerCore) + (threadsPerCore == 1 ? " thread per core" : " threads per core");
+    return s + ")";
+}
 
 std::vector<std::string> CpuFeatures::featureNames() const {
     std::vector<std::string> out;
@@ -228,7 +270,7 @@ PrecisionChoice choosePrecisionOn(const std::string& device, Precision requested
 std::string systemReport() {
     const auto& cpu = cpuFeatures();
     std::ostringstream out;
-    out << "cpu: " << cpu.model << "\n";
+    out << "cpu: " << cpu.describe() << "\n";
     std::string features;
     for (const auto& f : cpu.featureNames()) features += (features.empty() ? "" : " ") + f;
     out << "features: " << (features.empty() ? "(none of AVX2, AVX-512F, AVX512_BF16, AMX-BF16)" : features) << "\n";

@@ -46,6 +46,16 @@ struct CpuFeatures {
     // throws dnnl::error. On a CPU that really lacks bfloat16, LibTorch uses its own (slow) kernels instead.
     bool bf16Runs = true;
 
+    // CPUID's family and model (display values, as lscpu prints them): a VM's brand string is often just "AMD EPYC"
+    // for Zen 3 and Zen 5 alike.
+    int family = 0;
+    int modelNumber = 0;
+    int logicalCpus = 0;     // online
+    int threadsPerCore = 0;  // as the OS sees cpu0's siblings (0: unknown); a VM may hide SMT
+    // "AMD EPYC (family 26, model 2; 2 logical CPUs, 1 thread per core)": what every benchmark prints beside its
+    // figures.
+    std::string describe() const;
+
     std::vector<std::string> featureNames() const;  // {"AVX2", "AVX-512F", "AVX512_BF16"} as present
 };
 
