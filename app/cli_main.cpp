@@ -168,21 +168,6 @@ int runInfo(const QStringList& args) {
     return 0;
 }
 
-// "0.4 s", "45 s", "3 min 05 s", "1 h 02 min".
-std::string formatSeconds(double seconds) {
-    const long long s = static_cast<long long>(seconds + 0.5);
-    char buf[48];
-    if (seconds < 9.95)
-        std::snprintf(buf, sizeof buf, "%.1f s", seconds);
-    else if (s >= 3600)
-        std::snprintf(buf, sizeof buf, "%lld h %02lld min", s / 3600, (s % 3600) / 60);
-    else if (s >= 60)
-        std::snprintf(buf, sizeof buf, "%lld min %02lld s", s / 60, s % 60);
-    else
-        std::snprintf(buf, sizeof buf, "%lld s", s);
-    return buf;
-}
-
 // A terminal's progress line that is still open (no newline yet): an error or a cancel message starts below it.
 bool g_progressLineOpen = false;
 
@@ -191,25 +176,19 @@ void endProgressLine() {
     g_progressLineOpen = false;
 }
 
-// The progress line on stderr: "stage done/total detail, ETA ..." ("..., N s" when a stage ends). On a terminal it is
-// rewritten in place; in a log it is written as throttled lines (diffii::ProgressLineGate).
+// The progress line on stderr: "stage done/total detail, ETA ..." ("..., N s" when a stage ends;
+// diffii::ProgressLog). On a terminal it is rewritten in place; in a log it is written as throttled lines.
 void printProgress(const diffii::Progress& p) {
     static const bool tty = isatty(fileno(stderr));
     static const auto start = std::chrono::steady_clock::now();
     static std::mutex mutex;
-    static diffii::EtaEstimator eta;
-    static diffii::ProgressLineGate gate(tty);
+    static diffii::ProgressLog log(tty);
     const std::lock_guard<std::mutex> lock(mutex);
     const double now = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const double left = eta.update(p, now);
-    if (!gate.pass(p, now)) return;
-    std::string timing;
-    if (p.total > 0 && p.done >= p.total)
-        timing = ", " + formatSeconds(eta.stageSeconds(now));
-    else if (left >= 0)
-        timing = ", ETA " + formatSeconds(left);
-    std::string line = p.stage + " " + std::to_string(p.done) + "/" + std::to_string(p.total) +
-                       (p.detail.empty() ? "" : " " + p.detail) + timing;
+    const auto taken = log.take(p, now);
+    if (!taken) return;
+    const std::string& timing = taken->timing;
+    std::string line = taken->text + timing;
     if (!tty) {
         std::fprintf(stderr, "%s\n", line.c_str());
         return;

@@ -26,22 +26,12 @@ using Clock = std::chrono::steady_clock;
 inline JobContext progressLog() {
     struct State {
         Clock::time_point start = Clock::now();
-        EtaEstimator eta;
-        ProgressLineGate gate{false};
+        ProgressLog log{false};
     };
     JobContext job;
     job.onProgress = [state = std::make_shared<State>()](const Progress& p) {
-        const double now = std::chrono::duration<double>(Clock::now() - state->start).count();
-        const double left = state->eta.update(p, now);
-        if (!state->gate.pass(p, now)) return;
-        std::fprintf(stderr, "  %s %lld/%lld %s", p.stage.c_str(), static_cast<long long>(p.done),
-                     static_cast<long long>(p.total), p.detail.c_str());
-        if (p.total > 0 && p.done >= p.total)
-            std::fprintf(stderr, " (%.1f s)\n", state->eta.stageSeconds(now));
-        else if (left >= 0)
-            std::fprintf(stderr, " (ETA %.0f s)\n", left);
-        else
-            std::fprintf(stderr, "\n");
+        const auto line = state->log.take(p, std::chrono::duration<double>(Clock::now() - state->start).count());
+        if (line) std::fprintf(stderr, "  %s%s\n", line->text.c_str(), line->timing.c_str());
     };
     return job;
 }

@@ -79,7 +79,10 @@ private slots:
             }
             generationEta = eta.update(at("generation", image, 10), t);
         }
-        QCOMPARE(generationEta, 6.0);  // 1 s an image since the first, 6 left
+        QCOMPARE(generationEta, 6.0);                  // 1 s an image since the first, 6 left
+        QCOMPARE(eta.secondsLeft("generation"), 6.0);  // what the app shows while the next image denoises
+        QCOMPARE(eta.secondsLeft("denoising"), 0.0);
+        QCOMPARE(eta.secondsLeft("never reported"), -1.0);
     }
 
     void etaUnknownWithoutTotal() {
@@ -151,6 +154,29 @@ private slots:
         diffii::OuterStageView alone;  // one stage run several times (a classifier per seed): always itself
         for (int run = 0; run < 2; ++run)
             for (int e = 1; e <= 3; ++e) QCOMPARE(alone.view(at("epochs", e, 3)).stage, std::string("epochs"));
+    }
+
+    // The text fronts' line: "stage done/total detail" and its timing apart.
+    void logLineText() {
+        QCOMPARE(diffii::formatSeconds(0.44), std::string("0.4 s"));
+        QCOMPARE(diffii::formatSeconds(45.2), std::string("45 s"));
+        QCOMPARE(diffii::formatSeconds(185), std::string("3 min 05 s"));
+        QCOMPARE(diffii::formatSeconds(3725), std::string("1 h 02 min"));
+        diffii::ProgressLog log(false);
+        auto first = at("validate", 0, 4);
+        first.detail = "a.png";
+        const auto a = log.take(first, 10.0);
+        QVERIFY(a.has_value());
+        QCOMPARE(a->text, std::string("validate 0/4 a.png"));
+        QCOMPARE(a->timing, std::string());                   // no step yet
+        const auto b = log.take(at("validate", 2, 4), 11.0);  // a new tenth: printed, 0.5 s a step
+        QVERIFY(b.has_value());
+        QCOMPARE(b->timing, std::string(", ETA 1.0 s"));
+        const auto c = log.take(at("validate", 4, 4), 12.0);
+        QVERIFY(c.has_value());
+        QCOMPARE(c->text, std::string("validate 4/4"));
+        QCOMPARE(c->timing, std::string(", 2.0 s"));
+        QVERIFY(!log.take(at("validate", 4, 4), 13.0).has_value());  // the same end again
     }
 
     // A terminal's line is rewritten at most ten times a second, but a stage's first and last report always show.

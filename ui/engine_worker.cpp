@@ -7,7 +7,6 @@
 
 #include <cmath>
 #include <filesystem>
-#include <map>
 #include <random>
 
 #include "core/demo/demo.h"
@@ -88,18 +87,17 @@ void EngineWorker::runJob(const QString& job, F&& body) {
     qint64 lastEmit = -1000;
     diffii::EtaEstimator eta;
     diffii::OuterStageView nesting;
-    std::map<std::string, double> etaOf;  // each stage's last ETA: an inner stage's report shows its outer stage's
     diffii::JobContext ctx;
     ctx.cancelFlag = &m_cancel;
     ctx.onProgress = [&](const diffii::Progress& p) {
-        etaOf[p.stage] = eta.update(p, timer.elapsed() / 1000.0);
-        const diffii::Progress shown = nesting.view(p);
+        eta.update(p, timer.elapsed() / 1000.0);
+        const diffii::Progress shown = nesting.view(p);  // an inner stage's report shows its outer stage, and its ETA
         JobProgress jp;
         jp.job = qs(shown.stage);
         jp.done = shown.done;
         jp.total = shown.total;
         jp.detail = qs(shown.detail);
-        jp.etaSeconds = etaOf[shown.stage];
+        jp.etaSeconds = eta.secondsLeft(shown.stage);
         if (p.loss) Q_EMIT lossPoint(p.done, *p.loss, p.smoothedLoss.value_or(*p.loss));
         const qint64 now = timer.elapsed();
         if (now - lastEmit >= 50 || p.done == p.total) {

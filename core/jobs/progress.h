@@ -2,6 +2,8 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <optional>
@@ -27,29 +29,51 @@ struct Progress {
     std::optional<double> smoothedLoss;
 };
 
+// A stage's count as its reports arrive, by which every progress front tells the stages apart: the stage begins again
+// when its total changes or its count goes back (the next image's steps), and one that has begun again repeats for
+// each item of another (an inner stage).
+struct StageCount {
+    int64_t total = -1;
+    int64_t lastDone = 0;
+    bool repeats = false;
+
+    // Takes the stage's next report (fresh: its first); returns whether the stage began again with it.
+    bool take(const Progress& p, bool fresh) {
+        const bool restarted = !fresh && (p.total != total || p.done < lastDone);
+        if (restarted) repeats = true;
+        total = p.total;
+        lastDone = p.done;
+        return restarted;
+    }
+};
+
 // Seconds left in a job's stages. Each stage (by name) keeps its own clock, so that nested stages (a generation's
-// images, each with its denoising steps) keep their own rates. A stage starts again when its total changes or its
-// count goes back (the next image's steps); a resumed stage (first report at done > 0) is not credited with the
-// earlier run's work; and until its first step a stage's clock follows its reports, so that preparation reported at
-// the start (concept learning's "encoding image i/N") is not taken for step time. The clock is the caller's
-// (seconds, monotonic).
+// images, each with its denoising steps) keep their own rates. A stage's clock starts again when the stage does
+// (StageCount); a resumed stage (first report at done > 0) is not credited with the earlier run's work; and until its
+// first step a stage's clock follows its reports, so that preparation reported at the start (concept learning's
+// "encoding image i/N") is not taken for step time. The clock is the caller's (seconds, monotonic).
 class EtaEstimator {
 public:
     // -1 while unknown: the stage's first report, or no step since it.
     double update(const Progress& p, double nowSeconds) {
         auto [it, fresh] = m_stages.try_emplace(p.stage);
         Clock& c = it->second;
-        if (fresh || p.total != c.total || p.done < c.lastDone) {
-            c.total = p.total;
-            c.startDone = p.done;
-        }
+        if (c.count.take(p, fresh) || fresh) c.startDone = p.done;
         if (p.done == c.startDone) c.startSeconds = nowSeconds;
-        c.lastDone = p.done;
         m_current = p.stage;
-        if (p.total <= 0 || p.done <= c.startDone) return -1.0;
-        if (p.done >= p.total) return 0.0;
-        return (nowSeconds - c.startSeconds) / static_cast<double>(p.done - c.startDone) *
-               static_cast<double>(p.total - p.done);
+        if (p.total <= 0 || p.done <= c.startDone)
+            c.left = -1.0;
+        else if (p.done >= p.total)
+            c.left = 0.0;
+        else
+            c.left = (nowSeconds - c.startSeconds) / static_cast<double>(p.done - c.startDone) *
+                     static_cast<double>(p.total - p.done);
+        return c.left;
+    }
+    // The last estimate for a stage (-1: unknown, or no report of it yet).
+    double secondsLeft(const std::string& stage) const {
+        const auto it = m_stages.find(stage);
+        return it == m_stages.end() ? -1.0 : it->second.left;
     }
     // Seconds since the clock of the stage reported last started.
     double stageSeconds(double nowSeconds) const {
@@ -59,10 +83,10 @@ public:
 
 private:
     struct Clock {
-        int64_t total = -1;
+        StageCount count;
         int64_t startDone = 0;
-        int64_t lastDone = 0;
         double startSeconds = 0.0;
+        double left = -1.0;
     };
     std::map<std::string, Clock> m_stages;
     std::string m_current;
@@ -81,21 +105,18 @@ public:
     bool pass(const Progress& p, double nowSeconds) {
         auto [it, fresh] = m_stages.try_emplace(p.stage);
         Line& s = it->second;
-        const bool restarted = !fresh && (p.total != s.total || p.done < s.lastDone);
-        if (restarted) s.repeats = true;
-        const bool moved = fresh || p.done != s.lastDone;
+        const bool moved = fresh || p.done != s.count.lastDone;
+        const bool restarted = s.count.take(p, fresh);
         const bool finished = p.total > 0 && p.done >= p.total && moved;
         const int tenth = p.total > 0 ? static_cast<int>(p.done * 10 / p.total) : -1;
         const bool slowTick = moved && nowSeconds - s.lastPrint >= m_logSeconds;
         bool print;
         if (m_terminal)
             print = fresh || finished || restarted || p.stage != m_lastStage || nowSeconds - m_lastPrint >= 0.1;
-        else if (s.repeats)
+        else if (s.count.repeats)
             print = fresh || slowTick;
         else
             print = fresh || finished || tenth != s.lastTenth || slowTick;
-        s.total = p.total;
-        s.lastDone = p.done;
         if (print) {
             s.lastPrint = nowSeconds;
             s.lastTenth = tenth;
@@ -107,17 +128,58 @@ public:
 
 private:
     struct Line {
-        int64_t total = -1;
-        int64_t lastDone = 0;
+        StageCount count;
         int lastTenth = -1;
         double lastPrint = 0.0;
-        bool repeats = false;  // has begun again: an inner stage
     };
     bool m_terminal;
     double m_logSeconds;
     std::map<std::string, Line> m_stages;
     std::string m_lastStage;
     double m_lastPrint = 0.0;
+};
+
+// "0.4 s", "45 s", "3 min 05 s", "1 h 02 min".
+inline std::string formatSeconds(double seconds) {
+    const long long s = static_cast<long long>(seconds + 0.5);
+    char buf[48];
+    if (seconds < 9.95)
+        std::snprintf(buf, sizeof buf, "%.1f s", seconds);
+    else if (s >= 3600)
+        std::snprintf(buf, sizeof buf, "%lld h %02lld min", s / 3600, (s % 3600) / 60);
+    else if (s >= 60)
+        std::snprintf(buf, sizeof buf, "%lld min %02lld s", s / 60, s % 60);
+    else
+        std::snprintf(buf, sizeof buf, "%lld s", s);
+    return buf;
+}
+
+// The text fronts' progress line (the CLI, the benchmarks): the reports ProgressLineGate passes, as
+// "stage done/total detail" and their timing, ", ETA ..." or, when the stage ends, ", <its time>".
+class ProgressLog {
+public:
+    explicit ProgressLog(bool terminal) : m_gate(terminal) {}
+
+    struct Line {
+        std::string text;
+        std::string timing;  // apart, so that a front that shortens the line can keep it
+    };
+    std::optional<Line> take(const Progress& p, double nowSeconds) {
+        const double left = m_eta.update(p, nowSeconds);
+        if (!m_gate.pass(p, nowSeconds)) return std::nullopt;
+        Line line;
+        line.text = p.stage + " " + std::to_string(p.done) + "/" + std::to_string(p.total) +
+                    (p.detail.empty() ? "" : " " + p.detail);
+        if (p.total > 0 && p.done >= p.total)
+            line.timing = ", " + formatSeconds(m_eta.stageSeconds(nowSeconds));
+        else if (left >= 0)
+            line.timing = ", ETA " + formatSeconds(left);
+        return line;
+    }
+
+private:
+    EtaEstimator m_eta;
+    ProgressLineGate m_gate;
 };
 
 // A front with one progress bar (the app): the outermost stage keeps the bar, and a stage that begins again for each
@@ -128,10 +190,8 @@ public:
     // What to show for p: p itself, or the last report of the outer stage with p's count in its detail.
     Progress view(const Progress& p) {
         auto [it, fresh] = m_stages.try_emplace(p.stage);
-        Stage& s = it->second;
-        if (!fresh && (p.total != s.total || p.done < s.lastDone)) s.repeats = true;
-        s.total = p.total;
-        s.lastDone = p.done;
+        StageCount& s = it->second;
+        s.take(p, fresh);
         if (!s.repeats) {
             m_outer = p;
             m_hasOuter = true;
@@ -148,12 +208,7 @@ public:
     }
 
 private:
-    struct Stage {
-        int64_t total = -1;
-        int64_t lastDone = 0;
-        bool repeats = false;
-    };
-    std::map<std::string, Stage> m_stages;
+    std::map<std::string, StageCount> m_stages;
     Progress m_outer;
     bool m_hasOuter = false;
 };
