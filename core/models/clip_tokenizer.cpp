@@ -26,23 +26,6 @@ namespace {
 constexpr size_t kMaxMerges = 49152 - 256 - 2;
 constexpr size_t kMaxCacheEntries = 200000;
 
-std::string encodeUtf8(const std::u32string& s) {
-    std::string out;
-    out.reserve(s.size());
-    for (char32_t c : s) {
-        uint8_t buf[4];
-        int32_t len = 0;
-        UBool error = false;
-        U8_APPEND(buf, len, 4, static_cast<UChar32>(c), error);
-        if (error) {
-            len = 0;
-            U8_APPEND_UNSAFE(buf, len, 0xFFFD);
-        }
-        out.append(reinterpret_cast<const char*>(buf), static_cast<size_t>(len));
-    }
-    return out;
-}
-
 // GPT-2 / CLIP bytes_to_unicode(): printable bytes map to themselves, the others to U+0100 upwards.
 std::vector<std::string> makeByteEncoder() {
     std::vector<int> printable(256, 0);
@@ -53,7 +36,7 @@ std::vector<std::string> makeByteEncoder() {
     int next = 0;
     for (int b = 0; b < 256; ++b) {
         const char32_t cp = printable[b] ? static_cast<char32_t>(b) : static_cast<char32_t>(256 + next++);
-        enc[b] = encodeUtf8(std::u32string(1, cp));
+        enc[b] = clipEncodeUtf8(std::u32string(1, cp));
     }
     return enc;
 }
@@ -532,7 +515,7 @@ void ClipTokenizer::tokenizeSegment(const std::string& segment, std::vector<std:
 std::vector<std::string> ClipTokenizer::tokenize(const std::string& text) const {
     std::vector<std::string> out;
     for (const std::u32string& piece : m_cache->trie.split(clipDecodeUtf8(text))) {
-        std::string utf8 = encodeUtf8(piece);
+        std::string utf8 = clipEncodeUtf8(piece);
         if (std::find(m_addedTokens.begin(), m_addedTokens.end(), utf8) != m_addedTokens.end()) {
             const auto expansion = m_expansions.find(utf8);
             out.push_back(std::move(utf8));

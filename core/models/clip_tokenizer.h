@@ -103,6 +103,8 @@ std::vector<std::string> clipPreTokenize(const std::string& text);
 // UTF-8 to code points, each invalid sequence as U+FFFD (the closest input CLIPTokenizer could see: Python strings
 // cannot hold invalid UTF-8).
 std::u32string clipDecodeUtf8(const std::string& text);
+// Code points [begin, end) to UTF-8, each invalid one (a surrogate, past U+10FFFF) as U+FFFD.
+std::string clipEncodeUtf8(const std::u32string& text, size_t begin = 0, size_t end = std::u32string::npos);
 
 // GPT-2 / CLIP bytes_to_unicode(): the printable stand-in (UTF-8) of every byte, indexed by byte value.
 std::vector<std::string> clipBytesToUnicode();

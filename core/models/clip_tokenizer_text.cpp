@@ -3,6 +3,7 @@
 // Unicode properties, normalisation and case mapping come from ICU; HTML entity names from libxml2.
 #include "core/models/clip_tokenizer.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <mutex>
@@ -22,32 +23,6 @@ namespace diffii {
 namespace {
 
 using U32 = std::u32string;
-
-void appendUtf8(std::string& out, char32_t c) {
-    if (c < 0x80) {
-        out.push_back(static_cast<char>(c));
-    } else if (c < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-        out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    } else if (c < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (c >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xF0 | (c >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    }
-}
-
-std::string encodeUtf8(const U32& s, size_t begin = 0, size_t end = U32::npos) {
-    std::string out;
-    end = std::min(end, s.size());
-    out.reserve(end - begin);
-    for (size_t i = begin; i < end; ++i) appendUtf8(out, s[i]);
-    return out;
-}
 
 icu::UnicodeString toIcu(const U32& s) {
     return icu::UnicodeString::fromUTF32(reinterpret_cast<const UChar32*>(s.data()), static_cast<int32_t>(s.size()));
@@ -426,6 +401,24 @@ size_t contractionLength(const U32& s, size_t pos) {
 
 }  // namespace
 
+std::string clipEncodeUtf8(const std::u32string& text, size_t begin, size_t end) {
+    end = std::min(end, text.size());
+    std::string out;
+    out.reserve(end > begin ? end - begin : 0);
+    for (size_t i = begin; i < end; ++i) {
+        uint8_t buf[4];
+        int32_t len = 0;
+        UBool error = false;
+        U8_APPEND(buf, len, 4, static_cast<UChar32>(text[i]), error);
+        if (error) {
+            len = 0;
+            U8_APPEND_UNSAFE(buf, len, 0xFFFD);
+        }
+        out.append(reinterpret_cast<const char*>(buf), static_cast<size_t>(len));
+    }
+    return out;
+}
+
 std::u32string clipDecodeUtf8(const std::string& text) {
     std::u32string out;
     out.reserve(text.size());
@@ -440,7 +433,7 @@ std::u32string clipDecodeUtf8(const std::string& text) {
     return out;
 }
 
-std::string clipFixText(const std::string& text) { return encodeUtf8(fixText(clipDecodeUtf8(text))); }
+std::string clipFixText(const std::string& text) { return clipEncodeUtf8(fixText(clipDecodeUtf8(text))); }
 
 std::vector<std::string> clipPreTokenize(const std::string& text) {
     const U32 s = lowerCase(whitespaceClean(fixText(clipDecodeUtf8(text))));
@@ -464,7 +457,7 @@ std::vector<std::string> clipPreTokenize(const std::string& text) {
             ++i;
             continue;
         }
-        pieces.push_back(encodeUtf8(s, i, i + len));
+        pieces.push_back(clipEncodeUtf8(s, i, i + len));
         i += len;
     }
     return pieces;
