@@ -31,7 +31,7 @@ namespace {
 // What a reference folder's diffii.json says the chain ran: the model, LoRA and placeholder embedding (paths resolved
 // against the folder), the prompts, and the inversion's and the denoising's settings.
 struct ChainCase {
-    std::string dir, model, lora, embedding;
+    std::string model, lora, embedding;
     std::string placeholder;
     int64_t placeholderId = 0, rowsAfterResize = 0;
     std::string prompt, suffix;
@@ -43,7 +43,6 @@ struct ChainCase {
         namespace fs = std::filesystem;
         const auto j = diffii::readJsonFile(dir + "/diffii.json");
         ChainCase c;
-        c.dir = dir;
         c.model = fs::weakly_canonical(fs::path(dir) / j.at("model_dir").get<std::string>()).string();
         if (!j.at("lora").is_null()) {
             // "<relative path>, loaded with ..."
