@@ -32,7 +32,14 @@ void OriginalLayout::add(const std::string& component, const std::string& origin
 }
 
 OriginalLayout::OriginalLayout(const OriginalLayoutShape& s) : m_shape(s) {
-    // UNet (ldm openaimodel.UNetModel <-> diffusers UNet2DConditionModel).
+    addUnetRules();
+    addVaeRules();
+    addTextEncoderRules();
+}
+
+// UNet (ldm openaimodel.UNetModel <-> diffusers UNet2DConditionModel).
+void OriginalLayout::addUnetRules() {
+    const auto& s = m_shape;
     const std::string u = kOriginalUnetPrefix;
     const auto resnet = [&](const std::string& o, const std::string& d) {
         add("unet", u + o, {d});
@@ -76,8 +83,11 @@ OriginalLayout::OriginalLayout(const OriginalLayoutShape& s) : m_shape(s) {
                 add("unet", u + o + (s.unetUpHasAttention[i] ? "2." : "1.") + "conv.", {d + "upsamplers.0.conv."});
         }
     }
+}
 
-    // VAE (ldm autoencoder Encoder/Decoder <-> diffusers AutoencoderKL); attention as 1x1 convolutions.
+// VAE (ldm autoencoder Encoder/Decoder <-> diffusers AutoencoderKL); attention as 1x1 convolutions.
+void OriginalLayout::addVaeRules() {
+    const auto& s = m_shape;
     const std::string v = kOriginalVaePrefix;
     const auto vaeResnet = [&](const std::string& o, const std::string& d) {
         add("vae", v + o, {d});
@@ -111,8 +121,11 @@ OriginalLayout::OriginalLayout(const OriginalLayoutShape& s) : m_shape(s) {
     }
     add("vae", v + "quant_conv.", {"quant_conv."});
     add("vae", v + "post_quant_conv.", {"post_quant_conv."});
+}
 
-    // Text encoder.
+// Text encoder: OpenAI CLIP keys under the diffusers names, or OpenCLIP's (SD 2.x) with q/k/v in one projection.
+void OriginalLayout::addTextEncoderRules() {
+    const auto& s = m_shape;
     if (s.textLayout == TextEncoderLayout::Clip) {
         add("text_encoder", std::string(kOriginalClipPrefix) + "text_model.", {"text_model."});
     } else {

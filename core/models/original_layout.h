@@ -72,6 +72,10 @@ private:
     };
     void add(const std::string& component, const std::string& original, std::vector<std::string> diffusers,
              bool convWeight = false);
+    // The rules of each component, from the shape.
+    void addUnetRules();
+    void addVaeRules();
+    void addTextEncoderRules();
     std::optional<LayoutMatch> apply(const Rule& rule, const std::string& rest) const;
 
     OriginalLayoutShape m_shape;

@@ -252,64 +252,52 @@ LoadOptions loadOptionsFor(const std::string& component) {
     return o;
 }
 
-std::shared_ptr<StableDiffusion> StableDiffusion::load(const std::string& modelDir, const LoadSettings& settings) {
-    if (settings.dtype != torch::kFloat32 && settings.dtype != torch::kBFloat16)
-        throw Error("unsupported compute dtype: only float32 and bfloat16");
-    auto sd = std::shared_ptr<StableDiffusion>(new StableDiffusion());
-    sd->m_dir = modelDir;
-    sd->m_deviceName = parseDevice(settings.device, "device");
-    requireDeviceAvailable(sd->m_deviceName, "device");
-    configureDeviceMath(sd->m_deviceName);
-    sd->m_device = torch::Device(sd->m_deviceName);
-    sd->m_dtype = settings.dtype;
-    sd->m_precisionReason = settings.dtype == torch::kFloat32 ? "float32: asked for" : "bfloat16: asked for";
-    // A single file (original layout) or a diffusers folder; either way every config is validated (ranges,
-    // cross-checks, the size estimate) before any module is allocated.
-    std::optional<SingleFileModel> single;
-    FolderConfigs cfg;
-    if (isSingleFileModel(modelDir)) {
-        single = openSingleFile(modelDir, settings.singleFile);
-        sd->m_modelIndex = {{"_class_name", "StableDiffusionPipeline"}, {"single_file", single->summary()}};
-        cfg = singleFileConfigs(*single);
-    } else {
-        const std::string indexPath = requireDir(modelDir);
-        sd->m_modelIndex = readJsonFile(indexPath);
-        checkModelIndex(sd->m_modelIndex, indexPath);
-        cfg = readFolderConfigs(modelDir);
-    }
+namespace {
+
+// Where a model's configs and weights come from: a single file (original layout) or a diffusers folder. Either way
+// every config is validated (ranges, cross-checks, the size estimate) before any module is allocated.
+struct ModelSource {
+    FolderConfigs configs;
+    nlohmann::json modelIndex;
     // Weights are read through a shared copy of the single file's index, so that a deferred UNet (loadUNet) reads
     // the same file with the same checks after load() has returned.
-    const auto singleShared = single ? std::make_shared<const SingleFileModel>(std::move(*single)) : nullptr;
-    const auto loadWeights = [singleShared](const ComponentFiles& files, const std::string& what,
-                                            torch::nn::Module& m) {
-        if (singleShared)
-            loadSingleFileComponent(*singleShared, files.name, m);
+    std::shared_ptr<const SingleFileModel> single;
+};
+
+ModelSource openModelSource(const std::string& modelDir, const SingleFileOptions& options) {
+    ModelSource src;
+    if (isSingleFileModel(modelDir)) {
+        auto single = openSingleFile(modelDir, options);
+        src.modelIndex = {{"_class_name", "StableDiffusionPipeline"}, {"single_file", single.summary()}};
+        src.configs = singleFileConfigs(single);
+        src.single = std::make_shared<const SingleFileModel>(std::move(single));
+    } else {
+        const std::string indexPath = requireDir(modelDir);
+        src.modelIndex = readJsonFile(indexPath);
+        checkModelIndex(src.modelIndex, indexPath);
+        src.configs = readFolderConfigs(modelDir);
+    }
+    return src;
+}
+
+// Builds one component: the module in its compute dtype (norms back to float32), its weights copied into it straight
+// from the mapped file, then moved to the device. Copyable: the model keeps one to rebuild a released component.
+struct ComponentBuilder {
+    torch::Dtype dtype;
+    torch::Device device;
+    std::string deviceName, modelDir;
+    std::shared_ptr<const SingleFileModel> single;
+
+    void loadWeights(const ComponentFiles& files, const std::string& what, torch::nn::Module& m) const {
+        if (single)
+            loadSingleFileComponent(*single, files.name, m);
         else
             withWeights(files, what, [&] { loadStateDict(m, files.weightFiles, loadOptionsFor(files.name)); });
-    };
-
-    // Denormal floats made a training step 47x slower on this machine class; flushing them costs no accuracy
-    // that matters here. The flag is per thread: this sets the loading thread's; flushDenormalsOnComputeThreads
-    // (core/jobs/threads.h) sets LibTorch's pool threads as well.
-    at::globalContext().setFlushDenormal(true);
-    torch::NoGradGuard noGrad;
-    sd->m_tokenizer = std::make_unique<ClipTokenizer>(
-        singleShared ? singleFileTokenizer(*singleShared)
-                     : ClipTokenizer::fromFolder((fs::path(modelDir) / "tokenizer").string()));
-    checkTokenizerFits(*sd->m_tokenizer, modelDir, cfg);
-
-    // The compute dtype is known before any module is built, so that each is built in it and its weights are
-    // copied straight from the mapped file into their final dtype: no float32 copy of a bfloat16 model ever exists
-    // (the peak memory of loading SD 1.5 in bfloat16 is that of the bfloat16 weights).
-    if (settings.precision) {
-        const auto choice = choosePrecisionOn(sd->m_deviceName, *settings.precision, cfg.unet.parameterCount());
-        sd->m_dtype = choice.bfloat16 ? torch::kBFloat16 : torch::kFloat32;
-        sd->m_precisionReason = choice.reason;
     }
-    // Each module is built in its compute dtype (norms back to float32), its weights copied into it, then moved
-    // to the device.
-    const auto build = [dtype = sd->m_dtype, device = sd->m_device, deviceName = sd->m_deviceName, modelDir,
-                        loadWeights](const ComponentFiles& files, const std::string& name, auto make) {
+
+    template <typename Make>
+    auto operator()(const ComponentFiles& files, const std::string& name, Make make) const {
+        torch::NoGradGuard noGrad;
         decltype(make()) m{nullptr};
         withFileContext(files.configPath, "building the " + name, [&] {
             DefaultDtypeGuard guard(dtype);
@@ -325,16 +313,51 @@ std::shared_ptr<StableDiffusion> StableDiffusion::load(const std::string& modelD
         // Inference on the CPU: the wide convolutions keep their weights in oneDNN's layout (layers.h).
         setConvPacking(*m, device == torch::kCPU);
         return m;
-    };
+    }
+};
+
+}  // namespace
+
+std::shared_ptr<StableDiffusion> StableDiffusion::load(const std::string& modelDir, const LoadSettings& settings) {
+    if (settings.dtype != torch::kFloat32 && settings.dtype != torch::kBFloat16)
+        throw Error("unsupported compute dtype: only float32 and bfloat16");
+    auto sd = std::shared_ptr<StableDiffusion>(new StableDiffusion());
+    sd->m_dir = modelDir;
+    sd->m_deviceName = parseDevice(settings.device, "device");
+    requireDeviceAvailable(sd->m_deviceName, "device");
+    configureDeviceMath(sd->m_deviceName);
+    sd->m_device = torch::Device(sd->m_deviceName);
+    sd->m_dtype = settings.dtype;
+    sd->m_precisionReason = settings.dtype == torch::kFloat32 ? "float32: asked for" : "bfloat16: asked for";
+    auto src = openModelSource(modelDir, settings.singleFile);
+    const auto& cfg = src.configs;
+    sd->m_modelIndex = std::move(src.modelIndex);
+
+    // Denormal floats made a training step 47x slower on this machine class; flushing them costs no accuracy
+    // that matters here. The flag is per thread: this sets the loading thread's; flushDenormalsOnComputeThreads
+    // (core/jobs/threads.h) sets LibTorch's pool threads as well.
+    at::globalContext().setFlushDenormal(true);
+    sd->m_tokenizer = std::make_unique<ClipTokenizer>(
+        src.single ? singleFileTokenizer(*src.single)
+                   : ClipTokenizer::fromFolder((fs::path(modelDir) / "tokenizer").string()));
+    checkTokenizerFits(*sd->m_tokenizer, modelDir, cfg);
+
+    // The compute dtype is known before any module is built, so that each is built in it and its weights are
+    // copied straight from the mapped file into their final dtype: no float32 copy of a bfloat16 model ever exists
+    // (the peak memory of loading SD 1.5 in bfloat16 is that of the bfloat16 weights).
+    if (settings.precision) {
+        const auto choice = choosePrecisionOn(sd->m_deviceName, *settings.precision, cfg.unet.parameterCount());
+        sd->m_dtype = choice.bfloat16 ? torch::kBFloat16 : torch::kFloat32;
+        sd->m_precisionReason = choice.reason;
+    }
+    const ComponentBuilder build{sd->m_dtype, sd->m_device, sd->m_deviceName, modelDir, src.single};
     sd->m_textEncoderVocab = cfg.textEncoder.vocabSize;
     sd->m_buildTextEncoder = [build, files = cfg.textEncoderFiles, config = cfg.textEncoder] {
-        torch::NoGradGuard noGrad;
         return build(files, "text encoder", [&] { return ClipTextModel(config); });
     };
     sd->m_textEncoder = sd->m_buildTextEncoder();
     sd->m_unetConfig = cfg.unet;
     sd->m_buildUNet = [build, files = cfg.unetFiles, config = cfg.unet] {
-        torch::NoGradGuard noGrad;
         return build(files, "UNet", [&] { return UNet2DConditionModel(config); });
     };
     if (!settings.deferUNet) sd->m_unet = sd->m_buildUNet();

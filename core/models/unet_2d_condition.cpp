@@ -98,11 +98,9 @@ void requireDefault(const nlohmann::json& j, const std::string& key, const nlohm
                     " is supported (" + what + ")");
 }
 
-}  // namespace
-
-UNet2DConditionConfig UNet2DConditionConfig::fromJson(const nlohmann::json& j, const std::string& file) {
+// The class name, the keys that may not be null, and the keys diffusers writes into every config.
+void checkUNetConfigShape(const nlohmann::json& j, const std::string& file) {
     if (!j.is_object()) throw Error(file + ": expected a JSON object, got " + std::string(j.type_name()));
-    UNet2DConditionConfig c;
     if (j.contains("_class_name") && j["_class_name"] != "UNet2DConditionModel")
         throwKeyError(file, "_class_name",
                       jsonExcerpt(j["_class_name"]) + " is not supported (supported: UNet2DConditionModel)");
@@ -113,20 +111,18 @@ UNet2DConditionConfig UNet2DConditionConfig::fromJson(const nlohmann::json& j, c
     // diffusers writes every __init__ argument into config.json; these are the ones of its first Stable Diffusion
     // release (SD 1.4's config, diffusers 0.2.2), so every diffusers UNet config has them. Later additions
     // (mid_block_type, transformer_layers_per_block, use_linear_projection, upcast_attention, ...) keep
-    // diffusers' defaults when absent. The heads are checked below (attention_head_dim or num_attention_heads).
+    // diffusers' defaults when absent. The heads are checked in readPerBlock (attention_head_dim or
+    // num_attention_heads).
     jsonRequireKeys(
         j,
         {"in_channels", "out_channels", "sample_size", "block_out_channels", "down_block_types", "up_block_types",
          "layers_per_block", "cross_attention_dim", "norm_num_groups", "norm_eps", "act_fn", "center_input_sample",
          "flip_sin_to_cos", "freq_shift", "downsample_padding", "mid_block_scale_factor"},
         file, "diffusers writes it into every UNet2DConditionModel config");
+}
 
-    c.inChannels = jsonInt(j, "in_channels", 1, limits::kMaxIoChannels, file);
-    c.outChannels = jsonInt(j, "out_channels", 1, limits::kMaxIoChannels, file);
-    c.sampleSize = jsonInt(j, "sample_size", 1, limits::kMaxUNetSampleSize, file);
-    c.centerInputSample = jsonRequire<bool>(j, "center_input_sample", file);
-    c.flipSinToCos = jsonRequire<bool>(j, "flip_sin_to_cos", file);
-    c.freqShift = jsonNumber(j, "freq_shift", 0.0, 1.0, file);
+// down/up/mid block types and one channel count per block.
+void readBlocks(const nlohmann::json& j, const std::string& file, UNet2DConditionConfig& c) {
     c.downBlockTypes = unetBlockTypes(j, "down_block_types", file);
     c.upBlockTypes = unetBlockTypes(j, "up_block_types", file);
     for (size_t i = 0; i < c.downBlockTypes.size(); ++i)
@@ -150,17 +146,36 @@ UNet2DConditionConfig UNet2DConditionConfig::fromJson(const nlohmann::json& j, c
     for (size_t i = 0; i < n; ++i)
         c.blockOutChannels.push_back(
             jsonIntIn(channels[i], "block_out_channels[" + std::to_string(i) + "]", 1, limits::kMaxChannels, file));
+}
 
+// The settings given once or per block. Returns the key the heads were read from.
+std::string readPerBlock(const nlohmann::json& j, const std::string& file, UNet2DConditionConfig& c) {
+    const size_t n = c.downBlockTypes.size();
     c.layersPerBlock = unetPerBlockInt(j, "layers_per_block", n, std::nullopt, 1, limits::kMaxLayersPerBlock, file);
     c.transformerLayersPerBlock =
         unetPerBlockInt(j, "transformer_layers_per_block", n, 1, 1, limits::kMaxTransformerLayers, file);
     // diffusers 0.25.1: num_attention_heads = num_attention_heads or attention_head_dim (a historical misnomer: the
     // value of attention_head_dim is the number of heads).
     const bool hasHeads = j.contains("num_attention_heads") && !j["num_attention_heads"].is_null();
-    const std::string headsKey = hasHeads ? "num_attention_heads" : "attention_head_dim";
+    std::string headsKey = hasHeads ? "num_attention_heads" : "attention_head_dim";
     c.numAttentionHeads = unetPerBlockInt(j, headsKey, n, std::nullopt, 1, limits::kMaxChannels, file);
     c.crossAttentionDim = unetPerBlockInt(j, "cross_attention_dim", n, std::nullopt, 1, limits::kMaxChannels, file);
     c.onlyCrossAttention = unetPerBlockBool(j, "only_cross_attention", n, file);
+    return headsKey;
+}
+
+// The input and output: channels, size, the timestep's sinusoid.
+void readInputOutput(const nlohmann::json& j, const std::string& file, UNet2DConditionConfig& c) {
+    c.inChannels = jsonInt(j, "in_channels", 1, limits::kMaxIoChannels, file);
+    c.outChannels = jsonInt(j, "out_channels", 1, limits::kMaxIoChannels, file);
+    c.sampleSize = jsonInt(j, "sample_size", 1, limits::kMaxUNetSampleSize, file);
+    c.centerInputSample = jsonRequire<bool>(j, "center_input_sample", file);
+    c.flipSinToCos = jsonRequire<bool>(j, "flip_sin_to_cos", file);
+    c.freqShift = jsonNumber(j, "freq_shift", 0.0, 1.0, file);
+}
+
+// The model-wide numbers and flags that follow the blocks: padding, norms, attention options, kernels.
+void readLayerOptions(const nlohmann::json& j, const std::string& file, UNet2DConditionConfig& c) {
     c.downsamplePadding = jsonInt(j, "downsample_padding", 0, 1, file);
     c.midBlockScaleFactor = jsonNumber(j, "mid_block_scale_factor", 0.0, 1e6, file);
     if (c.midBlockScaleFactor == 0.0) throwKeyError(file, "mid_block_scale_factor", "must be > 0, got 0");
@@ -176,7 +191,10 @@ UNet2DConditionConfig UNet2DConditionConfig::fromJson(const nlohmann::json& j, c
         throwKeyError(file, "conv_in_kernel", "must be odd, got " + std::to_string(c.convInKernel));
     if (c.convOutKernel % 2 == 0)
         throwKeyError(file, "conv_out_kernel", "must be odd, got " + std::to_string(c.convOutKernel));
+}
 
+// Features of diffusers' UNet this one does not have: accepted only at their default value.
+void checkUnsupportedFeatures(const nlohmann::json& j, const std::string& file) {
     requireDefault(j, "act_fn", "silu", file, "activation");
     requireDefault(j, "dual_cross_attention", false, file, "dual cross-attention");
     requireDefault(j, "class_embed_type", nullptr, file, "class embeddings");
@@ -200,8 +218,11 @@ UNet2DConditionConfig UNet2DConditionConfig::fromJson(const nlohmann::json& j, c
         jsonNumberIn(j["dropout"], "dropout", 0.0, 1.0, file) != 0.0)
         throw Error(file + ": key 'dropout' is " + jsonExcerpt(j["dropout"]) +
                     ", but only 0.0 is supported (inference)");
+}
 
-    for (size_t i = 0; i < n; ++i) {
+// Every block's channels divide into its heads and into the norm's groups.
+void checkDivisibility(const UNet2DConditionConfig& c, const std::string& headsKey, const std::string& file) {
+    for (size_t i = 0; i < c.blockOutChannels.size(); ++i) {
         const int64_t ch = c.blockOutChannels[i];
         if (ch % c.numAttentionHeads[i] != 0) {
             std::ostringstream os;
@@ -216,6 +237,19 @@ UNet2DConditionConfig UNet2DConditionConfig::fromJson(const nlohmann::json& j, c
             throwKeyError(file, "norm_num_groups", os.str());
         }
     }
+}
+
+}  // namespace
+
+UNet2DConditionConfig UNet2DConditionConfig::fromJson(const nlohmann::json& j, const std::string& file) {
+    checkUNetConfigShape(j, file);
+    UNet2DConditionConfig c;
+    readInputOutput(j, file, c);
+    readBlocks(j, file, c);
+    const auto headsKey = readPerBlock(j, file, c);
+    readLayerOptions(j, file, c);
+    checkUnsupportedFeatures(j, file);
+    checkDivisibility(c, headsKey, file);
     checkParameterBudget(c.parameterCount(), "the UNet this config describes", file,
                          "block_out_channels, layers_per_block, transformer_layers_per_block, cross_attention_dim");
     return c;
