@@ -13,6 +13,7 @@
 #include <QFontDatabase>
 #include <QImage>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QPushButton>
 #include <QScreen>
 #include <QScrollArea>
@@ -325,6 +326,20 @@ void TestUiFit::window() {
         QCOMPARE(window.size(), kSmall);
         const int previewIndex = window.pages()->indexOf(preview);
         checkPage(window, previewIndex, language + QStringLiteral(" first preview"));
+        {
+            // Until their first request the circle and sweep strips are hidden, and the sweep plot has the lower
+            // view's room (with both empty strips shown its axes were a few pixels tall here).
+            for (const char* name : {"stripList", "sweepStrip"}) {
+                auto* strip = preview->findChild<QListWidget*>(QLatin1String(name));
+                QVERIFY2(strip && !strip->isVisibleTo(preview), name);
+            }
+            auto* plot = preview->findChild<QCustomPlot*>(QStringLiteral("sweepPlot"));
+            QVERIFY(plot);
+            plot->replot();
+            qInfo("%s sweep plot at %s: axes %d px tall", qPrintable(language), qPrintable(sizeText(kSmall)),
+                  plot->axisRect()->height());
+            QVERIFY2(plot->axisRect()->height() >= 120, qPrintable(QString::number(plot->axisRect()->height())));
+        }
 
         shootPages(window, controller, language, kSmall);
         shootPages(window, controller, language, kLarge);

@@ -295,6 +295,7 @@ void TestUiPreviewControls::stripClickReusesImage() {
     auto* strip = m_page->findChild<QListWidget*>(QStringLiteral("stripList"));
     QTest::mouseClick(m_page->findChild<QPushButton*>(QStringLiteral("stripButton")), Qt::LeftButton);
     QTRY_VERIFY_WITH_TIMEOUT(m_page->stripCount() == 8 && !m_controller->busy(), kLongMs);
+    QVERIFY(strip->isVisibleTo(m_page));  // hidden until the first strip
     QTRY_VERIFY_WITH_TIMEOUT(settled(), kLongMs);
     const int jobs = m_previewJobs;
     const qint64 id = m_page->latestPreviewId();
@@ -331,6 +332,7 @@ void TestUiPreviewControls::sweepIsProgressive() {
     QCOMPARE(plot->graph(1)->dataCount(), 6);
     QCOMPARE(m_page->sweepPoints().size(), 6);
     QCOMPARE(sweepStrip->count(), 6);
+    QVERIFY(sweepStrip->isVisibleTo(m_page));  // hidden until the first sweep
     for (int i = 0; i < 6; ++i) {
         QCOMPARE(plot->graph(0)->data()->at(i)->key, 0.2 * i);
         QVERIFY(std::isfinite(plot->graph(1)->data()->at(i)->value));

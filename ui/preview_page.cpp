@@ -375,6 +375,9 @@ QWidget* PreviewPage::buildLowerView() {
     m_strip->setFixedHeight(kStripSide + 56);
     m_strip->setToolTip(tr("Images along the circle; click one to move α there"));
     viewLayout->addWidget(m_strip);
+    // Both strips stay hidden until their first request: empty, they took 290 of a 1280×800 window's pixels and left
+    // the sweep plot 60 pixels of axes.
+    m_strip->hide();
 
     buildSweepPlot(view);
     m_sweepStrip = new QListWidget(view);
@@ -391,6 +394,7 @@ QWidget* PreviewPage::buildLowerView() {
     sweepLayout->setContentsMargins(0, 0, 0, 0);
     sweepLayout->addWidget(m_plot, 1);
     sweepLayout->addWidget(m_sweepStrip);
+    m_sweepStrip->hide();
 
     auto* historyTab = new QWidget(view);
     auto* historyLayout = new QVBoxLayout(historyTab);
@@ -641,11 +645,13 @@ void PreviewPage::onProjectChanged(const ProjectInfo& info) {
         m_pool.clear();
         m_image = QImage();
         m_strip->clear();
+        m_strip->hide();
         m_stripCount = 0;
         m_history.clear();
         m_historyList->clear();
         m_sweepPoints.clear();
         m_sweepStrip->clear();
+        m_sweepStrip->hide();
         m_plot->graph(0)->data()->clear();
         m_plot->graph(1)->data()->clear();
         m_plot->replot();
@@ -927,6 +933,7 @@ void PreviewPage::requestStrip() {
     request.intermediateEvery = 0;
     m_stripRequest = request;
     m_strip->clear();
+    m_strip->show();
     m_stripCount = 0;
     m_stripButton->setEnabled(false);
     m_jobStatus->setText(tr("Circle strip queued…"));
@@ -958,6 +965,7 @@ void PreviewPage::onStripImage(qint64 id, int index, const QImage& image, double
                                             : tr("Beyond z1 or z2: extrapolation")));
     // In order of position: z1 first, then the images as they come (each one nearer z1 than the last) after it.
     m_strip->insertItem(index == 0 ? 0 : std::min(1, m_strip->count()), item);
+    m_strip->show();
     ++m_stripCount;
 }
 
@@ -982,6 +990,7 @@ void PreviewPage::requestSweep() {
     const QList<double> splits = {0.0, 0.2, 0.4, 0.6, 0.8, 1.0};
     m_sweepPoints.clear();
     m_sweepStrip->clear();
+    m_sweepStrip->show();
     m_sweepHover.clear();
     m_plot->graph(0)->data()->clear();
     m_plot->graph(1)->data()->clear();
@@ -1015,6 +1024,7 @@ void PreviewPage::addSweepPoint(const SweepPoint& point) {
                          .arg(point.diversity, 0, 'f', 4)
                          .arg(point.alpha, 0, 'f', 3));
     m_sweepStrip->addItem(item);
+    m_sweepStrip->show();
 }
 
 void PreviewPage::onSweepReady(const QList<SweepPoint>& points) {
