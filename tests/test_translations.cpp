@@ -1,12 +1,13 @@
 // The translations: both catalogues are built into the :/i18n resource of the executables that link the ui
 // library, and with zh_CN installed no visible text of the main window (menus, the step list, every page's labels,
-// buttons, group boxes and tabs) is left in English.
+// buttons, group boxes, tabs and column headers) is left in English.
 #include <QAbstractButton>
 #include <QAction>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDirIterator>
 #include <QGroupBox>
+#include <QHeaderView>
 #include <QLabel>
 #include <QLibraryInfo>
 #include <QListWidget>
@@ -142,6 +143,15 @@ void collectWidgets(QWidget* root, const QString& where, QStringList* bad) {
     for (QTabBar* t : root->findChildren<QTabBar*>())
         if (t->isVisibleTo(root))
             for (int i = 0; i < t->count(); ++i) check(t->tabText(i), t);
+    // Column headers come from the views' models (a table widget's labels or a model's headerData), which lupdate
+    // missed once (the pool's table, its strings nested in a helper call): every visible column's title.
+    for (QHeaderView* h : root->findChildren<QHeaderView*>()) {
+        if (!h->isVisibleTo(root) || !h->model()) continue;
+        const int n = h->orientation() == Qt::Horizontal ? h->model()->columnCount() : h->model()->rowCount();
+        for (int i = 0; i < n; ++i)
+            if (!h->isSectionHidden(i))
+                check(h->model()->headerData(i, h->orientation(), Qt::DisplayRole).toString(), h);
+    }
 }
 
 }  // namespace

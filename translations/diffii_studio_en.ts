@@ -432,12 +432,12 @@
     </message>
     <message>
         <location line="+16"/>
-        <location line="+220"/>
+        <location line="+237"/>
         <source>Select an image</source>
         <translation>Select an image</translation>
     </message>
     <message>
-        <location line="-198"/>
+        <location line="-215"/>
         <source>Generated image</source>
         <translation>Generated image</translation>
     </message>
@@ -498,12 +498,12 @@
     </message>
     <message>
         <location line="-25"/>
-        <location line="+398"/>
+        <location line="+418"/>
         <source>Tags, comma-separated (Enter saves, Esc cancels)</source>
         <translation>Tags, comma-separated (Enter saves, Esc cancels)</translation>
     </message>
     <message>
-        <location line="-506"/>
+        <location line="-526"/>
         <source>Ta&amp;g:</source>
         <translation>Ta&amp;g:</translation>
     </message>
@@ -519,23 +519,23 @@
     </message>
     <message>
         <location line="+79"/>
-        <location line="+317"/>
+        <location line="+337"/>
         <source>Accept</source>
         <translation>Accept</translation>
     </message>
     <message>
-        <location line="-317"/>
+        <location line="-337"/>
         <source>Accept (A)</source>
         <translation>Accept (A)</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+316"/>
+        <location line="+336"/>
         <source>Reject</source>
         <translation>Reject</translation>
     </message>
     <message>
-        <location line="-316"/>
+        <location line="-336"/>
         <source>Reject (R): left out of the export</source>
         <translation>Reject (R): left out of the export</translation>
     </message>
@@ -565,7 +565,7 @@
         <translation>The class&apos;s training image with the smallest pixel distance (L2 over 32×32 RGB thumbnails): a near copy suggests the image adds little.</translation>
     </message>
     <message>
-        <location line="+78"/>
+        <location line="+95"/>
         <source>All classes</source>
         <translation>All classes</translation>
     </message>
@@ -661,7 +661,7 @@
         <translation>Distance %1 (L2 over 32×32 RGB in [0, 1])</translation>
     </message>
     <message>
-        <location line="+63"/>
+        <location line="+66"/>
         <source>Mark pending</source>
         <translation>Mark pending</translation>
     </message>
@@ -821,7 +821,7 @@
         <translation>Problems found in the dataset folder: empty classes are left out; a class with a single image has no partner for circle interpolation and is paired with noise.</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+33"/>
         <source>Class</source>
         <translation>Class</translation>
     </message>
@@ -846,7 +846,7 @@
         <translation>Images of the class in the training subset: concepts are learned and inverted from these only</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+17"/>
         <source>Few-shot / long-tail subset</source>
         <translation>Few-shot / long-tail subset</translation>
     </message>
@@ -926,7 +926,7 @@
         <translation>Save the subset as split.json in the project</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+16"/>
         <source>&amp;Training images only</source>
         <translation>&amp;Training images only</translation>
     </message>
@@ -936,7 +936,7 @@
         <translation>Hide the images the subset leaves out (shown greyed otherwise)</translation>
     </message>
     <message>
-        <location line="+53"/>
+        <location line="+40"/>
         <source>&lt;b&gt;%1&lt;/b&gt; &amp;nbsp; dataset &lt;code&gt;%2&lt;/code&gt; &amp;nbsp; model &lt;code&gt;%3&lt;/code&gt;</source>
         <translation>&lt;b&gt;%1&lt;/b&gt; &amp;nbsp; dataset &lt;code&gt;%2&lt;/code&gt; &amp;nbsp; model &lt;code&gt;%3&lt;/code&gt;</translation>
     </message>
@@ -1012,7 +1012,7 @@
 <context>
     <name>diffii::ui::EngineWorker</name>
     <message>
-        <location filename="../ui/engine_worker.cpp" line="+133"/>
+        <location filename="../ui/engine_worker.cpp" line="+151"/>
         <source>Concept learning history not read: %1</source>
         <translation>Concept learning history not read: %1</translation>
     </message>
@@ -2457,7 +2457,71 @@ Qt %3 (built with %4)</translation>
 <context>
     <name>diffii::ui::PoolPage</name>
     <message>
-        <location filename="../ui/pool_page.cpp" line="+244"/>
+        <location filename="../ui/pool_page.cpp" line="+97"/>
+        <source>Class</source>
+        <translation>Class</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Original</source>
+        <translation>Original</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Reconstruction</source>
+        <translation>Reconstruction</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>PSNR (dB)</source>
+        <translation>PSNR (dB)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>The training image that was inverted</source>
+        <translation>The training image that was inverted</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The image denoised back from its inversion with the class prompt</source>
+        <translation>The image denoised back from its inversion with the class prompt</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Peak signal-to-noise ratio of the reconstruction against the original: how faithfully the inversion keeps the image (higher is better)</source>
+        <translation>Peak signal-to-noise ratio of the reconstruction against the original: how faithfully the inversion keeps the image (higher is better)</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Entry %1
+%2</source>
+        <translation>Entry %1
+%2</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>No reconstruction was made</source>
+        <translation>No reconstruction was made</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>%1
+stale</source>
+        <translation>%1
+stale</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Stale: the model, the concepts or the pool settings changed since this inversion was made. Build the pool again.</source>
+        <translation>Stale: the model, the concepts or the pool settings changed since this inversion was made. Build the pool again.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Reconstruction PSNR: higher means the inversion keeps the image</source>
+        <translation>Reconstruction PSNR: higher means the inversion keeps the image</translation>
+    </message>
+    <message>
+        <location line="+84"/>
         <source>The inversion pool holds one DDIM inversion per training image: the noise latent that denoises back to that image under its class prompt. Generation interpolates between two inversions of a class on a circle, so a faithful inversion (high PSNR) gives faithful synthetic images.</source>
         <translation>The inversion pool holds one DDIM inversion per training image: the noise latent that denoises back to that image under its class prompt. Generation interpolates between two inversions of a class on a circle, so a faithful inversion (high PSNR) gives faithful synthetic images.</translation>
     </message>
@@ -2671,7 +2735,7 @@ Qt %3 (built with %4)</translation>
         <translation>Sweep of s: %1 / %2 samples</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+43"/>
         <source>Build the pool first</source>
         <translation>Build the pool first</translation>
     </message>
@@ -2826,7 +2890,7 @@ Qt %3 (built with %4)</translation>
         <translation>%1: %2 ↔ %3</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+25"/>
         <source>Source of z1</source>
         <translation>Source of z1</translation>
     </message>
@@ -2871,7 +2935,7 @@ Qt %3 (built with %4)</translation>
         <translation>Images along the circle; click one to move α there</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+53"/>
         <location line="+10"/>
         <source>faithfulness</source>
         <translation>faithfulness</translation>
@@ -2903,7 +2967,7 @@ Qt %3 (built with %4)</translation>
         <translation>Faithfulness falls and diversity rises as s grows; pick s where the trade-off suits you</translation>
     </message>
     <message>
-        <location line="-202"/>
+        <location line="-247"/>
         <source>Where the point is on the great circle through z1 and z2, in turns from z1 towards z2 (0 … 1 turn, both ends are z1): z2 is at θ/360°, −z1 at 0.5 turn, −z2 at 0.5 + θ/360°. The green band, from z1 to z2 at the start, is the interpolation arc; the rest extrapolates. Arrow keys move 0.01 turn, Page Up/Down 0.1 turn.</source>
         <translation>Where the point is on the great circle through z1 and z2, in turns from z1 towards z2 (0 … 1 turn, both ends are z1): z2 is at θ/360°, −z1 at 0.5 turn, −z2 at 0.5 + θ/360°. The green band, from z1 to z2 at the start, is the interpolation arc; the rest extrapolates. Arrow keys move 0.01 turn, Page Up/Down 0.1 turn.</translation>
     </message>
@@ -2913,12 +2977,12 @@ Qt %3 (built with %4)</translation>
         <translation>The position in turns of the circle from z1 towards z2; the engine gets α = (1 − turns) · 2π/θ</translation>
     </message>
     <message>
-        <location line="+198"/>
+        <location line="+171"/>
         <source>The image at the current position for each s of the sweep; click one to use that s</source>
         <translation>The image at the current position for each s of the sweep; click one to use that s</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
         <source>The previews of this session, newest first; click one to restore its settings</source>
         <translation>The previews of this session, newest first; click one to restore its settings</translation>
     </message>
@@ -2943,16 +3007,16 @@ Qt %3 (built with %4)</translation>
         <translation>History</translation>
     </message>
     <message>
-        <location line="+67"/>
-        <location line="+75"/>
-        <location line="+432"/>
-        <location line="+75"/>
+        <location line="-273"/>
+        <location line="+363"/>
+        <location line="+511"/>
+        <location line="+76"/>
         <location line="+134"/>
         <source>s = %1</source>
         <translation>s = %1</translation>
     </message>
     <message>
-        <location line="-691"/>
+        <location line="-696"/>
         <source>s = %1
 faithfulness %2
 diversity %3
@@ -2963,7 +3027,7 @@ diversity %3
 click to use this s</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+27"/>
         <source>%1: %2</source>
         <translation>%1: %2</translation>
     </message>
@@ -2978,22 +3042,22 @@ click to use this s</translation>
         <translation>reconstruction</translation>
     </message>
     <message>
-        <location line="+58"/>
-        <location line="+142"/>
+        <location line="+54"/>
+        <location line="+144"/>
         <location line="+121"/>
-        <location line="+254"/>
+        <location line="+258"/>
         <location line="+76"/>
         <source>(none)</source>
         <translation>(none)</translation>
     </message>
     <message>
-        <location line="-488"/>
-        <location line="+402"/>
+        <location line="-492"/>
+        <location line="+406"/>
         <source>noise</source>
         <translation>noise</translation>
     </message>
     <message>
-        <location line="-400"/>
+        <location line="-404"/>
         <source>one image in the class: Gaussian noise (seed %1)</source>
         <translation>one image in the class: Gaussian noise (seed %1)</translation>
     </message>
@@ -3045,7 +3109,7 @@ click to use this s</translation>
         <translation>%1 turn (α = %2) · θ = %3° · %4 · s = %5 · suffix: %6 · %7 s</translation>
     </message>
     <message>
-        <location line="+52"/>
+        <location line="+53"/>
         <source>%1 turn
 %2</source>
         <translation>%1 turn
@@ -3057,12 +3121,12 @@ click to use this s</translation>
         <translation>α = %1. %2</translation>
     </message>
     <message>
-        <location line="+57"/>
+        <location line="+59"/>
         <source>s = %1 · faithfulness %2 · diversity %3 (at α = %4)</source>
         <translation>s = %1 · faithfulness %2 · diversity %3 (at α = %4)</translation>
     </message>
     <message>
-        <location line="+101"/>
+        <location line="+102"/>
         <source> · shown again, not recomputed</source>
         <translation> · shown again, not recomputed</translation>
     </message>
@@ -3097,7 +3161,7 @@ click to use this s</translation>
         <translation>Export settings: %1 steps, guidance %2, s = %3</translation>
     </message>
     <message>
-        <location line="-405"/>
+        <location line="-409"/>
         <source>Denoising… step %1 of %2</source>
         <translation>Denoising… step %1 of %2</translation>
     </message>
@@ -3127,7 +3191,7 @@ click to use this s</translation>
         <translation>%1 failed: %2</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+16"/>
         <source>Circle strip queued…</source>
         <translation>Circle strip queued…</translation>
     </message>
@@ -3152,7 +3216,7 @@ click to use this s</translation>
         <translation>Beyond z1 or z2: extrapolation</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+35"/>
         <source>Sweep of s queued…</source>
         <translation>Sweep of s queued…</translation>
     </message>
@@ -3315,7 +3379,7 @@ click to use this s</translation>
 <context>
     <name>diffii::ui::ThumbnailModel</name>
     <message>
-        <location filename="../ui/dataset_page.cpp" line="-392"/>
+        <location filename="../ui/dataset_page.cpp" line="-404"/>
         <source>In the training split</source>
         <translation>In the training split</translation>
     </message>

@@ -432,12 +432,12 @@
     </message>
     <message>
         <location line="+16"/>
-        <location line="+220"/>
+        <location line="+237"/>
         <source>Select an image</source>
         <translation>请选择一张图像</translation>
     </message>
     <message>
-        <location line="-198"/>
+        <location line="-215"/>
         <source>Generated image</source>
         <translation>生成的图像</translation>
     </message>
@@ -498,12 +498,12 @@
     </message>
     <message>
         <location line="-25"/>
-        <location line="+398"/>
+        <location line="+418"/>
         <source>Tags, comma-separated (Enter saves, Esc cancels)</source>
         <translation>标签，以逗号分隔（Enter 保存，Esc 取消）</translation>
     </message>
     <message>
-        <location line="-506"/>
+        <location line="-526"/>
         <source>Ta&amp;g:</source>
         <translation>标签(&amp;G):</translation>
     </message>
@@ -519,23 +519,23 @@
     </message>
     <message>
         <location line="+79"/>
-        <location line="+317"/>
+        <location line="+337"/>
         <source>Accept</source>
         <translation>接受</translation>
     </message>
     <message>
-        <location line="-317"/>
+        <location line="-337"/>
         <source>Accept (A)</source>
         <translation>接受（A）</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+316"/>
+        <location line="+336"/>
         <source>Reject</source>
         <translation>拒绝</translation>
     </message>
     <message>
-        <location line="-316"/>
+        <location line="-336"/>
         <source>Reject (R): left out of the export</source>
         <translation>拒绝（R）：导出时排除</translation>
     </message>
@@ -565,7 +565,7 @@
         <translation>该类别中像素距离最小的训练图像（在 32×32 RGB 缩略图上计算 L2 距离）：若几乎相同，说明这张图像带来的新信息很少。</translation>
     </message>
     <message>
-        <location line="+78"/>
+        <location line="+95"/>
         <source>All classes</source>
         <translation>全部类别</translation>
     </message>
@@ -661,7 +661,7 @@
         <translation>距离 %1（32×32 RGB 上的 L2 距离，取值 [0, 1]）</translation>
     </message>
     <message>
-        <location line="+63"/>
+        <location line="+66"/>
         <source>Mark pending</source>
         <translation>标为待定</translation>
     </message>
@@ -821,7 +821,7 @@
         <translation>数据集文件夹中发现问题：空类别将被忽略；只有一张图像的类别没有可用于圆插值的配对图像，将与噪声配对。</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+33"/>
         <source>Class</source>
         <translation>类别</translation>
     </message>
@@ -846,7 +846,7 @@
         <translation>该类别在训练子集中的图像：仅用这些图像学习概念和进行反演</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+17"/>
         <source>Few-shot / long-tail subset</source>
         <translation>小样本 / 长尾子集</translation>
     </message>
@@ -926,7 +926,7 @@
         <translation>将子集保存为项目中的 split.json</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+16"/>
         <source>&amp;Training images only</source>
         <translation>仅显示训练图像(&amp;T)</translation>
     </message>
@@ -936,7 +936,7 @@
         <translation>隐藏子集之外的图像（否则以灰色显示）</translation>
     </message>
     <message>
-        <location line="+53"/>
+        <location line="+40"/>
         <source>&lt;b&gt;%1&lt;/b&gt; &amp;nbsp; dataset &lt;code&gt;%2&lt;/code&gt; &amp;nbsp; model &lt;code&gt;%3&lt;/code&gt;</source>
         <translation>&lt;b&gt;%1&lt;/b&gt; &amp;nbsp; 数据集 &lt;code&gt;%2&lt;/code&gt; &amp;nbsp; 模型 &lt;code&gt;%3&lt;/code&gt;</translation>
     </message>
@@ -1011,7 +1011,7 @@
 <context>
     <name>diffii::ui::EngineWorker</name>
     <message>
-        <location filename="../ui/engine_worker.cpp" line="+133"/>
+        <location filename="../ui/engine_worker.cpp" line="+151"/>
         <source>Concept learning history not read: %1</source>
         <translation>未能读取概念学习历史：%1</translation>
     </message>
@@ -2453,7 +2453,71 @@ Qt %3（编译时为 %4）</translation>
 <context>
     <name>diffii::ui::PoolPage</name>
     <message>
-        <location filename="../ui/pool_page.cpp" line="+244"/>
+        <location filename="../ui/pool_page.cpp" line="+97"/>
+        <source>Class</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Original</source>
+        <translation>原图</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Reconstruction</source>
+        <translation>重建</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>PSNR (dB)</source>
+        <translation>PSNR (dB)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>The training image that was inverted</source>
+        <translation>被反演的训练图像</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The image denoised back from its inversion with the class prompt</source>
+        <translation>用类别提示词从其反演去噪还原得到的图像</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Peak signal-to-noise ratio of the reconstruction against the original: how faithfully the inversion keeps the image (higher is better)</source>
+        <translation>重建相对原图的峰值信噪比：反演保留图像的忠实程度（越高越好）</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Entry %1
+%2</source>
+        <translation>条目 %1
+%2</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>No reconstruction was made</source>
+        <translation>未生成重建图像</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>%1
+stale</source>
+        <translation>%1
+已失效</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Stale: the model, the concepts or the pool settings changed since this inversion was made. Build the pool again.</source>
+        <translation>已失效：生成此反演后，模型、概念或反演池设置已更改。请重新构建反演池。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Reconstruction PSNR: higher means the inversion keeps the image</source>
+        <translation>重建 PSNR：越高表示反演越能保留图像</translation>
+    </message>
+    <message>
+        <location line="+84"/>
         <source>The inversion pool holds one DDIM inversion per training image: the noise latent that denoises back to that image under its class prompt. Generation interpolates between two inversions of a class on a circle, so a faithful inversion (high PSNR) gives faithful synthetic images.</source>
         <translation>反演池为每张训练图像保存一个 DDIM 反演：即在其类别提示词下可去噪还原为该图像的噪声潜变量。生成时在同一类别的两个反演之间沿圆插值，因此反演越忠实（PSNR 越高），合成图像就越忠实。</translation>
     </message>
@@ -2666,7 +2730,7 @@ Qt %3（编译时为 %4）</translation>
         <translation>s 扫描：%1 / %2 个样本</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+43"/>
         <source>Build the pool first</source>
         <translation>请先构建反演池</translation>
     </message>
@@ -2821,7 +2885,7 @@ Qt %3（编译时为 %4）</translation>
         <translation>%1：%2 ↔ %3</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+25"/>
         <source>Source of z1</source>
         <translation>z1 的源图像</translation>
     </message>
@@ -2866,7 +2930,7 @@ Qt %3（编译时为 %4）</translation>
         <translation>沿圆周的图像；单击某张可将 α 移到该处</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+53"/>
         <location line="+10"/>
         <source>faithfulness</source>
         <translation>忠实度</translation>
@@ -2898,7 +2962,7 @@ Qt %3（编译时为 %4）</translation>
         <translation>随着 s 增大，忠实度下降而多样性上升；请选择权衡合适的 s</translation>
     </message>
     <message>
-        <location line="-202"/>
+        <location line="-247"/>
         <source>Where the point is on the great circle through z1 and z2, in turns from z1 towards z2 (0 … 1 turn, both ends are z1): z2 is at θ/360°, −z1 at 0.5 turn, −z2 at 0.5 + θ/360°. The green band, from z1 to z2 at the start, is the interpolation arc; the rest extrapolates. Arrow keys move 0.01 turn, Page Up/Down 0.1 turn.</source>
         <translation>点在经过 z1 和 z2 的大圆上的位置，以从 z1 朝 z2 方向的圈数表示（0 … 1 圈，两端都是 z1）：z2 在 θ/360°，−z1 在 0.5 圈，−z2 在 0.5 + θ/360°。开头从 z1 到 z2 的绿色带是插值弧，其余为外插。方向键每次移动 0.01 圈，Page Up/Down 移动 0.1 圈。</translation>
     </message>
@@ -2908,12 +2972,12 @@ Qt %3（编译时为 %4）</translation>
         <translation>从 z1 朝 z2 方向的圈数位置；引擎得到 α = (1 − 圈数) · 2π/θ</translation>
     </message>
     <message>
-        <location line="+198"/>
+        <location line="+171"/>
         <source>The image at the current position for each s of the sweep; click one to use that s</source>
         <translation>扫描中每个 s 在当前位置的图像；单击其中一张即使用该 s</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
         <source>The previews of this session, newest first; click one to restore its settings</source>
         <translation>本次会话的预览，最新的在前；单击一项即恢复其设置</translation>
     </message>
@@ -2938,16 +3002,16 @@ Qt %3（编译时为 %4）</translation>
         <translation>历史</translation>
     </message>
     <message>
-        <location line="+67"/>
-        <location line="+75"/>
-        <location line="+432"/>
-        <location line="+75"/>
+        <location line="-273"/>
+        <location line="+363"/>
+        <location line="+511"/>
+        <location line="+76"/>
         <location line="+134"/>
         <source>s = %1</source>
         <translation>s = %1</translation>
     </message>
     <message>
-        <location line="-691"/>
+        <location line="-696"/>
         <source>s = %1
 faithfulness %2
 diversity %3
@@ -2958,7 +3022,7 @@ click to use this s</source>
 单击以使用此 s</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+27"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
@@ -2973,22 +3037,22 @@ click to use this s</source>
         <translation>重建</translation>
     </message>
     <message>
-        <location line="+58"/>
-        <location line="+142"/>
+        <location line="+54"/>
+        <location line="+144"/>
         <location line="+121"/>
-        <location line="+254"/>
+        <location line="+258"/>
         <location line="+76"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location line="-488"/>
-        <location line="+402"/>
+        <location line="-492"/>
+        <location line="+406"/>
         <source>noise</source>
         <translation>噪声</translation>
     </message>
     <message>
-        <location line="-400"/>
+        <location line="-404"/>
         <source>one image in the class: Gaussian noise (seed %1)</source>
         <translation>该类别仅有一张图像：高斯噪声（种子 %1）</translation>
     </message>
@@ -3040,7 +3104,7 @@ click to use this s</source>
         <translation>%1 圈（α = %2）· θ = %3° · %4 · s = %5 · 后缀：%6 · %7 秒</translation>
     </message>
     <message>
-        <location line="+52"/>
+        <location line="+53"/>
         <source>%1 turn
 %2</source>
         <translation>%1 圈
@@ -3052,12 +3116,12 @@ click to use this s</source>
         <translation>α = %1。%2</translation>
     </message>
     <message>
-        <location line="+57"/>
+        <location line="+59"/>
         <source>s = %1 · faithfulness %2 · diversity %3 (at α = %4)</source>
         <translation>s = %1 · 忠实度 %2 · 多样性 %3（α = %4 处）</translation>
     </message>
     <message>
-        <location line="+101"/>
+        <location line="+102"/>
         <source> · shown again, not recomputed</source>
         <translation> · 再次显示，未重新计算</translation>
     </message>
@@ -3092,7 +3156,7 @@ click to use this s</source>
         <translation>导出设置：%1 步，引导 %2，s = %3</translation>
     </message>
     <message>
-        <location line="-405"/>
+        <location line="-409"/>
         <source>Denoising… step %1 of %2</source>
         <translation>去噪中… 第 %1 / %2 步</translation>
     </message>
@@ -3122,7 +3186,7 @@ click to use this s</source>
         <translation>%1 失败：%2</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+16"/>
         <source>Circle strip queued…</source>
         <translation>圆周图像条已排队…</translation>
     </message>
@@ -3147,7 +3211,7 @@ click to use this s</source>
         <translation>超出 z1 或 z2：外推</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+35"/>
         <source>Sweep of s queued…</source>
         <translation>s 扫描已排队…</translation>
     </message>
@@ -3309,7 +3373,7 @@ click to use this s</source>
 <context>
     <name>diffii::ui::ThumbnailModel</name>
     <message>
-        <location filename="../ui/dataset_page.cpp" line="-392"/>
+        <location filename="../ui/dataset_page.cpp" line="-404"/>
         <source>In the training split</source>
         <translation>在训练子集中</translation>
     </message>

@@ -38,7 +38,6 @@ constexpr int kStaleRole = Qt::UserRole + 2;  // bool
 constexpr int kSortRole = Qt::UserRole + 3;
 const QColor kStaleColor(210, 40, 40);
 
-QString translate(const char* s) { return QCoreApplication::translate("diffii::ui::PoolPage", s); }
 }  // namespace
 
 // One row per pool entry. Images are asked of the thumbnail cache when a row is painted.
@@ -95,23 +94,24 @@ public:
         if (role == Qt::DisplayRole) {
             switch (section) {
                 case ColClass:
-                    return translate(QT_TRANSLATE_NOOP("diffii::ui::PoolPage", "Class"));
+                    return QCoreApplication::translate("diffii::ui::PoolPage", "Class");
                 case ColOriginal:
-                    return translate(QT_TRANSLATE_NOOP("diffii::ui::PoolPage", "Original"));
+                    return QCoreApplication::translate("diffii::ui::PoolPage", "Original");
                 case ColReconstruction:
-                    return translate(QT_TRANSLATE_NOOP("diffii::ui::PoolPage", "Reconstruction"));
+                    return QCoreApplication::translate("diffii::ui::PoolPage", "Reconstruction");
                 case ColPsnr:
-                    return translate(QT_TRANSLATE_NOOP("diffii::ui::PoolPage", "PSNR (dB)"));
+                    return QCoreApplication::translate("diffii::ui::PoolPage", "PSNR (dB)");
             }
         } else if (role == Qt::ToolTipRole) {
             switch (section) {
                 case ColOriginal:
-                    return translate(QT_TRANSLATE_NOOP("diffii::ui::PoolPage", "The training image that was inverted"));
+                    return QCoreApplication::translate("diffii::ui::PoolPage", "The training image that was inverted");
                 case ColReconstruction:
-                    return translate(QT_TRANSLATE_NOOP(
-                        "diffii::ui::PoolPage", "The image denoised back from its inversion with the class prompt"));
+                    return QCoreApplication::translate(
+                        "diffii::ui::PoolPage", "The image denoised back from its inversion with the class prompt");
                 case ColPsnr:
-                    return translate(
+                    return QCoreApplication::translate(
+                        "diffii::ui::PoolPage",
                         "Peak signal-to-noise ratio of the reconstruction against the original: how "
                         "faithfully the inversion keeps the image (higher is better)");
             }
@@ -129,7 +129,7 @@ public:
                 if (role == Qt::DisplayRole) return it.className;
                 if (role == kSortRole) return it.className;
                 if (role == Qt::ToolTipRole)
-                    return translate(QT_TRANSLATE_NOOP("diffii::ui::PoolPage", "Entry %1\n%2")).arg(it.key, it.file);
+                    return QCoreApplication::translate("diffii::ui::PoolPage", "Entry %1\n%2").arg(it.key, it.file);
                 break;
             case ColOriginal:
             case ColReconstruction: {
@@ -137,7 +137,7 @@ public:
                 if (role == kImageRole) return m_cache->thumbnail(path);
                 if (role == Qt::ToolTipRole)
                     return path.isEmpty()
-                               ? translate(QT_TRANSLATE_NOOP("diffii::ui::PoolPage", "No reconstruction was made"))
+                               ? QCoreApplication::translate("diffii::ui::PoolPage", "No reconstruction was made")
                                : QDir::toNativeSeparators(path);
                 if (role == Qt::AccessibleTextRole) return QFileInfo(path).fileName();
                 if (role == kSortRole) return path;
@@ -147,19 +147,20 @@ public:
                 if (role == Qt::DisplayRole) {
                     const QString value =
                         hasPsnr ? QStringLiteral("%1 dB").arg(it.psnr, 0, 'f', 2) : QStringLiteral("\u2014");
-                    return it.stale ? translate(QT_TRANSLATE_NOOP("diffii::ui::PoolPage", "%1\nstale")).arg(value)
+                    return it.stale ? QCoreApplication::translate("diffii::ui::PoolPage", "%1\nstale").arg(value)
                                     : value;
                 }
                 if (role == kSortRole) return hasPsnr ? it.psnr : -1.0;
                 if (role == Qt::ForegroundRole && it.stale) return kStaleColor;
                 if (role == Qt::TextAlignmentRole) return int(Qt::AlignCenter);
                 if (role == Qt::ToolTipRole)
-                    return it.stale ? translate(
+                    return it.stale ? QCoreApplication::translate(
+                                          "diffii::ui::PoolPage",
                                           "Stale: the model, the concepts or the pool settings changed since "
                                           "this inversion was made. Build the pool again.")
-                                    : translate(QT_TRANSLATE_NOOP(
+                                    : QCoreApplication::translate(
                                           "diffii::ui::PoolPage",
-                                          "Reconstruction PSNR: higher means the inversion keeps the image"));
+                                          "Reconstruction PSNR: higher means the inversion keeps the image");
                 break;
         }
         return QVariant();
