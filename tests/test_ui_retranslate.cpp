@@ -1,6 +1,6 @@
 // Preferences switches the language at run time, pages included: with a project open, every page's visible texts
-// (buttons, labels, group boxes, tabs, table headers, placeholders) turn to the Chinese catalogue's strings when
-// zh_CN is applied, and back to English when en is applied — no restart, no English left over.
+// (buttons, labels, group boxes, tabs, table headers, placeholders, tooltips) turn to the Chinese catalogue's strings
+// when zh_CN is applied, and back to English when en is applied — no restart, no English left over.
 #include <QAbstractButton>
 #include <QAbstractItemView>
 #include <QDir>
@@ -54,6 +54,7 @@ QList<ShownText> shownTexts(QWidget* page) {
     };
     for (QWidget* w : page->findChildren<QWidget*>()) {
         if (!isVisibleIn(w, page)) continue;
+        add(w, QStringLiteral("tooltip"), w->toolTip());
         if (auto* l = qobject_cast<QLabel*>(w))
             add(l, QStringLiteral("label"), l->text());
         else if (auto* b = qobject_cast<QAbstractButton*>(w))

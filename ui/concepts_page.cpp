@@ -134,10 +134,7 @@ QGroupBox* ConceptsPage::buildSettingsGroup(QWidget* parent) {
     m_precision->addItem(tr("Auto (follows the CPU)"), QStringLiteral("auto"));
     m_precision->addItem(tr("float32"), QStringLiteral("float32"));
     m_precision->addItem(tr("bfloat16"), QStringLiteral("bfloat16"));
-    m_precision->setToolTip(
-        tr("Auto trains a full-size model in bfloat16 where the CPU has it natively and it is faster than float32, "
-           "otherwise in float32; the trained weights stay float32 either way. On this CPU: %1")
-            .arg(QString::fromStdString(diffii::cpuFeatures().bf16Reason)));
+    setPrecisionToolTip();
     form->addRow(tr("&Precision"), m_precision);
     m_seed = spinBox(settingsBox, "conceptsSeed", 0, 1 << 30,
                      tr("Seed of the noise, timesteps and image order: the same seed and settings train the same "
@@ -503,7 +500,16 @@ void ConceptsPage::onConceptSample(qint64 step, const QString& className, const 
     m_samples->scrollToItem(item);
 }
 
+// A template with the CPU's answer filled in: retranslate() makes it again.
+void ConceptsPage::setPrecisionToolTip() {
+    m_precision->setToolTip(
+        tr("Auto trains a full-size model in bfloat16 where the CPU has it natively and it is faster than float32, "
+           "otherwise in float32; the trained weights stay float32 either way. On this CPU: %1")
+            .arg(QString::fromStdString(diffii::cpuFeatures().bf16Reason)));
+}
+
 void ConceptsPage::retranslate() {
+    setPrecisionToolTip();
     if (!m_training) m_state->setText(idleStateText());
     setStepCounter(m_progress->value(), m_steps->value());
     updateConceptsTable();

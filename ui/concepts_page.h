@@ -38,6 +38,7 @@ protected:
     void retranslate() override;
 
 private:
+    void setPrecisionToolTip();
     // Construction helpers, called once from the constructor: each builds one visual group or wires one set of
     // signals.
     QWidget* buildControlsPanel(QWidget* parent);

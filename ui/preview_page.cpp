@@ -140,6 +140,7 @@ void PreviewPage::buildUi() {
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(splitter);
 
+    setTemplateToolTips();
     connectControls();
     installLightboxes();
     m_splitValue->setText(tr("s = %1").arg(0.0, 0, 'f', 2));
@@ -268,11 +269,8 @@ QWidget* PreviewPage::buildControls() {
     auto* buttons = new QHBoxLayout();
     m_stripButton = new QPushButton(tr("Circle strip"), controls);
     m_stripButton->setObjectName(QStringLiteral("stripButton"));
-    m_stripButton->setToolTip(tr("Render %1 images evenly spaced around the circle").arg(kStripCount));
     m_sweepButton = new QPushButton(tr("Sweep s"), controls);
     m_sweepButton->setObjectName(QStringLiteral("sweepButton"));
-    m_sweepButton->setToolTip(
-        tr("Measure faithfulness and diversity for s = 0, 0.2, …, 1 (%1 samples each)").arg(kSweepSamples));
     buttons->addWidget(m_stripButton);
     buttons->addWidget(m_sweepButton);
     form->addRow(buttons);
@@ -442,9 +440,6 @@ void PreviewPage::buildSweepPlot(QWidget* parent) {
     m_plot->yAxis2->ticker()->setTickCount(3);
     m_plot->yAxis2->setVisible(true);
     m_plot->legend->setVisible(true);
-    m_plot->setToolTip(tr("Faithfulness falls and diversity rises as s grows; pick s where the trade-off suits you") +
-                       QStringLiteral("\n") + tr("faithfulness (cosine to source)") + QStringLiteral(" · ") +
-                       tr("diversity (pairwise RMS)"));
     // The plot's legend sits in its own row below the axes, so that it never covers a curve.
     m_plot->axisRect()->insetLayout()->take(m_plot->legend);
     m_plot->plotLayout()->addElement(1, 0, m_plot->legend);
@@ -1206,8 +1201,19 @@ void PreviewPage::loadSaved() {
     if (!error.isEmpty()) diffii::logWarning(error.toStdString());
 }
 
+// Tooltips made from templates (a number filled in, or pieces joined): retranslate() makes them again.
+void PreviewPage::setTemplateToolTips() {
+    m_stripButton->setToolTip(tr("Render %1 images evenly spaced around the circle").arg(kStripCount));
+    m_sweepButton->setToolTip(
+        tr("Measure faithfulness and diversity for s = 0, 0.2, …, 1 (%1 samples each)").arg(kSweepSamples));
+    m_plot->setToolTip(tr("Faithfulness falls and diversity rises as s grows; pick s where the trade-off suits you") +
+                       QStringLiteral("\n") + tr("faithfulness (cosine to source)") + QStringLiteral(" · ") +
+                       tr("diversity (pairwise RMS)"));
+}
+
 void PreviewPage::retranslate() {
-    // The texts made from templates: the history's lines and the position's numbers.
+    // The texts made from templates: the tooltips above, the history's lines and the position's numbers.
+    setTemplateToolTips();
     fillHistoryList();
     updateCircleLabels();
 }

@@ -68,6 +68,7 @@ private:
     QWidget* buildImagesPane();
     QWidget* buildLowerView();
     void buildSweepPlot(QWidget* parent);
+    void setTemplateToolTips();
     void connectControls();
     void installLightboxes();
     void onProjectChanged(const ProjectInfo& info);

@@ -25,6 +25,7 @@
 #include <QTreeWidget>
 
 #include <memory>
+#include <optional>
 
 namespace diffii::ui {
 
@@ -101,10 +102,12 @@ void setRecordingCatalogue(QTranslator* catalogue) {
         delete catalogue;
 }
 
-QString retranslated(const QString& text) {
-    if (text.isEmpty() || !recorder()) return text;
+namespace {
+
+// The text in the current language when it is one remembered catalogue string; nullopt when it is not one.
+std::optional<QString> retranslatedWhole(const QString& text) {
     const QList<SourceKey> keys = recorder()->sources(text);
-    if (keys.isEmpty()) return text;
+    if (keys.isEmpty()) return std::nullopt;
     // The first context whose catalogue translates the text; else the source (English).
     for (const SourceKey& k : keys) {
         const QString source = QString::fromUtf8(k.source);
@@ -114,6 +117,20 @@ QString retranslated(const QString& text) {
         if (t != source) return t;
     }
     return QString::fromUtf8(keys.first().source);
+}
+
+}  // namespace
+
+QString retranslated(const QString& text) {
+    if (text.isEmpty() || !recorder()) return text;
+    if (auto whole = retranslatedWhole(text)) return *whole;
+    // Lines joined from catalogue strings (a tooltip with the lightbox's hint appended): each line on its own; a line
+    // that is no catalogue string (a file name) stays as it is.
+    if (!text.contains(QLatin1Char('\n'))) return text;
+    QStringList lines = text.split(QLatin1Char('\n'));
+    for (QString& line : lines)
+        if (auto t = retranslatedWhole(line)) line = *t;
+    return lines.join(QLatin1Char('\n'));
 }
 
 namespace {
