@@ -563,13 +563,26 @@ int runTrain(const QStringList& args) {
     checkOptions(requireProjectArg(parser, "train"), parser);
     auto job = cliJob();
     auto session = openSession(requireProjectArg(parser, "train"), diffii::Precision::Auto, job, deviceOf(parser));
+    const auto before = session->settings();
     applySettings(*session, parser);
     if (parser.isSet(QStringLiteral("precision")) || parser.isSet(QStringLiteral("bf16"))) {
         auto settings = session->settings();
         settings.conceptsPrecision = precisionOf(parser);
         session->saveSettings(settings);
     }
-    const auto r = session->trainConcepts(&job, !parser.isSet(QStringLiteral("restart")));
+    const bool resume = !parser.isSet(QStringLiteral("restart"));
+    diffii::ConceptResult r;
+    try {
+        r = session->trainConcepts(&job, resume);
+    } catch (const diffii::CheckpointMismatch& e) {
+        // A resume the checkpoint refuses (this run's options differ from the checkpoint's): the options are not
+        // kept, or every later plain `diffii train` would be refused the same way.
+        if (session->settings().toJson() == before.toJson()) throw;
+        session->saveSettings(before);
+        throw diffii::Error(std::string(e.what()) +
+                            "\n(this run's options were not saved; --restart trains from step 0 with them, "
+                            "discarding the checkpoint)");
+    }
     std::printf("concepts: %lld steps, final loss %.5f (smoothed %.5f), %.2f steps/s -> %s\n",
                 static_cast<long long>(r.steps), r.finalLoss, r.smoothedLoss, r.stepsPerSecond, r.outputDir.c_str());
     return 0;

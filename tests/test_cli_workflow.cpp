@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include <nlohmann/json.hpp>
 
@@ -101,6 +102,18 @@ private slots:
             QVERIFY2(fs::exists(m_project + "/concepts/" + f), f);
         diffii::SafeTensorsFile emb(m_project + "/concepts/embeddings.safetensors");
         QCOMPARE(emb.keys().size(), size_t(2));  // one token per class
+        // Resuming with an option the checkpoint was not trained with is refused, and the option is not kept: a
+        // plain `train` afterwards is not refused forever.
+        const auto rankOf = [&] {
+            return diffii::readJsonFile(m_project + "/project.json")["settings"]["concepts"]["lora_rank"].get<int>();
+        };
+        r = diffiiRun({"train", q(m_project), "--train-steps", "6", "--rank", "8"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("lora_rank") && r.err.contains("--restart") && r.err.contains("not saved"),
+                 qPrintable(r.err));
+        QCOMPARE(rankOf(), 4);
+        r = RUN_OK({"train", q(m_project)});
+        QCOMPARE(r.code, 0);
 
         r = RUN_OK({"pool", q(m_project), "--invert-steps", "4"});
         QCOMPARE(r.code, 0);
@@ -205,6 +218,20 @@ private slots:
             {"pair", "--model", q(m_model), "--image", "x.png", "--prompt", "p", "--out", "o.png", "--seed", "1"});
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains("--image"), qPrintable(r.err));
+
+        // A folder given as the suffix list is refused by name; the project's list is kept.
+        const auto slurp = [](const std::string& path) {
+            std::ifstream in(path);
+            return std::string(std::istreambuf_iterator<char>(in), {});
+        };
+        std::ofstream(m_tmp + "/suffixes-in.txt") << "on a fence\nin the rain\n";
+        r = RUN_OK({"suffixes", q(m_project), "--set", q(m_tmp + "/suffixes-in.txt")});
+        const std::string suffixesBefore = slurp(m_project + "/suffixes.txt");
+        QVERIFY2(suffixesBefore.find("on a fence") != std::string::npos, suffixesBefore.c_str());
+        r = diffiiRun({"suffixes", q(m_project), "--set", q(m_tmp)});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(q(m_tmp)) && r.err.contains("directory"), qPrintable(r.err));
+        QCOMPARE(slurp(m_project + "/suffixes.txt"), suffixesBefore);
 
         r = diffiiRun({"train", "--help"});
         QCOMPARE(r.code, 0);

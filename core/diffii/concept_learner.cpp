@@ -16,6 +16,7 @@
 #include "core/io/error.h"
 #include "core/io/image.h"
 #include "core/io/json_config.h"
+#include "core/io/regular_file.h"
 #include "core/io/safetensors.h"
 #include "core/jobs/block_cache.h"
 #include "core/jobs/threads.h"
@@ -279,18 +280,22 @@ int64_t readCheckpointStep(const SafeTensorsFile& checkpoint, const std::string&
     if (saved.value("format", "") != kCheckpointFormat)
         throw Error(checkpointPath + ": metadata 'checkpoint'.format is '" + saved.value("format", "") +
                     "', expected '" + kCheckpointFormat + "'");
+    // The values are quoted bounded: the class list of a large dataset runs to kilobytes.
+    const std::string hint = "; resume with the checkpoint's value, or restart from step 0 (discards the checkpoint)";
     for (const char* key : {"classes", "metaclass", "model", "dtype"}) {
         if (saved.value(key, nlohmann::json()) != identity.at(key))
-            throw Error(checkpointPath + ": key '" + key + "' is " + saved.value(key, nlohmann::json()).dump() +
-                        " but this run has " + identity.at(key).dump() + "; use another output folder or resume=false");
+            throw CheckpointMismatch(checkpointPath + ": key '" + key + "' is " +
+                                     boundedText(saved.value(key, nlohmann::json()).dump(), 200) +
+                                     " but this run has " + boundedText(identity.at(key).dump(), 200) + hint);
     }
     const auto savedSettings = comparableSettings(saved.value("settings", nlohmann::json::object()));
     const auto ourSettings = comparableSettings(identity.at("settings"));
     for (const auto& [key, value] : ourSettings.items()) {
         if (!savedSettings.contains(key) || savedSettings[key] != value)
-            throw Error(checkpointPath + ": setting '" + key + "' is " +
-                        (savedSettings.contains(key) ? savedSettings[key].dump() : std::string("missing")) +
-                        " but this run has " + value.dump());
+            throw CheckpointMismatch(
+                checkpointPath + ": setting '" + key + "' is " +
+                (savedSettings.contains(key) ? boundedText(savedSettings[key].dump(), 200) : std::string("missing")) +
+                " but this run has " + boundedText(value.dump(), 200) + hint);
     }
     return jsonRequire<int64_t>(saved, "step", checkpointPath);
 }

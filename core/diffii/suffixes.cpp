@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 
 #include "core/io/error.h"
+#include "core/io/regular_file.h"
 #include "core/io/safetensors.h"
 
 namespace diffii {
@@ -97,11 +97,7 @@ std::vector<std::string> parseSuffixes(const std::string& text) {
 }
 
 std::vector<std::string> loadSuffixes(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) throw Error(path + ": cannot read the suffix list");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return parseSuffixes(ss.str());
+    return parseSuffixes(readSmallFile(path, "the suffix list"));
 }
 
 void saveSuffixes(const std::string& path, const std::vector<std::string>& suffixes) {
@@ -114,8 +110,7 @@ void saveSuffixes(const std::string& path, const std::vector<std::string>& suffi
 }
 
 std::vector<std::string> readCaptionsFile(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) throw Error(path + ": cannot read the captions file");
+    std::istringstream in(readSmallFile(path, "the captions file"));
     std::vector<std::string> out;
     std::string line;
     while (std::getline(in, line)) {

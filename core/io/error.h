@@ -12,4 +12,11 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// A resumable job's checkpoint was made by a run with other settings or inputs: resuming is refused, nothing was
+// changed. A front that saved this run's options first can take them back (diffii train).
+class CheckpointMismatch : public Error {
+public:
+    using Error::Error;
+};
+
 }  // namespace diffii

@@ -67,6 +67,24 @@ std::string readFileBytes(int fd, const std::string& path, uint64_t offset, size
     return out;
 }
 
+std::string readSmallFile(const std::string& path, const char* what, uint64_t maxBytes) {
+    uint64_t size = 0;
+    const int fd = openRegularFile(path, what, &size);
+    if (size > maxBytes) {
+        ::close(fd);
+        throw Error(path + ": cannot read " + what + ": " + std::to_string(size) + " bytes, more than the " +
+                    std::to_string(maxBytes) + " such a file may have");
+    }
+    try {
+        auto text = readFileBytes(fd, path, 0, static_cast<size_t>(size));
+        ::close(fd);
+        return text;
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
+}
+
 std::string boundedText(const std::string& text, size_t maxBytes) {
     std::string out;
     size_t shown = text.size() <= maxBytes ? text.size() : maxBytes;

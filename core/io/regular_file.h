@@ -15,6 +15,10 @@ int openRegularFile(const std::string& path, const char* what, uint64_t* sizeOut
 // Reads up to `count` bytes from offset `offset` (fewer at the end of the file). Throws diffii::Error naming path.
 std::string readFileBytes(int fd, const std::string& path, uint64_t offset, size_t count);
 
+// The whole of a small regular file (a list the user names: suffixes, captions), through openRegularFile: a folder,
+// FIFO or missing path is refused by name, as is a file over maxBytes (named with its size).
+std::string readSmallFile(const std::string& path, const char* what, uint64_t maxBytes = uint64_t(64) << 20);
+
 // Text for a message, bounded: at most maxBytes are echoed (cut at a character boundary), the rest summarised as
 // "…(N bytes)", and control characters are escaped, so that a 20 MB tensor name or a binary key cannot flood a
 // terminal. boundedQuote puts it in single quotes.
