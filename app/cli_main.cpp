@@ -707,6 +707,11 @@ int runGenerate(const QStringList& args) {
         std::printf("generated %lld, kept %lld of %lld (shard %d/%d) -> %s\n", static_cast<long long>(r.generated),
                     static_cast<long long>(r.skipped), static_cast<long long>(r.total), shard.index, shard.count,
                     session->project().syntheticDir().c_str());
+        if (r.leftOut > 0)
+            std::printf(
+                "%lld finished images of an earlier plan (other settings, pool or expansion rate) are left in "
+                "the folder but not in the manifest: they are not exported\n",
+                static_cast<long long>(r.leftOut));
     });
     return 0;
 }

@@ -13,6 +13,7 @@
 #include "core/diffii/suffixes.h"
 #include "core/io/error.h"
 #include "core/io/image.h"
+#include "core/io/image_probe.h"
 #include "core/models/stable_diffusion.h"
 #include "tests/test_registry.h"
 #include "tests/test_support.h"
@@ -219,6 +220,47 @@ private slots:
         QCOMPARE(report.skipped, int64_t(2));
         QCOMPARE(report.generated, int64_t(4));
         QVERIFY(pngs(dir) == pngs(m_tmp + "/full"));
+    }
+
+    // A resumed run keeps only what its plan would make: a PNG cut short, or an image from another pool (inversion
+    // steps), is made again; images of a larger earlier plan stay on disk but out of the manifest (and the export).
+    void resumeKeepsOnlyThePlan() {
+        const auto dir = m_tmp + "/replanned";
+        fs::create_directories(dir);
+        fs::copy(m_tmp + "/full", dir, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+        const auto plan = diffii::planGeneration(m_classes, m_settings, 1234);
+        QCOMPARE(plan.size(), size_t(6));
+        const auto cut = fs::path(dir) / plan[1].outputPath;
+        fs::resize_file(cut, fs::file_size(cut) / 2);
+        QVERIFY(!diffii::pngFileComplete(cut.string()));
+        auto report = diffii::runGeneration(*m_sd, m_classes, m_settings, 1234, dir);
+        QCOMPARE(report.generated, int64_t(1));
+        QCOMPARE(report.skipped, int64_t(5));
+        QCOMPARE(report.leftOut, int64_t(0));
+        QVERIFY(diffii::pngFileComplete(cut.string()));
+        QVERIFY(pngs(dir) == pngs(m_tmp + "/full"));
+
+        // Half the expansion rate: three images planned, the other three left out of the manifest, not deleted.
+        auto smaller = m_settings;
+        smaller.expansionRate = 1.0;
+        report = diffii::runGeneration(*m_sd, m_classes, smaller, 1234, dir);
+        QCOMPARE(report.total, int64_t(3));
+        QCOMPARE(report.generated + report.skipped, int64_t(3));
+        QCOMPARE(report.leftOut, int64_t(3));
+        QCOMPARE(pngs(dir).size(), size_t(6));
+        const auto listed = diffii::readManifestJsonl(dir + "/manifest.jsonl");
+        QCOMPARE(listed.size(), size_t(3));
+        const auto exported = diffii::exportSyntheticSet(dir, m_tmp + "/replanned-export");
+        QCOMPARE(exported, int64_t(3));
+
+        // Another pool (other inversion steps): nothing made from the old one is kept.
+        auto repooled = smaller;
+        repooled.inversionSteps = m_settings.inversionSteps + 1;
+        report = diffii::runGeneration(*m_sd, m_classes, repooled, 1234, dir);
+        QCOMPARE(report.skipped, int64_t(0));
+        QCOMPARE(report.generated, int64_t(3));
+        for (const auto& r : diffii::readManifestJsonl(dir + "/manifest.jsonl"))
+            QCOMPARE(r.inversionSteps, repooled.inversionSteps);
     }
 
     void oneImageRegeneratesAlone() {

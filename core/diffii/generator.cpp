@@ -21,6 +21,7 @@
 #include "core/diffii/circle_interpolation.h"
 #include "core/io/error.h"
 #include "core/io/image.h"
+#include "core/io/image_probe.h"
 #include "core/io/safetensors.h"
 #include "core/jobs/block_cache.h"
 
@@ -307,18 +308,15 @@ GenerationReport runGeneration(StableDiffusion& sd, const std::vector<Generation
     }
     // Images finished by an earlier run with the same plan (same seed, settings and hashes) are kept, and counted
     // first: the progress then starts where that run stopped, and its ETA counts only this run's images.
+    // A PNG cut short (a full disk, a copy interrupted) is made again.
     auto finishedEarlier = [&](const SyntheticRecord& planned) {
         const auto png = fs::path(outDir) / planned.outputPath;
         const auto sidecar = fs::path(png).replace_extension(".json");
         if (!fs::exists(png) || !fs::exists(sidecar)) return false;
         try {
             std::ifstream in(sidecar);
-            const auto old = recordFromJson(nlohmann::json::parse(in), sidecar.string());
-            return old.seed == planned.seed && old.modelHash == planned.modelHash &&
-                   old.conceptsHash == planned.conceptsHash && old.split == planned.split &&
-                   old.steps == planned.steps && old.guidance == planned.guidance && old.suffix == planned.suffix &&
-                   old.strategy == planned.strategy && old.strength == planned.strength &&
-                   old.sourceA == planned.sourceA && old.targetClass == planned.targetClass;
+            return madeAsPlanned(recordFromJson(nlohmann::json::parse(in), sidecar.string()), planned) &&
+                   pngFileComplete(png.string());
         } catch (const std::exception&) {
             return false;  // unreadable sidecar: regenerate
         }
@@ -355,11 +353,33 @@ GenerationReport runGeneration(StableDiffusion& sd, const std::vector<Generation
     }
     std::optional<FileLock> serial;
     if (!settings.manifestLock.empty()) serial.emplace(settings.manifestLock);
-    rebuildManifest(outDir);
+    // The manifest lists this plan's images (every shard's, as far as they are done): images an earlier plan left
+    // in the folder (a larger expansion rate, other settings, an older pool) stay on disk but out of the set.
+    std::map<std::string, const SyntheticRecord*> planned;
+    for (const auto& r : plan) planned[r.outputPath] = &r;
+    rebuildManifest(
+        outDir,
+        [&](const SyntheticRecord& made) {
+            const auto it = planned.find(made.outputPath);
+            return it != planned.end() && madeAsPlanned(made, *it->second) &&
+                   pngFileComplete((fs::path(outDir) / made.outputPath).string());
+        },
+        &report.leftOut);
     return report;
 }
 
-std::vector<SyntheticRecord> rebuildManifest(const std::string& outDir) {
+bool madeAsPlanned(const SyntheticRecord& made, const SyntheticRecord& planned) {
+    return made.seed == planned.seed && made.modelHash == planned.modelHash &&
+           made.conceptsHash == planned.conceptsHash && made.inversionSteps == planned.inversionSteps &&
+           made.split == planned.split && made.steps == planned.steps && made.guidance == planned.guidance &&
+           made.suffix == planned.suffix && made.strategy == planned.strategy && made.strength == planned.strength &&
+           made.sourceA == planned.sourceA && made.targetClass == planned.targetClass;
+}
+
+std::vector<SyntheticRecord> rebuildManifest(const std::string& outDir,
+                                             const std::function<bool(const SyntheticRecord&)>& keep,
+                                             int64_t* leftOut) {
+    if (leftOut) *leftOut = 0;
     std::map<std::string, SyntheticRecord> previous;
     const auto manifestJsonl = (fs::path(outDir) / "manifest.jsonl").string();
     if (fs::exists(manifestJsonl)) {
@@ -382,6 +402,10 @@ std::vector<SyntheticRecord> rebuildManifest(const std::string& outDir) {
             throw Error(entry.path().string() + ": damaged sidecar record: " + e.what());
         }
         auto r = recordFromJson(j, entry.path().string());
+        if (keep && !keep(r)) {
+            if (leftOut) ++*leftOut;
+            continue;
+        }
         const auto it = previous.find(r.outputPath);
         if (it != previous.end()) {
             r.curation = it->second.curation;

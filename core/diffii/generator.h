@@ -5,6 +5,8 @@
 // manifest.csv + manifest.jsonl over all finished images.
 #pragma once
 
+#include <functional>
+
 #include <string>
 #include <vector>
 
@@ -48,14 +50,22 @@ torch::Tensor generateImage(StableDiffusion& sd, const GenerationClass& cls, Syn
                             const GenerationSettings& settings, const JobContext* job = nullptr,
                             PreviewRenderer* renderer = nullptr);
 
-// Runs the plan (or the shard i/N of it) into outDir. The manifest is rewritten from all finished sidecars, so
-// shards writing into one folder yield one manifest; curation marks already in the manifest are kept.
+// Runs the plan (or the shard i/N of it) into outDir. The manifest is rewritten from the finished sidecars of the
+// plan, so shards writing into one folder yield one manifest; curation marks already in the manifest are kept.
+// Images of an earlier plan stay on disk but not in the manifest (GenerationReport::leftOut).
 GenerationReport runGeneration(StableDiffusion& sd, const std::vector<GenerationClass>& classes,
                                const GenerationSettings& settings, uint64_t projectSeed, const std::string& outDir,
                                int shardIndex = 0, int shardCount = 1, const JobContext* job = nullptr);
 
-// Collects every finished image's sidecar record under outDir and writes manifest.csv/jsonl (atomically),
-// keeping the curation marks and tags of a previous manifest. Returns the records.
-std::vector<SyntheticRecord> rebuildManifest(const std::string& outDir);
+// Collects every finished image's sidecar record under outDir (those `keep` accepts, when given; leftOut counts the
+// others) and writes manifest.csv/jsonl (atomically), keeping the curation marks and tags of a previous manifest.
+// Returns the records.
+std::vector<SyntheticRecord> rebuildManifest(const std::string& outDir,
+                                             const std::function<bool(const SyntheticRecord&)>& keep = {},
+                                             int64_t* leftOut = nullptr);
+
+// Whether an image made earlier (its sidecar record) is the planned one: same seed, model, concepts, pool
+// (inversion steps), settings, strategy and source. Only such an image is kept by a resumed run.
+bool madeAsPlanned(const SyntheticRecord& made, const SyntheticRecord& planned);
 
 }  // namespace diffii

@@ -197,6 +197,7 @@ struct GenerationReport {
     int64_t skipped = 0;               // already finished (resume)
     int64_t total = 0;                 // images of this shard
     std::vector<std::string> outputs;  // the images of this shard's plan (paths relative to the set's folder)
+    int64_t leftOut = 0;  // finished images in the folder outside the plan (an earlier plan's): not in the manifest
 };
 
 // --- interactive preview (core/diffii/preview.h) ---

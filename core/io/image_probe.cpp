@@ -275,4 +275,24 @@ ImageProbe probeImageFile(const std::string& path) {
     }
 }
 
+bool pngFileComplete(const std::string& path) {
+    static const std::string kSignature("\x89PNG\r\n\x1a\n", 8);
+    // The last chunk: length 0, type IEND, its CRC.
+    static const std::string kEnd("\0\0\0\0IEND\xae\x42\x60\x82", 12);
+    try {
+        uint64_t size = 0;
+        const int fd = openRegularFile(path, "PNG file", &size);
+        bool whole = false;
+        try {
+            whole = size >= kSignature.size() + kEnd.size() && readFileBytes(fd, path, 0, 8) == kSignature &&
+                    readFileBytes(fd, path, size - kEnd.size(), kEnd.size()) == kEnd;
+        } catch (const Error&) {
+        }
+        ::close(fd);
+        return whole;
+    } catch (const Error&) {
+        return false;
+    }
+}
+
 }  // namespace diffii

@@ -23,6 +23,10 @@ struct ImageProbe {
 // diffii::Error only when the file cannot be opened or read (missing, a directory, a FIFO), naming it.
 ImageProbe probeImageFile(const std::string& path);
 
+// Whether a PNG file is whole: the signature at its start and the IEND chunk at its end (a file cut short, or
+// overwritten in part, lacks one of them). Reads 8 + 12 bytes; false for a missing or unreadable file.
+bool pngFileComplete(const std::string& path);
+
 // The same on a file's bytes in memory (all of them, or its start: a short start reads as a truncated header).
 ImageProbe probeImageHeader(const std::string& bytes);
 
