@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <exception>
@@ -41,6 +42,8 @@
 #include "core/jobs/threads.h"
 #include "core/models/value_scan.h"
 #include "core/training/pretrainer.h"
+
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -208,21 +211,48 @@ void printProgress(const diffii::Progress& p) {
     if (p.done == p.total) endProgressLine();
 }
 
+// "--name" (a one-letter option: "-p").
+std::string optionText(const QString& name) { return (name.size() == 1 ? "-" : "--") + name.toStdString(); }
+
+// Every number option is finite: "nan" and "inf" parse as doubles but no setting takes them.
 double parseDouble(const QCommandLineParser& parser, const QString& name) {
     bool ok = false;
     const double v = parser.value(name).toDouble(&ok);
-    if (!ok)
-        throw diffii::Error("--" + name.toStdString() + ": '" + parser.value(name).toStdString() + "' is not a number");
+    if (!ok) throw diffii::Error(optionText(name) + ": '" + parser.value(name).toStdString() + "' is not a number");
+    if (!std::isfinite(v))
+        throw diffii::Error(optionText(name) + ": '" + parser.value(name).toStdString() + "' is not a finite number");
     return v;
+}
+
+// A seed: a whole number from 0 to 2^64 - 1 (a negative one used to wrap around silently).
+uint64_t parseSeed(const QCommandLineParser& parser, const QString& name) {
+    bool ok = false;
+    const QString text = parser.value(name).trimmed();
+    const qulonglong v = text.toULongLong(&ok);
+    if (!ok || text.startsWith(QLatin1Char('-')) || text.startsWith(QLatin1Char('+')))
+        throw diffii::Error(optionText(name) + ": '" + parser.value(name).toStdString() +
+                            "' is not a seed (a whole number from 0 to 18446744073709551615)");
+    return static_cast<uint64_t>(v);
 }
 
 long long parseInt(const QCommandLineParser& parser, const QString& name) {
     bool ok = false;
     const long long v = parser.value(name).toLongLong(&ok);
-    if (!ok)
-        throw diffii::Error("--" + name.toStdString() + ": '" + parser.value(name).toStdString() +
-                            "' is not an integer");
+    if (!ok) throw diffii::Error(optionText(name) + ": '" + parser.value(name).toStdString() + "' is not an integer");
     return v;
+}
+
+// A file the command will write (an option's value): not a folder, in a folder that exists.
+void checkOutputFile(const QCommandLineParser& parser, const char* name) {
+    if (!parser.isSet(QString::fromLatin1(name))) return;
+    const fs::path path = parser.value(QString::fromLatin1(name)).toStdString();
+    std::error_code ec;
+    if (fs::is_directory(path, ec))
+        throw diffii::Error(std::string("--") + name + ": '" + path.string() + "' is a folder; give the file to write");
+    const fs::path folder = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+    if (!fs::is_directory(folder, ec))
+        throw diffii::Error(std::string("--") + name + ": '" + folder.string() +
+                            "' is not a folder (the file's folder must exist)");
 }
 
 int runPair(const QStringList& args) {
@@ -297,12 +327,16 @@ int runPair(const QStringList& args) {
     if (parser.isSet(QStringLiteral("alpha")))
         req.alpha = parseDouble(parser, QStringLiteral("alpha"));
     else
-        req.seed = static_cast<uint64_t>(parseInt(parser, QStringLiteral("seed")));
+        req.seed = parseSeed(parser, QStringLiteral("seed"));
     req.denoise.split = parseDouble(parser, QStringLiteral("split"));
     req.denoise.steps = static_cast<int>(parseInt(parser, QStringLiteral("steps")));
     req.denoise.guidance = parseDouble(parser, QStringLiteral("guidance"));
     req.inversion.steps = static_cast<int>(parseInt(parser, QStringLiteral("invert-steps")));
     req.inversion.guidance = parseDouble(parser, QStringLiteral("invert-guidance"));
+
+    // The output paths are checked before the model loads: a folder given as --out used to fail only at the rename,
+    // after the whole pipeline had run.
+    for (const char* name : {"out", "raw"}) checkOutputFile(parser, name);
 
     diffii::JobContext job;
     job.onProgress = printProgress;
@@ -412,10 +446,11 @@ int runCreate(const QStringList& args) {
             std::filesystem::absolute(parser.value(QStringLiteral("model-config")).toStdString()).string();
     config.predictionType = parser.value(QStringLiteral("prediction-type")).toStdString();
     config.metaclass = parser.value(QStringLiteral("metaclass")).toStdString();
+    if (const auto why = diffii::metaclassProblem(config.metaclass); !why.empty())
+        throw diffii::Error("--metaclass: " + why);
     config.name = parser.isSet(QStringLiteral("name")) ? parser.value(QStringLiteral("name")).toStdString()
                                                        : std::filesystem::path(dir).filename().string();
-    if (parser.isSet(QStringLiteral("seed")))
-        config.seed = static_cast<uint64_t>(parseInt(parser, QStringLiteral("seed")));
+    if (parser.isSet(QStringLiteral("seed"))) config.seed = parseSeed(parser, QStringLiteral("seed"));
     diffii::ImageFolderDataset dataset(config.datasetPath);  // validates before anything is written
     (void)diffii::modelFolderReport(config.modelPath, false, config.modelConfigPath, config.predictionType);
     config.settings = diffii::WorkflowSettings().toJson();
@@ -453,9 +488,8 @@ int runSplit(const QStringList& args) {
     auto project = diffii::Project::open(dir);
     const diffii::ProjectLock lock(dir, "split");
     diffii::ImageFolderDataset dataset(project.datasetDir());
-    const uint64_t seed = parser.isSet(QStringLiteral("seed"))
-                              ? static_cast<uint64_t>(parseInt(parser, QStringLiteral("seed")))
-                              : project.config().seed;
+    const uint64_t seed =
+        parser.isSet(QStringLiteral("seed")) ? parseSeed(parser, QStringLiteral("seed")) : project.config().seed;
     diffii::Split split;
     if (parser.isSet(QStringLiteral("k-shot"))) {
         split = diffii::kShot(dataset, static_cast<int>(parseInt(parser, QStringLiteral("k-shot"))), seed);
@@ -1009,6 +1043,8 @@ int runContactSheet(const QStringList& args) {
             bool ok = false;
             into.push_back(part.trimmed().toDouble(&ok));
             if (!ok) throw diffii::Error(std::string("--") + name + ": '" + part.toStdString() + "' is not a number");
+            if (!std::isfinite(into.back()))
+                throw diffii::Error(std::string("--") + name + ": '" + part.toStdString() + "' is not a finite number");
         }
     };
     list("alphas", cs.alphas);

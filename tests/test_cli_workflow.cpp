@@ -233,6 +233,32 @@ private slots:
         QVERIFY2(r.err.contains(q(m_tmp)) && r.err.contains("directory"), qPrintable(r.err));
         QCOMPARE(slurp(m_project + "/suffixes.txt"), suffixesBefore);
 
+        // Options named in their errors, before any work: a negative seed (it wrapped around), a blank metaclass (it
+        // failed only at training), a number that is not finite, a folder as the output image, an output folder
+        // under a file (std::filesystem's own message leaked).
+        r = diffiiRun({"create", q(m_tmp + "/p3"), "--dataset", q(m_data), "--model", q(m_model), "--metaclass", "bird",
+                       "--seed", "-5"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("--seed") && r.err.contains("-5"), qPrintable(r.err));
+        r = diffiiRun({"create", q(m_tmp + "/p3"), "--dataset", q(m_data), "--model", q(m_model), "--metaclass", " "});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("--metaclass"), qPrintable(r.err));
+        QVERIFY(!fs::exists(m_tmp + "/p3"));
+        const std::string image = fixture("tiny-sd1-diffii/input_0.png");
+        r = diffiiRun({"pair", "--model", q(m_model), "--image", q(image), "--image", q(image), "--prompt", "p",
+                       "--out", q(m_tmp), "--seed", "1"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("--out") && r.err.contains("folder"), qPrintable(r.err));
+        r = diffiiRun({"pair", "--model", q(m_model), "--image", q(image), "--image", q(image), "--prompt", "p",
+                       "--out", q(m_tmp + "/o.png"), "--alpha", "nan"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("--alpha") && r.err.contains("finite"), qPrintable(r.err));
+        std::ofstream(m_tmp + "/a-file") << "x";
+        r = diffiiRun({"convert", q(m_model), "--to-single-file", "--out", q(m_tmp + "/a-file/x.safetensors")});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("a-file is a file, not a folder") && !r.err.contains("filesystem error"),
+                 qPrintable(r.err));
+
         r = diffiiRun({"train", "--help"});
         QCOMPARE(r.code, 0);
         QVERIFY(r.out.contains("--train-steps"));

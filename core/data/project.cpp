@@ -228,9 +228,19 @@ nlohmann::json Project::toJson() const {
 
 void Project::save() const { writeFileAtomic(projectFile(), toJson().dump(2) + "\n"); }
 
+std::string metaclassProblem(const std::string& metaclass) {
+    if (metaclass.find_first_not_of(" \t") == std::string::npos)
+        return "the metaclass must be a word such as 'bird' (the class prompts are built on it), got '" + metaclass +
+               "'";
+    if (metaclass.find_first_of("\r\n") != std::string::npos)
+        return "the metaclass must be one line (the class prompts are built on it)";
+    return "";
+}
+
 Project Project::create(const std::string& dir, const ProjectConfig& config) {
     if (!config.settings.is_object())
         throw Error(dir + ": project settings must be a JSON object, found " + config.settings.dump());
+    if (const auto why = metaclassProblem(config.metaclass); !why.empty()) throw Error(dir + ": " + why);
     Project p;
     p.m_dir = normalDir(dir);
     std::error_code ec;

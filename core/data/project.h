@@ -28,6 +28,11 @@ struct ProjectConfig {
     std::string createdWith;                             // filled with kCreatedWith by create() when empty
 };
 
+// Why a metaclass cannot be used ("" when it can): the class prompts are built on it ("a photo of a <tokens>
+// <metaclass>") and concept learning starts the class tokens from it, so a blank one (accepted once, and failing only
+// at training) or one with a line break is refused when a project is created.
+std::string metaclassProblem(const std::string& metaclass);
+
 class Project {
 public:
     static constexpr int kSchemaVersion = 1;

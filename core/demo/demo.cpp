@@ -16,6 +16,7 @@
 #include "core/diffii/suffixes.h"
 #include "core/io/error.h"
 #include "core/io/image.h"
+#include "core/io/regular_file.h"
 #include "core/io/resources.h"
 #include "core/pipelines/sd_pipeline.h"
 
@@ -156,7 +157,7 @@ std::string prepareDemoProject(const std::string& dir, const DemoResources& reso
                     continue;
                 const fs::path to = poolDir / fs::relative(e.path(), resources.pool);
                 if (fs::exists(to)) continue;
-                fs::create_directories(to.parent_path());
+                createFolders(to.parent_path());
                 const fs::path tmp = to.parent_path() / ("." + to.filename().string() + ".tmp");
                 fs::copy_file(e.path(), tmp, fs::copy_options::overwrite_existing);
                 fs::rename(tmp, to);
@@ -169,7 +170,7 @@ std::string prepareDemoProject(const std::string& dir, const DemoResources& reso
 std::vector<std::string> writeContactSheets(ProjectSession& session, const std::string& outDir,
                                             const ContactSheetSettings& cs, const JobContext* job) {
     torch::NoGradGuard ng;
-    fs::create_directories(outDir);
+    createFolders(outDir);
     auto& sd = session.model();
     const auto settings = session.settings();
     const int64_t size = sd.nativeImageSize();

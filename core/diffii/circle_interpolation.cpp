@@ -26,6 +26,10 @@ CircleInterpolation circleInterpolate(const at::Tensor& z1, const at::Tensor& z2
     r.theta = circleTheta(z1, z2);
     r.alpha = alpha;
     r.period = r.theta > 0 ? circlePeriod(r.theta) : INFINITY;
+    // α is periodic (period 2π/θ): one far outside any period is first brought into one, in double, where float32
+    // would overflow (α = 1e300 gave NaN latents). Values a user or a sample meets (|α| ≤ 1e6) are used as given, so
+    // that the formula stays the reference's.
+    if (std::abs(alpha) > 1e6 && std::isfinite(r.period)) alpha = std::fmod(alpha, r.period);
     const auto a = z1.to(torch::kFloat32), b = z2.to(torch::kFloat32);
     const double s = std::sin(r.theta);
     if (std::isfinite(r.theta) && s > kMinSinTheta) {

@@ -22,6 +22,7 @@
 #include "core/io/error.h"
 #include "core/io/image.h"
 #include "core/io/image_probe.h"
+#include "core/io/regular_file.h"
 #include "core/io/safetensors.h"
 #include "core/jobs/block_cache.h"
 
@@ -264,8 +265,7 @@ GenerationReport runGeneration(StableDiffusion& sd, const std::vector<Generation
                                int shardIndex, int shardCount, const JobContext* job) {
     PreviewRenderer renderer(sd);  // one for the run: each class's prompts and latents are read once
     std::error_code ec;
-    fs::create_directories(outDir, ec);
-    if (ec || !fs::is_directory(outDir)) throw Error(outDir + ": cannot create the output folder: " + ec.message());
+    createFolders(outDir);
     {
         // Fail before any work when the folder is not writable.
         const auto probe = (fs::path(outDir) / ".write-test").string();
@@ -335,8 +335,7 @@ GenerationReport runGeneration(StableDiffusion& sd, const std::vector<Generation
         if (job) job->throwIfCancelled();
         const auto png = fs::path(outDir) / planned->outputPath;
         const auto sidecar = fs::path(png).replace_extension(".json");
-        fs::create_directories(png.parent_path(), ec);
-        if (ec) throw Error(png.parent_path().string() + ": cannot create folder: " + ec.message());
+        createFolders(png.parent_path());
         SyntheticRecord record = *planned;
         torch::Tensor image;
         if (record.strategy == strategyName(SynthesisStrategy::DiffII)) {
@@ -505,8 +504,7 @@ int64_t exportSyntheticSet(const std::string& syntheticDir, const std::string& e
                          : std::string(kExportMarker) + " names " +
                                (marker.is_object() ? marker.value("synthetic", std::string("?")) : std::string("?"))) +
                     "): choose an empty folder, or pass --force to merge into it");
-    fs::create_directories(target, ec);
-    if (ec || !fs::is_directory(target)) throw Error(exportDir + ": cannot create the export folder: " + ec.message());
+    createFolders(target);
     removeStaleTemporaries(target.string());
     // What an earlier export of this set wrote, so that images no longer exported can be removed afterwards.
     std::set<std::string> previous;
@@ -528,8 +526,7 @@ int64_t exportSyntheticSet(const std::string& syntheticDir, const std::string& e
         if (r.curation == Curation::Rejected && !includeRejected) continue;
         const auto src = fs::path(syntheticDir) / r.outputPath;
         const auto dst = target / r.outputPath;
-        fs::create_directories(dst.parent_path(), ec);
-        if (ec) throw Error(dst.parent_path().string() + ": cannot create folder: " + ec.message());
+        createFolders(dst.parent_path());
         std::error_code sizeEc;
         if (!fs::exists(dst) || fs::file_size(dst, sizeEc) != fs::file_size(src, sizeEc) || sizeEc) {
             std::ifstream in(src, std::ios::binary);

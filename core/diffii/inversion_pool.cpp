@@ -11,6 +11,7 @@
 #include "core/diffii/pair.h"
 #include "core/io/error.h"
 #include "core/io/image.h"
+#include "core/io/regular_file.h"
 #include "core/io/safetensors.h"
 
 namespace diffii {
@@ -100,8 +101,7 @@ std::vector<PoolEntry> buildInversionPool(StableDiffusion& sd, const std::vector
                                           const std::string& modelHash, const std::string& conceptsHash,
                                           const JobContext* job, const std::function<void(const PoolEntry&)>& onEntry) {
     std::error_code ec;
-    fs::create_directories(outDir, ec);
-    if (ec) throw Error(outDir + ": cannot create the inversion pool folder: " + ec.message());
+    createFolders(outDir);
     const int64_t w = settings.width > 0 ? settings.width : sd.nativeImageSize();
     const int64_t h = settings.height > 0 ? settings.height : sd.nativeImageSize();
     std::vector<PoolEntry> out;
@@ -151,8 +151,7 @@ std::vector<PoolEntry> buildInversionPool(StableDiffusion& sd, const std::vector
                 // A corrupt entry is rebuilt (the atomic writer never leaves one; a user's copy might).
             }
         }
-        fs::create_directories(fs::path(file).parent_path(), ec);
-        if (ec) throw Error(fs::path(file).parent_path().string() + ": cannot create folder: " + ec.message());
+        createFolders(fs::path(file).parent_path());
         auto pit = promptCache.find(s.prompt);
         if (pit == promptCache.end()) pit = promptCache.emplace(s.prompt, encodePrompts(sd, s.prompt, "")).first;
         const auto image = loadImageForModel(s.imagePath, h, w);

@@ -23,6 +23,7 @@
 #include "core/io/error.h"
 #include "core/io/image.h"
 #include "core/io/json_config.h"
+#include "core/io/regular_file.h"
 #include "core/io/safetensors.h"
 #include "core/jobs/device.h"
 #include "core/jobs/slurm.h"
@@ -427,8 +428,7 @@ CreatedProjectFolder createProjectFolder(const std::string& dir, const ProjectCo
     const fs::path parent = target.parent_path();
     const fs::path temp = parent / ("." + target.filename().string() + ".creating-" + std::to_string(::getpid()));
     try {
-        fs::create_directories(parent, ec);
-        if (ec) throw Error(parent.string() + ": cannot create the folder: " + ec.message());
+        createFolders(parent);
         fs::remove_all(temp, ec);
         Project::create(temp.string(), config);
         // rename(2) replaces an empty folder; one that filled up in the meantime makes it fail.
@@ -611,8 +611,7 @@ ConceptResult ProjectSession::trainConcepts(
             const Image image = toImage(textToImage(*m_sd, prompt, static_cast<uint64_t>(step), den));
             // Saved before it is shown: the PNG first, then the list that names it.
             std::error_code ec;
-            fs::create_directories(samplesDir, ec);
-            if (ec) throw Error(samplesDir.string() + ": cannot create folder: " + ec.message());
+            createFolders(samplesDir);
             char name[32];
             std::snprintf(name, sizeof name, "%08lld-", static_cast<long long>(step));
             std::string slug = conceptSlug(classes[c].name);
@@ -691,8 +690,7 @@ ImportedConcept ProjectSession::importConcept(const std::string& className, cons
     c.file = importedFileName(imports, className);
     const fs::path dir = m_project->conceptsDir();
     std::error_code ec;
-    fs::create_directories(dir / kImportedFolder, ec);
-    if (ec) throw Error((dir / kImportedFolder).string() + ": cannot create folder: " + ec.message());
+    createFolders(dir / kImportedFolder);
     // Written in the diffusers layout under the token's name; the list that names it afterwards.
     saveSafetensors((dir / c.file).string(), {{c.token, e.vectors}},
                     {{"diffii.source", file}, {"diffii.source_key", e.key}, {"diffii.layout", e.layout}});

@@ -14,6 +14,7 @@
 #include "core/eval/resnet.h"
 #include "core/io/error.h"
 #include "core/io/json_config.h"
+#include "core/io/regular_file.h"
 #include "core/io/safetensors.h"
 
 namespace diffii {
@@ -355,7 +356,7 @@ BackboneResult pretrainBackbone(const BackboneRecipe& recipe, const std::string&
             throw Error(runPath.string() + ": made with another recipe or corpus; remove " + workDir +
                         " or choose another --work");
     } else {
-        fs::create_directories(work);
+        createFolders(work);
         writeFileAtomic(runPath.string(), run.dump(2) + "\n");
     }
     const auto inner = bbd::throttledJob(job, perEpoch);
@@ -445,7 +446,7 @@ BackboneExport exportBackbone(const std::string& workDir, const std::string& out
         {"classes", nlohmann::json(classes).dump()},
         {"licence", bbd::kLicence},
         {"made_by", "diffii pretrain-backbone (core/eval/backbone.cpp)"}};
-    if (fs::path(outFile).has_parent_path()) fs::create_directories(fs::path(outFile).parent_path());
+    if (fs::path(outFile).has_parent_path()) createFolders(fs::path(outFile).parent_path());
     saveSafetensors(outFile, tensors, meta);  // atomic: a temporary file beside, fsync, rename
     try {
         (void)loadResNet(outFile);  // strict: what classify will load

@@ -16,6 +16,7 @@
 #include "core/data/synthetic_manifest.h"
 #include "core/io/error.h"
 #include "core/io/image.h"
+#include "core/io/regular_file.h"
 #include "core/io/safetensors.h"
 #include "core/jobs/block_cache.h"
 #include "core/jobs/threads.h"
@@ -303,13 +304,18 @@ ClassifierData loadClassifierData(const std::string& trainDir, const std::string
 
 ClassifierResult trainClassifier(const ClassifierData& data, const ClassifierRecipe& r, const std::string& outDir,
                                  const JobContext* job) {
-    if (r.epochs < 1 || r.batchSize < 1 || r.resolution < 8)
-        throw Error("classifier: epochs and batch must be >= 1 and the size >= 8 (got " + std::to_string(r.epochs) +
-                    ", " + std::to_string(r.batchSize) + ", " + std::to_string(r.resolution) + ")");
-    if (!(r.lr > 0) || !(r.replaceProbability >= 0 && r.replaceProbability <= 1))
-        throw Error("classifier: lr must be > 0 and p in [0, 1]");
+    // Each value named as the recipe's field (the CLI's option of the same name: --epochs, --batch, --size, --lr, -p).
+    const auto bad = [](const char* name, const std::string& rule, const std::string& got) {
+        throw Error(std::string("classifier: ") + name + " must be " + rule + ", got " + got);
+    };
+    if (r.epochs < 1) bad("epochs", ">= 1", std::to_string(r.epochs));
+    if (r.batchSize < 1) bad("batch", ">= 1", std::to_string(r.batchSize));
+    if (r.resolution < 8) bad("size", ">= 8", std::to_string(r.resolution));
+    if (!(r.lr > 0) || !std::isfinite(r.lr)) bad("lr", "a finite number > 0", std::to_string(r.lr));
+    if (!(r.replaceProbability >= 0 && r.replaceProbability <= 1))
+        bad("p", "in [0, 1]", std::to_string(r.replaceProbability));
     if (data.train.empty() || data.test.empty()) throw Error("classifier: no training or no test images");
-    fs::create_directories(outDir);
+    createFolders(outDir);
     flushDenormalsOnComputeThreads();
     const LargeBlocksMapped heapPolicy;  // training (core/jobs/block_cache.h)
     const auto classes = static_cast<int64_t>(data.classNames.size());

@@ -17,6 +17,7 @@
 #include "core/io/error.h"
 #include "core/io/image.h"
 #include "core/io/json_config.h"
+#include "core/io/regular_file.h"
 #include "core/io/safetensors.h"
 
 namespace diffii {
@@ -245,7 +246,7 @@ EvaluationReport runEvaluation(ProjectSession& session, const EvaluationSettings
                 throw Error("evaluation: strategy '" + settings.strategies[i] + "' is given twice");
     }
     const ProjectLock lock(session.project().dir(), "evaluate");  // its sets are written into the project
-    fs::create_directories(outDir);
+    createFolders(outDir);
     const auto base = projectData(session, settings.testDir);
     EvaluationReport report;
 

@@ -34,12 +34,21 @@ std::vector<float> hogFeature(const torch::Tensor& rgb) {
 
 }  // namespace
 
+namespace {
+
+void checkFeatureSize(int64_t featureSize) {
+    if (featureSize < 1 || featureSize > kMaxFeatureSize)
+        throw Error("faithfulness: the feature size (--feature-size) must be in [1, " +
+                    std::to_string(kMaxFeatureSize) + "], got " + std::to_string(featureSize));
+}
+
+}  // namespace
+
 std::vector<float> imageFeature(const std::string& path, FeatureSpace space, int64_t featureSize) {
     const auto rgb = loadImageRgb(path);
     switch (space) {
         case FeatureSpace::Pixels: {
-            if (featureSize < 1)
-                throw Error("faithfulness: feature size must be >= 1, got " + std::to_string(featureSize));
+            checkFeatureSize(featureSize);
             const auto f = resizeImage(rgb, featureSize, featureSize).flatten().contiguous();
             return std::vector<float>(f.data_ptr<float>(), f.data_ptr<float>() + f.numel());
         }
@@ -106,8 +115,7 @@ FaithfulnessReport nearestRealImageFaithfulness(const std::vector<LabelledImage>
                                                 const std::vector<LabelledImage>& real, FeatureSpace space,
                                                 int64_t featureSize) {
     if (real.empty()) throw Error("faithfulness: no real images to compare with");
-    if (space == FeatureSpace::Pixels && featureSize < 1)
-        throw Error("faithfulness: feature size must be >= 1, got " + std::to_string(featureSize));
+    if (space == FeatureSpace::Pixels) checkFeatureSize(featureSize);
     std::vector<std::vector<float>> realFeatures;
     realFeatures.reserve(real.size());
     for (const auto& r : real) realFeatures.push_back(imageFeature(r.path, space, featureSize));

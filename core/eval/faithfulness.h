@@ -27,6 +27,9 @@ enum class FeatureSpace {
     Hog,
 };
 
+// The largest pixel feature side: 256 x 256 x 3 floats are 786 KB an image, held for every real image.
+constexpr int64_t kMaxFeatureSize = 256;
+
 const char* featureSpaceName(FeatureSpace space);
 // For reports: "HOG features" or "32x32 RGB pixels" (featureSize x featureSize).
 std::string describeFeatureSpace(FeatureSpace space, int64_t featureSize = 32);

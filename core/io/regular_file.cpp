@@ -67,6 +67,22 @@ std::string readFileBytes(int fd, const std::string& path, uint64_t offset, size
     return out;
 }
 
+void createFolders(const std::filesystem::path& path) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    fs::create_directories(path, ec);
+    std::error_code isDirEc;
+    if (!ec && fs::is_directory(path, isDirEc)) return;
+    const fs::path absolute = fs::absolute(path, isDirEc);
+    for (fs::path a = absolute; !a.empty(); a = a.parent_path()) {
+        std::error_code e;
+        if (fs::exists(a, e) && !fs::is_directory(a, e))
+            throw Error(path.string() + ": cannot create the folder: " + a.string() + " is a file, not a folder");
+        if (a == a.parent_path()) break;
+    }
+    throw Error(path.string() + ": cannot create the folder: " + (ec ? ec.message() : std::string("not a folder")));
+}
+
 std::string readSmallFile(const std::string& path, const char* what, uint64_t maxBytes) {
     uint64_t size = 0;
     const int fd = openRegularFile(path, what, &size);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 
 namespace diffii {
@@ -14,6 +15,12 @@ int openRegularFile(const std::string& path, const char* what, uint64_t* sizeOut
 
 // Reads up to `count` bytes from offset `offset` (fewer at the end of the file). Throws diffii::Error naming path.
 std::string readFileBytes(int fd, const std::string& path, uint64_t offset, size_t count);
+
+// Creates a folder and its missing parents (nothing when it is there). Throws diffii::Error naming the path and why:
+// the part of it that is a file, not a folder, or the system's reason (permission, a full disk, a read-only file
+// system). Every folder the engine creates goes through here: std::filesystem's own exception read as
+// "filesystem error: cannot create directories: Not a directory [...]".
+void createFolders(const std::filesystem::path& path);
 
 // The whole of a small regular file (a list the user names: suffixes, captions), through openRegularFile: a folder,
 // FIFO or missing path is refused by name, as is a file over maxBytes (named with its size).

@@ -23,6 +23,7 @@
 #include "core/diffii/generator.h"
 #include "core/io/error.h"
 #include "core/io/json_config.h"
+#include "core/io/regular_file.h"
 #include "core/io/safetensors.h"
 #include "core/jobs/progress.h"
 #include "core/jobs/threads.h"
@@ -451,8 +452,7 @@ SlurmRunStatus submitSlurmRun(const SlurmPlan& plan, const SlurmSubmitOptions& o
     const auto diffii = options.diffiiBinary.empty() ? diffiiBinaryBesideThisProgram() : options.diffiiBinary;
     const auto runs = runsDir(plan.projectDir);
     std::error_code ec;
-    fs::create_directories(runs / "logs", ec);
-    if (ec) throw Error((runs / "logs").string() + ": cannot create folder: " + ec.message());
+    createFolders(runs / "logs");
     // sbatch reads the script when it submits; it is kept in the run's folder once the job id is known.
     const auto staged = (runs / (".job.sh.submitting." + std::to_string(::getpid()))).string();
     writeFileAtomic(staged, jobScript(plan, options, cpus, diffii));

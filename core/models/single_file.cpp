@@ -10,6 +10,7 @@
 
 #include "core/io/error.h"
 #include "core/io/json_config.h"
+#include "core/io/regular_file.h"
 #include "core/io/safetensors.h"
 #include "core/models/autoencoder_kl.h"
 #include "core/models/clip_text_model.h"
@@ -610,7 +611,7 @@ bool holdsTensors(const std::string& file, const std::map<std::string, at::Tenso
 }
 
 void writeJson(const fs::path& path, const nlohmann::json& j) {
-    fs::create_directories(path.parent_path());
+    createFolders(path.parent_path());
     writeFileAtomic(path.string(), j.dump(2) + "\n");
 }
 
@@ -628,7 +629,7 @@ ConvertReport convertSingleFileToFolder(const std::string& file, const SingleFil
     ConvertReport report;
     report.out = outDir;
     const fs::path tmp = fs::path(outDir).string() + ".partial";
-    fs::create_directories(tmp);
+    createFolders(tmp);
 
     SafeTensorsFile f(file);
     const std::pair<const char*, const nlohmann::json*> configs[] = {
@@ -640,7 +641,7 @@ ConvertReport convertSingleFileToFolder(const std::string& file, const SingleFil
             report.lines.push_back(std::string(name) + ": kept from an interrupted run (" +
                                    std::to_string(tensors.size()) + " tensors verified)");
         } else {
-            fs::create_directories(weights.parent_path());
+            createFolders(weights.parent_path());
             saveSafetensors(weights.string(), tensors, {{"format", "pt"}});
             report.lines.push_back(std::string(name) + ": written (" + std::to_string(tensors.size()) + " tensors)");
         }
@@ -650,7 +651,7 @@ ConvertReport convertSingleFileToFolder(const std::string& file, const SingleFil
     if (m.tokenizerDir.empty()) {
         writeBuiltinTokenizerFolder((tmp / "tokenizer").string(), openClip);
     } else {
-        fs::create_directories(tmp / "tokenizer");
+        createFolders(tmp / "tokenizer");
         for (const auto& e : fs::directory_iterator(m.tokenizerDir))
             if (e.is_regular_file())
                 fs::copy_file(e.path(), tmp / "tokenizer" / e.path().filename(), fs::copy_options::overwrite_existing);
@@ -728,7 +729,7 @@ ConvertReport convertFolderToSingleFile(const std::string& modelDir, const std::
         out[name] = stored(torch::cat(parts, 0), half);
     }
     (void)folder;
-    fs::create_directories(fs::absolute(outFile).parent_path());
+    createFolders(fs::absolute(outFile).parent_path());
     saveSafetensors(outFile, out, {{"format", "pt"}});
     return report;
 }

@@ -70,6 +70,7 @@ int64_t headerParameterCount(const SafeTensorsFile& f, const LoadOptions& option
 }
 
 std::string requireDir(const std::string& modelDir) {
+    if (!fs::exists(modelDir)) throw Error(modelDir + ": does not exist (expected a diffusers model folder)");
     if (!fs::is_directory(modelDir)) throw Error(modelDir + ": not a directory (expected a diffusers model folder)");
     const auto index = fs::path(modelDir) / "model_index.json";
     if (!fs::exists(index))

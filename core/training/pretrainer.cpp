@@ -19,6 +19,7 @@
 #include "core/io/error.h"
 #include "core/io/image.h"
 #include "core/io/json_config.h"
+#include "core/io/regular_file.h"
 #include "core/io/safetensors.h"
 #include "core/models/clip_bpe_trainer.h"
 #include "core/models/stable_diffusion.h"
@@ -45,7 +46,7 @@ std::string readFileBytes(const std::string& path) {
 }
 
 void writeJsonAtomic(const fs::path& path, const nlohmann::json& j) {
-    fs::create_directories(path.parent_path());
+    createFolders(path.parent_path());
     writeFileAtomic(path.string(), j.dump(2) + "\n");
 }
 
@@ -72,7 +73,7 @@ const char* weightFileOf(const std::string& component) {
 
 void saveComponent(torch::nn::Module& m, const fs::path& modelDir, const std::string& component,
                    torch::Dtype dtype = torch::kFloat32) {
-    fs::create_directories(modelDir / component);
+    createFolders(modelDir / component);
     saveSafetensors((modelDir / component / weightFileOf(component)).string(), stateTensors(m, dtype),
                     {{"format", "pt"}});
 }
@@ -387,7 +388,7 @@ void writeInitialWeights(const PretrainRecipe& recipe, const fs::path& modelDir)
 nlohmann::json startRun(const PretrainRecipe& recipe, const std::vector<CorpusItem>& corpus, const fs::path& workDir,
                         const fs::path& modelDir, const fs::path& runPath, const nlohmann::json& identity,
                         uint64_t corpusHash, const JobContext* job) {
-    fs::create_directories(workDir);
+    createFolders(workDir);
     if (job) job->report("tokenizer", 0, 1);
     const auto vocabSize = writeVocabulary(recipe, corpus, modelDir);
     writeModelConfigs(recipe, modelDir, vocabSize);
@@ -650,9 +651,9 @@ void exportPretrainedModel(const std::string& workDirArg, const std::string& out
     const fs::path outDir(outDirArg);
     const fs::path tmp = outDir.parent_path() / (outDir.filename().string() + ".tmp-export");
     fs::remove_all(tmp);
-    fs::create_directories(tmp);
+    createFolders(tmp);
     for (const char* sub : {"tokenizer", "scheduler", "unet", "vae", "text_encoder"}) {
-        fs::create_directories(tmp / sub);
+        createFolders(tmp / sub);
         for (const auto& e : fs::directory_iterator(modelDir / sub))
             if (e.path().extension() == ".json" || e.path().extension() == ".txt")
                 fs::copy_file(e.path(), tmp / sub / e.path().filename());
