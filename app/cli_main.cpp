@@ -242,6 +242,18 @@ long long parseInt(const QCommandLineParser& parser, const QString& name) {
     return v;
 }
 
+// At most one of these options (they choose between ways of doing one thing): two were resolved silently before.
+void atMostOneOf(const QCommandLineParser& parser, std::initializer_list<const char*> names) {
+    std::vector<std::string> given;
+    for (const char* n : names)
+        if (parser.isSet(QString::fromLatin1(n))) given.push_back(std::string("--") + n);
+    if (given.size() > 1) {
+        std::string list;
+        for (const auto& g : given) list += (list.empty() ? "" : " and ") + g;
+        throw diffii::Error(list + " exclude each other: give one");
+    }
+}
+
 // A file the command will write (an option's value): not a folder, in a folder that exists.
 void checkOutputFile(const QCommandLineParser& parser, const char* name) {
     if (!parser.isSet(QString::fromLatin1(name))) return;
@@ -384,7 +396,7 @@ diffii::JobContext cliJob() {
 QString requireProjectArg(QCommandLineParser& parser, const char* command) {
     const QStringList pos = parser.positionalArguments();
     if (pos.size() != 1)
-        throw diffii::Error(std::string("diffii ") + command + ": expected exactly one PROJECT_DIR (see --help)");
+        throw diffii::Error("expected exactly one PROJECT_DIR (see diffii " + std::string(command) + " --help)");
     return pos[0];
 }
 
@@ -485,6 +497,7 @@ int runSplit(const QStringList& args) {
     parseOrExit(parser, args, QStringLiteral("split"),
                 QStringLiteral("Choose the training subset (saved as split.json)."));
     const auto dir = requireProjectArg(parser, "split").toStdString();
+    atMostOneOf(parser, {"k-shot", "long-tail", "all"});
     auto project = diffii::Project::open(dir);
     const diffii::ProjectLock lock(dir, "split");
     diffii::ImageFolderDataset dataset(project.datasetDir());
@@ -653,8 +666,9 @@ int runConcepts(const QStringList& args) {
     const QStringList pos = parser.positionalArguments();
     const qsizetype expected = verb == QLatin1String("import") ? 2 : 1;
     if (pos.size() != expected)
-        throw diffii::Error("diffii concepts " + verb.toStdString() + ": expected " +
-                            (expected == 2 ? "PROJECT_DIR and FILE" : "exactly one PROJECT_DIR") + " (see --help)");
+        throw diffii::Error(std::string("expected ") +
+                            (expected == 2 ? "PROJECT_DIR and FILE" : "exactly one PROJECT_DIR") +
+                            " (see diffii concepts " + verb.toStdString() + " --help)");
     if (verb != QLatin1String("list") && !parser.isSet(QStringLiteral("class")))
         throw diffii::Error("--class is required");
     const std::string dir = pos[0].toStdString();
@@ -662,7 +676,9 @@ int runConcepts(const QStringList& args) {
     if (verb != QLatin1String("list")) lock.emplace(dir, "concepts");
     auto job = cliJob();
     auto session = openSession(pos[0], diffii::Precision::Auto, job);
-    const std::string className = parser.value(QStringLiteral("class")).toStdString();
+    // `list` has no --class (asking the parser for it printed "option not defined").
+    const std::string className =
+        verb == QLatin1String("list") ? std::string() : parser.value(QStringLiteral("class")).toStdString();
     if (verb == QLatin1String("import")) {
         const auto [file, token] = diffii::splitEmbeddingArgument(pos[1].toStdString());
         const auto c = session->importConcept(className, file, token, &job);
@@ -904,6 +920,7 @@ int runSuffixes(const QStringList& args) {
     addOpt(parser, "reset", "Back to the metaclass defaults");
     parseOrExit(parser, args, QStringLiteral("suffixes"), QStringLiteral("Show or edit the project's scene suffixes."));
     const auto dir = requireProjectArg(parser, "suffixes").toStdString();
+    atMostOneOf(parser, {"set", "from-captions", "reset"});
     auto project = diffii::Project::open(dir);
     std::optional<diffii::ProjectLock> lock;  // only when the list changes
     if (parser.isSet(QStringLiteral("set")) || parser.isSet(QStringLiteral("from-captions")) ||
@@ -914,7 +931,9 @@ int runSuffixes(const QStringList& args) {
     } else if (parser.isSet(QStringLiteral("from-captions"))) {
         const auto captions = diffii::readCaptionsFile(parser.value(QStringLiteral("from-captions")).toStdString());
         const auto list = diffii::summariseCaptions(captions, project.config().metaclass, 10);
-        if (list.empty()) throw diffii::Error("no scene context found in the captions");
+        if (list.empty())
+            throw diffii::Error(parser.value(QStringLiteral("from-captions")).toStdString() +
+                                ": no scene context found in the captions");
         diffii::writeProjectSuffixes(project, list);
     } else if (parser.isSet(QStringLiteral("reset"))) {
         diffii::resetProjectSuffixes(project);

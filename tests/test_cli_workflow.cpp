@@ -259,6 +259,13 @@ private slots:
         QVERIFY2(r.err.contains("a-file is a file, not a folder") && !r.err.contains("filesystem error"),
                  qPrintable(r.err));
 
+        // Options that exclude each other are refused, not resolved silently.
+        r = diffiiRun({"split", q(m_project), "--all", "--k-shot", "2"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("--k-shot and --all exclude each other"), qPrintable(r.err));
+        r = diffiiRun({"concepts", "list", q(m_project)});
+        QVERIFY2(!r.err.contains("not defined"), qPrintable(r.err));
+
         r = diffiiRun({"train", "--help"});
         QCOMPARE(r.code, 0);
         QVERIFY(r.out.contains("--train-steps"));

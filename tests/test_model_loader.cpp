@@ -262,6 +262,9 @@ private slots:
         EXPECT_CONTAINS(msg, "[3, 32, 1, 1]");
         EXPECT_CONTAINS(msg, "[3, 32, 3, 3]");
         EXPECT_CONTAINS(msg, "encoder.conv_in.bias");
+        // The mismatched key is listed once, as a mismatch: it is not missing (the report listed it under both).
+        EXPECT_CONTAINS(msg, "missing keys (1)");
+        EXPECT_CONTAINS(msg, "shape mismatches (1)");
         // The same folder through inspect (headers only, no weights read) names the same problems.
         const auto msg2 = errorOf([&] { diffii::inspectModelFolder(dir); });
         EXPECT_CONTAINS(msg2, "decoder.conv_out.weight");

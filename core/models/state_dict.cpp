@@ -69,13 +69,14 @@ LoadReport matchStateDict(torch::nn::Module& module, const std::vector<std::stri
                 continue;
             }
             const c10::IntArrayRef src(file.info(key).shape);
+            // Present, of another shape: a mismatch, not also a missing key.
+            seen[name] = true;
             if (!shapesCompatible(src, it->second.sizes(), options)) {
                 report.mismatched.push_back(key + ": checkpoint " + shapeText(src) + " vs model " +
                                             shapeText(it->second.sizes()));
                 continue;
             }
             onMatch(file, key, it->second);
-            seen[name] = true;
         }
     }
     for (const auto& kv : targets)
