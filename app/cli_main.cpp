@@ -1068,6 +1068,9 @@ int runContactSheet(const QStringList& args) {
     };
     list("alphas", cs.alphas);
     list("splits", cs.splits);
+    for (const double v : cs.splits)
+        if (v < 0 || v > 1)
+            throw diffii::Error("--splits: " + std::to_string(v) + " is not a split ratio s (in [0, 1])");
     list("turns", cs.turns);
     cs.suffix = parser.value(QStringLiteral("suffix")).toStdString();
     auto job = cliJob();

@@ -259,6 +259,16 @@ private slots:
         QVERIFY2(r.err.contains("a-file is a file, not a folder") && !r.err.contains("filesystem error"),
                  qPrintable(r.err));
 
+        // A training image deleted after the split chose it: named, with what to do.
+        fs::copy(m_data, m_tmp + "/data4", fs::copy_options::recursive);
+        RUN_OK({"create", q(m_tmp + "/p4"), "--dataset", q(m_tmp + "/data4"), "--model", q(m_model), "--metaclass",
+                "bird"});
+        RUN_OK({"split", q(m_tmp + "/p4"), "--all"});
+        fs::remove(m_tmp + "/data4/finch/b.png");
+        r = diffiiRun({"pool", q(m_tmp + "/p4"), "--invert-steps", "2"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("finch/b.png") && r.err.contains("split"), qPrintable(r.err));
+
         // Options that exclude each other are refused, not resolved silently.
         r = diffiiRun({"split", q(m_project), "--all", "--k-shot", "2"});
         QCOMPARE(r.code, 1);

@@ -752,7 +752,15 @@ void ProjectSession::writeImports(const std::vector<ImportedConcept>& imports) {
 std::vector<PoolSource> ProjectSession::poolSources() const {
     std::vector<PoolSource> out;
     for (const auto& c : m_split.classes)
-        for (const auto& img : c.train) out.push_back({c.name, img, fileStem(img), classPrompt(c.name)});
+        for (const auto& img : c.train) {
+            // A file removed from the dataset after the split chose it (one create warned about, say).
+            std::error_code ec;
+            if (!fs::exists(img, ec))
+                throw Error(img + ": a training image of the split (" + kSplitFile +
+                            ") is no longer there: choose the split again (diffii split, or the Dataset page) or "
+                            "put the file back");
+            out.push_back({c.name, img, fileStem(img), classPrompt(c.name)});
+        }
     return out;
 }
 
