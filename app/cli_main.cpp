@@ -464,6 +464,7 @@ int runCreate(const QStringList& args) {
                                                        : std::filesystem::path(dir).filename().string();
     if (parser.isSet(QStringLiteral("seed"))) config.seed = parseSeed(parser, QStringLiteral("seed"));
     diffii::ImageFolderDataset dataset(config.datasetPath);  // validates before anything is written
+    diffii::checkDatasetNames(dataset);
     (void)diffii::modelFolderReport(config.modelPath, false, config.modelConfigPath, config.predictionType);
     config.settings = diffii::WorkflowSettings().toJson();
     // Every image is decoded once now, so that a file that will not load is named here, with every other one,

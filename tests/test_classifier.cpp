@@ -249,7 +249,57 @@ private Q_SLOTS:
         }
     }
 
+    void softLabels() {
+        try {
+            softLabelsWithAnyPath();
+        } catch (const std::exception& e) {
+            QFAIL(e.what());
+        }
+    }
+
 private:
+    // Diff-Mix soft labels are found whatever form of the set's path is given (a relative one matched nothing, and
+    // the images trained with hard labels); they count in the data's fingerprint; a manifest row whose image is not
+    // in the set is an error, not a label silently lost.
+    void softLabelsWithAnyPath() {
+        const std::string dir = m_tmp + "/soft-set";
+        copyFolder(m_res.testImages, dir);
+        const diffii::ImageFolderDataset set(dir);
+        QVERIFY(set.classes().size() >= 2);
+        std::vector<std::string> names;
+        for (const auto& c : set.classes()) names.push_back(c.name);
+        const auto& first = set.classes()[0];
+        const std::string rel = first.name + "/" + fs::path(first.images[0]).filename().string();
+        const nlohmann::json row = {{"outputPath", rel},
+                                    {"strategy", "diff-mix"},
+                                    {"sourceClass", names[0]},
+                                    {"targetClass", names[1]},
+                                    {"strength", 0.5}};
+        std::ofstream(dir + "/manifest.jsonl") << row.dump() << "\n";
+        const std::string relative = fs::relative(dir, fs::current_path()).string();
+        QVERIFY(fs::path(relative).is_relative());
+        for (const std::string& given : {dir, relative, dir + "/./"}) {
+            const auto samples = diffii::syntheticSamples(given, names);
+            int soft = 0;
+            for (const auto& smp : samples) soft += smp.target.empty() ? 0 : 1;
+            QVERIFY2(soft == 1, given.c_str());
+        }
+        auto withSoft = diffii::loadClassifierData(m_res.trainImages, m_res.testImages, dir);
+        auto withoutSoft = withSoft;
+        for (auto& smp : withoutSoft.synthetic) smp.target.clear();
+        QVERIFY(diffii::classifierDataFingerprint(withSoft) != diffii::classifierDataFingerprint(withoutSoft));
+
+        std::ofstream(dir + "/manifest.jsonl", std::ios::app)
+            << nlohmann::json{{"outputPath", first.name + "/gone.png"},
+                              {"strategy", "diff-mix"},
+                              {"sourceClass", names[0]},
+                              {"targetClass", names[1]},
+                              {"strength", 0.5}}
+                   .dump()
+            << "\n";
+        diffii::test::expectError([&] { diffii::syntheticSamples(dir, names); }, {"manifest.jsonl", "not in the set"});
+    }
+
     void badInputCases() {
         // A test set with an empty class; classes that differ; a weights file of another kind; a changed recipe.
         copyFolder(m_res.testImages, m_tmp + "/test-empty", 0);

@@ -269,6 +269,36 @@ private slots:
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains("finch/b.png") && r.err.contains("split"), qPrintable(r.err));
 
+        // Two images of a class with one stem (x.png, x.PNG) get pool entries of their own (they overwrote each
+        // other's, and the pool never became current); a class named as a file of the synthetic set is refused.
+        fs::create_directories(m_tmp + "/data5/finch");
+        fs::create_directories(m_tmp + "/data5/overview");
+        fs::copy_file(m_data + "/finch/a.png", m_tmp + "/data5/finch/x.png");
+        fs::copy_file(m_data + "/finch/b.png", m_tmp + "/data5/finch/x.PNG");
+        fs::copy_file(m_data + "/finch/c.png", m_tmp + "/data5/overview/y.png");
+        fs::copy_file(m_data + "/finch/a.png", m_tmp + "/data5/overview/z.png");
+        RUN_OK({"create", q(m_tmp + "/p5"), "--dataset", q(m_tmp + "/data5"), "--model", q(m_model), "--metaclass",
+                "bird"});
+        RUN_OK({"split", q(m_tmp + "/p5"), "--all"});
+        r = RUN_OK({"pool", q(m_tmp + "/p5"), "--invert-steps", "2"});
+        QVERIFY2(r.out.contains("pool: 4 inversions"), qPrintable(r.out));
+        int poolFiles = 0;
+        for (const auto& e : fs::recursive_directory_iterator(m_tmp + "/p5/inversions"))
+            poolFiles += e.path().extension() == ".safetensors" ? 1 : 0;
+        QCOMPARE(poolFiles, 4);
+        r = RUN_OK({"generate", q(m_tmp + "/p5"), "--expansion", "0.5", "--steps", "1"});
+        // A class named "overview" keeps its contact sheet: the overview of all classes takes another name.
+        r = RUN_OK(
+            {"contact-sheet", q(m_tmp + "/p5"), "--out", q(m_tmp + "/sheets5"), "--alphas", "0", "--splits", "0.5"});
+        for (const char* f : {"finch.png", "overview.png", "_overview.png"})
+            QVERIFY2(fs::exists(m_tmp + "/sheets5/" + f), f);
+        fs::create_directories(m_tmp + "/data5/manifest.csv");
+        fs::copy_file(m_data + "/finch/a.png", m_tmp + "/data5/manifest.csv/a.png");
+        r = diffiiRun({"create", q(m_tmp + "/p6"), "--dataset", q(m_tmp + "/data5"), "--model", q(m_model),
+                       "--metaclass", "bird"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("manifest.csv") && r.err.contains("rename"), qPrintable(r.err));
+
         // Options that exclude each other are refused, not resolved silently.
         r = diffiiRun({"split", q(m_project), "--all", "--k-shot", "2"});
         QCOMPARE(r.code, 1);

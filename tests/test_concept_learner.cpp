@@ -141,6 +141,19 @@ private slots:
         QCOMPARE(diffii::conceptPrompt(learner.tokens()[1], "bird"),
                  std::string("a photo of a <laysan-albatross-0> <laysan-albatross-1> bird"));
         QCOMPARE(diffii::conceptSlug("  Red-winged  Blackbird (1)! "), std::string("red-winged-blackbird-1"));
+        // Names that differ only in case or punctuation share a slug: the later classes take a number (they were
+        // refused); one that would land on another class's slug takes the next free number.
+        auto alike = m_classes;
+        alike[0].name = "Owl";
+        alike[1].name = "owl";
+        alike.push_back({"owl 1", alike[1].imagePaths, {}, {}});
+        alike.push_back({"OWL", alike[1].imagePaths, {}, {}});
+        diffii::ConceptSettings one;
+        diffii::ConceptLearner owls(sd, alike, "bird", one);
+        QCOMPARE(owls.tokens()[0], (std::vector<std::string>{"<owl-0>"}));
+        QCOMPARE(owls.tokens()[1], (std::vector<std::string>{"<owl-1-0>"}));
+        QCOMPARE(owls.tokens()[2], (std::vector<std::string>{"<owl-1-2-0>"}));
+        QCOMPARE(owls.tokens()[3], (std::vector<std::string>{"<owl-3-0>"}));
     }
 
     // The loss of a fixed batch (fixed latents, noise, timesteps) drops after 30 steps; the initial state is a

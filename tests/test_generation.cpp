@@ -327,6 +327,13 @@ private slots:
         QVERIFY(!fs::exists(fs::path(out) / kept[1].outputPath));
         QVERIFY(fs::exists(fs::path(out) / kept[0].outputPath));
         QCOMPARE(diffii::readManifestCsv(out + "/manifest.csv").size(), size_t(5));
+        // An image replaced by one of the same size is copied again (the export compared sizes only).
+        const auto src = fs::path(dir) / kept[0].outputPath;
+        auto bytes = readBytes(src);
+        bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x5a);
+        std::ofstream(src, std::ios::binary) << bytes;
+        QCOMPARE(diffii::exportSyntheticSet(dir, out), int64_t(5));
+        QCOMPARE(readBytes(fs::path(out) / kept[0].outputPath), bytes);
     }
 
     void unwritableOutputFolder() {

@@ -4,7 +4,10 @@
 // target class whose soft label the classifier reads; a rerun keeps every image.
 #include <QtTest/QtTest>
 
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -188,6 +191,20 @@ private Q_SLOTS:
             QVERIFY(a[s].contains("accuracy_mean") && a[s].contains("accuracy_std"));
         }
         QVERIFY(a["diff-gen"]["faithfulness"].is_number());
+        // table.md gives each run rounded to two decimals (it cut them: 48.148 read 48.14).
+        {
+            std::ifstream in(m_tmp + "/eval-a/table.md");
+            const std::string table((std::istreambuf_iterator<char>(in)), {});
+            for (const char* s : {"original", "diff-gen", "cutmix"}) {
+                std::string runs;
+                for (const auto& run : a[s]["runs"]) {
+                    char b[32];
+                    std::snprintf(b, sizeof b, "%.2f", 100 * run.get<double>());
+                    runs += (runs.empty() ? "" : " ") + std::string(b);
+                }
+                QVERIFY2(table.find("| " + runs + " |") != std::string::npos, (runs + "\n" + table).c_str());
+            }
+        }
 
         // Killed once the first run's result exists, then run again.
         QProcess p;

@@ -180,6 +180,7 @@ void EngineWorker::createProject(const QString& dir, const QString& datasetDir, 
             config.name = (target.filename().empty() ? target.parent_path() : target).filename().string();
             config.settings = diffii::WorkflowSettings().toJson();
             diffii::ImageFolderDataset check(config.datasetPath);
+            diffii::checkDatasetNames(check);
             (void)diffii::summarizeModelFolder(config.modelPath, config.modelConfigPath);
             const auto made = diffii::createProjectFolder(target.string(), config);
             std::unique_ptr<diffii::ProjectSession> session;

@@ -242,7 +242,10 @@ void EvaluatePage::showResults(const QList<EvaluationRow>& rows, const QStringLi
         QStringList runs;
         for (const double a : r.runs) runs << QString::number(100 * a, 'f', 1);
         const QStringList cells = {
-            r.strategy, QStringLiteral("%1 ± %2").arg(100 * r.mean, 0, 'f', 1).arg(100 * r.std, 0, 'f', 1),
+            r.strategy,
+            // One run has no spread: its accuracy alone, not "± 0.0".
+            r.runs.size() < 2 ? QString::number(100 * r.mean, 'f', 1)
+                              : QStringLiteral("%1 ± %2").arg(100 * r.mean, 0, 'f', 1).arg(100 * r.std, 0, 'f', 1),
             runs.join(QLatin1Char(' ')), r.diversity >= 0 ? QString::number(r.diversity, 'f', 4) : QStringLiteral("—"),
             r.faithfulness >= 0 ? QString::number(100 * r.faithfulness, 'f', 1) : QStringLiteral("—")};
         for (int c = 0; c < cells.size(); ++c) m_table->setItem(i, c, new QTableWidgetItem(cells[c]));

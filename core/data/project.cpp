@@ -6,6 +6,7 @@
 #include <fstream>
 #include <system_error>
 
+#include "core/data/dataset.h"
 #include "core/data/stable_hash.h"
 #include "core/io/error.h"
 #include "core/io/json_config.h"
@@ -227,6 +228,24 @@ nlohmann::json Project::toJson() const {
 }
 
 void Project::save() const { writeFileAtomic(projectFile(), toJson().dump(2) + "\n"); }
+
+void checkDatasetNames(const ImageFolderDataset& dataset) {
+    for (const auto& c : dataset.classes()) {
+        const auto folder = (fs::path(dataset.root()) / c.name).string();
+        if (c.name == "manifest.csv" || c.name == "manifest.jsonl")
+            throw Error(folder + ": a class may not be named " + c.name +
+                        " (the synthetic set keeps its manifest under that name); rename the folder");
+        if (c.name.size() > kMaxClassNameBytes)
+            throw Error(folder + ": the class name has " + std::to_string(c.name.size()) + " bytes, more than the " +
+                        std::to_string(kMaxClassNameBytes) + " the files made from it allow; rename the folder");
+        for (const auto& image : c.images) {
+            const auto name = fs::path(image).filename().string();
+            if (name.size() > kMaxImageNameBytes)
+                throw Error(image + ": the file name has " + std::to_string(name.size()) + " bytes, more than the " +
+                            std::to_string(kMaxImageNameBytes) + " the files made from it allow; rename the file");
+        }
+    }
+}
 
 std::string metaclassProblem(const std::string& metaclass) {
     if (metaclass.find_first_not_of(" \t") == std::string::npos)

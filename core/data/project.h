@@ -28,6 +28,16 @@ struct ProjectConfig {
     std::string createdWith;                             // filled with kCreatedWith by create() when empty
 };
 
+class ImageFolderDataset;
+
+// The names a project derives file names from, checked when it is created (they failed late before, midway through
+// generation): a class folder may not be named as a file of the synthetic set (manifest.csv, manifest.jsonl), a class
+// name may have at most kMaxClassNameBytes bytes (its images are <class>_00000.png) and an image file name at most
+// kMaxImageNameBytes (its reconstruction is <stem>.recon.png). Throws diffii::Error naming the folder or file.
+constexpr size_t kMaxClassNameBytes = 200;
+constexpr size_t kMaxImageNameBytes = 240;
+void checkDatasetNames(const ImageFolderDataset& dataset);
+
 // Why a metaclass cannot be used ("" when it can): the class prompts are built on it ("a photo of a <tokens>
 // <metaclass>") and concept learning starts the class tokens from it, so a blank one (accepted once, and failing only
 // at training) or one with a line break is refused when a project is created.

@@ -1,10 +1,9 @@
 #include "core/demo/demo.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
-
-#include <algorithm>
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
@@ -232,7 +231,13 @@ std::vector<std::string> writeContactSheets(ProjectSession& session, const std::
                    (static_cast<int64_t>(ci) * rows) * (size + rule) + sheet.size(1))
             .copy_(sheet);
     }
-    const auto path = (fs::path(outDir) / "overview.png").string();
+    // overview.png, unless a class's sheet has that name (a class called "overview" was overwritten by it).
+    std::string overviewName = "overview";
+    const auto taken = [&](const std::string& n) {
+        return std::find(written.begin(), written.end(), (fs::path(outDir) / (n + ".png")).string()) != written.end();
+    };
+    while (taken(overviewName)) overviewName = "_" + overviewName;
+    const auto path = (fs::path(outDir) / (overviewName + ".png")).string();
     saveImagePng(path, overview);
     written.push_back(path);
     return written;

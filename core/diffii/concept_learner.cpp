@@ -190,7 +190,7 @@ ConceptLearner::ConceptLearner(std::shared_ptr<StableDiffusion> sd, std::vector<
     if (m_classes.empty()) throw Error("ConceptLearner: no classes to learn");
 
     auto& tokenizer = m_sd->tokenizer();
-    std::set<std::string> seenNames, seenTokens;
+    std::set<std::string> seenNames, seenTokens, seenSlugs;
     for (size_t c = 0; c < m_classes.size(); ++c) {
         auto& cls = m_classes[c];
         if (!seenNames.insert(cls.name).second) throw Error("class '" + cls.name + "' is given twice");
@@ -199,6 +199,11 @@ ConceptLearner::ConceptLearner(std::shared_ptr<StableDiffusion> sd, std::vector<
         if (tokens.empty()) {
             std::string slug = conceptSlug(cls.name);
             if (slug.empty()) slug = "class" + std::to_string(c);
+            // Classes whose names differ only in case or punctuation ("Owl" and "owl", "a,b" and "a b") share a slug:
+            // a later one takes a number after it, the first free one from its index (it was refused as "token used
+            // by another class").
+            const std::string base = slug;
+            for (size_t n = c; !seenSlugs.insert(slug).second; ++n) slug = base + "-" + std::to_string(n);
             for (int i = 0; i < s.tokensPerClass; ++i) tokens.push_back("<" + slug + "-" + std::to_string(i) + ">");
         }
         for (const auto& t : tokens) {

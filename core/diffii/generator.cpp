@@ -527,13 +527,18 @@ int64_t exportSyntheticSet(const std::string& syntheticDir, const std::string& e
         const auto src = fs::path(syntheticDir) / r.outputPath;
         const auto dst = target / r.outputPath;
         createFolders(dst.parent_path());
+        // Copied unless the export already holds the same bytes (an image made again, or replaced, may keep its
+        // size: comparing sizes alone left an outdated image in place).
+        std::ifstream in(src, std::ios::binary);
+        if (!in) throw Error(src.string() + ": missing synthetic image listed in the manifest");
+        const std::string bytes((std::istreambuf_iterator<char>(in)), {});
         std::error_code sizeEc;
-        if (!fs::exists(dst) || fs::file_size(dst, sizeEc) != fs::file_size(src, sizeEc) || sizeEc) {
-            std::ifstream in(src, std::ios::binary);
-            if (!in) throw Error(src.string() + ": missing synthetic image listed in the manifest");
-            std::string bytes((std::istreambuf_iterator<char>(in)), {});
-            writeFileAtomic(dst.string(), bytes);
+        bool same = fs::exists(dst, sizeEc) && fs::file_size(dst, sizeEc) == bytes.size() && !sizeEc;
+        if (same) {
+            std::ifstream old(dst, std::ios::binary);
+            same = old && std::string((std::istreambuf_iterator<char>(old)), {}) == bytes;
         }
+        if (!same) writeFileAtomic(dst.string(), bytes);
         previous.erase(r.outputPath);
         exported.push_back(r);
         if (job) job->report("export", ++done, static_cast<int64_t>(records.size()), r.outputPath);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <sstream>
 
 #include <unistd.h>
@@ -751,7 +752,12 @@ void ProjectSession::writeImports(const std::vector<ImportedConcept>& imports) {
 
 std::vector<PoolSource> ProjectSession::poolSources() const {
     std::vector<PoolSource> out;
-    for (const auto& c : m_split.classes)
+    for (const auto& c : m_split.classes) {
+        // An entry's key names its file (<class>/<key>.safetensors): the image's stem, or its whole name where two
+        // images of the class share a stem (x.png and x.bmp overwrote each other's inversion, and the pool never
+        // became current).
+        std::map<std::string, int> stems;
+        for (const auto& img : c.train) ++stems[fileStem(img)];
         for (const auto& img : c.train) {
             // A file removed from the dataset after the split chose it (one create warned about, say).
             std::error_code ec;
@@ -759,8 +765,11 @@ std::vector<PoolSource> ProjectSession::poolSources() const {
                 throw Error(img + ": a training image of the split (" + kSplitFile +
                             ") is no longer there: choose the split again (diffii split, or the Dataset page) or "
                             "put the file back");
-            out.push_back({c.name, img, fileStem(img), classPrompt(c.name)});
+            const auto stem = fileStem(img);
+            const auto key = stems[stem] > 1 ? fs::path(img).filename().string() : stem;
+            out.push_back({c.name, img, key, classPrompt(c.name)});
         }
+    }
     return out;
 }
 

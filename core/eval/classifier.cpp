@@ -72,9 +72,12 @@ torch::Tensor augment(const torch::Tensor& batch, const ClassifierRecipe& r, at:
 std::string dataIdentity(const ClassifierData& d) {
     nlohmann::json j;
     j["classes"] = d.classNames;
+    // A soft-labelled sample (Diff-Mix) counts with its target: the same images with and without their soft labels
+    // train another classifier. Samples without one keep the plain path (the fingerprints of earlier runs hold).
     auto paths = [](const std::vector<ClassifierSample>& s) {
         nlohmann::json a = nlohmann::json::array();
-        for (const auto& x : s) a.push_back(x.path);
+        for (const auto& x : s)
+            a.push_back(x.target.empty() ? nlohmann::json(x.path) : nlohmann::json{x.path, x.target});
         return a;
     };
     j["train"] = paths(d.train);
@@ -264,17 +267,24 @@ std::vector<ClassifierSample> syntheticSamples(const std::string& syntheticDir,
             const auto [ws, wt] = diffMixLabelWeights(r.value("strength", 0.0), diffMixGamma);
             t[static_cast<size_t>(src)] += static_cast<float>(ws);
             t[static_cast<size_t>(tar)] += static_cast<float>(wt);
-            soft[(fs::path(syntheticDir) / r.value("outputPath", "")).lexically_normal().string()] = t;
+            // Keyed by the path as the dataset lists it (below: under its resolved root), whatever form of the folder's
+            // path was given: a relative --synthetic never matched before, and the soft labels were silently lost.
+            soft[(fs::path(synthetic.root()) / r.value("outputPath", "")).lexically_normal().string()] = t;
         }
     }
+    size_t softUsed = 0;
     for (const auto& c : synthetic.classes()) {
         const int label = classIndex(c.name);
         if (label < 0) throw Error(syntheticDir + ": class '" + c.name + "' is not one of the trained classes");
         for (const auto& p : c.images) {
             const auto it = soft.find(fs::path(p).lexically_normal().string());
+            softUsed += it != soft.end() ? 1 : 0;
             out.push_back({p, label, it == soft.end() ? std::vector<float>{} : it->second});
         }
     }
+    if (softUsed != soft.size())
+        throw Error(manifest.string() + ": " + std::to_string(soft.size() - softUsed) + " of its " +
+                    std::to_string(soft.size()) + " Diff-Mix images (soft labels) are not in the set's folders");
     return out;
 }
 
@@ -471,6 +481,7 @@ ClassifierResult trainClassifier(const ClassifierData& data, const ClassifierRec
     j["epochs"] = r.epochs;
     j["seed"] = r.seed;
     j["settings"] = r.toJson();
+    j["settings"]["width"] = net->config().width;  // the network's: pretrained weights fix it, not the recipe
     j["arch"] = net->config().describe();
     j["classes"] = data.classNames;
     j["train_images"] = data.train.size();

@@ -196,15 +196,23 @@ std::string EvaluationReport::markdownTable(const EvaluationSettings& settings) 
     os << "| strategy | accuracy (mean ± std, %) | runs | diversity | faithfulness (%) | synthetic images | "
           "generation s | training s |\n|---|---|---|---|---|---|---|---|\n";
     char buf[512];
+    // Rounded, not cut: 0.48148 read "48.14" (to_string cut to five characters).
+    const auto fixed = [](double v, int decimals) {
+        char b[64];
+        std::snprintf(b, sizeof b, "%.*f", decimals, v);
+        return std::string(b);
+    };
     for (const auto& s : strategies) {
         std::string runs;
-        for (const double a : s.accuracies) runs += (runs.empty() ? "" : " ") + std::to_string(a * 100).substr(0, 5);
-        std::snprintf(
-            buf, sizeof buf, "| %s | %.1f ± %.1f | %s | %s | %s | %lld | %.0f | %.0f |\n", s.strategy.c_str(),
-            100 * s.mean, 100 * s.std, runs.c_str(),
-            s.diversity ? (std::to_string(*s.diversity).substr(0, 6) + " (" + s.diversityMeasure + ")").c_str() : "—",
-            s.faithfulness ? std::to_string(100 * *s.faithfulness).substr(0, 5).c_str() : "—",
-            static_cast<long long>(s.images), s.generationSeconds, s.trainingSeconds);
+        for (const double a : s.accuracies) runs += (runs.empty() ? "" : " ") + fixed(a * 100, 2);
+        // One run has no spread: its accuracy alone, not "± 0.0".
+        const std::string accuracy =
+            s.accuracies.size() < 2 ? fixed(100 * s.mean, 1) : fixed(100 * s.mean, 1) + " ± " + fixed(100 * s.std, 1);
+        std::snprintf(buf, sizeof buf, "| %s | %s | %s | %s | %s | %lld | %.0f | %.0f |\n", s.strategy.c_str(),
+                      accuracy.c_str(), runs.c_str(),
+                      s.diversity ? (fixed(*s.diversity, 4) + " (" + s.diversityMeasure + ")").c_str() : "—",
+                      s.faithfulness ? fixed(100 * *s.faithfulness, 1).c_str() : "—", static_cast<long long>(s.images),
+                      s.generationSeconds, s.trainingSeconds);
         os << buf;
     }
     std::snprintf(buf, sizeof buf,
