@@ -349,6 +349,14 @@ int runPair(const QStringList& args) {
     // The output paths are checked before the model loads: a folder given as --out used to fail only at the rename,
     // after the whole pipeline had run.
     for (const char* name : {"out", "raw"}) checkOutputFile(parser, name);
+    {
+        // The image is written as PNG: a name of another image format would hold PNG bytes under the wrong name.
+        const auto ext = fs::path(parser.value(QStringLiteral("out")).toLower().toStdString()).extension().string();
+        for (const char* other : {".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".gif"})
+            if (ext == other)
+                throw diffii::Error("--out: '" + parser.value(QStringLiteral("out")).toStdString() +
+                                    "': the image is written as PNG; give a .png name");
+    }
 
     diffii::JobContext job;
     job.onProgress = printProgress;

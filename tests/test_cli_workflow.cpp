@@ -250,6 +250,10 @@ private slots:
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains("--out") && r.err.contains("folder"), qPrintable(r.err));
         r = diffiiRun({"pair", "--model", q(m_model), "--image", q(image), "--image", q(image), "--prompt", "p",
+                       "--out", q(m_tmp + "/o.jpg"), "--seed", "1"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("--out") && r.err.contains("PNG"), qPrintable(r.err));
+        r = diffiiRun({"pair", "--model", q(m_model), "--image", q(image), "--image", q(image), "--prompt", "p",
                        "--out", q(m_tmp + "/o.png"), "--alpha", "nan"});
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains("--alpha") && r.err.contains("finite"), qPrintable(r.err));
