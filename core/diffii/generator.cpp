@@ -369,7 +369,10 @@ GenerationReport runGeneration(StableDiffusion& sd, const std::vector<Generation
 
 bool madeAsPlanned(const SyntheticRecord& made, const SyntheticRecord& planned) {
     return made.seed == planned.seed && made.modelHash == planned.modelHash &&
-           made.conceptsHash == planned.conceptsHash && made.inversionSteps == planned.inversionSteps &&
+           made.conceptsHash == planned.conceptsHash &&
+           // The pool's inversion steps matter to Diff-II images only (the baselines start from the image).
+           (planned.strategy != strategyName(SynthesisStrategy::DiffII) ||
+            made.inversionSteps == planned.inversionSteps) &&
            made.split == planned.split && made.steps == planned.steps && made.guidance == planned.guidance &&
            made.suffix == planned.suffix && made.strategy == planned.strategy && made.strength == planned.strength &&
            made.sourceA == planned.sourceA && made.targetClass == planned.targetClass;
