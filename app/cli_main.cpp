@@ -317,6 +317,9 @@ int runPair(const QStringList& args) {
     model.precision = precisionOf(parser);
     model.device = deviceOf(parser);
     for (const QString& e : parser.values(QStringLiteral("embeddings"))) model.embeddings.push_back(e.toStdString());
+    if (parser.values(QStringLiteral("lora")).size() > 1)
+        throw diffii::Error("--lora is given " + std::to_string(parser.values(QStringLiteral("lora")).size()) +
+                            " times: a pair takes one LoRA");
     model.lora = parser.value(QStringLiteral("lora")).toStdString();
     model.modelConfig = parser.value(QStringLiteral("model-config")).toStdString();
     model.predictionType = parser.value(QStringLiteral("prediction-type")).toStdString();
@@ -432,6 +435,10 @@ int runConvert(const QStringList& args) {
     if (pos.size() != 1) throw diffii::Error("expected exactly one SOURCE (see --help)");
     if (!parser.isSet(QStringLiteral("out"))) throw diffii::Error("--out is required (see --help)");
     const auto out = parser.value(QStringLiteral("out")).toStdString();
+    // A single file is read back by its name (.safetensors; .bin and .ckpt are taken for pickles and refused).
+    if (parser.isSet(QStringLiteral("to-single-file")) && fs::path(out).extension() != ".safetensors")
+        throw diffii::Error("--out: '" + out +
+                            "': a single-file checkpoint is written as .safetensors; give such a name");
     const auto lines = diffii::convertModel(pos[0].toStdString(), out, parser.isSet(QStringLiteral("to-single-file")),
                                             parser.isSet(QStringLiteral("half")),
                                             parser.value(QStringLiteral("model-config")).toStdString(),

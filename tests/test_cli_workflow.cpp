@@ -254,6 +254,11 @@ private slots:
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains("--out") && r.err.contains("PNG"), qPrintable(r.err));
         r = diffiiRun({"pair", "--model", q(m_model), "--image", q(image), "--image", q(image), "--prompt", "p",
+                       "--out", q(m_tmp + "/o.png"), "--seed", "1", "--lora", "a.safetensors", "--lora",
+                       "b.safetensors"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("--lora is given 2 times"), qPrintable(r.err));
+        r = diffiiRun({"pair", "--model", q(m_model), "--image", q(image), "--image", q(image), "--prompt", "p",
                        "--out", q(m_tmp + "/o.png"), "--alpha", "nan"});
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains("--alpha") && r.err.contains("finite"), qPrintable(r.err));
@@ -262,6 +267,11 @@ private slots:
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains("a-file is a file, not a folder") && !r.err.contains("filesystem error"),
                  qPrintable(r.err));
+        for (const char* name : {"/x.bin", "/y.safetensors/"}) {
+            r = diffiiRun({"convert", q(m_model), "--to-single-file", "--out", q(m_tmp + name)});
+            QCOMPARE(r.code, 1);
+            QVERIFY2(r.err.contains(".safetensors") && !fs::exists(m_tmp + name), qPrintable(r.err));
+        }
 
         // A training image deleted after the split chose it: named, with what to do.
         fs::copy(m_data, m_tmp + "/data4", fs::copy_options::recursive);

@@ -189,6 +189,13 @@ private slots:
         expectError([&] { diffii::loadTextualInversion(m_kohya, sd->tokenizer(), *sd->textEncoder(), word); },
                     {m_kohya, word, "vocabulary"});
         QVERIFY(torch::equal(sd->textEncoder()->tokenEmbeddingWeight()[sd->tokenizer().tokenId(word)], rowBefore));
+        // The word as a prompt has it ("tonight" is "tonight</w>" and no entry of its own): accepted before, it took
+        // the word's place in every prompt.
+        QVERIFY(!sd->tokenizer().hasToken("tonight") && sd->tokenizer().hasToken("tonight</w>"));
+        expectError([&] { diffii::loadTextualInversion(m_kohya, sd->tokenizer(), *sd->textEncoder(), "tonight"); },
+                    {m_kohya, "tonight", "vocabulary"});
+        expectError([&] { diffii::loadTextualInversion(m_kohya, sd->tokenizer(), *sd->textEncoder(), "Tonight"); },
+                    {m_kohya, "Tonight", "vocabulary"});
         // Checked against the model as well: loadTextualInversion passes the hidden size.
         expectError([&] { diffii::loadTextualInversion(wide, sd->tokenizer(), *sd->textEncoder()); },
                     {wide, "64", "32"});

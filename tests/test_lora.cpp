@@ -2,7 +2,9 @@
 // kohya alpha is honoured; a saved LoRA reloads identically; bad files name the key at fault.
 #include <QtTest/QtTest>
 
+#include <cmath>
 #include <filesystem>
+#include <fstream>
 
 #include "core/io/error.h"
 #include "core/io/json_config.h"
@@ -94,6 +96,62 @@ private slots:
         lora->attach(*m_sd->unet(), 1.0);
         compareCases("kohya alpha 2", 1.0, ".out_scale_0_5");
         diffii::UNetLoraImpl::detach(*m_sd->unet());
+    }
+
+    // PEFT's adapter_config.json: alpha_pattern sets a module's alpha (it was ignored: the LoRA ran at the wrong
+    // scale), use_rslora scales by alpha / sqrt(r), use_dora is refused.
+    void peftScaleSettings() {
+        namespace fs = std::filesystem;
+        const auto dir = m_tmp + "/peft";
+        fs::create_directories(dir);
+        fs::copy_file(fixture("tiny-sd1-lora/peft_format/pytorch_lora_weights.safetensors"),
+                      dir + "/pytorch_lora_weights.safetensors");
+        const auto base = diffii::readJsonFile(fixture("tiny-sd1-lora/peft_format/adapter_config.json"));
+        const double alpha = base.at("lora_alpha").get<double>();
+        const auto load = [&](const nlohmann::json& cfg) {
+            std::ofstream(dir + "/adapter_config.json") << cfg.dump();
+            return diffii::UNetLoraImpl::load(dir + "/pytorch_lora_weights.safetensors", *m_sd->unet());
+        };
+        auto halved = base;
+        for (const char* m : {"to_q", "to_k", "to_v", "to_out.0"}) halved["alpha_pattern"][m] = alpha / 2;
+        auto lora = load(halved);
+        lora->attach(*m_sd->unet(), 1.0);
+        compareCases("peft alpha_pattern alpha/2", 1.0, ".out_scale_0_5");
+        diffii::UNetLoraImpl::detach(*m_sd->unet());
+
+        auto one = base;
+        one["alpha_pattern"] = {{"attn1.to_q", alpha / 2}};
+        lora = load(one);
+        int matched = 0;
+        for (const auto& [module, layer] : lora->layers()) {
+            const bool q1 = module.size() > 10 && module.compare(module.size() - 10, 10, "attn1.to_q") == 0;
+            matched += q1 ? 1 : 0;
+            QCOMPARE(layer->multiplier(), (q1 ? alpha / 2 : alpha) / static_cast<double>(layer->rank()));
+        }
+        QVERIFY(matched > 0);
+
+        auto rs = base;
+        rs["use_rslora"] = true;
+        lora = load(rs);
+        for (const auto& [module, layer] : lora->layers())
+            QCOMPARE(layer->multiplier(), alpha / std::sqrt(static_cast<double>(layer->rank())));
+
+        // A non-finite weight is named with its key, before any step runs.
+        {
+            std::map<std::string, torch::Tensor> tensors;
+            diffii::SafeTensorsFile f(dir + "/pytorch_lora_weights.safetensors");
+            for (const auto& k : f.keys()) tensors[k] = f.tensor(k).clone();
+            const std::string key = f.keys().front();
+            tensors[key].view(-1)[0] = std::nanf("");
+            diffii::saveSafetensors(dir + "/nan.safetensors", tensors);
+            std::ofstream(dir + "/adapter_config.json") << base.dump();
+            diffii::test::expectError([&] { diffii::UNetLoraImpl::load(dir + "/nan.safetensors", *m_sd->unet()); },
+                                      {"nan.safetensors", key, "non-finite"});
+        }
+
+        auto dora = base;
+        dora["use_dora"] = true;
+        diffii::test::expectError([&] { load(dora); }, {"adapter_config.json", "use_dora"});
     }
 
     void savesAndReloads() {

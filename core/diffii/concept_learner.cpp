@@ -213,6 +213,9 @@ ConceptLearner::ConceptLearner(std::shared_ptr<StableDiffusion> sd, std::vector<
                 throw Error("class '" + cls.name + "': placeholder token '" + t + "' is used by another class");
             // An added token from an earlier run may be reused; a vocabulary word or special token may not.
             const auto& added = tokenizer.addedTokens();
+            if (!tokenizer.hasToken(t) && tokenizer.isVocabularyWord(t))
+                throw Error("class '" + cls.name + "': placeholder token '" + t +
+                            "' is a word of the tokenizer's vocabulary");
             if (tokenizer.hasToken(t)) {
                 const int64_t id = tokenizer.tokenId(t);
                 const bool special = id == tokenizer.bosId() || id == tokenizer.eosId() || id == tokenizer.padId() ||

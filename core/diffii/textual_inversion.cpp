@@ -128,7 +128,8 @@ std::vector<std::string> addTextualInversion(const std::string& source,
     for (const auto& e : embeddings)
         for (const auto& name : placeholderTokens(e.token, e.vectors.size(0))) {
             const auto& added = tokenizer.addedTokens();
-            if (tokenizer.hasToken(name) || std::find(all.begin(), all.end(), name) != all.end())
+            if (tokenizer.hasToken(name) || tokenizer.isVocabularyWord(name) ||
+                std::find(all.begin(), all.end(), name) != all.end())
                 throw Error(source + ": token '" + name + "' " +
                             (std::find(added.begin(), added.end(), name) != added.end() ||
                                      std::find(all.begin(), all.end(), name) != all.end()

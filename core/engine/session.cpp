@@ -677,7 +677,8 @@ ImportedConcept ProjectSession::importConcept(const std::string& className, cons
             imports.push_back(c);
     }
     for (const auto& name : placeholderTokens(e.token, e.vectors.size(0)))
-        if (m_sd->tokenizer().hasToken(name) && std::find(freed.begin(), freed.end(), name) == freed.end())
+        if ((m_sd->tokenizer().hasToken(name) || m_sd->tokenizer().isVocabularyWord(name)) &&
+            std::find(freed.begin(), freed.end(), name) == freed.end())
             throw Error(file + ": token '" + name +
                         "' is already in use (a word of the model's vocabulary, a "
                         "trained concept or another class's import); import it under another name");

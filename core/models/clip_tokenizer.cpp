@@ -455,6 +455,16 @@ int64_t ClipTokenizer::tokenId(const std::string& token) const {
 
 bool ClipTokenizer::hasToken(const std::string& token) const { return m_encoder.count(token) != 0; }
 
+bool ClipTokenizer::isVocabularyWord(const std::string& token) const {
+    const auto isBase = [&](const std::string& t) {
+        return hasToken(t) && std::find(m_addedTokens.begin(), m_addedTokens.end(), t) == m_addedTokens.end();
+    };
+    std::string lower = token;
+    for (char& c : lower)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return isBase(token) || isBase(lower + "</w>");
+}
+
 size_t ClipTokenizer::size() const { return m_encoder.size(); }
 
 std::vector<std::string> ClipTokenizer::bpe(const std::string& word) const {

@@ -1,9 +1,12 @@
 #include "core/models/lora.h"
 
+#include <cmath>
 #include <filesystem>
+#include <map>
 #include <regex>
 
 #include "core/io/error.h"
+#include "core/io/finite.h"
 #include "core/io/json_config.h"
 #include "core/io/safetensors.h"
 #include "core/models/attention.h"
@@ -75,6 +78,49 @@ LoraKey parseLoraKey(const std::string& key, const std::map<std::string, std::st
 void moveToUNetDevice(UNetLoraImpl& lora, UNet2DConditionModelImpl& unet) {
     const auto params = unet.parameters();
     if (!params.empty() && params.front().device() != torch::kCPU) lora.to(params.front().device());
+}
+
+// PEFT's scale settings in adapter_config.json: lora_alpha, per-module alpha_pattern, rsLoRA's alpha / sqrt(r).
+// DoRA (use_dora) changes the layer itself and is refused; rank_pattern needs nothing (the rank is the weights').
+struct PeftScaling {
+    double alpha = 0.0;
+    std::map<std::string, double> alphaPattern;  // module name suffix -> alpha
+    bool rslora = false;
+
+    // The alpha to build the layer with (its multiplier is alpha / rank).
+    double alphaOf(const std::string& module, int64_t rank) const {
+        double a = alpha;
+        size_t best = 0;
+        // PEFT matches a pattern key against the module's name or its end after a dot; the longest match wins.
+        for (const auto& [key, value] : alphaPattern)
+            if ((module == key ||
+                 (module.size() > key.size() && module.compare(module.size() - key.size(), key.size(), key) == 0 &&
+                  module[module.size() - key.size() - 1] == '.')) &&
+                key.size() > best) {
+                best = key.size();
+                a = value;
+            }
+        return rslora ? a * std::sqrt(static_cast<double>(rank)) : a;
+    }
+};
+
+PeftScaling readPeftScaling(const std::string& file) {
+    const auto cfg = readJsonFile(file);
+    PeftScaling p;
+    p.alpha = jsonValue<double>(cfg, "lora_alpha", 0.0, file);
+    if (cfg.contains("use_dora") && cfg["use_dora"] == true)
+        throw Error(file + ": key 'use_dora' is true: DoRA adapters are not supported (only LoRA)");
+    p.rslora = cfg.contains("use_rslora") && cfg["use_rslora"] == true;
+    if (cfg.contains("alpha_pattern") && !cfg["alpha_pattern"].is_null()) {
+        const auto& pattern = cfg["alpha_pattern"];
+        if (!pattern.is_object()) throw Error(file + ": key 'alpha_pattern' must be an object of module -> alpha");
+        for (const auto& [key, value] : pattern.items()) {
+            if (!value.is_number())
+                throw Error(file + ": key 'alpha_pattern'.'" + key + "' must be a number, got " + value.dump());
+            p.alphaPattern[key] = value.get<double>();
+        }
+    }
+    return p;
 }
 
 }  // namespace
@@ -164,12 +210,9 @@ std::shared_ptr<UNetLoraImpl> UNetLoraImpl::load(const std::string& path, UNet2D
     }
     if (entries.empty()) throw Error(path + ": no LoRA weights in the file");
     // PEFT files carry their alpha in adapter_config.json beside the weights.
-    double peftAlpha = 0.0;
+    PeftScaling peft;
     const auto adapterConfig = std::filesystem::path(path).parent_path() / "adapter_config.json";
-    if (format == "peft" && std::filesystem::exists(adapterConfig)) {
-        const auto cfg = readJsonFile(adapterConfig.string());
-        peftAlpha = jsonValue<double>(cfg, "lora_alpha", 0.0, adapterConfig.string());
-    }
+    if (format == "peft" && std::filesystem::exists(adapterConfig)) peft = readPeftScaling(adapterConfig.string());
     auto lora = std::make_shared<UNetLoraImpl>();
     lora->format = format;
     torch::NoGradGuard g;
@@ -183,7 +226,11 @@ std::shared_ptr<UNetLoraImpl> UNetLoraImpl::load(const std::string& path, UNet2D
                         ", " + std::to_string(e.down.dim() > 1 ? e.down.size(1) : -1) + "] / [" +
                         std::to_string(e.up.size(0)) + ", " + std::to_string(e.up.dim() > 1 ? e.up.size(1) : -1) +
                         "] do not fit " + module + " (in " + std::to_string(in) + ", out " + std::to_string(out) + ")");
-        const double alpha = format == "peft" ? peftAlpha : e.alpha;
+        // A NaN in a LoRA weight ended a job at its first step, naming the step and not the file.
+        for (const auto& [t, key] : {std::pair{&e.down, &e.downKey}, std::pair{&e.up, &e.upKey}})
+            if (const auto bad = nonFiniteSummary(*t); !bad.empty())
+                throw Error(path + ": key '" + *key + "' holds non-finite values (" + bad + ")");
+        const double alpha = format == "peft" ? peft.alphaOf(module, rank) : e.alpha;
         auto layer = lora->add(module, in, out, rank, alpha);
         layer->down->weight.copy_(e.down);
         layer->up->weight.copy_(e.up);
