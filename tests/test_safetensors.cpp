@@ -139,6 +139,12 @@ private slots:
         const std::string path = m_dir + "/span.safetensors";
         writeRaw(path, rawFile(R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", std::string(8, '\0')));
         expectError(path, {"'w'", "past the end"});
+        // One tensor's offsets far outside the file: named as such, not as a gap before the next tensor.
+        writeRaw(path, rawFile(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                               R"("b":{"dtype":"F32","shape":[2],"data_offsets":[1000000000000,1000000000008]},)"
+                               R"("c":{"dtype":"F32","shape":[2],"data_offsets":[16,24]}})",
+                               std::string(24, '\0')));
+        expectError(path, {"'b'", "1000000000000", "outside the file"});
     }
 
     void rejectsOverlappingSpans() {

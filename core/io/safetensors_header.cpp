@@ -221,6 +221,13 @@ void checkSpansTile(const std::string& path, std::vector<TensorInfo>& tensors, u
     std::sort(tensors.begin(), tensors.end(), [](const TensorInfo& a, const TensorInfo& b) {
         return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
     });
+    // A span past the end first: one tensor's wrong data_offsets read as a gap before the next tensor otherwise.
+    for (const auto& t : tensors)
+        if (t.end > dataSize)
+            throw Error(
+                path + ": tensor " + boundedQuote(t.name) + ": data span [" + std::to_string(t.begin) + ", " +
+                std::to_string(t.end) + ") runs past the end of the file (data section is " + std::to_string(dataSize) +
+                " bytes): " + (t.begin >= dataSize ? "its data_offsets lie outside the file" : "file truncated?"));
     uint64_t covered = 0;
     const TensorInfo* previous = nullptr;
     for (const auto& t : tensors) {
@@ -237,10 +244,6 @@ void checkSpansTile(const std::string& path, std::vector<TensorInfo>& tensors, u
                         " have overlapping data spans ([" + std::to_string(previous->begin) + ", " +
                         std::to_string(previous->end) + ") and [" + std::to_string(t.begin) + ", " +
                         std::to_string(t.end) + "))");
-        if (t.end > dataSize)
-            throw Error(path + ": tensor " + boundedQuote(t.name) + ": data span [" + std::to_string(t.begin) + ", " +
-                        std::to_string(t.end) + ") runs past the end of the file (data section is " +
-                        std::to_string(dataSize) + " bytes): file truncated?");
         covered = t.end;
         previous = &t;
     }
