@@ -35,6 +35,7 @@
 #include "core/eval/evaluation.h"
 #include "core/eval/metrics.h"
 #include "core/io/error.h"
+#include "core/io/json_config.h"
 #include "core/jobs/device.h"
 #include "core/jobs/precision.h"
 #include "core/jobs/progress.h"
@@ -973,6 +974,14 @@ int runPretrain(const QStringList& args) {
     if (parser.isSet(QStringLiteral("export"))) {
         diffii::exportPretrainedModel(work, parser.value(QStringLiteral("export")).toStdString());
         std::printf("exported %s -> %s\n", work.c_str(), qPrintable(parser.value(QStringLiteral("export"))));
+        const auto info = diffii::readJsonFile(
+            (std::filesystem::path(parser.value(QStringLiteral("export")).toStdString()) / "pretraining.json")
+                .string());
+        if (!info.value("finished", false))
+            std::printf(
+                "note: the run is unfinished (stage '%s'): the export holds the weights as they were when it "
+                "stopped\n",
+                info.value("stage", std::string()).c_str());
         return 0;
     }
     for (const char* required : {"recipe", "corpus"})
@@ -1003,6 +1012,8 @@ int runDemo(const QStringList& args) {
     const std::string dir = parser.isSet(QStringLiteral("dir")) ? parser.value(QStringLiteral("dir")).toStdString()
                                                                 : diffii::defaultDemoProjectDir();
     const bool train = parser.isSet(QStringLiteral("train"));
+    const auto precision = precisionOf(parser);  // checked before the project is written
+    const auto device = deviceOf(parser);
     const auto projectDir = diffii::prepareDemoProject(dir, res, !train);
     std::printf("demo project: %s\n  dataset %s\n  model   %s\n", projectDir.c_str(), res.trainImages.c_str(),
                 res.model.c_str());
@@ -1014,10 +1025,10 @@ int runDemo(const QStringList& args) {
         t = now;
         return s;
     };
-    auto session = openSession(QString::fromStdString(projectDir), precisionOf(parser), job, deviceOf(parser));
+    auto session = openSession(QString::fromStdString(projectDir), precision, job, device);
     if (train || !session->hasConcepts()) {
         auto settings = session->settings();
-        settings.conceptsPrecision = precisionOf(parser);
+        settings.conceptsPrecision = precision;
         session->saveSettings(settings);
         const auto r = session->trainConcepts(&job, true);
         std::printf("concepts: %lld steps, loss %.4f, %.1f s\n", static_cast<long long>(r.steps), r.smoothedLoss,

@@ -136,6 +136,9 @@ private Q_SLOTS:
         QCOMPARE(res.steps, int64_t{3});
         QCOMPARE(res.classes, int64_t{4});
         const auto out = m_tmp + "/export/model.safetensors";
+        // Never into the work folder: its own checkpoint was overwritten by the export, and the run lost.
+        diffii::test::expectError([&] { diffii::exportBackbone(work, work + "/checkpoint.safetensors"); },
+                                  {"work folder"});
         const auto e = diffii::exportBackbone(work, out);
         QCOMPARE(e.steps, int64_t{3});
         QCOMPARE(e.heldOutAccuracy, res.heldOutAccuracy);

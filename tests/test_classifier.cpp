@@ -14,6 +14,7 @@
 #include "core/eval/classifier_training.h"
 #include "core/eval/resnet.h"
 #include "core/io/error.h"
+#include "core/io/image.h"
 #include "core/io/json_config.h"
 #include "core/io/safetensors.h"
 #include "tests/test_registry.h"
@@ -214,6 +215,9 @@ private Q_SLOTS:
                                   QStringLiteral("7")};
         const auto a = diffii::test::runDiffii(base + QStringList{QStringLiteral("--out"), out + QStringLiteral("/a")});
         QVERIFY2(a.code == 0, qPrintable(a.err));
+        // Training shows in a log (a pipe here): its steps with their epoch, up to the last one.
+        QVERIFY2(a.err.contains(QStringLiteral("classifier 1/")) && a.err.contains(QStringLiteral("epoch 2/2")),
+                 qPrintable(a.err));
         const auto b = diffii::test::runDiffii(base + QStringList{QStringLiteral("--out"), out + QStringLiteral("/b")});
         QVERIFY2(b.code == 0, qPrintable(b.err));
         const auto ja = diffii::readJsonFile(m_tmp + "/cli/a/result.json");
@@ -255,6 +259,23 @@ private Q_SLOTS:
         } catch (const std::exception& e) {
             QFAIL(e.what());
         }
+    }
+
+    // LPIPS needs 31 pixels a side (AlexNet's stem and poolings): a smaller image is named, not LibTorch's stack.
+    void lpipsSmallImage() {
+        DIFFII_REQUIRE_FIXTURES();
+        const std::string small = m_tmp + "/small.png";
+        diffii::saveImagePng(small, torch::rand({3, 16, 16}));
+        const std::string lp = diffii::test::fixture("eval/lpips-alex");
+        const auto r = diffii::test::runDiffii({QStringLiteral("lpips"), QStringLiteral("--trunk"),
+                                                QString::fromStdString(lp + "/alexnet_features.safetensors"),
+                                                QStringLiteral("--lin"),
+                                                QString::fromStdString(lp + "/lpips_alex_v0.1_lin.safetensors"),
+                                                QString::fromStdString(small), QString::fromStdString(small)});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(QString::fromStdString(small)) && r.err.contains(QStringLiteral("31")) &&
+                     !r.err.contains(QStringLiteral("Output size is too small")),
+                 qPrintable(r.err));
     }
 
 private:

@@ -155,10 +155,25 @@ private Q_SLOTS:
         const auto info = diffii::readJsonFile(tmp + "/export/pretraining.json");
         QCOMPARE(info["unet_steps_done"].get<int64_t>(), int64_t{5});
         QCOMPARE(info["corpus_size"].get<int64_t>(), int64_t{20});
+        // Auto is float32 for a model this small on every CPU: the weights do not depend on the machine.
+        QVERIFY2(info["compute_precision"].get<std::string>().rfind("float32", 0) == 0,
+                 info["compute_precision"].dump().c_str());
         // Exporting again replaces the folder.
         diffii::exportPretrainedModel(tmp + "/b", tmp + "/export");
         QCOMPARE(diffii::readJsonFile(tmp + "/export/pretraining.json")["unet_steps_done"].get<int64_t>(), int64_t{6});
         QVERIFY(!fs::exists(tmp + "/export.tmp-export"));
+        QVERIFY(diffii::readJsonFile(tmp + "/export/pretraining.json")["finished"].get<bool>());
+        // The target is replaced: never the work folder or what holds it, a file, or a folder of other files.
+        diffii::test::expectError([&] { diffii::exportPretrainedModel(tmp + "/b", tmp + "/b"); }, {"work folder"});
+        diffii::test::expectError([&] { diffii::exportPretrainedModel(tmp + "/b", tmp); }, {"work folder"});
+        fs::create_directories(tmp + "/mine");
+        std::ofstream(tmp + "/mine/notes.txt") << "keep";
+        diffii::test::expectError([&] { diffii::exportPretrainedModel(tmp + "/b", tmp + "/mine"); },
+                                  {"mine", "other files"});
+        QVERIFY(fs::exists(tmp + "/mine/notes.txt"));
+        std::ofstream(tmp + "/afile") << "keep";
+        diffii::test::expectError([&] { diffii::exportPretrainedModel(tmp + "/b", tmp + "/afile"); }, {"is a file"});
+        QVERIFY(fs::exists(tmp + "/b/run.json"));
         fs::remove_all(tmp);
     }
 

@@ -324,7 +324,7 @@ BackboneData backboneData(const BackboneRecipe& recipe, const std::string& corpu
 BackboneResult pretrainBackbone(const BackboneRecipe& recipe, const std::string& corpusDir, const std::string& workDir,
                                 const JobContext* job) {
     const auto t0 = std::chrono::steady_clock::now();
-    if (job) job->report("classifier", 0, 1, "reading the corpus");
+    if (job) job->report("reading images", 0, 1, "the corpus");
     const auto split = backboneData(recipe, corpusDir);
     const auto& data = split.data;
     const auto identity = recipe.identity();
@@ -376,6 +376,10 @@ BackboneResult pretrainBackbone(const BackboneRecipe& recipe, const std::string&
 
 BackboneExport exportBackbone(const std::string& workDir, const std::string& outFile) {
     const fs::path work(workDir);
+    // Never into the work folder (--export W/checkpoint.safetensors replaced the checkpoint and lost the run).
+    requireOutside(outFile, work, "the exported backbone");
+    if (std::error_code ec; fs::is_directory(outFile, ec))
+        throw Error(outFile + ": is a folder; give the .safetensors file to write");
     const auto run = bbd::readRunFile(work);
     const auto runPath = (work / bbd::kRunFile).string();
     const auto recipe =

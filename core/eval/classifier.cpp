@@ -41,7 +41,9 @@ torch::Tensor loadImages(const std::vector<ClassifierSample>& samples, int64_t s
     for (size_t i = 0; i < samples.size(); ++i) {
         if (job) job->throwIfCancelled();
         images.push_back(resizeImage(loadImageRgb(samples[i].path), size, size));
-        if (job) job->report("classifier", 0, 1, "reading " + what + " " + std::to_string(i + 1));
+        // A stage of its own: reported as "classifier 0/1", a log took the training's steps that follow for a stage
+        // beginning again and printed none of them.
+        if (job) job->report("reading images", static_cast<int64_t>(i + 1), static_cast<int64_t>(samples.size()), what);
     }
     if (images.empty()) return torch::zeros({0, 3, size, size});
     return torch::stack(images);

@@ -115,6 +115,13 @@ double lpipsDistance(const std::string& trunkFile, const std::string& linFile, c
     Lpips net;
     net->load(trunkFile, linFile);
     const auto a = loadImageRgb(imageA);
+    // AlexNet's stride-4 stem and two 3x3/2 poolings leave nothing of a side under 31 pixels (LibTorch failed with
+    // "Output size is too small" and its stack). B is compared at A's size.
+    constexpr int64_t kMinSide = 31;
+    if (a.size(1) < kMinSide || a.size(2) < kMinSide)
+        throw Error(imageA + ": " + std::to_string(a.size(2)) + "x" + std::to_string(a.size(1)) +
+                    " pixels is smaller than LPIPS (AlexNet) takes: at least " + std::to_string(kMinSide) + "x" +
+                    std::to_string(kMinSide));
     const auto b = resizeImage(loadImageRgb(imageB), a.size(1), a.size(2));
     return net->forward(a.unsqueeze(0) * 2 - 1, b.unsqueeze(0) * 2 - 1).distance.item<double>();
 }

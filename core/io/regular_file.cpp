@@ -83,6 +83,26 @@ void createFolders(const std::filesystem::path& path) {
     throw Error(path.string() + ": cannot create the folder: " + (ec ? ec.message() : std::string("not a folder")));
 }
 
+void requireOutside(const std::filesystem::path& target, const std::filesystem::path& work, const std::string& what) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const auto canonical = [&](const fs::path& p) {
+        auto c = fs::weakly_canonical(fs::absolute(p), ec);
+        if (ec) c = fs::absolute(p).lexically_normal();
+        std::string s = c.generic_string();
+        while (s.size() > 1 && s.back() == '/') s.pop_back();
+        return s;
+    };
+    const std::string t = canonical(target), w = canonical(work);
+    const auto within = [](const std::string& inner, const std::string& outer) {
+        return inner == outer || (inner.size() > outer.size() && inner.compare(0, outer.size(), outer) == 0 &&
+                                  (outer == "/" || inner[outer.size()] == '/'));
+    };
+    if (within(t, w) || within(w, t))
+        throw Error(target.string() + ": " + what + " may not be written into the work folder " + work.string() +
+                    " or a folder that holds it (it replaces its target)");
+}
+
 std::string readSmallFile(const std::string& path, const char* what, uint64_t maxBytes) {
     uint64_t size = 0;
     const int fd = openRegularFile(path, what, &size);

@@ -22,6 +22,10 @@ std::string readFileBytes(int fd, const std::string& path, uint64_t offset, size
 // "filesystem error: cannot create directories: Not a directory [...]".
 void createFolders(const std::filesystem::path& path);
 
+// An export's target may not be `work` (a job's work folder), a path inside it, or a folder that holds it: an export
+// replaces its target, and pretrain --export W used to erase the work folder. Throws diffii::Error naming both.
+void requireOutside(const std::filesystem::path& target, const std::filesystem::path& work, const std::string& what);
+
 // The whole of a small regular file (a list the user names: suffixes, captions), through openRegularFile: a folder,
 // FIFO or missing path is refused by name, as is a file over maxBytes (named with its size).
 std::string readSmallFile(const std::string& path, const char* what, uint64_t maxBytes = uint64_t(64) << 20);

@@ -611,7 +611,9 @@ PretrainResult pretrainModel(const PretrainRecipe& recipe, const std::string& co
     const bool needImages = run["stage"] == "vae" || run["stage"] == "latents";
     auto images = loadCorpusImages(corpus, recipe.imageSize, needImages, job);
     auto sd = loadFrozenModel(modelDir);
-    const auto precision = choosePrecision(recipe.precision);
+    // Auto follows the model's size as every other job does: a small UNet computes in float32 on every CPU, so that
+    // the pretrained weights do not depend on the machine (it took bfloat16 on CPUs that have it).
+    const auto precision = choosePrecision(recipe.precision, sd->unetConfig().parameterCount());
     const bool autocast = precision.bfloat16;
     run["compute_precision"] = precision.reason;
     double speed = 0.0;
@@ -648,7 +650,17 @@ void exportPretrainedModel(const std::string& workDirArg, const std::string& out
     const fs::path modelDir = workDir / "model";
     const auto run = readJsonFile((workDir / "run.json").string());
     auto sd = StableDiffusion::load(modelDir.string());  // checks the folder with the same strict loader
-    const fs::path outDir(outDirArg);
+    const fs::path outDir = fs::absolute(outDirArg).lexically_normal();
+    // The target is replaced: never the work folder or what holds it, a file, or a folder of other files (an earlier
+    // export, which has pretraining.json, is replaced).
+    requireOutside(outDir, workDir, "the exported model");
+    std::error_code ec;
+    if (fs::exists(outDir, ec) && !fs::is_directory(outDir, ec))
+        throw Error(outDirArg + ": is a file; give a new folder (or an earlier export) for the exported model");
+    if (fs::is_directory(outDir, ec) && !fs::is_empty(outDir, ec) && !fs::exists(outDir / "pretraining.json", ec))
+        throw Error(outDirArg +
+                    ": the folder holds other files and is not an earlier export (no pretraining.json); give a new "
+                    "or empty folder");
     const fs::path tmp = outDir.parent_path() / (outDir.filename().string() + ".tmp-export");
     fs::remove_all(tmp);
     createFolders(tmp);
@@ -666,6 +678,9 @@ void exportPretrainedModel(const std::string& workDirArg, const std::string& out
                            {"identity", run["identity"]},
                            {"corpus_size", run.value("corpus_size", 0)},
                            {"stage", run.value("stage", "")},
+                           // An export of a stopped run holds its weights as they were when it stopped; the step
+                           // counts below are those of the last finished stage only.
+                           {"finished", run.value("stage", "") == "done"},
                            {"vae_steps_done", run.value("vae_step", 0)},
                            {"unet_steps_done", run.value("unet_step", 0)},
                            {"vae_loss", run.value("vae_loss", 0.0)},
