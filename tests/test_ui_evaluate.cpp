@@ -8,6 +8,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QLabel>
+#include <QLineEdit>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QTableWidget>
@@ -72,6 +73,16 @@ private Q_SLOTS:
             QCOMPARE(request.strategies, (QStringList{QStringLiteral("original"), QStringLiteral("diff-gen")}));
             auto* run = page->findChild<QPushButton*>(QStringLiteral("evaluateRun"));
             QVERIFY(run->isEnabled());
+            // A split list that is not one ("0,3": two entries, neither in (0, 1]) is named; nothing runs.
+            auto* splits = page->findChild<QLineEdit*>(QStringLiteral("evaluateDiffIiSplits"));
+            splits->setText(QStringLiteral("0,3"));
+            run->click();
+            QVERIFY(!controller.busy());
+            QVERIFY2(
+                page->findChild<QLabel*>(QStringLiteral("evaluateStatus"))->text().contains(QStringLiteral("0, 3")) ||
+                    language != QLatin1String("en"),
+                qPrintable(page->findChild<QLabel*>(QStringLiteral("evaluateStatus"))->text()));
+            splits->clear();
             run->click();
             auto* table = page->findChild<QTableWidget*>(QStringLiteral("evaluateTable"));
             auto* status = page->findChild<QLabel*>(QStringLiteral("evaluateStatus"));

@@ -77,6 +77,7 @@ private Q_SLOTS:
     void turnScaleNamesBothRegions();
     void keyStepsMoveVisibly();
     void stripClickReusesImage();
+    void userCancelEndsThePreview();
     void sweepIsProgressive();
     void sweepHoverAndClick();
     void historyRestoresAndWritesExportSettings();
@@ -316,6 +317,32 @@ void TestUiPreviewControls::stripClickReusesImage() {
     QVERIFY(m_page->latestPreviewId() > id);
     QTRY_VERIFY_WITH_TIMEOUT(settled(), kLongMs);
     QCOMPARE(m_previewJobs, jobs + 1);
+}
+
+// A preview the user cancels (Esc, the status bar's Cancel) ends the page's wait: it stayed busy, and the same
+// settings asked again were taken as already coming. A newer preview superseding an older one is not such an end.
+void TestUiPreviewControls::userCancelEndsThePreview() {
+    QTRY_VERIFY_WITH_TIMEOUT(settled(), kLongMs);
+    diffii::ui::EngineWorker* w = m_controller->worker();
+    const auto conn = connect(
+        w, &diffii::ui::EngineWorker::jobStarted, w,
+        [w](const QString& job) {
+            if (job == diffii::ui::jobs::kPreview) w->cancel();  // on the worker's thread, as the job starts
+        },
+        Qt::DirectConnection);
+    const qint64 before = m_page->latestPreviewId();
+    release(kTicks / 5);
+    QVERIFY(m_page->latestPreviewId() > before);
+    QTRY_VERIFY_WITH_TIMEOUT(!m_page->previewBusy(), kLongMs);
+    disconnect(conn);
+    QVERIFY(m_page->shownPreviewId() < m_page->latestPreviewId());  // nothing was shown for it
+    QVERIFY2(m_page->findChild<QLabel*>(QStringLiteral("previewCaption"))->text().contains(QStringLiteral("cancelled")),
+             qPrintable(m_page->findChild<QLabel*>(QStringLiteral("previewCaption"))->text()));
+    // The same position again renders now.
+    const qint64 cancelled = m_page->latestPreviewId();
+    Q_EMIT m_alpha->sliderReleased();
+    QTRY_VERIFY_WITH_TIMEOUT(m_page->latestPreviewId() > cancelled, 3000);
+    QTRY_VERIFY_WITH_TIMEOUT(settled(), kLongMs);
 }
 
 void TestUiPreviewControls::sweepIsProgressive() {

@@ -155,7 +155,7 @@
         <translation>bfloat16</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+2"/>
         <source>&amp;Precision</source>
         <translation>&amp;Precision</translation>
     </message>
@@ -226,12 +226,12 @@
         <translation>Denoising loss per optimizer step (thin) and its exponential moving average (thick). The raw loss is noisy by nature: watch the average.</translation>
     </message>
     <message>
-        <location line="-60"/>
+        <location line="+311"/>
         <source>Auto trains a full-size model in bfloat16 where the CPU has it natively and it is faster than float32, otherwise in float32; the trained weights stay float32 either way. On this CPU: %1</source>
         <translation>Auto trains a full-size model in bfloat16 where the CPU has it natively and it is faster than float32, otherwise in float32; the trained weights stay float32 either way. On this CPU: %1</translation>
     </message>
     <message>
-        <location line="+63"/>
+        <location line="-308"/>
         <location line="+11"/>
         <source>loss</source>
         <translation>loss</translation>
@@ -1012,12 +1012,12 @@
 <context>
     <name>diffii::ui::EngineWorker</name>
     <message>
-        <location filename="../ui/engine_worker.cpp" line="+151"/>
+        <location filename="../ui/engine_worker.cpp" line="+153"/>
         <source>Concept learning history not read: %1</source>
         <translation>Concept learning history not read: %1</translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+51"/>
         <source>Created %1</source>
         <translation>Created %1</translation>
     </message>
@@ -1052,7 +1052,7 @@
         <translation>%1 inversions</translation>
     </message>
     <message>
-        <location line="+106"/>
+        <location line="+108"/>
         <source>%1 new images (%2 already made); the set holds %3: %4 accepted, %5 rejected, %6 pending</source>
         <translation>%1 new images (%2 already made); the set holds %3: %4 accepted, %5 rejected, %6 pending</translation>
     </message>
@@ -1085,7 +1085,7 @@
 <context>
     <name>diffii::ui::EvaluatePage</name>
     <message>
-        <location filename="../ui/evaluate_page.cpp" line="+59"/>
+        <location filename="../ui/evaluate_page.cpp" line="+71"/>
         <source>Strategies</source>
         <translation>Strategies</translation>
     </message>
@@ -1195,7 +1195,8 @@
         <translation>Stop</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="-67"/>
+        <location line="+77"/>
         <source>Choose strategies and run.</source>
         <translation>Choose strategies and run.</translation>
     </message>
@@ -1255,7 +1256,7 @@
         <translation>ETA %1</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+16"/>
         <source>Failed: %1</source>
         <translation>Failed: %1</translation>
     </message>
@@ -1265,12 +1266,17 @@
         <translation>Stopped: finished runs are kept, and running again resumes.</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+37"/>
+        <source>Diff-II also at s: %1 is not a split ratio in (0, 1]; separate ratios with commas</source>
+        <translation>Diff-II also at s: %1 is not a split ratio in (0, 1]; separate ratios with commas</translation>
+    </message>
+    <message>
+        <location line="+8"/>
         <source>Starting...</source>
         <translation>Starting...</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+48"/>
         <source>top-1 accuracy (%)</source>
         <translation>top-1 accuracy (%)</translation>
     </message>
@@ -1300,9 +1306,14 @@
         <translation>true class (top: first)</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+15"/>
         <source>Plots saved to %1</source>
         <translation>Plots saved to %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The plots could not be saved in %1 (is the folder there and writable?)</source>
+        <translation>The plots could not be saved in %1 (is the folder there and writable?)</translation>
     </message>
     <message>
         <location filename="../ui/evaluate_page.h" line="+30"/>
@@ -1434,12 +1445,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+241"/>
+        <location line="+247"/>
         <source>No images generated yet.</source>
         <translation>No images generated yet.</translation>
     </message>
     <message>
-        <location line="-233"/>
+        <location line="-239"/>
         <location filename="../ui/export_page.h" line="+26"/>
         <source>Export</source>
         <translation>Export</translation>
@@ -1475,7 +1486,7 @@
         <translation>Open a project to generate images.</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+28"/>
         <source>Generation stopped; finished images are kept. Press &quot;Generate / Resume&quot; to continue.</source>
         <translation>Generation stopped; finished images are kept. Press &quot;Generate / Resume&quot; to continue.</translation>
     </message>
@@ -2720,7 +2731,7 @@ stale</translation>
 <context>
     <name>diffii::ui::PreviewPage</name>
     <message>
-        <location filename="../ui/preview_page.cpp" line="+108"/>
+        <location filename="../ui/preview_page.cpp" line="+118"/>
         <source>cancelled</source>
         <translation>cancelled</translation>
     </message>
@@ -2735,7 +2746,7 @@ stale</translation>
         <translation>Sweep of s: %1 / %2 samples</translation>
     </message>
     <message>
-        <location line="+43"/>
+        <location line="+44"/>
         <source>Build the pool first</source>
         <translation>Build the pool first</translation>
     </message>
@@ -2855,22 +2866,22 @@ stale</translation>
         <translation>Circle strip</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+936"/>
         <source>Render %1 images evenly spaced around the circle</source>
         <translation>Render %1 images evenly spaced around the circle</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-934"/>
         <source>Sweep s</source>
         <translation>Sweep s</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+936"/>
         <source>Measure faithfulness and diversity for s = 0, 0.2, …, 1 (%1 samples each)</source>
         <translation>Measure faithfulness and diversity for s = 0, 0.2, …, 1 (%1 samples each)</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="-931"/>
         <source>X/Y grid…</source>
         <translation>X/Y grid…</translation>
     </message>
@@ -2952,7 +2963,7 @@ stale</translation>
         <translation>split ratio s</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+776"/>
         <source>faithfulness (cosine to source)</source>
         <translation>faithfulness (cosine to source)</translation>
     </message>
@@ -2967,7 +2978,7 @@ stale</translation>
         <translation>Faithfulness falls and diversity rises as s grows; pick s where the trade-off suits you</translation>
     </message>
     <message>
-        <location line="-247"/>
+        <location line="-1010"/>
         <source>Where the point is on the great circle through z1 and z2, in turns from z1 towards z2 (0 … 1 turn, both ends are z1): z2 is at θ/360°, −z1 at 0.5 turn, −z2 at 0.5 + θ/360°. The green band, from z1 to z2 at the start, is the interpolation arc; the rest extrapolates. Arrow keys move 0.01 turn, Page Up/Down 0.1 turn.</source>
         <translation>Where the point is on the great circle through z1 and z2, in turns from z1 towards z2 (0 … 1 turn, both ends are z1): z2 is at θ/360°, −z1 at 0.5 turn, −z2 at 0.5 + θ/360°. The green band, from z1 to z2 at the start, is the interpolation arc; the rest extrapolates. Arrow keys move 0.01 turn, Page Up/Down 0.1 turn.</translation>
     </message>
@@ -2977,7 +2988,7 @@ stale</translation>
         <translation>The position in turns of the circle from z1 towards z2; the engine gets α = (1 − turns) · 2π/θ</translation>
     </message>
     <message>
-        <location line="+171"/>
+        <location line="+168"/>
         <source>The image at the current position for each s of the sweep; click one to use that s</source>
         <translation>The image at the current position for each s of the sweep; click one to use that s</translation>
     </message>
@@ -3007,16 +3018,21 @@ stale</translation>
         <translation>History</translation>
     </message>
     <message>
-        <location line="-273"/>
-        <location line="+363"/>
+        <location line="-270"/>
+        <location line="+357"/>
         <location line="+511"/>
         <location line="+76"/>
-        <location line="+134"/>
+        <location line="+145"/>
         <source>s = %1</source>
         <translation>s = %1</translation>
     </message>
     <message>
-        <location line="-696"/>
+        <location line="-1131"/>
+        <source>Preview cancelled</source>
+        <translation>Preview cancelled</translation>
+    </message>
+    <message>
+        <location line="+424"/>
         <source>s = %1
 faithfulness %2
 diversity %3
@@ -3046,12 +3062,12 @@ click to use this s</translation>
         <location line="+144"/>
         <location line="+121"/>
         <location line="+258"/>
-        <location line="+76"/>
+        <location line="+87"/>
         <source>(none)</source>
         <translation>(none)</translation>
     </message>
     <message>
-        <location line="-492"/>
+        <location line="-503"/>
         <location line="+406"/>
         <source>noise</source>
         <translation>noise</translation>
@@ -3156,12 +3172,12 @@ click to use this s</translation>
         <translation>Sweep of s not saved: %1</translation>
     </message>
     <message>
-        <location line="+63"/>
+        <location line="+74"/>
         <source>Export settings: %1 steps, guidance %2, s = %3</source>
         <translation>Export settings: %1 steps, guidance %2, s = %3</translation>
     </message>
     <message>
-        <location line="-409"/>
+        <location line="-420"/>
         <source>Denoising… step %1 of %2</source>
         <translation>Denoising… step %1 of %2</translation>
     </message>

@@ -155,7 +155,7 @@
         <translation>bfloat16</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+2"/>
         <source>&amp;Precision</source>
         <translation>精度(&amp;P)</translation>
     </message>
@@ -226,12 +226,12 @@
         <translation>每个优化步的去噪损失（细线）及其指数移动平均（粗线）。原始损失本身波动较大：请关注平均值。</translation>
     </message>
     <message>
-        <location line="-60"/>
+        <location line="+311"/>
         <source>Auto trains a full-size model in bfloat16 where the CPU has it natively and it is faster than float32, otherwise in float32; the trained weights stay float32 either way. On this CPU: %1</source>
         <translation>自动：CPU 原生支持 bfloat16 且比 float32 更快时，完整尺寸的模型以 bfloat16 训练，否则以 float32 训练；训练得到的权重始终为 float32。本机 CPU：%1</translation>
     </message>
     <message>
-        <location line="+63"/>
+        <location line="-308"/>
         <location line="+11"/>
         <source>loss</source>
         <translation>损失</translation>
@@ -1011,12 +1011,12 @@
 <context>
     <name>diffii::ui::EngineWorker</name>
     <message>
-        <location filename="../ui/engine_worker.cpp" line="+151"/>
+        <location filename="../ui/engine_worker.cpp" line="+153"/>
         <source>Concept learning history not read: %1</source>
         <translation>未能读取概念学习历史：%1</translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+51"/>
         <source>Created %1</source>
         <translation>已创建 %1</translation>
     </message>
@@ -1051,7 +1051,7 @@
         <translation>%1 个反演</translation>
     </message>
     <message>
-        <location line="+106"/>
+        <location line="+108"/>
         <source>%1 new images (%2 already made); the set holds %3: %4 accepted, %5 rejected, %6 pending</source>
         <translation>新生成 %1 张图像（%2 张此前已完成）；数据集共 %3 张：%4 张已接受，%5 张已拒绝，%6 张待筛选</translation>
     </message>
@@ -1084,7 +1084,7 @@
 <context>
     <name>diffii::ui::EvaluatePage</name>
     <message>
-        <location filename="../ui/evaluate_page.cpp" line="+59"/>
+        <location filename="../ui/evaluate_page.cpp" line="+71"/>
         <source>Strategies</source>
         <translation>策略</translation>
     </message>
@@ -1194,7 +1194,8 @@
         <translation>停止</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="-67"/>
+        <location line="+77"/>
         <source>Choose strategies and run.</source>
         <translation>请选择策略并运行。</translation>
     </message>
@@ -1254,7 +1255,7 @@
         <translation>预计剩余 %1</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+16"/>
         <source>Failed: %1</source>
         <translation>失败：%1</translation>
     </message>
@@ -1264,12 +1265,17 @@
         <translation>已停止：已完成的训练会保留，再次运行即可继续。</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+37"/>
+        <source>Diff-II also at s: %1 is not a split ratio in (0, 1]; separate ratios with commas</source>
+        <translation>“Diff-II 另测的 s 值”：%1 不是 (0, 1] 内的分割比例；多个比例请用逗号分隔</translation>
+    </message>
+    <message>
+        <location line="+8"/>
         <source>Starting...</source>
         <translation>正在开始...</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+48"/>
         <source>top-1 accuracy (%)</source>
         <translation>top-1 准确率（%）</translation>
     </message>
@@ -1299,9 +1305,14 @@
         <translation>真实类别（顶部为第一个）</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+15"/>
         <source>Plots saved to %1</source>
         <translation>图表已保存到 %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The plots could not be saved in %1 (is the folder there and writable?)</source>
+        <translation>无法将图表保存到 %1（该文件夹是否存在且可写？）</translation>
     </message>
     <message>
         <location filename="../ui/evaluate_page.h" line="+30"/>
@@ -1433,12 +1444,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+241"/>
+        <location line="+247"/>
         <source>No images generated yet.</source>
         <translation>尚未生成图像。</translation>
     </message>
     <message>
-        <location line="-233"/>
+        <location line="-239"/>
         <location filename="../ui/export_page.h" line="+26"/>
         <source>Export</source>
         <translation>导出</translation>
@@ -1474,7 +1485,7 @@
         <translation>请打开项目以生成图像。</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+28"/>
         <source>Generation stopped; finished images are kept. Press &quot;Generate / Resume&quot; to continue.</source>
         <translation>生成已停止；已完成的图像会保留。点击“生成 / 继续”以继续。</translation>
     </message>
@@ -2715,7 +2726,7 @@ stale</source>
 <context>
     <name>diffii::ui::PreviewPage</name>
     <message>
-        <location filename="../ui/preview_page.cpp" line="+108"/>
+        <location filename="../ui/preview_page.cpp" line="+118"/>
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
@@ -2730,7 +2741,7 @@ stale</source>
         <translation>s 扫描：%1 / %2 个样本</translation>
     </message>
     <message>
-        <location line="+43"/>
+        <location line="+44"/>
         <source>Build the pool first</source>
         <translation>请先构建反演池</translation>
     </message>
@@ -2850,22 +2861,22 @@ stale</source>
         <translation>圆周图像条</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+936"/>
         <source>Render %1 images evenly spaced around the circle</source>
         <translation>沿圆周均匀生成 %1 张图像</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-934"/>
         <source>Sweep s</source>
         <translation>扫描 s</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+936"/>
         <source>Measure faithfulness and diversity for s = 0, 0.2, …, 1 (%1 samples each)</source>
         <translation>测量 s = 0, 0.2, …, 1 时的忠实度与多样性（每个取值 %1 个样本）</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="-931"/>
         <source>X/Y grid…</source>
         <translation>X/Y 网格…</translation>
     </message>
@@ -2947,7 +2958,7 @@ stale</source>
         <translation>分割比例 s</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+776"/>
         <source>faithfulness (cosine to source)</source>
         <translation>忠实度（与源图像的余弦相似度）</translation>
     </message>
@@ -2962,7 +2973,7 @@ stale</source>
         <translation>随着 s 增大，忠实度下降而多样性上升；请选择权衡合适的 s</translation>
     </message>
     <message>
-        <location line="-247"/>
+        <location line="-1010"/>
         <source>Where the point is on the great circle through z1 and z2, in turns from z1 towards z2 (0 … 1 turn, both ends are z1): z2 is at θ/360°, −z1 at 0.5 turn, −z2 at 0.5 + θ/360°. The green band, from z1 to z2 at the start, is the interpolation arc; the rest extrapolates. Arrow keys move 0.01 turn, Page Up/Down 0.1 turn.</source>
         <translation>点在经过 z1 和 z2 的大圆上的位置，以从 z1 朝 z2 方向的圈数表示（0 … 1 圈，两端都是 z1）：z2 在 θ/360°，−z1 在 0.5 圈，−z2 在 0.5 + θ/360°。开头从 z1 到 z2 的绿色带是插值弧，其余为外插。方向键每次移动 0.01 圈，Page Up/Down 移动 0.1 圈。</translation>
     </message>
@@ -2972,7 +2983,7 @@ stale</source>
         <translation>从 z1 朝 z2 方向的圈数位置；引擎得到 α = (1 − 圈数) · 2π/θ</translation>
     </message>
     <message>
-        <location line="+171"/>
+        <location line="+168"/>
         <source>The image at the current position for each s of the sweep; click one to use that s</source>
         <translation>扫描中每个 s 在当前位置的图像；单击其中一张即使用该 s</translation>
     </message>
@@ -3002,16 +3013,21 @@ stale</source>
         <translation>历史</translation>
     </message>
     <message>
-        <location line="-273"/>
-        <location line="+363"/>
+        <location line="-270"/>
+        <location line="+357"/>
         <location line="+511"/>
         <location line="+76"/>
-        <location line="+134"/>
+        <location line="+145"/>
         <source>s = %1</source>
         <translation>s = %1</translation>
     </message>
     <message>
-        <location line="-696"/>
+        <location line="-1131"/>
+        <source>Preview cancelled</source>
+        <translation>预览已取消</translation>
+    </message>
+    <message>
+        <location line="+424"/>
         <source>s = %1
 faithfulness %2
 diversity %3
@@ -3041,12 +3057,12 @@ click to use this s</source>
         <location line="+144"/>
         <location line="+121"/>
         <location line="+258"/>
-        <location line="+76"/>
+        <location line="+87"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location line="-492"/>
+        <location line="-503"/>
         <location line="+406"/>
         <source>noise</source>
         <translation>噪声</translation>
@@ -3151,12 +3167,12 @@ click to use this s</source>
         <translation>s 扫描结果未保存：%1</translation>
     </message>
     <message>
-        <location line="+63"/>
+        <location line="+74"/>
         <source>Export settings: %1 steps, guidance %2, s = %3</source>
         <translation>导出设置：%1 步，引导 %2，s = %3</translation>
     </message>
     <message>
-        <location line="-409"/>
+        <location line="-420"/>
         <source>Denoising… step %1 of %2</source>
         <translation>去噪中… 第 %1 / %2 步</translation>
     </message>

@@ -105,10 +105,12 @@ void EngineWorker::runJob(const QString& job, F&& body) {
             Q_EMIT progress(jp);
         }
     };
+    m_lastJobCancelled = false;
     try {
         const QString summary = body(ctx);
         Q_EMIT jobFinished(job, summary);
     } catch (const diffii::Cancelled&) {
+        m_lastJobCancelled = true;
         Q_EMIT jobCancelled(job);
     } catch (const std::exception& e) {
         Q_EMIT jobFailed(job, QString::fromUtf8(e.what()));
@@ -382,6 +384,8 @@ void EngineWorker::preview(const PreviewRequest& request) {
         Q_EMIT previewReady(result);
         return QString();
     });
+    // Cancelled while it was the latest: the user's cancel (a newer preview supersedes an older one silently).
+    if (m_lastJobCancelled && request.id >= m_latestPreview) Q_EMIT previewStopped(request.id);
 }
 
 void EngineWorker::previewStrip(const PreviewRequest& request, int count) {

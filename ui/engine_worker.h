@@ -86,6 +86,8 @@ Q_SIGNALS:
     void conceptSample(qint64 step, const QString& className, const QImage& image);
     void previewIntermediate(qint64 id, const QImage& image, int step, int total);
     void previewReady(const diffii::ui::PreviewResult& result);
+    // The preview `id` stopped by a cancel (the user's, not a newer preview's): nothing more comes for it.
+    void previewStopped(qint64 id);
     void stripImage(qint64 id, int index, const QImage& image, double alpha, bool interpolation);
     void sweepReady(const QList<diffii::ui::SweepPoint>& points);
     // One s of a sweep as soon as its samples are rendered (id: the request's; index: into the splits asked for).
@@ -108,6 +110,7 @@ private:
     std::unique_ptr<diffii::ProjectSession> m_session;
     std::atomic<bool> m_cancel{false};
     std::atomic<qint64> m_latestPreview{0};
+    bool m_lastJobCancelled = false;  // how the last runJob ended (worker thread only)
     // Hands the block cache's free blocks back once the engine has been idle for a while (not after every job: a
     // run of previews would map and fault in its activations again each time). A child: it moves to the worker
     // thread with this object.

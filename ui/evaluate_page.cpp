@@ -49,7 +49,19 @@ EvaluatePage::EvaluatePage(StudioController* controller, QWidget* parent) : Stud
     layout->addWidget(splitter);
     connectWorker();
     connect(controller, &StudioController::busyChanged, this, &EvaluatePage::updateEnabled);
-    connect(controller, &StudioController::projectChanged, this, &EvaluatePage::updateEnabled);
+    connect(controller, &StudioController::projectChanged, this, [this](const ProjectInfo& info) {
+        // Another project: the last one's results leave the page (Save plots wrote them into its folder).
+        if (info.dir != m_projectDir) {
+            m_projectDir = info.dir;
+            if (!m_rows.isEmpty()) showResults({}, {}, QString());
+            if (!m_running) {
+                m_progress->setRange(0, 1);
+                m_progress->setValue(0);
+                m_status->setText(tr("Choose strategies and run."));
+            }
+        }
+        updateEnabled();
+    });
     updateEnabled();
 }
 
@@ -175,19 +187,22 @@ void EvaluatePage::connectWorker() {
         const QString eta = p.etaSeconds >= 0 ? tr("ETA %1").arg(formatEta(p.etaSeconds)) : QString();
         m_status->setText(QStringLiteral("%1 %2").arg(p.detail, eta));
     });
-    auto ended = [this](const QString& job, const QString& text) {
+    // The bar shows the end only when the evaluation finished: after a failure or a stop it keeps where the work got
+    // to (it read 100% either way).
+    auto ended = [this](const QString& job, const QString& text, bool finished) {
         if (job != jobs::kEvaluate) return;
         m_running = false;
-        m_progress->setRange(0, 1);
-        m_progress->setValue(1);
+        if (m_progress->maximum() == 0) m_progress->setRange(0, 1);  // still the busy animation: no report came
+        if (finished) m_progress->setValue(m_progress->maximum());
         m_status->setText(text);
         updateEnabled();
     };
-    connect(worker(), &EngineWorker::jobFinished, this, ended);
+    connect(worker(), &EngineWorker::jobFinished, this,
+            [ended](const QString& job, const QString& summary) { ended(job, summary, true); });
     connect(worker(), &EngineWorker::jobFailed, this,
-            [ended](const QString& job, const QString& message) { ended(job, tr("Failed: %1").arg(message)); });
+            [ended](const QString& job, const QString& message) { ended(job, tr("Failed: %1").arg(message), false); });
     connect(worker(), &EngineWorker::jobCancelled, this, [ended](const QString& job) {
-        ended(job, tr("Stopped: finished runs are kept, and running again resumes."));
+        ended(job, tr("Stopped: finished runs are kept, and running again resumes."), false);
     });
 }
 
@@ -195,7 +210,7 @@ EvaluationRequest EvaluatePage::request() const {
     EvaluationRequest r;
     for (auto it = m_strategies.constBegin(); it != m_strategies.constEnd(); ++it)
         if (it.value()->isChecked()) r.strategies << it.key();
-    // Diff-II at further split ratios ("diff-ii@S"); what is not a number in (0, 1] is left out.
+    // Diff-II at further split ratios ("diff-ii@S"); run() refuses what is not a number in (0, 1] (invalidSplits).
     for (const auto& part : m_diffIiSplits->text().split(QLatin1Char(','), Qt::SkipEmptyParts)) {
         bool ok = false;
         const double s = part.trimmed().toDouble(&ok);
@@ -216,6 +231,18 @@ EvaluationRequest EvaluatePage::request() const {
 }
 
 void EvaluatePage::run() {
+    // An entry of "Diff-II also at s" that is not a split ratio is named, not left out quietly ("0,3" ran nothing).
+    QStringList bad;
+    for (const auto& part : m_diffIiSplits->text().split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        bool ok = false;
+        const double s = part.trimmed().toDouble(&ok);
+        if (!ok || !(s > 0.0 && s <= 1.0)) bad << part.trimmed();
+    }
+    if (!bad.isEmpty()) {
+        m_status->setText(tr("Diff-II also at s: %1 is not a split ratio in (0, 1]; separate ratios with commas")
+                              .arg(bad.join(QStringLiteral(", "))));
+        return;
+    }
     const auto r = request();
     if (r.strategies.isEmpty() || !controller()->hasProject()) return;
     m_running = true;
@@ -324,10 +351,15 @@ void EvaluatePage::showStrategy(int row) {
 void EvaluatePage::savePlots() {
     if (m_outDir.isEmpty()) return;
     const QDir dir(m_outDir);
-    m_accuracyPlot->savePng(dir.filePath(QStringLiteral("accuracy.png")), 800, 480);
-    m_scatterPlot->savePng(dir.filePath(QStringLiteral("diversity_faithfulness.png")), 800, 480);
-    m_confusionPlot->savePng(dir.filePath(QStringLiteral("confusion.png")), 600, 600);
-    m_status->setText(tr("Plots saved to %1").arg(QDir::toNativeSeparators(m_outDir)));
+    // Each file's result counts: the status said "saved" when the folder was gone or read-only.
+    const QString files[] = {dir.filePath(QStringLiteral("accuracy.png")),
+                             dir.filePath(QStringLiteral("diversity_faithfulness.png")),
+                             dir.filePath(QStringLiteral("confusion.png"))};
+    const bool saved = m_accuracyPlot->savePng(files[0], 800, 480) && m_scatterPlot->savePng(files[1], 800, 480) &&
+                       m_confusionPlot->savePng(files[2], 600, 600);
+    m_status->setText(saved ? tr("Plots saved to %1").arg(QDir::toNativeSeparators(m_outDir))
+                            : tr("The plots could not be saved in %1 (is the folder there and writable?)")
+                                  .arg(QDir::toNativeSeparators(m_outDir)));
 }
 
 }  // namespace diffii::ui

@@ -59,6 +59,7 @@ private:
     QList<EvaluationRow> m_rows;
     QStringList m_classNames;
     QString m_outDir;
+    QString m_projectDir;  // whose results the page shows
     bool m_running = false;
 };
 

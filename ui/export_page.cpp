@@ -290,6 +290,12 @@ void ExportPage::connectWorker() {
     connect(worker(), &EngineWorker::jobFinished, this, &ExportPage::onFinished);
     connect(worker(), &EngineWorker::jobFailed, this, &ExportPage::onFailed);
     connect(worker(), &EngineWorker::jobCancelled, this, [this](const QString& job) {
+        // Stopped before its first report, the bar was left in its endless busy animation; otherwise it keeps
+        // where the work got to.
+        if ((job == kGeneration || job == kExport) && m_progress->maximum() == 0) {
+            m_progress->setRange(0, 1);
+            m_progress->setValue(0);
+        }
         if (job == kGeneration)
             m_status->setText(
                 tr("Generation stopped; finished images are kept. Press "

@@ -103,6 +103,16 @@ PreviewPage::PreviewPage(StudioController* controller, QWidget* parent) : Studio
             [this](const QString& job, const QString& summary) { onJobEnded(job, summary, false); });
     connect(w, &EngineWorker::jobFailed, this,
             [this](const QString& job, const QString& message) { onJobEnded(job, message, true); });
+    connect(w, &EngineWorker::previewStopped, this, [this](qint64 id) {
+        // The user cancelled the preview that was coming: the page is no longer waiting for it (it stayed busy, and
+        // the same settings asked again were taken as already coming).
+        if (id != m_latestId || !m_pending) return;
+        m_pending = false;
+        m_busy->setVisible(false);
+        m_fullRender->setEnabled(true);
+        m_lastRequest = PreviewRequest();
+        m_caption->setText(tr("Preview cancelled"));
+    });
     connect(w, &EngineWorker::jobCancelled, this, [this](const QString& job) {
         // A cancelled preview was superseded by a newer one, which is still coming; strip and sweep just stop.
         if (job != jobs::kPreview) onJobEnded(job, tr("cancelled"), false);
