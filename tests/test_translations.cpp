@@ -29,6 +29,7 @@
 #include "ui/preferences_dialog.h"
 #include "ui/studio_controller.h"
 #include "ui/studio_page.h"
+#include "ui/studio_types.h"
 
 // One namespace per file, so that the unity batches of the test executables (tests/CMakeLists.txt) keep each file's
 // helpers apart; empty (anonymous) when the file is compiled alone.
@@ -234,6 +235,10 @@ void TestTranslations::noUntranslatedVisibleText() {
         collectWidgets(window.statusBar(), QStringLiteral("status bar"), &bad);
         diffii::ui::PreferencesDialog preferences(&window);
         collectWidgets(&preferences, QStringLiteral("preferences"), &bad);
+        // Job and stage names as the status bar, the log and error titles show them ("正在运行：generation" before).
+        for (const char* name : {"generation", "denoising", "inversion pool", "reading images", "concepts", "export"})
+            if (!looksTranslated(diffii::ui::jobDisplayName(QString::fromLatin1(name))))
+                bad << QStringLiteral("job name: ") + QString::fromLatin1(name);
     }
     QCoreApplication::removeTranslator(&zh);
     if (s_qtbaseLoaded) QCoreApplication::removeTranslator(&qtbase);

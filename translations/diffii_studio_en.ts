@@ -432,12 +432,12 @@
     </message>
     <message>
         <location line="+16"/>
-        <location line="+237"/>
+        <location line="+243"/>
         <source>Select an image</source>
         <translation>Select an image</translation>
     </message>
     <message>
-        <location line="-215"/>
+        <location line="-221"/>
         <source>Generated image</source>
         <translation>Generated image</translation>
     </message>
@@ -498,12 +498,12 @@
     </message>
     <message>
         <location line="-25"/>
-        <location line="+418"/>
+        <location line="+424"/>
         <source>Tags, comma-separated (Enter saves, Esc cancels)</source>
         <translation>Tags, comma-separated (Enter saves, Esc cancels)</translation>
     </message>
     <message>
-        <location line="-526"/>
+        <location line="-532"/>
         <source>Ta&amp;g:</source>
         <translation>Ta&amp;g:</translation>
     </message>
@@ -519,23 +519,23 @@
     </message>
     <message>
         <location line="+79"/>
-        <location line="+337"/>
+        <location line="+343"/>
         <source>Accept</source>
         <translation>Accept</translation>
     </message>
     <message>
-        <location line="-337"/>
+        <location line="-343"/>
         <source>Accept (A)</source>
         <translation>Accept (A)</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+336"/>
+        <location line="+342"/>
         <source>Reject</source>
         <translation>Reject</translation>
     </message>
     <message>
-        <location line="-336"/>
+        <location line="-342"/>
         <source>Reject (R): left out of the export</source>
         <translation>Reject (R): left out of the export</translation>
     </message>
@@ -565,7 +565,7 @@
         <translation>The class&apos;s training image with the smallest pixel distance (L2 over 32×32 RGB thumbnails): a near copy suggests the image adds little.</translation>
     </message>
     <message>
-        <location line="+95"/>
+        <location line="+101"/>
         <source>All classes</source>
         <translation>All classes</translation>
     </message>
@@ -1012,7 +1012,7 @@
 <context>
     <name>diffii::ui::EngineWorker</name>
     <message>
-        <location filename="../ui/engine_worker.cpp" line="+153"/>
+        <location filename="../ui/engine_worker.cpp" line="+193"/>
         <source>Concept learning history not read: %1</source>
         <translation>Concept learning history not read: %1</translation>
     </message>
@@ -1831,6 +1831,159 @@
     </message>
 </context>
 <context>
+    <name>diffii::ui::Jobs</name>
+    <message>
+        <location filename="../ui/engine_worker.cpp" line="-578"/>
+        <source>open</source>
+        <translation>open</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>create</source>
+        <translation>create</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>demo</source>
+        <translation>demo</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>split</source>
+        <translation>split</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>settings</source>
+        <translation>settings</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>suffixes</source>
+        <translation>suffixes</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>concepts</source>
+        <translation>concepts</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>pool</source>
+        <translation>pool</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>pool-list</source>
+        <translation>pool-list</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>preview</source>
+        <translation>preview</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>strip</source>
+        <translation>strip</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>sweep</source>
+        <translation>sweep</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>generation</source>
+        <translation>generation</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>curate</source>
+        <translation>curate</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>export</source>
+        <translation>export</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>slurm</source>
+        <translation>slurm</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>evaluate</source>
+        <translation>evaluate</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>grid</source>
+        <translation>grid</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>import</source>
+        <translation>import</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>validate</source>
+        <translation>validate</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>tokenizer</source>
+        <translation>tokenizer</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>reading images</source>
+        <translation>reading images</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>scan</source>
+        <translation>scan</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>load</source>
+        <translation>load</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>latents</source>
+        <translation>latents</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>inversion</source>
+        <translation>inversion</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>inversion pool</source>
+        <translation>inversion pool</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>denoising</source>
+        <translation>denoising</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>contact sheets</source>
+        <translation>contact sheets</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>classifier</source>
+        <translation>classifier</translation>
+    </message>
+</context>
+<context>
     <name>diffii::ui::Lightbox</name>
     <message>
         <location filename="../ui/lightbox.cpp" line="+54"/>
@@ -1945,36 +2098,36 @@
     <name>diffii::ui::MainWindow</name>
     <message>
         <location filename="../ui/main_window.cpp" line="+6"/>
-        <location line="+397"/>
+        <location line="+401"/>
         <source>Diff-II Studio</source>
         <translation>Diff-II Studio</translation>
     </message>
     <message>
-        <location line="-387"/>
-        <location line="+385"/>
+        <location line="-391"/>
+        <location line="+389"/>
         <source>%1. %2</source>
         <translation>%1. %2</translation>
     </message>
     <message>
-        <location line="-364"/>
-        <location line="+367"/>
+        <location line="-368"/>
+        <location line="+371"/>
         <source>Idle</source>
         <translation>Idle</translation>
     </message>
     <message>
-        <location line="-358"/>
-        <location line="+359"/>
+        <location line="-362"/>
+        <location line="+363"/>
         <source>Cancel</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location line="-358"/>
-        <location line="+359"/>
+        <location line="-362"/>
+        <location line="+363"/>
         <source>Stop the running job (Esc); finished work is kept and the job resumes later</source>
         <translation>Stop the running job (Esc); finished work is kept and the job resumes later</translation>
     </message>
     <message>
-        <location line="-347"/>
+        <location line="-351"/>
         <source>Ready</source>
         <translation>Ready</translation>
     </message>
@@ -2045,12 +2198,12 @@
     </message>
     <message>
         <location line="-50"/>
-        <location line="+329"/>
+        <location line="+333"/>
         <source>Cancel job</source>
         <translation>Cancel job</translation>
     </message>
     <message>
-        <location line="-274"/>
+        <location line="-278"/>
         <source>&amp;Help</source>
         <translation>&amp;Help</translation>
     </message>
@@ -2120,12 +2273,12 @@ Qt %3 (built with %4)</translation>
     </message>
     <message>
         <location line="+22"/>
-        <location line="+175"/>
+        <location line="+179"/>
         <source>Log</source>
         <translation>Log</translation>
     </message>
     <message>
-        <location line="-157"/>
+        <location line="-161"/>
         <source>warning: </source>
         <translation>warning: </translation>
     </message>
@@ -2140,7 +2293,7 @@ Qt %3 (built with %4)</translation>
         <translation>%1 started</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>%1: %2 of %3</source>
         <translation>%1: %2 of %3</translation>
     </message>
@@ -2150,7 +2303,7 @@ Qt %3 (built with %4)</translation>
         <translation>%1: %2 of %3 (%4)</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>%1 finished in %2 s</source>
         <translation>%1 finished in %2 s</translation>
     </message>
@@ -2160,7 +2313,7 @@ Qt %3 (built with %4)</translation>
         <translation>%1 finished in %2 s: %3</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>%1 cancelled after %2 s; finished work is kept</source>
         <translation>%1 cancelled after %2 s; finished work is kept</translation>
     </message>
@@ -2195,7 +2348,7 @@ Qt %3 (built with %4)</translation>
         <translation>%1 (not found)</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
         <source>%1: %2</source>
         <translation>%1: %2</translation>
     </message>

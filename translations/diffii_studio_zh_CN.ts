@@ -24,12 +24,12 @@
     <message>
         <location filename="../ui/circle_widget.cpp" line="+106"/>
         <source>interpolation</source>
-        <translation>插值</translation>
+        <translation>内插</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>extrapolation</source>
-        <translation>外插</translation>
+        <translation>外推</translation>
     </message>
 </context>
 <context>
@@ -432,12 +432,12 @@
     </message>
     <message>
         <location line="+16"/>
-        <location line="+237"/>
+        <location line="+243"/>
         <source>Select an image</source>
         <translation>请选择一张图像</translation>
     </message>
     <message>
-        <location line="-215"/>
+        <location line="-221"/>
         <source>Generated image</source>
         <translation>生成的图像</translation>
     </message>
@@ -498,12 +498,12 @@
     </message>
     <message>
         <location line="-25"/>
-        <location line="+418"/>
+        <location line="+424"/>
         <source>Tags, comma-separated (Enter saves, Esc cancels)</source>
         <translation>标签，以逗号分隔（Enter 保存，Esc 取消）</translation>
     </message>
     <message>
-        <location line="-526"/>
+        <location line="-532"/>
         <source>Ta&amp;g:</source>
         <translation>标签(&amp;G):</translation>
     </message>
@@ -519,23 +519,23 @@
     </message>
     <message>
         <location line="+79"/>
-        <location line="+337"/>
+        <location line="+343"/>
         <source>Accept</source>
         <translation>接受</translation>
     </message>
     <message>
-        <location line="-337"/>
+        <location line="-343"/>
         <source>Accept (A)</source>
         <translation>接受（A）</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+336"/>
+        <location line="+342"/>
         <source>Reject</source>
         <translation>拒绝</translation>
     </message>
     <message>
-        <location line="-336"/>
+        <location line="-342"/>
         <source>Reject (R): left out of the export</source>
         <translation>拒绝（R）：导出时排除</translation>
     </message>
@@ -565,7 +565,7 @@
         <translation>该类别中像素距离最小的训练图像（在 32×32 RGB 缩略图上计算 L2 距离）：若几乎相同，说明这张图像带来的新信息很少。</translation>
     </message>
     <message>
-        <location line="+95"/>
+        <location line="+101"/>
         <source>All classes</source>
         <translation>全部类别</translation>
     </message>
@@ -1011,7 +1011,7 @@
 <context>
     <name>diffii::ui::EngineWorker</name>
     <message>
-        <location filename="../ui/engine_worker.cpp" line="+153"/>
+        <location filename="../ui/engine_worker.cpp" line="+193"/>
         <source>Concept learning history not read: %1</source>
         <translation>未能读取概念学习历史：%1</translation>
     </message>
@@ -1053,7 +1053,7 @@
     <message>
         <location line="+108"/>
         <source>%1 new images (%2 already made); the set holds %3: %4 accepted, %5 rejected, %6 pending</source>
-        <translation>新生成 %1 张图像（%2 张此前已完成）；数据集共 %3 张：%4 张已接受，%5 张已拒绝，%6 张待筛选</translation>
+        <translation>新生成 %1 张图像（%2 张此前已完成）；数据集共 %3 张：%4 张已接受，%5 张已拒绝，%6 张待定</translation>
     </message>
     <message>
         <location line="+77"/>
@@ -1415,7 +1415,7 @@
     <message>
         <location line="+52"/>
         <source>%1 images: %2 classes, %3 training images × expansion %4 (at least one a class)</source>
-        <translation>%1 张图像：%2 个类别，%3 张训练图像 × 扩增倍数 %4（每类至少一张）</translation>
+        <translation>%1 张图像：%2 个类别，%3 张训练图像 × 扩充倍率 %4（每类至少一张）</translation>
     </message>
     <message>
         <location line="+10"/>
@@ -1542,7 +1542,7 @@
     <message>
         <location line="+61"/>
         <source>%1 generated: %2 accepted, %3 rejected, %4 pending curation</source>
-        <translation>已生成 %1 张：%2 张已接受，%3 张已拒绝，%4 张待筛选</translation>
+        <translation>已生成 %1 张：%2 张已接受，%3 张已拒绝，%4 张待定</translation>
     </message>
     <message>
         <location line="-34"/>
@@ -1830,6 +1830,159 @@
     </message>
 </context>
 <context>
+    <name>diffii::ui::Jobs</name>
+    <message>
+        <location filename="../ui/engine_worker.cpp" line="-578"/>
+        <source>open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>create</source>
+        <translation>创建</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>demo</source>
+        <translation>演示</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>split</source>
+        <translation>划分</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>suffixes</source>
+        <translation>场景后缀</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>concepts</source>
+        <translation>概念学习</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>pool</source>
+        <translation>反演池</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>pool-list</source>
+        <translation>反演池列表</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>preview</source>
+        <translation>预览</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>strip</source>
+        <translation>圆周图像条</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>sweep</source>
+        <translation>扫描 s</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>generation</source>
+        <translation>生成</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>curate</source>
+        <translation>审核</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>slurm</source>
+        <translation>Slurm</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>evaluate</source>
+        <translation>评估</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>grid</source>
+        <translation>网格</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>import</source>
+        <translation>导入</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>validate</source>
+        <translation>校验</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>tokenizer</source>
+        <translation>分词器</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>reading images</source>
+        <translation>读取图像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>scan</source>
+        <translation>扫描</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>load</source>
+        <translation>加载</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>latents</source>
+        <translation>潜变量</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>inversion</source>
+        <translation>反演</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>inversion pool</source>
+        <translation>反演池</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>denoising</source>
+        <translation>去噪</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>contact sheets</source>
+        <translation>对照表</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>classifier</source>
+        <translation>分类器</translation>
+    </message>
+</context>
+<context>
     <name>diffii::ui::Lightbox</name>
     <message>
         <location filename="../ui/lightbox.cpp" line="+54"/>
@@ -1944,36 +2097,36 @@
     <name>diffii::ui::MainWindow</name>
     <message>
         <location filename="../ui/main_window.cpp" line="+6"/>
-        <location line="+397"/>
+        <location line="+401"/>
         <source>Diff-II Studio</source>
         <translation>Diff-II Studio</translation>
     </message>
     <message>
-        <location line="-387"/>
-        <location line="+385"/>
+        <location line="-391"/>
+        <location line="+389"/>
         <source>%1. %2</source>
         <translation>%1. %2</translation>
     </message>
     <message>
-        <location line="-364"/>
-        <location line="+367"/>
+        <location line="-368"/>
+        <location line="+371"/>
         <source>Idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location line="-358"/>
-        <location line="+359"/>
+        <location line="-362"/>
+        <location line="+363"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location line="-358"/>
-        <location line="+359"/>
+        <location line="-362"/>
+        <location line="+363"/>
         <source>Stop the running job (Esc); finished work is kept and the job resumes later</source>
         <translation>停止正在运行的任务（Esc）；已完成的部分会保留，任务稍后可继续</translation>
     </message>
     <message>
-        <location line="-347"/>
+        <location line="-351"/>
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
@@ -2044,12 +2197,12 @@
     </message>
     <message>
         <location line="-50"/>
-        <location line="+329"/>
+        <location line="+333"/>
         <source>Cancel job</source>
         <translation>取消任务</translation>
     </message>
     <message>
-        <location line="-274"/>
+        <location line="-278"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
@@ -2119,12 +2272,12 @@ Qt %3（编译时为 %4）</translation>
     </message>
     <message>
         <location line="+22"/>
-        <location line="+175"/>
+        <location line="+179"/>
         <source>Log</source>
         <translation>日志</translation>
     </message>
     <message>
-        <location line="-157"/>
+        <location line="-161"/>
         <source>warning: </source>
         <translation>警告：</translation>
     </message>
@@ -2139,7 +2292,7 @@ Qt %3（编译时为 %4）</translation>
         <translation>%1 开始</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>%1: %2 of %3</source>
         <translation>%1：%2 / %3</translation>
     </message>
@@ -2149,7 +2302,7 @@ Qt %3（编译时为 %4）</translation>
         <translation>%1：%2 / %3（%4）</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>%1 finished in %2 s</source>
         <translation>%1 完成，用时 %2 秒</translation>
     </message>
@@ -2159,7 +2312,7 @@ Qt %3（编译时为 %4）</translation>
         <translation>%1 完成，用时 %2 秒：%3</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>%1 cancelled after %2 s; finished work is kept</source>
         <translation>%1 在 %2 秒后取消；已完成的工作已保留</translation>
     </message>
@@ -2194,7 +2347,7 @@ Qt %3（编译时为 %4）</translation>
         <translation>%1（未找到）</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
@@ -2975,7 +3128,7 @@ stale</source>
     <message>
         <location line="-1010"/>
         <source>Where the point is on the great circle through z1 and z2, in turns from z1 towards z2 (0 … 1 turn, both ends are z1): z2 is at θ/360°, −z1 at 0.5 turn, −z2 at 0.5 + θ/360°. The green band, from z1 to z2 at the start, is the interpolation arc; the rest extrapolates. Arrow keys move 0.01 turn, Page Up/Down 0.1 turn.</source>
-        <translation>点在经过 z1 和 z2 的大圆上的位置，以从 z1 朝 z2 方向的圈数表示（0 … 1 圈，两端都是 z1）：z2 在 θ/360°，−z1 在 0.5 圈，−z2 在 0.5 + θ/360°。开头从 z1 到 z2 的绿色带是插值弧，其余为外插。方向键每次移动 0.01 圈，Page Up/Down 移动 0.1 圈。</translation>
+        <translation>点在经过 z1 和 z2 的大圆上的位置，以从 z1 朝 z2 方向的圈数表示（0 … 1 圈，两端都是 z1）：z2 在 θ/360°，−z1 在 0.5 圈，−z2 在 0.5 + θ/360°。开头从 z1 到 z2 的绿色带是内插弧，其余为外推。方向键每次移动 0.01 圈，Page Up/Down 移动 0.1 圈。</translation>
     </message>
     <message>
         <location line="+22"/>
@@ -3409,12 +3562,12 @@ click to use this s</source>
     <message>
         <location line="+83"/>
         <source>interpolation</source>
-        <translation>插值</translation>
+        <translation>内插</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>extrapolation</source>
-        <translation>外插</translation>
+        <translation>外推</translation>
     </message>
     <message>
         <location line="+0"/>

@@ -610,6 +610,12 @@ QGroupBox* CuratePage::buildNearestGroup(QWidget* parent) {
 
 void CuratePage::connectController() {
     connect(worker(), &EngineWorker::syntheticChanged, this, &CuratePage::onSyntheticChanged);
+    // Marks whose write failed are not kept as "newer than the disk": the reload queued after the write shows what
+    // is saved (the grid kept the unsaved marks for the session, while the counts and the export used the disk's).
+    // The failure itself is reported by the main window.
+    connect(worker(), &EngineWorker::jobFailed, this, [this](const QString& job, const QString&) {
+        if (job == jobs::kCurate) m_unwrittenMarks.clear();
+    });
     connect(controller(), &StudioController::projectChanged, this, &CuratePage::onProjectChanged);
 }
 

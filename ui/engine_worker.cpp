@@ -2,6 +2,7 @@
 
 #include "core/diffii/circle_math.h"
 
+#include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QJsonDocument>
 
@@ -42,6 +43,45 @@ PoolItem toPoolItem(const diffii::PoolEntry& e) {
 }
 
 }  // namespace
+
+QString jobDisplayName(const QString& name) {
+    // Every name a job or stage reports (ui/studio_types.h's jobs, the engine's JobContext::report stages): marked for
+    // the catalogue here, looked up below (the status bar and error titles showed "generation" in Chinese).
+    static const char* const kNames[] = {QT_TRANSLATE_NOOP("diffii::ui::Jobs", "open"),
+                                         QT_TRANSLATE_NOOP("diffii::ui::Jobs", "create"),
+                                         QT_TRANSLATE_NOOP("diffii::ui::Jobs", "demo"),
+                                         QT_TRANSLATE_NOOP("diffii::ui::Jobs", "split"),
+                                         QT_TRANSLATE_NOOP("diffii::ui::Jobs", "settings"),
+                                         QT_TRANSLATE_NOOP("diffii::ui::Jobs", "suffixes"),
+                                         QT_TRANSLATE_NOOP("diffii::ui::Jobs", "concepts"),
+                                         QT_TRANSLATE_NOOP("diffii::ui::Jobs", "pool"),
+                                         QT_TRANSLATE_NOOP("diffii::ui::Jobs", "pool-list"),
+                                         QT_TRANSLATE_NOOP("diffii::ui::Jobs", "preview"),
+                                         QT_TRANSLATE_NOOP("diffii::ui::Jobs", "strip"),
+                                         QT_TRANSLATE_NOOP("diffii::ui::Jobs", "sweep"),
+                                         QT_TRANSLATE_NOOP("diffii::ui::Jobs", "generation"),
+                                         QT_TRANSLATE_NOOP("diffii::ui::Jobs", "curate"),
+                                         QT_TRANSLATE_NOOP("diffii::ui::Jobs", "export"),
+                                         QT_TRANSLATE_NOOP("diffii::ui::Jobs", "slurm"),
+                                         QT_TRANSLATE_NOOP("diffii::ui::Jobs", "evaluate"),
+                                         QT_TRANSLATE_NOOP("diffii::ui::Jobs", "grid"),
+                                         QT_TRANSLATE_NOOP("diffii::ui::Jobs", "import"),
+                                         QT_TRANSLATE_NOOP("diffii::ui::Jobs", "validate"),
+                                         QT_TRANSLATE_NOOP("diffii::ui::Jobs", "tokenizer"),
+                                         QT_TRANSLATE_NOOP("diffii::ui::Jobs", "reading images"),
+                                         QT_TRANSLATE_NOOP("diffii::ui::Jobs", "scan"),
+                                         QT_TRANSLATE_NOOP("diffii::ui::Jobs", "load"),
+                                         QT_TRANSLATE_NOOP("diffii::ui::Jobs", "latents"),
+                                         QT_TRANSLATE_NOOP("diffii::ui::Jobs", "inversion"),
+                                         QT_TRANSLATE_NOOP("diffii::ui::Jobs", "inversion pool"),
+                                         QT_TRANSLATE_NOOP("diffii::ui::Jobs", "denoising"),
+                                         QT_TRANSLATE_NOOP("diffii::ui::Jobs", "contact sheets"),
+                                         QT_TRANSLATE_NOOP("diffii::ui::Jobs", "classifier")};
+    const QByteArray utf8 = name.toUtf8();
+    for (const char* known : kNames)
+        if (utf8 == known) return QCoreApplication::translate("diffii::ui::Jobs", known);
+    return name;
+}
 
 QJsonObject settingsJson(const diffii::WorkflowSettings& settings) {
     return QJsonDocument::fromJson(QByteArray::fromStdString(settings.toJson().dump())).object();

@@ -450,7 +450,7 @@ void ExportPage::onFailed(const QString& job, const QString& message) {
     if (job != kGeneration && job != kExport && job != jobs::kSettings) return;
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
-    m_status->setText(tr("%1 failed: %2").arg(job, message));
+    m_status->setText(tr("%1 failed: %2").arg(jobDisplayName(job), message));
 }
 
 void ExportPage::updateEnabled() {

@@ -152,13 +152,13 @@ MainWindow::MainWindow(StudioController* controller, QWidget* parent) : QMainWin
         m_statusJob->setText(job == jobs::kConcepts
                                  ? tr("Concept learning paused; Resume on the Concepts page continues from its "
                                       "checkpoint")
-                                 : tr("%1 cancelled; finished work is kept").arg(job));
+                                 : tr("%1 cancelled; finished work is kept").arg(jobDisplayName(job)));
         m_progress->setVisible(false);
         m_eta->clear();
     });
     connect(controller, &StudioController::busyChanged, this, [this](bool busy, const QString& job) {
         m_cancel->setEnabled(busy);
-        if (busy) m_statusJob->setText(tr("Running: %1").arg(job));
+        if (busy) m_statusJob->setText(tr("Running: %1").arg(jobDisplayName(job)));
     });
     connect(controller, &StudioController::projectChanged, this, &MainWindow::onProjectChanged);
 
@@ -346,7 +346,7 @@ void MainWindow::connectLog() {
     connect(worker, &EngineWorker::jobStarted, this, [this](const QString& job) {
         m_jobStart.insert(job, QDateTime::currentMSecsSinceEpoch());
         m_loggedQuarter.clear();
-        appendLog(tr("%1 started").arg(job));
+        appendLog(tr("%1 started").arg(jobDisplayName(job)));
     });
     connect(worker, &EngineWorker::progress, this, [this](const JobProgress& p) {
         // Milestones: each quarter of a stage once, not every progress tick.
@@ -354,8 +354,9 @@ void MainWindow::connectLog() {
         const int quarter = static_cast<int>(std::clamp<qint64>(p.done * 4 / p.total, 0, 4));
         if (quarter <= m_loggedQuarter.value(p.job, 0)) return;
         m_loggedQuarter.insert(p.job, quarter);
-        appendLog(p.detail.isEmpty() ? tr("%1: %2 of %3").arg(p.job).arg(p.done).arg(p.total)
-                                     : tr("%1: %2 of %3 (%4)").arg(p.job).arg(p.done).arg(p.total).arg(p.detail));
+        appendLog(p.detail.isEmpty()
+                      ? tr("%1: %2 of %3").arg(jobDisplayName(p.job)).arg(p.done).arg(p.total)
+                      : tr("%1: %2 of %3 (%4)").arg(jobDisplayName(p.job)).arg(p.done).arg(p.total).arg(p.detail));
     });
     auto seconds = [this](const QString& job) {
         const qint64 start = m_jobStart.take(job);
@@ -363,15 +364,17 @@ void MainWindow::connectLog() {
     };
     connect(worker, &EngineWorker::jobFinished, this, [this, seconds](const QString& job, const QString& summary) {
         const double s = seconds(job);
-        appendLog(summary.isEmpty() ? tr("%1 finished in %2 s").arg(job).arg(s, 0, 'f', 1)
-                                    : tr("%1 finished in %2 s: %3").arg(job).arg(s, 0, 'f', 1).arg(summary));
+        appendLog(summary.isEmpty()
+                      ? tr("%1 finished in %2 s").arg(jobDisplayName(job)).arg(s, 0, 'f', 1)
+                      : tr("%1 finished in %2 s: %3").arg(jobDisplayName(job)).arg(s, 0, 'f', 1).arg(summary));
     });
     connect(worker, &EngineWorker::jobCancelled, this, [this, seconds](const QString& job) {
-        appendLog(tr("%1 cancelled after %2 s; finished work is kept").arg(job).arg(seconds(job), 0, 'f', 1),
-                  QStringLiteral("warning"));
+        appendLog(
+            tr("%1 cancelled after %2 s; finished work is kept").arg(jobDisplayName(job)).arg(seconds(job), 0, 'f', 1),
+            QStringLiteral("warning"));
     });
     connect(worker, &EngineWorker::jobFailed, this, [this, seconds](const QString& job, const QString& message) {
-        appendLog(tr("%1 failed after %2 s: %3").arg(job).arg(seconds(job), 0, 'f', 1).arg(message),
+        appendLog(tr("%1 failed after %2 s: %3").arg(jobDisplayName(job)).arg(seconds(job), 0, 'f', 1).arg(message),
                   QStringLiteral("error"));
     });
     connect(m_controller, &StudioController::projectChanged, this, [this](const ProjectInfo& info) {
@@ -456,7 +459,8 @@ void MainWindow::onProgress(const JobProgress& p) {
     m_progress->setVisible(true);
     m_progress->setMaximum(static_cast<int>(std::max<qint64>(1, p.total)));
     m_progress->setValue(static_cast<int>(p.done));
-    m_statusJob->setText(p.detail.isEmpty() ? p.job : tr("%1: %2").arg(p.job, p.detail));
+    const QString name = jobDisplayName(p.job);
+    m_statusJob->setText(p.detail.isEmpty() ? name : tr("%1: %2").arg(name, p.detail));
     m_eta->setText(p.etaSeconds >= 0 ? tr("ETA %1").arg(formatEta(p.etaSeconds)) : QString());
 }
 
@@ -464,10 +468,10 @@ void MainWindow::onFailed(const QString& job, const QString& message) {
     m_lastError = message;
     m_progress->setVisible(false);
     m_eta->clear();
-    m_statusJob->setText(tr("%1 failed").arg(job));
+    m_statusJob->setText(tr("%1 failed").arg(jobDisplayName(job)));
     // The New-project dialog shows its own failure beside its fields.
     if (job == jobs::kCreate && m_newProject && m_newProject->isVisible()) return;
-    if (!m_quietErrors) QMessageBox::critical(this, tr("%1 failed").arg(job), message);
+    if (!m_quietErrors) QMessageBox::critical(this, tr("%1 failed").arg(jobDisplayName(job)), message);
 }
 
 void MainWindow::onProjectChanged(const ProjectInfo& info) {

@@ -925,7 +925,7 @@ void PreviewPage::onJobEnded(const QString& job, const QString& message, bool fa
         const bool enable = m_first->count() >= 2;
         (job == jobs::kStrip ? m_stripButton : m_sweepButton)->setEnabled(enable);
         if (failed)
-            m_jobStatus->setText(tr("%1 failed: %2").arg(job, message));
+            m_jobStatus->setText(tr("%1 failed: %2").arg(jobDisplayName(job), message));
         else
             m_jobStatus->clear();
     }

@@ -142,6 +142,10 @@ inline const QString kEvaluate = QStringLiteral("evaluate");
 inline const QString kGrid = QStringLiteral("grid");
 }  // namespace jobs
 
+// A job's or stage's name as the user reads it (the worker's job names above and the engine's stage names, e.g.
+// "denoising", "inversion pool"), in the current language; an unknown name as it is.
+QString jobDisplayName(const QString& name);
+
 struct JobProgress {
     QString job;  // the running job (namespace jobs), or a stage the core reports inside it
     qint64 done = 0;
