@@ -10,6 +10,7 @@
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
+#include <QImageReader>
 #include <QJsonObject>
 #include <QLabel>
 #include <QListWidget>
@@ -50,6 +51,18 @@ constexpr int kSweepSamples = 3;
 constexpr int kDebounceMs = 300;
 constexpr int kPreviewSide = 320;
 constexpr int kSourceSide = 128;
+
+// An image file decoded at most maxSide pixels a side: a JPEG is decoded at a reduced scale (QImageReader's scaled
+// size), so a class of camera photos does not hold the GUI thread for a full decode of each (the pair's icons and
+// sources are read here, on the GUI thread).
+QImage readScaled(const QString& path, int maxSide) {
+    QImageReader reader(path);
+    reader.setAutoTransform(true);
+    const QSize size = reader.size();
+    if (size.isValid() && (size.width() > maxSide || size.height() > maxSide))
+        reader.setScaledSize(size.scaled(maxSide, maxSide, Qt::KeepAspectRatio));
+    return reader.read();
+}
 constexpr int kStripSide = 96;
 // The smallest the images get in a small window (1024×700): they scale down instead of widening the page.
 constexpr int kPreviewMinSide = 128;
@@ -693,7 +706,7 @@ void PreviewPage::fillPair() {
     m_first->clear();
     m_second->clear();
     for (const auto& it : items) {
-        const QIcon icon(QPixmap(it.imagePath).scaled(32, 32, Qt::KeepAspectRatio, Qt::FastTransformation));
+        const QIcon icon(QPixmap::fromImage(readScaled(it.imagePath, 32)));
         const QString name = QFileInfo(it.imagePath).fileName();
         m_first->addItem(icon, name);
         m_second->addItem(icon, name);
@@ -718,8 +731,10 @@ void PreviewPage::updateSources() {
     const auto items = classItems();
     const int a = m_first->currentIndex(), b = m_second->currentIndex();
     const int n = static_cast<int>(items.size());
-    showImage(m_sourceA, a >= 0 && a < n ? QImage(items[a].imagePath) : QImage(), kSourceSide);
-    showImage(m_sourceB, n >= 2 && b >= 0 && b < n ? QImage(items[b].imagePath) : QImage(), kSourceSide);
+    // Read at twice the label's side: sharp on a large window; the lightbox opens the file itself.
+    showImage(m_sourceA, a >= 0 && a < n ? readScaled(items[a].imagePath, 2 * kSourceSide) : QImage(), kSourceSide);
+    showImage(m_sourceB, n >= 2 && b >= 0 && b < n ? readScaled(items[b].imagePath, 2 * kSourceSide) : QImage(),
+              kSourceSide);
     // A one-image class has no circle: the engine starts from Gaussian noise of the seed.
     m_fallback = n == 1;
     m_alphaSlider->setEnabled(!m_fallback);
