@@ -1276,7 +1276,17 @@
         <translation>Starting...</translation>
     </message>
     <message>
-        <location line="+48"/>
+        <location line="+19"/>
+        <source>Original</source>
+        <translation>Original</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Diff-II (s = %1)</source>
+        <translation>Diff-II (s = %1)</translation>
+    </message>
+    <message>
+        <location line="+43"/>
         <source>top-1 accuracy (%)</source>
         <translation>top-1 accuracy (%)</translation>
     </message>
@@ -2884,7 +2894,7 @@ stale</translation>
 <context>
     <name>diffii::ui::PreviewPage</name>
     <message>
-        <location filename="../ui/preview_page.cpp" line="+118"/>
+        <location filename="../ui/preview_page.cpp" line="+131"/>
         <source>cancelled</source>
         <translation>cancelled</translation>
     </message>
@@ -3019,22 +3029,22 @@ stale</translation>
         <translation>Circle strip</translation>
     </message>
     <message>
-        <location line="+936"/>
+        <location line="+938"/>
         <source>Render %1 images evenly spaced around the circle</source>
         <translation>Render %1 images evenly spaced around the circle</translation>
     </message>
     <message>
-        <location line="-934"/>
+        <location line="-936"/>
         <source>Sweep s</source>
         <translation>Sweep s</translation>
     </message>
     <message>
-        <location line="+936"/>
+        <location line="+938"/>
         <source>Measure faithfulness and diversity for s = 0, 0.2, …, 1 (%1 samples each)</source>
         <translation>Measure faithfulness and diversity for s = 0, 0.2, …, 1 (%1 samples each)</translation>
     </message>
     <message>
-        <location line="-931"/>
+        <location line="-933"/>
         <source>X/Y grid…</source>
         <translation>X/Y grid…</translation>
     </message>
@@ -3116,7 +3126,7 @@ stale</translation>
         <translation>split ratio s</translation>
     </message>
     <message>
-        <location line="+776"/>
+        <location line="+778"/>
         <source>faithfulness (cosine to source)</source>
         <translation>faithfulness (cosine to source)</translation>
     </message>
@@ -3131,7 +3141,7 @@ stale</translation>
         <translation>Faithfulness falls and diversity rises as s grows; pick s where the trade-off suits you</translation>
     </message>
     <message>
-        <location line="-1010"/>
+        <location line="-1012"/>
         <source>Where the point is on the great circle through z1 and z2, in turns from z1 towards z2 (0 … 1 turn, both ends are z1): z2 is at θ/360°, −z1 at 0.5 turn, −z2 at 0.5 + θ/360°. The green band, from z1 to z2 at the start, is the interpolation arc; the rest extrapolates. Arrow keys move 0.01 turn, Page Up/Down 0.1 turn.</source>
         <translation>Where the point is on the great circle through z1 and z2, in turns from z1 towards z2 (0 … 1 turn, both ends are z1): z2 is at θ/360°, −z1 at 0.5 turn, −z2 at 0.5 + θ/360°. The green band, from z1 to z2 at the start, is the interpolation arc; the rest extrapolates. Arrow keys move 0.01 turn, Page Up/Down 0.1 turn.</translation>
     </message>
@@ -3173,14 +3183,14 @@ stale</translation>
     <message>
         <location line="-270"/>
         <location line="+357"/>
-        <location line="+511"/>
+        <location line="+513"/>
         <location line="+76"/>
         <location line="+145"/>
         <source>s = %1</source>
         <translation>s = %1</translation>
     </message>
     <message>
-        <location line="-1131"/>
+        <location line="-1133"/>
         <source>Preview cancelled</source>
         <translation>Preview cancelled</translation>
     </message>
@@ -3212,7 +3222,7 @@ click to use this s</translation>
     </message>
     <message>
         <location line="+54"/>
-        <location line="+144"/>
+        <location line="+146"/>
         <location line="+121"/>
         <location line="+258"/>
         <location line="+87"/>

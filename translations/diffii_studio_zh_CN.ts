@@ -1275,7 +1275,17 @@
         <translation>正在开始...</translation>
     </message>
     <message>
-        <location line="+48"/>
+        <location line="+19"/>
+        <source>Original</source>
+        <translation>原始</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Diff-II (s = %1)</source>
+        <translation>Diff-II（s = %1）</translation>
+    </message>
+    <message>
+        <location line="+43"/>
         <source>top-1 accuracy (%)</source>
         <translation>top-1 准确率（%）</translation>
     </message>
@@ -2879,7 +2889,7 @@ stale</source>
 <context>
     <name>diffii::ui::PreviewPage</name>
     <message>
-        <location filename="../ui/preview_page.cpp" line="+118"/>
+        <location filename="../ui/preview_page.cpp" line="+131"/>
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
@@ -3014,22 +3024,22 @@ stale</source>
         <translation>圆周图像条</translation>
     </message>
     <message>
-        <location line="+936"/>
+        <location line="+938"/>
         <source>Render %1 images evenly spaced around the circle</source>
         <translation>沿圆周均匀生成 %1 张图像</translation>
     </message>
     <message>
-        <location line="-934"/>
+        <location line="-936"/>
         <source>Sweep s</source>
         <translation>扫描 s</translation>
     </message>
     <message>
-        <location line="+936"/>
+        <location line="+938"/>
         <source>Measure faithfulness and diversity for s = 0, 0.2, …, 1 (%1 samples each)</source>
         <translation>测量 s = 0, 0.2, …, 1 时的忠实度与多样性（每个取值 %1 个样本）</translation>
     </message>
     <message>
-        <location line="-931"/>
+        <location line="-933"/>
         <source>X/Y grid…</source>
         <translation>X/Y 网格…</translation>
     </message>
@@ -3111,7 +3121,7 @@ stale</source>
         <translation>分割比例 s</translation>
     </message>
     <message>
-        <location line="+776"/>
+        <location line="+778"/>
         <source>faithfulness (cosine to source)</source>
         <translation>忠实度（与源图像的余弦相似度）</translation>
     </message>
@@ -3126,7 +3136,7 @@ stale</source>
         <translation>随着 s 增大，忠实度下降而多样性上升；请选择权衡合适的 s</translation>
     </message>
     <message>
-        <location line="-1010"/>
+        <location line="-1012"/>
         <source>Where the point is on the great circle through z1 and z2, in turns from z1 towards z2 (0 … 1 turn, both ends are z1): z2 is at θ/360°, −z1 at 0.5 turn, −z2 at 0.5 + θ/360°. The green band, from z1 to z2 at the start, is the interpolation arc; the rest extrapolates. Arrow keys move 0.01 turn, Page Up/Down 0.1 turn.</source>
         <translation>点在经过 z1 和 z2 的大圆上的位置，以从 z1 朝 z2 方向的圈数表示（0 … 1 圈，两端都是 z1）：z2 在 θ/360°，−z1 在 0.5 圈，−z2 在 0.5 + θ/360°。开头从 z1 到 z2 的绿色带是内插弧，其余为外推。方向键每次移动 0.01 圈，Page Up/Down 移动 0.1 圈。</translation>
     </message>
@@ -3168,14 +3178,14 @@ stale</source>
     <message>
         <location line="-270"/>
         <location line="+357"/>
-        <location line="+511"/>
+        <location line="+513"/>
         <location line="+76"/>
         <location line="+145"/>
         <source>s = %1</source>
         <translation>s = %1</translation>
     </message>
     <message>
-        <location line="-1131"/>
+        <location line="-1133"/>
         <source>Preview cancelled</source>
         <translation>预览已取消</translation>
     </message>
@@ -3207,7 +3217,7 @@ click to use this s</source>
     </message>
     <message>
         <location line="+54"/>
-        <location line="+144"/>
+        <location line="+146"/>
         <location line="+121"/>
         <location line="+258"/>
         <location line="+87"/>

@@ -259,6 +259,20 @@ void EvaluatePage::updateEnabled() {
     m_save->setEnabled(!m_rows.isEmpty());
 }
 
+// A strategy as the table and the plots name it: its name as the checkboxes write it ("Diff-Gen"; "original" is
+// the real images alone), "Diff-II (s = 0.3)" for "diff-ii@0.3"; an unknown id as it is.
+QString EvaluatePage::strategyLabel(const QString& id) {
+    static const std::pair<const char*, const char*> kNames[] = {
+        {"mixup", "Mixup"},         {"cutmix", "CutMix"},     {"real-guidance", "Real-Guidance"},
+        {"da-fusion", "DA-Fusion"}, {"diff-aug", "Diff-AUG"}, {"diff-mix", "Diff-Mix"},
+        {"diff-gen", "Diff-Gen"},   {"diff-ii", "Diff-II"}};
+    if (id == QLatin1String("original")) return tr("Original");
+    if (id.startsWith(QLatin1String("diff-ii@"))) return tr("Diff-II (s = %1)").arg(id.mid(8));
+    for (const auto& [key, name] : kNames)
+        if (id == QLatin1String(key)) return QString::fromLatin1(name);
+    return id;
+}
+
 void EvaluatePage::showResults(const QList<EvaluationRow>& rows, const QStringList& classNames, const QString& outDir) {
     m_rows = rows;
     m_classNames = classNames;
@@ -269,13 +283,14 @@ void EvaluatePage::showResults(const QList<EvaluationRow>& rows, const QStringLi
         QStringList runs;
         for (const double a : r.runs) runs << QString::number(100 * a, 'f', 1);
         const QStringList cells = {
-            r.strategy,
+            strategyLabel(r.strategy),
             // One run has no spread: its accuracy alone, not "± 0.0".
             r.runs.size() < 2 ? QString::number(100 * r.mean, 'f', 1)
                               : QStringLiteral("%1 ± %2").arg(100 * r.mean, 0, 'f', 1).arg(100 * r.std, 0, 'f', 1),
             runs.join(QLatin1Char(' ')), r.diversity >= 0 ? QString::number(r.diversity, 'f', 4) : QStringLiteral("—"),
             r.faithfulness >= 0 ? QString::number(100 * r.faithfulness, 'f', 1) : QStringLiteral("—")};
         for (int c = 0; c < cells.size(); ++c) m_table->setItem(i, c, new QTableWidgetItem(cells[c]));
+        m_table->item(i, 0)->setData(Qt::UserRole, r.strategy);  // the engine's id, as results.json has it
     }
     // Accuracy per strategy with ±std error bars.
     m_accuracyPlot->clearPlottables();
@@ -287,7 +302,7 @@ void EvaluatePage::showResults(const QList<EvaluationRow>& rows, const QStringLi
         x << i + 1;
         y << 100 * rows[i].mean;
         e << 100 * rows[i].std;
-        ticker->addTick(i + 1, rows[i].strategy);
+        ticker->addTick(i + 1, strategyLabel(rows[i].strategy));
     }
     bars->setData(x, y);
     errors->setDataPlottable(bars);
@@ -313,7 +328,7 @@ void EvaluatePage::showResults(const QList<EvaluationRow>& rows, const QStringLi
         auto* label = new QCPItemText(m_scatterPlot);
         label->position->setCoords(d, 100 * r.faithfulness);
         label->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
-        label->setText(r.strategy);
+        label->setText(strategyLabel(r.strategy));
     }
     m_scatterPlot->xAxis->setLabel(tr("diversity (%1)").arg(rows.isEmpty() ? QString() : rows.last().diversityMeasure));
     m_scatterPlot->yAxis->setLabel(tr("faithfulness (%)"));

@@ -40,6 +40,7 @@ private:
     void showResults(const QList<diffii::ui::EvaluationRow>& rows, const QStringList& classNames,
                      const QString& outDir);
     void showStrategy(int row);
+    static QString strategyLabel(const QString& id);
     void updateEnabled();
 
     QMap<QString, QCheckBox*> m_strategies;  // by engine name
