@@ -2549,7 +2549,12 @@ Qt %3 (built with %4)</translation>
         <translation>Not a folder</translation>
     </message>
     <message>
-        <location line="-25"/>
+        <location line="+37"/>
+        <source>A job is running (%1): Create is available when it ends. To create now, close this dialog, cancel the job (Esc, or Cancel in the status bar) and open New project again. The job is not affected until then.</source>
+        <translation>A job is running (%1): Create is available when it ends. To create now, close this dialog, cancel the job (Esc, or Cancel in the status bar) and open New project again. The job is not affected until then.</translation>
+    </message>
+    <message>
+        <location line="-62"/>
         <source>Not a usable dataset: %1</source>
         <translation>Not a usable dataset: %1</translation>
     </message>
@@ -2608,12 +2613,7 @@ Qt %3 (built with %4)</translation>
         <translation>The class prompts are built on &quot;%1&quot;</translation>
     </message>
     <message>
-        <location line="+9"/>
-        <source>A job is running (%1): Create is available when it ends; cancel it in the status bar to create now. The job is not affected.</source>
-        <translation>A job is running (%1): Create is available when it ends; cancel it in the status bar to create now. The job is not affected.</translation>
-    </message>
-    <message>
-        <location line="+11"/>
+        <location line="+23"/>
         <source>A job is running (%1): wait for it or cancel it, then create the project</source>
         <translation>A job is running (%1): wait for it or cancel it, then create the project</translation>
     </message>

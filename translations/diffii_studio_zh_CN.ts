@@ -2548,7 +2548,12 @@ Qt %3（编译时为 %4）</translation>
         <translation>不是文件夹</translation>
     </message>
     <message>
-        <location line="-25"/>
+        <location line="+37"/>
+        <source>A job is running (%1): Create is available when it ends. To create now, close this dialog, cancel the job (Esc, or Cancel in the status bar) and open New project again. The job is not affected until then.</source>
+        <translation>有任务正在运行（%1）：任务结束后即可创建。若要立即创建，请关闭此对话框，取消该任务（按 Esc 或点击状态栏中的“取消”），然后重新打开“新建项目”。在此之前该任务不受影响。</translation>
+    </message>
+    <message>
+        <location line="-62"/>
         <source>Not a usable dataset: %1</source>
         <translation>不是可用的数据集：%1</translation>
     </message>
@@ -2604,12 +2609,7 @@ Qt %3（编译时为 %4）</translation>
         <translation>类别提示词基于“%1”构建</translation>
     </message>
     <message>
-        <location line="+9"/>
-        <source>A job is running (%1): Create is available when it ends; cancel it in the status bar to create now. The job is not affected.</source>
-        <translation>有任务正在运行（%1）：任务结束后即可创建；如需立即创建，请在状态栏取消该任务。该任务不受影响。</translation>
-    </message>
-    <message>
-        <location line="+11"/>
+        <location line="+23"/>
         <source>A job is running (%1): wait for it or cancel it, then create the project</source>
         <translation>有任务正在运行（%1）：请等待其完成或取消它，然后再创建项目</translation>
     </message>

@@ -382,9 +382,12 @@ void NewProjectDialog::updateOk() {
     const bool otherJob = m_controller->busy() && !m_creating;
     m_busy->setVisible(otherJob);
     if (otherJob)
-        m_busy->setText(tr("A job is running (%1): Create is available when it ends; cancel it in the status bar to "
-                           "create now. The job is not affected.")
-                            .arg(m_controller->runningJob()));
+        // The dialog is window-modal: the status bar's Cancel is out of reach while it is open (it said "cancel it in
+        // the status bar").
+        m_busy->setText(tr("A job is running (%1): Create is available when it ends. To create now, close this "
+                           "dialog, cancel the job (Esc, or Cancel in the status bar) and open New project again. "
+                           "The job is not affected until then.")
+                            .arg(jobDisplayName(m_controller->runningJob())));
     m_buttons->button(QDialogButtonBox::Ok)->setEnabled(canCreate() && !otherJob);
 }
 
