@@ -98,8 +98,11 @@ public:
           << "JobCompType=jobcomp/filetxt\nJobCompLoc=" << m_dir << "/jobcomp.txt\n"
           << "StateSaveLocation=" << m_dir << "/state\nSlurmdSpoolDir=" << m_dir << "/spool\n"
           << "SlurmctldPidFile=" << m_dir << "/slurmctld.pid\nSlurmdPidFile=" << m_dir << "/slurmd.pid\n"
-          << "SlurmctldLogFile=" << m_dir << "/slurmctld.log\nSlurmdLogFile=" << m_dir << "/slurmd.log\n"
-          << "ReturnToService=2\nKillWait=5\nMinJobAge=600\nInactiveLimit=0\n"
+          << "SlurmctldLogFile=" << m_dir << "/slurmctld.log\nSlurmdLogFile=" << m_dir
+          << "/slurmd.log\n"
+          // KillWait: a cancelled task gets 30 s to stop at its next step and write its record before SIGKILL. With 5
+          // s, four tasks and a parallel test on two cores sometimes took longer, and the record stayed "running".
+          << "ReturnToService=2\nKillWait=30\nMinJobAge=600\nInactiveLimit=0\n"
           << "NodeName=localhost NodeAddr=127.0.0.1 CPUs=" << cpus << " RealMemory=500 State=UNKNOWN\n"
           << "PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP\n";
     }
