@@ -441,15 +441,6 @@ bool isSystemPath(const fs::path& p) {
     return false;
 }
 
-fs::path canonicalOrAbsolute(const std::string& path) {
-    std::error_code ec;
-    auto p = fs::weakly_canonical(fs::absolute(path), ec);
-    if (ec) p = fs::absolute(path).lexically_normal();
-    auto s = p.generic_string();
-    while (s.size() > 1 && s.back() == '/') s.pop_back();
-    return fs::path(s);
-}
-
 nlohmann::json readMarker(const fs::path& dir) {
     const auto file = dir / kExportMarker;
     std::error_code ec;
@@ -487,11 +478,10 @@ int64_t exportSyntheticSet(const std::string& syntheticDir, const std::string& e
     if (!fs::exists(manifest)) throw Error(manifest + ": no manifest (generate images first)");
     auto records = readManifestJsonl(manifest);
     if (exportDir.empty()) throw Error("export: no export folder given");
-    const auto target = canonicalOrAbsolute(exportDir);
-    const auto source = canonicalOrAbsolute(syntheticDir);
+    const auto target = canonicalPath(exportDir);
+    const auto source = canonicalPath(syntheticDir);
     const auto sourceText = source.generic_string(), targetText = target.generic_string();
-    if (targetText == sourceText || targetText.rfind(sourceText + "/", 0) == 0 ||
-        sourceText.rfind(targetText + "/", 0) == 0)
+    if (pathsNest(target, source))
         throw Error(exportDir + ": the export folder must lie outside the synthetic set " + syntheticDir +
                     " (and not contain it)");
     if (!force && isSystemPath(target))

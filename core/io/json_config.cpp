@@ -1,8 +1,7 @@
 #include "core/io/json_config.h"
 
-#include <unistd.h>
-
 #include <cmath>
+#include <limits>
 #include <sstream>
 
 #include "core/io/regular_file.h"
@@ -33,17 +32,7 @@ nlohmann::json parseJsonText(const std::string& text, const std::string& path) {
 }
 
 nlohmann::json readJsonFile(const std::string& path) {
-    uint64_t size = 0;
-    const int fd = openRegularFile(path, "JSON file", &size);
-    std::string text;
-    try {
-        text = readFileBytes(fd, path, 0, static_cast<size_t>(size));
-    } catch (...) {
-        ::close(fd);
-        throw;
-    }
-    ::close(fd);
-    return parseJsonText(text, path);
+    return parseJsonText(readSmallFile(path, "JSON file", std::numeric_limits<uint64_t>::max()), path);
 }
 
 std::string jsonExcerpt(const nlohmann::json& value, size_t maxChars) {

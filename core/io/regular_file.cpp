@@ -83,22 +83,27 @@ void createFolders(const std::filesystem::path& path) {
     throw Error(path.string() + ": cannot create the folder: " + (ec ? ec.message() : std::string("not a folder")));
 }
 
-void requireOutside(const std::filesystem::path& target, const std::filesystem::path& work, const std::string& what) {
+std::filesystem::path canonicalPath(const std::filesystem::path& path) {
     namespace fs = std::filesystem;
     std::error_code ec;
-    const auto canonical = [&](const fs::path& p) {
-        auto c = fs::weakly_canonical(fs::absolute(p), ec);
-        if (ec) c = fs::absolute(p).lexically_normal();
-        std::string s = c.generic_string();
-        while (s.size() > 1 && s.back() == '/') s.pop_back();
-        return s;
-    };
-    const std::string t = canonical(target), w = canonical(work);
+    auto p = fs::weakly_canonical(fs::absolute(path), ec);
+    if (ec) p = fs::absolute(path).lexically_normal();
+    auto s = p.generic_string();
+    while (s.size() > 1 && s.back() == '/') s.pop_back();
+    return fs::path(s);
+}
+
+bool pathsNest(const std::filesystem::path& a, const std::filesystem::path& b) {
+    const std::string x = canonicalPath(a).generic_string(), y = canonicalPath(b).generic_string();
     const auto within = [](const std::string& inner, const std::string& outer) {
         return inner == outer || (inner.size() > outer.size() && inner.compare(0, outer.size(), outer) == 0 &&
-                                  (outer == "/" || inner[outer.size()] == '/'));
+                                  inner[outer.size()] == '/');
     };
-    if (within(t, w) || within(w, t))
+    return within(x, y) || within(y, x);
+}
+
+void requireOutside(const std::filesystem::path& target, const std::filesystem::path& work, const std::string& what) {
+    if (pathsNest(target, work))
         throw Error(target.string() + ": " + what + " may not be written into the work folder " + work.string() +
                     " or a folder that holds it (it replaces its target)");
 }

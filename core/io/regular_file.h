@@ -22,12 +22,20 @@ std::string readFileBytes(int fd, const std::string& path, uint64_t offset, size
 // "filesystem error: cannot create directories: Not a directory [...]".
 void createFolders(const std::filesystem::path& path);
 
+// The path made absolute, with links and "." / ".." resolved as far as it exists, without a trailing '/'.
+std::filesystem::path canonicalPath(const std::filesystem::path& path);
+
+// Whether a and b (canonicalPath'd) are the same folder or one lies inside the other. The root holds every path but
+// is not counted here: the callers refuse it by their own rules (a system folder, a folder of other files).
+bool pathsNest(const std::filesystem::path& a, const std::filesystem::path& b);
+
 // An export's target may not be `work` (a job's work folder), a path inside it, or a folder that holds it: an export
 // replaces its target, and pretrain --export W used to erase the work folder. Throws diffii::Error naming both.
 void requireOutside(const std::filesystem::path& target, const std::filesystem::path& work, const std::string& what);
 
-// The whole of a small regular file (a list the user names: suffixes, captions), through openRegularFile: a folder,
-// FIFO or missing path is refused by name, as is a file over maxBytes (named with its size).
+// The whole of a small regular file (a list the user names: suffixes, captions; a JSON file, unbounded), through
+// openRegularFile: a folder, FIFO or missing path is refused by name, as is a file over maxBytes (named with its
+// size).
 std::string readSmallFile(const std::string& path, const char* what, uint64_t maxBytes = uint64_t(64) << 20);
 
 // Text for a message, bounded: at most maxBytes are echoed (cut at a character boundary), the rest summarised as

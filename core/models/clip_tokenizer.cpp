@@ -459,10 +459,10 @@ bool ClipTokenizer::isVocabularyWord(const std::string& token) const {
     const auto isBase = [&](const std::string& t) {
         return hasToken(t) && std::find(m_addedTokens.begin(), m_addedTokens.end(), t) == m_addedTokens.end();
     };
-    std::string lower = token;
-    for (char& c : lower)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return isBase(token) || isBase(lower + "</w>");
+    if (isBase(token)) return true;
+    // As a prompt gives it: the tokenizer's own clean-up, lower case and BPE, to one vocabulary entry.
+    const auto pieces = tokenize(token);
+    return pieces.size() == 1 && isBase(pieces.front());
 }
 
 size_t ClipTokenizer::size() const { return m_encoder.size(); }

@@ -61,7 +61,8 @@ public:
     int64_t tokenId(const std::string& token) const;  // throws diffii::Error naming the token if unknown
     bool hasToken(const std::string& token) const;
     // Whether `token` is a word of the base vocabulary (added tokens aside) as a prompt would give it: the entry
-    // itself, or the whole word the BPE makes of it (lower case, with CLIP's end-of-word mark: "bird" is "bird</w>").
+    // itself, or the one entry tokenize() makes of it (lower case, with CLIP's end-of-word mark: "Bird" is
+    // "bird</w>").
     // An embedding or concept under such a name would take the word's place in every prompt.
     bool isVocabularyWord(const std::string& token) const;
     size_t size() const;  // vocabulary + added tokens
